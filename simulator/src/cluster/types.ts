@@ -1,0 +1,173 @@
+/**
+ * The contract between the simulated API server (simulator/src/api) and the simulated cluster's
+ * behaviour (controllers, admission, data path). Everything in-process talks to the ObjectStore;
+ * every client outside the process talks to the HTTPS API server, which is a thin layer on top of it.
+ */
+
+/** Minimal shape of any Kubernetes object held by the store. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: unknown[];
+  [field: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/** One printer column of server-side Table output (what `kubectl get` prints). */
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'date' | 'number' | 'boolean';
+  format?: string;
+  description?: string;
+  priority?: number;
+  /** Computes the cell from the object. */
+  cell: (obj: KubeObject) => string | number | boolean;
+}
+
+/** A kind the API server serves: its REST coordinates and discovery data. */
+export interface ResourceType {
+  group: string; // '' for the core group
+  version: string;
+  plural: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  verbs: string[];
+  /** Subresources served under /<plural>/<name>/<sub>, e.g. 'status', 'log', 'proxy', 'portforward'. */
+  subresources: string[];
+  printerColumns: PrinterColumn[];
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface StoreEvent {
+  type: Exclude<WatchEventType, 'BOOKMARK' | 'ERROR'>;
+  resource: ResourceType;
+  object: KubeObject;
+  /** For MODIFIED and DELETED, the object before the change. */
+  oldObject?: KubeObject;
+}
+
+/** What an admission plugin sees: the object after defaulting, before it is stored. */
+export interface AdmissionRequest {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  resource: ResourceType;
+  namespace?: string;
+  object: KubeObject; // mutable for mutating plugins (on DELETE: the object being deleted)
+  oldObject?: KubeObject;
+  subresource?: string;
+  dryRun: boolean;
+}
+
+/**
+ * An admission plugin, like a MutatingWebhookConfiguration / ValidatingWebhookConfiguration entry.
+ * mutate() may change req.object in place; validate() returns a denial message or undefined.
+ * Either may throw an ApiError (e.g. failurePolicy: Fail with the webhook down).
+ */
+export interface AdmissionPlugin {
+  name: string;
+  mutate?(req: AdmissionRequest): void | Promise<void>;
+  validate?(req: AdmissionRequest): string | undefined | Promise<string | undefined>;
+}
+
+/** A Kubernetes Status failure, thrown by the store and rendered by the API server as-is. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string, // NotFound, AlreadyExists, Conflict, Invalid, Forbidden, BadRequest, Expired, Gone, InternalError, TooManyRequests, ServiceUnavailable
+    message: string,
+    readonly details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[]; retryAfterSeconds?: number },
+  ) {
+    super(message);
+  }
+
+  toStatus(): KubeObject {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  /** Send events after this resourceVersion; '' or '0' means: send ADDED for every current object first. */
+  resourceVersion?: string;
+  allowBookmarks?: boolean;
+}
+
+/**
+ * The cluster's state: every object of every kind, a single resourceVersion counter,
+ * admission on writes, and watches. Synchronous reads; writes are async because admission may be.
+ */
+export interface ObjectStore {
+  readonly types: ResourceTypeRegistry;
+  create(resource: ResourceType, obj: KubeObject, opts?: { dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  /** Replaces the object; fails with 409 Conflict when metadata.resourceVersion is set and stale. */
+  update(resource: ResourceType, obj: KubeObject, opts?: { subresource?: string; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  /** Read-modify-write with retries on conflict; the mutator gets a deep copy. */
+  mutate(resource: ResourceType, namespace: string | undefined, name: string, mutator: (obj: KubeObject) => void, opts?: { subresource?: string }): Promise<KubeObject>;
+  /** Marks for deletion (finalizers) or removes; owned objects are garbage-collected in the background. */
+  delete(resource: ResourceType, namespace: string | undefined, name: string, opts?: { dryRun?: boolean; propagationPolicy?: string }): Promise<KubeObject>;
+  get(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(resource: ResourceType, opts?: ListOptions): ListResult;
+  /** Streams events; returns an unsubscribe function. Throws ApiError 410 Gone when resourceVersion is too old. */
+  watch(resource: ResourceType, opts: WatchOptions, onEvent: (type: WatchEventType, obj: KubeObject) => void): () => void;
+  /** In-process controllers subscribe to every change of every kind. */
+  onChange(listener: (event: StoreEvent) => void): () => void;
+  addAdmissionPlugin(plugin: AdmissionPlugin): void;
+  currentResourceVersion(): string;
+}
+
+export interface ResourceTypeRegistry {
+  all(): ResourceType[];
+  /** By group/version/plural as in a URL path. */
+  byPath(group: string, version: string, plural: string): ResourceType | undefined;
+  /** By kind, optionally restricted to an apiVersion ('v1', 'apps/v1', 'policy.openservicemesh.io/v1alpha1'). */
+  byKind(kind: string, apiVersion?: string): ResourceType | undefined;
+  register(type: ResourceType): void;
+}
