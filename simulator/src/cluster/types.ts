@@ -171,3 +171,37 @@ export interface ResourceTypeRegistry {
   byKind(kind: string, apiVersion?: string): ResourceType | undefined;
   register(type: ResourceType): void;
 }
+
+/**
+ * How the simulated network maps the loopback addresses that sockets really use to the addresses
+ * the cluster reports (status.podIP, endpoints) and that mesh policy is written against.
+ * Pods and nodes use their loopback address as their cluster address; an out-of-cluster peer such as
+ * the AKS Application Gateway has a private cluster address (10.x) that is never bound or dialled.
+ */
+export interface SimNetwork {
+  /** Allocates a fresh loopback address (127.N.x.y) for a pod, node or load balancer of this instance. */
+  allocate(purpose: string): string;
+  release(address: string): void;
+  /** Registers an out-of-cluster peer whose loopback address stands for a virtual cluster address. */
+  mapVirtual(loopback: string, clusterAddress: string): void;
+  /** The address the mesh sees for a connection from this loopback address. */
+  clusterAddressOf(loopback: string): string;
+}
+
+/**
+ * What the mesh control plane tells a sidecar about inbound traffic, as xDS does for Envoy.
+ * The OSM control plane (simulator/src/mesh) implements it; the sidecar (simulator/src/node) asks it
+ * for each new inbound connection.
+ */
+export interface InboundPolicySource {
+  /**
+   * Whether a connection from `peerClusterAddress` to `port` of this pod may pass. A sidecar whose control
+   * plane is unreachable has no configuration for the port, which is a denial too.
+   */
+  inboundAllowed(pod: KubeObject, port: number, peerClusterAddress: string): boolean;
+}
+
+/** The container runtime's view, for `kubectl logs` and diagnostics. */
+export interface LogSource {
+  logs(namespace: string, pod: string, container: string, opts?: { tailLines?: number; previous?: boolean }): string | undefined;
+}

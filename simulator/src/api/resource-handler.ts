@@ -1,0 +1,460 @@
+/**
+ * Serves the resource verbs (get, list, watch, create, update, patch, delete, deletecollection)
+ * and the subresources (status, scale, log, binding, eviction, proxy) on top of the ObjectStore.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiVersionOf, hasStatusSubresource, qualifiedResource } from '../cluster/resource-types.ts';
+import { upsertManagedFields } from '../cluster/store.ts';
+import { ApiError } from '../cluster/types.ts';
+import type { KubeObject, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
+import type { ApiFaultMiddleware } from './api-faults.ts';
+import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
+import { applyPatch, patchTypeOf } from './patch.ts';
+import type { ResourcePath } from './paths.ts';
+import { partialObjectMetadata, renderAsOf, renderTable } from './table.ts';
+
+/** Where a proxy or port-forward request is headed. */
+export interface ProxyTarget {
+  kind: 'service' | 'pod';
+  namespace: string;
+  /** Object name without the `scheme:` and `:port` parts. */
+  name: string;
+  /** Port name or number from `name:port`, when given. */
+  port?: string;
+  scheme?: string;
+  /** Path after `/proxy`, with the query string; '/' at least. */
+  path: string;
+}
+
+/** A pluggable handler for `services/proxy`, `pods/proxy` (plain HTTP). */
+export type ProxyHandler = (req: IncomingMessage, res: ServerResponse, target: ProxyTarget) => void;
+
+export interface ResourceHandlerOptions {
+  store: ObjectStore;
+  faults: ApiFaultMiddleware;
+  logs?: LogSource;
+  serviceProxy?: ProxyHandler;
+  podProxy?: ProxyHandler;
+}
+
+const maxConflictRetries = 5;
+
+function flag(value: string | null): boolean {
+  return value === 'true' || value === '1';
+}
+
+function isDryRun(query: URLSearchParams, body?: unknown): boolean {
+  if (query.getAll('dryRun').includes('All')) return true;
+  const dryRun = (body as { dryRun?: unknown } | undefined)?.dryRun;
+  return Array.isArray(dryRun) && dryRun.includes('All');
+}
+
+function isCustomResource(store: ObjectStore, type: ResourceType): boolean {
+  const crdType = store.types.byPath('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+  return crdType !== undefined && store.get(crdType, undefined, `${type.plural}.${type.group}`) !== undefined;
+}
+
+function methodNotAllowed(): ApiError {
+  return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}
+
+function requireVerb(type: ResourceType, verb: string): void {
+  if (!type.verbs.includes(verb)) throw methodNotAllowed();
+}
+
+/** Parses `scheme:name:port` (any part but the name optional) as proxy paths write it. */
+export function parseProxyName(raw: string): { scheme?: string; name: string; port?: string } {
+  const parts = raw.split(':');
+  if (parts.length === 1) return { name: parts[0]! };
+  if (parts.length === 2) return { name: parts[0]!, ...(parts[1] ? { port: parts[1] } : {}) };
+  return { ...(parts[0] ? { scheme: parts[0] } : {}), name: parts[1]!, ...(parts[2] ? { port: parts[2] } : {}) };
+}
+
+/** Handles one request for a resource URL. Throws ApiError for the caller to render. */
+export async function handleResource(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: URLSearchParams): Promise<void> {
+  const { store } = opts;
+  const { type } = rp;
+  const method = req.method ?? 'GET';
+  const renderAs = renderAsOf(req.headers.accept);
+
+  if (rp.subresource) return handleSubresource(opts, req, res, rp, query);
+
+  const present = (obj: KubeObject): unknown => {
+    if (renderAs === 'Table') return renderTable(type, [obj], { includeObject: query.get('includeObject') ?? 'Metadata' });
+    if (renderAs === 'PartialObjectMetadata') return partialObjectMetadata(obj);
+    return obj;
+  };
+
+  if (rp.name === undefined) {
+    const watch = rp.legacyWatch || flag(query.get('watch'));
+    if (method === 'GET' && watch) {
+      requireVerb(type, 'watch');
+      return serveWatch(opts, req, res, rp, query);
+    }
+    if (method === 'GET') {
+      requireVerb(type, 'list');
+      const result = store.list(type, listOptions(rp, query));
+      if (renderAs === 'Table') return sendJson(res, 200, renderTable(type, result.items, { includeObject: query.get('includeObject') ?? 'Metadata', resourceVersion: result.resourceVersion }));
+      if (renderAs === 'PartialObjectMetadataList' || renderAs === 'PartialObjectMetadata') {
+        return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: result.resourceVersion }, items: result.items.map(partialObjectMetadata) });
+      }
+      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: result.resourceVersion }, items: result.items });
+    }
+    if (method === 'POST') {
+      requireVerb(type, 'create');
+      const body = await readObject(req) as KubeObject | undefined;
+      if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
+      checkBodyKind(type, body);
+      body.metadata ??= {};
+      if (type.namespaced) {
+        if (body.metadata.namespace && rp.namespace && body.metadata.namespace !== rp.namespace) {
+          throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+        }
+        if (rp.namespace) body.metadata.namespace = rp.namespace;
+      }
+      const fieldManager = query.get('fieldManager');
+      const created = await store.create(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      return sendJson(res, type.kind === 'SelfSubjectAccessReview' ? 201 : 201, present(created));
+    }
+    if (method === 'DELETE') {
+      requireVerb(type, 'deletecollection');
+      const body = await readObject(req) as Record<string, unknown> | undefined;
+      const items = store.list(type, listOptions(rp, query)).items;
+      const deleted: KubeObject[] = [];
+      for (const item of items) {
+        try {
+          deleted.push(await store.delete(type, item.metadata.namespace, item.metadata.name!, deleteOptions(query, body)));
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }
+      }
+      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: store.currentResourceVersion() }, items: deleted });
+    }
+    throw methodNotAllowed();
+  }
+
+  const name = rp.name;
+  const namespace = type.namespaced ? rp.namespace : undefined;
+  if (type.namespaced && namespace === undefined) throw notFoundPath();
+  switch (method) {
+    case 'GET': {
+      if (flag(query.get('watch')) || rp.legacyWatch) {
+        requireVerb(type, 'watch');
+        const fieldSelector = [query.get('fieldSelector'), `metadata.name=${name}`].filter((s) => s).join(',');
+        query.set('fieldSelector', fieldSelector);
+        return serveWatch(opts, req, res, { ...rp, name: undefined }, query);
+      }
+      requireVerb(type, 'get');
+      const obj = store.get(type, namespace, name);
+      if (!obj) throw notFound(type, name);
+      return sendJson(res, 200, present(obj));
+    }
+    case 'PUT': {
+      requireVerb(type, 'update');
+      const body = await readObject(req) as KubeObject | undefined;
+      if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
+      checkBodyKind(type, body);
+      body.metadata ??= {};
+      if (body.metadata.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+      body.metadata.name = name;
+      if (namespace) body.metadata.namespace = namespace;
+      const fieldManager = query.get('fieldManager');
+      const updated = await store.update(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      return sendJson(res, 200, present(updated));
+    }
+    case 'PATCH': {
+      requireVerb(type, 'patch');
+      const result = await patchObject(opts, req, type, namespace, name, query, undefined);
+      return sendJson(res, result.created ? 201 : 200, present(result.object));
+    }
+    case 'DELETE': {
+      requireVerb(type, 'delete');
+      const body = await readObject(req) as Record<string, unknown> | undefined;
+      const deleted = await store.delete(type, namespace, name, deleteOptions(query, body));
+      // Objects that wait for finalizers answer 202 Accepted; immediate deletes answer 200.
+      const pending = store.get(type, namespace, name) !== undefined && !isDryRun(query, body);
+      return sendJson(res, pending ? 202 : 200, deleted);
+    }
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+function notFound(type: ResourceType, name: string): ApiError {
+  return new ApiError(404, 'NotFound', `${qualifiedResource(type)} "${name}" not found`, { name, ...(type.group ? { group: type.group } : {}), kind: type.plural });
+}
+
+function checkBodyKind(type: ResourceType, body: KubeObject): void {
+  if (body.kind && body.kind !== type.kind) {
+    throw new ApiError(400, 'BadRequest', `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(type)}) or kind ${String(body.kind)} is not ${type.kind}`);
+  }
+}
+
+function listOptions(rp: ResourcePath, query: URLSearchParams): { namespace?: string; labelSelector?: string; fieldSelector?: string } {
+  return {
+    ...(rp.namespace ? { namespace: rp.namespace } : {}),
+    ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector')! } : {}),
+    ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
+  };
+}
+
+function deleteOptions(query: URLSearchParams, body: Record<string, unknown> | undefined): { dryRun: boolean; propagationPolicy?: string } {
+  const propagation = query.get('propagationPolicy') ?? (typeof body?.propagationPolicy === 'string' ? body.propagationPolicy : undefined);
+  return { dryRun: isDryRun(query, body), ...(propagation ? { propagationPolicy: propagation } : {}) };
+}
+
+/** The resourceVersion a merge or apply patch pins (`metadata.resourceVersion`), if any. */
+function pinnedResourceVersion(patch: unknown): string | undefined {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return undefined;
+  const metadata = (patch as Record<string, unknown>).metadata;
+  if (metadata === null || typeof metadata !== 'object') return undefined;
+  const rv = (metadata as Record<string, unknown>).resourceVersion;
+  return typeof rv === 'string' ? rv : undefined;
+}
+
+/**
+ * PATCH: read, patch, update with the read resourceVersion, retrying when another writer got in
+ * between (unless the patch itself pinned a resourceVersion). Apply patches create missing objects.
+ */
+async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, type: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams, subresource: string | undefined): Promise<{ object: KubeObject; created: boolean }> {
+  const { store } = opts;
+  const patchType = patchTypeOf(req.headers['content-type']);
+  const patch = await readObject(req, patchType === 'apply');
+  if (patch === undefined) throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
+  const dryRun = isDryRun(query);
+  const fieldManager = query.get('fieldManager') ?? undefined;
+  if (patchType === 'apply' && !fieldManager) throw new ApiError(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch');
+  const builtin = !isCustomResource(store, type);
+  const pinnedRv = pinnedResourceVersion(patch);
+
+  for (let attempt = 0; ; attempt++) {
+    const existing = store.get(type, namespace, name);
+    if (!existing) {
+      if (patchType !== 'apply' || subresource) throw notFound(type, name);
+      const obj = structuredClone(patch) as KubeObject;
+      checkBodyKind(type, obj);
+      obj.metadata ??= {};
+      obj.metadata.name = name;
+      if (namespace) obj.metadata.namespace = namespace;
+      obj.metadata.managedFields = upsertManagedFields(undefined, fieldManager!, 'Apply', obj.apiVersion ?? apiVersionOf(type));
+      return { object: await store.create(type, obj, { dryRun }), created: true };
+    }
+    const patched = applyPatch(patchType, existing, patch, builtin) as KubeObject;
+    if (!patched || typeof patched !== 'object') throw new ApiError(422, 'Invalid', `${type.kind} "${name}" is invalid: the patch produced no object`);
+    patched.metadata ??= {};
+    patched.metadata.name = name;
+    if (namespace) patched.metadata.namespace = namespace;
+    if (!pinnedRv || patchType === 'apply') patched.metadata.resourceVersion = existing.metadata.resourceVersion!;
+    if (patchType === 'apply') patched.metadata.managedFields = upsertManagedFields(existing.metadata.managedFields, fieldManager!, 'Apply', patched.apiVersion);
+    try {
+      const object = await store.update(type, patched, {
+        dryRun, ...(subresource ? { subresource } : {}), ...(fieldManager && patchType !== 'apply' ? { fieldManager } : {}),
+      });
+      return { object, created: false };
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 409) || pinnedRv || attempt >= maxConflictRetries) throw err;
+    }
+  }
+}
+
+async function handleSubresource(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: URLSearchParams): Promise<void> {
+  const { store } = opts;
+  const { type } = rp;
+  const sub = rp.subresource!;
+  const method = req.method ?? 'GET';
+  const namespace = type.namespaced ? rp.namespace : undefined;
+  if (type.namespaced && namespace === undefined) throw notFoundPath();
+  if (!type.subresources.includes(sub)) throw notFoundPath();
+
+  if (sub === 'proxy') return serveProxy(opts, req, res, rp);
+  const rawName = rp.name!;
+  const existing = store.get(type, namespace, rawName);
+  if (!existing) throw notFound(type, rawName);
+
+  switch (sub) {
+    case 'status':
+    case 'finalize': {
+      if (method === 'GET') return sendJson(res, 200, existing);
+      if (method === 'PUT') {
+        const body = await readObject(req) as KubeObject;
+        body.metadata = { ...body.metadata, name: rawName, ...(namespace ? { namespace } : {}) };
+        if (sub === 'finalize') return sendJson(res, 200, await store.update(type, body, { dryRun: isDryRun(query) }));
+        return sendJson(res, 200, await store.update(type, body, { subresource: 'status', dryRun: isDryRun(query) }));
+      }
+      if (method === 'PATCH') {
+        const result = await patchObject(opts, req, type, namespace, rawName, query, hasStatusSubresource(type) ? 'status' : undefined);
+        return sendJson(res, 200, result.object);
+      }
+      throw methodNotAllowed();
+    }
+    case 'scale':
+      return serveScale(opts, req, res, type, existing, query);
+    case 'log':
+      return serveLog(opts, res, existing, query);
+    case 'binding': {
+      if (method !== 'POST') throw methodNotAllowed();
+      const body = await readObject(req) as { target?: { name?: string } } | undefined;
+      const node = body?.target?.name;
+      if (!node) throw new ApiError(400, 'BadRequest', 'binding target name is required');
+      await store.mutate(type, namespace, rawName, (pod) => {
+        (pod.spec as Record<string, unknown>).nodeName = node;
+      });
+      return sendJson(res, 201, successStatus({ name: rawName, kind: type.plural }));
+    }
+    case 'eviction': {
+      if (method !== 'POST') throw methodNotAllowed();
+      await store.delete(type, namespace, rawName);
+      return sendJson(res, 201, successStatus({ name: rawName, kind: type.plural }));
+    }
+    case 'portforward':
+      throw new ApiError(400, 'BadRequest', 'Upgrade request required');
+    default:
+      throw new ApiError(400, 'BadRequest', `${sub} is not supported by the simulated cluster`);
+  }
+}
+
+async function serveScale(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, type: ResourceType, obj: KubeObject, query: URLSearchParams): Promise<void> {
+  const scaleOf = (o: KubeObject): KubeObject => {
+    const spec = (o.spec ?? {}) as Record<string, unknown>;
+    const status = (o.status ?? {}) as Record<string, unknown>;
+    const matchLabels = ((spec.selector ?? {}) as { matchLabels?: Record<string, string> }).matchLabels ?? {};
+    return {
+      kind: 'Scale', apiVersion: 'autoscaling/v1',
+      metadata: { name: o.metadata.name!, namespace: o.metadata.namespace!, uid: o.metadata.uid!, resourceVersion: o.metadata.resourceVersion!, creationTimestamp: o.metadata.creationTimestamp! },
+      spec: { replicas: spec.replicas ?? 0 },
+      status: { replicas: status.replicas ?? 0, selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',') },
+    };
+  };
+  const method = req.method ?? 'GET';
+  if (method === 'GET') return sendJson(res, 200, scaleOf(obj));
+  let desired: unknown;
+  if (method === 'PUT') {
+    desired = ((await readObject(req) as KubeObject | undefined)?.spec as Record<string, unknown> | undefined)?.replicas;
+  } else if (method === 'PATCH') {
+    const patchType = patchTypeOf(req.headers['content-type']);
+    const patched = applyPatch(patchType, scaleOf(obj), await readObject(req, patchType === 'apply'), true) as KubeObject;
+    desired = (patched.spec as Record<string, unknown> | undefined)?.replicas;
+  } else {
+    throw methodNotAllowed();
+  }
+  if (typeof desired !== 'number' || desired < 0) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${obj.metadata.name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`);
+  if (isDryRun(query)) return sendJson(res, 200, scaleOf(obj));
+  const updated = await opts.store.mutate(type, obj.metadata.namespace, obj.metadata.name!, (o) => {
+    (o.spec as Record<string, unknown>).replicas = desired;
+  });
+  return sendJson(res, 200, scaleOf(updated));
+}
+
+function serveLog(opts: ResourceHandlerOptions, res: ServerResponse, pod: KubeObject, query: URLSearchParams): void {
+  const spec = (pod.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+  const names = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
+  let container = query.get('container') ?? undefined;
+  if (!container) {
+    const main = (spec.containers ?? []).map((c) => c.name);
+    if (main.length !== 1) {
+      throw new ApiError(400, 'BadRequest', `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${main.join(' ')}] or one of the init containers: [${(spec.initContainers ?? []).map((c) => c.name).join(' ')}]`);
+    }
+    container = main[0]!;
+  }
+  if (!names.includes(container)) throw new ApiError(400, 'BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
+  const tail = query.get('tailLines');
+  const text = opts.logs?.logs(pod.metadata.namespace!, pod.metadata.name!, container, {
+    ...(tail !== null ? { tailLines: Number(tail) } : {}), previous: flag(query.get('previous')),
+  });
+  if (text === undefined) {
+    if (flag(query.get('previous'))) throw new ApiError(400, 'BadRequest', `previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
+    throw new ApiError(400, 'BadRequest', `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ContainerCreating`);
+  }
+  // Logs are text, as upstream; client-node returns them as a string only with text/plain.
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+}
+
+/** Builds the proxy target of a `services/<name>/proxy/...` or `pods/<name>/proxy/...` request. */
+export function proxyTargetOf(rp: ResourcePath, rawUrl: string): ProxyTarget {
+  const parsed = parseProxyName(rp.name ?? '');
+  const queryIndex = rawUrl.indexOf('?');
+  const search = queryIndex >= 0 ? rawUrl.slice(queryIndex) : '';
+  return {
+    kind: rp.type.kind === 'Service' ? 'service' : 'pod',
+    namespace: rp.namespace ?? 'default',
+    name: parsed.name,
+    ...(parsed.port ? { port: parsed.port } : {}),
+    ...(parsed.scheme ? { scheme: parsed.scheme } : {}),
+    path: `${rp.rest || '/'}${search}`,
+  };
+}
+
+function serveProxy(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath): void {
+  const target = proxyTargetOf(rp, req.url ?? '');
+  const handler = target.kind === 'service' ? opts.serviceProxy : opts.podProxy;
+  const type = rp.type;
+  if (!opts.store.get(type, target.namespace, target.name)) throw notFound(type, target.name);
+  if (!handler) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for ${type.kind.toLowerCase()} "${target.name}"`);
+  handler(req, res, target);
+}
+
+/** Streams watch events as newline-delimited JSON until the client leaves, timeoutSeconds passes, or a fault cuts it. */
+function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: URLSearchParams): void {
+  const { store } = opts;
+  const type = rp.type;
+  const asTable = renderAsOf(req.headers.accept) === 'Table';
+  const includeObject = query.get('includeObject') ?? 'Metadata';
+  let firstTable = true;
+  let unsubscribe: (() => void) | undefined;
+  let disposeFault: () => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let ended = false;
+
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    unsubscribe?.();
+    disposeFault();
+    if (timer) clearTimeout(timer);
+    res.end();
+  };
+  const write = (eventType: string, obj: unknown): void => {
+    if (ended) return;
+    let object = obj;
+    if (asTable && eventType !== 'ERROR' && eventType !== 'BOOKMARK') {
+      object = renderTable(type, [obj as KubeObject], { includeObject, omitColumns: !firstTable });
+      firstTable = false;
+    }
+    res.write(`${JSON.stringify({ type: eventType, object })}\n`);
+  };
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+  req.on('close', end);
+  res.on('close', end);
+  try {
+    unsubscribe = store.watch(type, {
+      ...listOptions(rp, query),
+      ...(query.get('resourceVersion') !== null ? { resourceVersion: query.get('resourceVersion')! } : {}),
+      allowBookmarks: flag(query.get('allowWatchBookmarks')),
+    }, write);
+  } catch (err) {
+    // Like kube-apiserver: a too-old resourceVersion is an ERROR event in a 200 stream.
+    if (err instanceof ApiError) {
+      write('ERROR', statusOf(err));
+      end();
+      return;
+    }
+    throw err;
+  }
+  if (ended) unsubscribe();
+  const timeout = Number(query.get('timeoutSeconds') ?? '0');
+  // The timeout is what the client asked for: the stream ends after it, as upstream.
+  if (timeout > 0) timer = setTimeout(end, timeout * 1000);
+  disposeFault = opts.faults.onWatchOpened(res, end);
+}
+
+/** Sends a handler failure as Status, unless the response has already started (watch, proxy). */
+export function renderFailure(res: ServerResponse, err: ApiError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendError(res, err);
+}

@@ -1,0 +1,223 @@
+/**
+ * The simulated cluster's HTTPS API server: what kubectl, client-node and the harness talk to.
+ * A thin layer over the ObjectStore: bearer-token authentication, discovery, OpenAPI, resource
+ * verbs with Table output and watches, API faults, and a request log.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { LogSource, ObjectStore } from '../cluster/types.ts';
+import { ApiError } from '../cluster/types.ts';
+import { FaultSet } from '../faults.ts';
+import { createApiFaultMiddleware } from './api-faults.ts';
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
+import { notFoundPath, sendJson, toApiError } from './http-util.ts';
+import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.ts';
+import { parseResourcePath, splitApiPath } from './paths.ts';
+import type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
+import { handleResource, proxyTargetOf, renderFailure } from './resource-handler.ts';
+import { RequestLog, verbOf } from './request-log.ts';
+import { createServingCertificate } from './tls.ts';
+
+export type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
+export type { RequestLogEntry } from './request-log.ts';
+
+/** A pluggable handler for upgrade requests: `pods/portforward` (SPDY or WebSocket) and upgraded proxy requests. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget) => void;
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  faults?: FaultSet;
+  /** Answers `pods/log`. Without it, logs are empty. */
+  logs?: LogSource;
+  /** `services/<name>[:port]/proxy/...`; without it: 503. */
+  serviceProxy?: ProxyHandler;
+  /** `pods/<name>[:port]/proxy/...`; without it: 503. */
+  podProxy?: ProxyHandler;
+  /** `pods/<name>/portforward` upgrade requests; without it: 404 Status. */
+  podPortForward?: UpgradeHandler;
+  /** Defaults to 0 (any free port). */
+  port?: number;
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** Reported by /version; defaults to v1.29.4. */
+  gitVersion?: string;
+  /** The bearer token clients must present; a random one by default. */
+  token?: string;
+  /** Mirror the request log to this JSONL file. */
+  requestLogFile?: string;
+  /** Entries kept in memory (default 2000). */
+  requestLogCapacity?: number;
+}
+
+export interface ApiServer {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  caPem: string;
+  token: string;
+  requestLog: RequestLog;
+  close(): Promise<void>;
+}
+
+function unauthorized(): ApiError {
+  return new ApiError(401, 'Unauthorized', 'Unauthorized');
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1]!.trim());
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function versionInfo(gitVersion: string): Record<string, string> {
+  const m = /^v(\d+)\.(\d+)/.exec(gitVersion);
+  return {
+    major: m?.[1] ?? '1', minor: m?.[2] ?? '29', gitVersion,
+    gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean',
+    buildDate: '2024-04-16T00:00:00Z', goVersion: 'go1.21.9', compiler: 'gc', platform: 'linux/amd64',
+  };
+}
+
+/**
+ * Starts the HTTPS API server on loopback. Use once per simulated cluster; pass `url`, `caPem`
+ * and `token` to writeKubeconfig() so clients can reach it.
+ */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { store } = opts;
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const cert = await createServingCertificate();
+  const faults = createApiFaultMiddleware(opts.faults ?? new FaultSet());
+  const requestLog = new RequestLog(opts.requestLogCapacity, opts.requestLogFile);
+  const gitVersion = opts.gitVersion ?? 'v1.29.4';
+  const host = opts.host ?? '127.0.0.1';
+  let serverAddress = `${host}:0`;
+
+  const handlerOptions = {
+    store, faults,
+    ...(opts.logs ? { logs: opts.logs } : {}),
+    ...(opts.serviceProxy ? { serviceProxy: opts.serviceProxy } : {}),
+    ...(opts.podProxy ? { podProxy: opts.podProxy } : {}),
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET';
+    switch (path) {
+      case '/healthz':
+      case '/readyz':
+      case '/livez':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
+        res.end('ok');
+        return;
+      case '/version':
+        return sendJson(res, 200, versionInfo(gitVersion));
+      case '/api':
+        return sendJson(res, 200, apiVersions(serverAddress));
+      case '/apis':
+        return sendJson(res, 200, apiGroupList(store.types));
+      case '/openapi/v2':
+        return sendJson(res, 200, openApiV2());
+      case '/openapi/v3':
+        return sendJson(res, 200, openApiV3Index(store.types));
+      default:
+        break;
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const split = splitApiPath(path.slice('/openapi/v3'.length));
+      const doc = split && split.segments.length === 0 ? openApiV3Document(store.types, split.group, split.version) : undefined;
+      if (!doc) throw notFoundPath();
+      return sendJson(res, 200, doc);
+    }
+    const trimmed = path.replace(/\/+$/, '');
+    const groupOnly = /^\/apis\/([^/]+)$/.exec(trimmed);
+    if (groupOnly) {
+      const doc = apiGroupDocument(store.types, groupOnly[1]!);
+      if (!doc) throw notFoundPath();
+      return sendJson(res, 200, doc);
+    }
+    const split = splitApiPath(path);
+    if (split && split.segments.length === 0) {
+      const doc = apiResourceList(store.types, split.group, split.version);
+      if (!doc || method !== 'GET') throw notFoundPath();
+      return sendJson(res, 200, doc);
+    }
+    const rp = parseResourcePath(store.types, path);
+    if (!rp) throw notFoundPath();
+    return handleResource(handlerOptions, req, res, rp, query);
+  }
+
+  const server = createServer({ cert: cert.certPem, key: cert.keyPem, ca: cert.caPem }, (req, res) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    let isWatch = false;
+    res.on('finish', () => record());
+    res.on('close', () => record());
+    let recorded = false;
+    const record = (): void => {
+      if (recorded) return;
+      recorded = true;
+      const hasName = (parseResourcePath(store.types, url.pathname)?.name ?? undefined) !== undefined;
+      requestLog.record({
+        time: new Date().toISOString(),
+        verb: verbOf(req.method ?? 'GET', hasName, isWatch),
+        method: req.method ?? 'GET',
+        path: `${url.pathname}${url.search}`,
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        userAgent: req.headers['user-agent'] ?? '',
+      });
+    };
+    isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' || /^\/apis?\/(?:[^/]+\/)?[^/]+\/watch\//.test(url.pathname);
+    void (async () => {
+      try {
+        if (!tokenMatches(req.headers.authorization, token)) throw unauthorized();
+        const injected = await faults.beforeRequest(req);
+        if (injected) throw injected;
+        await route(req, res, url.pathname, url.searchParams);
+      } catch (err) {
+        const apiErr = toApiError(err);
+        if (apiErr.code >= 500 && !(err instanceof ApiError)) console.error(`api: ${req.method} ${url.pathname} failed: ${apiErr.message}`);
+        renderFailure(res, apiErr);
+      }
+    })();
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const reject = (err: ApiError): void => {
+      const body = JSON.stringify(err.toStatus());
+      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    if (!tokenMatches(req.headers.authorization, token)) return reject(unauthorized());
+    const rp = parseResourcePath(store.types, url.pathname);
+    if (!rp || rp.subresource !== 'portforward' || !rp.name) return reject(notFoundPath());
+    if (!store.get(rp.type, rp.namespace, rp.name)) return reject(new ApiError(404, 'NotFound', `pods "${rp.name}" not found`, { name: rp.name, kind: 'pods' }));
+    if (!opts.podPortForward) return reject(new ApiError(404, 'NotFound', 'port-forwarding is not available in this simulated cluster'));
+    requestLog.record({ time: new Date().toISOString(), verb: 'create', method: req.method ?? 'GET', path: url.pathname, status: 101, durationMs: 0, userAgent: req.headers['user-agent'] ?? '' });
+    opts.podPortForward(req, socket, head, proxyTargetOf(rp, req.url ?? ''));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  serverAddress = `${host}:${address.port}`;
+
+  return {
+    url: `https://${host}:${address.port}`,
+    caPem: cert.caPem,
+    token,
+    requestLog,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Watches and keep-alive connections would hold close() open forever.
+      server.closeAllConnections();
+    }),
+  };
+}
+
+

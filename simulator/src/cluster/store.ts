@@ -1,0 +1,602 @@
+/**
+ * The simulated cluster's object store: what etcd plus the generic registry of kube-apiserver do.
+ * One global resourceVersion counter, admission on writes, finalizers, namespace termination,
+ * ownerReference garbage collection, CRD registration, and watches that replay a recent history.
+ * Writes notify watchers synchronously on commit, so an event reaches a client with no added delay.
+ */
+import { randomUUID } from 'node:crypto';
+import { applyDefaults, ClusterIpAllocator } from '../api/defaulting.ts';
+import { apiVersionOf, createResourceTypeRegistry, hasStatusSubresource, qualifiedResource, resourceTypesFromCrd, stringField } from './resource-types.ts';
+import { parseSelectors } from './selectors.ts';
+import type { ObjectMatcher } from './selectors.ts';
+import { ApiError } from './types.ts';
+import type {
+  AdmissionPlugin, AdmissionRequest, KubeObject, ListOptions, ListResult, ObjectStore, ResourceType,
+  ResourceTypeRegistry, StoreEvent, WatchEventType, WatchOptions,
+} from './types.ts';
+
+/** How many past events a watch can replay from; older resourceVersions answer 410 Gone. */
+const historyCapacity = 10_000;
+const conflictRetries = 10;
+
+/** Answers SelfSubjectAccessReview creates; the default allows everything. */
+export type AccessReviewHook = (spec: Record<string, unknown>) => { allowed: boolean; reason?: string };
+
+export interface StoreOptions {
+  accessReview?: AccessReviewHook;
+  /** How many events watches can replay (tests shrink it to provoke 410 Gone). */
+  historyCapacity?: number;
+}
+
+interface HistoryEntry {
+  rv: number;
+  type: StoreEvent['type'];
+  bucket: string;
+  object: KubeObject;
+  oldObject: KubeObject | undefined;
+}
+
+interface Watcher {
+  bucket: string;
+  deliver: (entry: HistoryEntry) => void;
+}
+
+function bucketOf(type: ResourceType): string {
+  return `${type.group}/${type.plural}`;
+}
+
+function keyOf(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
+
+/** Structural equality for JSON values; key order does not matter. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
+}
+
+function withoutMetaAndStatus(obj: KubeObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, ...rest } = obj;
+  return rest;
+}
+
+function sameIgnoringVersion(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return deepEqual(strip(a), strip(b));
+}
+
+const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+function randomSuffix(): string {
+  let out = '';
+  for (let i = 0; i < 5; i++) out += suffixAlphabet[Math.floor(Math.random() * suffixAlphabet.length)];
+  return out;
+}
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function validateName(type: ResourceType, obj: KubeObject): void {
+  const name = obj.metadata.name ?? '';
+  const invalid = (field: string, detail: string): ApiError =>
+    new ApiError(422, 'Invalid', `${type.kind} "${name}" is invalid: ${field}: ${detail}`, {
+      name, kind: type.kind, ...(type.group ? { group: type.group } : {}), causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
+    });
+  if (name === '') throw invalid('metadata.name', 'Required value: name or generateName is required');
+  // Namespaces, services and pods' hostnames must be labels; most other names may contain dots.
+  const label = type.kind === 'Namespace' || type.kind === 'Service';
+  const ok = label ? dns1123Label.test(name) && name.length <= 63 : dns1123Subdomain.test(name) && name.length <= 253;
+  if (!ok) {
+    const what = label ? 'a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character'
+      : 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character';
+    throw invalid('metadata.name', `Invalid value: "${name}": ${what}`);
+  }
+  if (type.kind === 'Pod') {
+    const containers = (obj.spec as Record<string, unknown> | undefined)?.containers;
+    if (!Array.isArray(containers) || containers.length === 0) throw invalid('spec.containers', 'Required value');
+  }
+}
+
+/** The store's own implementation; createStore() returns it typed as the shared ObjectStore contract. */
+export class MemoryStore implements ObjectStore {
+  readonly types: ResourceTypeRegistry;
+  private rv = 1;
+  private readonly buckets = new Map<string, Map<string, KubeObject>>();
+  private readonly uidIndex = new Map<string, { type: ResourceType; namespace: string | undefined; name: string }>();
+  private readonly history: (HistoryEntry | undefined)[];
+  private historyStart = 0;
+  private historyLength = 0;
+  private readonly watchers = new Set<Watcher>();
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private readonly plugins: AdmissionPlugin[] = [];
+  private readonly ips = new ClusterIpAllocator();
+  private readonly accessReview: AccessReviewHook;
+
+  constructor(registry: ResourceTypeRegistry, options: StoreOptions = {}) {
+    this.types = registry;
+    this.history = new Array<HistoryEntry | undefined>(options.historyCapacity ?? historyCapacity);
+    this.accessReview = options.accessReview ?? (() => ({ allowed: true }));
+  }
+
+  currentResourceVersion(): string {
+    return String(this.rv);
+  }
+
+  addAdmissionPlugin(plugin: AdmissionPlugin): void {
+    this.plugins.push(plugin);
+  }
+
+  onChange(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- reads ----
+
+  get(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    const obj = this.raw(resource, namespace, name);
+    return obj ? this.present(resource, structuredClone(obj)) : undefined;
+  }
+
+  list(resource: ResourceType, opts: ListOptions = {}): ListResult {
+    const matches = parseSelectors(opts.labelSelector, opts.fieldSelector);
+    const items: KubeObject[] = [];
+    for (const obj of this.bucket(resource).values()) {
+      if (resource.namespaced && opts.namespace && obj.metadata.namespace !== opts.namespace) continue;
+      if (!matches(obj)) continue;
+      items.push(this.present(resource, structuredClone(obj)));
+    }
+    items.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name ?? '').localeCompare(keyOf(b.metadata.namespace, b.metadata.name ?? '')));
+    return { items, resourceVersion: this.currentResourceVersion() };
+  }
+
+  watch(resource: ResourceType, opts: WatchOptions, onEvent: (type: WatchEventType, obj: KubeObject) => void): () => void {
+    const selector = parseSelectors(opts.labelSelector, opts.fieldSelector);
+    const inScope: ObjectMatcher = resource.namespaced && opts.namespace
+      ? (o) => o.metadata.namespace === opts.namespace && selector(o)
+      : selector;
+    const bucket = bucketOf(resource);
+    const send = (type: WatchEventType, obj: KubeObject): void => {
+      try {
+        onEvent(type, this.present(resource, obj));
+      } catch (err) {
+        console.error(`store: watch listener failed: ${(err as Error).message}`);
+      }
+    };
+    const deliver = (entry: HistoryEntry): void => {
+      const now = inScope(entry.object);
+      if (entry.type === 'ADDED') {
+        if (now) send('ADDED', entry.object);
+      } else if (entry.type === 'DELETED') {
+        if (now) send('DELETED', entry.object);
+      } else {
+        const before = entry.oldObject ? inScope(entry.oldObject) : now;
+        // An object entering or leaving the selection is ADDED or DELETED for this watcher, as in kube-apiserver.
+        if (now && before) send('MODIFIED', entry.object);
+        else if (now) send('ADDED', entry.object);
+        else if (before) send('DELETED', entry.object);
+      }
+    };
+
+    const from = opts.resourceVersion ?? '';
+    if (from === '' || from === '0') {
+      for (const obj of this.bucket(resource).values()) if (inScope(obj)) send('ADDED', obj);
+    } else {
+      const since = Number(from);
+      if (!Number.isFinite(since)) throw new ApiError(400, 'BadRequest', `invalid resource version: ${from}`);
+      const oldest = this.historyLength > 0 ? this.history[this.historyStart]!.rv : this.rv + 1;
+      if (since < oldest - 1) throw new ApiError(410, 'Expired', `too old resource version: ${since} (${oldest - 1})`);
+      for (let i = 0; i < this.historyLength; i++) {
+        const entry = this.history[(this.historyStart + i) % this.history.length]!;
+        if (entry.rv > since && entry.bucket === bucket) deliver(entry);
+      }
+    }
+    if (opts.allowBookmarks) send('BOOKMARK', { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: { resourceVersion: this.currentResourceVersion() } });
+
+    const watcher: Watcher = { bucket, deliver };
+    this.watchers.add(watcher);
+    return () => {
+      this.watchers.delete(watcher);
+    };
+  }
+
+  // ---- writes ----
+
+  async create(resource: ResourceType, input: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+    const obj = structuredClone(input);
+    obj.apiVersion ||= apiVersionOf(resource);
+    obj.kind ||= resource.kind;
+    obj.metadata ??= {};
+    const meta = obj.metadata;
+    if (resource.kind === 'SelfSubjectAccessReview') return this.answerAccessReview(obj);
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    if (resource.namespaced) {
+      if (!meta.namespace) meta.namespace = 'default';
+      this.checkNamespaceWritable(resource, meta.namespace, meta.name ?? '');
+    } else {
+      delete meta.namespace;
+    }
+    validateName(resource, obj);
+    delete meta.deletionTimestamp;
+    delete meta.resourceVersion;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    // Like upstream, only kinds with a spec carry a generation (ConfigMaps and Secrets do not).
+    if (obj.spec !== undefined || resource.kind === 'Deployment') meta.generation = 1;
+    else delete meta.generation;
+    if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', obj.apiVersion)];
+    applyDefaults(resource, obj, this.ips);
+    if (resource.kind === 'CustomResourceDefinition') prepareCrd(obj);
+
+    await this.admit({ operation: 'CREATE', resource, namespace: meta.namespace, object: obj, dryRun: opts.dryRun === true });
+
+    if (this.raw(resource, meta.namespace, meta.name!)) {
+      throw new ApiError(409, 'AlreadyExists', `${qualifiedResource(resource)} "${meta.name}" already exists`, detailsOf(resource, meta.name!));
+    }
+    if (resource.namespaced) this.checkNamespaceWritable(resource, meta.namespace!, meta.name!);
+    if (opts.dryRun) return this.present(resource, obj);
+    if (resource.kind === 'CustomResourceDefinition') this.registerCrd(obj);
+    this.commit(resource, 'ADDED', obj, undefined);
+    return this.present(resource, structuredClone(obj));
+  }
+
+  async update(resource: ResourceType, input: KubeObject, opts: { subresource?: string; dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+    const name = input.metadata?.name ?? '';
+    const namespace = resource.namespaced ? input.metadata?.namespace ?? 'default' : undefined;
+    const existing = this.raw(resource, namespace, name);
+    if (!existing) throw notFound(resource, name);
+    const requestedRv = input.metadata?.resourceVersion;
+    if (requestedRv && requestedRv !== existing.metadata.resourceVersion) throw conflict(resource, name);
+
+    const next = this.nextVersion(resource, existing, structuredClone(input), opts.subresource);
+    if (opts.fieldManager) next.metadata.managedFields = upsertManagedFields(next.metadata.managedFields, opts.fieldManager, 'Update', next.apiVersion);
+    applyDefaults(resource, next, this.ips, existing);
+
+    await this.admit({
+      operation: 'UPDATE', resource, namespace, object: next, oldObject: structuredClone(existing),
+      ...(opts.subresource ? { subresource: opts.subresource } : {}), dryRun: opts.dryRun === true,
+    });
+
+    // Admission may have waited: re-read, and detect a write that happened meanwhile.
+    const current = this.raw(resource, namespace, name);
+    if (!current) throw notFound(resource, name);
+    if (current.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+      if (requestedRv) throw conflict(resource, name);
+      return this.update(resource, input, opts);
+    }
+    if (current.metadata.generation !== undefined && !deepEqual(withoutMetaAndStatus(next), withoutMetaAndStatus(current))) next.metadata.generation = current.metadata.generation + 1;
+    if (opts.dryRun) return this.present(resource, next);
+    if (sameIgnoringVersion(next, current)) return this.present(resource, structuredClone(current));
+    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+      this.remove(resource, next, 'Background', current);
+      return this.present(resource, structuredClone(next));
+    }
+    if (resource.kind === 'CustomResourceDefinition') this.registerCrd(next);
+    this.commit(resource, 'MODIFIED', next, current);
+    return this.present(resource, structuredClone(next));
+  }
+
+  async mutate(resource: ResourceType, namespace: string | undefined, name: string, mutator: (obj: KubeObject) => void, opts: { subresource?: string } = {}): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = this.get(resource, namespace, name);
+      if (!current) throw notFound(resource, name);
+      mutator(current);
+      try {
+        return await this.update(resource, current, opts);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 409) || attempt >= conflictRetries) throw err;
+      }
+    }
+  }
+
+  async delete(resource: ResourceType, namespace: string | undefined, name: string, opts: { dryRun?: boolean; propagationPolicy?: string } = {}): Promise<KubeObject> {
+    const ns = resource.namespaced ? namespace : undefined;
+    const existing = this.raw(resource, ns, name);
+    if (!existing) throw notFound(resource, name);
+    await this.admit({ operation: 'DELETE', resource, namespace: ns, object: structuredClone(existing), dryRun: opts.dryRun === true });
+    const current = this.raw(resource, ns, name);
+    if (!current) throw notFound(resource, name);
+    if (opts.dryRun) return this.present(resource, structuredClone(current));
+
+    if (resource.kind === 'Namespace') return this.present(resource, this.terminateNamespace(resource, current));
+    if ((current.metadata.finalizers ?? []).length > 0) {
+      if (current.metadata.deletionTimestamp) return this.present(resource, structuredClone(current));
+      const marked = structuredClone(current);
+      marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      this.commit(resource, 'MODIFIED', marked, current);
+      return this.present(resource, structuredClone(marked));
+    }
+    const removed = this.remove(resource, current, opts.propagationPolicy ?? 'Background');
+    return this.present(resource, structuredClone(removed));
+  }
+
+  // ---- internals ----
+
+  private bucket(resource: ResourceType): Map<string, KubeObject> {
+    const key = bucketOf(resource);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new Map();
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private raw(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.bucket(resource).get(keyOf(resource.namespaced ? namespace : undefined, name));
+  }
+
+  /** The object as seen through `resource`'s version (a CRD serves several versions of one stored object). */
+  private present(resource: ResourceType, obj: KubeObject): KubeObject {
+    const apiVersion = apiVersionOf(resource);
+    if (obj.apiVersion === apiVersion) return obj;
+    return { ...obj, apiVersion };
+  }
+
+  private namespaceType(): ResourceType {
+    return this.types.byPath('', 'v1', 'namespaces')!;
+  }
+
+  private checkNamespaceWritable(resource: ResourceType, namespace: string, name: string): void {
+    const ns = this.raw(this.namespaceType(), undefined, namespace);
+    if (!ns) throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    if (ns.metadata.deletionTimestamp) {
+      throw new ApiError(403, 'Forbidden', `${qualifiedResource(resource)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+        name, kind: resource.plural, ...(resource.group ? { group: resource.group } : {}),
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  /** Builds the object an update stores: immutable metadata from the old object, status by subresource rules. */
+  private nextVersion(resource: ResourceType, existing: KubeObject, input: KubeObject, subresource: string | undefined): KubeObject {
+    let next: KubeObject;
+    if (subresource === 'status') {
+      next = structuredClone(existing);
+      if (input.status !== undefined) next.status = input.status;
+      else delete next.status;
+    } else {
+      next = input;
+      next.apiVersion ||= existing.apiVersion;
+      next.kind ||= existing.kind;
+      next.metadata ??= {};
+      if (hasStatusSubresource(resource)) {
+        if (existing.status !== undefined) next.status = structuredClone(existing.status);
+        else delete next.status;
+      }
+    }
+    const m = next.metadata;
+    m.name = existing.metadata.name!;
+    if (resource.namespaced) m.namespace = existing.metadata.namespace!;
+    else delete m.namespace;
+    m.uid = existing.metadata.uid!;
+    m.creationTimestamp = existing.metadata.creationTimestamp!;
+    if (existing.metadata.generation !== undefined) m.generation = existing.metadata.generation;
+    else delete m.generation;
+    if (existing.metadata.deletionTimestamp) m.deletionTimestamp = existing.metadata.deletionTimestamp;
+    else delete m.deletionTimestamp;
+    delete m.generateName;
+    if (existing.metadata.generateName) m.generateName = existing.metadata.generateName;
+    m.resourceVersion = existing.metadata.resourceVersion!;
+    return next;
+  }
+
+  private async admit(req: AdmissionRequest): Promise<void> {
+    if (this.plugins.length === 0) return;
+    for (const plugin of this.plugins) if (plugin.mutate) await plugin.mutate(req);
+    for (const plugin of this.plugins) {
+      if (!plugin.validate) continue;
+      const denial = await plugin.validate(req);
+      // What kube-apiserver answers for a webhook that denies without a code: 400, no reason.
+      if (denial !== undefined) throw new ApiError(400, '', `admission webhook "${plugin.name}" denied the request: ${denial}`);
+    }
+  }
+
+  private answerAccessReview(obj: KubeObject): KubeObject {
+    const verdict = this.accessReview((obj.spec ?? {}) as Record<string, unknown>);
+    return {
+      ...obj,
+      metadata: { creationTimestamp: undefined, ...obj.metadata },
+      status: { allowed: verdict.allowed, ...(verdict.reason ? { reason: verdict.reason } : {}) },
+    };
+  }
+
+  /** Stores a new version, records it in the history and tells every watcher and listener. */
+  private commit(resource: ResourceType, type: StoreEvent['type'], obj: KubeObject, old: KubeObject | undefined): void {
+    this.rv++;
+    obj.metadata.resourceVersion = String(this.rv);
+    const bucket = this.bucket(resource);
+    const key = keyOf(obj.metadata.namespace, obj.metadata.name!);
+    if (type === 'DELETED') {
+      bucket.delete(key);
+      this.uidIndex.delete(obj.metadata.uid!);
+    } else {
+      bucket.set(key, obj);
+      this.uidIndex.set(obj.metadata.uid!, { type: resource, namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    }
+    const entry: HistoryEntry = { rv: this.rv, type, bucket: bucketOf(resource), object: obj, oldObject: old };
+    this.record(entry);
+    for (const watcher of this.watchers) if (watcher.bucket === entry.bucket) watcher.deliver(entry);
+    for (const listener of this.listeners) {
+      const event: StoreEvent = { type, resource, object: structuredClone(obj), ...(old ? { oldObject: structuredClone(old) } : {}) };
+      try {
+        listener(event);
+      } catch (err) {
+        console.error(`store: change listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private record(entry: HistoryEntry): void {
+    const capacity = this.history.length;
+    if (this.historyLength < capacity) {
+      this.history[(this.historyStart + this.historyLength) % capacity] = entry;
+      this.historyLength++;
+    } else {
+      this.history[this.historyStart] = entry;
+      this.historyStart = (this.historyStart + 1) % capacity;
+    }
+  }
+
+  /** Removes an object for good, then garbage-collects dependents and finishes namespaces and CRDs. */
+  private remove(resource: ResourceType, current: KubeObject, propagationPolicy: string, old: KubeObject = current): KubeObject {
+    const gone = structuredClone(current);
+    this.commit(resource, 'DELETED', gone, old);
+    const uid = gone.metadata.uid!;
+    if (resource.kind === 'CustomResourceDefinition') this.unregisterCrd(gone);
+    setImmediate(() => {
+      void this.collectDependents(uid, propagationPolicy === 'Orphan');
+      if (gone.metadata.namespace) this.finishNamespaceIfEmpty(gone.metadata.namespace);
+    });
+    return gone;
+  }
+
+  private async collectDependents(ownerUid: string, orphan: boolean): Promise<void> {
+    for (const [bucketKey, bucket] of this.buckets) {
+      for (const obj of [...bucket.values()]) {
+        const refs = obj.metadata.ownerReferences ?? [];
+        if (!refs.some((r) => r.uid === ownerUid)) continue;
+        const type = this.typeOfBucket(bucketKey);
+        if (!type) continue;
+        try {
+          if (orphan || refs.some((r) => r.uid !== ownerUid && this.uidIndex.has(r.uid))) {
+            await this.mutate(type, obj.metadata.namespace, obj.metadata.name!, (o) => {
+              o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+            });
+          } else {
+            await this.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background' });
+          }
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) console.error(`store: garbage collection of ${obj.metadata.name} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private typeOfBucket(bucketKey: string): ResourceType | undefined {
+    return this.types.all().find((t) => bucketOf(t) === bucketKey);
+  }
+
+  private terminateNamespace(resource: ResourceType, current: KubeObject): KubeObject {
+    if (current.metadata.deletionTimestamp) return structuredClone(current);
+    const marked = structuredClone(current);
+    marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    marked.status = { ...(marked.status as Record<string, unknown> | undefined), phase: 'Terminating' };
+    this.commit(resource, 'MODIFIED', marked, current);
+    const namespace = marked.metadata.name!;
+    // Like the namespace controller: empty the namespace in the background, then remove it.
+    setImmediate(() => void this.emptyNamespace(namespace));
+    return structuredClone(marked);
+  }
+
+  private async emptyNamespace(namespace: string): Promise<void> {
+    for (const [bucketKey, bucket] of this.buckets) {
+      const type = this.typeOfBucket(bucketKey);
+      if (!type || !type.namespaced) continue;
+      for (const obj of [...bucket.values()]) {
+        if (obj.metadata.namespace !== namespace) continue;
+        try {
+          await this.delete(type, namespace, obj.metadata.name!, { propagationPolicy: 'Background' });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) console.error(`store: deleting ${obj.metadata.name} in namespace ${namespace} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    this.finishNamespaceIfEmpty(namespace);
+  }
+
+  private finishNamespaceIfEmpty(namespace: string): void {
+    const nsType = this.namespaceType();
+    const ns = this.raw(nsType, undefined, namespace);
+    if (!ns?.metadata.deletionTimestamp) return;
+    for (const bucket of this.buckets.values()) {
+      for (const obj of bucket.values()) if (obj.metadata.namespace === namespace) return;
+    }
+    this.commit(nsType, 'DELETED', structuredClone(ns), ns);
+  }
+
+  private registerCrd(crd: KubeObject): void {
+    const types = resourceTypesFromCrd(crd);
+    const spec = crd.spec as Record<string, unknown>;
+    const group = stringField(spec.group);
+    const plural = stringField((spec.names as Record<string, unknown> | undefined)?.plural);
+    for (const old of this.types.all()) {
+      if (old.group === group && old.plural === plural && !types.some((t) => t.version === old.version)) this.unregisterType(old);
+    }
+    for (const type of types) this.types.register(type);
+  }
+
+  private unregisterCrd(crd: KubeObject): void {
+    const types = resourceTypesFromCrd(crd);
+    const first = types[0];
+    if (first) {
+      // Deleting a CRD deletes every instance; watchers see them go.
+      for (const obj of [...this.bucket(first).values()]) this.commit(first, 'DELETED', structuredClone(obj), obj);
+    }
+    for (const type of types) this.unregisterType(type);
+  }
+
+  private unregisterType(type: ResourceType): void {
+    const registry = this.types as ResourceTypeRegistry & { unregister?: (g: string, v: string, p: string) => void };
+    registry.unregister?.(type.group, type.version, type.plural);
+  }
+}
+
+function detailsOf(resource: ResourceType, name: string): { name: string; group?: string; kind: string } {
+  return { name, ...(resource.group ? { group: resource.group } : {}), kind: resource.plural };
+}
+
+function notFound(resource: ResourceType, name: string): ApiError {
+  return new ApiError(404, 'NotFound', `${qualifiedResource(resource)} "${name}" not found`, detailsOf(resource, name));
+}
+
+function conflict(resource: ResourceType, name: string): ApiError {
+  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, detailsOf(resource, name));
+}
+
+function managedFieldsEntry(manager: string, operation: 'Apply' | 'Update', apiVersion: string): Record<string, unknown> {
+  return { manager, operation, apiVersion, time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: {} };
+}
+
+/** Records which manager last wrote the object (without per-field ownership: see api/README.md). */
+export function upsertManagedFields(existing: unknown[] | undefined, manager: string, operation: 'Apply' | 'Update', apiVersion: string): unknown[] {
+  const others = (existing ?? []).filter((e) => {
+    const entry = e as Record<string, unknown>;
+    return !(entry.manager === manager && entry.operation === operation);
+  });
+  return [...others, managedFieldsEntry(manager, operation, apiVersion)];
+}
+
+/** A CRD as the apiextensions controller leaves it: names accepted and established at once. */
+function prepareCrd(crd: KubeObject): void {
+  const spec = (crd.spec ?? {}) as Record<string, unknown>;
+  const versions = Array.isArray(spec.versions) ? (spec.versions as Record<string, unknown>[]) : [];
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  spec.conversion ??= { strategy: 'None' };
+  crd.status = {
+    acceptedNames: spec.names ?? {},
+    storedVersions: versions.filter((v) => v.storage === true).map((v) => v.name),
+    conditions: [
+      { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
+      { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+    ],
+  };
+}
+
+/**
+ * Creates an empty object store serving the builtin kinds (or the kinds of `registry`).
+ * Use one per simulated cluster; in-process controllers use it directly, clients go through the API server.
+ */
+export function createStore(registry: ResourceTypeRegistry = createResourceTypeRegistry(), options: StoreOptions = {}): MemoryStore {
+  return new MemoryStore(registry, options);
+}
