@@ -1,0 +1,58 @@
+/**
+ * Publishes an ingress controller's address on the Ingresses it serves (`status.loadBalancer.ingress[0]`), as
+ * ingress-nginx's status sync and AGIC do. The fault `ingress-no-address` switches this off.
+ */
+import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
+import type { FaultSet } from '../faults.ts';
+import { field, isType } from '../node/kinds.ts';
+import type { NodeKinds } from '../node/kinds.ts';
+
+export interface PublishedAddress {
+  ip: string;
+  port: number;
+}
+
+export interface StatusPublisher {
+  stop(): void;
+}
+
+/** The loadBalancer ingress entry for an address: ports are listed only when it is not plain port 80. */
+export function loadBalancerEntry(address: PublishedAddress): Record<string, unknown> {
+  return address.port === 80 ? { ip: address.ip } : { ip: address.ip, ports: [{ port: address.port, protocol: 'TCP' }] };
+}
+
+/** Keeps the status of every matching Ingress pointing at `address`, now and on every change. */
+export function publishIngressStatus(opts: {
+  store: ObjectStore;
+  kinds: NodeKinds;
+  faults: FaultSet;
+  matches: (ingress: KubeObject) => boolean;
+  address: PublishedAddress;
+}): StatusPublisher {
+  const { store, kinds } = opts;
+  const ingressType = kinds.ingress;
+  if (!ingressType || opts.faults.has('ingress-no-address')) return { stop: () => {} };
+  const desired = JSON.stringify([loadBalancerEntry(opts.address)]);
+  const inFlight = new Set<string>();
+
+  const sync = (ingress: KubeObject): void => {
+    if (ingress.metadata.deletionTimestamp || !opts.matches(ingress)) return;
+    const current = field<{ loadBalancer?: { ingress?: unknown[] } }>(ingress, 'status')?.loadBalancer?.ingress ?? [];
+    if (JSON.stringify(current) === desired) return;
+    const key = `${ingress.metadata.namespace}/${ingress.metadata.name}`;
+    if (inFlight.has(key)) return;
+    inFlight.add(key);
+    void store
+      .mutate(ingressType, ingress.metadata.namespace, ingress.metadata.name!, (obj) => {
+        obj.status = { ...(obj.status as object | undefined), loadBalancer: { ingress: JSON.parse(desired) as unknown[] } };
+      }, { subresource: 'status' })
+      .catch(() => undefined)
+      .finally(() => inFlight.delete(key));
+  };
+
+  const unsubscribe = store.onChange((event: StoreEvent) => {
+    if (event.type !== 'DELETED' && isType(ingressType, event.resource)) sync(event.object);
+  });
+  for (const ingress of store.list(ingressType).items) sync(ingress);
+  return { stop: unsubscribe };
+}

@@ -1,0 +1,71 @@
+/**
+ * The contract between the kubelet and a container implementation: what a container gets when it starts and
+ * what it hands back. Implementations live in images.ts (by image), httpbin.ts, sidecar.ts and ingress/.
+ */
+import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
+import type { FaultSet } from '../faults.ts';
+import type { NodeTimings } from './timings.ts';
+
+/** A container port as the pod declares it, and where the process really listens (see kubelet port layout). */
+export interface PortPlan {
+  containerName: string;
+  name?: string;
+  containerPort: number;
+  hostPort?: number;
+  /** Where the app binds: the containerPort, or a private port when a sidecar owns the containerPort. */
+  listenPort: number;
+}
+
+export interface ContainerContext {
+  pod: KubeObject;
+  container: ContainerSpec;
+  podIP: string;
+  hostIP: string;
+  nodeName: string;
+  /** Every TCP port of the pod's app containers, with where each really listens. */
+  ports: PortPlan[];
+  store: ObjectStore;
+  network: SimNetwork;
+  faults: FaultSet;
+  policy: InboundPolicySource;
+  timings: NodeTimings;
+  clock: () => Date;
+  /** Appends to this container's log (`kubectl logs`). */
+  log(line: string): void;
+}
+
+/** A started container. */
+export interface RunningContainer {
+  /** Whether the kubelet reports it ready (no readiness probes are modelled: ready once started unless a fault says otherwise). */
+  ready: boolean;
+  /** Resolves with the exit code when the process ends on its own (never resolves for servers until stop()). */
+  exited: Promise<number>;
+  /** Stops the process and releases its sockets; resolves when they are closed. */
+  stop(): Promise<void>;
+}
+
+/** Starts a container. Resolves once the process is serving (or rejects when it could not start). */
+export type ContainerStarter = (ctx: ContainerContext) => Promise<RunningContainer>;
+
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  ports?: { name?: string; containerPort: number; hostPort?: number; protocol?: string }[];
+  [field: string]: unknown;
+}
+
+/** A running container that does nothing until stopped (pause, control-plane images). */
+export function idleContainer(ready = true): RunningContainer {
+  let finish: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (finish = resolve));
+  return {
+    ready,
+    exited,
+    stop: () => {
+      finish(137);
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The simulated container runtime's image catalogue: which images a node can "pull" and what runs for each.
+ * Unknown images fail to pull (ErrImagePull, then ImagePullBackOff), as on a real node without registry access.
+ * Extension point: register() a handler before the built-ins (e.g. a real Prometheus for `*prometheus*`).
+ */
+import { idleContainer } from './container.ts';
+import type { ContainerSpec, ContainerStarter } from './container.ts';
+import { startHttpbinContainer } from './httpbin-container.ts';
+import { startSidecar } from './sidecar.ts';
+import { startNginxControllerContainer } from '../ingress/nginx.ts';
+
+export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus';
+
+export interface ImageHandler {
+  /** One of ImageKind for the built-ins; extensions may use their own names. */
+  kind: string;
+  matches(image: string, container: ContainerSpec): boolean;
+  start: ContainerStarter;
+  /** Runs to completion (init-style): the kubelet waits for exit instead of leaving it running. */
+  runsToCompletion?: boolean;
+}
+
+/** Strips the registry, tag and digest: `mcr.microsoft.com/oss/envoyproxy/envoy:v1.22@sha256:..` -> `mcr.microsoft.com/oss/envoyproxy/envoy`. */
+export function imageRepository(image: string): string {
+  const withoutDigest = image.split('@')[0]!;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  return colon >= 0 ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+/** The images a simulated node can run. */
+export class ImageRegistry {
+  private readonly handlers: ImageHandler[] = [];
+
+  /** Adds a handler that takes precedence over those registered before it. */
+  register(handler: ImageHandler): this {
+    this.handlers.unshift(handler);
+    return this;
+  }
+
+  /** The handler for a container, or undefined when the image cannot be pulled. */
+  resolve(container: ContainerSpec): ImageHandler | undefined {
+    const image = container.image ?? '';
+    return this.handlers.find((h) => h.matches(imageRepository(image), container));
+  }
+}
+
+/** Placeholder for Prometheus until a real one is wired: a running, ready container that serves nothing. */
+const prometheusPlaceholder: ContainerStarter = (ctx) => {
+  ctx.log('level=info msg="prometheus is not emulated by the simulated node; register an ImageHandler for kind prometheus"');
+  return Promise.resolve(idleContainer());
+};
+
+/** The built-in catalogue (see docs/plan-contracts.md "Container images the kubelet knows"). */
+export function defaultImageRegistry(): ImageRegistry {
+  const registry = new ImageRegistry();
+  // Registered in increasing precedence: later entries are consulted first.
+  registry.register({ kind: 'pause', matches: (repo) => repo === 'pause' || repo.endsWith('/pause'), start: () => Promise.resolve(idleContainer()) });
+  registry.register({
+    kind: 'osm-control-plane',
+    matches: (repo) => /osm-(controller|injector|bootstrap)/.test(repo),
+    start: (ctx) => {
+      ctx.log(`{"level":"info","component":"${ctx.container.name}","time":"${ctx.clock().toISOString()}","message":"Starting ${ctx.container.name}"}`);
+      return Promise.resolve(idleContainer());
+    },
+  });
+  registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: prometheusPlaceholder });
+  registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
+  registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
+  registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });
+  registry.register({
+    kind: 'osm-init',
+    matches: (repo, container) => container.name === 'osm-init' || /\/init$/.test(repo),
+    runsToCompletion: true,
+    start: startOsmInit,
+  });
+  return registry;
+}
+
+/** osm-init programs iptables and exits; the fault `init-container-fails` makes it exit 1 like a failed iptables-restore. */
+const startOsmInit: ContainerStarter = (ctx) => {
+  const fails = ctx.faults.has('init-container-fails');
+  let stop: () => Promise<void> = () => Promise.resolve();
+  const exited = new Promise<number>((resolve) => {
+    const timer = setTimeout(() => {
+      if (fails) ctx.log('iptables-restore v1.8.7 (legacy): iptables-restore: unable to initialize table \'nat\'\nError occurred at line: 1\nTry `iptables-restore -h\' or \'iptables-restore --help\' for more information.');
+      resolve(fails ? 1 : 0);
+    }, ctx.timings.initContainerRunMs);
+    stop = () => {
+      clearTimeout(timer);
+      resolve(137);
+      return Promise.resolve();
+    };
+  });
+  return Promise.resolve({ ready: false, exited, stop: () => stop() });
+};

@@ -1,0 +1,284 @@
+/**
+ * The Envoy sidecar emulation. Without network namespaces there is no iptables redirection, so the sidecar itself
+ * owns podIP:<containerPort> of every app port (the app listens on a private port, see PortPlan) and forwards
+ * allowed connections to the app. Each new connection is checked against the mesh's inbound policy, with the peer's
+ * loopback address translated to its cluster address; a denied connection is reset, which is what makes the ingress
+ * answer 502 before an IngressBackend exists.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { KubeObject } from '../cluster/types.ts';
+import type { ContainerContext, PortPlan, RunningContainer } from './container.ts';
+import { EnvoyStats } from './envoy-stats.ts';
+import { field, nodeKinds } from './kinds.ts';
+import { listenOn } from './network.ts';
+
+export const envoyAdminPort = 15000;
+export const envoyMetricsPort = 15010;
+
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+/** Starts the sidecar for a pod: inbound listeners, admin on 15000, and 15010 when the pod asks to be scraped. */
+export async function startSidecar(ctx: ContainerContext): Promise<RunningContainer> {
+  const pod = ctx.pod;
+  const ns = pod.metadata.namespace ?? 'default';
+  const neverReady = ctx.faults.has('sidecar-never-ready');
+  const serviceAccount = field<string>(field(pod, 'spec'), 'serviceAccountName') ?? 'default';
+  const stats = new EnvoyStats(`${serviceAccount}.${ns}`);
+  const servers: net.Server[] = [];
+  const log = (level: string, source: string, message: string): void =>
+    ctx.log(`[${envoyTime(ctx.clock())}][1][${level}][${source}] ${message}`);
+
+  log('info', 'main', '[source/server/server.cc:390] initializing epoch 0 (base id=0, hot restart version=11.104)');
+  log('info', 'main', `[source/server/server.cc:392] statically linked extensions: envoy.filters.http: envoy.filters.http.rbac, envoy.filters.http.router`);
+  log('info', 'config', '[source/server/configuration_impl.cc:103] loading tracing configuration');
+  log('info', 'config', '[source/server/configuration_impl.cc:131] loading 0 static secret(s)');
+
+  const appPorts = ctx.ports.filter((p) => p.containerName !== ctx.container.name);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  try {
+    if (!neverReady) {
+      for (const plan of appPorts) servers.push(await startInbound(ctx, plan, stats, agent, log));
+    } else {
+      log('warning', 'config', '[source/common/config/grpc_stream.h:201] StreamAggregatedResources gRPC config stream to osm-controller closed since 0s ago: 14, upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    }
+    servers.push(await startAdmin(ctx, stats, neverReady, appPorts));
+    const scrape = pod.metadata.annotations?.['prometheus.io/scrape'] === 'true';
+    if (scrape && !neverReady && !ctx.faults.has('metrics-not-scraped')) {
+      servers.push(await startHttp(ctx.podIP, envoyMetricsPort, (req, res) => serveMetrics(req, res, stats)));
+    }
+  } catch (err) {
+    await closeAll(servers);
+    agent.destroy();
+    throw err;
+  }
+  if (!neverReady) log('info', 'upstream', '[source/common/upstream/cluster_manager_impl.cc:205] cm init: all clusters initialized');
+  if (!neverReady) log('info', 'main', '[source/server/server.cc:868] all clusters initialized. initializing init manager');
+  if (!neverReady) log('info', 'config', '[source/server/listener_manager_impl.cc:841] all dependencies initialized. starting workers');
+
+  let finish: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (finish = resolve));
+  return {
+    ready: !neverReady,
+    exited,
+    stop: async () => {
+      log('warning', 'main', '[source/server/server.cc:760] caught SIGTERM');
+      await closeAll(servers);
+      agent.destroy();
+      finish(0);
+    },
+  };
+}
+
+/** The inbound listener of one app port: policy per connection (and again per request), then HTTP/1.1 proxying. */
+async function startInbound(
+  ctx: ContainerContext,
+  plan: PortPlan,
+  stats: EnvoyStats,
+  agent: http.Agent,
+  log: (level: string, source: string, message: string) => void,
+): Promise<net.Server> {
+  const port = plan.containerPort;
+  const allowed = (socket: net.Socket): boolean => {
+    const peer = ctx.network.clusterAddressOf(socket.remoteAddress ?? '');
+    // `undefined` (no configuration for the port yet) denies too: Envoy has no listener filter chain to match.
+    return ctx.policy.inboundAllowed(ctx.pod, port, peer) === true;
+  };
+  const http1 = http.createServer((req, res) => {
+    if (!allowed(req.socket)) {
+      // The policy changed under a kept-alive connection: Envoy drains it on the listener update.
+      stats.rbacDenied++;
+      req.socket.resetAndDestroy();
+      return;
+    }
+    proxy(ctx, plan, stats, agent, req, res);
+  });
+  http1.keepAliveTimeout = 60_000;
+  const tcp = net.createServer((socket) => {
+    stats.downstreamCxTotal++;
+    if (!allowed(socket)) {
+      stats.rbacDenied++;
+      log('debug', 'rbac', `[source/extensions/filters/network/rbac/rbac_filter.cc:115] [C${stats.downstreamCxTotal}] enforced denied, matched policy none (peer ${ctx.network.clusterAddressOf(socket.remoteAddress ?? '')})`);
+      socket.resetAndDestroy();
+      return;
+    }
+    http1.emit('connection', socket);
+  });
+  tcp.on('close', () => {
+    http1.closeAllConnections();
+  });
+  await listenOn(tcp, ctx.podIP, port);
+  return tcp;
+}
+
+function proxy(ctx: ContainerContext, plan: PortPlan, stats: EnvoyStats, agent: http.Agent, req: http.IncomingMessage, res: http.ServerResponse, retried = false): void {
+  const clusterName = localClusterName(ctx, plan);
+  const cluster = stats.cluster(clusterName);
+  const started = performance.now();
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-request-id'] ??= randomUUID();
+  if (!retried) {
+    cluster.rqTotal++;
+    cluster.rqActive++;
+  }
+  const done = (code: number, bytesSent: number, flags: string): void => {
+    cluster.rqActive--;
+    cluster.countResponse(code);
+    ctx.log(accessLog(ctx, req, code, flags, bytesSent, Math.round(performance.now() - started), clusterName, `${ctx.podIP}:${plan.listenPort}`, String(headers['x-request-id'])));
+  };
+
+  const upstream = http.request({ host: ctx.podIP, port: plan.listenPort, method: req.method, path: req.url, headers, agent, localAddress: ctx.podIP });
+  upstream.on('socket', (socket) => {
+    if (!upstreamSockets.has(socket)) {
+      upstreamSockets.add(socket);
+      socket.once('connect', () => cluster.trackConnection(socket));
+    }
+  });
+  upstream.on('response', (up) => {
+    const out: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(up.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
+    out['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - started));
+    out.server = 'envoy';
+    res.writeHead(up.statusCode ?? 502, out);
+    let bytes = 0;
+    up.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    up.pipe(res);
+    up.on('end', () => done(up.statusCode ?? 502, bytes, '-'));
+    up.on('error', () => {
+      cluster.rqRxReset++;
+      res.destroy();
+    });
+  });
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // A kept-alive connection the app had already closed: Envoy retries such resets on a fresh connection.
+    if (upstream.reusedSocket && !retried && err.code === 'ECONNRESET') {
+      proxy(ctx, plan, stats, agent, req, res, true);
+      return;
+    }
+    const refused = err.code === 'ECONNREFUSED';
+    if (refused) cluster.cxConnectFail++;
+    const body = refused
+      ? 'upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: delayed connect error: 111'
+      : 'upstream connect error or disconnect/reset before headers. reset reason: connection termination';
+    res.writeHead(503, { 'content-length': Buffer.byteLength(body), 'content-type': 'text/plain', date: new Date().toUTCString(), server: 'envoy' });
+    res.end(body);
+    done(503, Buffer.byteLength(body), refused ? 'UF' : 'UC');
+  });
+  if (retried) upstream.end();
+  else req.pipe(upstream);
+}
+
+const upstreamSockets = new WeakSet<net.Socket>();
+
+/** `<ns>/<svc>|<port>|local`, the name OSM gives the local cluster of an inbound port; the Service is found by selector. */
+function localClusterName(ctx: ContainerContext, plan: PortPlan): string {
+  const ns = ctx.pod.metadata.namespace ?? 'default';
+  const labels = ctx.pod.metadata.labels ?? {};
+  let serviceName: string | undefined;
+  try {
+    const services = ctx.store.list(nodeKinds(ctx.store).service, { namespace: ns }).items;
+    serviceName = services.find((svc) => servesPort(svc, labels, plan))?.metadata.name;
+  } catch {
+    serviceName = undefined;
+  }
+  return `${ns}/${serviceName ?? labels.app ?? ctx.pod.metadata.name}|${plan.containerPort}|local`;
+}
+
+function servesPort(svc: KubeObject, labels: Record<string, string>, plan: PortPlan): boolean {
+  const spec = field<{ selector?: Record<string, string>; ports?: { port: number; targetPort?: number | string }[] }>(svc, 'spec');
+  const selector = spec?.selector;
+  if (!selector || !Object.keys(selector).length) return false;
+  if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
+  return (spec.ports ?? []).some((p) => {
+    const target = p.targetPort ?? p.port;
+    return typeof target === 'number' ? target === plan.containerPort : target === plan.name;
+  });
+}
+
+async function startAdmin(ctx: ContainerContext, stats: EnvoyStats, neverReady: boolean, appPorts: PortPlan[]): Promise<net.Server> {
+  return startHttp(ctx.podIP, envoyAdminPort, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/ready') {
+      const text = neverReady ? 'PRE_INITIALIZING\n' : 'LIVE\n';
+      res.writeHead(neverReady ? 503 : 200, { 'content-type': 'text/plain; charset=UTF-8', server: 'envoy' });
+      res.end(text);
+    } else if (path === '/stats/prometheus') {
+      serveMetrics(req, res, stats);
+    } else if (path === '/stats') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', server: 'envoy' });
+      res.end(stats.renderPlain());
+    } else if (path === '/clusters') {
+      for (const plan of appPorts) stats.cluster(localClusterName(ctx, plan));
+      const hosts = new Map(appPorts.map((p) => [localClusterName(ctx, p), `${ctx.podIP}:${p.listenPort}`]));
+      res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', server: 'envoy' });
+      res.end(stats.renderClusters((name) => hosts.get(name) ?? '127.0.0.1:0'));
+    } else if (path === '/server_info') {
+      res.writeHead(200, { 'content-type': 'application/json', server: 'envoy' });
+      res.end(JSON.stringify({ version: '1.22.2/Clean/RELEASE/BoringSSL', state: neverReady ? 'PRE_INITIALIZING' : 'LIVE' }, null, 2));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=UTF-8', server: 'envoy' });
+      res.end('invalid path. admin commands are:\n  /clusters\n  /ready\n  /server_info\n  /stats\n  /stats/prometheus\n');
+    }
+  });
+}
+
+function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse, stats: EnvoyStats): void {
+  const text = stats.renderPrometheus();
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text), server: 'envoy' });
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+async function startHttp(host: string, port: number, handler: http.RequestListener): Promise<net.Server> {
+  const server = http.createServer(handler);
+  await listenOn(server, host, port);
+  return server;
+}
+
+function closeAll(servers: net.Server[]): Promise<void> {
+  return Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          if (s instanceof http.Server) s.closeAllConnections();
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/** OSM's JSON access log format for Envoy. */
+function accessLog(ctx: ContainerContext, req: http.IncomingMessage, code: number, flags: string, bytesSent: number, durationMs: number, cluster: string, upstreamHost: string, requestId: string): string {
+  return JSON.stringify({
+    start_time: ctx.clock().toISOString(),
+    method: req.method,
+    path: req.url,
+    protocol: `HTTP/${req.httpVersion}`,
+    response_code: code,
+    response_code_details: flags === '-' ? 'via_upstream' : 'upstream_reset_before_response_started{connection_failure}',
+    time_to_first_byte: durationMs,
+    upstream_cluster: cluster,
+    response_flags: flags,
+    bytes_received: Number(req.headers['content-length'] ?? 0),
+    bytes_sent: bytesSent,
+    duration: durationMs,
+    upstream_service_time: String(durationMs),
+    x_forwarded_for: req.headers['x-forwarded-for'] ?? null,
+    user_agent: req.headers['user-agent'] ?? null,
+    request_id: requestId,
+    requested_server_name: null,
+    authority: req.headers.host ?? null,
+    upstream_host: upstreamHost,
+  });
+}
+
+function envoyTime(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
