@@ -1,0 +1,41 @@
+/**
+ * The kube-controller-manager of the simulated cluster: the controllers a conformance run depends on,
+ * started together against one store and stopped together.
+ */
+import type { KubeObject, ObjectStore } from '../cluster/types.ts';
+import { DeploymentController } from './deployment-controller.ts';
+import { EndpointsController } from './endpoints-controller.ts';
+import { ReplicaSetController } from './replicaset-controller.ts';
+import { ServiceAccountController } from './serviceaccount-controller.ts';
+
+export interface ControllerManagerOptions {
+  /** Services whose endpoints stay empty (faults). */
+  suppressEndpoints?: (service: KubeObject) => boolean;
+  /** Cluster CA, published as the kube-root-ca.crt ConfigMap in every namespace. */
+  caPem?: string;
+}
+
+export interface ControllerManager {
+  stop(): void;
+}
+
+/**
+ * Starts the deployment, replicaset, endpoints and serviceaccount controllers. Namespace termination and
+ * ownerReference garbage collection are done by the store itself (cluster/store.ts).
+ */
+export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
+  const controllers = [
+    new DeploymentController(store).start(),
+    new ReplicaSetController(store).start(),
+    new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
+    new ServiceAccountController(store, opts.caPem ? { caPem: opts.caPem } : {}).start(),
+  ];
+  return {
+    stop() {
+      for (const c of controllers.reverse()) c.stop();
+    },
+  };
+}
+
+export { EventRecorder } from './events.ts';
+export type { EventType } from './events.ts';

@@ -1,0 +1,149 @@
+/**
+ * kube-controller-manager's replicaset controller: keeps `spec.replicas` pods (`<rs>-<5 random>`) owned by
+ * each ReplicaSet, recreates deleted ones, and reports the counts Deployments aggregate. Pod creation
+ * goes through the store, so admission (the OSM injector) mutates or rejects it as in a real cluster;
+ * a rejected create becomes a FailedCreate event and is retried with backoff.
+ */
+import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
+import { ApiError } from '../cluster/types.ts';
+import { matchesLabelSelector } from './label-selector.ts';
+import type { LabelSelector } from './label-selector.ts';
+import { EventRecorder } from './events.ts';
+import {
+  clone, controllerOf, controllerRef, deepEqual, isOwnedBy, isPodReady, isTerminating, keyOf, num, obj, podPhase,
+  randomSuffix, spec, splitKey, status,
+} from './kube-objects.ts';
+import { typeFor } from './resource-lookup.ts';
+import { logOnceHandler, WorkQueue } from './work-queue.ts';
+
+function isActive(pod: KubeObject): boolean {
+  const phase = podPhase(pod);
+  return !isTerminating(pod) && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+/** Which surplus pod to delete first: unscheduled, then not ready, then the newest (as upstream ranks them). */
+function deletionRank(pod: KubeObject): [number, number, string] {
+  const scheduled = typeof spec(pod)['nodeName'] === 'string' ? 1 : 0;
+  return [scheduled, isPodReady(pod) ? 1 : 0, String(pod.metadata.creationTimestamp ?? '')];
+}
+
+export class ReplicaSetController {
+  private readonly queue: WorkQueue;
+  private readonly events: EventRecorder;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly store: ObjectStore) {
+    this.events = new EventRecorder(store, 'replicaset-controller');
+    this.queue = new WorkQueue({ name: 'replicaset', reconcile: (key) => this.reconcile(key), onError: logOnceHandler('replicaset-controller'), baseBackoffMs: 250, maxBackoffMs: 5_000 });
+  }
+
+  start(): this {
+    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
+    for (const rs of this.store.list(typeFor(this.store, 'ReplicaSet')).items) this.queue.enqueue(keyOf(rs));
+    return this;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.queue.stop();
+  }
+
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
+  private onChange(event: StoreEvent): void {
+    const kind = event.object.kind;
+    if (kind === 'ReplicaSet' && event.type !== 'DELETED') {
+      this.queue.enqueue(keyOf(event.object));
+    } else if (kind === 'Pod') {
+      const owner = controllerOf(event.object);
+      if (owner?.kind === 'ReplicaSet') this.queue.enqueue(`${event.object.metadata.namespace ?? ''}/${owner.name}`);
+    }
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const rsType = typeFor(this.store, 'ReplicaSet');
+    const podType = typeFor(this.store, 'Pod');
+    const rs = this.store.get(rsType, namespace, name);
+    if (!rs || isTerminating(rs)) return;
+
+    const pods = this.store.list(podType, { namespace }).items.filter((p) => isOwnedBy(p, rs) && isActive(p));
+    const desired = num(spec(rs)['replicas']) ?? 1;
+    if (pods.length < desired) {
+      for (let i = pods.length; i < desired; i++) {
+        const created = await this.createPod(rs);
+        if (!created) break;
+      }
+    } else if (pods.length > desired) {
+      const surplus = [...pods].sort((a, b) => {
+        const ra = deletionRank(a);
+        const rb = deletionRank(b);
+        return ra[0] - rb[0] || ra[1] - rb[1] || (ra[2] < rb[2] ? 1 : ra[2] > rb[2] ? -1 : 0);
+      }).slice(0, pods.length - desired);
+      for (const pod of surplus) {
+        try {
+          await this.store.delete(podType, namespace, pod.metadata.name ?? '');
+          this.events.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === 404)) throw error;
+        }
+      }
+    }
+    await this.writeStatus(namespace, name);
+  }
+
+  /** Creates one pod from the template; false (and a retry later) when admission or the store refuses. */
+  private async createPod(rs: KubeObject): Promise<boolean> {
+    const podType = typeFor(this.store, 'Pod');
+    const template = obj(spec(rs)['template']);
+    const templateMeta = obj(template['metadata']);
+    const podName = `${rs.metadata.name}-${randomSuffix()}`;
+    try {
+      await this.store.create(podType, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: podName,
+          generateName: `${rs.metadata.name}-`,
+          namespace: rs.metadata.namespace,
+          labels: clone(obj(templateMeta['labels']) as Record<string, string>),
+          ...(templateMeta['annotations'] ? { annotations: clone(obj(templateMeta['annotations']) as Record<string, string>) } : {}),
+          ownerReferences: [controllerRef(rs)],
+        },
+        spec: clone(obj(template['spec'])),
+        status: { phase: 'Pending' },
+      });
+      this.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 409) return true; // name clash: the next pass creates another
+      const message = error instanceof Error ? error.message : String(error);
+      this.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${message}`);
+      throw error; // the queue retries with backoff, as the real controller does
+    }
+  }
+
+  private async writeStatus(namespace: string | undefined, name: string): Promise<void> {
+    const rsType = typeFor(this.store, 'ReplicaSet');
+    const podType = typeFor(this.store, 'Pod');
+    const rs = this.store.get(rsType, namespace, name);
+    if (!rs) return;
+    const pods = this.store.list(podType, { namespace }).items.filter((p) => isOwnedBy(p, rs) && isActive(p));
+    const selector = obj(spec(rs)['selector']) as LabelSelector;
+    const replicas = pods.length;
+    const labeled = pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels)).length;
+    const ready = pods.filter(isPodReady).length;
+    const next: Record<string, unknown> = {
+      replicas,
+      ...(labeled ? { fullyLabeledReplicas: labeled } : {}),
+      ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    if (deepEqual(next, status(rs))) return;
+    await this.store.mutate(rsType, namespace, name, (o) => {
+      o['status'] = next;
+    }, { subresource: 'status' });
+  }
+}

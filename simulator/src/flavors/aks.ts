@@ -1,0 +1,116 @@
+/**
+ * The aks flavor: an AKS cluster with the OSM add-on (osm.md §7 "AKS add-on") and AGIC (osm.md §5b):
+ * two `aks-nodepool1-12345678-vmss00000N` nodes, OSM in kube-system with 2 osm-controller and 2
+ * osm-injector replicas and `aks-osm-*` webhook configurations, the `azure-application-gateway`
+ * IngressClass and the AGIC Deployment. The Application Gateway itself runs outside the cluster
+ * (simulator/src/ingress/app-gateway.ts) and reaches pods from a 10.x address.
+ */
+import type { KubeObject } from '../cluster/types.ts';
+import type { FaultSet } from '../faults.ts';
+import { aksAddonLayout } from '../mesh/osm/constants.ts';
+import { kubernetesService, systemNamespaces } from './base-cluster.ts';
+import type { Flavor } from './flavor.ts';
+import { node } from './nodes.ts';
+import { osmControlPlaneObjects, osmCrds } from './osm-install.ts';
+import { deployment, serviceAccount } from './workloads.ts';
+
+export const aksResourceGroup = 'mesh-conformance';
+export const aksClusterName = 'mesh-conformance';
+export const aksNodeResourceGroup = `MC_${aksResourceGroup}_${aksClusterName}_eastus`;
+export const agicImage = 'mcr.microsoft.com/azure-application-gateway/kubernetes-ingress:1.7.2';
+
+function aksNode(index: number, arch: 'amd64' | 'arm64'): KubeObject {
+  const name = `aks-nodepool1-12345678-vmss00000${index}`;
+  return node({
+    name,
+    arch,
+    labels: {
+      agentpool: 'nodepool1',
+      'kubernetes.azure.com/agentpool': 'nodepool1',
+      'kubernetes.azure.com/cluster': aksNodeResourceGroup,
+      'kubernetes.azure.com/mode': 'system',
+      'kubernetes.azure.com/node-image-version': 'AKSUbuntu-2204gen2containerd-202404.09.0',
+      'kubernetes.azure.com/os-sku': 'Ubuntu',
+      'kubernetes.azure.com/role': 'agent',
+      'kubernetes.io/role': 'agent',
+      'node-role.kubernetes.io/agent': '',
+      'node.kubernetes.io/instance-type': 'Standard_DS2_v2',
+      'topology.kubernetes.io/region': 'eastus',
+      'topology.kubernetes.io/zone': '0',
+    },
+    providerID: `azure:///subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${aksNodeResourceGroup.toLowerCase()}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss/virtualMachines/${index}`,
+    osImage: 'Ubuntu 22.04.4 LTS',
+    containerRuntimeVersion: 'containerd://1.7.15-1',
+    kernelVersion: '5.15.0-1061-azure',
+    capacity: { cpu: '2', memory: '7097616Ki', pods: '110', 'ephemeral-storage': '129886128Ki' },
+  });
+}
+
+/** AGIC as the AKS ingress-appgw add-on deploys it. */
+function agicObjects(): KubeObject[] {
+  const labels = { app: 'ingress-appgw', 'kubernetes.azure.com/managedby': 'aks' };
+  return [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'azure-application-gateway', labels: { 'app.kubernetes.io/name': 'ingress-appgw', 'kubernetes.azure.com/managedby': 'aks' } },
+      spec: { controller: 'azure/application-gateway' },
+    },
+    serviceAccount('ingress-appgw-sa', 'kube-system', labels),
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ingress-appgw-cm', namespace: 'kube-system', labels },
+      data: {
+        APPGW_NAME: 'mesh-conformance-appgw',
+        APPGW_RESOURCE_GROUP: aksNodeResourceGroup,
+        APPGW_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000000',
+        AZURE_CLOUD_PROVIDER_LOCATION: '/etc/kubernetes/azure.json',
+        HTTP_SERVICE_PORT: '8123',
+        USE_PRIVATE_IP: 'false',
+        VERBOSITY_LEVEL: '5',
+      },
+    },
+    deployment({
+      name: 'ingress-appgw-deployment',
+      namespace: 'kube-system',
+      labels,
+      podLabels: labels,
+      replicas: 1,
+      image: agicImage,
+      containerName: 'ingress-appgw-container',
+      serviceAccountName: 'ingress-appgw-sa',
+      ports: [{ name: 'http', containerPort: 8123 }],
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      readinessProbe: { httpGet: { path: '/health/ready', port: 8123 }, initialDelaySeconds: 5, periodSeconds: 10 },
+    }),
+  ];
+}
+
+export const aksFlavor: Flavor = {
+  name: 'aks',
+  layout: aksAddonLayout(),
+  nodes(faults: FaultSet) {
+    const arch = faults.has('pod-unschedulable') ? 'arm64' : 'amd64';
+    return [aksNode(0, arch), aksNode(1, arch)];
+  },
+  objects(faults: FaultSet) {
+    const layout = this.layout;
+    return [
+      ...systemNamespaces(),
+      kubernetesService(),
+      ...osmCrds(),
+      ...osmControlPlaneObjects({ layout, faults, replicas: 2 }),
+      ...agicObjects(),
+    ];
+  },
+  awaited(faults: FaultSet) {
+    const ns = this.layout.osmNamespace;
+    return [
+      ...(faults.has('ingressbackend-no-status') ? [] : [{ namespace: ns, name: 'osm-controller' }]),
+      { namespace: ns, name: 'osm-injector' },
+      { namespace: ns, name: 'osm-bootstrap' },
+      { namespace: 'kube-system', name: 'ingress-appgw-deployment' },
+    ];
+  },
+};

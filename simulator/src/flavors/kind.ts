@@ -1,0 +1,153 @@
+/**
+ * The kind flavor: the cluster of OSM's docs and e2e tests (osm.md §5a, §7): a control-plane node and a
+ * worker labelled `ingress-ready=true`, OSM self-installed in `osm-system` (with osm-prometheus, as
+ * `osm install --set osm.deployPrometheus=true`), and ingress-nginx from the kind manifest in a namespace
+ * the mesh monitors with sidecar injection disabled.
+ */
+import type { KubeObject } from '../cluster/types.ts';
+import type { FaultSet } from '../faults.ts';
+import { monitoredByLabel, selfInstallLayout, sidecarInjectionAnnotation } from '../mesh/osm/constants.ts';
+import type { OsmLayout } from '../mesh/osm/constants.ts';
+import { kubernetesService, systemNamespaces } from './base-cluster.ts';
+import type { Flavor } from './flavor.ts';
+import { node } from './nodes.ts';
+import { osmControlPlaneObjects, osmCrds } from './osm-install.ts';
+import { deployment, namespace, service, serviceAccount } from './workloads.ts';
+
+export const kindClusterName = 'mesh-conformance';
+export const ingressNginxImage = 'registry.k8s.io/ingress-nginx/controller:v1.9.4';
+export const prometheusImage = 'prom/prometheus:v2.34.0';
+
+function kindNode(name: string, arch: 'amd64' | 'arm64', labels: Record<string, string>, controlPlane: boolean): KubeObject {
+  return node({
+    name,
+    arch,
+    labels,
+    providerID: `kind://docker/${kindClusterName}/${name}`,
+    ...(controlPlane ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' as const }] } : {}),
+    osImage: 'Debian GNU/Linux 12 (bookworm)',
+    containerRuntimeVersion: 'containerd://1.7.13',
+    kernelVersion: '6.1.0-18-cloud-amd64',
+    capacity: { cpu: '2', memory: '8130008Ki', pods: '110', 'ephemeral-storage': '61255492Ki' },
+  });
+}
+
+const nginxLabels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/part-of': 'ingress-nginx', 'app.kubernetes.io/version': '1.9.4' };
+const nginxPodLabels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+
+/** ingress-nginx as the kind provider manifest installs it (hostPort 80/443 on the ingress-ready node). */
+function ingressNginxObjects(): KubeObject[] {
+  const ns = 'ingress-nginx';
+  const controller = deployment({
+    name: 'ingress-nginx-controller',
+    namespace: ns,
+    labels: { ...nginxLabels, 'app.kubernetes.io/component': 'controller' },
+    podLabels: nginxPodLabels,
+    replicas: 1,
+    image: ingressNginxImage,
+    containerName: 'controller',
+    serviceAccountName: 'ingress-nginx',
+    args: ['/nginx-ingress-controller', '--election-id=ingress-nginx-leader', '--controller-class=k8s.io/ingress-nginx', '--ingress-class=nginx',
+      '--configmap=$(POD_NAMESPACE)/ingress-nginx-controller', '--watch-ingress-without-class=true', '--publish-status-address=localhost'],
+    ports: [{ name: 'http', containerPort: 80, hostPort: 80 }, { name: 'https', containerPort: 443, hostPort: 443 }],
+    nodeSelector: { 'ingress-ready': 'true', 'kubernetes.io/os': 'linux' },
+    tolerations: [
+      { key: 'node-role.kubernetes.io/master', operator: 'Equal', effect: 'NoSchedule' },
+      { key: 'node-role.kubernetes.io/control-plane', operator: 'Equal', effect: 'NoSchedule' },
+    ],
+    readinessProbe: { httpGet: { path: '/healthz', port: 10254, scheme: 'HTTP' }, initialDelaySeconds: 10, periodSeconds: 10 },
+  });
+  return [
+    namespace(ns, { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', [monitoredByLabel]: 'osm' }, { [sidecarInjectionAnnotation]: 'disabled' }),
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx', labels: { ...nginxLabels, 'app.kubernetes.io/component': 'controller' } },
+      spec: { controller: 'k8s.io/ingress-nginx' },
+    },
+    serviceAccount('ingress-nginx', ns, nginxLabels),
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ingress-nginx-controller', namespace: ns, labels: { ...nginxLabels, 'app.kubernetes.io/component': 'controller' } }, data: { 'allow-snippet-annotations': 'false' } },
+    controller,
+    service({
+      name: 'ingress-nginx-controller',
+      namespace: ns,
+      labels: { ...nginxLabels, 'app.kubernetes.io/component': 'controller' },
+      selector: nginxPodLabels,
+      type: 'NodePort',
+      ports: [{ name: 'http', port: 80, targetPort: 'http', appProtocol: 'http', nodePort: 31080 }, { name: 'https', port: 443, targetPort: 'https', appProtocol: 'https', nodePort: 31443 }],
+    }),
+  ];
+}
+
+/** osm-prometheus as `osm install --set osm.deployPrometheus=true` deploys it (osm.md §6a). */
+function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
+  const ns = layout.osmNamespace;
+  const labels = { app: 'osm-prometheus', 'app.kubernetes.io/name': 'openservicemesh.io', 'app.kubernetes.io/instance': layout.meshName, 'app.kubernetes.io/version': layout.osmVersion };
+  const scrapeConfig = [
+    'global:',
+    '  scrape_interval: 10s',
+    '  scrape_timeout: 10s',
+    '  evaluation_interval: 1m',
+    'scrape_configs:',
+    '  - job_name: kubernetes-pods',
+    '    kubernetes_sd_configs: [{ role: pod }]',
+    '    relabel_configs:',
+    '      - { source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], action: keep, regex: true }',
+    '      - { source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path], action: replace, target_label: __metrics_path__, regex: (.+) }',
+    '      - { source_labels: [__meta_kubernetes_namespace], action: replace, target_label: source_namespace }',
+    '      - { source_labels: [__meta_kubernetes_pod_name], action: replace, target_label: source_pod_name }',
+    '',
+  ].join('\n');
+  return [
+    serviceAccount('osm-prometheus', ns, labels),
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'osm-prometheus-server-conf', namespace: ns, labels }, data: { 'prometheus.yml': scrapeConfig } },
+    deployment({
+      name: 'osm-prometheus',
+      namespace: ns,
+      labels,
+      podLabels: labels,
+      replicas: 1,
+      image: prometheusImage,
+      containerName: 'prometheus',
+      serviceAccountName: 'osm-prometheus',
+      args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus/', '--web.listen-address=:7070', '--storage.tsdb.retention.time=15d'],
+      ports: [{ name: 'prometheus', containerPort: 7070 }],
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+    }),
+    service({ name: 'osm-prometheus', namespace: ns, labels, selector: { app: 'osm-prometheus' }, ports: [{ name: 'prometheus', port: 7070 }] }),
+  ];
+}
+
+export const kindFlavor: Flavor = {
+  name: 'kind',
+  layout: selfInstallLayout(),
+  nodes(faults: FaultSet) {
+    const arch = faults.has('pod-unschedulable') ? 'arm64' : 'amd64';
+    return [
+      kindNode(`${kindClusterName}-control-plane`, arch, { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' }, true),
+      kindNode(`${kindClusterName}-worker`, arch, { 'ingress-ready': 'true' }, false),
+    ];
+  },
+  objects(faults: FaultSet) {
+    const layout = this.layout;
+    return [
+      ...systemNamespaces(),
+      kubernetesService(),
+      namespace(layout.osmNamespace),
+      ...osmCrds(),
+      ...osmControlPlaneObjects({ layout, faults, replicas: 1 }),
+      ...osmPrometheusObjects(layout),
+      ...ingressNginxObjects(),
+    ];
+  },
+  ingressControllerService: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
+  awaited(faults: FaultSet) {
+    const ns = this.layout.osmNamespace;
+    return [
+      ...(faults.has('ingressbackend-no-status') ? [] : [{ namespace: ns, name: 'osm-controller' }]),
+      { namespace: ns, name: 'osm-injector' },
+      { namespace: ns, name: 'osm-bootstrap' },
+      { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
+    ];
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * The simulated OSM control plane of one mesh: the injector and validator admission plugins, the
+ * webhook configurations they publish at runtime, osm-controller's IngressBackend status writer and
+ * the xDS view sidecars ask for inbound decisions. Its behaviour is gated on the control-plane pods
+ * (their Services' endpoints), which the flavor deploys as ordinary Deployments.
+ */
+import type { InboundPolicySource, ObjectStore } from '../../cluster/types.ts';
+import { obj, str } from '../../controllers/kube-objects.ts';
+import type { FaultSet } from '../../faults.ts';
+import type { OsmLayout } from './constants.ts';
+import { IngressBackendStatusController } from './ingress-backend-status.ts';
+import { OsmInboundPolicy } from './inbound-policy.ts';
+import { createInjectorPlugin } from './injector.ts';
+import { MeshView } from './mesh-view.ts';
+import { createValidatorPlugin } from './validator.ts';
+import { WebhookConfigController } from './webhook-configs.ts';
+
+export interface OsmControlPlaneOptions {
+  store: ObjectStore;
+  faults: FaultSet;
+  layout: OsmLayout;
+  /** PEM put into the webhook configurations' caBundle (base64-encoded there). */
+  caPem?: string;
+  /** Source Services whose endpoints OSM treats as missing (fault ingressbackend-error). */
+  sourceHasNoEndpoints?: (namespace: string, name: string) => boolean;
+}
+
+export interface OsmControlPlane {
+  /** What sidecars ask for each inbound connection. */
+  policy: InboundPolicySource;
+  view: MeshView;
+  /** Resolves when the status and webhook controllers are idle (tests). */
+  whenIdle(): Promise<void>;
+  stop(): void;
+}
+
+/** Starts the OSM control plane against `store`. Call before pods are created so injection applies. */
+export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPlane {
+  const view = new MeshView(opts.store, opts.layout);
+  const logLevel = () => str(obj(obj(view.meshConfig()?.['spec'])['sidecar'])['logLevel']) ?? 'error';
+  const injector = createInjectorPlugin({ view, faults: opts.faults, logLevel });
+  const validator = createValidatorPlugin({ view, faults: opts.faults });
+  opts.store.addAdmissionPlugin(injector);
+  opts.store.addAdmissionPlugin(validator);
+  const webhooks = new WebhookConfigController(view, Buffer.from(opts.caPem ?? '').toString('base64')).start();
+  const status = new IngressBackendStatusController({
+    view, faults: opts.faults, ...(opts.sourceHasNoEndpoints ? { sourceHasNoEndpoints: opts.sourceHasNoEndpoints } : {}),
+  }).start();
+  return {
+    policy: new OsmInboundPolicy(view, opts.faults),
+    view,
+    async whenIdle() {
+      await Promise.all([webhooks.whenIdle(), status.whenIdle()]);
+    },
+    stop() {
+      injector.stop();
+      validator.stop();
+      webhooks.stop();
+      status.stop();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeObject, ObjectStore } from '../../cluster/types.ts';
+import { typeFor } from '../../controllers/resource-lookup.ts';
+import { markPodRunning, podManifest, waitForStore } from '../../controllers/testing/cluster-fixture.ts';
+import type { FaultName } from '../../faults.ts';
+import { service } from '../../flavors/workloads.ts';
+import { OsmInboundPolicy } from './inbound-policy.ts';
+import { addMeshNamespace, httpbinIngressBackend, startOsmFixture } from './testing/osm-fixture.ts';
+import type { OsmFixture } from './testing/osm-fixture.ts';
+import { FaultSet } from '../../faults.ts';
+
+async function scenario(faults: FaultName[] = []): Promise<{ fx: OsmFixture; httpbin: KubeObject; policy: OsmInboundPolicy }> {
+  const fx = await startOsmFixture({ faults });
+  const store: ObjectStore = fx.store;
+  await addMeshNamespace(store, 'httpbin');
+  await addMeshNamespace(store, 'ingress-nginx', { injection: 'disabled' });
+  await store.create(typeFor(store, 'Service'), service({ name: 'httpbin', namespace: 'httpbin', labels: {}, selector: { app: 'httpbin' }, ports: [{ name: 'http', port: 14001 }] }));
+  await store.create(typeFor(store, 'Service'), service({ name: 'ingress-nginx-controller', namespace: 'ingress-nginx', labels: {}, selector: { app: 'nginx' }, ports: [{ name: 'http', port: 80 }] }));
+  const nginx = await store.create(typeFor(store, 'Pod'), podManifest('nginx', 'ingress-nginx', { app: 'nginx' }));
+  await markPodRunning(store, nginx, '127.0.99.10');
+  const httpbin = await markPodRunning(store, await store.create(typeFor(store, 'Pod'), podManifest('httpbin', 'httpbin', { app: 'httpbin' })), '127.0.99.20');
+  await waitForStore(store, 'nginx endpoints', () => (fx.osm.view.endpointIps('ingress-nginx', 'ingress-nginx-controller').length ? true : undefined));
+  return { fx, httpbin, policy: new OsmInboundPolicy(fx.osm.view, new FaultSet(faults)) };
+}
+
+void describe('OSM inbound policy (xDS view)', () => {
+  void it('denies ingress before an IngressBackend exists and allows the listed Service source after', async () => {
+    const { fx, httpbin, policy } = await scenario();
+    try {
+      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'denied-no-matching-source');
+      await fx.store.create(typeFor(fx.store, 'IngressBackend'), httpbinIngressBackend([{ kind: 'Service', name: 'ingress-nginx-controller', namespace: 'ingress-nginx' }]));
+      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'allowed-by-ingress-backend');
+      assert.equal(policy.inboundAllowed(httpbin, 14001, '127.0.99.11'), false, 'another address');
+      assert.equal(policy.inboundAllowed(httpbin, 8080, '127.0.99.10'), false, 'another port');
+      assert.equal(policy.decide(httpbin, 15010, '127.0.99.11'), 'allowed-metrics-listener');
+    } finally {
+      fx.stop();
+    }
+  });
+
+  void it('matches IPRange sources by CIDR and never AuthenticatedPrincipal over plain HTTP', async () => {
+    const { fx, httpbin, policy } = await scenario();
+    try {
+      await fx.store.create(typeFor(fx.store, 'IngressBackend'), httpbinIngressBackend([{ kind: 'IPRange', name: '10.0.0.0/8' }, { kind: 'AuthenticatedPrincipal', name: 'ingress-nginx.ingress-nginx.cluster.local' }]));
+      assert.equal(policy.inboundAllowed(httpbin, 14001, '10.1.2.3'), true);
+      assert.equal(policy.inboundAllowed(httpbin, 14001, '192.168.1.1'), false);
+      assert.equal(policy.inboundAllowed(httpbin, 14001, '127.0.99.10'), false);
+    } finally {
+      fx.stop();
+    }
+  });
+
+  void it('never allows the ingress with fault ingress-stuck-502', async () => {
+    const { fx, httpbin, policy } = await scenario(['ingress-stuck-502']);
+    try {
+      await fx.store.create(typeFor(fx.store, 'IngressBackend'), httpbinIngressBackend([{ kind: 'Service', name: 'ingress-nginx-controller', namespace: 'ingress-nginx' }]));
+      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'denied-fault');
+    } finally {
+      fx.stop();
+    }
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * osm-controller writing IngressBackend status (osm.md §3 "Who writes the status, and when").
+ * OSM writes it while generating Envoy config for a proxy whose pod backs a listed backend Service, so:
+ * empty until an injected pod backing the Service on the backend port is Ready; then `committed`, or
+ * `error` when a `Service` source has no endpoints (e.g. its namespace is not monitored). Re-evaluated on
+ * every relevant store change; nothing is written while osm-controller is unreachable.
+ */
+import type { KubeObject, ObjectStore, StoreEvent } from '../../cluster/types.ts';
+import { arr, deepEqual, keyOf, num, obj, splitKey, str } from '../../controllers/kube-objects.ts';
+import { typeFor } from '../../controllers/resource-lookup.ts';
+import { logOnceHandler, WorkQueue } from '../../controllers/work-queue.ts';
+import type { FaultSet } from '../../faults.ts';
+import { committedReason } from './constants.ts';
+import type { IngressBackendStatus } from './constants.ts';
+import type { MeshView } from './mesh-view.ts';
+
+export interface IngressBackendStatusValue {
+  currentStatus: IngressBackendStatus;
+  reason: string;
+}
+
+export interface StatusComputationOptions {
+  /** Source Services whose endpoints OSM must treat as missing (fault ingressbackend-error). */
+  sourceHasNoEndpoints?: (namespace: string, name: string) => boolean;
+}
+
+/**
+ * The status osm-controller would write for `ib` now, or undefined when it would write nothing
+ * (no Ready injected backend pod on a listed backend port). Exported for tests.
+ */
+export function computeIngressBackendStatus(view: MeshView, ib: KubeObject, opts: StatusComputationOptions = {}): IngressBackendStatusValue | undefined {
+  const ns = ib.metadata.namespace;
+  const spec = obj(ib['spec']);
+  const hasConnectedProxy = arr(spec['backends']).some((backend) => {
+    const service = view.service(ns, str(backend['name']) ?? '');
+    const port = num(obj(backend['port'])['number']);
+    return service !== undefined && port !== undefined && view.readyMeshedBackends(service, port).length > 0;
+  });
+  if (!hasConnectedProxy) return undefined;
+
+  for (const source of arr(spec['sources'])) {
+    if (source['kind'] !== 'Service') continue;
+    const sourceNs = str(source['namespace']) ?? '';
+    const sourceName = str(source['name']) ?? '';
+    const missing = opts.sourceHasNoEndpoints?.(sourceNs, sourceName) === true
+      || !view.isMonitored(sourceNs)
+      || view.endpointIps(sourceNs, sourceName).length === 0;
+    if (missing) return { currentStatus: 'error', reason: `endpoints not found for service ${sourceNs}/${sourceName}` };
+  }
+  return { currentStatus: 'committed', reason: committedReason };
+}
+
+export interface IngressBackendStatusControllerOptions extends StatusComputationOptions {
+  view: MeshView;
+  faults: FaultSet;
+}
+
+const relevantKinds = new Set(['Pod', 'Endpoints', 'Service', 'Namespace', 'IngressBackend', 'MeshConfig']);
+
+export class IngressBackendStatusController {
+  private readonly queue: WorkQueue;
+  private readonly store: ObjectStore;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly opts: IngressBackendStatusControllerOptions) {
+    this.store = opts.view.store;
+    this.queue = new WorkQueue({ name: 'ingressbackend-status', reconcile: (key) => this.reconcile(key), onError: logOnceHandler('osm-controller') });
+  }
+
+  start(): this {
+    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
+    this.enqueueAll();
+    return this;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.queue.stop();
+  }
+
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
+  private onChange(event: StoreEvent): void {
+    if (!relevantKinds.has(event.object.kind)) return;
+    // Our own status writes must not loop: a status-only change of an IngressBackend needs no re-evaluation.
+    if (event.object.kind === 'IngressBackend' && event.type === 'MODIFIED' && event.oldObject
+      && deepEqual(event.object['spec'], event.oldObject['spec'])) return;
+    if (event.object.kind === 'IngressBackend') {
+      if (event.type !== 'DELETED') this.queue.enqueue(keyOf(event.object));
+      return;
+    }
+    this.enqueueAll();
+  }
+
+  private enqueueAll(): void {
+    let backends: KubeObject[];
+    try {
+      backends = this.opts.view.ingressBackends();
+    } catch {
+      return; // the IngressBackend CRD is not installed yet
+    }
+    for (const ib of backends) this.queue.enqueue(keyOf(ib));
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { view, faults } = this.opts;
+    // osm-controller down (fault or no ready endpoints) or the feature flag off: nothing is written.
+    if (faults.has('ingressbackend-no-status') || !view.componentReachable('osm-controller')) return;
+    if (!view.featureFlag('enableIngressBackendPolicy', true)) return;
+    const { namespace, name } = splitKey(key);
+    const type = typeFor(this.store, 'IngressBackend');
+    const ib = this.store.get(type, namespace, name);
+    if (!ib) return;
+    const next = computeIngressBackendStatus(view, ib, this.opts);
+    if (!next) return;
+    const current = obj(ib['status']);
+    if (current['currentStatus'] === next.currentStatus && current['reason'] === next.reason) return;
+    await this.store.mutate(type, namespace, name, (o) => {
+      o['status'] = { ...obj(o['status']), currentStatus: next.currentStatus, reason: next.reason };
+    }, { subresource: 'status' });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * osm-controller's validating webhook for IngressBackend (`osm-validator.k8s.io`, osm.md §3), as an
+ * in-process admission plugin. The rules and messages follow pkg/validator/validators.go
+ * (`ingressBackendValidator`) in the order OSM checks them; the store wraps a returned message as
+ * kube-apiserver does: `admission webhook "osm-validator.k8s.io" denied the request: <message>`.
+ */
+import { isIP } from 'node:net';
+import type { AdmissionPlugin, AdmissionRequest, KubeObject } from '../../cluster/types.ts';
+import { ApiError } from '../../cluster/types.ts';
+import type { FaultSet } from '../../faults.ts';
+import { arr, num, obj, str } from '../../controllers/kube-objects.ts';
+import { controlPlanePorts, validatorWebhookName } from './constants.ts';
+import type { MeshView } from './mesh-view.ts';
+
+/** Whether `value` is CIDR notation as Go's net.ParseCIDR accepts it. */
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const family = isIP(match[1]!);
+  const bits = Number(match[2]);
+  return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+}
+
+interface Backend {
+  name: string;
+  number: number;
+  protocol: string;
+  skipClientCertValidation: boolean;
+}
+
+function backendsOf(ib: KubeObject): Backend[] {
+  return arr(obj(ib['spec'])['backends']).map((b) => {
+    const port = obj(b['port']);
+    return {
+      name: str(b['name']) ?? '',
+      number: num(port['number']) ?? 0,
+      protocol: str(port['protocol']) ?? '',
+      skipClientCertValidation: obj(b['tls'])['skipClientCertValidation'] === true,
+    };
+  });
+}
+
+/**
+ * The denial message for `ib`, or undefined when it is valid. `others` are the IngressBackends already
+ * stored in the same namespace (for the conflict rule). Exported for tests.
+ */
+export function validateIngressBackend(ib: KubeObject, others: KubeObject[]): string | undefined {
+  const ns = ib.metadata.namespace ?? '';
+  const name = ib.metadata.name ?? '';
+  const seen = new Set<string>();
+  const conflicting = new Set<string>();
+  let conflicts = '';
+  const sources = arr(obj(ib['spec'])['sources']);
+
+  for (const backend of backendsOf(ib)) {
+    const key = `${backend.name}\u0000${backend.number}`;
+    if (seen.has(key)) return `Duplicate backends detected with service name: ${backend.name} and port: ${backend.number}`;
+    seen.add(key);
+
+    // GetIngressBackendPolicyForService: the first other IngressBackend listing the same name and port.
+    const match = others.find((o) => o.metadata.name !== name && backendsOf(o).some((b) => b.name === backend.name && b.number === backend.number));
+    if (match && !conflicting.has(match.metadata.name ?? '')) {
+      conflicting.add(match.metadata.name ?? '');
+      conflicts += `[+] IngressBackend ${ns}/${name} conflicts with ${ns}/${match.metadata.name}:\n`;
+      const theirs = new Set(backendsOf(match).map((b) => `${b.name}\u0000${b.number}`));
+      const reported = new Set<string>();
+      for (const b of backendsOf(ib)) {
+        const k = `${b.name}\u0000${b.number}`;
+        if (theirs.has(k) && !reported.has(k)) {
+          reported.add(k);
+          conflicts += `Backend ${b.name} specified in ${name} and ${match.metadata.name} conflicts\n`;
+        }
+      }
+      conflicts += '\n';
+    }
+
+    switch (backend.protocol.toLowerCase()) {
+      case 'http':
+        break;
+      case 'https': {
+        const authenticated = sources.some((s) => s['kind'] === 'AuthenticatedPrincipal');
+        // Reproduces OSM's condition as coded (osm.md §3 notes it looks inverted relative to the message).
+        if (backend.skipClientCertValidation && !authenticated) {
+          return 'HTTPS ingress with client certificate validation enabled must specify at least one \'AuthenticatedPrincipal` source';
+        }
+        break;
+      }
+      default:
+        return `Expected 'port.protocol' to be 'http' or 'https', got: ${backend.protocol}`;
+    }
+  }
+  if (conflicts !== '') return `duplicate backends detected\n${conflicts}`;
+
+  for (const source of sources) {
+    const kind = str(source['kind']) ?? '';
+    const sourceName = str(source['name']) ?? '';
+    switch (kind) {
+      case 'Service':
+        if (sourceName === '') return '\'source.name\' not specified for source kind Service';
+        if ((str(source['namespace']) ?? '') === '') return '\'source.namespace\' not specified for source kind Service';
+        break;
+      case 'AuthenticatedPrincipal':
+        if (sourceName === '') return '\'source.name\' not specified for source kind AuthenticatedPrincipal';
+        break;
+      case 'IPRange':
+        if (!isCidr(sourceName)) return `Invalid 'source.name' value specified for IPRange. Expected CIDR notation 'a.b.c.d/x', got '${sourceName}'`;
+        break;
+      default:
+        return 'Invalid \'source.kind\' value specified. Must be one of: Service, AuthenticatedPrincipal, IPRange';
+    }
+  }
+  return undefined;
+}
+
+export interface ValidatorOptions {
+  view: MeshView;
+  faults: FaultSet;
+}
+
+/** Builds the admission plugin; register it with store.addAdmissionPlugin. */
+export function createValidatorPlugin(opts: ValidatorOptions): AdmissionPlugin & { stop(): void } {
+  let stopped = false;
+  const { view, faults } = opts;
+  return {
+    name: validatorWebhookName,
+    stop() {
+      stopped = true;
+    },
+    validate(req: AdmissionRequest): string | undefined {
+      if (stopped || (req.operation !== 'CREATE' && req.operation !== 'UPDATE') || req.subresource) return undefined;
+      if (req.resource.group !== 'policy.openservicemesh.io' || req.resource.kind !== 'IngressBackend') return undefined;
+      const namespace = req.namespace ?? req.object.metadata.namespace;
+      if (!view.webhookApplies('ValidatingWebhookConfiguration', view.layout.validatorWebhookConfigName, validatorWebhookName, namespace)) return undefined;
+      if (!view.componentReachable('osm-validator')) {
+        throw new ApiError(500, 'InternalError',
+          `Internal error occurred: failed calling webhook "${validatorWebhookName}": failed to call webhook: Post "https://osm-validator.${view.layout.osmNamespace}.svc:${controlPlanePorts.validator}/validate?timeout=30s": no endpoints available for service "osm-validator"`);
+      }
+      if (faults.has('ingressbackend-admission-denied')) {
+        return `IngressBackend ${namespace}/${req.object.metadata.name} could not be validated: the validator rejects every IngressBackend (fault ingressbackend-admission-denied)`;
+      }
+      const others = view.ingressBackends(namespace).filter((o) => o.metadata.name !== req.object.metadata.name);
+      return validateIngressBackend(req.object, others);
+    },
+  };
+}
