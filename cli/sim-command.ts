@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { childExit } from './child-process.ts';
+import { exitCodes } from './exit-codes.ts';
+import { packageRoot } from './paths.ts';
+import type { SimInvocation } from './program.ts';
+import { simulatorArgs } from './simulator-process.ts';
+
+/**
+ * `mesh-conformance sim`: the simulated cluster in the foreground with inherited stdio; SIGINT/SIGTERM are
+ * forwarded and the simulator's exit code is ours.
+ */
+export async function runSimulator(inv: SimInvocation): Promise<number> {
+  const kubeconfig = resolve(inv.kubeconfig ?? join(inv.reportDir ?? 'reports', 'simulator', 'standalone', 'kubeconfig'));
+  if (!inv.listFaults) process.stdout.write(`mesh-conformance sim: kubeconfig ${kubeconfig} (use: KUBECONFIG=${kubeconfig} kubectl get pods -A)\n`);
+  const child = spawn(process.execPath, simulatorArgs({ flavor: inv.flavor, kubeconfig, faults: inv.faults, listFaults: inv.listFaults }), {
+    cwd: packageRoot, stdio: 'inherit', detached: true,
+  });
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child.exitCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  try {
+    const { code, signal } = await childExit(child);
+    if (code !== null) return code;
+    return signal === 'SIGINT' || signal === 'SIGTERM' ? exitCodes.passed : exitCodes.checkFailed;
+  } finally {
+    process.removeListener('SIGINT', forward);
+    process.removeListener('SIGTERM', forward);
+  }
+}

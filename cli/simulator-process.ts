@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { formatDuration, intervals } from '../harness/timeouts.ts';
+import { childExit, stopChild } from './child-process.ts';
+import { BadInputError } from './exit-codes.ts';
+import { packageRoot, simulatorMain } from './paths.ts';
+
+/** What the simulator announced once it serves. */
+export interface SimulatorReady {
+  kubeconfig: string;
+  context: string;
+  server: string | undefined;
+  flavor: string | undefined;
+}
+
+/** Parses `simulator ready kubeconfig=<path> context=<name> server=<url> flavor=<f>`; undefined for any other line. */
+export function parseReadyLine(line: string): SimulatorReady | undefined {
+  if (!line.startsWith('simulator ready ')) return undefined;
+  const fields: Record<string, string | undefined> = {};
+  for (const m of line.matchAll(/(\w+)=(\S+)/g)) if (m[1]) fields[m[1]] = m[2];
+  if (!fields.kubeconfig || !fields.context) return undefined;
+  return { kubeconfig: fields.kubeconfig, context: fields.context, server: fields.server, flavor: fields.flavor };
+}
+
+/** The simulator's command line (`node --import tsx simulator/src/main.ts …`). */
+export function simulatorArgs(opts: { flavor: string; kubeconfig: string; faults: string[]; listFaults?: boolean }): string[] {
+  return ['--import', 'tsx', simulatorMain, '--flavor', opts.flavor, '--kubeconfig', opts.kubeconfig,
+    ...opts.faults.flatMap((f) => ['--fault', f]), ...(opts.listFaults ? ['--list-faults'] : [])];
+}
+
+/** A running simulated cluster started for one run; `stop()` ends it (SIGTERM, then SIGKILL after a bound). */
+export interface RunningSimulator {
+  ready: SimulatorReady;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the simulated cluster as a separate process (its own process group, so a terminal Ctrl-C reaches
+ * only the CLI, which decides the order of shutdown) and waits, bounded, for its ready line.
+ * Its output goes to `<dir>/simulator.log`. Exit 2 from the simulator (bad arguments) becomes a `BadInputError`.
+ */
+export async function startSimulator(opts: { flavor: string; kubeconfig: string; faults: string[]; timeoutMs?: number }): Promise<RunningSimulator> {
+  const dir = dirname(opts.kubeconfig);
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, 'simulator.log');
+  const log = createWriteStream(logFile);
+  const child: ChildProcess = spawn(process.execPath, simulatorArgs(opts), {
+    cwd: packageRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: process.env,
+  });
+  const killOnExit = (): void => {
+    try {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
+  const stderrTail: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    log.write(`[stderr] ${line}\n`);
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+  });
+  const timeoutMs = opts.timeoutMs ?? intervals.simulatorStart;
+  const ready = await new Promise<SimulatorReady>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`Timed out after ${formatDuration(timeoutMs)} waiting for the simulated cluster to print "simulator ready"; last stderr: ${stderrTail.at(-1) ?? '<none>'}; see ${logFile}`));
+    }, timeoutMs);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      log.write(`${line}\n`);
+      const r = parseReadyLine(line);
+      if (r) {
+        clearTimeout(timer);
+        resolve(r);
+      }
+    });
+    void childExit(child).then(({ code, signal }) => {
+      clearTimeout(timer);
+      const last = stderrTail.filter((l) => l.trim() !== '').at(-1) ?? '<no output>';
+      if (code === 2) reject(new BadInputError(`simulated cluster refused its arguments: ${last}`));
+      else reject(new Error(`the simulated cluster exited (${signal ?? `code ${code}`}) before it was ready: ${last}; see ${logFile}`));
+    });
+  }).catch(async (err: unknown) => {
+    await stopChild(child);
+    process.removeListener('exit', killOnExit);
+    log.end();
+    throw err;
+  });
+  return {
+    ready,
+    logFile,
+    async stop(): Promise<void> {
+      await stopChild(child);
+      process.removeListener('exit', killOnExit);
+      log.end();
+    },
+  };
+}

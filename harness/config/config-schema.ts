@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ingressProfileNames } from '../ingress/ingress-profile.ts';
+import { meshNames } from '../mesh/mesh-profile.ts';
+import { timeoutClasses, timeouts } from '../timeouts.ts';
+import { flavors, targets } from './targets.ts';
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: () => `must be one of ${values.join(', ')}` });
+
+const durationMs = z.union([z.number(), z.string()], { error: () => 'must be a duration such as 90s, 2m or 1500 (ms)' })
+  .transform((v, ctx) => {
+    const ms = typeof v === 'number' ? v : parseDuration(v);
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a positive duration such as 90s, 2m or 1500 (ms)' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const booleanish = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'boolean') return v;
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  ctx.addIssue({ code: 'custom', message: 'must be one of true, false, 1, 0' });
+  return z.NEVER;
+});
+
+const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
+
+/** Parses `90s`, `2m`, `1500ms` or a bare number of milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n;
+}
+
+/** The resolved configuration of one run, after defaults and every source are merged. */
+export const configSchema = z.object({
+  target: oneOf(targets).default('local'),
+  flavor: oneOf(flavors).optional(),
+  kubeconfig: optionalText,
+  context: optionalText,
+  mesh: oneOf(meshNames).optional(),
+  meshName: optionalText,
+  meshNamespace: optionalText,
+  ingress: oneOf(ingressProfileNames).optional(),
+  consecutiveSuccesses: z.coerce.number({ error: () => 'must be a whole number from 1 to 100' })
+    .int({ error: 'must be a whole number from 1 to 100' }).min(1, { error: 'must be a whole number from 1 to 100' })
+    .max(100, { error: 'must be a whole number from 1 to 100' }).default(5),
+  timeouts: z.object(Object.fromEntries(timeoutClasses.map((k) => [k, durationMs.default(timeouts[k])])) as Record<keyof typeof timeouts, z.ZodDefault<typeof durationMs>>).default(() => ({ ...timeouts })),
+  keepOnFailure: booleanish.default(false),
+  reportDir: z.string().trim().min(1, { error: 'must not be empty' }).default('reports'),
+  runId: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/i, { error: 'must be a valid label value (letters, digits, -, ., at most 63)' }).optional(),
+  simFaults: z.array(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be fault names such as ingress-stuck-502' })).default([]),
+});
+
+/** Configuration keys, as they appear in messages and (later) in the config file. */
+export type ConfigKey = keyof z.input<typeof configSchema>;

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, envLayer, resolveConfig, toEnv } from './resolve-config.ts';
+
+const flags = (values: Record<string, unknown>) => ({ nameOf: (k: string) => `--${k}`, values });
+
+describe('resolveConfig', () => {
+  it('defaults to the local target with the kind profile', () => {
+    const c = resolveConfig([envLayer({})]);
+    assert.equal(c.target, 'local');
+    assert.equal(c.flavor, 'kind');
+    assert.equal(c.meshNamespace, 'osm-system');
+    assert.equal(c.ingress, 'nginx');
+    assert.equal(c.consecutiveSuccesses, 5);
+    assert.equal(c.timeouts.rollout, 120_000);
+  });
+
+  it('derives the aks profile from the flavor (local) or the target', () => {
+    for (const c of [resolveConfig([flags({ flavor: 'aks' })]), resolveConfig([flags({ target: 'aks' })])]) {
+      assert.equal(c.flavor, 'aks');
+      assert.equal(c.meshNamespace, 'kube-system');
+      assert.equal(c.ingress, 'agic');
+    }
+  });
+
+  it('lets later layers win and parses env values', () => {
+    const c = resolveConfig([envLayer({ MESH_CONFORMANCE_TARGET: 'kind', MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES: '3', MESH_CONFORMANCE_TIMEOUT_HTTP: '90s', KEEP_ON_FAILURE: '1' }), flags({ target: 'aks' })]);
+    assert.equal(c.target, 'aks');
+    assert.equal(c.consecutiveSuccesses, 3);
+    assert.equal(c.timeouts.http, 90_000);
+    assert.equal(c.keepOnFailure, true);
+  });
+
+  it('names the key, the allowed values and the source of an invalid value', () => {
+    assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TARGET: 'minikube' })]), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, 'Invalid configuration: target must be one of local, kind, aks (got "minikube" from MESH_CONFORMANCE_TARGET)');
+      return true;
+    });
+    assert.throws(() => resolveConfig([flags({ ingress: 'traefik' })]), /^ConfigError: Invalid configuration: ingress must be one of nginx, agic \(got "traefik" from --ingress\)$/);
+    assert.throws(() => resolveConfig([flags({ consecutiveSuccesses: '0' })]), /consecutiveSuccesses must be a whole number from 1 to 100 \(got "0" from --consecutiveSuccesses\)/);
+    assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TIMEOUT_ROLLOUT: 'soon' })]), /timeouts\.rollout must be a positive duration such as 90s, 2m or 1500 \(ms\) \(got "soon" from MESH_CONFORMANCE_TIMEOUT_ROLLOUT\)/);
+    assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_KEEP_ON_FAILURE: 'maybe' })]), /keepOnFailure must be one of true, false, 1, 0/);
+  });
+
+  it('rejects a flavor with a real target', () => {
+    assert.throws(() => resolveConfig([flags({ target: 'kind', flavor: 'aks' })]), /flavor applies only to target local/);
+  });
+
+  it('round-trips through the environment handed to the workers', () => {
+    const c = resolveConfig([flags({ target: 'kind', kubeconfig: '/k', context: 'kind-x', consecutiveSuccesses: '7', runId: 'r-1' })]);
+    assert.deepEqual(resolveConfig([envLayer(toEnv(c))]), c);
+  });
+});

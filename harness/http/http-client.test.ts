@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { MockAgent } from 'undici';
+import { HttpClient } from './http-client.ts';
+import { expectOkThroughSidecar, expectStatus } from './ingress-traffic.ts';
+
+let agent: MockAgent;
+beforeEach(() => {
+  agent = new MockAgent();
+  agent.disableNetConnect();
+});
+afterEach(async () => {
+  agent.assertNoPendingInterceptors();
+  await agent.close();
+});
+
+describe('HttpClient and ingress traffic attempts', () => {
+  it('records method, URL, status, headers and elapsed time of each exchange', async () => {
+    agent.get('http://127.0.0.1:8080').intercept({ path: '/get', method: 'GET' }).reply(502, 'bad gateway', { headers: { server: 'nginx' } });
+    const http = new HttpClient(agent);
+    const r = await expectStatus(http, 'http://127.0.0.1:8080/get', 502, 1_000)(new AbortController().signal);
+    assert.deepEqual(r, { ok: true, observed: r.observed });
+    assert.match(r.observed, /^GET \/get → 502 \(\d+ms\)$/);
+    const [x] = http.recent;
+    assert.equal(x?.method, 'GET');
+    assert.equal(x?.url, 'http://127.0.0.1:8080/get');
+    assert.equal(x?.status, 502);
+    assert.equal(x?.headers.server, 'nginx');
+    assert.equal(typeof x?.elapsedMs, 'number');
+  });
+
+  it('requires 200 with x-envoy-upstream-service-time on HEAD and GET', async () => {
+    const pool = agent.get('http://127.0.0.1:8080');
+    pool.intercept({ path: '/get', method: 'HEAD' }).reply(200, '', { headers: { 'x-envoy-upstream-service-time': '2' } });
+    pool.intercept({ path: '/get', method: 'GET' }).reply(200, '{"url":"/get"}', { headers: { 'x-envoy-upstream-service-time': '3' } });
+    pool.intercept({ path: '/get', method: 'HEAD' }).reply(200, '');
+    const http = new HttpClient(agent);
+    const attempt = expectOkThroughSidecar(http, 'http://127.0.0.1:8080/get', 1_000);
+    assert.equal((await attempt(new AbortController().signal)).ok, true);
+    const bypass = await attempt(new AbortController().signal);
+    assert.equal(bypass.ok, false);
+    assert.match(bypass.observed, /HEAD \/get → 200 \(\d+ms\), x-envoy-upstream-service-time missing/);
+  });
+
+  it('records a transport error and throws one line', async () => {
+    agent.get('http://127.0.0.1:8080').intercept({ path: '/get', method: 'GET' }).replyWithError(new Error('connect ECONNREFUSED'));
+    const http = new HttpClient(agent);
+    await assert.rejects(http.send('GET', 'http://127.0.0.1:8080/get', { timeoutMs: 1_000 }), /^Error: GET http:\/\/127\.0\.0\.1:8080\/get failed after \d+ms: .*ECONNREFUSED/);
+    assert.match(http.recent[0]?.error ?? '', /ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,78 @@
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+
+/** One request/response pair as recorded for the report. */
+export interface HttpExchange {
+  method: string;
+  url: string;
+  status: number | undefined;
+  headers: Record<string, string>;
+  elapsedMs: number;
+  at: string;
+  error?: string;
+  bodyPreview?: string;
+}
+
+/** A response reduced to what checks look at. */
+export interface HttpResponseSummary {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  elapsedMs: number;
+}
+
+const keep = 50;
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * HTTP through undici that remembers the last exchanges (method, URL, status, headers, elapsed) so a
+ * failing test can attach them. Use one per worker; pass a `dispatcher` (MockAgent) in unit tests.
+ */
+export class HttpClient {
+  private readonly exchanges: HttpExchange[] = [];
+
+  constructor(private readonly dispatcher?: Dispatcher) {}
+
+  /** The most recent exchanges, oldest first. */
+  get recent(): readonly HttpExchange[] {
+    return this.exchanges;
+  }
+
+  /** Sends one request (no redirects followed, body read and kept short), bounded by `timeoutMs` and `signal`. */
+  async send(method: 'GET' | 'HEAD', url: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<HttpResponseSummary> {
+    const started = Date.now();
+    const at = new Date(started).toISOString();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+    try {
+      const res = await request(url, {
+        method, signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      });
+      const body = method === 'HEAD' ? '' : await res.body.text();
+      if (method === 'HEAD') await res.body.dump();
+      const headers = flattenHeaders(res.headers);
+      const elapsedMs = Date.now() - started;
+      this.record({ method, url, status: res.statusCode, headers, elapsedMs, at, ...(body ? { bodyPreview: body.slice(0, 500) } : {}) });
+      return { status: res.statusCode, headers, body, elapsedMs };
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      this.record({ method, url, status: undefined, headers: {}, elapsedMs: Date.now() - started, at, error: message });
+      throw new Error(`${method} ${url} failed after ${Date.now() - started}ms: ${message}`);
+    }
+  }
+
+  private record(x: HttpExchange): void {
+    this.exchanges.push(x);
+    if (this.exchanges.length > keep) this.exchanges.shift();
+  }
+}
+
+/** One line for an exchange, as used in observations: `GET /get → 502 (12ms)`. */
+export function describeResponse(method: string, url: string, res: HttpResponseSummary): string {
+  return `${method} ${new URL(url).pathname} → ${res.status} (${res.elapsedMs}ms)`;
+}

@@ -1,0 +1,189 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, Watch, createConfiguration,
+} from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject, RequestContext } from '@kubernetes/client-node';
+import type { ApiFailureDetail, ApiRequest } from './api-error.ts';
+import { KubeApiError, isRetryable, retryAfterMs, toKubeApiError } from './api-error.ts';
+import type { ObjectRef } from './resources.ts';
+import { describeRef } from './resources.ts';
+import { pauseBetweenAttempts } from '../wait/delay.ts';
+
+/** The field manager of every server-side apply the harness makes. */
+export const fieldManager = 'mesh-conformance';
+
+/** Where the cluster is: a kubeconfig file and (optionally) a context in it. */
+export interface ClusterAccess {
+  kubeconfig: string;
+  context?: string | undefined;
+}
+
+/** Per-call limits: the budget (from `timeouts.apply`) covers retries of throttled or failed requests. */
+export interface CallOptions {
+  budgetMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+interface CallScope {
+  request?: ApiRequest;
+}
+
+const maxFailuresKept = 50;
+
+/**
+ * The harness's only door to the API server: client-node's generic and core APIs behind calls that
+ * retry throttling (429, Retry-After) and server hiccups within a budget, and fail with a one-line `KubeApiError`.
+ */
+export class KubeClient {
+  readonly kubeConfig: KubeConfig;
+  /** Raw details of recent failed calls (headers, body), for the diagnostics attachment. */
+  readonly failures: ApiFailureDetail[] = [];
+  private readonly scope = new AsyncLocalStorage<CallScope>();
+  private readonly objects: KubernetesObjectApi;
+  private readonly core: CoreV1Api;
+  private readonly watcher: Watch;
+
+  /** Loads a kubeconfig file and selects the context; throws a plain one-line Error when either is unusable. */
+  static connect(access: ClusterAccess): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromFile(access.kubeconfig);
+    if (access.context) {
+      if (!kc.getContextObject(access.context)) {
+        throw new Error(`context "${access.context}" not found in ${access.kubeconfig} (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      }
+      kc.setCurrentContext(access.context);
+    }
+    return new KubeClient(kc);
+  }
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error(`kubeconfig has no cluster for context "${kubeConfig.getCurrentContext()}"`);
+    const capture = {
+      pre: (ctx: RequestContext): Promise<RequestContext> => {
+        const store = this.scope.getStore();
+        if (store) {
+          const url = new URL(ctx.getUrl());
+          store.request = { method: ctx.getHttpMethod().toString(), path: `${url.pathname}${url.search}` };
+        }
+        return Promise.resolve(ctx);
+      },
+      post: <R>(rsp: R): Promise<R> => Promise.resolve(rsp),
+    };
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      promiseMiddleware: [capture],
+    });
+    this.objects = new KubernetesObjectApi(configuration);
+    this.core = new CoreV1Api(configuration);
+    this.watcher = new Watch(kubeConfig);
+  }
+
+  /** The API server URL of the current context. */
+  get server(): string {
+    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+  }
+
+  /** The selected context name. */
+  get context(): string {
+    return this.kubeConfig.getCurrentContext();
+  }
+
+  /**
+   * Runs one client-node call with retries on 429/5xx within the budget; any failure becomes a one-line
+   * `KubeApiError` naming the request (`what` names it when the request was never sent).
+   */
+  async call<T>(what: string, fn: () => Promise<T>, opts: CallOptions): Promise<T> {
+    const deadline = Date.now() + opts.budgetMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const scope: CallScope = {};
+      try {
+        return await this.scope.run(scope, fn);
+      } catch (err) {
+        const wrapped = toKubeApiError(err, scope.request, what);
+        this.remember(wrapped.detail);
+        const pause = Math.min(retryAfterMs(wrapped) ?? 200 * attempt, 2_000);
+        if (!isRetryable(wrapped) || opts.signal?.aborted || Date.now() + pause >= deadline) throw wrapped;
+        await pauseBetweenAttempts(pause, opts.signal);
+      }
+    }
+  }
+
+  /** Server-side applies an object (fieldManager `mesh-conformance`, force) and returns what the server stored. */
+  async apply<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+    return this.call(`apply ${describeRef(refLike(obj))}`,
+      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts);
+  }
+
+  /** Creates an object as given (use for `generateName`, which apply cannot do). */
+  async create<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+    return this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(obj, undefined, undefined, fieldManager), opts);
+  }
+
+  /** Patches an object as `kubectl patch` / the osm CLI do: strategic merge by default. */
+  async patch<T extends KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: CallOptions & { strategy?: PatchStrategy }): Promise<T> {
+    const body = { apiVersion: ref.apiVersion, kind: ref.kind, ...patch, metadata: { ...(patch.metadata as object | undefined), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+    return this.call(`patch ${describeRef(ref)}`,
+      () => this.objects.patch<T>(body as T, undefined, undefined, fieldManager, undefined, opts.strategy ?? PatchStrategy.StrategicMergePatch), opts);
+  }
+
+  /** Reads one object; `undefined` when it does not exist (404). */
+  async read<T extends KubernetesObject>(ref: ObjectRef, opts: CallOptions): Promise<T | undefined> {
+    try {
+      return await this.call(`read ${describeRef(ref)}`,
+        () => this.objects.read<T>({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }), opts);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Lists objects of a kind, optionally in one namespace and filtered by selectors. */
+  async list<T extends KubernetesObject>(
+    type: { apiVersion: string; kind: string },
+    query: { namespace?: string | undefined; labelSelector?: string | undefined; fieldSelector?: string | undefined },
+    opts: CallOptions,
+  ): Promise<KubernetesListObject<T>> {
+    return this.call(`list ${type.kind}${query.namespace ? ` in ${query.namespace}` : ''}`,
+      () => this.objects.list<T>(type.apiVersion, type.kind, query.namespace, undefined, undefined, undefined, query.fieldSelector, query.labelSelector), opts);
+  }
+
+  /** Deletes one object (background propagation); `false` when it was already gone. */
+  async delete(ref: ObjectRef, opts: CallOptions): Promise<boolean> {
+    try {
+      await this.call(`delete ${describeRef(ref)}`,
+        () => this.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } },
+          undefined, undefined, undefined, undefined, 'Background'), opts);
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return false;
+      throw err;
+    }
+  }
+
+  /** The log of one container (init and sidecar containers included); `previous` for the last crashed run. */
+  async podLog(namespace: string, pod: string, container: string, opts: CallOptions & { previous?: boolean; tailLines?: number }): Promise<string> {
+    return this.call(`read log of ${namespace}/${pod} container ${container}`,
+      () => this.core.readNamespacedPodLog({ name: pod, namespace, container, previous: opts.previous ?? false, tailLines: opts.tailLines ?? 500 }), opts);
+  }
+
+  /**
+   * Opens one watch stream (client-node `Watch`); `done` gets null when the server closed it, an error otherwise.
+   * Prefer `WatchedCollection`, which relists and re-establishes cut streams.
+   */
+  async watch(path: string, query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: string, obj: KubernetesObject) => void, done: (err: unknown) => void): Promise<AbortController> {
+    return this.watcher.watch(path, query, (type: string, obj: unknown) => onEvent(type, obj as KubernetesObject), done);
+  }
+
+  private remember(detail: ApiFailureDetail): void {
+    this.failures.push(detail);
+    if (this.failures.length > maxFailuresKept) this.failures.shift();
+  }
+}
+
+function refLike(obj: KubernetesObject): ObjectRef {
+  return { apiVersion: obj.apiVersion ?? '?', kind: obj.kind ?? '?', name: obj.metadata?.name ?? '?', ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}) };
+}

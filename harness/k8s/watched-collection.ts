@@ -1,0 +1,146 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClient } from './kube-client.ts';
+import type { ResourceType } from './resources.ts';
+import { collectionPath } from './resources.ts';
+import { pauseBetweenAttempts } from '../wait/delay.ts';
+import { intervals } from '../timeouts.ts';
+
+/** Which objects of a type to follow. */
+export interface CollectionQuery {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+}
+
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/**
+ * A local, always-current copy of a set of objects (list, then watch from its resourceVersion), the
+ * informer pattern: a cut stream is re-established from the last resourceVersion, a 410 Gone relists.
+ * Use it behind `waitFor` so a wait reacts within milliseconds of the change instead of polling.
+ */
+export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
+  private readonly items = new Map<string, T>();
+  private readonly listeners = new Set<() => void>();
+  private readonly stopper = new AbortController();
+  private resourceVersion: string | undefined;
+  private current: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  /** The last problem the stream had, shown in observations while it recovers. */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly type: ResourceType,
+    private readonly query: CollectionQuery,
+    private readonly budgetMs: number,
+  ) {}
+
+  /** Lists once (so `get` answers at once) and starts following changes in the background. */
+  async start(): Promise<this> {
+    await this.relist();
+    this.loop = this.follow();
+    return this;
+  }
+
+  /** Stops the stream; safe to call twice. */
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    this.current?.abort();
+    await this.loop;
+  }
+
+  /** The object with this name, as last seen. */
+  get(name: string): T | undefined {
+    return this.items.get(name);
+  }
+
+  /** All objects, as last seen. */
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  /** Calls `listener` after every change; returns the unsubscribe (fits `waitFor`'s `changes`). */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.client.list<T>(this.type, this.query, { budgetMs: this.budgetMs, signal: this.stopper.signal });
+    this.items.clear();
+    for (const item of list.items) {
+      const name = item.metadata?.name;
+      if (name) this.items.set(name, item);
+    }
+    this.resourceVersion = list.metadata?.resourceVersion;
+    this.notify();
+  }
+
+  private async follow(): Promise<void> {
+    const path = collectionPath(this.type, this.query.namespace);
+    while (!this.stopper.signal.aborted) {
+      let gone = false;
+      const openedAt = Date.now();
+      const ended = await new Promise<unknown>((resolve) => {
+        this.client.watch(path, {
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          labelSelector: this.query.labelSelector,
+          fieldSelector: this.query.fieldSelector,
+        }, (type, obj) => {
+          if (this.apply(type as WatchEventType, obj)) gone = true;
+        }, resolve).then((ctrl) => {
+          this.current = ctrl;
+          if (this.stopper.signal.aborted) ctrl.abort();
+        }, resolve);
+      });
+      if (this.stopper.signal.aborted) return;
+      const status = (ended as { statusCode?: number } | null)?.statusCode;
+      if (gone || status === 410) {
+        try {
+          await this.relist();
+          this.lastError = undefined;
+        } catch (err) {
+          this.lastError = `relist failed: ${err instanceof Error ? err.message : String(err)}`;
+          await pauseBetweenAttempts(intervals.watchRetry, this.stopper.signal);
+        }
+        continue;
+      }
+      if (ended !== null && ended !== undefined) {
+        // A failed stream (non-200, reset): retry from the same resourceVersion after a short pause.
+        this.lastError = `watch failed: ${ended instanceof Error ? ended.message : JSON.stringify(ended)}`;
+        await pauseBetweenAttempts(intervals.watchRetry, this.stopper.signal);
+      }
+      // ended === null: the server closed the stream (timeout, cut); re-establish from the last resourceVersion,
+      // pausing first if it closed at once so a server that refuses watches is not hammered.
+      else if (Date.now() - openedAt < 200) await pauseBetweenAttempts(intervals.watchRetry, this.stopper.signal);
+    }
+  }
+
+  /** Applies one event; returns true when the resourceVersion expired and a relist is needed. */
+  private apply(type: WatchEventType, obj: KubernetesObject): boolean {
+    if (type === 'ERROR') {
+      const code = (obj as { code?: number }).code;
+      this.lastError = `watch error event: ${(obj as { message?: string }).message ?? JSON.stringify(obj)}`;
+      if (code === 410) {
+        this.current?.abort();
+        return true;
+      }
+      return false;
+    }
+    const rv = obj.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (type === 'BOOKMARK') return false;
+    const name = obj.metadata?.name;
+    if (!name) return false;
+    if (type === 'DELETED') this.items.delete(name);
+    else this.items.set(name, obj as T);
+    this.notify();
+    return false;
+  }
+}

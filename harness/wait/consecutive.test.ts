@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { requireConsecutive } from './consecutive.ts';
+import { WaitTimeoutError } from './wait-for.ts';
+
+describe('requireConsecutive', () => {
+  it('needs N successes in a row; a failure resets the count', async () => {
+    const script = [true, true, false, true, true, true];
+    let i = 0;
+    const r = await requireConsecutive({
+      description: 'GET /get to return 200', times: 3, timeoutMs: 2_000, retryIntervalMs: 1,
+      attempt: () => Promise.resolve({ ok: script[i++] ?? false, observed: `attempt ${i}` }),
+    });
+    assert.equal(r.attempts, 6);
+    assert.equal(r.observed, 'attempt 6');
+  });
+
+  it('times out naming the target, the best streak and the last response', async () => {
+    let i = 0;
+    await assert.rejects(requireConsecutive({
+      description: 'GET http://127.0.0.1:8080/get to return 200', times: 5, timeoutMs: 80, retryIntervalMs: 5,
+      attempt: () => Promise.resolve(++i % 3 === 0 ? { ok: false, observed: 'GET /get → 502 (1ms)' } : { ok: true, observed: 'GET /get → 200 (1ms)' }),
+    }), (err: unknown) => {
+      assert.ok(err instanceof WaitTimeoutError);
+      assert.match(err.message, /^Timed out after 80ms waiting for GET http:\/\/127\.0\.0\.1:8080\/get to return 200 5 times in a row; best streak 2\/5 in \d+ attempts; last seen: GET \/get → (502|200) \(1ms\)$/);
+      return true;
+    });
+  });
+
+  it('counts a throwing attempt as a failure and reports its error', async () => {
+    await assert.rejects(requireConsecutive({
+      description: 'x', times: 1, timeoutMs: 30, retryIntervalMs: 5,
+      attempt: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:80')),
+    }), /last seen: error: connect ECONNREFUSED 127\.0\.0\.1:80$/);
+  });
+
+  it('aborts an attempt in flight at the deadline', async () => {
+    const started = Date.now();
+    await assert.rejects(requireConsecutive({
+      description: 'x', times: 1, timeoutMs: 50, retryIntervalMs: 5,
+      attempt: (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    }), WaitTimeoutError);
+    assert.ok(Date.now() - started < 1_000);
+  });
+});

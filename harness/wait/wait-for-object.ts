@@ -1,0 +1,28 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClient } from '../k8s/kube-client.ts';
+import type { ResourceType } from '../k8s/resources.ts';
+import { WatchedCollection } from '../k8s/watched-collection.ts';
+import { intervals } from '../timeouts.ts';
+import type { Condition, WaitResult } from './wait-for.ts';
+import { waitFor } from './wait-for.ts';
+
+/**
+ * Waits, watching one object by name, until `condition` holds (or reports a failure). Use it for status
+ * convergence of a single object: an Ingress address, an IngressBackend being committed.
+ */
+export async function waitForObject<O extends KubernetesObject, T>(client: KubeClient, type: ResourceType, namespace: string, name: string,
+  description: string, condition: Condition<O, T>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<WaitResult<T>> {
+  const watched = await new WatchedCollection<O>(client, type, { namespace, fieldSelector: `metadata.name=${name}` }, opts.timeoutMs).start();
+  try {
+    return await waitFor<T>({
+      description, timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: intervals.watchResync,
+      changes: watched.subscribe,
+      probe: () => {
+        const o = condition(watched.get(name));
+        return watched.lastError && !o.done ? { ...o, observed: `${o.observed} (watch: ${watched.lastError})` } : o;
+      },
+    });
+  } finally {
+    await watched.stop();
+  }
+}
