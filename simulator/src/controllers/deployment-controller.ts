@@ -11,7 +11,7 @@ import {
   safeEncode, spec, splitKey, stableStringify, status,
 } from './kube-objects.ts';
 import { typeFor } from './resource-lookup.ts';
-import { logOnceHandler, WorkQueue } from './work-queue.ts';
+import { QueueController } from './queue-controller.ts';
 
 export const podTemplateHashLabel = 'pod-template-hash';
 const revisionAnnotation = 'deployment.kubernetes.io/revision';
@@ -40,33 +40,19 @@ function statusCount(o: KubeObject, field: string): number {
   return num(status(o)[field]) ?? 0;
 }
 
-export class DeploymentController {
-  private readonly queue: WorkQueue;
+export class DeploymentController extends QueueController {
   private readonly events: EventRecorder;
-  private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly store: ObjectStore) {
+  constructor(store: ObjectStore) {
+    super(store, { name: 'deployment', component: 'deployment-controller' });
     this.events = new EventRecorder(store, 'deployment-controller');
-    this.queue = new WorkQueue({ name: 'deployment', reconcile: (key) => this.reconcile(key), onError: logOnceHandler('deployment-controller') });
   }
 
-  start(): this {
-    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
-    for (const d of this.store.list(typeFor(this.store, 'Deployment')).items) this.queue.enqueue(keyOf(d));
-    return this;
+  protected initialKeys(): string[] {
+    return this.store.list(typeFor(this.store, 'Deployment')).items.map(keyOf);
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.queue.stop();
-  }
-
-  /** Resolves when no reconcile is running (for tests). */
-  whenIdle(): Promise<void> {
-    return this.queue.whenIdle();
-  }
-
-  private onChange(event: StoreEvent): void {
+  protected onChange(event: StoreEvent): void {
     const kind = event.object.kind;
     if (kind === 'Deployment' && event.type !== 'DELETED') {
       this.queue.enqueue(keyOf(event.object));
@@ -76,7 +62,7 @@ export class DeploymentController {
     }
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const deployType = typeFor(this.store, 'Deployment');
     const rsType = typeFor(this.store, 'ReplicaSet');

@@ -11,7 +11,7 @@ import {
   arr, deepEqual, isPodReady, isTerminating, keyOf, num, podIP, podPhase, randomSuffix, spec, splitKey, str,
 } from './kube-objects.ts';
 import { maybeTypeFor, typeFor } from './resource-lookup.ts';
-import { logOnceHandler, WorkQueue } from './work-queue.ts';
+import { QueueController } from './queue-controller.ts';
 
 export interface EndpointsControllerOptions {
   /** Returns true for a Service whose endpoints must stay empty (fault injection). */
@@ -49,30 +49,16 @@ function isEndpointCandidate(pod: KubeObject): boolean {
   return !isTerminating(pod) && phase !== 'Succeeded' && phase !== 'Failed' && podIP(pod) !== undefined;
 }
 
-export class EndpointsController {
-  private readonly queue: WorkQueue;
-  private unsubscribe: (() => void) | undefined;
-
-  constructor(private readonly store: ObjectStore, private readonly opts: EndpointsControllerOptions = {}) {
-    this.queue = new WorkQueue({ name: 'endpoints', reconcile: (key) => this.reconcile(key), onError: logOnceHandler('endpoints-controller') });
+export class EndpointsController extends QueueController {
+  constructor(store: ObjectStore, private readonly opts: EndpointsControllerOptions = {}) {
+    super(store, { name: 'endpoints', component: 'endpoints-controller' });
   }
 
-  start(): this {
-    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
-    for (const svc of this.store.list(typeFor(this.store, 'Service')).items) this.queue.enqueue(keyOf(svc));
-    return this;
+  protected initialKeys(): string[] {
+    return this.store.list(typeFor(this.store, 'Service')).items.map(keyOf);
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.queue.stop();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.queue.whenIdle();
-  }
-
-  private onChange(event: StoreEvent): void {
+  protected onChange(event: StoreEvent): void {
     const o = event.object;
     switch (o.kind) {
       case 'Service':
@@ -98,7 +84,7 @@ export class EndpointsController {
     }
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const svcType = typeFor(this.store, 'Service');
     const epType = typeFor(this.store, 'Endpoints');

@@ -14,7 +14,7 @@ import {
   randomSuffix, spec, splitKey, status,
 } from './kube-objects.ts';
 import { typeFor } from './resource-lookup.ts';
-import { logOnceHandler, WorkQueue } from './work-queue.ts';
+import { QueueController } from './queue-controller.ts';
 
 function isActive(pod: KubeObject): boolean {
   const phase = podPhase(pod);
@@ -27,32 +27,19 @@ function deletionRank(pod: KubeObject): [number, number, string] {
   return [scheduled, isPodReady(pod) ? 1 : 0, String(pod.metadata.creationTimestamp ?? '')];
 }
 
-export class ReplicaSetController {
-  private readonly queue: WorkQueue;
+export class ReplicaSetController extends QueueController {
   private readonly events: EventRecorder;
-  private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly store: ObjectStore) {
+  constructor(store: ObjectStore) {
+    super(store, { name: 'replicaset', component: 'replicaset-controller', baseBackoffMs: 250, maxBackoffMs: 5_000 });
     this.events = new EventRecorder(store, 'replicaset-controller');
-    this.queue = new WorkQueue({ name: 'replicaset', reconcile: (key) => this.reconcile(key), onError: logOnceHandler('replicaset-controller'), baseBackoffMs: 250, maxBackoffMs: 5_000 });
   }
 
-  start(): this {
-    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
-    for (const rs of this.store.list(typeFor(this.store, 'ReplicaSet')).items) this.queue.enqueue(keyOf(rs));
-    return this;
+  protected initialKeys(): string[] {
+    return this.store.list(typeFor(this.store, 'ReplicaSet')).items.map(keyOf);
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.queue.stop();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.queue.whenIdle();
-  }
-
-  private onChange(event: StoreEvent): void {
+  protected onChange(event: StoreEvent): void {
     const kind = event.object.kind;
     if (kind === 'ReplicaSet' && event.type !== 'DELETED') {
       this.queue.enqueue(keyOf(event.object));
@@ -62,7 +49,7 @@ export class ReplicaSetController {
     }
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const rsType = typeFor(this.store, 'ReplicaSet');
     const podType = typeFor(this.store, 'Pod');

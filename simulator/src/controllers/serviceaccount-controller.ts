@@ -7,44 +7,30 @@ import type { ObjectStore, StoreEvent } from '../cluster/types.ts';
 import { ApiError } from '../cluster/types.ts';
 import { isTerminating } from './kube-objects.ts';
 import { typeFor } from './resource-lookup.ts';
-import { logOnceHandler, WorkQueue } from './work-queue.ts';
+import { QueueController } from './queue-controller.ts';
 
 export interface ServiceAccountControllerOptions {
   /** PEM of the cluster CA; when set, each namespace gets the `kube-root-ca.crt` ConfigMap. */
   caPem?: string;
 }
 
-export class ServiceAccountController {
-  private readonly queue: WorkQueue;
-  private unsubscribe: (() => void) | undefined;
-
-  constructor(private readonly store: ObjectStore, private readonly opts: ServiceAccountControllerOptions = {}) {
-    this.queue = new WorkQueue({ name: 'serviceaccount', reconcile: (ns) => this.reconcile(ns), onError: logOnceHandler('serviceaccount-controller') });
+export class ServiceAccountController extends QueueController {
+  constructor(store: ObjectStore, private readonly opts: ServiceAccountControllerOptions = {}) {
+    super(store, { name: 'serviceaccount', component: 'serviceaccount-controller' });
   }
 
-  start(): this {
-    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
-    for (const ns of this.store.list(typeFor(this.store, 'Namespace')).items) this.queue.enqueue(ns.metadata.name ?? '');
-    return this;
+  protected initialKeys(): string[] {
+    return this.store.list(typeFor(this.store, 'Namespace')).items.map((ns) => ns.metadata.name ?? '');
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.queue.stop();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.queue.whenIdle();
-  }
-
-  private onChange(event: StoreEvent): void {
+  protected onChange(event: StoreEvent): void {
     const o = event.object;
     if (o.kind === 'Namespace' && event.type === 'ADDED') this.queue.enqueue(o.metadata.name ?? '');
     if (event.type === 'DELETED' && o.kind === 'ServiceAccount' && o.metadata.name === 'default') this.queue.enqueue(o.metadata.namespace ?? '');
     if (event.type === 'DELETED' && o.kind === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt') this.queue.enqueue(o.metadata.namespace ?? '');
   }
 
-  private async reconcile(namespace: string): Promise<void> {
+  protected async reconcile(namespace: string): Promise<void> {
     const ns = this.store.get(typeFor(this.store, 'Namespace'), undefined, namespace);
     if (!ns || isTerminating(ns)) return;
     const saType = typeFor(this.store, 'ServiceAccount');

@@ -5,10 +5,10 @@
  * `error` when a `Service` source has no endpoints (e.g. its namespace is not monitored). Re-evaluated on
  * every relevant store change; nothing is written while osm-controller is unreachable.
  */
-import type { KubeObject, ObjectStore, StoreEvent } from '../../cluster/types.ts';
+import type { KubeObject, StoreEvent } from '../../cluster/types.ts';
 import { arr, deepEqual, keyOf, num, obj, splitKey, str } from '../../controllers/kube-objects.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
-import { logOnceHandler, WorkQueue } from '../../controllers/work-queue.ts';
+import { QueueController } from '../../controllers/queue-controller.ts';
 import type { FaultSet } from '../../faults.ts';
 import { committedReason } from './constants.ts';
 import type { IngressBackendStatus } from './constants.ts';
@@ -57,32 +57,20 @@ export interface IngressBackendStatusControllerOptions extends StatusComputation
 
 const relevantKinds = new Set(['Pod', 'Endpoints', 'Service', 'Namespace', 'IngressBackend', 'MeshConfig']);
 
-export class IngressBackendStatusController {
-  private readonly queue: WorkQueue;
-  private readonly store: ObjectStore;
-  private unsubscribe: (() => void) | undefined;
-
+export class IngressBackendStatusController extends QueueController {
   constructor(private readonly opts: IngressBackendStatusControllerOptions) {
-    this.store = opts.view.store;
-    this.queue = new WorkQueue({ name: 'ingressbackend-status', reconcile: (key) => this.reconcile(key), onError: logOnceHandler('osm-controller') });
+    super(opts.view.store, { name: 'ingressbackend-status', component: 'osm-controller' });
   }
 
-  start(): this {
-    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
-    this.enqueueAll();
-    return this;
+  protected initialKeys(): string[] {
+    try {
+      return this.opts.view.ingressBackends().map(keyOf);
+    } catch {
+      return []; // the IngressBackend CRD is not installed yet
+    }
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.queue.stop();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.queue.whenIdle();
-  }
-
-  private onChange(event: StoreEvent): void {
+  protected onChange(event: StoreEvent): void {
     if (!relevantKinds.has(event.object.kind)) return;
     // Our own status writes must not loop: a status-only change of an IngressBackend needs no re-evaluation.
     if (event.object.kind === 'IngressBackend' && event.type === 'MODIFIED' && event.oldObject
@@ -95,16 +83,10 @@ export class IngressBackendStatusController {
   }
 
   private enqueueAll(): void {
-    let backends: KubeObject[];
-    try {
-      backends = this.opts.view.ingressBackends();
-    } catch {
-      return; // the IngressBackend CRD is not installed yet
-    }
-    for (const ib of backends) this.queue.enqueue(keyOf(ib));
+    for (const key of this.initialKeys()) this.queue.enqueue(key);
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { view, faults } = this.opts;
     // osm-controller down (fault or no ready endpoints) or the feature flag off: nothing is written.
     if (faults.has('ingressbackend-no-status') || !view.componentReachable('osm-controller')) return;

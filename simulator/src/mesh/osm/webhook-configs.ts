@@ -4,10 +4,10 @@
  * once they serve. This controller does the same: each configuration appears when the component's Service
  * first has a ready endpoint, and is recreated if deleted while the component runs.
  */
-import type { KubeObject, ObjectStore, StoreEvent } from '../../cluster/types.ts';
+import type { KubeObject, StoreEvent } from '../../cluster/types.ts';
 import { ApiError } from '../../cluster/types.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
-import { logOnceHandler, WorkQueue } from '../../controllers/work-queue.ts';
+import { QueueController } from '../../controllers/queue-controller.ts';
 import { controlPlanePorts, ignoreLabel, injectorWebhookName, monitoredByLabel, validatorWebhookName } from './constants.ts';
 import type { OsmLayout } from './constants.ts';
 import type { MeshView } from './mesh-view.ts';
@@ -71,32 +71,17 @@ export function validatorWebhookConfig(layout: OsmLayout, caBundle: string): Kub
   };
 }
 
-export class WebhookConfigController {
-  private readonly queue: WorkQueue;
-  private readonly store: ObjectStore;
-  private unsubscribe: (() => void) | undefined;
-
+export class WebhookConfigController extends QueueController {
   constructor(private readonly view: MeshView, private readonly caBundle: string) {
-    this.store = view.store;
-    this.queue = new WorkQueue({ name: 'osm-webhooks', reconcile: () => this.reconcile(), onError: logOnceHandler('osm-webhooks') });
+    super(view.store, { name: 'osm-webhooks', component: 'osm-webhooks' });
   }
 
-  start(): this {
-    this.unsubscribe = this.store.onChange((event) => this.onChange(event));
-    this.queue.enqueue('all');
-    return this;
+  /** One key: the webhook configurations are reconciled together. */
+  protected initialKeys(): string[] {
+    return ['all'];
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.queue.stop();
-  }
-
-  whenIdle(): Promise<void> {
-    return this.queue.whenIdle();
-  }
-
-  private onChange(event: StoreEvent): void {
+  protected onChange(event: StoreEvent): void {
     const o = event.object;
     if ((o.kind === 'Endpoints' && o.metadata.namespace === this.view.layout.osmNamespace)
       || (event.type === 'DELETED' && (o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration'))) {
@@ -104,7 +89,7 @@ export class WebhookConfigController {
     }
   }
 
-  private async reconcile(): Promise<void> {
+  protected async reconcile(): Promise<void> {
     const layout = this.view.layout;
     if (this.view.componentReachable('osm-injector')) {
       await this.ensure('MutatingWebhookConfiguration', injectorWebhookConfig(layout, this.caBundle));
