@@ -40,13 +40,8 @@ export default defineConfig<object, ConfigFixtures>({
     ['allure-playwright', {
       resultsDir: `${reportDir}/allure-results`,
       detail: false,
-      environmentInfo: {
-        target: process.env.MESH_CONFORMANCE_TARGET ?? '',
-        flavor: process.env.MESH_CONFORMANCE_FLAVOR ?? '',
-        mesh: process.env.MESH_CONFORMANCE_MESH ?? '',
-        ingress: process.env.MESH_CONFORMANCE_INGRESS ?? '',
-        runId: process.env.MESH_CONFORMANCE_RUN_ID,
-      },
+      // No environmentInfo here: it would overwrite at the end of the run the environment.properties that the
+      // `_runEnvironment` worker fixture (fixtures/report.ts) writes with the server and mesh versions.
     }],
     ['./fixtures/summary-reporter.ts', { outputFile: `${reportDir}/summary.txt` }],
   ],

@@ -1,4 +1,8 @@
+import { runCheck } from './check-command.ts';
+import { runCleanup } from './cleanup-command.ts';
+import { runConfigCommand } from './config-command.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
+import { listChecks } from './list-checks.ts';
 import { parseArgs } from './program.ts';
 import { runConformance } from './run-command.ts';
 import { runSimulator } from './sim-command.ts';
@@ -7,8 +11,12 @@ import { runSimulator } from './sim-command.ts';
 export async function main(argv: string[]): Promise<number> {
   try {
     const inv = parseArgs(argv);
+    if (inv.command === 'run' && inv.list) return await listChecks(inv);
     if (inv.command === 'run') return await runConformance(inv);
     if (inv.command === 'sim') return await runSimulator(inv);
+    if (inv.command === 'cleanup') return await runCleanup(inv);
+    if (inv.command === 'config') return await runConfigCommand(inv);
+    if (inv.command === 'check') return await runCheck(inv);
     return exitCodes.passed;
   } catch (err) {
     if (err instanceof BadInputError) {

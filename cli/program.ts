@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import type { ConfigLayer } from '../harness/config/resolve-config.ts';
 import { flavors, targets } from '../harness/config/targets.ts';
+import type { CheckInvocation } from './check-command.ts';
+import type { CleanupInvocation } from './cleanup-command.ts';
+import type { ConfigInvocation } from './config-command.ts';
 import { BadInputError } from './exit-codes.ts';
 
 /** `mesh-conformance run …` as parsed: flag values (only those given) and what passes through to Playwright. */
@@ -9,6 +12,12 @@ export interface RunInvocation {
   command: 'run';
   flags: Partial<Record<ConfigKey, unknown>>;
   playwrightArgs: string[];
+  /** `--config FILE`: the config file to read instead of looking for mesh-conformance.config.* in the working directory. */
+  configFile?: string | undefined;
+  /** `--namespaces N`: N independent copies of the flow, checked in parallel, each in a namespace of its own. */
+  namespaces?: number | undefined;
+  /** `--list`: print the checks (after --grep and other filters) without running them. */
+  list?: boolean | undefined;
 }
 
 /** `mesh-conformance sim …` as parsed. */
@@ -19,12 +28,28 @@ export interface SimInvocation {
   faults: string[];
   listFaults: boolean;
   reportDir: string | undefined;
+  /** API server port (`--port`); undefined picks a free one. */
+  port?: string | undefined;
+  /** The bearer token the simulated API server accepts (`--token`); undefined makes a random one. */
+  token?: string | undefined;
+  /** Modelled delays (`--timings`): zero, quick, realistic, or a JSON object of overrides (inline or a file). */
+  timings?: string | undefined;
 }
 
 /** A parsed command line, or a request that was fully handled by commander (help, version). */
-export type Invocation = RunInvocation | SimInvocation | { command: 'done' };
+export type Invocation = RunInvocation | SimInvocation | CleanupInvocation | ConfigInvocation | CheckInvocation | { command: 'done' };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Upper bound of `run --namespaces`: every copy is a Playwright worker process (about 100 MB each). */
+export const maxNamespaces = 50;
+
+function namespacesOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > maxNamespaces) throw new BadInputError(`invalid --namespaces "${typeof value === 'string' ? value : JSON.stringify(value)}": expected a whole number from 1 to ${maxNamespaces}`);
+  return n;
+}
 
 /** Names CLI flags in configuration messages (`--consecutive-successes`). */
 export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^timeouts\./, 'timeout-')}`;
@@ -52,25 +77,54 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--consecutive-successes <n>', 'HTTP responses required in a row (default 5)')
     .option('--keep-on-failure', 'keep the namespace of a failed run for inspection')
     .option('--report-dir <dir>', 'where reports go (default reports)')
+    .option('--sweep-ttl <duration>', 'before the run, delete namespaces of dead runs older than this (default 1h; see `mesh-conformance cleanup`)')
+    .option('--no-sweep', 'do not sweep dead runs\' leftovers before the run')
+    .option('--prometheus-url <url>', 'read sidecar metrics from this Prometheus-compatible API (token: MESH_CONFORMANCE_PROMETHEUS_TOKEN)')
+    .option('--log-analytics-workspace <id>', 'read sidecar metrics from this Log Analytics workspace (aks; Azure Monitor Container insights)')
+    .option('--metrics-timeout <duration>', 'how long the metrics check waits for the counters (default 10m on aks, 2m on kind, 90s on local)')
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[playwright-args...]', 'passed to `playwright test` (e.g. --grep @ingress; everything after --)')
+    .option('--config <file>', 'config file (default: mesh-conformance.config.{ts,json,yaml} in the working directory)')
+    .option('--ingress-address <address>', 'send ingress traffic here instead of the Ingress status address (host, host:port or URL)')
+    .option('--namespaces <n>', `check N independent copies of the flow in parallel, one namespace and one httpbin each (1-${maxNamespaces}, default 1)`)
+    .option('--list', 'print the checks with their tags and dependencies, without running them (filters such as --grep apply)')
     .action((playwrightArgs: string[], opts: Record<string, unknown>) => {
-      const flags: Partial<Record<ConfigKey, unknown>> = {};
-      const take = (key: ConfigKey, value: unknown): void => {
-        if (value !== undefined) flags[key] = value;
-      };
-      take('target', opts.target);
-      take('kubeconfig', opts.kubeconfig);
-      take('context', opts.context);
-      take('flavor', opts.flavor);
-      take('consecutiveSuccesses', opts.consecutiveSuccesses);
-      take('keepOnFailure', opts.keepOnFailure);
-      take('reportDir', opts.reportDir);
-      if (Array.isArray(opts.simFault) && opts.simFault.length) flags.simFaults = opts.simFault;
       // commander keeps a `--` that follows an unknown option; Playwright would read what follows as file filters.
-      onParsed({ command: 'run', flags, playwrightArgs: playwrightArgs.filter((a) => a !== '--') });
+      onParsed({ command: 'run', flags: runFlags(opts), playwrightArgs: playwrightArgs.filter((a) => a !== '--'), configFile: opts.config as string | undefined, namespaces: namespacesOf(opts.namespaces), list: opts.list === true });
     });
+  const runCommand = program.commands.find((c) => c.name() === 'run');
+
+  const configCommand = program.command('config')
+    .description('print the effective configuration (config file < MESH_CONFORMANCE_* < flags) with each value\'s source; secrets redacted')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+  // The same flags as `run`, so `config` shows exactly what a run with them would use.
+  for (const o of runCommand?.options ?? []) configCommand.addOption(o);
+  configCommand.action((opts: Record<string, unknown>) => {
+    onParsed({ command: 'config', flags: runFlags(opts), configFile: opts.config as string | undefined, output: opts.output === 'json' ? 'json' : 'text' });
+  });
+
+  function runFlags(opts: Record<string, unknown>): Partial<Record<ConfigKey, unknown>> {
+    const flags: Partial<Record<ConfigKey, unknown>> = {};
+    const take = (key: ConfigKey, value: unknown): void => {
+      if (value !== undefined) flags[key] = value;
+    };
+    take('target', opts.target);
+    take('kubeconfig', opts.kubeconfig);
+    take('context', opts.context);
+    take('flavor', opts.flavor);
+    take('consecutiveSuccesses', opts.consecutiveSuccesses);
+    take('keepOnFailure', opts.keepOnFailure);
+    take('reportDir', opts.reportDir);
+    take('sweepTtl', opts.sweepTtl);
+    if (opts.sweep === false) flags.sweep = false;
+    take('prometheusUrl', opts.prometheusUrl);
+    take('logAnalyticsWorkspace', opts.logAnalyticsWorkspace);
+    take('metricsTimeout', opts.metricsTimeout);
+    take('ingressAddress', opts.ingressAddress);
+    if (Array.isArray(opts.simFault) && opts.simFault.length) flags.simFaults = opts.simFault;
+    return flags;
+  }
 
   program.command('sim')
     .description('start the simulated cluster in the foreground (Ctrl-C stops it)')
@@ -79,8 +133,36 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--fault <name>', 'switch on a fault (repeatable)', collect, [])
     .option('--list-faults', 'print the fault catalogue and exit')
     .option('--report-dir <dir>', 'base directory for the default kubeconfig path (default reports)')
-    .action((opts: { flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string }) => {
-      onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir });
+    .option('--port <n>', 'API server port (default: a free one)')
+    .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
+    .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
+    .action((opts: { flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string }) => {
+      onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
+        ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
+        ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
+    });
+  program.command('check')
+    .description('read-only readiness report of the target cluster (API, OSM control plane, CRDs and webhooks, MeshConfig, ingress, metrics, namespaces, sidecars, permissions); never writes')
+    .addOption(new Option('--target <target>', 'what to check (local: a simulated cluster started for the check)').choices(targets))
+    .option('--kubeconfig <file>', 'kubeconfig of the target cluster (kind, aks; default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .addOption(new Option('--flavor <flavor>', 'simulated cluster flavor for --target local; selects the profile').choices(flavors))
+    .option('--sim-fault <name>', 'switch on a simulator fault for --target local (repeatable)', collect, [])
+    .option('--prometheus-url <url>', 'the Prometheus-compatible API the metrics check would read (token: MESH_CONFORMANCE_PROMETHEUS_TOKEN)')
+    .option('--log-analytics-workspace <id>', 'the Log Analytics workspace the metrics check would read (aks)')
+    .option('--config <file>', 'config file (default: mesh-conformance.config.{ts,json,yaml} in the working directory)')
+    .addOption(new Option('-o, --output <format>', 'output format: a table, or one JSON document').choices(['table', 'json']).default('table'))
+    .action((opts: Record<string, unknown>) => {
+      onParsed({ command: 'check', flags: runFlags(opts), configFile: opts.config as string | undefined, output: opts.output === 'json' ? 'json' : 'table' });
+    });
+  program.command('cleanup')
+    .description('delete what dead runs left behind: namespaces labelled by mesh-conformance whose run is gone (no heartbeat) and older than the TTL')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .option('--ttl <duration>', 'only runs created longer ago than this (default 1h; 0 = every dead run)')
+    .option('--dry-run', 'list what would be deleted, and what is kept and why, without deleting')
+    .action((opts: { kubeconfig?: string; context?: string; ttl?: string; dryRun?: boolean }) => {
+      onParsed({ command: 'cleanup', kubeconfig: opts.kubeconfig, context: opts.context, ttl: opts.ttl, dryRun: !!opts.dryRun });
     });
   return program;
 }

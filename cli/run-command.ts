@@ -1,24 +1,29 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { loadConfigFileLayer } from '../harness/config/config-file.ts';
+import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { defaultKubeconfig, envLayer, resolveConfig, toEnv, ConfigError } from '../harness/config/resolve-config.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { childExit } from './child-process.ts';
+import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { BadInputError, exitCodes, mapPlaywrightExit } from './exit-codes.ts';
 import type { ExitCode } from './exit-codes.ts';
 import { packageRoot, playwrightCli } from './paths.ts';
-import { preflightKubeconfig } from './preflight.ts';
+import { preflightRealTarget } from './preflight.ts';
 import type { RunInvocation } from './program.ts';
 import { flagLayer } from './program.ts';
 import type { RunningSimulator } from './simulator-process.ts';
 import { startSimulator } from './simulator-process.ts';
 
-/** Resolves the run's configuration from the environment and the flags; invalid values are bad input. */
-export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string): ConformanceConfig {
+/**
+ * Resolves the run's configuration from the config file (when found, see `loadRunConfigFile`), the environment and
+ * the flags, later ones winning; invalid values are bad input.
+ */
+export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer?: ConfigLayer): ConformanceConfig {
   let config: ConformanceConfig;
   try {
-    config = resolveConfig([envLayer(env), flagLayer(inv.flags)]);
+    config = resolveConfig([...(fileLayer ? [fileLayer] : []), envLayer(env), flagLayer(inv.flags)]);
   } catch (err) {
     if (err instanceof ConfigError) throw new BadInputError(err.message);
     throw err;
@@ -38,19 +43,45 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
   return config;
 }
 
+/** The config file layer (`--config`, `$MESH_CONFORMANCE_CONFIG` or mesh-conformance.config.* in `cwd`); problems are bad input. */
+export async function loadRunConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): Promise<ConfigLayer | undefined> {
+  try {
+    return await loadConfigFileLayer(explicit, env, cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new BadInputError(err.message);
+    throw err;
+  }
+}
+
+/** The simulator's modelled delays for `--target local` (`npm run bench` sets it): a preset name or JSON overrides. */
+export const simTimingsEnv = 'MESH_CONFORMANCE_SIM_TIMINGS';
+
+/**
+ * `--namespaces N` as Playwright flags: every repeat of the serial group gets a worker of its own (the worker hash
+ * includes the repeat index), hence its own worker-scoped run namespace, and all N run at once.
+ */
+export function namespacesArgs(n: number | undefined): string[] {
+  return n !== undefined && n > 1 ? ['--repeat-each', String(n), '--workers', String(n)] : [];
+}
+
 /**
  * `mesh-conformance run`: validates input, starts the simulated cluster for `local`, runs
  * `playwright test --project=<target>` with the configuration in MESH_CONFORMANCE_* variables, stops the
  * simulator, and returns the mapped exit code (SIGINT/SIGTERM are forwarded once; the result is 130).
  */
 export async function runConformance(inv: RunInvocation): Promise<ExitCode> {
-  const config = resolveRunConfig(inv, process.env, process.cwd());
-  if (config.target !== 'local') preflightKubeconfig(config);
+  const config = resolveRunConfig(inv, process.env, process.cwd(), await loadRunConfigFile(inv.configFile, process.env, process.cwd()));
+  // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written.
+  if (config.target !== 'local') await preflightRealTarget(config);
+  // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.
+  if (config.target !== 'local') await preRunSweep(config);
 
   let interrupted = false;
   let child: ReturnType<typeof spawn> | undefined;
+  const starting = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted = true;
+    starting.abort();
     // Playwright runs its teardown (namespace deletion) on the first SIGINT; a second one would cut it short.
     if (child && child.exitCode === null) child.kill('SIGINT');
     else if (!child) process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
@@ -62,16 +93,27 @@ export async function runConformance(inv: RunInvocation): Promise<ExitCode> {
   try {
     if (config.target === 'local') {
       process.stdout.write(`mesh-conformance: starting the simulated cluster (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})\n`);
-      simulator = await startSimulator({ flavor: config.flavor, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults });
+      try {
+        simulator = await startSimulator({ flavor: config.flavor, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
+      } catch (err) {
+        if (interrupted) return exitCodes.interrupted; // the simulator was stopped; the run created nothing yet
+        throw err;
+      }
       config.kubeconfig = simulator.ready.kubeconfig;
       config.context = simulator.ready.context;
+      config.simRequestLog = simulator.requestLog;
+      // The simulated aks cluster's Log Analytics workspace, unless the user chose a metrics source.
+      const la = simulator.ready.logAnalytics;
+      if (la && !config.metrics.prometheusUrl && !config.metrics.logAnalytics) {
+        config.metrics.logAnalytics = { workspaceId: la.workspaceId, endpoint: la.endpoint, token: undefined, tokenFile: la.tokenFile, caFile: la.caFile };
+      }
       process.stdout.write(`mesh-conformance: simulated cluster ready (context ${config.context}, kubeconfig ${config.kubeconfig})\n`);
       if (interrupted) return exitCodes.interrupted;
     }
     // allure-playwright appends to its results dir; start empty so the Allure report shows this run only.
     rmSync(join(config.reportDir, 'allure-results'), { recursive: true, force: true });
     process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}) ingress=${config.ingress}\n`);
-    child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...inv.playwrightArgs], {
+    child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
       cwd: packageRoot,
       env: { ...process.env, ...toEnv(config) },
       stdio: 'inherit',
@@ -81,6 +123,8 @@ export async function runConformance(inv: RunInvocation): Promise<ExitCode> {
     const { code, signal } = await childExit(child);
     return interrupted ? exitCodes.interrupted : mapPlaywrightExit(code, signal);
   } finally {
+    // However the runner ended (interrupted in any phase, crashed): remove what is left of this run, bounded.
+    if (child) await cleanupAfterRun(config, { interrupted });
     if (simulator) await simulator.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

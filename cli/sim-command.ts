@@ -13,9 +13,12 @@ import { simulatorArgs } from './simulator-process.ts';
 export async function runSimulator(inv: SimInvocation): Promise<number> {
   const kubeconfig = resolve(inv.kubeconfig ?? join(inv.reportDir ?? 'reports', 'simulator', 'standalone', 'kubeconfig'));
   if (!inv.listFaults) process.stdout.write(`mesh-conformance sim: kubeconfig ${kubeconfig} (use: KUBECONFIG=${kubeconfig} kubectl get pods -A)\n`);
-  const child = spawn(process.execPath, simulatorArgs({ flavor: inv.flavor, kubeconfig, faults: inv.faults, listFaults: inv.listFaults }), {
-    cwd: packageRoot, stdio: 'inherit', detached: true,
+  const extra = [...(inv.port !== undefined ? ['--port', inv.port] : []), ...(inv.token !== undefined ? ['--token', inv.token] : []), '--exit-with-parent'];
+  // stdin is a pipe only we hold, so the simulator stops when this process dies, even by SIGKILL.
+  const child = spawn(process.execPath, [...simulatorArgs({ flavor: inv.flavor, kubeconfig, faults: inv.faults, listFaults: inv.listFaults, timings: inv.timings }), ...extra], {
+    cwd: packageRoot, stdio: ['pipe', 'inherit', 'inherit'], detached: true,
   });
+  child.stdin?.on('error', () => undefined);
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null) child.kill(signal);
   };

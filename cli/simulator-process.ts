@@ -14,43 +14,64 @@ export interface SimulatorReady {
   context: string;
   server: string | undefined;
   flavor: string | undefined;
+  /** The aks flavor's Azure Monitor: `log-analytics=<endpoint> workspace=<id> azure-token-file=<f> azure-ca-file=<f>`. */
+  logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string | undefined; caFile: string | undefined };
 }
 
-/** Parses `simulator ready kubeconfig=<path> context=<name> server=<url> flavor=<f>`; undefined for any other line. */
+/**
+ * Parses `simulator ready kubeconfig=<path> context=<name> server=<url> flavor=<f> [key=value…]`; undefined for any
+ * other line. Of the optional fields, `log-analytics`, `workspace`, `azure-token-file` and `azure-ca-file` are read.
+ */
 export function parseReadyLine(line: string): SimulatorReady | undefined {
   if (!line.startsWith('simulator ready ')) return undefined;
   const fields: Record<string, string | undefined> = {};
-  for (const m of line.matchAll(/(\w+)=(\S+)/g)) if (m[1]) fields[m[1]] = m[2];
+  for (const m of line.matchAll(/([\w-]+)=(\S+)/g)) if (m[1]) fields[m[1]] = m[2];
   if (!fields.kubeconfig || !fields.context) return undefined;
-  return { kubeconfig: fields.kubeconfig, context: fields.context, server: fields.server, flavor: fields.flavor };
+  const la = fields['log-analytics'];
+  const ws = fields.workspace;
+  return {
+    kubeconfig: fields.kubeconfig, context: fields.context, server: fields.server, flavor: fields.flavor,
+    ...(la && ws ? { logAnalytics: { endpoint: la, workspaceId: ws, tokenFile: fields['azure-token-file'], caFile: fields['azure-ca-file'] } } : {}),
+  };
 }
 
 /** The simulator's command line (`node --import tsx simulator/src/main.ts …`). */
-export function simulatorArgs(opts: { flavor: string; kubeconfig: string; faults: string[]; listFaults?: boolean }): string[] {
+export function simulatorArgs(opts: { flavor: string; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined }): string[] {
   return ['--import', 'tsx', simulatorMain, '--flavor', opts.flavor, '--kubeconfig', opts.kubeconfig,
-    ...opts.faults.flatMap((f) => ['--fault', f]), ...(opts.listFaults ? ['--list-faults'] : [])];
+    ...opts.faults.flatMap((f) => ['--fault', f]), ...(opts.requestLog ? ['--request-log', opts.requestLog] : []),
+    ...(opts.conditionLog ? ['--condition-log', opts.conditionLog] : []), ...(opts.timings ? ['--timings', opts.timings] : []),
+    ...(opts.listFaults ? ['--list-faults'] : [])];
 }
 
 /** A running simulated cluster started for one run; `stop()` ends it (SIGTERM, then SIGKILL after a bound). */
 export interface RunningSimulator {
   ready: SimulatorReady;
   logFile: string;
+  /** The API request log (JSONL, one request a line), for diagnostics and the self-tests. */
+  requestLog: string;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the simulated cluster as a separate process (its own process group, so a terminal Ctrl-C reaches
  * only the CLI, which decides the order of shutdown) and waits, bounded, for its ready line.
- * Its output goes to `<dir>/simulator.log`. Exit 2 from the simulator (bad arguments) becomes a `BadInputError`.
+ * Its output goes to `<dir>/simulator.log`, its API request log to `<dir>/requests.jsonl`.
+ * Exit 2 from the simulator (bad arguments) becomes a `BadInputError`.
  */
-export async function startSimulator(opts: { flavor: string; kubeconfig: string; faults: string[]; timeoutMs?: number }): Promise<RunningSimulator> {
+export async function startSimulator(opts: { flavor: string; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined }): Promise<RunningSimulator> {
   const dir = dirname(opts.kubeconfig);
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, 'simulator.log');
+  const requestLog = join(dir, 'requests.jsonl');
+  // When each awaited condition became true and which modelled delays applied (read by `npm run bench`).
+  const conditionLog = join(dir, 'conditions.jsonl');
   const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn(process.execPath, simulatorArgs(opts), {
-    cwd: packageRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: process.env,
+  // stdin is a pipe only we hold: if this process dies, even by SIGKILL, the simulator sees it close and stops
+  // (--exit-with-parent), so it never outlives the CLI.
+  const child: ChildProcess = spawn(process.execPath, [...simulatorArgs({ ...opts, requestLog, conditionLog }), '--exit-with-parent'], {
+    cwd: packageRoot, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: process.env,
   });
+  child.stdin?.on('error', () => undefined);
   const killOnExit = (): void => {
     try {
       if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
@@ -70,6 +91,12 @@ export async function startSimulator(opts: { flavor: string; kubeconfig: string;
     const timer = setTimeout(() => {
       reject(new Error(`Timed out after ${formatDuration(timeoutMs)} waiting for the simulated cluster to print "simulator ready"; last stderr: ${stderrTail.at(-1) ?? '<none>'}; see ${logFile}`));
     }, timeoutMs);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error('interrupted while the simulated cluster was starting'));
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       log.write(`${line}\n`);
       const r = parseReadyLine(line);
@@ -93,6 +120,7 @@ export async function startSimulator(opts: { flavor: string; kubeconfig: string;
   return {
     ready,
     logFile,
+    requestLog,
     async stop(): Promise<void> {
       await stopChild(child);
       process.removeListener('exit', killOnExit);

@@ -1,8 +1,10 @@
 // Requirement (issue 2, core conformance flow): a namespace onboarded into the mesh runs httpbin with the
-// sidecar injected, and the mesh-aware ingress routes GET /get to it through the sidecar.
+// sidecar injected, the mesh-aware ingress routes GET /get to it through the sidecar, and (issue 3) the sidecar's
+// metrics are scraped.
 import { test } from '../fixtures/index.ts';
 import { httpbinInjectedCheck } from './checks/httpbin-injected.ts';
 import { ingressRoutesCheck } from './checks/ingress-routes.ts';
+import { metricsCheck } from './checks/metrics.ts';
 import { namespaceOnboardedCheck } from './checks/namespace-onboarded.ts';
 
 test.describe('mesh conformance', () => {
@@ -12,4 +14,5 @@ test.describe('mesh conformance', () => {
   namespaceOnboardedCheck();
   httpbinInjectedCheck();
   ingressRoutesCheck();
+  metricsCheck();
 });

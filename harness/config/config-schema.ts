@@ -46,14 +46,40 @@ export const configSchema = z.object({
   meshName: optionalText,
   meshNamespace: optionalText,
   ingress: oneOf(ingressProfileNames).optional(),
+  ingressAddress: z.string().trim().regex(/^(https?:\/\/)?(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?\/?$/i, { error: 'must be a host, host:port or http(s) URL such as localhost, 127.0.0.1:8080 or http://gw.example' }).optional(),
+  // Copies of the flow checked at once, one namespace each: the default of `run --namespaces`.
+  parallelism: z.coerce.number({ error: () => 'must be a whole number from 1 to 50' })
+    .int({ error: 'must be a whole number from 1 to 50' }).min(1, { error: 'must be a whole number from 1 to 50' })
+    .max(50, { error: 'must be a whole number from 1 to 50' }).default(1),
   consecutiveSuccesses: z.coerce.number({ error: () => 'must be a whole number from 1 to 100' })
     .int({ error: 'must be a whole number from 1 to 100' }).min(1, { error: 'must be a whole number from 1 to 100' })
     .max(100, { error: 'must be a whole number from 1 to 100' }).default(5),
   timeouts: z.object(Object.fromEntries(timeoutClasses.map((k) => [k, durationMs.default(timeouts[k])])) as Record<keyof typeof timeouts, z.ZodDefault<typeof durationMs>>).default(() => ({ ...timeouts })),
   keepOnFailure: booleanish.default(false),
+  /** Sweep dead runs' leftovers before a run on a real cluster (harness/cleanup/leftovers.ts). */
+  sweep: booleanish.default(true),
+  /** Age after which a dead run's namespace is swept: 30m, 2h, 90s, 0 (any dead run); default 1h. */
+  sweepTtl: z.union([z.number(), z.string()], { error: () => 'must be a duration such as 30m, 2h or 0' }).transform((v, ctx) => {
+    const h = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*h\s*$/.exec(v) : null;
+    const ms = typeof v === 'number' ? v : h ? Number(h[1]) * 3_600_000 : parseDuration(v);
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30m, 2h or 0' });
+      return z.NEVER;
+    }
+    return ms;
+  }).default(3_600_000),
   reportDir: z.string().trim().min(1, { error: 'must not be empty' }).default('reports'),
   runId: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/i, { error: 'must be a valid label value (letters, digits, -, ., at most 63)' }).optional(),
+  prometheusUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus.example:9090' }).optional(),
+  prometheusToken: optionalText,
+  logAnalyticsWorkspace: optionalText,
+  logAnalyticsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https URL such as https://api.loganalytics.io/v1' }).optional(),
+  azureToken: optionalText,
+  azureTokenFile: optionalText,
+  azureCaFile: optionalText,
+  metricsTimeout: durationMs.optional(),
   simFaults: z.array(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be fault names such as ingress-stuck-502' })).default([]),
+  simRequestLog: optionalText,
 });
 
 /** Configuration keys, as they appear in messages and (later) in the config file. */

@@ -21,13 +21,39 @@ export interface ConformanceConfig {
   meshName: string;
   meshNamespace: string;
   ingress: IngressProfileName;
+  /** Where to send ingress traffic instead of the Ingress status address (kind behind NAT, a gateway FQDN). */
+  ingressAddress: string | undefined;
+  /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
+  parallelism: number;
   consecutiveSuccesses: number;
   timeouts: Timeouts;
   keepOnFailure: boolean;
+  /** Sweep dead runs' leftovers older than `sweepTtl` (ms) before a run on a real cluster. */
+  sweep: boolean;
+  sweepTtl: number;
   reportDir: string;
   runId: string | undefined;
   simFaults: string[];
+  /** Local target: the simulator's API request log (JSONL), attached to a failed check's diagnostics. */
+  simRequestLog: string | undefined;
+  /** Where the metrics check reads sidecar metrics (see README "Metrics"). */
+  metrics: MetricsConfig;
 }
+
+/**
+ * The metrics check's sources: a Prometheus URL (with optional bearer token) wins; else a Log Analytics
+ * workspace (aks); else the mesh's in-cluster Prometheus through the API server. `timeoutMs` bounds the wait
+ * for the counters (default 10 min on aks, where ingestion takes minutes; 2 min on kind; 90 s on local).
+ */
+export interface MetricsConfig {
+  prometheusUrl: string | undefined;
+  prometheusToken: string | undefined;
+  logAnalytics: { workspaceId: string; endpoint: string | undefined; token: string | undefined; tokenFile: string | undefined; caFile: string | undefined } | undefined;
+  timeoutMs: number;
+}
+
+/** Default wait for metrics per target: Azure Monitor ingestion takes minutes; OSM's Prometheus scrapes every 10 s. */
+export const metricsTimeoutDefaults = { local: 90_000, kind: 120_000, aks: 600_000 } as const satisfies Record<Target, number>;
 
 /** One source of raw values (flags, env, later a config file), named so messages can say where a value came from. */
 export interface ConfigLayer {
@@ -51,12 +77,25 @@ export const envNames = {
   meshName: 'MESH_CONFORMANCE_MESH_NAME',
   meshNamespace: 'MESH_CONFORMANCE_MESH_NAMESPACE',
   ingress: 'MESH_CONFORMANCE_INGRESS',
+  ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
+  parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
   timeouts: 'MESH_CONFORMANCE_TIMEOUT_',
   keepOnFailure: 'MESH_CONFORMANCE_KEEP_ON_FAILURE',
+  sweep: 'MESH_CONFORMANCE_SWEEP',
+  sweepTtl: 'MESH_CONFORMANCE_SWEEP_TTL',
   reportDir: 'MESH_CONFORMANCE_REPORT_DIR',
   runId: 'MESH_CONFORMANCE_RUN_ID',
   simFaults: 'MESH_CONFORMANCE_SIM_FAULTS',
+  simRequestLog: 'MESH_CONFORMANCE_SIM_REQUEST_LOG',
+  prometheusUrl: 'MESH_CONFORMANCE_PROMETHEUS_URL',
+  prometheusToken: 'MESH_CONFORMANCE_PROMETHEUS_TOKEN',
+  logAnalyticsWorkspace: 'MESH_CONFORMANCE_LOG_ANALYTICS_WORKSPACE',
+  logAnalyticsEndpoint: 'MESH_CONFORMANCE_LOG_ANALYTICS_ENDPOINT',
+  azureToken: 'MESH_CONFORMANCE_AZURE_TOKEN',
+  azureTokenFile: 'MESH_CONFORMANCE_AZURE_TOKEN_FILE',
+  azureCaFile: 'MESH_CONFORMANCE_AZURE_CA_FILE',
+  metricsTimeout: 'MESH_CONFORMANCE_METRICS_TIMEOUT',
 } as const satisfies Record<ConfigKey, string>;
 
 const timeoutEnv = (cls: string): string => `${envNames.timeouts}${cls.toUpperCase()}`;
@@ -94,14 +133,30 @@ export function toEnv(config: ConformanceConfig): Record<string, string> {
     [envNames.meshNamespace]: config.meshNamespace,
     [envNames.ingress]: config.ingress,
     [envNames.consecutiveSuccesses]: String(config.consecutiveSuccesses),
+    [envNames.parallelism]: String(config.parallelism),
     [envNames.keepOnFailure]: config.keepOnFailure ? '1' : '0',
+    [envNames.sweep]: config.sweep ? '1' : '0',
+    [envNames.sweepTtl]: String(config.sweepTtl),
     [envNames.reportDir]: config.reportDir,
   };
   if (config.kubeconfig) env[envNames.kubeconfig] = config.kubeconfig;
   if (config.context) env[envNames.context] = config.context;
+  if (config.ingressAddress) env[envNames.ingressAddress] = config.ingressAddress;
   if (config.runId) env[envNames.runId] = config.runId;
   if (config.simFaults.length) env[envNames.simFaults] = config.simFaults.join(',');
+  if (config.simRequestLog) env[envNames.simRequestLog] = config.simRequestLog;
   for (const cls of timeoutClasses) env[timeoutEnv(cls)] = String(config.timeouts[cls]);
+  const m = config.metrics;
+  env[envNames.metricsTimeout] = String(m.timeoutMs);
+  if (m.prometheusUrl) env[envNames.prometheusUrl] = m.prometheusUrl;
+  if (m.prometheusToken) env[envNames.prometheusToken] = m.prometheusToken;
+  if (m.logAnalytics) {
+    env[envNames.logAnalyticsWorkspace] = m.logAnalytics.workspaceId;
+    if (m.logAnalytics.endpoint) env[envNames.logAnalyticsEndpoint] = m.logAnalytics.endpoint;
+    if (m.logAnalytics.token) env[envNames.azureToken] = m.logAnalytics.token;
+    if (m.logAnalytics.tokenFile) env[envNames.azureTokenFile] = m.logAnalytics.tokenFile;
+    if (m.logAnalytics.caFile) env[envNames.azureCaFile] = m.logAnalytics.caFile;
+  }
   return env;
 }
 
@@ -168,11 +223,24 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     meshName: c.meshName ?? d.meshName,
     meshNamespace: c.meshNamespace ?? d.meshNamespace,
     ingress: c.ingress ?? d.ingress,
+    ingressAddress: c.ingressAddress,
+    parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
     timeouts: c.timeouts,
     keepOnFailure: c.keepOnFailure,
+    sweep: c.sweep,
+    sweepTtl: c.sweepTtl,
     reportDir: c.reportDir,
     runId: c.runId,
     simFaults: c.simFaults,
+    simRequestLog: c.simRequestLog,
+    metrics: {
+      prometheusUrl: c.prometheusUrl,
+      prometheusToken: c.prometheusToken,
+      logAnalytics: c.logAnalyticsWorkspace
+        ? { workspaceId: c.logAnalyticsWorkspace, endpoint: c.logAnalyticsEndpoint, token: c.azureToken, tokenFile: c.azureTokenFile, caFile: c.azureCaFile }
+        : undefined,
+      timeoutMs: c.metricsTimeout ?? metricsTimeoutDefaults[c.target],
+    },
   };
 }

@@ -25,3 +25,13 @@ export async function dumpObjects(client: KubeClient, refs: readonly ObjectRef[]
   }
   return [{ name, contentType: 'application/yaml', body: docs.join('---\n') || '# nothing created yet\n' }];
 }
+
+/**
+ * Every object of one kind in the namespace with its status (the mesh's ingress policy: a failed check needs
+ * the IngressBackend's `status.currentStatus` and `reason` even when the run never got to register it).
+ */
+export async function dumpKindInNamespace(client: KubeClient, type: { apiVersion: string; kind: string }, namespace: string, budgetMs: number): Promise<Attachment[]> {
+  const items = (await client.list<KubernetesObject>(type, { namespace }, { budgetMs })).items;
+  const body = items.length ? items.map((o) => stringify(tidy({ apiVersion: type.apiVersion, kind: type.kind, ...o }))).join('---\n') : `# no ${type.kind} in namespace ${namespace}\n`;
+  return [{ name: `${type.kind} ${namespace}`, contentType: 'application/yaml', body }];
+}

@@ -35,8 +35,19 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
  */
 export class HttpClient {
   private readonly exchanges: HttpExchange[] = [];
+  private readonly statusCounts = new Map<number, number>();
 
   constructor(private readonly dispatcher?: Dispatcher) {}
+
+  /**
+   * How many responses of a status class (2 for 2xx) this client received, over its whole life (not only the
+   * recent exchanges): the metrics check compares sidecar counters with it.
+   */
+  responsesOfClass(statusClass: number): number {
+    let n = 0;
+    for (const [status, count] of this.statusCounts) if (Math.floor(status / 100) === statusClass) n += count;
+    return n;
+  }
 
   /** The most recent exchanges, oldest first. */
   get recent(): readonly HttpExchange[] {
@@ -44,13 +55,14 @@ export class HttpClient {
   }
 
   /** Sends one request (no redirects followed, body read and kept short), bounded by `timeoutMs` and `signal`. */
-  async send(method: 'GET' | 'HEAD', url: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<HttpResponseSummary> {
+  async send(method: 'GET' | 'HEAD', url: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined; host?: string | undefined }): Promise<HttpResponseSummary> {
     const started = Date.now();
     const at = new Date(started).toISOString();
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
     try {
       const res = await request(url, {
         method, signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
+        ...(opts.host ? { headers: { host: opts.host } } : {}),
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
       const body = method === 'HEAD' ? '' : await res.body.text();
@@ -67,6 +79,7 @@ export class HttpClient {
   }
 
   private record(x: HttpExchange): void {
+    if (x.status !== undefined) this.statusCounts.set(x.status, (this.statusCounts.get(x.status) ?? 0) + 1);
     this.exchanges.push(x);
     if (this.exchanges.length > keep) this.exchanges.shift();
   }

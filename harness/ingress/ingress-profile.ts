@@ -12,6 +12,16 @@ export interface IngressRequest {
   service: string;
   port: number;
   labels: Record<string, string>;
+  /** Host the rule matches; requests must send it as `Host`. Keeps concurrent runs' Ingresses from colliding. */
+  host?: string | undefined;
+}
+
+/**
+ * The Ingress host of a run namespace: every namespace gets a rule of its own, so N copies of the flow (or two
+ * runs) behind one ingress controller never route each other's traffic. `.test` is reserved (RFC 2606).
+ */
+export function ingressHostFor(namespace: string): string {
+  return `${namespace}.mesh-conformance.test`;
 }
 
 /**
@@ -32,7 +42,7 @@ function ingressBase(req: IngressRequest): V1Ingress {
     kind: 'Ingress',
     metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
     spec: {
-      rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: req.service, port: { number: req.port } } } }] } }],
+      rules: [{ ...(req.host ? { host: req.host } : {}), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: req.service, port: { number: req.port } } } }] } }],
     },
   };
 }

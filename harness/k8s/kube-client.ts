@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import {
   CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, Watch, createConfiguration,
 } from '@kubernetes/client-node';
@@ -24,11 +25,23 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * Label each create carries with a random value, so that after an ambiguous failure (5xx, reset) the client can
+ * tell whether the object was created (generateName leaves no name to read it back by).
+ */
+export const createMarkerLabel = 'mesh-conformance.io/create-id';
+
 interface CallScope {
   request?: ApiRequest;
 }
 
 const maxFailuresKept = 50;
+
+/** One write the harness made, as sent. */
+export interface SentManifest {
+  verb: 'apply' | 'create' | 'patch';
+  object: KubernetesObject;
+}
 
 /**
  * The harness's only door to the API server: client-node's generic and core APIs behind calls that
@@ -38,6 +51,8 @@ export class KubeClient {
   readonly kubeConfig: KubeConfig;
   /** Raw details of recent failed calls (headers, body), for the diagnostics attachment. */
   readonly failures: ApiFailureDetail[] = [];
+  /** Every manifest the harness sent (apply, create, patch), in order: the report attaches those of each check. */
+  readonly sent: SentManifest[] = [];
   private readonly scope = new AsyncLocalStorage<CallScope>();
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
@@ -95,7 +110,7 @@ export class KubeClient {
    * Runs one client-node call with retries on 429/5xx within the budget; any failure becomes a one-line
    * `KubeApiError` naming the request (`what` names it when the request was never sent).
    */
-  async call<T>(what: string, fn: () => Promise<T>, opts: CallOptions): Promise<T> {
+  async call<T>(what: string, fn: () => Promise<T>, opts: CallOptions & { retryable?: (err: KubeApiError) => boolean }): Promise<T> {
     const deadline = Date.now() + opts.budgetMs;
     for (let attempt = 1; ; attempt += 1) {
       const scope: CallScope = {};
@@ -105,7 +120,7 @@ export class KubeClient {
         const wrapped = toKubeApiError(err, scope.request, what);
         this.remember(wrapped.detail);
         const pause = Math.min(retryAfterMs(wrapped) ?? 200 * attempt, 2_000);
-        if (!isRetryable(wrapped) || opts.signal?.aborted || Date.now() + pause >= deadline) throw wrapped;
+        if (!(opts.retryable ?? isRetryable)(wrapped) || opts.signal?.aborted || Date.now() + pause >= deadline) throw wrapped;
         await pauseBetweenAttempts(pause, opts.signal);
       }
     }
@@ -113,18 +128,45 @@ export class KubeClient {
 
   /** Server-side applies an object (fieldManager `mesh-conformance`, force) and returns what the server stored. */
   async apply<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+    this.sent.push({ verb: 'apply', object: obj });
     return this.call(`apply ${describeRef(refLike(obj))}`,
       () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts);
   }
 
   /** Creates an object as given (use for `generateName`, which apply cannot do). */
   async create<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
-    return this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(obj, undefined, undefined, fieldManager), opts);
+    this.sent.push({ verb: 'create', object: obj });
+    // A create is not idempotent. Only a refusal made before the server acted (429) is retried as is; after an
+    // ambiguous failure (5xx, connection reset) the object may exist, so it is looked up by its marker first and
+    // created again only when it is not there: never a blind second create.
+    const marker = randomBytes(8).toString('hex');
+    const body = { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata?.labels, [createMarkerLabel]: marker } } } as T;
+    const deadline = Date.now() + opts.budgetMs;
+    const remaining = (): CallOptions => ({ budgetMs: Math.max(1, deadline - Date.now()), signal: opts.signal });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(body, undefined, undefined, fieldManager),
+          { ...remaining(), retryable: (err) => err.code === 429 });
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || err.code === 429 || !isRetryable(err) || opts.signal?.aborted || Date.now() >= deadline) throw err;
+        let landed: T | undefined;
+        try {
+          const found = await this.list<T>({ apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '' },
+            { namespace: obj.metadata?.namespace, labelSelector: `${createMarkerLabel}=${marker}` }, remaining());
+          landed = found.items[0];
+        } catch (lookup) {
+          throw new KubeApiError(`${err.message}; could not tell whether it was created (${lookup instanceof Error ? lookup.message : String(lookup)})`, err.code, err.reason, err.detail);
+        }
+        if (landed) return { apiVersion: obj.apiVersion, kind: obj.kind, ...landed };
+        await pauseBetweenAttempts(Math.min(retryAfterMs(err) ?? 200 * attempt, 2_000), opts.signal);
+      }
+    }
   }
 
   /** Patches an object as `kubectl patch` / the osm CLI do: strategic merge by default. */
   async patch<T extends KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: CallOptions & { strategy?: PatchStrategy }): Promise<T> {
     const body = { apiVersion: ref.apiVersion, kind: ref.kind, ...patch, metadata: { ...(patch.metadata as object | undefined), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+    this.sent.push({ verb: 'patch', object: body });
     return this.call(`patch ${describeRef(ref)}`,
       () => this.objects.patch<T>(body as T, undefined, undefined, fieldManager, undefined, opts.strategy ?? PatchStrategy.StrategicMergePatch), opts);
   }

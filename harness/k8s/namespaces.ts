@@ -1,4 +1,5 @@
 import type { V1Namespace } from '@kubernetes/client-node';
+import { heartbeatAnnotation } from '../cleanup/leftovers.ts';
 import type { MeshProfile } from '../mesh/mesh-profile.ts';
 import { intervals } from '../timeouts.ts';
 import { namespaceGone } from '../wait/conditions.ts';
@@ -16,7 +17,8 @@ export const namespacePrefix = 'mesh-conformance-';
 export async function createRunNamespace(client: KubeClient, runId: string, budgetMs: number): Promise<V1Namespace> {
   return client.create<V1Namespace>({
     apiVersion: 'v1', kind: 'Namespace',
-    metadata: { generateName: namespacePrefix, labels: runLabels(runId) },
+    // The first heartbeat is written at creation: a concurrent run's sweep sees the run alive from the start.
+    metadata: { generateName: namespacePrefix, labels: runLabels(runId), annotations: { [heartbeatAnnotation]: new Date().toISOString() } },
   }, { budgetMs });
 }
 

@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { ResourceType } from '../k8s/resources.ts';
 import type { Observation } from '../wait/wait-for.ts';
+import type { MeshMetricsExpectations } from './mesh-metrics.ts';
 
 /** The mesh implementations the harness knows; Istio is the next one. */
 export const meshNames = ['osm'] as const;
@@ -63,4 +64,8 @@ export interface MeshProfile {
   ingressSourceNamespaceProblem(ns: V1Namespace | undefined, name: string): string | undefined;
   /** Pod annotations that make the sidecar's metrics scrapeable. */
   readonly metricsPodAnnotations: Record<string, string>;
+  /** The namespace annotation that enables metrics (read back to explain missing scrape annotations). */
+  readonly metricsNamespaceAnnotation: string;
+  /** Metric names, labels and where the mesh's Prometheus runs (metrics check). */
+  readonly metrics: MeshMetricsExpectations;
 }

@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { IngressPolicyRequest, MeshProfile, NamespaceMetadata } from './mesh-profile.ts';
 import type { Observation } from '../wait/wait-for.ts';
+import { osmMetricsExpectations } from './mesh-metrics.ts';
 
 /** OSM's label and annotation keys (osm `pkg/constants`). */
 export const osmKeys = {
@@ -82,6 +83,8 @@ export function osmProfile(opts: { meshName: string; meshNamespace: string }): M
       }
       return undefined;
     },
-    metricsPodAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '15010', 'prometheus.io/path': '/stats/prometheus' },
+    metricsPodAnnotations: osmMetricsExpectations(meshNamespace).podAnnotations,
+    metricsNamespaceAnnotation: osmKeys.metrics,
+    metrics: osmMetricsExpectations(meshNamespace),
   };
 }

@@ -1,5 +1,6 @@
 import { formatDuration } from '../timeouts.ts';
 import { pauseBetweenAttempts } from './delay.ts';
+import { recordWaitTiming, preciseNow } from './timing-log.ts';
 import { WaitAbortedError, WaitTimeoutError } from './wait-for.ts';
 
 /** One attempt's verdict and what it saw, e.g. `GET /get → 502 (12ms)`. */
@@ -38,14 +39,29 @@ export async function requireConsecutive(opts: ConsecutiveOptions): Promise<Cons
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+  const progress: StreakProgress = { startedAt: preciseNow(), attempts: 0 };
+  let outcome: 'done' | 'timeout' | 'aborted' = 'timeout';
   try {
-    return await attemptUntilStreak(opts, signal, started);
+    const result = await attemptUntilStreak(opts, signal, started, progress);
+    outcome = 'done';
+    return result;
+  } catch (err) {
+    if (err instanceof WaitAbortedError) outcome = 'aborted';
+    throw err;
   } finally {
     clearTimeout(timer);
+    recordWaitTiming({ kind: 'consecutive', description: `${opts.description} ${opts.times} times in a row`, startedAt: progress.startedAt, endedAt: preciseNow(), outcome, attempts: progress.attempts, ...(progress.streakFrom !== undefined ? { firstOkAt: progress.streakFrom } : {}) });
   }
 }
 
-async function attemptUntilStreak(opts: ConsecutiveOptions, signal: AbortSignal, started: number): Promise<ConsecutiveResult> {
+/** For the timing log: when the last streak of successes began. */
+interface StreakProgress {
+  startedAt: number;
+  attempts: number;
+  streakFrom?: number;
+}
+
+async function attemptUntilStreak(opts: ConsecutiveOptions, signal: AbortSignal, started: number, progress: StreakProgress): Promise<ConsecutiveResult> {
   let streak = 0;
   let best = 0;
   let attempts = 0;
@@ -70,12 +86,15 @@ async function attemptUntilStreak(opts: ConsecutiveOptions, signal: AbortSignal,
       result = { ok: false, observed: `error: ${err instanceof Error ? err.message : String(err)}` };
     }
     observed = result.observed;
+    progress.attempts = attempts;
     if (result.ok) {
+      if (streak === 0) progress.streakFrom = preciseNow();
       streak += 1;
       best = Math.max(best, streak);
       if (streak >= opts.times) return { attempts, observed, elapsedMs: Date.now() - started };
     } else {
       streak = 0;
+      delete progress.streakFrom;
       await pauseBetweenAttempts(opts.retryIntervalMs, signal);
     }
   }

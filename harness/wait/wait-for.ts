@@ -1,4 +1,5 @@
 import { formatDuration } from '../timeouts.ts';
+import { preciseNow, recordWaitTiming } from './timing-log.ts';
 
 /** What a condition saw: whether it holds, the state in words, and an optional reason to stop at once. */
 export interface Observation<T = unknown> {
@@ -69,6 +70,21 @@ function errorText(err: unknown): string {
  * naming what was awaited, the limit and the last state seen. Use it for every setup readiness wait.
  */
 export async function waitFor<T>(opts: WaitOptions<T>): Promise<WaitResult<T>> {
+  const startedAt = preciseNow();
+  let outcome: 'done' | 'failed' | 'timeout' | 'aborted' = 'aborted';
+  try {
+    const result = await waitUntil(opts);
+    outcome = 'done';
+    return result;
+  } catch (err) {
+    outcome = err instanceof WaitFailedError ? 'failed' : err instanceof WaitTimeoutError ? 'timeout' : 'aborted';
+    throw err;
+  } finally {
+    recordWaitTiming({ kind: 'wait', description: describe(opts.description), startedAt, endedAt: preciseNow(), outcome });
+  }
+}
+
+async function waitUntil<T>(opts: WaitOptions<T>): Promise<WaitResult<T>> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   let observed = 'nothing observed yet';

@@ -5,11 +5,13 @@
  * SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { faultCatalog, isFaultName } from './faults.ts';
+import { faultAppliesTo, faultCatalog, isFaultName } from './faults.ts';
 import type { FaultName } from './faults.ts';
 import { flavorNames, isFlavorName } from './flavors/index.ts';
 import type { FlavorName } from './flavors/index.ts';
 import { startSimulator } from './simulator.ts';
+import type { NodeTimings } from './node/timings.ts';
+import { parseTimingsOption } from './timings-option.ts';
 
 const exitCodes = { ok: 0, startFailed: 1, usage: 2 } as const;
 const shutdownBudgetMs = 5_000;
@@ -23,7 +25,11 @@ interface ParsedArgs {
   listFaults: boolean;
   port: number | undefined;
   requestLog: string | undefined;
+  conditionLog: string | undefined;
+  timings: NodeTimings | undefined;
   readyTimeoutMs: number;
+  token: string | undefined;
+  exitWithParent: boolean;
 }
 
 function parseArgs(argv: string[]): ParsedArgs {
@@ -37,21 +43,36 @@ function parseArgs(argv: string[]): ParsedArgs {
     .option('--list-faults', 'print NAME<TAB>fail|pass<TAB>description for every fault and exit')
     .option('--port <n>', 'API server port (default: any free port)')
     .option('--request-log <file>', 'write the API request log to this JSONL file')
-    .option('--ready-timeout <seconds>', 'how long to wait for the control-plane pods', '60');
+    .option('--condition-log <file>', 'timestamp awaited conditions and modelled delays to this JSONL file')
+    .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides (inline or a file)')
+    .option('--ready-timeout <seconds>', 'how long to wait for the control-plane pods', '60')
+    .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
+    .option('--exit-with-parent', 'stop when standard input closes (the parent died): the CLI starts it so, so it never outlives a killed CLI');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')) process.exit(exitCodes.ok);
     throw new UsageError(error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error));
   }
-  const o = program.opts<{ flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; readyTimeout: string }>();
+  const o = program.opts<{ flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean }>();
   if (!isFlavorName(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${flavorNames.join(', ')}`);
   const unknown = o.fault.filter((f) => !isFaultName(f));
   if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${Object.keys(faultCatalog).join(', ')}`);
+  const elsewhere = o.fault.filter(isFaultName).find((f) => !faultAppliesTo(f, o.flavor));
+  if (elsewhere) {
+    const only: readonly string[] = (faultCatalog[elsewhere] as { flavors?: readonly string[] }).flavors ?? [];
+    throw new UsageError(`fault "${elsewhere}" has no effect on flavor ${o.flavor} (it applies to ${only.join(', ')}); choose --flavor ${only[0] ?? 'kind'} or another fault (--list-faults --flavor ${o.flavor})`);
+  }
   let port: number | undefined;
   if (o.port !== undefined) {
     port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port "${o.port}": expected an integer from 0 to 65535`);
+  }
+  let timings: NodeTimings | undefined;
+  try {
+    timings = o.timings === undefined ? undefined : parseTimingsOption(o.timings);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const readySeconds = Number(o.readyTimeout);
   if (!Number.isFinite(readySeconds) || readySeconds <= 0) throw new UsageError(`invalid --ready-timeout "${o.readyTimeout}": expected a positive number of seconds`);
@@ -62,7 +83,11 @@ function parseArgs(argv: string[]): ParsedArgs {
     listFaults: o.listFaults === true,
     port,
     requestLog: o.requestLog,
+    conditionLog: o.conditionLog,
+    timings,
     readyTimeoutMs: readySeconds * 1000,
+    token: o.token,
+    exitWithParent: o.exitWithParent === true,
   };
 }
 
@@ -75,13 +100,16 @@ async function main(): Promise<void> {
     process.exit(exitCodes.usage);
   }
   if (args.listFaults) {
-    for (const [name, fault] of Object.entries(faultCatalog)) process.stdout.write(`${name}\t${fault.outcome}\t${fault.description}\n`);
+    // One flavor's list: a fault limited to other flavors is left out (see `flavors` in faults.ts).
+    for (const [name, fault] of Object.entries(faultCatalog)) {
+      if (isFaultName(name) && faultAppliesTo(name, args.flavor)) process.stdout.write(`${name}\t${fault.outcome}\t${fault.description}\n`);
+    }
     process.exit(exitCodes.ok);
   }
 
   let stopping = false;
   let closeSimulator: (() => Promise<void>) | undefined;
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`simulator: ${signal} received, stopping\n`);
@@ -94,6 +122,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  if (args.exitWithParent) {
+    // The parent-death watchdog: the parent holds the write end of our stdin; when it dies, even by SIGKILL,
+    // the pipe closes and we stop like on SIGTERM (children included) instead of running on as an orphan.
+    process.stdin.on('end', () => shutdown('end of stdin (parent exited)'));
+    process.stdin.on('error', () => shutdown('stdin error (parent exited)'));
+    process.stdin.resume();
+  }
 
   try {
     const sim = await startSimulator({
@@ -102,7 +137,10 @@ async function main(): Promise<void> {
       faults: args.faults,
       ...(args.port !== undefined ? { port: args.port } : {}),
       ...(args.requestLog ? { requestLog: args.requestLog } : {}),
+      ...(args.conditionLog ? { conditionLog: args.conditionLog } : {}),
+      ...(args.timings ? { timings: args.timings } : {}),
       readyTimeoutMs: args.readyTimeoutMs,
+      ...(args.token ? { token: args.token } : {}),
       log: (line) => process.stderr.write(`simulator: ${line}\n`),
     });
     closeSimulator = () => sim.close();
@@ -113,6 +151,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${sim.readyLine}\n`);
   } catch (error) {
     if (stopping) return;
+    if ((error as { code?: unknown } | undefined)?.code === 'EADDRINUSE') {
+      process.stderr.write(`simulator: port ${args.port ?? ''} is already in use: pass another --port, or omit --port to use a free one\n`);
+      process.exit(exitCodes.usage);
+    }
     process.stderr.write(`simulator: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(exitCodes.startFailed);
   }

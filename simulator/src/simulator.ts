@@ -3,11 +3,12 @@
  * scheduler, kubelets and network, the flavor's objects (and, on aks, the Application Gateway outside
  * the cluster). Use startSimulator() in-process (tests) or through main.ts (a separate process).
  */
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { KubeObject, LogSource } from './cluster/types.ts';
 import { createStore } from './cluster/store.ts';
 import { startApiServer } from './api/server.ts';
-import type { ApiServer } from './api/server.ts';
+import type { ApiServer, ProxyHandler } from './api/server.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
 import { startControllerManager } from './controllers/index.ts';
 import type { ControllerManager } from './controllers/index.ts';
@@ -29,6 +30,12 @@ import { defaultImageRegistry, imageRepository } from './node/images.ts';
 import { idleContainer } from './node/container.ts';
 import { createPodPortForward, createPodProxy, createServiceProxy } from './node/api-proxy.ts';
 import { startAppGateway } from './ingress/app-gateway.ts';
+import { startAzureMonitor } from './azure/azure-monitor.ts';
+import type { AzureMonitor } from './azure/azure-monitor.ts';
+import { aksClusterResourceId } from './flavors/aks.ts';
+import { quickTimings } from './node/timings.ts';
+import type { NodeTimings } from './node/timings.ts';
+import { closeConditionLog, openConditionLog, watchConditions } from './condition-log.ts';
 import type { AppGateway } from './ingress/app-gateway.ts';
 
 export interface SimulatorOptions {
@@ -40,6 +47,12 @@ export interface SimulatorOptions {
   port?: number;
   /** Mirror the API request log to this JSONL file. */
   requestLog?: string;
+  /** The bearer token the API server accepts (default: a random one); the self-tests choose one to grep artifacts for it. */
+  token?: string;
+  /** Timestamp awaited conditions and modelled delays to this JSONL file (condition-log.ts). */
+  conditionLog?: string;
+  /** The modelled delays (node/timings.ts); default the quick preset. */
+  timings?: NodeTimings;
   /** Bound on waiting for the control-plane pods (default 60 s). */
   readyTimeoutMs?: number;
   /** Progress lines (default: none). */
@@ -54,6 +67,8 @@ export interface Simulator {
   server: string;
   /** The aks flavor's Application Gateway address (`http://<address>:<port>`), if any. */
   appGateway?: { address: string; port: number };
+  /** The aks flavor's Azure Monitor: Log Analytics query endpoint, workspace, bearer-token and CA files. */
+  azureMonitor?: { endpoint: string; workspaceId: string; tokenFile: string; caFile: string };
   /** The exact ready line main.ts prints. */
   readyLine: string;
   /** Stops everything started, in reverse order (child processes included). */
@@ -74,6 +89,14 @@ class LateKubelet implements LogSource {
   }
 }
 
+/** kube-apiserver's answer to a user whose RBAC lacks `services/proxy` (the fault `service-proxy-forbidden`). */
+const forbiddenServiceProxy: ProxyHandler = (_req, res, target) => {
+  const message = `services "${target.name}" is forbidden: User "mesh-conformance" cannot get resource "services/proxy" in API group "" in the namespace "${target.namespace}"`;
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { name: target.name, kind: 'services' }, code: 403 });
+  res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+};
+
 /** Starts a simulated cluster and resolves once its control-plane pods run and the kubeconfig is written. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const flavorName = opts.flavor ?? 'kind';
@@ -82,6 +105,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const log = opts.log ?? (() => undefined);
   const kubeconfig = resolve(opts.kubeconfig ?? 'reports/simulator/kubeconfig');
   const context = `mesh-conformance-sim-${flavorName}`;
+  const timings = opts.timings ?? quickTimings;
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async (): Promise<void> => {
@@ -95,15 +119,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   try {
-    const store = createStore();
+    // access-review-denied: what a user whose RBAC lacks ingressbackends sees from SelfSubjectAccessReview.
+    const store = createStore(undefined, faults.has('access-review-denied') ? {
+      accessReview: (spec) => {
+        const attrs = (spec.resourceAttributes ?? {}) as { resource?: string };
+        return attrs.resource === 'ingressbackends' ? { allowed: false, reason: 'no RBAC rule grants ingressbackends.policy.openservicemesh.io (simulator fault access-review-denied)' } : { allowed: true };
+      },
+    } : {});
+    if (opts.conditionLog) {
+      openConditionLog(resolve(opts.conditionLog));
+      cleanups.push(closeConditionLog);
+      cleanups.push(watchConditions(store));
+    }
     const lateKubelet = new LateKubelet();
     const api: ApiServer = await startApiServer({
       store, faults, logs: lateKubelet,
-      serviceProxy: createServiceProxy({ store }),
+      serviceProxy: faults.has('service-proxy-forbidden') ? forbiddenServiceProxy : createServiceProxy({ store }),
       podProxy: createPodProxy({ store }),
       podPortForward: createPodPortForward({ kubelet: lateKubelet }),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.requestLog ? { requestLogFile: resolve(opts.requestLog) } : {}),
+      ...(opts.token ? { token: opts.token } : {}),
     });
     cleanups.push(() => api.close());
     log(`api server listening on ${api.url}`);
@@ -119,7 +155,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints, caPem: api.caPem });
     cleanups.push(() => controllers.stop());
 
-    const osm: OsmControlPlane = startOsmControlPlane({ store, faults, layout: flavor.layout, caPem: api.caPem });
+    const osm: OsmControlPlane = startOsmControlPlane({ store, faults, layout: flavor.layout, caPem: api.caPem, statusDelayMs: timings.ingressBackendStatusMs });
     cleanups.push(() => osm.stop());
 
     const network: LoopbackNetwork = await createNetwork();
@@ -129,15 +165,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const images = defaultImageRegistry();
     // The AGIC pod only has to run: the Application Gateway it would program is emulated outside the cluster.
     images.register({ kind: 'agic', matches: (repo) => repo === imageRepository(agicImage), start: () => Promise.resolve(idleContainer()) });
-    const kubelet: Kubelet = startKubelet({ store, network, faults, policy: osm.policy, images });
+    mkdirSync(dirname(kubeconfig), { recursive: true });
+    const kubelet: Kubelet = startKubelet({ store, network, faults, policy: osm.policy, images, timings, apiServer: { url: api.url, caPem: api.caPem, token: api.token } });
     lateKubelet.target = kubelet;
     cleanups.push(() => kubelet.stop());
 
     await installFlavor(store, flavor, faults);
     let appGateway: AppGateway | undefined;
+    let azureMonitor: AzureMonitor | undefined;
     if (flavorName === 'aks') {
-      appGateway = await startAppGateway({ store, network, faults });
+      appGateway = await startAppGateway({ store, network, faults, addressDelayMs: timings.ingressAddressMs });
       cleanups.push(() => appGateway?.stop());
+      azureMonitor = await startAzureMonitor({ store, timings, dir: dirname(kubeconfig), clusterResourceId: aksClusterResourceId, log });
+      cleanups.push(() => azureMonitor?.stop());
     }
     log(`installed the ${flavorName} flavor; waiting for the control-plane pods`);
     await waitForWorkloads(store, flavor.awaited(faults), opts.readyTimeoutMs ?? 60_000);
@@ -149,7 +189,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       context,
       server: api.url,
       ...(appGateway ? { appGateway: { address: appGateway.address, port: appGateway.port } } : {}),
-      readyLine: `simulator ready kubeconfig=${kubeconfig} context=${context} server=${api.url} flavor=${flavorName}`,
+      ...(azureMonitor ? { azureMonitor: { endpoint: azureMonitor.endpoint, workspaceId: azureMonitor.workspaceId, tokenFile: azureMonitor.tokenFile, caFile: azureMonitor.caFile } } : {}),
+      readyLine: `simulator ready kubeconfig=${kubeconfig} context=${context} server=${api.url} flavor=${flavorName}`
+        + (azureMonitor ? ` log-analytics=${azureMonitor.endpoint} workspace=${azureMonitor.workspaceId} azure-token-file=${azureMonitor.tokenFile} azure-ca-file=${azureMonitor.caFile}` : ''),
       close,
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 // Check: traffic from the ingress reaches the meshed app only once the mesh's ingress policy admits it.
 import type { V1Namespace } from '@kubernetes/client-node';
-import { checkDetails, expect, expectOkThroughSidecar, expectStatus, httpbin, intervals, requireConsecutive, resourceTypes, runLabels, test, waitForIngressAddress, waitForObject } from '../../fixtures/index.ts';
+import { ingressBaseUrl } from '../../harness/ingress/address-override.ts';
+import { checkDetails, expect, expectOkThroughSidecar, expectStatus, httpbin, ingressHostFor, intervals, requireConsecutive, resourceTypes, runLabels, test, waitForIngressAddress, waitForObject } from '../../fixtures/index.ts';
 
 export function ingressRoutesCheck(): void {
   test('ingress: GET /get through the ingress returns 200 via the sidecar once the IngressBackend is committed',
@@ -8,6 +9,8 @@ export function ingressRoutesCheck(): void {
     async ({ cluster, ns, mesh, ingressController, http, runId, conformanceConfig: config }, testInfo) => {
       const budgetMs = config.timeouts.apply;
       const times = config.consecutiveSuccesses;
+      // A host per namespace: parallel copies (--namespaces) and concurrent runs share the ingress controller.
+      const host = ingressHostFor(ns.name);
       try {
         const controllerNs = ingressController.controllerNamespace;
         if (controllerNs) {
@@ -19,7 +22,7 @@ export function ingressRoutesCheck(): void {
         }
 
         await test.step(`setup: apply the Ingress for httpbin (${ingressController.name})`, async () => {
-          const ing = ingressController.ingress({ namespace: ns.name, name: httpbin.name, service: httpbin.name, port: httpbin.port, labels: runLabels(runId) });
+          const ing = ingressController.ingress({ namespace: ns.name, name: httpbin.name, service: httpbin.name, port: httpbin.port, labels: runLabels(runId), host });
           ns.cleanup.register(await cluster.apply(ing, { budgetMs }));
         });
 
@@ -28,12 +31,13 @@ export function ingressRoutesCheck(): void {
           if (!value) throw new Error(`Ingress ${ns.name}/${httpbin.name} has no address`);
           return value;
         });
-        const url = `${address.url}/get`;
+        // ingressAddress (config) replaces the published address as the place to send traffic, e.g. localhost on kind.
+        const url = `${config.ingressAddress ? ingressBaseUrl(config.ingressAddress) : address.url}/get`;
 
         await test.step(`assess: ${url} answers 502 while no IngressBackend admits the ingress`, async () => {
           await requireConsecutive({
-            description: `GET ${url} to return 502`, times, timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
-            attempt: expectStatus(http, url, 502, intervals.httpRequest),
+            description: `GET ${url} (Host: ${host}) to return 502`, times, timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
+            attempt: expectStatus(http, url, 502, intervals.httpRequest, host),
           });
         });
 
@@ -50,9 +54,9 @@ export function ingressRoutesCheck(): void {
 
         await test.step(`assess: HEAD and GET ${url} return 200 through the sidecar ${times} times in a row`, async () => {
           await requireConsecutive({
-            description: `HEAD and GET ${url} to return 200 with x-envoy-upstream-service-time`, times,
+            description: `HEAD and GET ${url} (Host: ${host}) to return 200 with x-envoy-upstream-service-time`, times,
             timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
-            attempt: expectOkThroughSidecar(http, url, intervals.httpRequest),
+            attempt: expectOkThroughSidecar(http, url, intervals.httpRequest, host),
           });
         });
       } finally {

@@ -3,6 +3,7 @@
  * to a JSONL file. Never records credentials.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 
 export interface RequestLogEntry {
@@ -13,6 +14,20 @@ export interface RequestLogEntry {
   status: number;
   durationMs: number;
   userAgent: string;
+  /** A create (POST) that stored an object: its `namespace/name` (the path names only the collection). */
+  created?: string;
+}
+
+const createdByResponse = new WeakMap<ServerResponse, string>();
+
+/** Notes which object a POST created, so its log entry names it (generateName makes the name server-side). */
+export function noteCreated(res: ServerResponse, namespace: string | undefined, name: string | undefined): void {
+  if (name) createdByResponse.set(res, namespace ? `${namespace}/${name}` : name);
+}
+
+/** The object a response created, noted by noteCreated(). */
+export function createdBy(res: ServerResponse): string | undefined {
+  return createdByResponse.get(res);
 }
 
 /** Keeps the last `capacity` requests; call entries() to read them, oldest first. */

@@ -11,6 +11,7 @@ import type { ApiFaultMiddleware } from './api-faults.ts';
 import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
+import { noteCreated } from './request-log.ts';
 import { partialObjectMetadata, renderAsOf, renderTable } from './table.ts';
 
 /** Where a proxy or port-forward request is headed. */
@@ -114,6 +115,7 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       }
       const fieldManager = query.get('fieldManager');
       const created = await store.create(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      if (!isDryRun(query)) noteCreated(res, created.metadata.namespace, created.metadata.name);
       return sendJson(res, type.kind === 'SelfSubjectAccessReview' ? 201 : 201, present(created));
     }
     if (method === 'DELETE') {
@@ -345,6 +347,12 @@ async function serveScale(opts: ResourceHandlerOptions, req: IncomingMessage, re
   return sendJson(res, 200, scaleOf(updated));
 }
 
+interface ContainerStatusLike {
+  name: string;
+  state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } };
+  lastState?: { terminated?: unknown };
+}
+
 function serveLog(opts: ResourceHandlerOptions, res: ServerResponse, pod: KubeObject, query: URLSearchParams): void {
   const spec = (pod.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
   const names = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
@@ -358,12 +366,23 @@ function serveLog(opts: ResourceHandlerOptions, res: ServerResponse, pod: KubeOb
   }
   if (!names.includes(container)) throw new ApiError(400, 'BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
   const tail = query.get('tailLines');
-  const text = opts.logs?.logs(pod.metadata.namespace!, pod.metadata.name!, container, {
-    ...(tail !== null ? { tailLines: Number(tail) } : {}), previous: flag(query.get('previous')),
+  const previous = flag(query.get('previous'));
+  let text = opts.logs?.logs(pod.metadata.namespace!, pod.metadata.name!, container, {
+    ...(tail !== null ? { tailLines: Number(tail) } : {}), previous,
   });
   if (text === undefined) {
-    if (flag(query.get('previous'))) throw new ApiError(400, 'BadRequest', `previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
-    throw new ApiError(400, 'BadRequest', `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ContainerCreating`);
+    // No log file: the kubelet answers from the container's status. A container that ran (or runs) but wrote
+    // nothing has an empty log; only one that never started is "waiting to start", with its waiting reason.
+    const status = (pod.status ?? {}) as { initContainerStatuses?: ContainerStatusLike[]; containerStatuses?: ContainerStatusLike[] };
+    const cs = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])].find((s) => s.name === container);
+    if (previous) {
+      if (!cs?.lastState?.terminated) throw new ApiError(400, 'BadRequest', `previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
+      text = '';
+    } else if (cs?.state?.running || cs?.state?.terminated) {
+      text = '';
+    } else {
+      throw new ApiError(400, 'BadRequest', `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${cs?.state?.waiting?.reason ?? 'ContainerCreating'}`);
+    }
   }
   // Logs are text, as upstream; client-node returns them as a string only with text/plain.
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });

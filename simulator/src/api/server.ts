@@ -18,7 +18,7 @@ import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.ts';
 import { parseResourcePath, splitApiPath } from './paths.ts';
 import type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
 import { handleResource, proxyTargetOf, renderFailure } from './resource-handler.ts';
-import { RequestLog, verbOf } from './request-log.ts';
+import { RequestLog, createdBy, verbOf } from './request-log.ts';
 import { createServingCertificate } from './tls.ts';
 
 export type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
@@ -168,6 +168,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         status: res.statusCode,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         userAgent: req.headers['user-agent'] ?? '',
+        ...(createdBy(res) ? { created: createdBy(res) } : {}),
       });
     };
     isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' || /^\/apis?\/(?:[^/]+\/)?[^/]+\/watch\//.test(url.pathname);

@@ -5,7 +5,7 @@
  * `kubectl rollout status` and `kubectl get deploy` read.
  */
 import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
-import { EventRecorder } from './events.ts';
+import { EventRecorder } from '../cluster/event-recorder.ts';
 import {
   arr, clone, controllerOf, controllerRef, deepEqual, fnv32a, isOwnedBy, isTerminating, keyOf, num, nowTimestamp, obj,
   safeEncode, spec, splitKey, stableStringify, status,
@@ -45,7 +45,7 @@ export class DeploymentController extends QueueController {
 
   constructor(store: ObjectStore) {
     super(store, { name: 'deployment', component: 'deployment-controller' });
-    this.events = new EventRecorder(store, 'deployment-controller');
+    this.events = new EventRecorder(store, { component: 'deployment-controller' });
   }
 
   protected initialKeys(): string[] {
@@ -87,7 +87,7 @@ export class DeploymentController extends QueueController {
       newRS = await this.store.mutate(rsType, namespace, newRS.metadata.name ?? '', (rs) => {
         (rs['spec'] as Record<string, unknown>)['replicas'] = desired;
       });
-      this.events.record(deployment, 'Normal', 'ScalingReplicaSet', `Scaled ${desired > from ? 'up' : 'down'} replica set ${newRS.metadata.name} from ${from} to ${desired}`);
+      void this.events.record({ involved: deployment, type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled ${desired > from ? 'up' : 'down'} replica set ${newRS.metadata.name} from ${from} to ${desired}` });
     }
 
     // Rolling replacement, simplified: old ReplicaSets go to zero once the new one is fully ready,
@@ -101,7 +101,7 @@ export class DeploymentController extends QueueController {
         await this.store.mutate(rsType, namespace, rs.metadata.name ?? '', (o) => {
           (o['spec'] as Record<string, unknown>)['replicas'] = 0;
         });
-        this.events.record(deployment, 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${rs.metadata.name} from ${from} to 0`);
+        void this.events.record({ involved: deployment, type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled down replica set ${rs.metadata.name} from ${from} to 0` });
       }
     }
 
@@ -139,7 +139,7 @@ export class DeploymentController extends QueueController {
       },
       spec: { replicas, selector, template: podTemplate, ...(spec(deployment)['minReadySeconds'] !== undefined ? { minReadySeconds: spec(deployment)['minReadySeconds'] } : {}) },
     });
-    this.events.record(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`);
+    void this.events.record({ involved: deployment, type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled up replica set ${name} from 0 to ${replicas}` });
     return rs;
   }
 

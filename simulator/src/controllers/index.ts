@@ -37,5 +37,5 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
   };
 }
 
-export { EventRecorder } from './events.ts';
-export type { EventType } from './events.ts';
+export { EventRecorder } from '../cluster/event-recorder.ts';
+export type { EventType } from '../cluster/event-recorder.ts';

@@ -8,7 +8,7 @@ import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
 import { ApiError } from '../cluster/types.ts';
 import { matchesLabelSelector } from './label-selector.ts';
 import type { LabelSelector } from './label-selector.ts';
-import { EventRecorder } from './events.ts';
+import { EventRecorder } from '../cluster/event-recorder.ts';
 import {
   clone, controllerOf, controllerRef, deepEqual, isOwnedBy, isPodReady, isTerminating, keyOf, num, obj, podPhase,
   randomSuffix, spec, splitKey, status,
@@ -32,7 +32,7 @@ export class ReplicaSetController extends QueueController {
 
   constructor(store: ObjectStore) {
     super(store, { name: 'replicaset', component: 'replicaset-controller', baseBackoffMs: 250, maxBackoffMs: 5_000 });
-    this.events = new EventRecorder(store, 'replicaset-controller');
+    this.events = new EventRecorder(store, { component: 'replicaset-controller' });
   }
 
   protected initialKeys(): string[] {
@@ -72,7 +72,7 @@ export class ReplicaSetController extends QueueController {
       for (const pod of surplus) {
         try {
           await this.store.delete(podType, namespace, pod.metadata.name ?? '');
-          this.events.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+          void this.events.record({ involved: rs, type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
         } catch (error) {
           if (!(error instanceof ApiError && error.code === 404)) throw error;
         }
@@ -102,12 +102,12 @@ export class ReplicaSetController extends QueueController {
         spec: clone(obj(template['spec'])),
         status: { phase: 'Pending' },
       });
-      this.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`);
+      void this.events.record({ involved: rs, type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${podName}` });
       return true;
     } catch (error) {
       if (error instanceof ApiError && error.code === 409) return true; // name clash: the next pass creates another
       const message = error instanceof Error ? error.message : String(error);
-      this.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${message}`);
+      void this.events.record({ involved: rs, type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${message}` });
       throw error; // the queue retries with backoff, as the real controller does
     }
   }

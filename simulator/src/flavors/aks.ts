@@ -17,6 +17,8 @@ import { deployment, serviceAccount } from './workloads.ts';
 export const aksResourceGroup = 'mesh-conformance';
 export const aksClusterName = 'mesh-conformance';
 export const aksNodeResourceGroup = `MC_${aksResourceGroup}_${aksClusterName}_eastus`;
+/** The managed cluster's ARM resource id (Azure Monitor's `_ResourceId`). */
+export const aksClusterResourceId = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${aksResourceGroup}/providers/Microsoft.ContainerService/managedClusters/${aksClusterName}`;
 export const agicImage = 'mcr.microsoft.com/azure-application-gateway/kubernetes-ingress:1.7.2';
 
 function aksNode(index: number, arch: 'amd64' | 'arm64'): KubeObject {

@@ -13,6 +13,7 @@ import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
 import { osmControlPlaneObjects, osmCrds } from './osm-install.ts';
 import { deployment, namespace, service, serviceAccount } from './workloads.ts';
+import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
 
 export const kindClusterName = 'mesh-conformance';
 export const ingressNginxImage = 'registry.k8s.io/ingress-nginx/controller:v1.9.4';
@@ -83,21 +84,7 @@ function ingressNginxObjects(): KubeObject[] {
 function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
   const ns = layout.osmNamespace;
   const labels = { app: 'osm-prometheus', 'app.kubernetes.io/name': 'openservicemesh.io', 'app.kubernetes.io/instance': layout.meshName, 'app.kubernetes.io/version': layout.osmVersion };
-  const scrapeConfig = [
-    'global:',
-    '  scrape_interval: 10s',
-    '  scrape_timeout: 10s',
-    '  evaluation_interval: 1m',
-    'scrape_configs:',
-    '  - job_name: kubernetes-pods',
-    '    kubernetes_sd_configs: [{ role: pod }]',
-    '    relabel_configs:',
-    '      - { source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], action: keep, regex: true }',
-    '      - { source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path], action: replace, target_label: __metrics_path__, regex: (.+) }',
-    '      - { source_labels: [__meta_kubernetes_namespace], action: replace, target_label: source_namespace }',
-    '      - { source_labels: [__meta_kubernetes_pod_name], action: replace, target_label: source_pod_name }',
-    '',
-  ].join('\n');
+  const scrapeConfig = renderOsmPrometheusConfig({ scrapeIntervalSeconds: 10 });
   return [
     serviceAccount('osm-prometheus', ns, labels),
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'osm-prometheus-server-conf', namespace: ns, labels }, data: { 'prometheus.yml': scrapeConfig } },

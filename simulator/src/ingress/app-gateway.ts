@@ -24,7 +24,7 @@ export interface AppGateway {
 }
 
 /** Starts the gateway for the aks flavor; use once per simulator instance, stop() on shutdown. */
-export async function startAppGateway(opts: { store: ObjectStore; network: SimNetwork; faults: FaultSet }): Promise<AppGateway> {
+export async function startAppGateway(opts: { store: ObjectStore; network: SimNetwork; faults: FaultSet; addressDelayMs?: number }): Promise<AppGateway> {
   const { store, network, faults } = opts;
   const kinds = nodeKinds(store);
   const matches = (ingress: KubeObject): boolean => {
@@ -46,7 +46,7 @@ export async function startAppGateway(opts: { store: ObjectStore; network: SimNe
       errorPage: (status) => htmlErrorPage(status === 503 ? 502 : status, serverToken, { server: serverToken }),
       responseHeaders: {},
     });
-    const publisher = publishIngressStatus({ store, kinds, faults, matches, address: { ip: publicAddress, port: proxy.port } });
+    const publisher = publishIngressStatus({ store, kinds, faults, matches, address: { ip: publicAddress, port: proxy.port }, ...(opts.addressDelayMs ? { delayMs: opts.addressDelayMs } : {}) });
     return {
       address: publicAddress,
       port: proxy.port,

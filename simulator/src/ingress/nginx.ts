@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { KubeObject } from '../cluster/types.ts';
 import type { ContainerContext, RunningContainer } from '../node/container.ts';
-import { EventRecorder } from '../node/events.ts';
+import { EventRecorder } from '../cluster/event-recorder.ts';
 import { nodeKinds } from '../node/kinds.ts';
 import { listenOn } from '../node/network.ts';
 import { htmlErrorPage, startIngressProxy } from './ingress-proxy.ts';
@@ -61,7 +61,7 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
   ctx.log(`I1124 00:00:00.000000       7 status.go:84] "New leader elected" identity="${ctx.pod.metadata.name}"`);
   ctx.log(`I1124 00:00:00.000000       7 controller.go:155] "Configuration changes detected, backend reload required" listen="${proxy.host}:${proxy.port}"`);
 
-  const events = kinds.event ? new EventRecorder(ctx.store, kinds.event, { component: 'nginx-ingress-controller' }, ctx.clock) : undefined;
+  const events = new EventRecorder(ctx.store, { component: 'nginx-ingress-controller' }, ctx.clock);
   const seen = new Set<string>();
   const announce = (ingress: KubeObject): void => {
     const key = `${ingress.metadata.uid}/${ingress.metadata.generation ?? ''}`;
@@ -74,7 +74,7 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
     if (event.type !== 'DELETED' && kinds.ingress && event.resource.plural === kinds.ingress.plural && event.resource.group === kinds.ingress.group) announce(event.object);
   });
 
-  const publisher = publishIngressStatus({ store: ctx.store, kinds, faults: ctx.faults, matches, address: { ip: proxy.host, port: proxy.port } });
+  const publisher = publishIngressStatus({ store: ctx.store, kinds, faults: ctx.faults, matches, address: { ip: proxy.host, port: proxy.port }, delayMs: ctx.timings.ingressAddressMs });
 
   let finish: (code: number) => void = () => {};
   const exited = new Promise<number>((resolve) => (finish = resolve));

@@ -6,6 +6,7 @@ import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
 import type { FaultSet } from '../faults.ts';
 import { field, isType } from '../node/kinds.ts';
 import type { NodeKinds } from '../node/kinds.ts';
+import { recordDelay } from '../condition-log.ts';
 
 export interface PublishedAddress {
   ip: string;
@@ -28,6 +29,8 @@ export function publishIngressStatus(opts: {
   faults: FaultSet;
   matches: (ingress: KubeObject) => boolean;
   address: PublishedAddress;
+  /** Modelled time before the address appears (timings.ts `ingressAddressMs`). */
+  delayMs?: number;
 }): StatusPublisher {
   const { store, kinds } = opts;
   const ingressType = kinds.ingress;
@@ -42,10 +45,12 @@ export function publishIngressStatus(opts: {
     const key = `${ingress.metadata.namespace}/${ingress.metadata.name}`;
     if (inFlight.has(key)) return;
     inFlight.add(key);
-    void store
-      .mutate(ingressType, ingress.metadata.namespace, ingress.metadata.name!, (obj) => {
+    const delayMs = opts.delayMs ?? 0;
+    recordDelay('ingressAddress', ingress, delayMs);
+    void (delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve())
+      .then(() => store.mutate(ingressType, ingress.metadata.namespace, ingress.metadata.name!, (obj) => {
         obj.status = { ...(obj.status as object | undefined), loadBalancer: { ingress: JSON.parse(desired) as unknown[] } };
-      }, { subresource: 'status' })
+      }, { subresource: 'status' }))
       .catch(() => undefined)
       .finally(() => inFlight.delete(key));
   };

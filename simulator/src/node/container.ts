@@ -32,6 +32,18 @@ export interface ContainerContext {
   clock: () => Date;
   /** Appends to this container's log (`kubectl logs`). */
   log(line: string): void;
+  /**
+   * How a pod reaches the cluster's API server (the in-cluster `kubernetes` Service and the mounted service-account
+   * token, in a real pod): for clients such as Prometheus's Kubernetes service discovery. Absent in unit tests.
+   */
+  apiServer?: ApiServerAccess;
+}
+
+/** The API server as a pod sees it: its URL, the CA that signs its certificate and a bearer token. */
+export interface ApiServerAccess {
+  url: string;
+  caPem: string;
+  token: string;
 }
 
 /** A started container. */

@@ -1,11 +1,13 @@
 /**
  * The simulated container runtime's image catalogue: which images a node can "pull" and what runs for each.
  * Unknown images fail to pull (ErrImagePull, then ImagePullBackOff), as on a real node without registry access.
- * Extension point: register() a handler before the built-ins (e.g. a real Prometheus for `*prometheus*`).
+ * Extension point: register() a handler before the built-ins.
  */
+import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
 import { startHttpbinContainer } from './httpbin-container.ts';
+import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 
@@ -45,12 +47,6 @@ export class ImageRegistry {
   }
 }
 
-/** Placeholder for Prometheus until a real one is wired: a running, ready container that serves nothing. */
-const prometheusPlaceholder: ContainerStarter = (ctx) => {
-  ctx.log('level=info msg="prometheus is not emulated by the simulated node; register an ImageHandler for kind prometheus"');
-  return Promise.resolve(idleContainer());
-};
-
 /** The built-in catalogue (see docs/plan-contracts.md "Container images the kubelet knows"). */
 export function defaultImageRegistry(): ImageRegistry {
   const registry = new ImageRegistry();
@@ -64,7 +60,7 @@ export function defaultImageRegistry(): ImageRegistry {
       return Promise.resolve(idleContainer());
     },
   });
-  registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: prometheusPlaceholder });
+  registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });
@@ -81,6 +77,7 @@ export function defaultImageRegistry(): ImageRegistry {
 const startOsmInit: ContainerStarter = (ctx) => {
   const fails = ctx.faults.has('init-container-fails');
   let stop: () => Promise<void> = () => Promise.resolve();
+  recordDelay('initContainerRun', ctx.pod, ctx.timings.initContainerRunMs);
   const exited = new Promise<number>((resolve) => {
     const timer = setTimeout(() => {
       if (fails) ctx.log('iptables-restore v1.8.7 (legacy): iptables-restore: unable to initialize table \'nat\'\nError occurred at line: 1\nTry `iptables-restore -h\' or \'iptables-restore --help\' for more information.');

@@ -5,7 +5,8 @@
 import type { InboundPolicySource, KubeObject, LogSource, ObjectStore, SimNetwork, StoreEvent } from '../cluster/types.ts';
 import type { FaultSet } from '../faults.ts';
 import { ContainerLogs } from './container-logs.ts';
-import { EventRecorder } from './events.ts';
+import type { ApiServerAccess } from './container.ts';
+import { EventRecorder } from '../cluster/event-recorder.ts';
 import { defaultImageRegistry } from './images.ts';
 import type { ImageRegistry } from './images.ts';
 import { field, isType, keyOf, nodeKinds } from './kinds.ts';
@@ -24,6 +25,8 @@ export interface KubeletOptions {
   timings?: NodeTimings;
   /** The image catalogue; defaults to defaultImageRegistry() (register extra handlers on it before passing it). */
   images?: ImageRegistry;
+  /** The API server as pods reach it (the in-cluster config a real pod gets). */
+  apiServer?: ApiServerAccess;
 }
 
 export interface Kubelet {
@@ -57,7 +60,7 @@ export function startKubelet(opts: KubeletOptions): Kubelet {
   const recorderFor = (nodeName: string): EventRecorder => {
     let recorder = recorders.get(nodeName);
     if (!recorder) {
-      recorder = new EventRecorder(store, kinds.event, { component: 'kubelet', host: nodeName }, clock);
+      recorder = new EventRecorder(store, { component: 'kubelet', host: nodeName }, clock);
       recorders.set(nodeName, recorder);
     }
     return recorder;
@@ -101,7 +104,7 @@ export function startKubelet(opts: KubeletOptions): Kubelet {
       imageCache = new Set();
       imageCaches.set(nodeName, imageCache);
     }
-    const worker = new PodWorker(pod, { store, kinds, network, faults, policy, timings, images, logs, events: recorderFor(nodeName), clock, nodeName, hostIP, imageCache });
+    const worker = new PodWorker(pod, { store, kinds, network, faults, policy, timings, images, logs, events: recorderFor(nodeName), clock, nodeName, hostIP, imageCache, ...(opts.apiServer ? { apiServer: opts.apiServer } : {}) });
     workers.set(key, worker);
     worker.start();
   };

@@ -7,13 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { FaultSet } from '../faults.ts';
 import type { ContainerLogs } from './container-logs.ts';
-import type { ContainerSpec, PortPlan, RunningContainer } from './container.ts';
+import type { ApiServerAccess, ContainerSpec, PortPlan, RunningContainer } from './container.ts';
 import { delay } from './delay.ts';
-import type { EventRecorder } from './events.ts';
+import type { EventRecorder } from '../cluster/event-recorder.ts';
 import type { ImageHandler, ImageRegistry } from './images.ts';
 import { describeError, field } from './kinds.ts';
 import type { NodeKinds } from './kinds.ts';
 import { freePort } from './network.ts';
+import { recordDelay } from '../condition-log.ts';
 import { backoffFor } from './timings.ts';
 import type { NodeTimings } from './timings.ts';
 
@@ -33,6 +34,8 @@ export interface PodWorkerDeps {
   hostIP: string;
   /** Images already present on this node (pulled once, then "already present on machine"). */
   imageCache: Set<string>;
+  /** The API server as pods reach it (for Prometheus's service discovery); absent in unit tests. */
+  apiServer?: ApiServerAccess;
 }
 
 type Waiting = { reason: string; message?: string };
@@ -212,6 +215,7 @@ export class PodWorker {
     const handler = await this.pull(run, startedCallback);
     run.containerID = `containerd://${randomBytes(32).toString('hex')}`;
     await this.event(run, 'Normal', 'Created', `Created container ${run.spec.name}`);
+    recordDelay('containerStart', this.pod, this.deps.timings.containerStartMs);
     await delay(this.deps.timings.containerStartMs, signal);
     const startedAt = this.now();
     let handle: RunningContainer;
@@ -230,6 +234,7 @@ export class PodWorker {
         timings: this.deps.timings,
         clock: this.deps.clock,
         log: (line) => this.deps.logs.append(this.ns, this.name, run.spec.name, line),
+        ...(this.deps.apiServer ? { apiServer: this.deps.apiServer } : {}),
       });
     } catch (err) {
       signal.throwIfAborted();
@@ -277,6 +282,7 @@ export class PodWorker {
       }
       await this.event(run, 'Normal', 'Pulling', `Pulling image "${image}"`);
       const began = performance.now();
+      recordDelay('imagePull', this.pod, this.deps.timings.imagePullMs);
       await delay(this.deps.timings.imagePullMs, signal);
       if (handler && !brokenByFault) {
         this.deps.imageCache.add(image);

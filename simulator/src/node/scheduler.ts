@@ -4,7 +4,7 @@
  * node fits it reports PodScheduled=False/Unschedulable with the real message shape and a FailedScheduling Event.
  */
 import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
-import { EventRecorder } from './events.ts';
+import { EventRecorder } from '../cluster/event-recorder.ts';
 import { field, isType, keyOf, nodeKinds } from './kinds.ts';
 
 export interface SchedulerOptions {
@@ -25,7 +25,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   const { store } = opts;
   const clock = opts.clock ?? (() => new Date());
   const kinds = nodeKinds(store);
-  const events = new EventRecorder(store, kinds.event, { component: 'default-scheduler' }, clock);
+  const events = new EventRecorder(store, { component: 'default-scheduler' }, clock);
   const queue = new Map<string, KubeObject>();
   const inFlight = new Set<string>();
   let scheduled = false;

@@ -13,6 +13,8 @@ import type { ContainerContext, PortPlan, RunningContainer } from './container.t
 import { EnvoyStats } from './envoy-stats.ts';
 import { field, nodeKinds } from './kinds.ts';
 import { listenOn } from './network.ts';
+import { recordCondition, recordDelay } from '../condition-log.ts';
+import { delay } from './delay.ts';
 
 export const envoyAdminPort = 15000;
 export const envoyMetricsPort = 15010;
@@ -38,6 +40,11 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
   const appPorts = ctx.ports.filter((p) => p.containerName !== ctx.container.name);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+  if (!neverReady && ctx.timings.sidecarReadyMs > 0) {
+    // Envoy connecting to osm-controller and receiving its first xDS config (timings.ts `sidecarReadyMs`).
+    recordDelay('sidecarReady', pod, ctx.timings.sidecarReadyMs);
+    await delay(ctx.timings.sidecarReadyMs);
+  }
   try {
     if (!neverReady) {
       for (const plan of appPorts) servers.push(await startInbound(ctx, plan, stats, agent, log));
@@ -47,7 +54,10 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
     servers.push(await startAdmin(ctx, stats, neverReady, appPorts));
     const scrape = pod.metadata.annotations?.['prometheus.io/scrape'] === 'true';
     if (scrape && !neverReady && !ctx.faults.has('metrics-not-scraped')) {
-      servers.push(await startHttp(ctx.podIP, envoyMetricsPort, (req, res) => serveMetrics(req, res, stats)));
+      servers.push(await startHttp(ctx.podIP, envoyMetricsPort, (req, res) => {
+        serveMetrics(req, res, stats);
+        recordCondition('metrics-scraped', pod);
+      }));
     }
   } catch (err) {
     await closeAll(servers);
@@ -127,7 +137,7 @@ function proxy(ctx: ContainerContext, plan: PortPlan, stats: EnvoyStats, agent: 
   }
   const done = (code: number, bytesSent: number, flags: string): void => {
     cluster.rqActive--;
-    cluster.countResponse(code);
+    if (!ctx.faults.has('envoy-stats-frozen')) cluster.countResponse(code);
     ctx.log(accessLog(ctx, req, code, flags, bytesSent, Math.round(performance.now() - started), clusterName, `${ctx.podIP}:${plan.listenPort}`, String(headers['x-request-id'])));
   };
 

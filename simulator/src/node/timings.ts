@@ -16,6 +16,18 @@ export interface NodeTimings {
   backoffInitialMs: number;
   /** Upper bound of the doubling back-off (the kubelet's is 5 minutes). */
   backoffMaxMs: number;
+  /** Time from the envoy sidecar's start until it has its xDS config and reports Ready. */
+  sidecarReadyMs: number;
+  /** Time osm-controller takes to write an IngressBackend's status once it can be decided. */
+  ingressBackendStatusMs: number;
+  /** Time the ingress controller takes to publish its address on a new or changed Ingress. */
+  ingressAddressMs: number;
+  /** Scrape interval of osm-prometheus (OSM ships 10 s, osm.md §6a). */
+  prometheusScrapeIntervalMs: number;
+  /** Collection interval of the Azure Monitor agent for OSM metrics (telegraf `interval = "1m"`, osm.md §6d). */
+  azureMonitorIntervalMs: number;
+  /** Delay between collection and a row being queryable in Log Analytics (minutes on Azure). */
+  azureMonitorIngestionDelayMs: number;
 }
 
 /** No modelled delays; back-offs stay non-zero so that failing containers cannot spin the CPU. */
@@ -26,6 +38,12 @@ export const zeroTimings: NodeTimings = {
   errImagePullMs: 0,
   backoffInitialMs: 200,
   backoffMaxMs: 2_000,
+  sidecarReadyMs: 0,
+  ingressBackendStatusMs: 0,
+  ingressAddressMs: 0,
+  prometheusScrapeIntervalMs: 1_000,
+  azureMonitorIntervalMs: 1_000,
+  azureMonitorIngestionDelayMs: 0,
 };
 
 /** Fast enough for a conformance run, slow enough that intermediate states are observable. */
@@ -36,6 +54,12 @@ export const quickTimings: NodeTimings = {
   errImagePullMs: 300,
   backoffInitialMs: 1_000,
   backoffMaxMs: 10_000,
+  sidecarReadyMs: 0,
+  ingressBackendStatusMs: 0,
+  ingressAddressMs: 0,
+  prometheusScrapeIntervalMs: 1_000,
+  azureMonitorIntervalMs: 2_000,
+  azureMonitorIngestionDelayMs: 1_000,
 };
 
 /** Close to a kind node with a warm-ish image cache: the kubelet's real back-off of 10 s doubling to 5 min. */
@@ -46,6 +70,12 @@ export const realisticTimings: NodeTimings = {
   errImagePullMs: 1_500,
   backoffInitialMs: 10_000,
   backoffMaxMs: 300_000,
+  sidecarReadyMs: 1_000,
+  ingressBackendStatusMs: 1_000,
+  ingressAddressMs: 1_000,
+  prometheusScrapeIntervalMs: 10_000,
+  azureMonitorIntervalMs: 60_000,
+  azureMonitorIngestionDelayMs: 120_000,
 };
 
 export const timingPresets = { zero: zeroTimings, quick: quickTimings, realistic: realisticTimings } as const;

@@ -23,6 +23,8 @@ export interface OsmControlPlaneOptions {
   caPem?: string;
   /** Source Services whose endpoints OSM treats as missing (fault ingressbackend-error). */
   sourceHasNoEndpoints?: (namespace: string, name: string) => boolean;
+  /** Modelled time before a decided IngressBackend status is written (timings.ts `ingressBackendStatusMs`). */
+  statusDelayMs?: number;
 }
 
 export interface OsmControlPlane {
@@ -45,6 +47,7 @@ export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPl
   const webhooks = new WebhookConfigController(view, Buffer.from(opts.caPem ?? '').toString('base64')).start();
   const status = new IngressBackendStatusController({
     view, faults: opts.faults, ...(opts.sourceHasNoEndpoints ? { sourceHasNoEndpoints: opts.sourceHasNoEndpoints } : {}),
+    ...(opts.statusDelayMs ? { statusDelayMs: opts.statusDelayMs } : {}),
   }).start();
   return {
     policy: new OsmInboundPolicy(view, opts.faults),

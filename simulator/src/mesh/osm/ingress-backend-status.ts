@@ -10,6 +10,8 @@ import { arr, deepEqual, keyOf, num, obj, splitKey, str } from '../../controller
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import { QueueController } from '../../controllers/queue-controller.ts';
 import type { FaultSet } from '../../faults.ts';
+import { recordDelay } from '../../condition-log.ts';
+import { delay } from '../../node/delay.ts';
 import { committedReason } from './constants.ts';
 import type { IngressBackendStatus } from './constants.ts';
 import type { MeshView } from './mesh-view.ts';
@@ -53,6 +55,8 @@ export function computeIngressBackendStatus(view: MeshView, ib: KubeObject, opts
 export interface IngressBackendStatusControllerOptions extends StatusComputationOptions {
   view: MeshView;
   faults: FaultSet;
+  /** Modelled time osm-controller takes to write a decided status (timings.ts `ingressBackendStatusMs`). */
+  statusDelayMs?: number;
 }
 
 const relevantKinds = new Set(['Pod', 'Endpoints', 'Service', 'Namespace', 'IngressBackend', 'MeshConfig']);
@@ -95,12 +99,22 @@ export class IngressBackendStatusController extends QueueController {
     const type = typeFor(this.store, 'IngressBackend');
     const ib = this.store.get(type, namespace, name);
     if (!ib) return;
-    const next = computeIngressBackendStatus(view, ib, this.opts);
+    let next = computeIngressBackendStatus(view, ib, this.opts);
     if (!next) return;
     const current = obj(ib['status']);
     if (current['currentStatus'] === next.currentStatus && current['reason'] === next.reason) return;
+    const delayMs = this.opts.statusDelayMs ?? 0;
+    if (delayMs > 0) {
+      recordDelay('ingressBackendStatus', ib, delayMs);
+      await delay(delayMs);
+      // Decide again on the world after the delay (the IngressBackend may be gone or its backends changed).
+      const latest = this.store.get(type, namespace, name);
+      next = latest ? computeIngressBackendStatus(view, latest, this.opts) : undefined;
+      if (!next) return;
+    }
+    const decided = next;
     await this.store.mutate(type, namespace, name, (o) => {
-      o['status'] = { ...obj(o['status']), currentStatus: next.currentStatus, reason: next.reason };
+      o['status'] = { ...obj(o['status']), currentStatus: decided.currentStatus, reason: decided.reason };
     }, { subresource: 'status' });
   }
 }

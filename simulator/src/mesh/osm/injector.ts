@@ -87,7 +87,7 @@ export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & {
       if (!decision.inject) return;
 
       const uuid = randomUUID();
-      const metricsEnabled = isTruthyAnnotation(ns?.metadata.annotations?.[metricsAnnotation]);
+      const metricsEnabled = isTruthyAnnotation(ns?.metadata.annotations?.[metricsAnnotation]) && !faults.has('metrics-not-enabled');
       injectSidecar(req.object, { uuid, namespace: namespace ?? 'default', envoyImage: layout.images.envoy, initImage: layout.images.init, logLevel: opts.logLevel?.() ?? 'error', metricsEnabled });
       // sideEffects: NoneOnDryRun: the bootstrap Secret is only created for real requests.
       if (!req.dryRun) await createBootstrapSecret(view, req.object, uuid, namespace ?? 'default');

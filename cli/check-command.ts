@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { ingressProfileFor } from '../harness/ingress/ingress-profile.ts';
+import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { meshProfileFor } from '../harness/mesh/mesh-profile-for.ts';
+import { checkReadiness } from '../harness/readiness/readiness.ts';
+import { formatReadiness } from '../harness/readiness/readiness-result.ts';
+import type { ReadinessReport } from '../harness/readiness/readiness-result.ts';
+import { BadInputError, exitCodes } from './exit-codes.ts';
+import { preflightKubeconfig } from './preflight.ts';
+import type { RunInvocation } from './program.ts';
+import { loadRunConfigFile, resolveRunConfig, simTimingsEnv } from './run-command.ts';
+import type { RunningSimulator } from './simulator-process.ts';
+import { startSimulator } from './simulator-process.ts';
+
+/** `mesh-conformance check …` as parsed: the target flags of `run`, and the output format. */
+export interface CheckInvocation {
+  command: 'check';
+  flags: RunInvocation['flags'];
+  configFile: string | undefined;
+  output: 'table' | 'json';
+}
+
+/** The exit code of a report: 2 when it could not run, 1 with a failed line, 0 otherwise (warnings allowed). */
+export function checkExitCode(report: ReadinessReport): number {
+  if (!report.ran) return exitCodes.badInput;
+  return report.ready ? exitCodes.passed : exitCodes.checkFailed;
+}
+
+/** Renders the report: one JSON document, or the table. */
+export function renderReadiness(report: ReadinessReport, output: CheckInvocation['output']): string {
+  return output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReadiness(report);
+}
+
+/**
+ * `mesh-conformance check`: a read-only readiness report of the target cluster (`linkerd check` style). With
+ * `--target local` it starts the simulated cluster, checks it and stops it. Progress goes to stderr when the
+ * output is JSON, so stdout holds exactly one JSON document. Exit 0 ready (warnings allowed), 1 a line failed,
+ * 2 the check could not run (bad input, unusable kubeconfig, API server unreachable or refusing the credentials).
+ */
+export async function runCheck(inv: CheckInvocation): Promise<number> {
+  try {
+    return await checkTarget(inv);
+  } catch (err) {
+    if (err instanceof BadInputError) throw err;
+    // Anything else (the simulated cluster did not start, a kubeconfig exec plugin crashed): the check could not run.
+    throw new BadInputError(`check could not run: ${err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)}`);
+  }
+}
+
+async function checkTarget(inv: CheckInvocation): Promise<number> {
+  const cwd = process.cwd();
+  const config: ConformanceConfig = resolveRunConfig({ command: 'run', flags: inv.flags, playwrightArgs: [] }, process.env, cwd,
+    await loadRunConfigFile(inv.configFile, process.env, cwd));
+  const log = (line: string): void => {
+    (inv.output === 'json' ? process.stderr : process.stdout).write(`mesh-conformance: ${line}\n`);
+  };
+
+  let simulator: RunningSimulator | undefined;
+  const starting = new AbortController();
+  const onSignal = (): void => {
+    starting.abort();
+    void (simulator ? simulator.stop() : Promise.resolve()).finally(() => process.exit(exitCodes.interrupted));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    let client: KubeClient;
+    if (config.target === 'local') {
+      log(`starting the simulated cluster to check (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})`);
+      simulator = await startSimulator({ flavor: config.flavor, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
+      const la = simulator.ready.logAnalytics;
+      if (la && !config.metrics.prometheusUrl && !config.metrics.logAnalytics) {
+        config.metrics.logAnalytics = { workspaceId: la.workspaceId, endpoint: la.endpoint, token: undefined, tokenFile: la.tokenFile, caFile: la.caFile };
+      }
+      client = KubeClient.connect({ kubeconfig: simulator.ready.kubeconfig, context: simulator.ready.context });
+    } else {
+      client = preflightKubeconfig(config);
+    }
+    if (config.metrics.logAnalytics?.tokenFile && !config.metrics.logAnalytics.token) {
+      config.metrics.logAnalytics.token = readFileSync(config.metrics.logAnalytics.tokenFile, 'utf8').trim();
+    }
+    const report = await checkReadiness(client, {
+      target: config.target,
+      mesh: meshProfileFor(config.mesh, { meshName: config.meshName, meshNamespace: config.meshNamespace }),
+      ingress: ingressProfileFor(config.ingress),
+      metrics: config.metrics,
+      budgetMs: config.timeouts.apply,
+    });
+    process.stdout.write(renderReadiness(report, inv.output));
+    return checkExitCode(report);
+  } finally {
+    if (simulator) await simulator.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,128 @@
+import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defaultSweepTtlMs, sweepLeftovers } from '../harness/cleanup/leftovers.ts';
+import type { RunNamespaceInfo } from '../harness/cleanup/leftovers.ts';
+import { parseDuration } from '../harness/config/config-schema.ts';
+import { defaultKubeconfig } from '../harness/config/resolve-config.ts';
+import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
+import { KubeApiError } from '../harness/k8s/api-error.ts';
+import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { formatDuration, timeouts } from '../harness/timeouts.ts';
+import { BadInputError, exitCodes } from './exit-codes.ts';
+
+/** `mesh-conformance cleanup …` as parsed. */
+export interface CleanupInvocation {
+  command: 'cleanup';
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  ttl: string | undefined;
+  dryRun: boolean;
+}
+
+/** Parses a TTL: `90s`, `30m`, `2h`, `0` (every dead run, whatever its age) or a bare number of milliseconds. */
+export function parseTtl(text: string, source = '--ttl'): number {
+  const h = /^\s*(\d+(?:\.\d+)?)\s*h\s*$/.exec(text);
+  const ms = h ? Number(h[1]) * 3_600_000 : parseDuration(text);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new BadInputError(`invalid ${source} "${text}": expected a duration such as 30m, 2h, 90s or 0`);
+  return ms;
+}
+
+/** Connects with the user's kubeconfig, turning every way that can fail into bad input with what to do. */
+export function connectForCleanup(kubeconfig: string, context: string | undefined): KubeClient {
+  try {
+    accessSync(kubeconfig, constants.R_OK);
+  } catch {
+    throw new BadInputError(`cannot read kubeconfig ${kubeconfig}: pass --kubeconfig FILE or set KUBECONFIG`);
+  }
+  try {
+    return KubeClient.connect({ kubeconfig, context });
+  } catch (err) {
+    throw new BadInputError(`unusable kubeconfig ${kubeconfig}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+}
+
+function line(info: RunNamespaceInfo, action: string): string {
+  return `${action} namespace ${info.name} (run ${info.runId}): ${info.reason}`;
+}
+
+/**
+ * `mesh-conformance cleanup`: the sweep a run does before it starts, on demand. Deletes the namespaces of dead
+ * runs (no fresh heartbeat) older than the TTL; `--dry-run` lists what it would delete and what it keeps and why.
+ */
+export async function runCleanup(inv: CleanupInvocation, out: { write: (s: string) => void } = process.stdout): Promise<number> {
+  const ttlMs = inv.ttl !== undefined ? parseTtl(inv.ttl) : defaultSweepTtlMs;
+  const kubeconfig = resolve(inv.kubeconfig ?? defaultKubeconfig(process.env));
+  const client = connectForCleanup(kubeconfig, inv.context);
+  let report;
+  try {
+    report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: timeouts.apply });
+  } catch (err) {
+    if (err instanceof KubeApiError && (err.code === undefined || err.code === 401 || err.code === 403)) {
+      const why = err.code === undefined ? 'cannot reach the API server' : err.code === 401 ? 'the API server rejected the credentials (401)' : 'not allowed to list namespaces (403)';
+      throw new BadInputError(`${why} ${client.server} (context ${client.context}): check --kubeconfig/--context and that the cluster is up; ${err.message}`);
+    }
+    throw err;
+  }
+  const doomed = report.considered.filter((n) => n.verdict === 'sweep');
+  for (const info of report.considered) {
+    if (info.verdict === 'sweep') out.write(`${line(info, inv.dryRun ? 'would delete' : report.deleted.includes(info.name) ? 'deleted' : 'did not delete')}\n`);
+    else out.write(`${line(info, 'keeping')}\n`);
+  }
+  for (const s of report.skipped) out.write(`left alone namespace ${s}\n`);
+  for (const e of report.errors) out.write(`failed to delete namespace ${e}\n`);
+  const verb = inv.dryRun ? 'would delete' : 'deleted';
+  out.write(`mesh-conformance cleanup: ${verb} ${inv.dryRun ? doomed.length : report.deleted.length} of ${report.considered.length} run namespaces (dead runs older than ${formatDuration(ttlMs)}; context ${client.context})\n`);
+  return report.errors.length ? exitCodes.checkFailed : exitCodes.passed;
+}
+
+/** The sweep before a run on a real cluster: dead runs older than the TTL go; a failure only warns (never blocks the run). */
+export async function preRunSweep(config: ConformanceConfig, out: { write: (s: string) => void } = process.stdout): Promise<void> {
+  if (!config.sweep || !config.kubeconfig) return;
+  try {
+    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    const report = await sweepLeftovers(client, { ttlMs: config.sweepTtl, ownRunId: config.runId, budgetMs: config.timeouts.apply });
+    const live = report.considered.filter((n) => n.verdict === 'live' || n.verdict === 'younger-than-ttl').length;
+    if (report.deleted.length || report.errors.length) {
+      out.write(`mesh-conformance: swept ${report.deleted.length} namespace(s) left by dead runs older than ${formatDuration(config.sweepTtl)}: ${report.deleted.join(', ') || 'none'}${report.errors.length ? `; could not delete ${report.errors.join('; ')}` : ''}\n`);
+    }
+    if (live) out.write(`mesh-conformance: ${live} namespace(s) of other runs left alone (alive or younger than ${formatDuration(config.sweepTtl)}); \`mesh-conformance cleanup --dry-run\` lists them\n`);
+  } catch (err) {
+    out.write(`mesh-conformance: warning: the sweep of dead runs' leftovers failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); the run goes on\n`);
+  }
+}
+
+/** Namespaces the namespace fixture kept on failure (its records, `<reportDir>/runs/<runId>/cleanup/*.json`). */
+function keptNamespaces(reportDir: string, runId: string): string[] {
+  const dir = join(reportDir, 'runs', runId, 'cleanup');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).flatMap((f) => {
+    try {
+      const rec = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { namespace?: string; kept?: boolean };
+      return rec.kept && rec.namespace ? [rec.namespace] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * After the test runner ended, however it ended: deletes whatever of this run is still in the cluster (a namespace
+ * created while the run was being interrupted, a worker that crashed before its teardown) and waits until it is
+ * gone, bounded by the cleanup budget. An interrupted run keeps nothing; otherwise namespaces kept on failure stay.
+ * Prints one line when it had work to do; never throws.
+ */
+export async function cleanupAfterRun(config: ConformanceConfig, opts: { interrupted: boolean }, out: { write: (s: string) => void } = process.stdout): Promise<void> {
+  if (!config.kubeconfig || !config.runId) return;
+  try {
+    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    const keep = opts.interrupted ? [] : keptNamespaces(config.reportDir, config.runId);
+    const report = await deleteRunLeftovers(client, config.runId, { keep, budgetMs: config.timeouts.apply, waitMs: config.timeouts.cleanup });
+    const removed = report.found.filter((n) => !report.kept.includes(n));
+    if (removed.length || report.errors.length) {
+      out.write(`mesh-conformance: cleanup after the run: ${removed.length ? `deleted ${removed.join(', ')}` : 'nothing left'}${report.gone ? ` (gone after ${formatDuration(report.elapsedMs)})` : ''}${report.errors.length ? `; problems: ${report.errors.join('; ')}` : ''}\n`);
+    }
+  } catch (err) {
+    out.write(`mesh-conformance: warning: the cleanup after the run failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`mesh-conformance cleanup --ttl 0\` removes what is left\n`);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The `container-azm-ms-osmconfig` ConfigMap (kube-system) that tells Azure Monitor Container insights which
+ * namespaces' envoy metrics to collect (osm.md §6d). The check adds its namespace to `monitor_namespaces`, leaving
+ * every other entry and key as it is, and afterwards takes out only what it added (or deletes the ConfigMap if it
+ * created it and nothing else was added meanwhile). The TOML edits are textual, so comments and layout survive.
+ */
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { PatchStrategy } from '@kubernetes/client-node';
+import { KubeApiError } from '../k8s/api-error.ts';
+import type { KubeClient } from '../k8s/kube-client.ts';
+
+export const osmConfigKey = 'osm-metric-collection-configuration';
+const settingsSection = 'osm_metric_collection_configuration.settings';
+
+/** The namespaces a TOML value lists in `monitor_namespaces` (empty when absent or unreadable). */
+export function monitorNamespaces(toml: string | undefined): string[] {
+  const list = findList(toml ?? '');
+  return list ? list.items : [];
+}
+
+interface FoundList {
+  /** Offsets of the text between `[` and `]`. */
+  start: number;
+  end: number;
+  items: string[];
+}
+
+function findList(toml: string): FoundList | undefined {
+  let section = '';
+  let offset = 0;
+  for (const line of toml.split('\n')) {
+    const code = line.replace(/#.*$/, '');
+    const header = /^\s*\[\s*([^\]]+?)\s*\]\s*$/.exec(code);
+    if (header) section = header[1]!;
+    const m = /^(\s*monitor_namespaces\s*=\s*\[)([^\]]*)\]/.exec(code);
+    if (m && section === settingsSection) {
+      const start = offset + m[1]!.length;
+      const items = m[2]!.split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.replace(/^["']|["']$/g, ''));
+      return { start, end: start + m[2]!.length, items };
+    }
+    offset += line.length + 1;
+  }
+  return undefined;
+}
+
+/** The TOML a fresh ConfigMap gets, as in the AKS docs. */
+export function osmConfigToml(namespaces: string[]): string {
+  return [
+    '[osm_metric_collection_configuration]',
+    '  [osm_metric_collection_configuration.settings]',
+    '    # OSM metric collection settings',
+    `    monitor_namespaces = [${namespaces.map((n) => JSON.stringify(n)).join(',')}]`,
+  ].join('\n');
+}
+
+/** Adds a namespace to `monitor_namespaces`; `added` is false when it was already listed. */
+export function addMonitorNamespace(toml: string | undefined, namespace: string): { toml: string; added: boolean } {
+  if (!toml?.trim()) return { toml: osmConfigToml([namespace]), added: true };
+  const list = findList(toml);
+  if (list) {
+    if (list.items.includes(namespace)) return { toml, added: false };
+    const inner = toml.slice(list.start, list.end);
+    const joined = inner.trim() ? `${inner.replace(/\s*$/, '')},${JSON.stringify(namespace)}` : JSON.stringify(namespace);
+    return { toml: `${toml.slice(0, list.start)}${joined}${toml.slice(list.end)}`, added: true };
+  }
+  const lines = toml.split('\n');
+  const at = lines.findIndex((l) => new RegExp(`^\\s*\\[\\s*${settingsSection.replace(/\./g, '\\.')}\\s*\\]`).test(l));
+  if (at >= 0) {
+    lines.splice(at + 1, 0, `    monitor_namespaces = [${JSON.stringify(namespace)}]`);
+    return { toml: lines.join('\n'), added: true };
+  }
+  return { toml: `${toml.replace(/\s*$/, '')}\n  [${settingsSection}]\n    monitor_namespaces = [${JSON.stringify(namespace)}]`, added: true };
+}
+
+/** Takes one namespace out of `monitor_namespaces`, keeping the rest (and the text around) as it is. */
+export function removeMonitorNamespace(toml: string, namespace: string): string {
+  const list = findList(toml);
+  if (!list || !list.items.includes(namespace)) return toml;
+  const kept = toml.slice(list.start, list.end).split(',').filter((s) => s.trim().replace(/^["']|["']$/g, '') !== namespace);
+  const inner = kept.join(',').replace(/^\s+/, '');
+  return `${toml.slice(0, list.start)}${inner}${toml.slice(list.end)}`;
+}
+
+/** What `ensureNamespaceCollected` changed, so `restore` can undo exactly that. */
+export interface OsmConfigChange {
+  namespace: string;
+  /** The ConfigMap did not exist and was created. */
+  created: boolean;
+  /** The namespace was added to the list (false: it was already there, nothing to undo). */
+  added: boolean;
+}
+
+type Where = { namespace: string; name: string };
+const ref = (w: Where) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: w.namespace, name: w.name });
+
+/** Makes sure the ConfigMap lists the namespace (schema v1). Pair with `restoreOsmConfig` in a fixture teardown. */
+export async function ensureNamespaceCollected(client: KubeClient, where: Where, namespace: string, budgetMs: number): Promise<OsmConfigChange> {
+  const current = await client.read<V1ConfigMap>(ref(where), { budgetMs });
+  if (!current) {
+    await client.create<V1ConfigMap>({
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: where.name, namespace: where.namespace, labels: { 'app.kubernetes.io/managed-by': 'mesh-conformance' } },
+      data: { 'schema-version': 'v1', 'config-version': 'ver1', [osmConfigKey]: osmConfigToml([namespace]) },
+    }, { budgetMs });
+    return { namespace, created: true, added: true };
+  }
+  const next = addMonitorNamespace(current.data?.[osmConfigKey], namespace);
+  if (!next.added) return { namespace, created: false, added: false };
+  const data: Record<string, string> = { [osmConfigKey]: next.toml };
+  if (!current.data?.['schema-version']) data['schema-version'] = 'v1';
+  await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data }, { budgetMs, strategy: PatchStrategy.MergePatch });
+  return { namespace, created: false, added: true };
+}
+
+/**
+ * Undoes `ensureNamespaceCollected`: removes only the namespace it added, from the ConfigMap as it is now (others
+ * may have changed it meanwhile); deletes the ConfigMap only if the run created it and it lists nothing else.
+ */
+export async function restoreOsmConfig(client: KubeClient, where: Where, change: OsmConfigChange, budgetMs: number): Promise<string> {
+  if (!change.added) return `${where.namespace}/${where.name} already listed ${change.namespace}: left unchanged`;
+  for (let attempt = 1; ; attempt++) {
+    const current = await client.read<V1ConfigMap>(ref(where), { budgetMs });
+    if (!current) return `${where.namespace}/${where.name} is gone: nothing to restore`;
+    const toml = current.data?.[osmConfigKey] ?? '';
+    const rest = monitorNamespaces(removeMonitorNamespace(toml, change.namespace));
+    const otherKeys = Object.keys(current.data ?? {}).filter((k) => !['schema-version', 'config-version', osmConfigKey].includes(k));
+    try {
+      if (change.created && rest.length === 0 && otherKeys.length === 0) {
+        await client.delete(ref(where), { budgetMs });
+        return `deleted ${where.namespace}/${where.name}, which the run created`;
+      }
+      await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [osmConfigKey]: removeMonitorNamespace(toml, change.namespace) } },
+        { budgetMs, strategy: PatchStrategy.MergePatch });
+      return `removed ${change.namespace} from monitor_namespaces of ${where.namespace}/${where.name}`;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 409 && attempt < 5) continue;
+      throw err;
+    }
+  }
+}

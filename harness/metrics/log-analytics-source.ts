@@ -1,0 +1,134 @@
+/**
+ * Azure Monitor Container insights as a metrics source: the InsightsMetrics rows of a Log Analytics workspace,
+ * read with @azure/monitor-query-logs and the documented query (osm.md §6d). Credentials: a bearer token when the
+ * configuration provides one (the simulated workspace, or `az account get-access-token --resource
+ * https://api.loganalytics.io`), otherwise `DefaultAzureCredential` (environment, workload identity, managed identity,
+ * Azure CLI, ...). The endpoint (sovereign clouds, the simulator) and a CA bundle (the simulator's own CA) are options.
+ */
+import { readFileSync } from 'node:fs';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import type { LogsTable } from '@azure/monitor-query-logs';
+import type { MeshMetricsExpectations } from '../mesh/mesh-metrics.ts';
+import type { EnvoyMetricsSnapshot, MetricsSource, MetricsSubject } from './metrics-source.ts';
+
+/** How to reach a Log Analytics workspace. */
+export interface LogAnalyticsSettings {
+  workspaceId: string;
+  /** Query API root including the version, e.g. `https://api.loganalytics.io/v1` (the default). */
+  endpoint?: string | undefined;
+  /** A bearer token for the query API (or a file holding one); without either DefaultAzureCredential is used. */
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+  /** PEM file of a CA to trust for the endpoint (the simulator's). */
+  caFile?: string | undefined;
+  /** The window queried (ISO 8601 duration), default `PT30M`. */
+  timespan?: string | undefined;
+}
+
+/** One InsightsMetrics row, reduced to what the check reads. */
+export interface InsightsRow {
+  name: string;
+  value: number;
+  time: number;
+  tags: Record<string, string>;
+}
+
+/** The documented Container insights query for a namespace's envoy metrics. */
+export function insightsQuery(namespace: string, m: MeshMetricsExpectations): string {
+  return `InsightsMetrics | where Name contains "envoy" | extend t=parse_json(Tags) | where t.${m.azureMonitor.namespaceTag} == "${namespace.replace(/"/g, '\\"')}"`;
+}
+
+/** A TokenCredential that hands out one fixed bearer token. */
+export function staticTokenCredential(token: string): TokenCredential {
+  return { getToken: (): Promise<AccessToken> => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+}
+
+/** Reads InsightsMetrics rows out of a query result table (columns by name; `Tags` is a JSON string). */
+export function rowsOf(table: LogsTable | undefined): InsightsRow[] {
+  if (!table) return [];
+  const index = (name: string): number => table.columnDescriptors.findIndex((c) => c.name === name);
+  const [iName, iVal, iTime, iTags] = [index('Name'), index('Val'), index('TimeGenerated'), index('Tags')];
+  if (iName < 0 || iVal < 0 || iTags < 0) throw new Error(`the query result lacks the InsightsMetrics columns Name, Val, Tags (has ${table.columnDescriptors.map((c) => c.name).join(', ')})`);
+  return table.rows.map((r) => {
+    const rawTags = r[iTags];
+    let tags: Record<string, string> = {};
+    if (typeof rawTags === 'string') {
+      try {
+        tags = JSON.parse(rawTags) as Record<string, string>;
+      } catch {
+        tags = {};
+      }
+    } else if (rawTags && typeof rawTags === 'object' && !(rawTags instanceof Date)) {
+      tags = rawTags as Record<string, string>;
+    }
+    const t = iTime >= 0 ? r[iTime] : undefined;
+    const name = r[iName];
+    return { name: typeof name === 'string' ? name : JSON.stringify(name), value: Number(r[iVal]), time: t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : Number.NaN, tags };
+  });
+}
+
+/**
+ * Sums a counter over its series, taking the newest row of each (rows are samples of cumulative counters;
+ * series are told apart by their tags).
+ */
+export function latestSum(rows: InsightsRow[]): number | undefined {
+  const latest = new Map<string, InsightsRow>();
+  for (const r of rows) {
+    const key = JSON.stringify(Object.entries(r.tags).sort(([a], [b]) => a.localeCompare(b)));
+    const prev = latest.get(key);
+    if (!prev || r.time >= prev.time) latest.set(key, r);
+  }
+  if (!latest.size) return undefined;
+  return [...latest.values()].reduce((sum, r) => sum + r.value, 0);
+}
+
+export class LogAnalyticsSource implements MetricsSource {
+  readonly description: string;
+  private readonly client: LogsQueryClient;
+
+  constructor(private readonly settings: LogAnalyticsSettings, private readonly m: MeshMetricsExpectations) {
+    const token = settings.token ?? (settings.tokenFile ? readFileSync(settings.tokenFile, 'utf8').trim() : undefined);
+    const credential = token ? staticTokenCredential(token) : new DefaultAzureCredential();
+    const ca = settings.caFile ? readFileSync(settings.caFile, 'utf8') : undefined;
+    this.client = new LogsQueryClient(credential, {
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(ca ? {
+        additionalPolicies: [{
+          position: 'perCall' as const,
+          policy: { name: 'mesh-conformance-ca', sendRequest: (req, next) => {
+            req.tlsSettings = { ...req.tlsSettings, ca };
+            return next(req);
+          } },
+        }],
+      } : {}),
+    });
+    this.description = `Log Analytics workspace ${settings.workspaceId} at ${settings.endpoint ?? 'https://api.loganalytics.io/v1'} (InsightsMetrics, ${token ? 'bearer token from the configuration' : 'DefaultAzureCredential'})`;
+  }
+
+  /** Runs the documented query for a namespace and returns its rows. */
+  async rows(namespace: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<InsightsRow[]> {
+    const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+    const result = await this.client.queryWorkspace(this.settings.workspaceId, insightsQuery(namespace, this.m), { duration: this.settings.timespan ?? 'PT30M' }, { abortSignal: signal });
+    if (result.status === LogsQueryResultStatus.Success) return rowsOf(result.tables[0]);
+    throw new Error(`Log Analytics answered a partial failure: ${result.partialError.message}`);
+  }
+
+  async snapshot(subject: MetricsSubject, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<EnvoyMetricsSnapshot> {
+    const m = this.m;
+    const rows = (await this.rows(subject.namespace, opts)).filter((r) => r.tags[m.azureMonitor.podTag] === subject.pod);
+    const success = rows.filter((r) => r.name === m.requestsMetric && Object.entries(m.successLabels).every(([k, v]) => r.tags[k] === v));
+    return {
+      targetUp: rows.length ? true : undefined,
+      target: rows.length ? `collected (${rows.length} rows for pod ${subject.pod})` : `not collected yet (no InsightsMetrics rows with ${m.azureMonitor.namespaceTag}="${subject.namespace}", ${m.azureMonitor.podTag}="${subject.pod}")`,
+      // Container insights' fieldpass for OSM does not include the live gauge (osm.md §6d).
+      live: null,
+      successfulRequests: latestSum(success),
+    };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

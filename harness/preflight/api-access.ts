@@ -1,0 +1,132 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { formatDuration } from '../timeouts.ts';
+import type { PreflightProblem } from './preflight-result.ts';
+
+/** How one raw GET against the API server ended. */
+export type ProbeOutcome =
+  | { kind: 'response'; status: number; contentType: string; body: string }
+  | { kind: 'error'; code: string; message: string }
+  | { kind: 'timeout' };
+
+/** Node's codes for a server certificate the kubeconfig's CA does not vouch for (or a hostname it was not issued to). */
+const tlsTrustCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED', 'CERT_REJECTED',
+]);
+
+/**
+ * GETs `path` from the current context's server with the kubeconfig's credentials (CA, client certificate, token,
+ * exec plugin), bounded by `timeoutMs`. Never throws: every way it can end is an outcome to classify.
+ */
+export async function probe(kc: KubeConfig, path: string, timeoutMs: number): Promise<ProbeOutcome> {
+  const server = kc.getCurrentCluster()?.server ?? '';
+  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    return { kind: 'error', code: 'CREDENTIALS', message: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) };
+  }
+  const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
+  return new Promise<ProbeOutcome>((resolve) => {
+    const lib = url.protocol === 'http:' ? http : https;
+    const req = lib.request(url, { ...opts, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < 64 * 1024) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ kind: 'response', status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'error', code: err.code ?? 'ERR', message: err.message }));
+    });
+    const timer = setTimeout(() => {
+      resolve({ kind: 'timeout' });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ kind: 'error', code: err.code ?? 'ERR', message: err.message });
+    });
+    req.end();
+  });
+}
+
+function statusMessage(body: string): string {
+  try {
+    const s = JSON.parse(body) as { kind?: string; message?: string; reason?: string };
+    if (s.kind === 'Status') return [s.reason, s.message].filter(Boolean).join(': ');
+  } catch {
+    // not a Status
+  }
+  const line = body.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return line.length > 80 ? `${line.slice(0, 80)}…` : line;
+}
+
+/** The hint for refreshing credentials, in the words of the target. */
+function refreshHint(target: string): string {
+  if (target === 'aks') return 'refresh them with `az aks get-credentials -g <group> -n <cluster> --overwrite-existing` (Entra ID clusters: `kubelogin convert-kubeconfig -l azurecli`)';
+  if (target === 'kind') return 'refresh them with `kind export kubeconfig --name <cluster>`';
+  return 'refresh the kubeconfig for this cluster';
+}
+
+/**
+ * Classifies the outcome of `GET /version` + an authenticated read into at most one problem, with distinct
+ * messages for TLS/CA trouble, 401, 403, a timeout, a server that is not Kubernetes and an unreachable one.
+ */
+export function classifyApiAccess(
+  version: ProbeOutcome,
+  authed: ProbeOutcome | undefined,
+  ctx: { server: string; target: string; timeoutMs: number },
+): { problem: PreflightProblem } | { version: string } {
+  const problem = (message: string, hint: string): { problem: PreflightProblem } => ({ problem: { area: 'api', message, hint } });
+  const outcomes = authed ? [version, authed] : [version];
+  for (const o of outcomes) {
+    if (o.kind === 'timeout') {
+      return problem(`the API server ${ctx.server} did not answer within ${formatDuration(ctx.timeoutMs)} (timeouts.apply)`,
+        'check the server URL, VPN or firewall (a private AKS cluster is reachable only from its network); raise timeouts.apply if the server is just slow');
+    }
+    if (o.kind === 'error') {
+      if (tlsTrustCodes.has(o.code)) {
+        return problem(`TLS: the certificate of ${ctx.server} is not trusted with the kubeconfig's certificate authority (${o.code}: ${o.message})`,
+          `the kubeconfig's certificate-authority-data belongs to another cluster or an older one: ${refreshHint(ctx.target)}; never work around it with insecure-skip-tls-verify`);
+      }
+      if (o.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || o.code === 'EPROTO' || /wrong version number|ssl/i.test(o.message)) {
+        return problem(`TLS: ${ctx.server} does not speak TLS (${o.code}: ${o.message})`, 'check the server URL in the kubeconfig (https and the API server port, usually 6443 or 443), not an HTTP port or a proxy');
+      }
+      if (o.code === 'CREDENTIALS') return problem(`cannot get credentials from the kubeconfig: ${o.message}`, `${refreshHint(ctx.target)}; an exec plugin (kubelogin, aws, gke-gcloud-auth-plugin) must be on PATH`);
+      if (o.code === 'ECONNREFUSED') return problem(`nothing listens at ${ctx.server} (connection refused)`, ctx.target === 'kind' ? 'is the kind cluster running? `kind get clusters`, or create it with `node scripts/kind-up.mjs`' : 'is the cluster running and the server URL in the kubeconfig right?');
+      if (o.code === 'ENOTFOUND' || o.code === 'EAI_AGAIN') return problem(`the API server host of ${ctx.server} does not resolve (${o.code})`, 'check the server URL and your DNS or VPN');
+      return problem(`cannot reach the API server ${ctx.server}: ${o.code} ${o.message}`, 'check the server URL, network and proxy settings');
+    }
+    if (o.status === 401) {
+      return problem(`the API server ${ctx.server} rejected the credentials: 401 Unauthorized (${statusMessage(o.body) || 'no message'})`,
+        `the token or client certificate is expired, revoked or for another cluster: ${refreshHint(ctx.target)}`);
+    }
+    if (o.status === 403) {
+      return problem(`authenticated, but the API server ${ctx.server} forbids this user: 403 Forbidden (${statusMessage(o.body) || 'no message'})`,
+        'ask a cluster admin for the permissions listed in docs/preflight.md (the suite creates a namespace and works in it), or use a context with them');
+    }
+  }
+  if (version.kind !== 'response') return problem('unexpected probe outcome', 'report a bug');
+  let info: { gitVersion?: unknown; major?: unknown } | undefined;
+  try {
+    info = JSON.parse(version.body) as { gitVersion?: unknown; major?: unknown };
+  } catch {
+    info = undefined;
+  }
+  if (version.status !== 200 || typeof info?.gitVersion !== 'string') {
+    const what = `${version.status} ${version.contentType || 'without content type'}${version.body.trim() ? ` "${statusMessage(version.body)}"` : ''}`;
+    return problem(`${ctx.server} is not a Kubernetes API server: GET /version answered ${what}`,
+      'the kubeconfig points at something else (a web server, a proxy, a load balancer or a wrong port): fix the cluster\'s server URL or pick another --context');
+  }
+  if (authed?.kind === 'response' && authed.status >= 500) {
+    return problem(`the API server ${ctx.server} fails: GET /api/v1/namespaces/default answered ${authed.status} (${statusMessage(authed.body)})`, 'the control plane is unhealthy: check it, then retry');
+  }
+  return { version: info.gitVersion };
+}

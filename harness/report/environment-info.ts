@@ -1,0 +1,58 @@
+/**
+ * The report's environment: where the run went (target, context, API server and its version), which mesh
+ * (profile, namespace, version) and which ingress profile. Written once per run as Allure's
+ * `environment.properties` by a worker fixture, because the versions come from the cluster.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConformanceConfig } from '../config/resolve-config.ts';
+import type { KubeClient } from '../k8s/kube-client.ts';
+import { meshVersionSource, readMeshVersion, readServerVersion } from '../readiness/cluster-facts.ts';
+
+/** The environment of one run, as shown in the report. Values are text; unknown ones say why. */
+export type RunEnvironment = Record<string, string>;
+
+/** The results directory allure-playwright writes to (playwright.config.ts uses the same). */
+export function allureResultsDir(reportDir: string): string {
+  return join(reportDir, 'allure-results');
+}
+
+const reason = (err: unknown): string => `unknown (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`;
+
+/**
+ * Collects the run's environment: the configuration's target, flavor and profiles, and from the cluster the
+ * server version and the mesh version. A failed read becomes `unknown (<why>)`, never an error.
+ */
+export async function collectRunEnvironment(client: KubeClient, config: ConformanceConfig, budgetMs: number): Promise<RunEnvironment> {
+  const [server, mesh] = await Promise.all([
+    readServerVersion(client.kubeConfig, budgetMs).then((v) => v.gitVersion, reason),
+    readMeshVersion(client, config.meshNamespace, budgetMs).then((v) => v ?? `not found (no Deployment ${meshVersionSource.deployment} in ${config.meshNamespace})`, reason),
+  ]);
+  return {
+    target: config.target,
+    flavor: config.flavor,
+    context: client.context,
+    server: client.server,
+    serverVersion: server,
+    mesh: `${config.mesh} (mesh ${config.meshName} in ${config.meshNamespace})`,
+    meshVersion: mesh,
+    ingressProfile: config.ingress,
+    runId: config.runId ?? '',
+  };
+}
+
+/** Java-properties text (what Allure reads): one `key=value` a line, with `\`, newlines and separators escaped. */
+export function toProperties(env: RunEnvironment): string {
+  const esc = (s: string, key: boolean): string => s
+    .replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    .replace(key ? /[=: ]/g : /^ /, (c) => `\\${c}`);
+  return Object.entries(env).map(([k, v]) => `${esc(k, true)}=${esc(v, false)}`).join('\n') + '\n';
+}
+
+/** Writes `environment.properties` into the Allure results directory. */
+export function writeAllureEnvironment(resultsDir: string, env: RunEnvironment): string {
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'environment.properties');
+  writeFileSync(file, toProperties(env));
+  return file;
+}

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// `npm run bench`: time to verdict, harness overhead, reaction latency, API cost, scale and memory of the
+// conformance suite against the simulated cluster, with the peers' 1 s polling loop as a comparison row.
+// A script, not a timed test: it prints figures and never fails on them (exit 1 only when a run itself failed).
+//
+//   node scripts/bench.mjs [--timings realistic] [--scale 1,5,20] [--out reports/bench] [--no-zero] [--no-poller] [--reanalyse]
+//
+// Writes <out>/results.json and <out>/results.md; the last line printed is
+// `overhead_ratio=<x> reaction_p95_ms=<y> requests=<n>` (realistic preset, one namespace). See docs/benchmark.md.
+import process from 'node:process';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCase } from './bench/run-case.mjs';
+import { apiCost, flowFloor, harnessReactions, parseJsonl, podUnmodelledMs, pollerReactions, runNamespaces, summarize, watchDrivenWaits } from './bench/analyse.mjs';
+import { renderMarkdown } from './bench/render.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const { values: opts } = parseArgs({
+  options: {
+    timings: { type: 'string', default: 'realistic' },
+    scale: { type: 'string', default: '1,5,20' },
+    out: { type: 'string', default: join(root, 'reports', 'bench') },
+    'no-zero': { type: 'boolean', default: false },
+    'no-poller': { type: 'boolean', default: false },
+    // Recompute the figures from the logs a previous run left in <out>/runs (no new runs).
+    reanalyse: { type: 'boolean', default: false },
+    // Replace the figures between the markers in BENCHMARKS.md (default: when writing to reports/bench).
+    record: { type: 'boolean' },
+    'no-record': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  process.stdout.write('usage: node scripts/bench.mjs [--timings realistic|quick|zero|JSON] [--scale 1,5,20] [--out DIR] [--no-zero] [--no-poller] [--reanalyse] [--record|--no-record]\n');
+  process.exit(0);
+}
+const scale = opts.scale.split(',').map((s) => Number(s.trim()));
+if (!scale.length || scale.some((n) => !Number.isInteger(n) || n < 1 || n > 50)) {
+  process.stderr.write(`bench: invalid --scale "${opts.scale}": expected comma-separated whole numbers from 1 to 50, e.g. 1,5,20\n`);
+  process.exit(2);
+}
+if (!scale.includes(1)) scale.unshift(1);
+const out = resolve(opts.out);
+mkdirSync(out, { recursive: true });
+const log = (line) => process.stdout.write(`bench: ${line}\n`);
+const readJsonl = (file) => (file && existsSync(file) ? parseJsonl(readFileSync(file, 'utf8')) : []);
+const round = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const pollerAgent = 'mesh-conformance-bench-poller';
+
+/** Figures of one run from its logs. */
+function analyse(run) {
+  const conditions = readJsonl(run.files.conditions);
+  const timings = readJsonl(run.files.timing);
+  const requests = readJsonl(run.files.requests);
+  const observations = readJsonl(run.files.poller);
+  const namespaces = runNamespaces(timings, conditions);
+  const wallMs = run.t.verdict !== undefined && run.t.suiteStarted !== undefined ? run.t.verdict - run.t.suiteStarted : undefined;
+  const floors = namespaces.map((ns) => {
+    const httpEnd = timings.find((w) => /to return 200/.test(w.description) && w.description.includes(ns))?.endedAt;
+    return { namespace: ns, ...flowFloor(conditions, ns, timings.some((w) => /envoy_cluster_upstream_rq/.test(w.description)) ? httpEnd : undefined), podUnmodelledMs: round(podUnmodelledMs(conditions, ns)) };
+  });
+  // Parallel copies: the run's floor is its slowest copy's.
+  const floor = floors.reduce((a, b) => (b.totalMs > (a?.totalMs ?? -1) ? b : a), undefined);
+  const reactions = harnessReactions(timings, conditions, namespaces);
+  const byWait = {};
+  for (const r of reactions) (byWait[r.wait] ??= []).push(r.ms);
+  const polled = observations.length ? pollerReactions(observations, conditions) : [];
+  const pollerByWait = {};
+  for (const r of polled) (pollerByWait[r.wait] ??= []).push(r.ms);
+  const harnessApi = apiCost(requests.filter((r) => run.t.suiteStarted === undefined || Date.parse(r.time) >= run.t.suiteStarted - 5), [pollerAgent]);
+  const pollerApi = observations.length ? apiCost(requests, []).total - apiCost(requests, [pollerAgent]).total : undefined;
+  const pollerVerdicts = observations.filter((o) => o.wait === 'http-200-verdict');
+  // The same run with the sequential waits done by the 1 s poller: swap each reaction, add OSM e2e's HTTP rule.
+  const sequential = ['pod-ready', 'ingress-address', 'ingressbackend-committed', 'http-200'];
+  const swap = sequential.every((w) => byWait[w]?.length && pollerByWait[w]?.length)
+    ? sequential.reduce((a, w) => a + Math.max(...pollerByWait[w]) - Math.max(...byWait[w]), 0) : undefined;
+  return {
+    name: run.name,
+    timings: run.timings,
+    namespaces: run.namespaces,
+    exitCode: run.code,
+    summary: run.summary ?? null,
+    wallMs: round(wallMs),
+    totalCommandMs: round(run.t.exited - run.t.spawned),
+    simulatorStartMs: round(run.t.simulatorReady !== undefined ? run.t.simulatorReady - run.t.spawned : undefined),
+    floorMs: round(floor?.totalMs),
+    floorParts: floor?.parts ?? {},
+    overheadMs: round(wallMs !== undefined && floor ? wallMs - floor.totalMs : undefined),
+    overheadRatio: round(wallMs !== undefined && floor?.totalMs ? (wallMs - floor.totalMs) / floor.totalMs : undefined, 3),
+    podUnmodelledMs: floor?.podUnmodelledMs ?? null,
+    reaction: {
+      all: summarize(reactions.map((r) => r.ms)),
+      watchDriven: summarize(reactions.filter((r) => watchDrivenWaits.includes(r.wait)).map((r) => r.ms)),
+      byWait: Object.fromEntries(Object.entries(byWait).map(([k, v]) => [k, summarize(v)])),
+    },
+    api: { ...harnessApi, perNamespace: round(namespaces.length ? harnessApi.total / namespaces.length : undefined) },
+    memory: run.memory,
+    poller: observations.length ? {
+      periodMs: 1000,
+      reaction: { all: summarize(polled.map((r) => r.ms)), byWait: Object.fromEntries(Object.entries(pollerByWait).map(([k, v]) => [k, summarize(v)])) },
+      apiRequests: pollerApi,
+      // OSM e2e's HTTP rule: five 200s one second apart, from the first one it saw.
+      estimatedWallMs: wallMs !== undefined && swap !== undefined ? round(wallMs + swap + 4 * 1000) : null,
+      httpVerdictAfterFirst200Ms: pollerVerdicts.length ? round(Math.max(...pollerVerdicts.map((v) => v.t - (observations.find((o) => o.namespace === v.namespace && o.wait === 'http-200')?.t ?? v.t)))) : null,
+    } : null,
+    phases: phasesOf(run),
+    floors,
+  };
+}
+
+/**
+ * Where the wall time goes, from Playwright's JSON report: runner and worker start-up until the first check
+ * begins, the checks themselves, and what follows the last check (namespace deletion, reporters).
+ */
+function phasesOf(run) {
+  if (!existsSync(run.files.playwright) || run.t.suiteStarted === undefined || run.t.verdict === undefined) return null;
+  const results = [];
+  let runnerStarted;
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) for (const test of spec.tests) for (const r of test.results) results.push({ start: Date.parse(r.startTime), end: Date.parse(r.startTime) + r.duration });
+    for (const s of suite.suites ?? []) walk(s);
+  };
+  try {
+    const report = JSON.parse(readFileSync(run.files.playwright, 'utf8'));
+    runnerStarted = Date.parse(report.stats?.startTime ?? '');
+    for (const s of report.suites ?? []) walk(s);
+  } catch {
+    return null;
+  }
+  if (!results.length) return null;
+  const first = Math.min(...results.map((r) => r.start));
+  const last = Math.max(...results.map((r) => r.end));
+  return {
+    startupMs: round(first - run.t.suiteStarted),
+    // of which: the CLI spawning Playwright and Playwright loading its TypeScript config, then workers starting.
+    runnerLoadMs: Number.isNaN(runnerStarted) ? null : round(runnerStarted - run.t.suiteStarted),
+    workerStartMs: Number.isNaN(runnerStarted) ? null : round(first - runnerStarted),
+    checksMs: round(last - first),
+    afterChecksMs: round(run.t.verdict - last),
+  };
+}
+
+/** Puts the latest tables between the markers of BENCHMARKS.md; says what it did. */
+function recordFigures(file, markdown) {
+  const begin = '<!-- bench:begin (written by scripts/bench.mjs) -->';
+  const end = '<!-- bench:end -->';
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) return `${file} has no ${begin} … ${end} block; figures not recorded there`;
+  writeFileSync(file, `${text.slice(0, from + begin.length)}\n${markdown}${text.slice(to)}`);
+  return `recorded the figures in ${file}`;
+}
+
+const machine = {
+  date: new Date().toISOString(),
+  cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+  memoryGb: round(totalmem() / 2 ** 30),
+  node: process.version,
+  kernel: release(),
+  loadavgAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+};
+
+const cases = [
+  ...(opts['no-zero'] ? [] : [{ name: 'zero-1', timings: 'zero', namespaces: 1, poller: false }]),
+  ...scale.map((n) => ({ name: `${opts.timings.startsWith('{') ? 'custom' : opts.timings}-${n}`, timings: opts.timings, namespaces: n, poller: n === 1 && !opts['no-poller'] })),
+];
+log(`${cases.length} runs: ${cases.map((c) => c.name).join(', ')}; machine ${machine.cpus}, load ${machine.loadavgAtStart}`);
+const results = [];
+for (const c of cases) {
+  log(`running ${c.name} (timings ${c.timings}, ${c.namespaces} namespace${c.namespaces > 1 ? 's' : ''}${c.poller ? ', with the 1 s poller' : ''})`);
+  const dir = join(out, 'runs', c.name);
+  let run;
+  if (opts.reanalyse) run = JSON.parse(readFileSync(join(dir, 'bench-run.json'), 'utf8'));
+  else {
+    run = await runCase({ ...c, dir, log });
+    writeFileSync(join(dir, 'bench-run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  }
+  const figures = analyse(run);
+  // The harness's own share once the runner is up: checks + cleanup − floor.
+  if (figures.phases && figures.floorMs) {
+    figures.overheadAfterStartupMs = round(figures.wallMs - figures.phases.startupMs - figures.floorMs);
+    figures.overheadAfterStartupRatio = round(figures.overheadAfterStartupMs / figures.floorMs, 3);
+  }
+  if (run.code !== 0) figures.outputTail = run.outputTail;
+  results.push(figures);
+  log(`${c.name}: wall ${figures.wallMs} ms, floor ${figures.floorMs} ms, overhead ratio ${figures.overheadRatio}, reaction p95 ${figures.reaction.all.p95} ms, requests ${figures.api.total}, peak RSS ${figures.memory.peakHarnessMb} MB`);
+}
+
+const headline = results.find((r) => r.namespaces === 1 && r.timings === opts.timings);
+const one = headline;
+const scaled = results.filter((r) => r.timings === opts.timings).sort((a, b) => a.namespaces - b.namespaces);
+const largest = scaled.at(-1);
+const targets = {
+  overhead: { target: '<= 0.10 of the floor', value: one?.overheadRatio, met: one?.overheadRatio !== null && one?.overheadRatio <= 0.10 },
+  reactionP95: { target: '<= 50 ms', value: one?.reaction.all.p95, met: one?.reaction.all.p95 !== null && one?.reaction.all.p95 <= 50, watchDrivenP95: one?.reaction.watchDriven.p95 },
+  scale: { target: `${largest?.namespaces} namespaces <= 2x the wall time of 1`, value: one?.wallMs && largest?.wallMs ? round(largest.wallMs / one.wallMs, 2) : null, met: !!(one?.wallMs && largest?.wallMs && largest.wallMs <= 2 * one.wallMs) },
+};
+const report = { machine: { ...machine, loadavgAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') }, preset: opts.timings, targets, runs: results };
+writeFileSync(join(out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+const md = renderMarkdown(report);
+writeFileSync(join(out, 'results.md'), md);
+process.stdout.write(`\n${md}\n`);
+log(`wrote ${join(out, 'results.json')} and ${join(out, 'results.md')}`);
+const record = !opts['no-record'] && (opts.record ?? out === join(root, 'reports', 'bench'));
+if (record) log(recordFigures(join(root, 'BENCHMARKS.md'), md));
+const failedRuns = results.filter((r) => r.exitCode !== 0);
+if (failedRuns.length) log(`runs that did not pass: ${failedRuns.map((r) => `${r.name} (exit ${r.exitCode})`).join(', ')}`);
+process.stdout.write(`overhead_ratio=${one?.overheadRatio ?? 'n/a'} reaction_p95_ms=${one?.reaction.all.p95 ?? 'n/a'} requests=${one?.api.total ?? 'n/a'}\n`);
+process.exitCode = failedRuns.length ? 1 : 0;

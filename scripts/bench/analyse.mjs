@@ -1,0 +1,155 @@
+// Pure analysis of one benchmark run: the simulator's condition log, the harness's timing log, the API request log
+// and the 1 s poller's observations in, figures out. No I/O here (scripts/bench.mjs reads the files).
+
+/** Reads JSONL text into objects, skipping blank or torn lines. */
+export function parseJsonl(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // a line cut by a killed writer
+    }
+  }
+  return out;
+}
+
+/** p-th percentile (nearest rank) of numbers; undefined for none. */
+export function percentile(values, p) {
+  if (!values.length) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** `{ n, p50, p95, max }` rounded to 0.1 ms. */
+export function summarize(values) {
+  const r = (x) => (x === undefined ? null : Math.round(x * 10) / 10);
+  return { n: values.length, p50: r(percentile(values, 50)), p95: r(percentile(values, 95)), max: r(values.length ? Math.max(...values) : undefined) };
+}
+
+/**
+ * Which simulator condition a harness wait awaits, from its description; undefined for waits with no counterpart.
+ * `at` is when the harness saw the condition: the end of a wait, the first success of a consecutive one.
+ */
+export function classifyWait(w) {
+  const d = w.description;
+  if (/^Pod \S+ to be Running/.test(d)) return 'pod-ready';
+  if (/^Ingress \S+ to have an address/.test(d)) return 'ingress-address';
+  if (/to return 502/.test(d)) return 'http-502';
+  if (/^IngressBackend \S+ to be committed/.test(d)) return 'ingressbackend-committed';
+  if (/to return 200/.test(d)) return 'http-200';
+  if (/^Namespace \S+ to be deleted/.test(d)) return 'namespace-gone';
+  if (/scrape target|envoy_server_live|envoy_cluster_upstream_rq/.test(d)) return 'metrics';
+  return undefined;
+}
+
+/** The waits driven by a watch or by HTTP attempts (the reaction target applies); metrics are polled from Prometheus. */
+export const watchDrivenWaits = ['pod-ready', 'ingress-address', 'http-502', 'ingressbackend-committed', 'http-200', 'namespace-gone'];
+
+/** The run namespace a description names, among the known ones. */
+function namespaceIn(description, namespaces) {
+  return namespaces.find((ns) => description.includes(`${ns}/`) || description.includes(`${ns}.`) || description.includes(`${ns} `) || description.endsWith(ns));
+}
+
+/**
+ * When each awaited condition became true per namespace, from the condition log. `http-200` is possible once the
+ * pod is Ready, the Ingress has its address and the IngressBackend is committed (the mesh's contract: the status
+ * says the policy is programmed); `http-502` once the address is published.
+ */
+export function conditionTimes(conditions, namespace) {
+  const first = (name, after = -Infinity) => conditions.find((c) => c.type === 'condition' && c.namespace === namespace && c.name === name && c.t >= after)?.t;
+  const podReady = first('pod-ready');
+  const address = first('ingress-address');
+  const committed = first('ingressbackend-committed');
+  return {
+    'pod-ready': podReady,
+    'ingress-address': address,
+    'http-502': address,
+    'ingressbackend-committed': committed,
+    'http-200': podReady !== undefined && address !== undefined && committed !== undefined ? Math.max(podReady, address, committed) : undefined,
+    'namespace-gone': first('namespace-gone'),
+    scrapeAfter: (t) => first('metrics-scraped', t),
+  };
+}
+
+/**
+ * The floor of one namespace's flow: every modelled delay the simulator applied to it (they are sequential on the
+ * critical path: the pod's pulls and starts one after another, then the address, then the status), plus the wait
+ * for the first scrape after the traffic when the metrics check ran.
+ */
+export function flowFloor(conditions, namespace, httpEndedAt) {
+  const parts = {};
+  for (const c of conditions) {
+    if (c.type !== 'delay' || c.namespace !== namespace) continue;
+    parts[c.name] = (parts[c.name] ?? 0) + c.ms;
+  }
+  if (httpEndedAt !== undefined) {
+    const scrape = conditionTimes(conditions, namespace).scrapeAfter(httpEndedAt);
+    if (scrape !== undefined) parts.scrapeWait = Math.round((scrape - httpEndedAt) * 10) / 10;
+  }
+  return { totalMs: Object.values(parts).reduce((a, b) => a + b, 0), parts };
+}
+
+/** Unmodelled cluster work on the pod's path: pod Ready − its first modelled delay − the sum of its delays. */
+export function podUnmodelledMs(conditions, namespace) {
+  const delays = conditions.filter((c) => c.type === 'delay' && c.namespace === namespace && ['imagePull', 'containerStart', 'initContainerRun', 'sidecarReady'].includes(c.name));
+  const ready = conditionTimes(conditions, namespace)['pod-ready'];
+  if (!delays.length || ready === undefined) return undefined;
+  return ready - delays[0].t - delays.reduce((a, c) => a + c.ms, 0);
+}
+
+/**
+ * Reaction latency of each harness wait: the moment the harness saw the condition (end of the wait; first success
+ * of a consecutive wait) minus the later of (condition became true, wait began), since a wait cannot react to what
+ * happened before it started.
+ */
+export function harnessReactions(timings, conditions, namespaces) {
+  const out = [];
+  for (const w of timings) {
+    const kind = classifyWait(w);
+    const ns = namespaceIn(w.description, namespaces);
+    if (!kind || !ns || w.outcome !== 'done') continue;
+    const times = conditionTimes(conditions, ns);
+    let became;
+    if (kind === 'metrics') {
+      const httpEnd = timings.find((x) => classifyWait(x) === 'http-200' && namespaceIn(x.description, namespaces) === ns)?.endedAt;
+      // target up / live gauge: any scrape after the pod was Ready; the counters: the first scrape after the traffic.
+      became = /envoy_cluster_upstream_rq/.test(w.description) && httpEnd !== undefined ? times.scrapeAfter(httpEnd) : times.scrapeAfter(times['pod-ready'] ?? 0);
+    } else became = times[kind];
+    if (became === undefined) continue;
+    const at = w.kind === 'consecutive' ? w.firstOkAt : w.endedAt;
+    if (at === undefined) continue;
+    out.push({ wait: kind, namespace: ns, ms: Math.round((at - Math.max(became, w.startedAt)) * 10) / 10 });
+  }
+  return out;
+}
+
+/** Reaction latency of the 1 s poller: when it first saw each condition minus when the condition became true. */
+export function pollerReactions(observations, conditions) {
+  const out = [];
+  for (const o of observations) {
+    if (!o.namespace || o.wait === 'http-200-verdict') continue;
+    const became = conditionTimes(conditions, o.namespace)[o.wait];
+    if (became === undefined) continue;
+    out.push({ wait: o.wait, namespace: o.namespace, ms: Math.round((o.t - became) * 10) / 10 });
+  }
+  return out;
+}
+
+/** API requests by verb and the number of watch streams, for requests not made by the given user agents. */
+export function apiCost(requests, excludeAgents = []) {
+  const mine = requests.filter((r) => !excludeAgents.some((a) => (r.userAgent ?? '').startsWith(a)));
+  const byVerb = {};
+  for (const r of mine) byVerb[r.verb] = (byVerb[r.verb] ?? 0) + 1;
+  return { total: mine.length, byVerb, watchStreams: byVerb.watch ?? 0 };
+}
+
+/** The run namespaces: those the harness's waits name that the simulator also logged. */
+export function runNamespaces(timings, conditions, prefix = 'mesh-conformance-') {
+  const logged = new Set(conditions.map((c) => c.namespace).filter((n) => n.startsWith(prefix)));
+  const named = new Set();
+  for (const w of timings) for (const m of w.description.matchAll(new RegExp(`${prefix}[a-z0-9]+`, 'g'))) if (logged.has(m[0])) named.add(m[0]);
+  return [...named];
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { apiCost, classifyWait, flowFloor, harnessReactions, percentile, pollerReactions, runNamespaces, summarize } from './analyse.mjs';
+
+const ns = 'mesh-conformance-abcde';
+const conditions = [
+  { t: 1000, type: 'delay', name: 'imagePull', namespace: ns, object: 'httpbin-x', ms: 2500 },
+  { t: 3500, type: 'delay', name: 'containerStart', namespace: ns, object: 'httpbin-x', ms: 400 },
+  { t: 4000, type: 'condition', name: 'pod-ready', namespace: ns, object: 'httpbin-x' },
+  { t: 4100, type: 'delay', name: 'ingressAddress', namespace: ns, object: 'httpbin', ms: 1000 },
+  { t: 5100, type: 'condition', name: 'ingress-address', namespace: ns, object: 'httpbin' },
+  { t: 5300, type: 'delay', name: 'ingressBackendStatus', namespace: ns, object: 'httpbin', ms: 1000 },
+  { t: 6300, type: 'condition', name: 'ingressbackend-committed', namespace: ns, object: 'httpbin' },
+  { t: 6000, type: 'condition', name: 'metrics-scraped', namespace: ns, object: 'httpbin-x' },
+  { t: 9000, type: 'condition', name: 'metrics-scraped', namespace: ns, object: 'httpbin-x' },
+  { t: 9500, type: 'condition', name: 'namespace-gone', namespace: ns, object: ns },
+  { t: 100, type: 'delay', name: 'imagePull', namespace: 'osm-system', object: 'osm-controller-x', ms: 2500 },
+];
+const timings = [
+  { kind: 'wait', description: `Pod ${ns}/httpbin-x to be Running with 2/2 ready`, startedAt: 900, endedAt: 4003, outcome: 'done' },
+  { kind: 'wait', description: `Ingress ${ns}/httpbin to have an address in status.loadBalancer.ingress`, startedAt: 4100, endedAt: 5102, outcome: 'done' },
+  { kind: 'consecutive', description: `GET http://127.0.0.1/get (Host: ${ns}.mesh-conformance.test) to return 502 5 times in a row`, startedAt: 5110, firstOkAt: 5115, endedAt: 5200, outcome: 'done' },
+  { kind: 'wait', description: `IngressBackend ${ns}/httpbin to be committed`, startedAt: 5300, endedAt: 6301, outcome: 'done' },
+  { kind: 'consecutive', description: `HEAD and GET http://127.0.0.1/get (Host: ${ns}.mesh-conformance.test) to return 200 with x 5 times in a row`, startedAt: 6310, firstOkAt: 6320, endedAt: 6400, outcome: 'done' },
+  { kind: 'wait', description: `envoy_cluster_upstream_rq_xx to reach at least 10 (pod ${ns}/httpbin-x, from Prometheus)`, startedAt: 6500, endedAt: 10000, outcome: 'done' },
+  { kind: 'wait', description: `Namespace ${ns} to be deleted`, startedAt: 9400, endedAt: 9502, outcome: 'done' },
+  { kind: 'wait', description: 'something else', startedAt: 1, endedAt: 2, outcome: 'done' },
+];
+
+describe('bench analysis', () => {
+  it('classifies the harness waits by the condition they await', () => {
+    assert.deepEqual(timings.map(classifyWait), ['pod-ready', 'ingress-address', 'http-502', 'ingressbackend-committed', 'http-200', 'metrics', 'namespace-gone', undefined]);
+  });
+
+  it('finds the run namespaces both logs name', () => {
+    assert.deepEqual(runNamespaces(timings, conditions), [ns]);
+  });
+
+  it('sums the delays applied to the namespace, plus the wait for the first scrape after the traffic', () => {
+    const floor = flowFloor(conditions, ns, 6400);
+    assert.deepEqual(floor.parts, { imagePull: 2500, containerStart: 400, ingressAddress: 1000, ingressBackendStatus: 1000, scrapeWait: 2600 });
+    assert.equal(floor.totalMs, 7500);
+  });
+
+  it('measures reaction from the later of condition and wait start to the moment the harness saw it', () => {
+    const r = Object.fromEntries(harnessReactions(timings, conditions, [ns]).map((x) => [x.wait, x.ms]));
+    assert.deepEqual(r, { 'pod-ready': 3, 'ingress-address': 2, 'http-502': 5, 'ingressbackend-committed': 1, 'http-200': 10, metrics: 1000, 'namespace-gone': 2 });
+  });
+
+  it('measures the poller against the same conditions', () => {
+    const r = pollerReactions([{ t: 4600, namespace: ns, wait: 'pod-ready' }, { t: 7000, namespace: ns, wait: 'http-200' }, { t: 12000, namespace: ns, wait: 'http-200-verdict' }], conditions);
+    assert.deepEqual(r.map((x) => x.ms), [600, 700]);
+  });
+
+  it('counts API requests by verb, without the excluded user agents', () => {
+    const cost = apiCost([{ verb: 'get', userAgent: 'node-fetch/1.0' }, { verb: 'watch', userAgent: 'node-fetch/1.0' }, { verb: 'list', userAgent: 'mesh-conformance-bench-poller' }], ['mesh-conformance-bench-poller']);
+    assert.deepEqual(cost, { total: 2, byVerb: { get: 1, watch: 1 }, watchStreams: 1 });
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    assert.equal(percentile([5, 1, 3, 2, 4], 50), 3);
+    assert.equal(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 95), 19);
+    assert.deepEqual(summarize([]), { n: 0, p50: null, p95: null, max: null });
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * What a conformance run must do under each named fault: the one check that fails and the shape of its
+ * message, as labelled fragments. The fault list itself is read at run time from `mesh-conformance sim
+ * --list-faults`; a fault without an entry here fails the matrix (and an entry for a fault the simulator no
+ * longer has fails it too). docs/faults.md is rendered from this table (selftest/faults-doc.ts).
+ *
+ * Fragment syntax (templates.ts): `<ns>` the run namespace, `<pod>` the httpbin pod, `<n>` a number,
+ * `<url>` a URL, `<rollout>`/`<assert>`/`<http>`/`<metrics>` the run's budget of that class as printed
+ * (`10s`), `…` any text, `{a|b}` one of the alternatives. Everything else is literal.
+ */
+
+/** The message parts a failure must name: a timeout names the limit and the last state seen, a fail-fast the observed reason. */
+export interface TimeoutMessage {
+  kind: 'timeout';
+  object: string;
+  expected: string;
+  lastSeen: string;
+  limit: string;
+}
+export interface FailFastMessage {
+  kind: 'fail-fast';
+  object: string;
+  expected: string;
+  observed: string;
+}
+export type MessageShape = TimeoutMessage | FailFastMessage;
+
+export interface FailExpectation {
+  outcome: 'fail';
+  /** The check id (its `check` annotation) that must fail; every other check passes or is skipped as depending on it. */
+  check: string;
+  message: MessageShape;
+  /** The failed check sent HTTP requests through the ingress: the last exchanges must be attached. */
+  http?: boolean;
+  /** Run on the aks flavor too: the fault goes through a path that differs there (ingress, control plane, metrics). */
+  aks?: boolean;
+  /** The message on aks, where it differs from kind's. */
+  aksMessage?: MessageShape;
+}
+export interface PassExpectation {
+  outcome: 'pass';
+  aks?: boolean;
+  /** Why the run must survive it (docs/faults.md). */
+  survives: string;
+}
+export type FaultExpectation = FailExpectation | PassExpectation;
+
+const podWaitFailFast = (observed: string): FailFastMessage => ({
+  kind: 'fail-fast',
+  object: 'Pod <ns>/<pod>',
+  expected: 'to be Running with 2/2 ready',
+  observed,
+});
+
+export const faultExpectations: Record<string, FaultExpectation> = {
+  'sidecar-not-injected': {
+    outcome: 'fail', check: 'httpbin',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod>', expected: 'expected 2/2 (httpbin and the envoy sidecar)', observed: 'is Running with 1/1 ready' },
+  },
+  'sidecar-never-ready': {
+    outcome: 'fail', check: 'httpbin',
+    message: { kind: 'timeout', object: 'Pod <ns>/<pod>', expected: 'to be Running with 2/2 ready', lastSeen: 'last seen: <pod>: phase=Running, ready=1/2', limit: 'Timed out after <rollout>' },
+  },
+  'init-container-fails': {
+    outcome: 'fail', check: 'httpbin',
+    message: podWaitFailFast('init container osm-init is Init:{CrashLoopBackOff|Error}'),
+  },
+  'pod-unschedulable': {
+    outcome: 'fail', check: 'httpbin',
+    message: podWaitFailFast('is Unschedulable: 0/<n> nodes are available: … didn\'t match Pod\'s node affinity/selector'),
+  },
+  'image-pull-error': {
+    outcome: 'fail', check: 'httpbin',
+    message: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …kennethreitz/httpbin'),
+  },
+  'ingressbackend-error': {
+    outcome: 'fail', check: 'ingress', http: true,
+    message: { kind: 'fail-fast', object: 'IngressBackend <ns>/httpbin', expected: 'to be committed', observed: 'IngressBackend status is error: endpoints not found for service ingress-nginx/ingress-nginx-controller' },
+  },
+  'ingressbackend-no-status': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'timeout', object: 'IngressBackend <ns>/httpbin', expected: 'to be committed', lastSeen: 'last seen: currentStatus=<empty>', limit: 'Timed out after <assert>' },
+  },
+  'ingressbackend-admission-denied': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'fail-fast', object: 'ingressbackends/httpbin', expected: 'PATCH /apis/policy.openservicemesh.io/v1alpha1/namespaces/<ns>/ingressbackends/httpbin', observed: 'admission webhook "osm-validator.k8s.io" denied the request' },
+  },
+  'ingress-no-address': {
+    outcome: 'fail', check: 'ingress', aks: true,
+    message: { kind: 'timeout', object: 'Ingress <ns>/httpbin', expected: 'to have an address in status.loadBalancer.ingress', lastSeen: 'last seen: status.loadBalancer={}', limit: 'Timed out after <assert>' },
+  },
+  'ingress-stuck-502': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 502', limit: 'Timed out after <http>' },
+  },
+  'app-503': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 503', limit: 'Timed out after <http>' },
+  },
+  'metrics-not-scraped': {
+    outcome: 'fail', check: 'metrics', aks: true,
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target down: …:15010: connect: connection refused', limit: 'Timed out after <metrics>' },
+    aksMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target not collected yet (no InsightsMetrics rows', limit: 'Timed out after <metrics>' },
+  },
+  'metrics-not-enabled': {
+    outcome: 'fail', check: 'metrics', aks: true,
+    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod> cannot be scraped', expected: 'prometheus.io/scrape: expected "true", missing', observed: 'the injector did not add them when the pod was created; enable metrics before the pods start' },
+  },
+  'envoy-stats-frozen': {
+    outcome: 'fail', check: 'metrics', aks: true,
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: target up', limit: 'Timed out after <metrics>' },
+    aksMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: target collected', limit: 'Timed out after <metrics>' },
+  },
+  'prometheus-unreachable': {
+    outcome: 'fail', check: 'metrics',
+    message: { kind: 'fail-fast', object: 'Service osm-system/osm-prometheus port 7070', expected: 'Prometheus is unreachable', observed: 'answered 503 ServiceUnavailable: no endpoints available for service "osm-prometheus"' },
+  },
+  'service-proxy-forbidden': {
+    outcome: 'pass',
+    survives: 'the metrics check falls back from the services/proxy subresource to a port-forward',
+  },
+  'access-review-denied': { outcome: 'pass', survives: 'only the pre-flight of a real-target run asks SelfSubjectAccessReview; a local run does not' },
+  'api-slow': { outcome: 'pass', survives: 'every wait has a budget far above 150 ms per request' },
+  'api-flaky': { outcome: 'pass', survives: 'API calls retry 5xx and 429 (honouring Retry-After) within the apply budget; creates are not repeated' },
+  'watch-cut': { outcome: 'pass', survives: 'watches relist and resume when the server closes the stream' },
+};

@@ -1,0 +1,99 @@
+// Requirement (issue 7, cleanup): SIGINT or SIGTERM in any phase of a run deletes what the run created before the
+// process exits, within a bounded time, with exit code 130; a SIGKILLed CLI leaves no simulator running.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { runLabelKeys } from '../harness/k8s/run-labels.ts';
+import type { TestSim } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
+
+/** The bound on "signal received → process exited, everything deleted" (cleanup waits for the namespace to be gone). */
+const exitBoundMs = 45_000;
+
+test.describe.configure({ mode: 'serial' });
+
+let sim: TestSim;
+const dir = join(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'interrupt');
+
+test.beforeAll(async () => {
+  // api-slow widens every phase (150 ms per API call), so each can be hit on purpose.
+  sim = await startTestSim(join(dir, 'sim'), { faults: ['api-slow'] });
+});
+test.afterAll(async () => {
+  await sim?.stop();
+});
+
+/** First object of the run of `kind` (optionally matching `ready`) in the cluster. */
+function appears(runId: string, type: { apiVersion: string; kind: string }, ready: (o: KubernetesObject) => boolean = () => true) {
+  return async (): Promise<KubernetesObject | undefined> => {
+    const list = await sim.client.list<KubernetesObject>(type, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
+    return list.items.find(ready);
+  };
+}
+
+const phases: { name: string; signal: NodeJS.Signals; when?: (runId: string) => () => Promise<unknown>; line?: RegExp }[] = [
+  { name: 'namespace creation (the namespace just appeared)', signal: 'SIGINT', when: (id) => appears(id, { apiVersion: 'v1', kind: 'Namespace' }) },
+  { name: 'rollout wait (Deployment applied, pod not Ready)', signal: 'SIGINT', when: (id) => appears(id, { apiVersion: 'apps/v1', kind: 'Deployment' }) },
+  { name: 'HTTP loop (Ingress has an address, requests under way)', signal: 'SIGTERM',
+    when: (id) => appears(id, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }, (o) => !!(o as { status?: { loadBalancer?: { ingress?: unknown[] } } }).status?.loadBalancer?.ingress?.length) },
+  // The last check has passed (the reporter printed it); the worker is tearing the namespace down.
+  { name: 'teardown (the last check passed, the namespace is being deleted)', signal: 'SIGINT', line: /✓.*ingress: GET/ },
+];
+
+for (const phase of phases) {
+  test(`${phase.signal} during ${phase.name}: exit 130, nothing of the run left`, async () => {
+    const runId = testRunId('int');
+    const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId), '--', '--grep', '@ingress'],
+      { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: runId } });
+    if (phase.when) await pollUntil(`the run to reach ${phase.name}`, phase.when(runId), 90_000);
+    if (phase.line) await run.waitForLine(phase.line, 90_000);
+    const signalledAt = Date.now();
+    run.child.kill(phase.signal);
+    const ended = await run.ended;
+    const tookMs = ended.endedAt - signalledAt;
+    test.info().annotations.push({ type: 'interrupt-to-exit', description: `${phase.signal} during ${phase.name}: exited ${ended.code} after ${tookMs} ms` });
+    console.log(`interrupt: ${phase.signal} during ${phase.name}: exit ${ended.code} in ${tookMs} ms`);
+    expect(ended.code, run.output().slice(-3000)).toBe(130);
+    expect(tookMs, 'signal → exit within the bound').toBeLessThan(exitBoundMs);
+    // Listed right after the exit: the run waited until its namespace was gone, so not even a terminating one is left.
+    expect(await runObjects(sim.client, runId), 'objects of the run left in the cluster').toEqual([]);
+    expect(run.output()).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
+  });
+}
+
+test('SIGINT while the simulated cluster is starting (target local): exit 130, the simulator is gone', async () => {
+  const reportDir = join(dir, `local-${Date.now().toString(36)}`);
+  const run = startCli(['run', '--report-dir', reportDir], { env: quickBudgets });
+  await run.waitForLine(/starting the simulated cluster/, 30_000);
+  const signalledAt = Date.now();
+  run.child.kill('SIGINT');
+  const ended = await run.ended;
+  console.log(`interrupt: SIGINT while the simulator starts: exit ${ended.code} in ${ended.endedAt - signalledAt} ms`);
+  expect(ended.code, run.output()).toBe(130);
+  expect(ended.endedAt - signalledAt).toBeLessThan(exitBoundMs);
+  expect(simulatorProcessesUnder(reportDir)).toEqual([]);
+});
+
+test('SIGKILL of the CLI (target local): the simulator child does not outlive it', async () => {
+  const reportDir = join(dir, `kill-${Date.now().toString(36)}`);
+  const run = startCli(['run', '--report-dir', reportDir], { env: quickBudgets });
+  await run.waitForLine(/simulated cluster ready/, 90_000);
+  expect(simulatorProcessesUnder(reportDir).length, 'the simulator runs before the kill').toBeGreaterThan(0);
+  const killedAt = Date.now();
+  run.child.kill('SIGKILL');
+  // Not awaiting `run.ended`: the CLI's stdout is shared with its Playwright child, which may still be finishing.
+  // The watchdog: the simulator sees its stdin pipe close and shuts down (children included) within its 5 s budget.
+  await pollUntil('the simulator process to exit after the CLI was SIGKILLed', () => Promise.resolve(simulatorProcessesUnder(reportDir).length === 0 ? true : undefined), 15_000);
+  console.log(`interrupt: SIGKILL of the CLI: simulator gone ${Date.now() - killedAt} ms later`);
+  // Playwright (own process group) may still be finishing against the dead cluster; it is bounded by its own timeouts.
+});
+
+/** Pids of simulator processes whose command line names a kubeconfig under `reportDir` (inspection only, never killed here). */
+function simulatorProcessesUnder(reportDir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', `simulator/src/main.ts.*${reportDir}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
