@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { secretKeys } from '../harness/config/config-file.ts';
+import { fileKeys, secretKeys } from '../harness/config/config-file.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { envLayer } from '../harness/config/resolve-config.ts';
@@ -86,6 +86,14 @@ export function effectiveConfig(config: ConformanceConfig, layers: ConfigLayer[]
     { key: 'azureCaFile', value: la?.caFile ?? null, source: sourceOf('azureCaFile', 'not set') },
   ];
   if (config.target === 'local') entries.push({ key: 'simFaults', value: config.simFaults, source: sourceOf('simFaults', 'default') });
+  // Keys added to the schema later show up too, with their resolved value when the configuration carries one.
+  const shown = new Set([...entries.map((e) => e.key.split('.')[0]), 'timeouts', 'metricsTimeout', 'runId', 'simRequestLog', 'simFaults']);
+  for (const key of fileKeys()) {
+    if (shown.has(key)) continue;
+    const v = (config as unknown as Record<string, unknown>)[key];
+    const value = v === undefined ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+    entries.push({ key, value, source: sourceOf(key, v === undefined ? 'not set' : 'default') });
+  }
   // Whatever the layers say, a secret key never shows its value.
   for (const e of entries) if (secretKeys.includes(e.key as ConfigKey) && e.value !== null) e.value = redacted;
   return entries;

@@ -30,6 +30,10 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
   }
   config.runId ??= generateRunId();
   config.reportDir = resolve(cwd, config.reportDir);
+  // Playwright workers run in the package root: file paths from env or flags are relative to where the user is.
+  const la = config.metrics.logAnalytics;
+  if (la?.tokenFile) la.tokenFile = resolve(cwd, la.tokenFile);
+  if (la?.caFile) la.caFile = resolve(cwd, la.caFile);
   if (config.target === 'local') {
     if (inv.flags.kubeconfig !== undefined || inv.flags.context !== undefined) {
       throw new BadInputError('--kubeconfig and --context select a real cluster: add --target kind or --target aks (target local starts its own simulated cluster)');

@@ -27,4 +27,6 @@ test('fragments: placeholders, budgets, alternatives and … match the real shap
   expect(matchesFragment(message, 'last seen: …ready={1|0}/2', budgets)).toBe(true);
   expect(matchesFragment(message, 'last seen: …ready=2/2', budgets)).toBe(false);
   expect(fragmentSource('after <http> (x)', budgets)).toBe('after 1\\.5s \\(x\\)');
+  expect(matchesFragment('rq_xx{code="2"} to reach', 'rq_xx{code="2"} to reach', budgets)).toBe(true);
+  expect(matchesFragment('rq_xxcode="2" to reach', 'rq_xx{code="2"} to reach', budgets)).toBe(false);
 });

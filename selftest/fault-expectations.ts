@@ -6,7 +6,7 @@
  *
  * Fragment syntax (templates.ts): `<ns>` the run namespace, `<pod>` the httpbin pod, `<n>` a number,
  * `<url>` a URL, `<rollout>`/`<assert>`/`<http>`/`<metrics>` the run's budget of that class as printed
- * (`10s`), `…` any text, `{a|b}` one of the alternatives. Everything else is literal.
+ * (`10s`), `…` any text, `{a|b}` one of the alternatives (braces without `|` are literal). Everything else is literal.
  */
 
 /** The message parts a failure must name: a timeout names the limit and the last state seen, a fail-fast the observed reason. */

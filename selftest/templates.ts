@@ -15,7 +15,8 @@ export function fragmentSource(fragment: string, budgets: Budgets): string {
   for (let i = 0; i < fragment.length;) {
     const rest = fragment.slice(i);
     const placeholder = /^<(ns|pod|n|url|rollout|assert|http|metrics)>/.exec(rest);
-    const alternatives = /^\{([^{}]+)\}/.exec(rest);
+    // `{a|b}` needs a `|`: braces without one are literal (`rq_xx{envoy_response_code_class="2"}`).
+    const alternatives = /^\{([^{}|]*\|[^{}]*)\}/.exec(rest);
     if (placeholder) {
       const name = placeholder[1] as string;
       out += name === 'ns' ? 'mesh-conformance-[a-z0-9]+'

@@ -7,6 +7,7 @@ import type { KubernetesListObject, KubernetesObject, RequestContext } from '@ku
 import type { ApiFailureDetail, ApiRequest } from './api-error.ts';
 import { KubeApiError, isRetryable, retryAfterMs, toKubeApiError } from './api-error.ts';
 import type { ObjectRef } from './resources.ts';
+import type { WriteScope } from './write-scope.ts';
 import { describeRef } from './resources.ts';
 import { pauseBetweenAttempts } from '../wait/delay.ts';
 
@@ -51,6 +52,8 @@ export class KubeClient {
   readonly kubeConfig: KubeConfig;
   /** Raw details of recent failed calls (headers, body), for the diagnostics attachment. */
   readonly failures: ApiFailureDetail[] = [];
+  /** When set, every write outside the run's own namespaces (and named shared objects) is refused before it is sent. */
+  writeScope: WriteScope | undefined;
   /** Every manifest the harness sent (apply, create, patch), in order: the report attaches those of each check. */
   readonly sent: SentManifest[] = [];
   private readonly scope = new AsyncLocalStorage<CallScope>();
@@ -128,6 +131,7 @@ export class KubeClient {
 
   /** Server-side applies an object (fieldManager `mesh-conformance`, force) and returns what the server stored. */
   async apply<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+    this.writeScope?.check('apply', refLike(obj));
     this.sent.push({ verb: 'apply', object: obj });
     return this.call(`apply ${describeRef(refLike(obj))}`,
       () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts);
@@ -135,6 +139,15 @@ export class KubeClient {
 
   /** Creates an object as given (use for `generateName`, which apply cannot do). */
   async create<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+    const ref = { ...refLike(obj), name: obj.metadata?.name ?? '' };
+    this.writeScope?.check('create', ref, obj.metadata?.generateName);
+    const created = await this.createUnscoped(obj, opts);
+    // A namespace the run created is its own from now on: it may write into it.
+    if (this.writeScope && obj.kind === 'Namespace' && created.metadata?.name) this.writeScope.adopt(created.metadata.name);
+    return created;
+  }
+
+  private async createUnscoped<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
     this.sent.push({ verb: 'create', object: obj });
     // A create is not idempotent. Only a refusal made before the server acted (429) is retried as is; after an
     // ambiguous failure (5xx, connection reset) the object may exist, so it is looked up by its marker first and
@@ -165,6 +178,7 @@ export class KubeClient {
 
   /** Patches an object as `kubectl patch` / the osm CLI do: strategic merge by default. */
   async patch<T extends KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: CallOptions & { strategy?: PatchStrategy }): Promise<T> {
+    this.writeScope?.check('patch', ref);
     const body = { apiVersion: ref.apiVersion, kind: ref.kind, ...patch, metadata: { ...(patch.metadata as object | undefined), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
     this.sent.push({ verb: 'patch', object: body });
     return this.call(`patch ${describeRef(ref)}`,
@@ -194,6 +208,7 @@ export class KubeClient {
 
   /** Deletes one object (background propagation); `false` when it was already gone. */
   async delete(ref: ObjectRef, opts: CallOptions): Promise<boolean> {
+    this.writeScope?.check('delete', ref);
     try {
       await this.call(`delete ${describeRef(ref)}`,
         () => this.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } },
