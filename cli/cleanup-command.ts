@@ -24,7 +24,7 @@ export interface CleanupInvocation {
 export function parseTtl(text: string, source = '--ttl'): number {
   const h = /^\s*(\d+(?:\.\d+)?)\s*h\s*$/.exec(text);
   const ms = h ? Number(h[1]) * 3_600_000 : parseDuration(text);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new BadInputError(`invalid ${source} "${text}": expected a duration such as 30m, 2h, 90s or 0`);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new BadInputError(`invalid ${source} "${text}": pass a duration such as 30m, 2h, 90s or 0`);
   return ms;
 }
 

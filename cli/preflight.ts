@@ -31,7 +31,7 @@ export function preflightKubeconfig(config: ConformanceConfig): KubeClient {
     return client;
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new BadInputError(`unusable kubeconfig ${file}: ${msg}`);
+    throw new BadInputError(`unusable kubeconfig ${file}: ${msg}; fix it or pass --kubeconfig FILE and --context NAME (see \`kubectl config get-contexts\`)`);
   }
 }
 

@@ -7,6 +7,7 @@ import { defaultKubeconfig, envLayer, resolveConfig, toEnv, ConfigError } from '
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
+import { ensureWritableReportDir } from './report-dir.ts';
 import { BadInputError, exitCodes, mapPlaywrightExit } from './exit-codes.ts';
 import type { ExitCode } from './exit-codes.ts';
 import { packageRoot, playwrightCli } from './paths.ts';
@@ -41,7 +42,7 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
     config.kubeconfig = join(config.reportDir, 'simulator', config.runId, 'kubeconfig');
     config.context = undefined;
   } else {
-    if (config.simFaults.length) throw new BadInputError('--sim-fault applies only to --target local');
+    if (config.simFaults.length) throw new BadInputError('--sim-fault applies only to --target local: drop --sim-fault for a real cluster, or use --target local to break the simulated one');
     config.kubeconfig = resolve(cwd, config.kubeconfig ?? defaultKubeconfig(env));
   }
   return config;
@@ -75,6 +76,7 @@ export function namespacesArgs(n: number | undefined): string[] {
  */
 export async function runConformance(inv: RunInvocation): Promise<ExitCode> {
   const config = resolveRunConfig(inv, process.env, process.cwd(), await loadRunConfigFile(inv.configFile, process.env, process.cwd()));
+  ensureWritableReportDir(config.reportDir);
   // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written.
   if (config.target !== 'local') await preflightRealTarget(config);
   // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.

@@ -54,6 +54,6 @@ describe('classifyRunNamespace', () => {
     assert.equal(parseTtl('2h'), 2 * hour);
     assert.equal(parseTtl('30m'), hour / 2);
     assert.equal(parseTtl('0'), 0);
-    assert.throws(() => parseTtl('soon'), /invalid --ttl "soon": expected a duration/);
+    assert.throws(() => parseTtl('soon'), /invalid --ttl "soon": pass a duration/);
   });
 });
