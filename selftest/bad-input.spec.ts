@@ -151,6 +151,7 @@ for (const c of [...cases.filter((x) => !x.destructive), ...cases.filter((x) => 
     const line = lines.find((l) => c.expect.test(l));
     expect(line, `a stderr line matching ${c.expect}; stderr:\n${r.stderr}`).toBeTruthy();
     expect(line, 'the line says what to do').toMatch(actionable);
+    console.log(`bad input: ${c.name}: ${line ?? ''}`);
     if (c.preflight) {
       // The pre-flight report: a header, then one line per problem.
       expect(lines[0]).toMatch(/^mesh-conformance: pre-flight failed .*\d+ problems?, nothing was written to the cluster$/);
