@@ -51,9 +51,12 @@ function line(info: RunNamespaceInfo, action: string): string {
  * runs (no fresh heartbeat) older than the TTL; `--dry-run` lists what it would delete and what it keeps and why.
  */
 export async function runCleanup(inv: CleanupInvocation, out: { write: (s: string) => void } = process.stdout): Promise<number> {
-  const ttlMs = inv.ttl !== undefined ? parseTtl(inv.ttl) : defaultSweepTtlMs;
-  const kubeconfig = resolve(inv.kubeconfig ?? defaultKubeconfig(process.env));
-  const client = connectForCleanup(kubeconfig, inv.context);
+  // Flags, then the run's variables (MESH_CONFORMANCE_KUBECONFIG, _CONTEXT, _SWEEP_TTL), then the defaults.
+  const env = process.env;
+  const ttlText = inv.ttl ?? env.MESH_CONFORMANCE_SWEEP_TTL;
+  const ttlMs = ttlText !== undefined && ttlText !== '' ? parseTtl(ttlText, inv.ttl !== undefined ? '--ttl' : 'MESH_CONFORMANCE_SWEEP_TTL') : defaultSweepTtlMs;
+  const kubeconfig = resolve(inv.kubeconfig ?? (env.MESH_CONFORMANCE_KUBECONFIG || defaultKubeconfig(env)));
+  const client = connectForCleanup(kubeconfig, inv.context ?? (env.MESH_CONFORMANCE_CONTEXT || undefined));
   let report;
   try {
     report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: timeouts.apply });

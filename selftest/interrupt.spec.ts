@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
 import type { TestSim } from './reliability-support.ts';
-import { pollUntil, quickBudgets, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
 
 /** The bound on "signal received → process exited, everything deleted" (cleanup waits for the namespace to be gone). */
 const exitBoundMs = 45_000;
@@ -61,6 +61,33 @@ for (const phase of phases) {
     expect(run.output()).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
   });
 }
+
+test('keep-on-failure keeps only the failed namespace and says how to inspect and delete it; `cleanup` finds and deletes it', async () => {
+  const runId = testRunId('keep');
+  // A rollout budget no pod can meet: the httpbin check fails, the namespace is kept.
+  const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId), '--keep-on-failure', '--', '--grep', '@sidecar'],
+    { env: { ...quickBudgets, MESH_CONFORMANCE_TIMEOUT_ROLLOUT: '1', MESH_CONFORMANCE_RUN_ID: runId } });
+  const ended = await run.ended;
+  expect(ended.code, run.output().slice(-3000)).toBe(1);
+  const kept = await runObjects(sim.client, runId);
+  const ns = kept.find((k) => k.startsWith('Namespace '))?.slice('Namespace '.length) ?? '';
+  expect(kept, 'the failed check\'s namespace is kept (and only objects of it)').toContain(`Namespace ${ns}`);
+  expect(run.output()).toContain(`kept namespace ${ns} for inspection (keepOnFailure); inspect: kubectl --kubeconfig ${sim.kubeconfig}`);
+  expect(run.output()).toContain(`get all,ingress,ingressbackend,events -n ${ns}; delete: kubectl --kubeconfig ${sim.kubeconfig}`);
+
+  // Its lease was released: `cleanup --ttl 0` sees a dead run's namespace; --dry-run only lists it.
+  const dry = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', '0', '--dry-run'], { timeoutMs: 60_000 });
+  expect(dry.code, dry.output).toBe(0);
+  expect(dry.stdout).toContain(`would delete namespace ${ns} (run ${runId}): run ${runId} is dead`);
+  expect(await runObjects(sim.client, runId), '--dry-run deleted nothing').toContain(`Namespace ${ns}`);
+  // The default TTL (1h) keeps it: it is younger.
+  const young = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig], { timeoutMs: 60_000 });
+  expect(young.stdout).toContain(`keeping namespace ${ns} (run ${runId}): created`);
+  const real = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', '0'], { timeoutMs: 60_000 });
+  expect(real.code, real.output).toBe(0);
+  expect(real.stdout).toContain(`deleted namespace ${ns}`);
+  await pollUntil(`namespace ${ns} to be gone`, async () => ((await runObjects(sim.client, runId)).length === 0 ? true : undefined), 30_000);
+});
 
 test('SIGINT while the simulated cluster is starting (target local): exit 130, the simulator is gone', async () => {
   const reportDir = join(dir, `local-${Date.now().toString(36)}`);

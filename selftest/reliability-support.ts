@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -58,8 +58,8 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
   };
   child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; endedAt: number }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, endedAt: Date.now() }));
   });
@@ -105,7 +105,7 @@ export interface TestSim {
 /** Starts `mesh-conformance sim` writing its kubeconfig under `dir`, and waits (bounded) for its ready line. */
 export async function startTestSim(dir: string, opts: { faults?: string[]; token?: string; flavor?: string } = {}): Promise<TestSim> {
   mkdirSync(dir, { recursive: true });
-  const kubeconfig = join(dir, 'kubeconfig');
+  const kubeconfig = resolve(dir, 'kubeconfig');
   const args = ['sim', '--kubeconfig', kubeconfig, '--flavor', opts.flavor ?? 'kind', ...(opts.faults ?? []).flatMap((f) => ['--fault', f]), ...(opts.token ? ['--token', opts.token] : [])];
   const proc = startCli(args);
   const line = await proc.waitForLine(/^simulator ready /, 90_000);

@@ -6,7 +6,8 @@ import { heartbeat, heartbeatAnnotation } from './leftovers.ts';
 export interface Heartbeat {
   /** The last renewal error, if the last renewal failed (the next one retries). */
   readonly lastError: string | undefined;
-  stop(): void;
+  /** Stops renewing, and waits for a renewal in flight (so a release after it is not overwritten). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -16,19 +17,30 @@ export interface Heartbeat {
  */
 export function startHeartbeat(client: KubeClient, namespace: string, opts: { budgetMs: number; intervalMs?: number }): Heartbeat {
   let lastError: string | undefined;
-  let inFlight = false;
+  let inFlight: Promise<void> | undefined;
   const renew = (): void => {
     if (inFlight) return;
-    inFlight = true;
-    client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: namespace },
+    inFlight = client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: namespace },
       { metadata: { annotations: { [heartbeatAnnotation]: new Date().toISOString() } } }, { budgetMs: opts.budgetMs })
       .then(() => { lastError = undefined; }, (err: unknown) => { lastError = err instanceof Error ? err.message : String(err); })
-      .finally(() => { inFlight = false; });
+      .finally(() => { inFlight = undefined; });
   };
   const timer = setInterval(renew, opts.intervalMs ?? heartbeat.intervalMs);
   timer.unref();
   return {
     get lastError() { return lastError; },
-    stop: () => clearInterval(timer),
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
   };
+}
+
+/**
+ * Releases the lease of a namespace the run leaves behind on purpose (kept on failure): without a heartbeat it
+ * counts as a dead run's at once, so `mesh-conformance cleanup` (or a later run, past the TTL) may take it.
+ */
+export async function releaseHeartbeat(client: KubeClient, namespace: string, opts: { budgetMs: number }): Promise<void> {
+  await client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: namespace },
+    { metadata: { annotations: { [heartbeatAnnotation]: null } } }, { budgetMs: opts.budgetMs });
 }
