@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { KubeObject } from '../cluster/types.ts';
 import type { ContainerContext, RunningContainer } from '../node/container.ts';
+import { inProcessContainer } from '../node/container.ts';
 import { EventRecorder } from '../cluster/event-recorder.ts';
 import { nodeKinds } from '../node/kinds.ts';
 import { listenOn } from '../node/network.ts';
@@ -76,22 +77,15 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
 
   const publisher = publishIngressStatus({ store: ctx.store, kinds, faults: ctx.faults, matches, address: { ip: proxy.host, port: proxy.port }, delayMs: ctx.timings.ingressAddressMs });
 
-  let finish: (code: number) => void = () => {};
-  const exited = new Promise<number>((resolve) => (finish = resolve));
-  return {
-    ready: true,
-    exited,
-    stop: async () => {
-      publisher.stop();
-      unsubscribe();
-      await proxy.close();
-      await new Promise<void>((resolve) => {
-        healthz.close(() => resolve());
-        healthz.closeAllConnections();
-      });
-      finish(0);
-    },
-  };
+  return inProcessContainer(async () => {
+    publisher.stop();
+    unsubscribe();
+    await proxy.close();
+    await new Promise<void>((resolve) => {
+      healthz.close(() => resolve());
+      healthz.closeAllConnections();
+    });
+  });
 }
 
 function argValue(argv: string[], flag: string): string | undefined {

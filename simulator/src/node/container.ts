@@ -69,6 +69,24 @@ export interface ContainerSpec {
 }
 
 /** A running container that does nothing until stopped (pause, control-plane images). */
+/**
+ * A container whose process is emulated in this Node process (the sidecar, the built-in httpbin, the
+ * ingress controller): `shutdown` releases its sockets and timers, then the container exits with 0.
+ */
+export function inProcessContainer(shutdown: () => Promise<void>, ready = true): RunningContainer {
+  let finish: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (finish = resolve));
+  return {
+    ready,
+    exited,
+    stop: async () => {
+      await shutdown();
+      finish(0);
+    },
+  };
+}
+
+/** A container that only has to run (pause, control-plane images): stopping it is a kill (137). */
 export function idleContainer(ready = true): RunningContainer {
   let finish: (code: number) => void = () => {};
   const exited = new Promise<number>((resolve) => (finish = resolve));

@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { ContainerContext, RunningContainer } from './container.ts';
+import { inProcessContainer } from './container.ts';
 import { startBuiltinHttpbin } from './httpbin.ts';
 import { killChild, pythonModuleArgs, spawnTracked } from './processes.ts';
 
@@ -39,16 +40,7 @@ export async function startHttpbinContainer(ctx: ContainerContext): Promise<Runn
   ctx.log(gunicornLine(ctx, 'INFO', `Listening at: http://0.0.0.0:${announcedPort} (1)`));
   ctx.log(gunicornLine(ctx, 'INFO', 'Using worker: gevent'));
   ctx.log(gunicornLine(ctx, 'INFO', 'Booting worker with pid: 9'));
-  let finish: (code: number) => void = () => {};
-  const exited = new Promise<number>((resolve) => (finish = resolve));
-  return {
-    ready: true,
-    exited,
-    stop: async () => {
-      await server.close();
-      finish(0);
-    },
-  };
+  return inProcessContainer(() => server.close());
 }
 
 function startReal(ctx: ContainerContext, port: number): Promise<RunningContainer> {

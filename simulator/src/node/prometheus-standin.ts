@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { KubeObject } from '../cluster/types.ts';
 import type { ContainerContext, RunningContainer } from './container.ts';
+import { inProcessContainer } from './container.ts';
 import { field, nodeKinds } from './kinds.ts';
 import { listenOn } from './network.ts';
 import { osmDroppedLabels, osmKeepsMetric } from './prometheus-config.ts';
@@ -188,19 +189,12 @@ export async function startPrometheusStandin(ctx: ContainerContext, port: number
   };
   loop();
 
-  let finish: (code: number) => void = () => {};
-  const exited = new Promise<number>((resolve) => (finish = resolve));
-  return {
-    ready: true,
-    exited,
-    stop: async () => {
-      running = false;
-      clearTimeout(timer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      finish(0);
-    },
-  };
+  return inProcessContainer(async () => {
+    running = false;
+    clearTimeout(timer);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+  });
 }
 
 function seriesKey(labels: Record<string, string>): string {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../cluster/types.ts';
 import type { ContainerContext, PortPlan, RunningContainer } from './container.ts';
+import { inProcessContainer } from './container.ts';
 import { EnvoyStats } from './envoy-stats.ts';
 import { field, nodeKinds } from './kinds.ts';
 import { listenOn } from './network.ts';
@@ -68,18 +69,11 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
   if (!neverReady) log('info', 'main', '[source/server/server.cc:868] all clusters initialized. initializing init manager');
   if (!neverReady) log('info', 'config', '[source/server/listener_manager_impl.cc:841] all dependencies initialized. starting workers');
 
-  let finish: (code: number) => void = () => {};
-  const exited = new Promise<number>((resolve) => (finish = resolve));
-  return {
-    ready: !neverReady,
-    exited,
-    stop: async () => {
-      log('warning', 'main', '[source/server/server.cc:760] caught SIGTERM');
-      await closeAll(servers);
-      agent.destroy();
-      finish(0);
-    },
-  };
+  return inProcessContainer(async () => {
+    log('warning', 'main', '[source/server/server.cc:760] caught SIGTERM');
+    await closeAll(servers);
+    agent.destroy();
+  }, !neverReady);
 }
 
 /** The inbound listener of one app port: policy per connection (and again per request), then HTTP/1.1 proxying. */
