@@ -11,7 +11,7 @@ import { aksAddonLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
 import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
-import { osmControlPlaneObjects, osmCrds } from './osm-install.ts';
+import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
 import { deployment, serviceAccount } from './workloads.ts';
 
 export const aksResourceGroup = 'mesh-conformance';
@@ -107,12 +107,6 @@ export const aksFlavor: Flavor = {
     ];
   },
   awaited(faults: FaultSet) {
-    const ns = this.layout.osmNamespace;
-    return [
-      ...(faults.has('ingressbackend-no-status') ? [] : [{ namespace: ns, name: 'osm-controller' }]),
-      { namespace: ns, name: 'osm-injector' },
-      { namespace: ns, name: 'osm-bootstrap' },
-      { namespace: 'kube-system', name: 'ingress-appgw-deployment' },
-    ];
+    return [...osmControlPlaneDeployments(this.layout, faults), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }];
   },
 };

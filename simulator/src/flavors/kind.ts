@@ -11,7 +11,7 @@ import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
 import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
-import { osmControlPlaneObjects, osmCrds } from './osm-install.ts';
+import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
 import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
 
@@ -129,12 +129,6 @@ export const kindFlavor: Flavor = {
   },
   ingressControllerService: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
   awaited(faults: FaultSet) {
-    const ns = this.layout.osmNamespace;
-    return [
-      ...(faults.has('ingressbackend-no-status') ? [] : [{ namespace: ns, name: 'osm-controller' }]),
-      { namespace: ns, name: 'osm-injector' },
-      { namespace: ns, name: 'osm-bootstrap' },
-      { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
-    ];
+    return [...osmControlPlaneDeployments(this.layout, faults), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
 };

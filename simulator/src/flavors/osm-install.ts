@@ -76,6 +76,19 @@ export function osmCrds(): KubeObject[] {
 }
 
 /** The namespaced OSM objects (MeshConfig, service accounts, Deployments, Services). */
+/**
+ * The control-plane Deployments a simulator start waits for. osm-controller is left out when the
+ * `ingressbackend-no-status` fault keeps it at zero replicas.
+ */
+export function osmControlPlaneDeployments(layout: OsmLayout, faults: FaultSet): { namespace: string; name: string }[] {
+  const ns = layout.osmNamespace;
+  return [
+    ...(faults.has('ingressbackend-no-status') ? [] : [{ namespace: ns, name: 'osm-controller' }]),
+    { namespace: ns, name: 'osm-injector' },
+    { namespace: ns, name: 'osm-bootstrap' },
+  ];
+}
+
 export function osmControlPlaneObjects(opts: OsmInstallOptions): KubeObject[] {
   const { layout } = opts;
   const ns = layout.osmNamespace;
