@@ -55,6 +55,14 @@ after(() => {
 });
 
 describe('KubeClient', () => {
+  it('gives up on a server that never answers when the call\'s budget runs out, naming the request', async () => {
+    handler = () => undefined; // accept the request, never respond
+    const started = Date.now();
+    await assert.rejects(client().read({ ...resourceTypes.pod, namespace: 'x', name: 'p' }, { budgetMs: 300 }),
+      (err: unknown) => err instanceof KubeApiError && /^GET \/api\/v1\/namespaces\/x\/pods\/p → request failed: no answer within 300ms \(the call's budget\)$/.test(err.message));
+    assert.ok(Date.now() - started < 2_000, 'the call is bounded by its budget');
+  });
+
   it('wraps an API error into one line naming the request actually sent', async () => {
     handler = (_req, res) => json(res, 409, { kind: 'Status', status: 'Failure', reason: 'AlreadyExists', code: 409, message: 'deployments.apps "httpbin" already exists' });
     await assert.rejects(client().create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'httpbin', namespace: 'x' } }, { budgetMs: 1_000 }),

@@ -10,6 +10,7 @@ import type { ObjectRef } from './resources.ts';
 import type { WriteScope } from './write-scope.ts';
 import { describeRef } from './resources.ts';
 import { pauseBetweenAttempts } from '../wait/delay.ts';
+import { formatDuration } from '../timeouts.ts';
 
 /** The field manager of every server-side apply the harness makes. */
 export const fieldManager = 'mesh-conformance';
@@ -34,6 +35,8 @@ export const createMarkerLabel = 'mesh-conformance.io/create-id';
 
 interface CallScope {
   request?: ApiRequest;
+  /** Aborts the request when the call's budget runs out, so a server that never answers cannot hang the run. */
+  signal?: AbortSignal;
 }
 
 const maxFailuresKept = 50;
@@ -84,6 +87,7 @@ export class KubeClient {
         if (store) {
           const url = new URL(ctx.getUrl());
           store.request = { method: ctx.getHttpMethod().toString(), path: `${url.pathname}${url.search}` };
+          if (store.signal) ctx.setSignal(store.signal);
         }
         return Promise.resolve(ctx);
       },
@@ -116,11 +120,15 @@ export class KubeClient {
   async call<T>(what: string, fn: () => Promise<T>, opts: CallOptions & { retryable?: (err: KubeApiError) => boolean }): Promise<T> {
     const deadline = Date.now() + opts.budgetMs;
     for (let attempt = 1; ; attempt += 1) {
-      const scope: CallScope = {};
+      const remainingMs = Math.max(1, deadline - Date.now());
+      const timeout = AbortSignal.timeout(remainingMs);
+      const scope: CallScope = { signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout };
       try {
         return await this.scope.run(scope, fn);
       } catch (err) {
-        const wrapped = toKubeApiError(err, scope.request, what);
+        const wrapped = timeout.aborted && !opts.signal?.aborted
+          ? toKubeApiError(new Error(`no answer within ${formatDuration(opts.budgetMs)} (the call's budget)`), scope.request, what)
+          : toKubeApiError(err, scope.request, what);
         this.remember(wrapped.detail);
         const pause = Math.min(retryAfterMs(wrapped) ?? 200 * attempt, 2_000);
         if (!(opts.retryable ?? isRetryable)(wrapped) || opts.signal?.aborted || Date.now() + pause >= deadline) throw wrapped;
