@@ -1,8 +1,11 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { IngressSource } from '../mesh/mesh-profile.ts';
 
-/** The ingress controllers the harness knows. */
-export const ingressProfileNames = ['nginx', 'agic'] as const;
+/**
+ * The ingress controllers the harness knows, and `none` for a cluster without one: the ingress check is then
+ * skipped with that reason, and so is the metrics check, which counts the ingress traffic.
+ */
+export const ingressProfileNames = ['nginx', 'agic', 'none'] as const;
 export type IngressProfileName = (typeof ingressProfileNames)[number];
 
 /** What an Ingress to one backend needs. */
@@ -75,7 +78,8 @@ export function agicIngressProfile(): IngressProfile {
   };
 }
 
-/** The profile for a name. */
-export function ingressProfileFor(name: IngressProfileName): IngressProfile {
+/** The profile for a name; `none` has none. */
+export function ingressProfileFor(name: IngressProfileName): IngressProfile | undefined {
+  if (name === 'none') return undefined;
   return name === 'nginx' ? nginxIngressProfile() : agicIngressProfile();
 }

@@ -115,7 +115,9 @@ export async function checkIngressController(client: KubeClient, e: MeshExpectat
   const add = (message: string, hint: string): void => {
     problems.push({ area: 'ingress', message, hint });
   };
-  if (e.ingress === 'nginx') {
+  if (e.ingress === 'none') {
+    passed.push('no ingress controller checked (ingress profile none)');
+  } else if (e.ingress === 'nginx') {
     const hint = 'install ingress-nginx (release ingress-nginx in namespace ingress-nginx): `node scripts/kind-up.mjs` does it, or choose the ingress profile that matches the cluster (ingress: agic on AKS)';
     const cls = await client.read<KubernetesObject>({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', name: 'nginx' }, opts);
     if (!cls) add('IngressClass nginx not found (the ingress profile nginx writes ingressClassName: nginx)', hint);

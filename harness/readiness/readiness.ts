@@ -30,7 +30,8 @@ import { countStatuses, fail, ok, warn, worst } from './readiness-result.ts';
 export interface ReadinessOptions {
   target: string;
   mesh: MeshProfile;
-  ingress: IngressProfile;
+  /** Undefined with the ingress profile `none`. */
+  ingress: IngressProfile | undefined;
   metrics: MetricsConfig;
   /** Budget of each API call and of each metrics probe (timeouts.apply). */
   budgetMs: number;
@@ -224,9 +225,9 @@ async function meshConfig(client: KubeClient, o: ReadinessOptions): Promise<Read
 /** The ingress controller of the profile (preflight's check), and for an in-cluster controller its namespace's mesh settings. */
 async function ingressController(client: KubeClient, o: ReadinessOptions): Promise<ReadinessLine[]> {
   const lines = areaLines('ingress', await checkIngressController(client, {
-    target: o.target, meshName: o.mesh.meshName, meshNamespace: o.mesh.meshNamespace, ingress: o.ingress.name, budgetMs: o.budgetMs,
+    target: o.target, meshName: o.mesh.meshName, meshNamespace: o.mesh.meshNamespace, ingress: o.ingress?.name ?? 'none', budgetMs: o.budgetMs,
   }));
-  const controllerNs = o.ingress.controllerNamespace;
+  const controllerNs = o.ingress?.controllerNamespace;
   if (controllerNs) {
     const got = await client.read<V1Namespace>({ ...resourceTypes.namespace, name: controllerNs }, { budgetMs: o.budgetMs });
     const problem = o.mesh.ingressSourceNamespaceProblem(got, controllerNs);
@@ -355,7 +356,7 @@ export function metricsAccess(cfg: MetricsConfig): MetricsAccess {
 export async function checkReadiness(client: KubeClient, o: ReadinessOptions): Promise<ReadinessReport> {
   const base = {
     kind: 'MeshConformanceReadiness' as const, version: 1 as const, target: o.target, context: client.context, server: client.server,
-    mesh: { name: o.mesh.meshName, profile: o.mesh.name, namespace: o.mesh.meshNamespace }, ingress: o.ingress.name,
+    mesh: { name: o.mesh.meshName, profile: o.mesh.name, namespace: o.mesh.meshNamespace }, ingress: o.ingress?.name ?? 'none',
   };
   const version = await probe(client.kubeConfig, '/version', o.budgetMs);
   const authed = version.kind === 'response' && version.status === 200 ? await probe(client.kubeConfig, '/api/v1/namespaces/default', o.budgetMs) : undefined;
@@ -388,7 +389,7 @@ export async function checkReadiness(client: KubeClient, o: ReadinessOptions): P
     category('control-plane', `OSM control plane (${ns})`, () => controlPlane(client, o)),
     category('crds-webhooks', 'CRDs and webhooks', () => crdsAndWebhooks(client, o)),
     category('mesh-config', `MeshConfig ${ns}/${meshConfigName}`, () => meshConfig(client, o)),
-    category('ingress', `Ingress controller (${o.ingress.name})`, () => ingressController(client, o)),
+    category('ingress', `Ingress controller (${o.ingress?.name ?? 'none'})`, () => ingressController(client, o)),
     category('metrics', 'Metrics backend', () => metricsBackend(client, o)),
     namespacesAndSidecars,
     category('permissions', 'Permissions for a run', async () => areaLines('permissions',
