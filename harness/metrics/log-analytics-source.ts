@@ -86,6 +86,10 @@ export function latestSum(rows: InsightsRow[]): number | undefined {
 
 export class LogAnalyticsSource implements MetricsSource {
   readonly description: string;
+  /** About 60 queries over the budget, 1 to 10 s apart. */
+  pollIntervalMs(budgetMs: number): number {
+    return Math.min(10_000, Math.max(1_000, Math.round(budgetMs / 60)));
+  }
   private readonly client: LogsQueryClient;
 
   constructor(private readonly settings: LogAnalyticsSettings, private readonly m: MeshMetricsExpectations) {

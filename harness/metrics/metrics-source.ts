@@ -32,6 +32,11 @@ export interface MetricsSubject {
 export interface MetricsSource {
   /** Who answered and how it was reached: `Prometheus 2.42.0+ds via the API server's service proxy …`. */
   readonly description: string;
+  /**
+   * How often the check may ask: a Prometheus query is cheap and answers right after the next scrape, so polling
+   * it often cuts the time to verdict; Log Analytics queries are rate-limited and ingestion takes minutes.
+   */
+  pollIntervalMs(budgetMs: number): number;
   snapshot(subject: MetricsSubject, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<EnvoyMetricsSnapshot>;
   close(): Promise<void>;
 }
@@ -50,6 +55,9 @@ export function describeSnapshot(s: EnvoyMetricsSnapshot, m: MeshMetricsExpectat
 /** Reads the pod's series from a Prometheus API (OSM's `source_*` labels). */
 export class PrometheusSource implements MetricsSource {
   readonly description: string;
+  pollIntervalMs(): number {
+    return 250;
+  }
 
   constructor(private readonly endpoint: PrometheusEndpoint, private readonly m: MeshMetricsExpectations, build: PrometheusBuildInfo | undefined) {
     this.description = `${describeBuild(build)} via ${endpoint.where}`;

@@ -18,7 +18,6 @@ export function metricsCheck(): void {
       testInfo.setTimeout(Math.max(testInfo.timeout, timeoutMs + config.timeouts.assert + 60_000));
       const deadline = Date.now() + timeoutMs;
       const remaining = (): number => Math.max(1_000, deadline - Date.now());
-      const pollMs = Math.min(10_000, Math.max(1_000, Math.round(timeoutMs / 60)));
 
       const pod = await test.step('setup: find the httpbin pod', async () => {
         const pods = await cluster.list<V1Pod>(resourceTypes.pod, { namespace: ns.name, labelSelector: httpbin.appLabel }, { budgetMs });
@@ -56,7 +55,7 @@ export function metricsCheck(): void {
           try {
             await waitFor({
               description: `${what} (pod ${ns.name}/${podName}, from ${from})`,
-              timeoutMs: remaining(), intervalMs: pollMs,
+              timeoutMs: remaining(), intervalMs: source!.pollIntervalMs(timeoutMs),
               probe: async () => condition(await source!.snapshot(subject, { timeoutMs: Math.min(budgetMs, remaining()) })),
             });
           } catch (err) {
