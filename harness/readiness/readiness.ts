@@ -246,7 +246,7 @@ async function metricsBackend(client: KubeClient, o: ReadinessOptions): Promise<
   if (cfg.logAnalytics && !cfg.prometheusUrl) {
     const la = cfg.logAnalytics;
     const token = la.token ?? (la.tokenFile ? (await import('node:fs')).readFileSync(la.tokenFile, 'utf8').trim() : undefined);
-    const source = new LogAnalyticsSource({ workspaceId: la.workspaceId, endpoint: la.endpoint, token, caFile: la.caFile }, m);
+    const source = await LogAnalyticsSource.connect({ workspaceId: la.workspaceId, endpoint: la.endpoint, token, caFile: la.caFile }, m);
     try {
       const rows = await source.rows(o.mesh.meshNamespace, { timeoutMs: o.budgetMs });
       return [ok('metrics/azure-monitor', `Azure Monitor reachable: ${source.description} answered (${rows.length} InsightsMetrics rows for ${o.mesh.meshNamespace})`)];

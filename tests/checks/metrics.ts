@@ -42,7 +42,7 @@ export function metricsCheck(): void {
             const where = { namespace: m.azureMonitor.configMapNamespace, name: m.azureMonitor.configMapName };
             const change = await azureMonitorCollection.collect(where, ns.name);
             testInfo.annotations.push({ type: 'azure-monitor-config', description: `${where.namespace}/${where.name}: ${change.created ? 'created' : change.added ? `added ${ns.name}` : `already listed ${ns.name}`} (restored after the test)` });
-            return new LogAnalyticsSource(logAnalytics, m);
+            return LogAnalyticsSource.connect(logAnalytics, m);
           }
           return connectPrometheus(prometheusUrl ? { kind: 'url', url: prometheusUrl, token: prometheusToken } : { kind: 'in-cluster', kubeConfig: cluster.kubeConfig }, m, { timeoutMs: budgetMs });
         });
