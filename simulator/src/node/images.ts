@@ -47,7 +47,7 @@ export class ImageRegistry {
   }
 }
 
-/** The built-in catalogue (see docs/plan-contracts.md "Container images the kubelet knows"). */
+/** The built-in catalogue (simulator/README.md, "Container images the kubelet runs"). */
 export function defaultImageRegistry(): ImageRegistry {
   const registry = new ImageRegistry();
   // Registered in increasing precedence: later entries are consulted first.
