@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JSONReport, JSONReportSuite, JSONReportTestResult } from '@playwright/test/reporter';
+import type { RequestLogEntry } from '../simulator/src/api/request-log.ts';
 import type { Budgets } from './templates.ts';
 
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -105,15 +106,8 @@ export interface CheckResult {
   attachmentBodies: Map<string, string>;
 }
 
-export interface RequestLogEntry {
-  time: string;
-  verb: string;
-  method: string;
-  path: string;
-  status: number;
-  userAgent: string;
-  created?: string;
-}
+// The simulator's request log format is its contract with the self-tests (simulator/README.md, --request-log).
+export type { RequestLogEntry } from '../simulator/src/api/request-log.ts';
 
 /** Everything one CLI run left behind. */
 export interface RunEvidence extends CliResult {

@@ -6,7 +6,7 @@ import { createdObjects, createdTwice } from './conformance-run.ts';
 import { fragmentSource, matchesFragment } from './templates.ts';
 
 const entry = (method: string, path: string, status: number, created?: string): RequestLogEntry =>
-  ({ time: '', verb: '', method, path, status, userAgent: 'mesh-conformance', ...(created ? { created } : {}) });
+  ({ time: '', verb: '', method, path, status, durationMs: 0, userAgent: 'mesh-conformance', ...(created ? { created } : {}) });
 
 test('createdTwice: a create retried after it had succeeded is found; distinct objects and failed attempts are not', () => {
   const ns = entry('POST', '/api/v1/namespaces?fieldManager=mesh-conformance', 201, 'mesh-conformance-abcde');

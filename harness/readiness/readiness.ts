@@ -142,6 +142,19 @@ async function readyEndpoints(client: KubeClient, namespace: string, name: strin
   return (ep?.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
 }
 
+/** What `check` expects of one OSM admission webhook: a configuration calling its service, and a ready backend. */
+interface WebhookExpectation {
+  id: string;
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration';
+  service: string;
+  configs(): Promise<{ items: (V1MutatingWebhookConfiguration | V1ValidatingWebhookConfiguration)[] }>;
+  /** The line when no configuration calls the service: a missing injector fails, a missing validator warns. */
+  absent(id: string, text: string): ReadinessLine;
+  /** What breaks when the service has no ready endpoint. */
+  noBackend: string;
+  backendHint: string;
+}
+
 /** The CRDs (established, serving the version the suite uses) and the injector and validator webhooks with their backends. */
 async function crdsAndWebhooks(client: KubeClient, o: ReadinessOptions): Promise<ReadinessLine[]> {
   const ns = o.mesh.meshNamespace;
@@ -167,23 +180,33 @@ async function crdsAndWebhooks(client: KubeClient, o: ReadinessOptions): Promise
 
   const calls = (svc: string) => (h: V1MutatingWebhookConfiguration | V1ValidatingWebhookConfiguration): boolean =>
     (h.webhooks ?? []).some((w) => w.clientConfig.service?.name === svc && w.clientConfig.service.namespace === ns);
-  const mutating = (await client.list<V1MutatingWebhookConfiguration>(types.mutating, {}, opts)).items.find(calls('osm-injector'));
-  if (!mutating) {
-    lines.push(fail('webhooks/injector', `no MutatingWebhookConfiguration calls osm-injector in ${ns}: pods get no sidecar`, `osm-injector creates it when it starts: \`kubectl -n ${ns} logs deploy/osm-injector\``));
-  } else {
-    const n = await readyEndpoints(client, ns, 'osm-injector', o.budgetMs);
+  const webhooks: WebhookExpectation[] = [
+    {
+      id: 'webhooks/injector', kind: 'MutatingWebhookConfiguration', service: 'osm-injector',
+      configs: () => client.list<V1MutatingWebhookConfiguration>(types.mutating, {}, opts),
+      absent: (line, text) => fail(line, `${text}: pods get no sidecar`, `osm-injector creates it when it starts: \`kubectl -n ${ns} logs deploy/osm-injector\``),
+      noBackend: 'pod creation in monitored namespaces is refused (failurePolicy Fail)',
+      backendHint: `\`kubectl -n ${ns} get pods -l app=osm-injector\` and their events`,
+    },
+    {
+      id: 'webhooks/validator', kind: 'ValidatingWebhookConfiguration', service: 'osm-validator',
+      configs: () => client.list<V1ValidatingWebhookConfiguration>(types.validating, {}, opts),
+      absent: (line, text) => warn(line, `${text}: IngressBackends are not validated`, `osm-controller publishes it when it runs: \`kubectl -n ${ns} logs deploy/osm-controller\``),
+      noBackend: 'IngressBackend writes are refused',
+      backendHint: `osm-controller serves the validator: \`kubectl -n ${ns} get pods -l app=osm-controller\``,
+    },
+  ];
+  for (const w of webhooks) {
+    const config = (await w.configs()).items.find(calls(w.service));
+    if (!config) {
+      lines.push(w.absent(w.id, `no ${w.kind} calls ${w.service} in ${ns}`));
+      continue;
+    }
+    const what = `${w.kind} ${config.metadata?.name ?? '?'} calls ${w.service}`;
+    const n = await readyEndpoints(client, ns, w.service, o.budgetMs);
     lines.push(n
-      ? ok('webhooks/injector', `MutatingWebhookConfiguration ${mutating.metadata?.name ?? '?'} calls osm-injector (${n} ready endpoint${n === 1 ? '' : 's'})`)
-      : fail('webhooks/injector', `MutatingWebhookConfiguration ${mutating.metadata?.name ?? '?'} calls osm-injector, which has no ready endpoint: pod creation in monitored namespaces is refused (failurePolicy Fail)`, `\`kubectl -n ${ns} get pods -l app=osm-injector\` and their events`));
-  }
-  const validating = (await client.list<V1ValidatingWebhookConfiguration>(types.validating, {}, opts)).items.find(calls('osm-validator'));
-  if (!validating) {
-    lines.push(warn('webhooks/validator', `no ValidatingWebhookConfiguration calls osm-validator in ${ns}: IngressBackends are not validated`, `osm-controller publishes it when it runs: \`kubectl -n ${ns} logs deploy/osm-controller\``));
-  } else {
-    const n = await readyEndpoints(client, ns, 'osm-validator', o.budgetMs);
-    lines.push(n
-      ? ok('webhooks/validator', `ValidatingWebhookConfiguration ${validating.metadata?.name ?? '?'} calls osm-validator (${n} ready endpoint${n === 1 ? '' : 's'})`)
-      : fail('webhooks/validator', `ValidatingWebhookConfiguration ${validating.metadata?.name ?? '?'} calls osm-validator, which has no ready endpoint: IngressBackend writes are refused`, `osm-controller serves the validator: \`kubectl -n ${ns} get pods -l app=osm-controller\``));
+      ? ok(w.id, `${what} (${n} ready endpoint${n === 1 ? '' : 's'})`)
+      : fail(w.id, `${what}, which has no ready endpoint: ${w.noBackend}`, w.backendHint));
   }
   return lines;
 }
