@@ -1,11 +1,15 @@
 // Lint rules that keep the layers honest: async hygiene and import boundaries (see docs/architecture.md).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { noProfileIdentifiers, profileImport } from './eslint-rules.mjs';
 
 const simulatorBoundary = {
   group: ['**/simulator/**', '../simulator/*', '../../simulator/*'],
   message: 'tests/, fixtures/ and harness/ reach the simulated cluster only through a kubeconfig: never import simulator/.',
 };
+
+/** The profile folders and the registries: the only places that name a profile's modules and identifiers. */
+const profileFolders = ['harness/mesh/*/**', 'harness/ingress/*/**', 'harness/mesh/index.ts', 'harness/ingress/index.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'reports/**', 'test-results/**', 'playwright-report/**'] },
@@ -27,28 +31,42 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tests/**', 'fixtures/**', 'harness/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [simulatorBoundary] }] },
+    files: ['tests/**', 'fixtures/**', 'harness/**', 'cli/**'],
+    ignores: profileFolders,
+    rules: { 'no-restricted-imports': ['error', { patterns: [simulatorBoundary, profileImport] }] },
   },
   {
     files: ['harness/**'],
+    ignores: profileFolders,
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           simulatorBoundary,
+          profileImport,
           { group: ['**/fixtures/**', '**/tests/**', '../fixtures/*', '../tests/*'], message: 'harness/ is a library: it must not import from fixtures/ or tests/.' },
         ],
       }],
     },
   },
   {
+    files: ['harness/mesh/*/**', 'harness/ingress/*/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [simulatorBoundary, { group: ['**/fixtures/**', '**/tests/**'], message: 'harness/ is a library: it must not import from fixtures/ or tests/.' }] }] },
+  },
+  {
     files: ['tests/**'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [simulatorBoundary],
+        patterns: [simulatorBoundary, profileImport, { regex: '(^|/)harness/', message: 'Specs import only from fixtures/, the single entry point (it re-exports the harness vocabulary).' }],
         paths: [{ name: '@playwright/test', message: 'Specs import test and expect from fixtures/, the single entry point.' }],
       }],
     },
+  },
+  {
+    // The mesh-neutral core: no mesh profile's identifiers, in code or comments (eslint-rules.mjs).
+    files: ['tests/**', 'fixtures/**', 'harness/**', 'cli/**'],
+    ignores: profileFolders,
+    plugins: { 'mesh-conformance': { rules: { 'no-profile-identifiers': noProfileIdentifiers } } },
+    rules: { 'mesh-conformance/no-profile-identifiers': 'error' },
   },
   {
     files: ['simulator/**'],

@@ -1,29 +1,19 @@
 import { defineConfig } from '@playwright/test';
 import type { ConfigFixtures } from './fixtures/config.ts';
-import { envLayer, resolveConfig } from './harness/config/resolve-config.ts';
-import { generateRunId } from './harness/k8s/run-labels.ts';
-import { timeouts as defaultTimeouts } from './harness/timeouts.ts';
+import { budgets, runConfig } from './fixtures/config.ts';
+import { runPaths } from './harness/config/run-config.ts';
 
-// The CLI (`mesh-conformance run`) resolves and validates the configuration and passes it in
-// MESH_CONFORMANCE_* variables; one run id is fixed here so the runner and every worker share it.
-process.env.MESH_CONFORMANCE_RUN_ID ??= generateRunId();
-const reportDir = process.env.MESH_CONFORMANCE_REPORT_DIR ?? 'reports';
-
-const budgets = (() => {
-  try {
-    return resolveConfig([envLayer(process.env)]).timeouts;
-  } catch {
-    return defaultTimeouts; // the workers report the invalid value with its key; the runner need not.
-  }
-})();
-// The longest check (ingress) runs two HTTP expectations and two status waits after a rollout; the test
+// The CLI (`mesh-conformance run`) resolves and validates the configuration once and names the run's config file
+// in MESH_CONFORMANCE_RUN_CONFIG; the runner, every worker and the reporters read it (fixtures/config.ts).
+const paths = runPaths(runConfig?.reportDir ?? 'reports', runConfig?.runId ?? 'none');
+// The longest check (ingress) runs two HTTP expectations and up to three status waits after a rollout; the test
 // budget exceeds their sum so a wait always fails with its own message before the test times out.
-const testTimeout = 2 * budgets.http + 2 * budgets.assert + budgets.rollout + 60_000;
+const testTimeout = 2 * budgets.http + 3 * budgets.assert + budgets.rollout + 60_000;
 
 export default defineConfig<object, ConfigFixtures>({
   testDir: './tests',
   testMatch: '**/*.spec.ts',
-  outputDir: `${reportDir}/test-output`,
+  outputDir: paths.testOutput,
   forbidOnly: !!process.env.CI,
   retries: 0,
   // The checks share one namespace per worker and run in order; more workers only help with --repeat-each.
@@ -31,19 +21,19 @@ export default defineConfig<object, ConfigFixtures>({
   fullyParallel: false,
   timeout: testTimeout,
   expect: { timeout: budgets.assert },
-  metadata: { runId: process.env.MESH_CONFORMANCE_RUN_ID, target: process.env.MESH_CONFORMANCE_TARGET, flavor: process.env.MESH_CONFORMANCE_FLAVOR },
+  metadata: { runId: runConfig?.runId, target: runConfig?.target, flavor: runConfig?.flavor, mesh: runConfig?.mesh },
   reporter: [
     ['list'],
-    ['junit', { outputFile: `${reportDir}/junit.xml`, includeProjectInTestName: true }],
-    ['json', { outputFile: `${reportDir}/results.json` }],
-    ['html', { outputFolder: `${reportDir}/html`, open: 'never' }],
+    ['junit', { outputFile: paths.junit, includeProjectInTestName: true }],
+    ['json', { outputFile: paths.results }],
+    ['html', { outputFolder: paths.html, open: 'never' }],
     ['allure-playwright', {
-      resultsDir: `${reportDir}/allure-results`,
+      resultsDir: paths.allureResults,
       detail: false,
       // No environmentInfo here: it would overwrite at the end of the run the environment.properties that the
       // `_runEnvironment` worker fixture (fixtures/report.ts) writes with the server and mesh versions.
     }],
-    ['./fixtures/summary-reporter.ts', { outputFile: `${reportDir}/summary.txt` }],
+    ['./fixtures/summary-reporter.ts', { outputFile: paths.summary }],
   ],
   projects: [
     { name: 'local', use: { target: 'local' } },

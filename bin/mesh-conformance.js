@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `mesh-conformance` command: registers tsx so the TypeScript CLI runs as is, then hands over to it.
+import process from 'node:process';
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../cli/main.ts');
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
-import { ingressProfileFor } from '../harness/ingress/ingress-profile.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
-import { meshProfileFor } from '../harness/mesh/mesh-profile-for.ts';
 import { checkReadiness } from '../harness/readiness/readiness.ts';
+import { errorText } from '../harness/text.ts';
 import { formatReadiness } from '../harness/readiness/readiness-result.ts';
 import type { ReadinessReport } from '../harness/readiness/readiness-result.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
-import { preflightKubeconfig } from './preflight.ts';
+import { preflightKubeconfig, readinessOptionsOf } from './preflight.ts';
 import type { RunInvocation } from './program.ts';
-import { loadRunConfigFile, resolveRunConfig, simTimingsEnv } from './run-command.ts';
+import { adoptSimulator, loadRunConfigFile, resolveRunConfig, simTimingsEnv } from './run-command.ts';
 import type { RunningSimulator } from './simulator-process.ts';
 import { startSimulator } from './simulator-process.ts';
 
@@ -44,7 +42,7 @@ export async function runCheck(inv: CheckInvocation): Promise<number> {
   } catch (err) {
     if (err instanceof BadInputError) throw err;
     // Anything else (the simulated cluster did not start, a kubeconfig exec plugin crashed): the check could not run.
-    throw new BadInputError(`check could not run: ${err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)}`);
+    throw new BadInputError(`check could not run: ${errorText(err)}`);
   }
 }
 
@@ -69,24 +67,12 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
     if (config.target === 'local') {
       log(`starting the simulated cluster to check (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})`);
       simulator = await startSimulator({ flavor: config.flavor, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
-      const la = simulator.ready.logAnalytics;
-      if (la && !config.metrics.prometheusUrl && !config.metrics.logAnalytics) {
-        config.metrics.logAnalytics = { workspaceId: la.workspaceId, endpoint: la.endpoint, token: undefined, tokenFile: la.tokenFile, caFile: la.caFile };
-      }
-      client = KubeClient.connect({ kubeconfig: simulator.ready.kubeconfig, context: simulator.ready.context });
+      adoptSimulator(config, simulator);
+      client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context });
     } else {
       client = preflightKubeconfig(config);
     }
-    if (config.metrics.logAnalytics?.tokenFile && !config.metrics.logAnalytics.token) {
-      config.metrics.logAnalytics.token = readFileSync(config.metrics.logAnalytics.tokenFile, 'utf8').trim();
-    }
-    const report = await checkReadiness(client, {
-      target: config.target,
-      mesh: meshProfileFor(config.mesh, { meshName: config.meshName, meshNamespace: config.meshNamespace }),
-      ingress: ingressProfileFor(config.ingress),
-      metrics: config.metrics,
-      budgetMs: config.timeouts.apply,
-    });
+    const report = await checkReadiness(client, readinessOptionsOf(config));
     process.stdout.write(renderReadiness(report, inv.output));
     return checkExitCode(report);
   } finally {

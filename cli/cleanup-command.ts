@@ -1,14 +1,15 @@
 import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defaultSweepTtlMs, sweepLeftovers } from '../harness/cleanup/leftovers.ts';
+import { sweepLeftovers } from '../harness/cleanup/leftovers.ts';
 import type { RunNamespaceInfo } from '../harness/cleanup/leftovers.ts';
-import { parseDuration } from '../harness/config/config-schema.ts';
-import { defaultKubeconfig } from '../harness/config/resolve-config.ts';
+import { ConfigError, defaultKubeconfig, envLayer, resolveConfig } from '../harness/config/resolve-config.ts';
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
 import { KubeApiError } from '../harness/k8s/api-error.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
-import { formatDuration, timeouts } from '../harness/timeouts.ts';
+import { errorText } from '../harness/text.ts';
+import { formatDuration } from '../harness/timeouts.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 
 /** `mesh-conformance cleanup …` as parsed. */
@@ -20,12 +21,19 @@ export interface CleanupInvocation {
   dryRun: boolean;
 }
 
-/** Parses a TTL: `90s`, `30m`, `2h`, `0` (every dead run, whatever its age) or a bare number of milliseconds. */
-export function parseTtl(text: string, source = '--ttl'): number {
-  const h = /^\s*(\d+(?:\.\d+)?)\s*h\s*$/.exec(text);
-  const ms = h ? Number(h[1]) * 3_600_000 : parseDuration(text);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new BadInputError(`invalid ${source} "${text}": pass a duration such as 30m, 2h, 90s or 0`);
-  return ms;
+/**
+ * The cleanup's settings: `--ttl`, `--kubeconfig`, `--context` over the `MESH_CONFORMANCE_*` variables, validated by
+ * the one configuration schema (a bad TTL is the same one-line message as anywhere else).
+ */
+export function cleanupConfig(inv: CleanupInvocation, env: NodeJS.ProcessEnv): ConformanceConfig {
+  const flags = { kubeconfig: inv.kubeconfig, context: inv.context, sweepTtl: inv.ttl };
+  const flagNames: Record<string, string> = { kubeconfig: '--kubeconfig', context: '--context', sweepTtl: '--ttl' };
+  try {
+    return resolveConfig([envLayer(env), { nameOf: (k) => flagNames[k] ?? k, values: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }]);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new BadInputError(err.message);
+    throw err;
+  }
 }
 
 /** Connects with the user's kubeconfig, turning every way that can fail into bad input with what to do. */
@@ -38,7 +46,7 @@ export function connectForCleanup(kubeconfig: string, context: string | undefine
   try {
     return KubeClient.connect({ kubeconfig, context });
   } catch (err) {
-    throw new BadInputError(`unusable kubeconfig ${kubeconfig}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new BadInputError(`unusable kubeconfig ${kubeconfig}: ${errorText(err)}`);
   }
 }
 
@@ -51,15 +59,13 @@ function line(info: RunNamespaceInfo, action: string): string {
  * runs (no fresh heartbeat) older than the TTL; `--dry-run` lists what it would delete and what it keeps and why.
  */
 export async function runCleanup(inv: CleanupInvocation, out: { write: (s: string) => void } = process.stdout): Promise<number> {
-  // Flags, then the run's variables (MESH_CONFORMANCE_KUBECONFIG, _CONTEXT, _SWEEP_TTL), then the defaults.
   const env = process.env;
-  const ttlText = inv.ttl ?? env.MESH_CONFORMANCE_SWEEP_TTL;
-  const ttlMs = ttlText !== undefined && ttlText !== '' ? parseTtl(ttlText, inv.ttl !== undefined ? '--ttl' : 'MESH_CONFORMANCE_SWEEP_TTL') : defaultSweepTtlMs;
-  const kubeconfig = resolve(inv.kubeconfig ?? (env.MESH_CONFORMANCE_KUBECONFIG || defaultKubeconfig(env)));
-  const client = connectForCleanup(kubeconfig, inv.context ?? (env.MESH_CONFORMANCE_CONTEXT || undefined));
+  const config = cleanupConfig(inv, env);
+  const ttlMs = config.sweepTtl;
+  const client = connectForCleanup(resolve(config.kubeconfig ?? defaultKubeconfig(env)), config.context);
   let report;
   try {
-    report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: timeouts.apply });
+    report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: config.timeouts.apply });
   } catch (err) {
     if (err instanceof KubeApiError && (err.code === undefined || err.code === 401 || err.code === 403)) {
       const why = err.code === undefined ? 'cannot reach the API server' : err.code === 401 ? 'the API server rejected the credentials (401)' : 'not allowed to list namespaces (403)';
@@ -91,13 +97,13 @@ export async function preRunSweep(config: ConformanceConfig, out: { write: (s: s
     }
     if (live) out.write(`mesh-conformance: ${live} namespace(s) of other runs left alone (alive or younger than ${formatDuration(config.sweepTtl)}); \`mesh-conformance cleanup --dry-run\` lists them\n`);
   } catch (err) {
-    out.write(`mesh-conformance: warning: the sweep of dead runs' leftovers failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); the run goes on\n`);
+    out.write(`mesh-conformance: warning: the sweep of dead runs' leftovers failed (${errorText(err)}); the run goes on\n`);
   }
 }
 
 /** Namespaces the namespace fixture kept on failure (its records, `<reportDir>/runs/<runId>/cleanup/*.json`). */
 function keptNamespaces(reportDir: string, runId: string): string[] {
-  const dir = join(reportDir, 'runs', runId, 'cleanup');
+  const dir = runPaths(reportDir, runId).cleanup;
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith('.json')).flatMap((f) => {
     try {
@@ -126,6 +132,6 @@ export async function cleanupAfterRun(config: ConformanceConfig, opts: { interru
       out.write(`mesh-conformance: cleanup after the run: ${removed.length ? `deleted ${removed.join(', ')}` : 'nothing left'}${report.gone ? ` (gone after ${formatDuration(report.elapsedMs)})` : ''}${report.errors.length ? `; problems: ${report.errors.join('; ')}` : ''}\n`);
     }
   } catch (err) {
-    out.write(`mesh-conformance: warning: the cleanup after the run failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`mesh-conformance cleanup --ttl 0\` removes what is left\n`);
+    out.write(`mesh-conformance: warning: the cleanup after the run failed (${errorText(err)}); \`mesh-conformance cleanup --ttl 0\` removes what is left\n`);
   }
 }

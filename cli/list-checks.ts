@@ -1,10 +1,15 @@
 import { spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toEnv } from '../harness/config/resolve-config.ts';
+import { checkCatalogue } from '../harness/checks/catalogue.ts';
+import { runConfigEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { packageRoot, playwrightCli } from './paths.ts';
 import type { RunInvocation } from './program.ts';
 import { loadRunConfigFile, resolveRunConfig } from './run-command.ts';
+import { firstLine } from '../harness/text.ts';
 
 /** One check as `run --list` shows it. */
 export interface ListedCheck {
@@ -51,7 +56,15 @@ export async function listChecks(inv: RunInvocation): Promise<number> {
   const cwd = process.cwd();
   const config = resolveRunConfig(inv, process.env, cwd, await loadRunConfigFile(inv.configFile, process.env, cwd));
   const args = [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...inv.playwrightArgs, '--list', '--reporter=json'];
-  const r = spawnSync(process.execPath, args, { cwd: packageRoot, env: { ...process.env, ...toEnv(config) }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // Listing runs nothing, so its run configuration lives in a temporary folder, removed at once.
+  const scratch = mkdtempSync(join(tmpdir(), 'mesh-conformance-list-'));
+  let r: SpawnSyncReturns<string>;
+  try {
+    const file = writeRunConfig({ ...config, reportDir: scratch });
+    r = spawnSync(process.execPath, args, { cwd: packageRoot, env: { ...process.env, [runConfigEnv]: file }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   let json: JsonListing;
   try {
     json = JSON.parse(r.stdout) as JsonListing;
@@ -61,8 +74,8 @@ export async function listChecks(inv: RunInvocation): Promise<number> {
   }
   const error = json.errors?.find((e) => e.message)?.message;
   const checks = checksFromListing(json);
-  if (error && !/No tests found/.test(error)) throw new BadInputError(`cannot list the checks: ${error.split('\n')[0] ?? ''}`);
-  if (!checks.length) throw new BadInputError(`no check matches ${inv.playwrightArgs.join(' ') || 'the selection'}; \`mesh-conformance run --list\` shows them all (tags: @namespace, @sidecar, @ingress, @metrics)`);
+  if (error && !/No tests found/.test(error)) throw new BadInputError(`cannot list the checks: ${firstLine(error)}`);
+  if (!checks.length) throw new BadInputError(`no check matches ${inv.playwrightArgs.join(' ') || 'the selection'}; \`mesh-conformance run --list\` shows them all (tags: @core, @extended, ${checkCatalogue.map((c) => c.tag).join(', ')})`);
   process.stdout.write(formatChecks(checks, config.target));
   return exitCodes.passed;
 }

@@ -2,7 +2,6 @@
 // server that is not Kubernetes, a wrong CA, a black hole, nothing listening); each run must stop with exit 2
 // and a distinct one-problem message naming the context and the server, before anything else happens.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import https from 'node:https';
@@ -13,28 +12,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'selfsigned';
 import type { SelfsignedOptions } from 'selfsigned';
-import { packageRoot } from './paths.ts';
+import { runMain } from './testing/run-main.ts';
 
-const bin = join(packageRoot, 'bin', 'mesh-conformance.js');
 const dir = mkdtempSync(join(tmpdir(), 'mc-preflight-'));
 const servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}, cwd = dir): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI, in this process, with a clean environment of its own (no KUBECONFIG, no MESH_CONFORMANCE_*). */
+function runCli(args: string[], env: Record<string, string> = {}, cwd = dir) {
+  const clean = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('MESH_CONFORMANCE_')).map((k) => [k, undefined]));
+  return runMain(args, { env: { ...clean, KUBECONFIG: '', ...env }, cwd });
 }
 
 function kubeconfig(name: string, server: string, caPem?: string): string {
@@ -64,7 +51,7 @@ const status = (code: number, reason: string, message: string) => JSON.stringify
 const versionBody = JSON.stringify({ major: '1', minor: '29', gitVersion: 'v1.29.4' });
 
 /** Runs `run --target kind` against a kubeconfig and asserts exit 2 with one API problem matching `pattern`. */
-async function expectApiProblem(kc: string, pattern: RegExp, env: Record<string, string> = {}): Promise<CliResult> {
+async function expectApiProblem(kc: string, pattern: RegExp, env: Record<string, string> = {}): ReturnType<typeof runCli> {
   const res = await runCli(['run', '--target', 'kind', '--kubeconfig', kc], env);
   assert.equal(res.code, 2, `exit code; stderr: ${res.stderr}`);
   assert.match(res.stderr, /^mesh-conformance: pre-flight failed \(context [\w-]+, server \S+\): 1 problem, nothing was written to the cluster\n {2}- \[api\] /);
@@ -75,8 +62,8 @@ async function expectApiProblem(kc: string, pattern: RegExp, env: Record<string,
   return res;
 }
 
-// The cases are independent CLI runs: run them side by side (each one spends most of its time starting node + tsx).
-describe('pre-flight: API access failures (through the CLI, exit 2)', { concurrency: true }, () => {
+// The cases run the CLI in this process one after the other (each owns stdout, stderr, the environment and cwd).
+describe('pre-flight: API access failures (through the CLI, exit 2)', () => {
   const kc: Record<string, string> = {};
 
   before(async () => {

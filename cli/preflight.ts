@@ -1,9 +1,11 @@
 import { accessSync, constants } from 'node:fs';
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { ingressProfileFor } from '../harness/ingress/index.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
-import type { MetricsAccess } from '../harness/preflight/access-review.ts';
-import { formatPreflight, runPreflight } from '../harness/preflight/preflight.ts';
-import type { PreflightReport } from '../harness/preflight/preflight.ts';
+import { createMeshProfile } from '../harness/mesh/index.ts';
+import type { PreflightReport, ReadinessOptions } from '../harness/readiness/readiness.ts';
+import { formatPreflight, runPreflight } from '../harness/readiness/readiness.ts';
+import { errorText } from '../harness/text.ts';
 import { BadInputError } from './exit-codes.ts';
 
 /** Pre-flight found problems: printed as the report (a header line, then one line per problem with a hint); exit 2. */
@@ -30,8 +32,7 @@ export function preflightKubeconfig(config: ConformanceConfig): KubeClient {
     if (!client.context) throw new Error(`${file} has no current-context; pass --context NAME`);
     return client;
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new BadInputError(`unusable kubeconfig ${file}: ${msg}; fix it or pass --kubeconfig FILE and --context NAME (see \`kubectl config get-contexts\`)`);
+    throw new BadInputError(`unusable kubeconfig ${file}: ${errorText(err)}; fix it or pass --kubeconfig FILE and --context NAME (see \`kubectl config get-contexts\`)`);
   }
 }
 
@@ -45,24 +46,27 @@ export function requireExplicitContext(config: ConformanceConfig): void {
   }
 }
 
-/** Where the metrics check will read from, which decides the permissions it needs. */
-export function metricsAccessOf(config: ConformanceConfig): MetricsAccess {
-  if (config.metrics.prometheusUrl) return 'external';
-  return config.metrics.logAnalytics ? 'azure-monitor' : 'in-cluster-prometheus';
+/** The readiness registry's options for a resolved configuration: the profiles, the metrics source, the budget. */
+export function readinessOptionsOf(config: ConformanceConfig): ReadinessOptions {
+  return {
+    target: config.target,
+    mesh: createMeshProfile(config),
+    ingress: ingressProfileFor(config.ingress, { sourceCidr: config.ingressSourceCidr }),
+    metrics: config.metrics,
+    clusterChanges: config.clusterChanges.includes('metrics-collection'),
+    budgetMs: config.timeouts.apply,
+  };
 }
 
 /**
  * Everything checked before a run on a real cluster writes anything: the explicit context on aks, the kubeconfig,
- * then the cluster (API access, OSM control plane, ingress controller, RBAC). Problems are a `PreflightError`
- * (exit 2); on success one line says what was verified.
+ * then the fatal checkers of the readiness registry (API access, the mesh's control plane, the ingress controller,
+ * RBAC). Problems are a `PreflightError` (exit 2); on success one line says what was verified.
  */
 export async function preflightRealTarget(config: ConformanceConfig, out: { write: (s: string) => void } = process.stdout): Promise<PreflightReport> {
   requireExplicitContext(config);
   const client = preflightKubeconfig(config);
-  const report = await runPreflight(client, {
-    target: config.target, meshName: config.meshName, meshNamespace: config.meshNamespace, ingress: config.ingress,
-    metrics: metricsAccessOf(config), budgetMs: config.timeouts.apply,
-  });
+  const report = await runPreflight(client, readinessOptionsOf(config));
   if (report.problems.length) throw new PreflightError(report);
   out.write(`mesh-conformance: ${formatPreflight(report)}\n`);
   return report;

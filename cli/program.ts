@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import type { ConfigLayer } from '../harness/config/resolve-config.ts';
 import { flavors, targets } from '../harness/config/targets.ts';
+import { ingressProfileNames } from '../harness/ingress/index.ts';
+import { meshNames, meshProfiles } from '../harness/mesh/index.ts';
 import type { CheckInvocation } from './check-command.ts';
 import type { CleanupInvocation } from './cleanup-command.ts';
 import type { ConfigInvocation } from './config-command.ts';
@@ -61,7 +63,7 @@ export function flagLayer(flags: Partial<Record<ConfigKey, unknown>>): ConfigLay
 
 function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: string) => void }): Command {
   const program = new Command('mesh-conformance')
-    .description('End-to-end conformance checks of a Kubernetes cluster\'s service mesh (OSM 1.2 profile)')
+    .description(`End-to-end conformance checks of a Kubernetes cluster's service mesh (profiles: ${meshProfiles.map((m) => m.title).join(', ')})`)
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: () => undefined })
@@ -73,6 +75,13 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--kubeconfig <file>', 'kubeconfig of the target cluster (kind, aks; default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use (default: the current context)')
     .addOption(new Option('--flavor <flavor>', 'simulated cluster flavor for --target local; selects the profile').choices(flavors))
+    .addOption(new Option('--mesh <mesh>', 'the mesh profile (default: osm on the local target)').choices(meshNames))
+    .option('--mesh-namespace <ns>', 'where the mesh\'s control plane runs (default: the profile\'s, by flavor)')
+    .option('--mesh-name <name>', 'the mesh\'s name, for meshes that have one (default: the profile\'s)')
+    .option('--mesh-revision <rev>', 'the control plane\'s revision, for revisioned meshes')
+    .addOption(new Option('--ingress <profile>', 'the ingress profile (default: the one the guide pairs with the mesh and flavor)').choices(ingressProfileNames))
+    .option('--ingress-source-cidr <cidr>', 'the address range of a gateway outside the cluster that the mesh must admit (default 10.0.0.0/8)')
+    .option('--allow-cluster-change <change>', 'let the run make a cluster-wide change, restored afterwards (repeatable: metrics-collection)', collect, [])
     .option('--sim-fault <name>', 'switch on a simulator fault (repeatable; see `mesh-conformance sim --list-faults`)', collect, [])
     .option('--consecutive-successes <n>', 'HTTP responses required in a row (default 5)')
     .option('--keep-on-failure', 'keep the namespace of a failed run for inspection')
@@ -113,6 +122,13 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     take('kubeconfig', opts.kubeconfig);
     take('context', opts.context);
     take('flavor', opts.flavor);
+    take('mesh', opts.mesh);
+    take('meshNamespace', opts.meshNamespace);
+    take('meshName', opts.meshName);
+    take('meshRevision', opts.meshRevision);
+    take('ingress', opts.ingress);
+    take('ingressSourceCidr', opts.ingressSourceCidr);
+    if (Array.isArray(opts.allowClusterChange) && opts.allowClusterChange.length) flags.allowClusterChanges = opts.allowClusterChange;
     take('consecutiveSuccesses', opts.consecutiveSuccesses);
     take('keepOnFailure', opts.keepOnFailure);
     take('reportDir', opts.reportDir);
@@ -142,7 +158,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
         ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
     });
   program.command('check')
-    .description('read-only readiness report of the target cluster (API, OSM control plane, CRDs and webhooks, MeshConfig, ingress, metrics, namespaces, sidecars, permissions); never writes')
+    .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes')
     .addOption(new Option('--target <target>', 'what to check (local: a simulated cluster started for the check)').choices(targets))
     .option('--kubeconfig <file>', 'kubeconfig of the target cluster (kind, aks; default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use (default: the current context)')

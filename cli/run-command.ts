@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfigFileLayer } from '../harness/config/config-file.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
-import { defaultKubeconfig, envLayer, resolveConfig, toEnv, ConfigError } from '../harness/config/resolve-config.ts';
+import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
+import { runConfigEnv, runPaths, writeRunConfig } from '../harness/config/run-config.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
@@ -39,7 +40,7 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
     if (inv.flags.kubeconfig !== undefined || inv.flags.context !== undefined) {
       throw new BadInputError('--kubeconfig and --context select a real cluster: add --target kind or --target aks (target local starts its own simulated cluster)');
     }
-    config.kubeconfig = join(config.reportDir, 'simulator', config.runId, 'kubeconfig');
+    config.kubeconfig = runPaths(config.reportDir, config.runId).kubeconfig;
     config.context = undefined;
   } else {
     if (config.simFaults.length) throw new BadInputError('--sim-fault applies only to --target local: drop --sim-fault for a real cluster, or use --target local to break the simulated one');
@@ -55,6 +56,20 @@ export async function loadRunConfigFile(explicit: string | undefined, env: NodeJ
   } catch (err) {
     if (err instanceof ConfigError) throw new BadInputError(err.message);
     throw err;
+  }
+}
+
+/**
+ * Points the configuration at a simulated cluster that just started: its kubeconfig, context and request log, and
+ * (the simulated aks cluster) its Log Analytics workspace, unless the user chose a metrics source.
+ */
+export function adoptSimulator(config: ConformanceConfig, simulator: RunningSimulator): void {
+  config.kubeconfig = simulator.ready.kubeconfig;
+  config.context = simulator.ready.context;
+  config.simRequestLog = simulator.requestLog;
+  const la = simulator.ready.logAnalytics;
+  if (la && !config.metrics.prometheusUrl && !config.metrics.logAnalytics) {
+    config.metrics.logAnalytics = { workspaceId: la.workspaceId, endpoint: la.endpoint, token: undefined, tokenFile: la.tokenFile, caFile: la.caFile };
   }
 }
 
@@ -74,13 +89,13 @@ export function namespacesArgs(n: number | undefined): string[] {
  * `playwright test --project=<target>` with the configuration in MESH_CONFORMANCE_* variables, stops the
  * simulator, and returns the mapped exit code (SIGINT/SIGTERM are forwarded once; the result is 130).
  */
-export async function runConformance(inv: RunInvocation): Promise<ExitCode> {
+export async function runConformance(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout): Promise<ExitCode> {
   const config = resolveRunConfig(inv, process.env, process.cwd(), await loadRunConfigFile(inv.configFile, process.env, process.cwd()));
   ensureWritableReportDir(config.reportDir);
   // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written.
-  if (config.target !== 'local') await preflightRealTarget(config);
+  if (config.target !== 'local') await preflightRealTarget(config, out);
   // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.
-  if (config.target !== 'local') await preRunSweep(config);
+  if (config.target !== 'local') await preRunSweep(config, out);
 
   let interrupted = false;
   let child: ReturnType<typeof spawn> | undefined;
@@ -105,23 +120,18 @@ export async function runConformance(inv: RunInvocation): Promise<ExitCode> {
         if (interrupted) return exitCodes.interrupted; // the simulator was stopped; the run created nothing yet
         throw err;
       }
-      config.kubeconfig = simulator.ready.kubeconfig;
-      config.context = simulator.ready.context;
-      config.simRequestLog = simulator.requestLog;
-      // The simulated aks cluster's Log Analytics workspace, unless the user chose a metrics source.
-      const la = simulator.ready.logAnalytics;
-      if (la && !config.metrics.prometheusUrl && !config.metrics.logAnalytics) {
-        config.metrics.logAnalytics = { workspaceId: la.workspaceId, endpoint: la.endpoint, token: undefined, tokenFile: la.tokenFile, caFile: la.caFile };
-      }
+      adoptSimulator(config, simulator);
       process.stdout.write(`mesh-conformance: simulated cluster ready (context ${config.context}, kubeconfig ${config.kubeconfig})\n`);
       if (interrupted) return exitCodes.interrupted;
     }
     // allure-playwright appends to its results dir; start empty so the Allure report shows this run only.
     rmSync(join(config.reportDir, 'allure-results'), { recursive: true, force: true });
     process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}) ingress=${config.ingress}\n`);
+    // The configuration is resolved once, here: the runner, its workers and the reporters read this file.
+    const runConfigFile = writeRunConfig(config);
     child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
       cwd: packageRoot,
-      env: { ...process.env, ...toEnv(config) },
+      env: { ...process.env, [runConfigEnv]: runConfigFile },
       stdio: 'inherit',
       // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
       detached: true,

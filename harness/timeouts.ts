@@ -8,7 +8,7 @@ export const timeouts = {
   apply: 15_000,
   /** A workload becoming Running and Ready (image pull, injection, scheduling). */
   rollout: 120_000,
-  /** A status to converge (Ingress address, IngressBackend committed, labels read back). */
+  /** A status to converge (an ingress address, the ingress policy accepted, labels read back). */
   assert: 60_000,
   /** A traffic expectation (N consecutive responses) through the ingress. */
   http: 120_000,

@@ -15,7 +15,7 @@ import { startSimulator } from '../cli/simulator-process.ts';
 import type { RunningSimulator } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { resourceTypes } from '../harness/k8s/resources.ts';
-import { probe } from '../harness/preflight/api-access.ts';
+import { probe } from '../harness/readiness/api-access.ts';
 import type { ReadinessReport } from '../harness/readiness/readiness-result.ts';
 
 const root = join(import.meta.dirname, '..');

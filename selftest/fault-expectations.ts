@@ -9,6 +9,8 @@
  * (`10s`), `…` any text, `{a|b}` one of the alternatives (braces without `|` are literal). Everything else is literal.
  */
 
+import type { CheckId } from '../harness/checks/catalogue.ts';
+
 /** The message parts a failure must name: a timeout names the limit and the last state seen, a fail-fast the observed reason. */
 export interface TimeoutMessage {
   kind: 'timeout';
@@ -27,8 +29,8 @@ export type MessageShape = TimeoutMessage | FailFastMessage;
 
 export interface FailExpectation {
   outcome: 'fail';
-  /** The check id (its `check` annotation) that must fail; every other check passes or is skipped as depending on it. */
-  check: string;
+  /** The check (catalogue id) that must fail; every other check passes or is skipped as depending on it. */
+  check: CheckId;
   message: MessageShape;
   /** The failed check sent HTTP requests through the ingress: the last exchanges must be attached. */
   http?: boolean;
@@ -108,8 +110,7 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   },
   'envoy-stats-frozen': {
     outcome: 'fail', check: 'metrics', aks: true,
-    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: target up', limit: 'Timed out after <metrics>' },
-    aksMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: target collected', limit: 'Timed out after <metrics>' },
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },
   },
   'prometheus-unreachable': {
     outcome: 'fail', check: 'metrics',

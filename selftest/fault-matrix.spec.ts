@@ -10,6 +10,7 @@ import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudg
 import type { FailExpectation, FaultExpectation, MessageShape } from './fault-expectations.ts';
 import { faultExpectations } from './fault-expectations.ts';
 import { matchesFragment } from './templates.ts';
+import { checkCatalogue } from '../harness/checks/catalogue.ts';
 
 /** Bound on one conformance run: budgets of a failing wait, simulator start, cleanup and a loaded machine. */
 const runTimeoutMs = 150_000;
@@ -44,6 +45,14 @@ test('catalogue: every fault listed by `sim --list-faults` has an expectation, a
   const disagree = [...listed.values()].filter((f) => faultExpectations[f.name] && faultExpectations[f.name]?.outcome !== f.outcome)
     .map((f) => `${f.name}: catalogue says ${f.outcome}, expectation says ${faultExpectations[f.name]?.outcome}`);
   expect(disagree, 'catalogue and expectations disagree on the outcome').toEqual([]);
+});
+
+test('every check in the catalogue is proven to fail: some simulator fault makes exactly that check fail', () => {
+  for (const flavor of flavors) {
+    const failing = new Set(faults[flavor].map((f) => faultExpectations[f.name]).filter((e) => e?.outcome === 'fail').map((e) => (e).check));
+    const unproven = checkCatalogue.filter((c) => c.level === 'core' && !failing.has(c.id)).map((c) => c.id);
+    expect(unproven, `${flavor}: checks no fault makes fail (add a fault to the simulator and its expectation): ${unproven.join(', ')}`).toEqual([]);
+  }
 });
 
 for (const flavor of flavors) {

@@ -64,31 +64,31 @@ test.describe('pre-flight on the kind flavor, broken step by step', () => {
   test('osm-injector not Ready', async () => {
     await sim.client.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'osm-system', name: 'osm-injector' }, { spec: { replicas: 0 } }, { budgetMs, strategy: PatchStrategy.MergePatch });
     const lines = expectStopped(await preflightRun(sim, 'kind'), sim);
-    expect(lines).toEqual([expect.stringMatching(/^ {2}- \[control-plane\] Deployment osm-system\/osm-injector is not Ready: 0\/0 ready.*Hint: look at `kubectl -n osm-system describe deploy\/osm-injector`/)]);
+    expect(lines).toEqual([expect.stringMatching(/^ {2}- \[control-plane\] osm-injector: 0\/0 ready \(scaled to 0 replicas\), no restarts\. Hint: scale it back: `kubectl -n osm-system scale deploy\/osm-injector --replicas=1`/)]);
   });
 
   test('the injector webhook is missing', async () => {
     await sim.client.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: 'osm-webhook-osm' }, { budgetMs });
     const lines = expectStopped(await preflightRun(sim, 'kind'), sim);
-    expect(lines).toContainEqual(expect.stringMatching(/\[control-plane\] no MutatingWebhookConfiguration calls osm-injector in osm-system \(expected osm-webhook-osm\), so pods would get no sidecar\. Hint: osm-injector creates it when it starts/));
+    expect(lines).toContainEqual(expect.stringMatching(/\[crds-webhooks\] no MutatingWebhookConfiguration calls osm-injector in osm-system \(expected osm-webhook-osm\), so pods would get no sidecar\. Hint: osm-injector creates it when it starts/));
   });
 
   test('the MeshConfig is missing', async () => {
     await sim.client.delete({ apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig', namespace: 'osm-system', name: 'osm-mesh-config' }, { budgetMs });
     const lines = expectStopped(await preflightRun(sim, 'kind'), sim);
-    expect(lines).toContainEqual(expect.stringMatching(/\[control-plane\] MeshConfig osm-system\/osm-mesh-config not found\. Hint: osm-bootstrap creates it from ConfigMap preset-mesh-config/));
+    expect(lines).toContainEqual(expect.stringMatching(/\[mesh-config\] MeshConfig osm-system\/osm-mesh-config not found\. Hint: osm-bootstrap creates it from ConfigMap preset-mesh-config/));
   });
 
   test('the IngressBackend CRD is missing', async () => {
     await sim.client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'ingressbackends.policy.openservicemesh.io' }, { budgetMs });
     const lines = expectStopped(await preflightRun(sim, 'kind'), sim);
-    expect(lines).toContainEqual(expect.stringMatching(/\[control-plane\] CustomResourceDefinition ingressbackends\.policy\.openservicemesh\.io not found\. Hint: OSM's CRDs are installed by osm-bootstrap/));
+    expect(lines).toContainEqual(expect.stringMatching(/\[crds-webhooks\] CustomResourceDefinition ingressbackends\.policy\.openservicemesh\.io not found\. Hint: OSM's CRDs are installed by osm-bootstrap/));
   });
 
   test('the ingress-nginx controller Service is missing', async () => {
     await sim.client.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }, { budgetMs });
     const lines = expectStopped(await preflightRun(sim, 'kind'), sim);
-    expect(lines).toContainEqual(expect.stringMatching(/\[ingress\] Service ingress-nginx\/ingress-nginx-controller not found \(the IngressBackend names it as the trusted source\)\. Hint: install ingress-nginx/));
+    expect(lines).toContainEqual(expect.stringMatching(/\[ingress\] Service ingress-nginx\/ingress-nginx-controller not found \(the mesh's ingress policy names it as the trusted source\)\. Hint: install ingress-nginx/));
     // Nothing was written by any of these runs: no object carries a run-id label.
     const namespaces = await sim.client.list<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace' }, { labelSelector: 'mesh-conformance.io/run-id' }, { budgetMs });
     expect(namespaces.items.map((n) => n.metadata?.name)).toEqual([]);
@@ -101,7 +101,7 @@ test.describe('pre-flight on the aks flavor', () => {
     try {
       const lines = expectStopped(await preflightRun(sim, 'aks'), sim);
       // The aks profile's control plane (kube-system) and AGIC pass; only RBAC is reported.
-      expect(lines).toEqual([expect.stringMatching(/^ {2}- \[rbac\] RBAC: may not create, patch, get, delete, list, watch ingressbackends\.policy\.openservicemesh\.io in the namespaces the run creates, needed to admit the ingress into the mesh \(no RBAC rule grants .*\)\. Hint: a cluster admin must grant it with a ClusterRole bound to you .*reproduce with `kubectl auth can-i create ingressbackends\.policy\.openservicemesh\.io -n mesh-conformance-preflight`$/)]);
+      expect(lines).toEqual([expect.stringMatching(/^ {2}- \[permissions\] RBAC: may not create, patch, get, delete, list, watch ingressbackends\.policy\.openservicemesh\.io in the namespaces the run creates, needed to admit the ingress into the mesh \(no RBAC rule grants .*\)\. Hint: a cluster admin must grant it with a ClusterRole bound to you .*reproduce with `kubectl auth can-i create ingressbackends\.policy\.openservicemesh\.io -n mesh-conformance-preflight`$/)]);
     } finally {
       await sim.stop();
     }

@@ -1,6 +1,6 @@
 /**
  * Lists, chainsaw-style, each expected label/annotation an object lacks or has with another value:
- * `- labels["openservicemesh.io/monitored-by"]: expected "osm", got <missing>`. Empty means it matches.
+ * `- labels["example.io/mesh"]: expected "m1", got <missing>`. Empty means it matches.
  */
 export function metadataMismatches(
   expected: { labels?: Record<string, string>; annotations?: Record<string, string> },

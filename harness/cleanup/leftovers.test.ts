@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1Namespace } from '@kubernetes/client-node';
 import { runLabelKeys } from '../k8s/run-labels.ts';
 import { classifyRunNamespace, heartbeat, heartbeatAnnotation, parseLabelTimestamp } from './leftovers.ts';
-import { parseTtl } from '../../cli/cleanup-command.ts';
+import { cleanupConfig } from '../../cli/cleanup-command.ts';
 
 const now = new Date('2026-11-24T12:00:00Z');
 const hour = 3_600_000;
@@ -51,9 +51,12 @@ describe('classifyRunNamespace', () => {
   it('parses the created-at label and TTLs', () => {
     assert.equal(parseLabelTimestamp('20261124T203700Z')?.toISOString(), '2026-11-24T20:37:00.000Z');
     assert.equal(parseLabelTimestamp('2026-11-24'), undefined);
-    assert.equal(parseTtl('2h'), 2 * hour);
-    assert.equal(parseTtl('30m'), hour / 2);
-    assert.equal(parseTtl('0'), 0);
-    assert.throws(() => parseTtl('soon'), /invalid --ttl "soon": pass a duration/);
+    const ttl = (t: string | undefined, env: NodeJS.ProcessEnv = {}) => cleanupConfig({ command: 'cleanup', kubeconfig: undefined, context: undefined, ttl: t, dryRun: false }, env).sweepTtl;
+    assert.equal(ttl('2h'), 2 * hour);
+    assert.equal(ttl('30m'), hour / 2);
+    assert.equal(ttl('0'), 0);
+    assert.equal(ttl(undefined), hour);
+    assert.equal(ttl(undefined, { MESH_CONFORMANCE_SWEEP_TTL: '90s' }), 90_000);
+    assert.throws(() => ttl('soon'), /sweepTtl must be a duration such as 30m, 2h or 0, at most 24h \(got "soon" from --ttl\)/);
   });
 });

@@ -9,6 +9,7 @@ import type { ConfigKey } from './config-schema.ts';
 import { configSchema } from './config-schema.ts';
 import type { ConfigLayer } from './resolve-config.ts';
 import { ConfigError, envNames } from './resolve-config.ts';
+import { errorText } from '../text.ts';
 
 /** File names looked for in the working directory, in this order (at most one may exist). */
 export const configFileNames = ['mesh-conformance.config.ts', 'mesh-conformance.config.json', 'mesh-conformance.config.yaml', 'mesh-conformance.config.yml'] as const;
@@ -62,7 +63,7 @@ export async function readConfigFile(path: string): Promise<unknown> {
     try {
       mod = await import(pathToFileURL(path).href) as { default?: unknown };
     } catch (err) {
-      throw new ConfigError(`cannot load config file ${path}: ${firstLine(err)}`);
+      throw new ConfigError(`cannot load config file ${path}: ${errorText(err)}`);
     }
     if (mod.default === undefined) throw new ConfigError(`config file ${path} has no default export: write \`export default { target: 'kind', ... }\``);
     return mod.default;
@@ -71,12 +72,12 @@ export async function readConfigFile(path: string): Promise<unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${firstLine(err)}`);
+    throw new ConfigError(`cannot read config file ${path}: ${errorText(err)}`);
   }
   try {
     return path.endsWith('.json') ? JSON.parse(text) as unknown : parseYaml(text, { prettyErrors: true }) as unknown;
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${firstLine(err)}`);
+    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${errorText(err)}`);
   }
 }
 
@@ -154,9 +155,4 @@ export type ConfigFile = Omit<z.input<typeof configSchema>, 'timeouts' | 'runId'
 
 function expandHome(p: string): string {
   return p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n').find((l) => l.trim() !== '')?.trim() ?? msg;
 }

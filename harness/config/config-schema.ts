@@ -1,21 +1,41 @@
 import { z } from 'zod';
-import { ingressProfileNames } from '../ingress/ingress-profile.ts';
-import { meshNames } from '../mesh/mesh-profile.ts';
-import { timeoutClasses, timeouts } from '../timeouts.ts';
+import { defaultSweepTtlMs } from '../cleanup/leftovers.ts';
+import { ingressProfileNames } from '../ingress/index.ts';
+import { meshNames } from '../mesh/index.ts';
+import type { timeouts } from '../timeouts.ts';
+import { timeoutClasses } from '../timeouts.ts';
 import { flavors, targets } from './targets.ts';
+
+/** The cluster-wide changes a run may make when the user allows them, each restored afterwards. */
+export const clusterChangeNames = ['metrics-collection'] as const;
+export type ClusterChange = (typeof clusterChangeNames)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: () => `must be one of ${values.join(', ')}` });
 
-const durationMs = z.union([z.number(), z.string()], { error: () => 'must be a duration such as 90s, 2m or 1500 (ms)' })
+/** The longest duration any setting takes (a day): beyond it Node's timers overflow and a "budget" means nothing. */
+export const maxDurationMs = 24 * 3_600_000;
+
+/** Parses `90s`, `2m`, `1.5h`, `1500ms` or a bare number of milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1;
+  return n * unit;
+}
+
+/** A duration in ms, from a number of ms or text such as `90s`; `min` 0 allows zero (a TTL of "any age"). */
+const duration = (example: string, min: 0 | 1) => z.union([z.number(), z.string()], { error: () => `must be a duration such as ${example}` })
   .transform((v, ctx) => {
     const ms = typeof v === 'number' ? v : parseDuration(v);
-    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a positive duration such as 90s, 2m or 1500 (ms)' });
+    if (ms === undefined || !Number.isFinite(ms) || ms < min || ms > maxDurationMs) {
+      ctx.addIssue({ code: 'custom', message: `must be a ${min ? 'positive ' : ''}duration such as ${example}, at most 24h` });
       return z.NEVER;
     }
     return ms;
   });
+const durationMs = duration('90s, 2m or 1500 (ms)', 1);
 
 const booleanish = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'boolean') return v;
@@ -27,16 +47,13 @@ const booleanish = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
 });
 
 const optionalText = z.string().trim().min(1, { error: 'must not be empty' }).optional();
+const wholeNumber = (min: number, max: number) => z.coerce.number({ error: () => `must be a whole number from ${min} to ${max}` })
+  .int({ error: `must be a whole number from ${min} to ${max}` }).min(min, { error: `must be a whole number from ${min} to ${max}` })
+  .max(max, { error: `must be a whole number from ${min} to ${max}` });
+/** A list from an array or a comma-separated string (environment variables). */
+const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
 
-/** Parses `90s`, `2m`, `1500ms` or a bare number of milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n;
-}
-
-/** The resolved configuration of one run, after defaults and every source are merged. */
+/** The configuration of one run as its sources give it; `resolveConfig` merges them and derives the rest. */
 export const configSchema = z.object({
   target: oneOf(targets).default('local'),
   flavor: oneOf(flavors).optional(),
@@ -45,29 +62,23 @@ export const configSchema = z.object({
   mesh: oneOf(meshNames).optional(),
   meshName: optionalText,
   meshNamespace: optionalText,
+  /** A revisioned control plane (Istio's `asm-1-30`); detected from the cluster when not given. */
+  meshRevision: optionalText,
   ingress: oneOf(ingressProfileNames).optional(),
   ingressAddress: z.string().trim().regex(/^(https?:\/\/)?(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?\/?$/i, { error: 'must be a host, host:port or http(s) URL such as localhost, 127.0.0.1:8080 or http://gw.example' }).optional(),
-  // Copies of the flow checked at once, one namespace each: the default of `run --namespaces`.
-  parallelism: z.coerce.number({ error: () => 'must be a whole number from 1 to 50' })
-    .int({ error: 'must be a whole number from 1 to 50' }).min(1, { error: 'must be a whole number from 1 to 50' })
-    .max(50, { error: 'must be a whole number from 1 to 50' }).default(1),
-  consecutiveSuccesses: z.coerce.number({ error: () => 'must be a whole number from 1 to 100' })
-    .int({ error: 'must be a whole number from 1 to 100' }).min(1, { error: 'must be a whole number from 1 to 100' })
-    .max(100, { error: 'must be a whole number from 1 to 100' }).default(5),
-  timeouts: z.object(Object.fromEntries(timeoutClasses.map((k) => [k, durationMs.default(timeouts[k])])) as Record<keyof typeof timeouts, z.ZodDefault<typeof durationMs>>).default(() => ({ ...timeouts })),
+  /** The address range of a gateway outside the cluster (AGIC's Application Gateway subnet), admitted by the mesh. */
+  ingressSourceCidr: z.string().trim().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'must be an IPv4 CIDR such as 10.225.0.0/16' }).default('10.0.0.0/8'),
+  /** Copies of the flow checked at once, one namespace each: the default of `run --namespaces`. */
+  parallelism: wholeNumber(1, 50).default(1),
+  consecutiveSuccesses: wholeNumber(1, 100).default(5),
+  timeouts: z.object(Object.fromEntries(timeoutClasses.map((k) => [k, durationMs.optional()])) as Record<keyof typeof timeouts, z.ZodOptional<typeof durationMs>>).default({}),
   keepOnFailure: booleanish.default(false),
   /** Sweep dead runs' leftovers before a run on a real cluster (harness/cleanup/leftovers.ts). */
   sweep: booleanish.default(true),
   /** Age after which a dead run's namespace is swept: 30m, 2h, 90s, 0 (any dead run); default 1h. */
-  sweepTtl: z.union([z.number(), z.string()], { error: () => 'must be a duration such as 30m, 2h or 0' }).transform((v, ctx) => {
-    const h = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*h\s*$/.exec(v) : null;
-    const ms = typeof v === 'number' ? v : h ? Number(h[1]) * 3_600_000 : parseDuration(v);
-    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30m, 2h or 0' });
-      return z.NEVER;
-    }
-    return ms;
-  }).default(3_600_000),
+  sweepTtl: duration('30m, 2h or 0', 0).default(defaultSweepTtlMs),
+  /** Cluster-wide changes the run may make (merged and restored): none unless allowed. */
+  allowClusterChanges: list(oneOf(clusterChangeNames)).optional(),
   reportDir: z.string().trim().min(1, { error: 'must not be empty' }).default('reports'),
   runId: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/i, { error: 'must be a valid label value (letters, digits, -, ., at most 63)' }).optional(),
   prometheusUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus.example:9090' }).optional(),
@@ -78,9 +89,11 @@ export const configSchema = z.object({
   azureTokenFile: optionalText,
   azureCaFile: optionalText,
   metricsTimeout: durationMs.optional(),
-  simFaults: z.array(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be fault names such as ingress-stuck-502' })).default([]),
+  simFaults: list(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be fault names such as ingress-stuck-502' })).default([]),
   simRequestLog: optionalText,
 });
 
-/** Configuration keys, as they appear in messages and (later) in the config file. */
+/** Configuration keys, as they appear in messages and in the config file. */
 export type ConfigKey = keyof z.input<typeof configSchema>;
+/** The configuration as its sources give it (what a run's config file holds). */
+export type ConfigInput = z.input<typeof configSchema>;

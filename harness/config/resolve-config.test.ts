@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, envLayer, resolveConfig, toEnv } from './resolve-config.ts';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { meshFactory } from '../mesh/index.ts';
+import { ConfigError, envLayer, resolveConfig } from './resolve-config.ts';
+import { readRunConfig, runPaths, writeRunConfig } from './run-config.ts';
 
 const flags = (values: Record<string, unknown>) => ({ nameOf: (k: string) => `--${k}`, values });
 
@@ -9,7 +14,8 @@ describe('resolveConfig', () => {
     const c = resolveConfig([envLayer({})]);
     assert.equal(c.target, 'local');
     assert.equal(c.flavor, 'kind');
-    assert.equal(c.meshNamespace, 'osm-system');
+    assert.equal(c.mesh, 'osm');
+    assert.equal(c.meshNamespace, meshFactory('osm').defaults('kind').namespace);
     assert.equal(c.ingress, 'nginx');
     assert.equal(c.consecutiveSuccesses, 5);
     assert.equal(c.timeouts.rollout, 120_000);
@@ -39,7 +45,7 @@ describe('resolveConfig', () => {
     });
     assert.throws(() => resolveConfig([flags({ ingress: 'traefik' })]), /^ConfigError: Invalid configuration: ingress must be one of nginx, agic, none \(got "traefik" from --ingress\)$/);
     assert.throws(() => resolveConfig([flags({ consecutiveSuccesses: '0' })]), /consecutiveSuccesses must be a whole number from 1 to 100 \(got "0" from --consecutiveSuccesses\)/);
-    assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TIMEOUT_ROLLOUT: 'soon' })]), /timeouts\.rollout must be a positive duration such as 90s, 2m or 1500 \(ms\) \(got "soon" from MESH_CONFORMANCE_TIMEOUT_ROLLOUT\)/);
+    assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TIMEOUT_ROLLOUT: 'soon' })]), /timeouts\.rollout must be a positive duration such as 90s, 2m or 1500 \(ms\), at most 24h \(got "soon" from MESH_CONFORMANCE_TIMEOUT_ROLLOUT\)/);
     assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_KEEP_ON_FAILURE: 'maybe' })]), /keepOnFailure must be one of true, false, 1, 0/);
   });
 
@@ -47,8 +53,37 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig([flags({ target: 'kind', flavor: 'aks' })]), /flavor applies only to target local/);
   });
 
-  it('round-trips through the environment handed to the workers', () => {
-    const c = resolveConfig([flags({ target: 'kind', kubeconfig: '/k', context: 'kind-x', consecutiveSuccesses: '7', runId: 'r-1' })]);
-    assert.deepEqual(resolveConfig([envLayer(toEnv(c))]), c);
+  it('round-trips through the run\'s config file, credentials left in the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-config-'));
+    try {
+      const env = { MESH_CONFORMANCE_PROMETHEUS_TOKEN: 's3cret' };
+      const c = resolveConfig([envLayer(env), flags({ target: 'kind', kubeconfig: '/k', context: 'kind-x', consecutiveSuccesses: '7', runId: 'r-1', reportDir: dir, prometheusUrl: 'http://p:9090', timeouts: { http: '90s' } })]);
+      const file = writeRunConfig(c);
+      assert.equal(file, runPaths(dir, 'r-1').config);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /s3cret/);
+      assert.deepEqual(readRunConfig(file, env), c);
+      assert.equal(readRunConfig(file, {}).metrics.prometheusToken, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes an ingress profile\'s budgets over the defaults, and the user\'s over both', () => {
+    assert.equal(resolveConfig([flags({ timeouts: { http: '3m' } })]).timeouts.http, 180_000);
+    assert.equal(resolveConfig([]).timeouts.http, 120_000);
+  });
+
+  it('bounds durations, so a budget never overflows a timer', () => {
+    assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TIMEOUT_ROLLOUT: '100000m' })]), /timeouts\.rollout must be a positive duration such as 90s, 2m or 1500 \(ms\), at most 24h/);
+    assert.equal(resolveConfig([flags({ sweepTtl: '2h' })]).sweepTtl, 7_200_000);
+    assert.equal(resolveConfig([flags({ sweepTtl: '0' })]).sweepTtl, 0);
+  });
+
+  it('allows cluster-wide changes only when asked, except on the simulated cluster', () => {
+    assert.deepEqual(resolveConfig([flags({ target: 'kind' })]).clusterChanges, []);
+    assert.deepEqual(resolveConfig([flags({ target: 'kind', allowClusterChanges: 'metrics-collection' })]).clusterChanges, ['metrics-collection']);
+    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection']);
+    assert.throws(() => resolveConfig([flags({ allowClusterChanges: 'everything' })]), /allowClusterChanges must be one of metrics-collection/);
   });
 });

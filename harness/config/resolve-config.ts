@@ -1,14 +1,16 @@
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { IngressProfileName } from '../ingress/ingress-profile.ts';
-import type { MeshName } from '../mesh/mesh-profile.ts';
+import type { IngressProfileName } from '../ingress/index.ts';
+import { ingressFactory, ingressProfileFor } from '../ingress/index.ts';
+import type { MeshName } from '../mesh/index.ts';
+import { createMeshProfile, meshFactory } from '../mesh/index.ts';
 import type { Timeouts } from '../timeouts.ts';
-import { timeoutClasses } from '../timeouts.ts';
-import type { ConfigKey } from './config-schema.ts';
-import { configSchema } from './config-schema.ts';
+import { timeoutClasses, timeouts as defaultTimeouts } from '../timeouts.ts';
+import type { ClusterChange, ConfigKey } from './config-schema.ts';
+import { clusterChangeNames, configSchema } from './config-schema.ts';
 import type { Flavor, Target } from './targets.ts';
-import { flavorDefaults, flavorOf } from './targets.ts';
+import { flavorOf } from './targets.ts';
 
 /** The configuration a run uses: every value decided, profiles derived from the target and flavor. */
 export interface ConformanceConfig {
@@ -20,7 +22,11 @@ export interface ConformanceConfig {
   mesh: MeshName;
   meshName: string;
   meshNamespace: string;
+  /** The control plane's revision (Istio), undefined when unrevisioned or not applicable. */
+  meshRevision: string | undefined;
   ingress: IngressProfileName;
+  /** The address range of a gateway outside the cluster, admitted by the mesh (AGIC). */
+  ingressSourceCidr: string;
   /** Where to send ingress traffic instead of the Ingress status address (kind behind NAT, a gateway FQDN). */
   ingressAddress: string | undefined;
   /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
@@ -31,6 +37,8 @@ export interface ConformanceConfig {
   /** Sweep dead runs' leftovers older than `sweepTtl` (ms) before a run on a real cluster. */
   sweep: boolean;
   sweepTtl: number;
+  /** Cluster-wide changes the user allowed (on the local target, the simulator's own: all of them). */
+  clusterChanges: ClusterChange[];
   reportDir: string;
   runId: string | undefined;
   simFaults: string[];
@@ -67,7 +75,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Environment variable names, `MESH_CONFORMANCE_<KEY>`, the channel from the CLI to Playwright workers. */
+/** Environment variable names, `MESH_CONFORMANCE_<KEY>`: the user's way to configure a run without flags or a file. */
 export const envNames = {
   target: 'MESH_CONFORMANCE_TARGET',
   flavor: 'MESH_CONFORMANCE_FLAVOR',
@@ -76,7 +84,9 @@ export const envNames = {
   mesh: 'MESH_CONFORMANCE_MESH',
   meshName: 'MESH_CONFORMANCE_MESH_NAME',
   meshNamespace: 'MESH_CONFORMANCE_MESH_NAMESPACE',
+  meshRevision: 'MESH_CONFORMANCE_MESH_REVISION',
   ingress: 'MESH_CONFORMANCE_INGRESS',
+  ingressSourceCidr: 'MESH_CONFORMANCE_INGRESS_SOURCE_CIDR',
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
   parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
@@ -84,6 +94,7 @@ export const envNames = {
   keepOnFailure: 'MESH_CONFORMANCE_KEEP_ON_FAILURE',
   sweep: 'MESH_CONFORMANCE_SWEEP',
   sweepTtl: 'MESH_CONFORMANCE_SWEEP_TTL',
+  allowClusterChanges: 'MESH_CONFORMANCE_ALLOW_CLUSTER_CHANGES',
   reportDir: 'MESH_CONFORMANCE_REPORT_DIR',
   runId: 'MESH_CONFORMANCE_RUN_ID',
   simFaults: 'MESH_CONFORMANCE_SIM_FAULTS',
@@ -104,13 +115,11 @@ const timeoutEnv = (cls: string): string => `${envNames.timeouts}${cls.toUpperCa
 export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   const values: Partial<Record<ConfigKey, unknown>> = {};
   for (const [key, name] of Object.entries(envNames) as [ConfigKey, string][]) {
-    if (key === 'timeouts' || key === 'simFaults') continue;
+    if (key === 'timeouts') continue;
     const v = env[name];
     if (v !== undefined && v !== '') values[key] = v;
   }
   if (values.keepOnFailure === undefined && env.KEEP_ON_FAILURE) values.keepOnFailure = env.KEEP_ON_FAILURE;
-  const faults = env[envNames.simFaults];
-  if (faults) values.simFaults = faults.split(',').map((s) => s.trim()).filter(Boolean);
   const t: Record<string, string> = {};
   for (const cls of timeoutClasses) {
     const v = env[timeoutEnv(cls)];
@@ -121,43 +130,6 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     nameOf: (key) => key.startsWith('timeouts.') ? timeoutEnv(key.slice('timeouts.'.length)) : envNames[key as ConfigKey],
     values,
   };
-}
-
-/** Turns a resolved configuration back into `MESH_CONFORMANCE_*` variables for the Playwright workers. */
-export function toEnv(config: ConformanceConfig): Record<string, string> {
-  const env: Record<string, string> = {
-    [envNames.target]: config.target,
-    [envNames.flavor]: config.flavor,
-    [envNames.mesh]: config.mesh,
-    [envNames.meshName]: config.meshName,
-    [envNames.meshNamespace]: config.meshNamespace,
-    [envNames.ingress]: config.ingress,
-    [envNames.consecutiveSuccesses]: String(config.consecutiveSuccesses),
-    [envNames.parallelism]: String(config.parallelism),
-    [envNames.keepOnFailure]: config.keepOnFailure ? '1' : '0',
-    [envNames.sweep]: config.sweep ? '1' : '0',
-    [envNames.sweepTtl]: String(config.sweepTtl),
-    [envNames.reportDir]: config.reportDir,
-  };
-  if (config.kubeconfig) env[envNames.kubeconfig] = config.kubeconfig;
-  if (config.context) env[envNames.context] = config.context;
-  if (config.ingressAddress) env[envNames.ingressAddress] = config.ingressAddress;
-  if (config.runId) env[envNames.runId] = config.runId;
-  if (config.simFaults.length) env[envNames.simFaults] = config.simFaults.join(',');
-  if (config.simRequestLog) env[envNames.simRequestLog] = config.simRequestLog;
-  for (const cls of timeoutClasses) env[timeoutEnv(cls)] = String(config.timeouts[cls]);
-  const m = config.metrics;
-  env[envNames.metricsTimeout] = String(m.timeoutMs);
-  if (m.prometheusUrl) env[envNames.prometheusUrl] = m.prometheusUrl;
-  if (m.prometheusToken) env[envNames.prometheusToken] = m.prometheusToken;
-  if (m.logAnalytics) {
-    env[envNames.logAnalyticsWorkspace] = m.logAnalytics.workspaceId;
-    if (m.logAnalytics.endpoint) env[envNames.logAnalyticsEndpoint] = m.logAnalytics.endpoint;
-    if (m.logAnalytics.token) env[envNames.azureToken] = m.logAnalytics.token;
-    if (m.logAnalytics.tokenFile) env[envNames.azureTokenFile] = m.logAnalytics.tokenFile;
-    if (m.logAnalytics.caFile) env[envNames.azureCaFile] = m.logAnalytics.caFile;
-  }
-  return env;
 }
 
 /** The kubeconfig a real target uses when none is given: `$KUBECONFIG` (first entry), else `~/.kube/config`. */
@@ -213,23 +185,37 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     throw new ConfigError(`Invalid configuration: flavor applies only to target local (got flavor ${c.flavor} from ${sourceOf('flavor')} with target ${c.target}); target ${c.target} always uses the ${c.target} profile`);
   }
   const flavor = flavorOf(c.target, c.flavor ?? 'kind');
-  const d = flavorDefaults[flavor];
+  const mesh = c.mesh ?? 'osm';
+  const d = meshFactory(mesh).defaults(flavor);
+  const ingress = (c.ingress ?? d.ingress) as IngressProfileName;
+  // Budgets: the defaults, what the ingress needs on this target, then what the user set.
+  const profileBudgets = ingressFactory(ingress)?.budgets[c.target] ?? {};
+  const timeouts = { ...defaultTimeouts, ...profileBudgets, ...Object.fromEntries(Object.entries(c.timeouts).filter(([, v]) => v !== undefined)) } as Timeouts;
+  const meshNamespace = c.meshNamespace ?? d.namespace;
+  const meshProfile = createMeshProfile({ mesh, meshNamespace, meshName: c.meshName ?? d.meshName, meshRevision: c.meshRevision, target: c.target });
+  const ingressProfile = ingressProfileFor(ingress, { sourceCidr: c.ingressSourceCidr });
+  if (ingressProfile && !meshProfile.ingressPolicy.admits.includes(ingressProfile.sourceKind)) {
+    throw new ConfigError(`Invalid configuration: ingress ${ingress} presents its traffic as a ${ingressProfile.sourceKind} source, which the ${meshProfile.title} profile cannot admit (it admits ${meshProfile.ingressPolicy.admits.join(', ')}); choose another ingress (${sourceOf('ingress')})`);
+  }
   return {
     target: c.target,
     flavor,
     kubeconfig: c.kubeconfig,
     context: c.context,
-    mesh: c.mesh ?? d.mesh,
+    mesh,
     meshName: c.meshName ?? d.meshName,
-    meshNamespace: c.meshNamespace ?? d.meshNamespace,
-    ingress: c.ingress ?? d.ingress,
+    meshNamespace,
+    meshRevision: c.meshRevision,
+    ingress,
+    ingressSourceCidr: c.ingressSourceCidr,
     ingressAddress: c.ingressAddress,
     parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
-    timeouts: c.timeouts,
+    timeouts,
     keepOnFailure: c.keepOnFailure,
     sweep: c.sweep,
     sweepTtl: c.sweepTtl,
+    clusterChanges: c.allowClusterChanges ?? (c.target === 'local' ? [...clusterChangeNames] : []),
     reportDir: c.reportDir,
     runId: c.runId,
     simFaults: c.simFaults,

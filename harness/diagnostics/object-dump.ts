@@ -28,7 +28,7 @@ export async function dumpObjects(client: KubeClient, refs: readonly ObjectRef[]
 
 /**
  * Every object of one kind in the namespace with its status (the mesh's ingress policy: a failed check needs
- * the IngressBackend's `status.currentStatus` and `reason` even when the run never got to register it).
+ * a policy object's status even when the run never got to register it).
  */
 export async function dumpKindInNamespace(client: KubeClient, type: { apiVersion: string; kind: string }, namespace: string, budgetMs: number): Promise<Attachment[]> {
   const items = (await client.list<KubernetesObject>(type, { namespace }, { budgetMs })).items;

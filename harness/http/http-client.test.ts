@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockAgent } from 'undici';
 import { HttpClient } from './http-client.ts';
-import { expectOkThroughSidecar, expectStatus } from './ingress-traffic.ts';
+import { expectAnswer, expectOkThroughSidecar } from './ingress-traffic.ts';
 
 let agent: MockAgent;
 beforeEach(() => {
@@ -18,7 +18,7 @@ describe('HttpClient and ingress traffic attempts', () => {
   it('records method, URL, status, headers and elapsed time of each exchange', async () => {
     agent.get('http://127.0.0.1:8080').intercept({ path: '/get', method: 'GET' }).reply(502, 'bad gateway', { headers: { server: 'nginx' } });
     const http = new HttpClient(agent);
-    const r = await expectStatus(http, 'http://127.0.0.1:8080/get', 502, 1_000)(new AbortController().signal);
+    const r = await expectAnswer(http, 'http://127.0.0.1:8080/get', { status: 502, description: '502' }, 1_000)(new AbortController().signal);
     assert.deepEqual(r, { ok: true, observed: r.observed });
     assert.match(r.observed, /^GET \/get → 502 \(\d+ms\)$/);
     const [x] = http.recent;
@@ -29,13 +29,26 @@ describe('HttpClient and ingress traffic attempts', () => {
     assert.equal(typeof x?.elapsedMs, 'number');
   });
 
-  it('requires 200 with x-envoy-upstream-service-time on HEAD and GET', async () => {
+  it('requires the body text an answer names (an authorization denial, not any 403)', async () => {
+    const pool = agent.get('http://127.0.0.1:8080');
+    pool.intercept({ path: '/get', method: 'GET' }).reply(403, 'RBAC: access denied');
+    pool.intercept({ path: '/get', method: 'GET' }).reply(403, 'Forbidden by a WAF');
+    const http = new HttpClient(agent);
+    const attempt = expectAnswer(http, 'http://127.0.0.1:8080/get', { status: 403, bodyIncludes: 'RBAC: access denied', description: '403' }, 1_000);
+    assert.equal((await attempt(new AbortController().signal)).ok, true);
+    const other = await attempt(new AbortController().signal);
+    assert.equal(other.ok, false);
+    assert.match(other.observed, /GET \/get → 403 \(\d+ms\), body without "RBAC: access denied": "Forbidden by a WAF"/);
+  });
+
+  it('requires 200 and the mesh\'s proof of the sidecar on HEAD and GET', async () => {
     const pool = agent.get('http://127.0.0.1:8080');
     pool.intercept({ path: '/get', method: 'HEAD' }).reply(200, '', { headers: { 'x-envoy-upstream-service-time': '2' } });
     pool.intercept({ path: '/get', method: 'GET' }).reply(200, '{"url":"/get"}', { headers: { 'x-envoy-upstream-service-time': '3' } });
     pool.intercept({ path: '/get', method: 'HEAD' }).reply(200, '');
     const http = new HttpClient(agent);
-    const attempt = expectOkThroughSidecar(http, 'http://127.0.0.1:8080/get', 1_000);
+    const proof = (res: { headers: Record<string, unknown> }) => (res.headers['x-envoy-upstream-service-time'] === undefined ? 'x-envoy-upstream-service-time missing' : undefined);
+    const attempt = expectOkThroughSidecar(http, 'http://127.0.0.1:8080/get', proof, 1_000);
     assert.equal((await attempt(new AbortController().signal)).ok, true);
     const bypass = await attempt(new AbortController().signal);
     assert.equal(bypass.ok, false);

@@ -1,30 +1,35 @@
+/**
+ * One attempt of the ingress check's HTTP expectations, in `requireConsecutive`'s shape: the mesh's refusal before
+ * it admits the ingress (OSM: 502; Istio: 403 `RBAC: access denied`), then 200 through the sidecar, proven by what
+ * the mesh profile says the sidecar adds.
+ */
+import type { ExpectedAnswer, SeenResponse } from '../mesh/mesh-profile.ts';
 import type { AttemptResult } from '../wait/consecutive.ts';
 import type { HttpClient } from './http-client.ts';
 import { describeResponse } from './http-client.ts';
 
-/** Header Envoy adds to responses it proxied to an upstream: proof a request went through the sidecar. */
-export const envoyUpstreamHeader = 'x-envoy-upstream-service-time';
-
-/** One attempt expecting `GET path` to answer `status` (e.g. 502 before the IngressBackend exists). */
-export function expectStatus(http: HttpClient, url: string, status: number, requestTimeoutMs: number, host?: string) {
+/** One attempt expecting `GET url` to give the answer (status, and text in the body when the answer names one). */
+export function expectAnswer(http: HttpClient, url: string, answer: ExpectedAnswer, requestTimeoutMs: number, host?: string) {
   return async (signal: AbortSignal): Promise<AttemptResult> => {
     const res = await http.send('GET', url, { timeoutMs: requestTimeoutMs, signal, host });
-    return { ok: res.status === status, observed: describeResponse('GET', url, res) };
+    const bodyOk = answer.bodyIncludes === undefined || res.body.includes(answer.bodyIncludes);
+    const observed = `${describeResponse('GET', url, res)}${res.status === answer.status && !bodyOk ? `, body without "${answer.bodyIncludes ?? ''}": ${JSON.stringify(res.body.slice(0, 80))}` : ''}`;
+    return { ok: res.status === answer.status && bodyOk, observed };
   };
 }
 
 /**
- * One attempt of `curl -sI <url>` plus a GET: both must answer 200 and carry `x-envoy-upstream-service-time`,
- * showing the request reached the app through its sidecar.
+ * One attempt of `curl -sI <url>` plus a GET: both must answer 200 and pass the mesh's proof that the response went
+ * through the workload's sidecar.
  */
-export function expectOkThroughSidecar(http: HttpClient, url: string, requestTimeoutMs: number, host?: string) {
+export function expectOkThroughSidecar(http: HttpClient, url: string, proof: (res: SeenResponse) => string | undefined, requestTimeoutMs: number, host?: string) {
   return async (signal: AbortSignal): Promise<AttemptResult> => {
     const seen: string[] = [];
     for (const method of ['HEAD', 'GET'] as const) {
       const res = await http.send(method, url, { timeoutMs: requestTimeoutMs, signal, host });
-      const viaEnvoy = res.headers[envoyUpstreamHeader] !== undefined;
-      seen.push(`${describeResponse(method, url, res)}${viaEnvoy ? '' : `, ${envoyUpstreamHeader} missing`}`);
-      if (res.status !== 200 || !viaEnvoy) return { ok: false, observed: seen.join('; ') };
+      const problem = res.status === 200 ? proof(res) : undefined;
+      seen.push(`${describeResponse(method, url, res)}${problem ? `, ${problem}` : ''}`);
+      if (res.status !== 200 || problem) return { ok: false, observed: seen.join('; ') };
     }
     return { ok: true, observed: seen.join('; ') };
   };

@@ -1,85 +1,92 @@
-import type { V1Ingress } from '@kubernetes/client-node';
-import type { IngressSource } from '../mesh/mesh-profile.ts';
+/**
+ * What the core needs from an ingress: the objects that route a host to a backend Service, the verdict that the
+ * controller accepted them, where the address comes from, and the identity the mesh's ingress policy must admit.
+ * An ingress profile is one folder under harness/ingress/<profile>/, registered in harness/ingress/index.ts.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClient } from '../k8s/kube-client.ts';
+import type { ResourceType } from '../k8s/resources.ts';
+import type { AccessRequirement } from '../readiness/access-review.ts';
+import type { ReadinessCategory } from '../readiness/readiness-registry.ts';
+import type { Observation } from '../wait/wait-for.ts';
 
 /**
- * The ingress controllers the harness knows, and `none` for a cluster without one: the ingress check is then
- * skipped with that reason, and so is the metrics check, which counts the ingress traffic.
+ * Who sends the ingress traffic, as the mesh's policy names it: an in-cluster controller's Service, an address
+ * range (a gateway outside the cluster), or a workload identity (a mesh gateway's ServiceAccount).
  */
-export const ingressProfileNames = ['nginx', 'agic', 'none'] as const;
-export type IngressProfileName = (typeof ingressProfileNames)[number];
+export type IngressSource =
+  | { kind: 'Service'; name: string; namespace: string }
+  | { kind: 'IPRange'; cidr: string }
+  | { kind: 'ServiceAccount'; name: string; namespace: string };
+export type IngressSourceKind = IngressSource['kind'];
 
-/** What an Ingress to one backend needs. */
-export interface IngressRequest {
+/** `Service ingress-nginx/ingress-nginx-controller`, `IPRange 10.0.0.0/8`. */
+export function describeSource(s: IngressSource): string {
+  return s.kind === 'IPRange' ? `IPRange ${s.cidr}` : `${s.kind} ${s.namespace}/${s.name}`;
+}
+
+/** What a route to one backend needs. */
+export interface RouteRequest {
   namespace: string;
+  /** Name of the objects the profile creates. */
   name: string;
   service: string;
   port: number;
   labels: Record<string, string>;
-  /** Host the rule matches; requests must send it as `Host`. Keeps concurrent runs' Ingresses from colliding. */
-  host?: string | undefined;
+  /** Host the route matches; requests send it as `Host`. Keeps concurrent runs from routing each other's traffic. */
+  host: string;
+}
+
+/** Where the ingress can be reached. */
+export interface IngressAddress {
+  host: string;
+  port: number;
+  url: string;
+}
+
+/** A condition on one object, watched until it holds. */
+export interface ObjectVerdict<T = KubernetesObject> {
+  type: ResourceType;
+  namespace: string | undefined;
+  name: string;
+  /** Completes "waiting for …": `Gateway ns/httpbin to be Accepted and Programmed`. */
+  description: string;
+  verdict(obj: KubernetesObject | undefined): Observation<T>;
+}
+
+/** The route a profile builds: objects to apply, the controller's verdicts on them, and the address. */
+export interface IngressRoute {
+  objects: KubernetesObject[];
+  /** Conditions that must hold before traffic is sent (Gateway API status); empty when the API has none. */
+  accepted: ObjectVerdict[];
+  address: ObjectVerdict<IngressAddress>;
+}
+
+/** One ingress: how to route through it, whom the mesh must trust, what must run for it. */
+export interface IngressProfile {
+  /** The registry key (`nginx`). */
+  readonly name: string;
+  /** For titles: `ingress-nginx`, `Application Gateway Ingress Controller`. */
+  readonly title: string;
+  /** The kind of identity it presents, so a mesh that cannot admit that kind is refused before a run. */
+  readonly sourceKind: IngressSourceKind;
+  /** Features extended checks may need (see harness/checks/catalogue.ts). */
+  readonly features?: readonly string[];
+  /** The resource types it writes into the run's namespace (RBAC, diagnostics). */
+  readonly writes: readonly ResourceType[];
+  route(req: RouteRequest): IngressRoute;
+  /** The identity the mesh's policy must admit for this route (read from the cluster when it depends on it). */
+  source(client: KubeClient, req: RouteRequest, budgetMs: number): Promise<IngressSource>;
+  /** Readiness categories: the controller runs, its class exists. */
+  readiness(): ReadinessCategory[];
+  /** Permissions beyond writing its kinds in the run's namespace (reading the controller's pods, say). */
+  access(runNamespace: string): AccessRequirement[];
 }
 
 /**
- * The Ingress host of a run namespace: every namespace gets a rule of its own, so N copies of the flow (or two
- * runs) behind one ingress controller never route each other's traffic. `.test` is reserved (RFC 2606).
+ * The host of a run namespace: every namespace gets a rule of its own, so N copies of the flow (or two runs)
+ * behind one controller never route each other's traffic. `.test` is reserved (RFC 2606).
  */
 export function ingressHostFor(namespace: string): string {
   return `${namespace}.mesh-conformance.test`;
-}
-
-/**
- * One ingress controller: how to write an Ingress it picks up, which source the mesh must trust for its
- * traffic, and which namespace (if any) must be onboarded without injection.
- */
-export interface IngressProfile {
-  readonly name: IngressProfileName;
-  ingress(req: IngressRequest): V1Ingress;
-  readonly policySource: IngressSource;
-  /** Namespace of an in-cluster controller that the mesh must watch (without sidecar); undefined for AGIC. */
-  readonly controllerNamespace: string | undefined;
-}
-
-function ingressBase(req: IngressRequest): V1Ingress {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
-    spec: {
-      rules: [{ ...(req.host ? { host: req.host } : {}), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: req.service, port: { number: req.port } } } }] } }],
-    },
-  };
-}
-
-/** ingress-nginx (kind): `ingressClassName: nginx`; the controller Service is the trusted source. */
-export function nginxIngressProfile(): IngressProfile {
-  return {
-    name: 'nginx',
-    ingress(req: IngressRequest): V1Ingress {
-      const ing = ingressBase(req);
-      ing.spec = { ingressClassName: 'nginx', ...ing.spec };
-      return ing;
-    },
-    policySource: { kind: 'Service', name: 'ingress-nginx-controller', namespace: 'ingress-nginx' },
-    controllerNamespace: 'ingress-nginx',
-  };
-}
-
-/** Application Gateway Ingress Controller (AKS): the class annotation, and the gateway's private range as source. */
-export function agicIngressProfile(): IngressProfile {
-  return {
-    name: 'agic',
-    ingress(req: IngressRequest): V1Ingress {
-      const ing = ingressBase(req);
-      ing.metadata = { ...ing.metadata, annotations: { 'kubernetes.io/ingress.class': 'azure/application-gateway' } };
-      return ing;
-    },
-    policySource: { kind: 'IPRange', cidr: '10.0.0.0/8' },
-    controllerNamespace: undefined,
-  };
-}
-
-/** The profile for a name; `none` has none. */
-export function ingressProfileFor(name: IngressProfileName): IngressProfile | undefined {
-  if (name === 'none') return undefined;
-  return name === 'nginx' ? nginxIngressProfile() : agicIngressProfile();
 }

@@ -1,3 +1,5 @@
+import { firstLine } from '../text.ts';
+
 /** The request a failed API call made: method and path (with query) as sent to the API server. */
 export interface ApiRequest {
   method: string;
@@ -59,10 +61,6 @@ function parseStatus(body: unknown): StatusBody | undefined {
   }
 }
 
-function firstLine(text: string, max = 200): string {
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  return line.length > max ? `${line.slice(0, max)}…` : line;
-}
 
 function stringifyBody(body: unknown): string {
   if (typeof body === 'string') return body;
@@ -84,7 +82,7 @@ export function toKubeApiError(err: unknown, request: ApiRequest | undefined, fa
   if (isApiException(err)) {
     const status = parseStatus(err.body);
     const reason = status?.reason && status.reason !== '' ? status.reason : undefined;
-    const text = status?.message ?? (typeof err.body === 'string' ? firstLine(err.body) : '');
+    const text = status?.message ?? (typeof err.body === 'string' ? firstLine(err.body, 200) : '');
     const what = [reason, text].filter((s) => s !== undefined && s !== '').join(': ');
     const message = `${where} → ${err.code}${what ? ` ${what}` : ''}`;
     return new KubeApiError(message, err.code, reason, {
@@ -95,8 +93,8 @@ export function toKubeApiError(err: unknown, request: ApiRequest | undefined, fa
   const code = (cause as { statusCode?: unknown }).statusCode;
   const numeric = typeof code === 'number' ? code : undefined;
   const message = numeric !== undefined
-    ? `${where} → ${numeric} ${firstLine(cause.message)}`
-    : `${where} → request failed: ${firstLine(cause.message)}`;
+    ? `${where} → ${numeric} ${firstLine(cause.message, 200)}`
+    : `${where} → request failed: ${firstLine(cause.message, 200)}`;
   return new KubeApiError(message, numeric, undefined, { request: where, code: numeric, headers: {}, body: cause.stack ?? cause.message, at });
 }
 

@@ -1,6 +1,6 @@
 import type { V1Namespace } from '@kubernetes/client-node';
 import { heartbeatAnnotation } from '../cleanup/leftovers.ts';
-import type { MeshProfile } from '../mesh/mesh-profile.ts';
+import type { NamespaceMetadata } from '../mesh/mesh-profile.ts';
 import { intervals } from '../timeouts.ts';
 import { namespaceGone } from '../wait/conditions.ts';
 import type { WaitResult } from '../wait/wait-for.ts';
@@ -22,14 +22,9 @@ export async function createRunNamespace(client: KubeClient, runId: string, budg
   }, { budgetMs });
 }
 
-/** Onboards a namespace into the mesh as `osm namespace add` does (strategic-merge PATCH of labels and annotations). */
-export async function onboardNamespace(client: KubeClient, mesh: MeshProfile, name: string, budgetMs: number): Promise<V1Namespace> {
-  return client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name }, { metadata: mesh.onboardNamespacePatch() }, { budgetMs });
-}
-
-/** Enables metrics for a namespace as `osm metrics enable` does (before workloads start: injection reads it at pod CREATE). */
-export async function enableNamespaceMetrics(client: KubeClient, mesh: MeshProfile, name: string, budgetMs: number): Promise<V1Namespace> {
-  return client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name }, { metadata: mesh.enableMetricsPatch() }, { budgetMs });
+/** Patches a namespace's labels and annotations (strategic merge), as a mesh's onboarding tool does. */
+export async function patchNamespaceMetadata(client: KubeClient, name: string, metadata: NamespaceMetadata, budgetMs: number): Promise<V1Namespace> {
+  return client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name }, { metadata }, { budgetMs });
 }
 
 /** Waits (watching) until the namespace no longer exists; the timeout names its phase and finalizers. */

@@ -1,5 +1,3 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
-
 /** Enough about a resource type to build its REST paths without discovery (watches, messages). */
 export interface ResourceType {
   apiVersion: string;
@@ -8,7 +6,7 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-/** The resource types the harness touches. A mesh profile brings its own (e.g. IngressBackend). */
+/** The resource types the harness touches. A mesh or ingress profile brings its own (its policy and route kinds). */
 export const resourceTypes = {
   namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
@@ -36,11 +34,4 @@ export function collectionPath(type: ResourceType, namespace?: string): string {
 /** `Kind namespace/name` (or `Kind name`), the object header used in messages. */
 export function describeRef(ref: ObjectRef): string {
   return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
-}
-
-/** The ref of a full object (throws if it has no name: every object the harness applies is named). */
-export function refOf(obj: KubernetesObject): ObjectRef {
-  const name = obj.metadata?.name;
-  if (!obj.apiVersion || !obj.kind || !name) throw new Error(`object without apiVersion/kind/name: ${JSON.stringify(obj).slice(0, 200)}`);
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name, ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}) };
 }

@@ -1,71 +1,144 @@
+/**
+ * What the core needs from a service mesh, and nothing it may assume about one. A mesh profile (one folder under
+ * harness/mesh/<mesh>/, registered in harness/mesh/index.ts) owns: how a namespace is onboarded, what an injected
+ * pod looks like, the ingress policy and its verdict, the proof that a response went through the sidecar, the
+ * metrics that count the suite's traffic, its control plane's readiness categories and RBAC, and its report title.
+ * Specs, fixtures and the CLI reach a mesh only through this interface.
+ */
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { IngressSource, IngressSourceKind } from '../ingress/ingress-profile.ts';
+import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
+import type { SharedObject } from '../k8s/write-scope.ts';
+import type { MeshMetrics } from '../metrics/mesh-metrics.ts';
+import type { AccessRequirement } from '../readiness/access-review.ts';
+import type { ReadinessCategory } from '../readiness/readiness-registry.ts';
 import type { Observation } from '../wait/wait-for.ts';
-import type { MeshMetricsExpectations } from './mesh-metrics.ts';
+import type { SampleWorkload } from '../workloads/sample-workload.ts';
 
-/** The mesh implementations the harness knows; Istio is the next one. */
-export const meshNames = ['osm'] as const;
-export type MeshName = (typeof meshNames)[number];
-
-/** Who may send ingress traffic to a backend: the ingress controller's Service, or an address range (AGIC). */
-export type IngressSource =
-  | { kind: 'Service'; name: string; namespace: string }
-  | { kind: 'IPRange'; cidr: string };
-
-/** Labels and annotations a namespace carries once onboarded (and with metrics enabled). */
+/** Labels and annotations of a namespace (a strategic-merge patch, or what must read back). */
 export interface NamespaceMetadata {
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
 
-/** What an injected pod looks like in this mesh. */
-export interface SidecarExpectations {
-  containerName: string;
-  initContainerName: string;
-  /** A label the injector stamps on every injected pod. */
-  injectedLabel: string;
+/** One write that onboards a namespace, named as the mesh's own tooling names it (`<mesh> namespace add`). */
+export interface OnboardingStep {
+  title: string;
+  metadata: NamespaceMetadata;
 }
 
-/** What the ingress policy object needs to admit traffic from the ingress to one backend Service port. */
+/** How a namespace joins the mesh. */
+export interface Onboarding {
+  /** The writes, in order (injection reads them at pod CREATE, so they come before any workload). */
+  steps(): OnboardingStep[];
+  /** What an onboarded namespace (with metrics enabled) reads back. */
+  expected(): NamespaceMetadata;
+  /** Whether pods created in this namespace get the sidecar (the readiness check looks for pods without one). */
+  injectionEnabled(ns: V1Namespace): boolean;
+}
+
+/** What an injected pod looks like. */
+export interface SidecarShape {
+  /** For step titles: `the proxy sidecar and its init container`. */
+  readonly description: string;
+  readonly containerName: string;
+  /** Every way the pod falls short of being injected (empty when it is). */
+  problems(pod: V1Pod): string[];
+  /** The pod carries the sidecar (in `containers`, or as a native sidecar in `initContainers`). */
+  present(pod: V1Pod): boolean;
+  /** The pod opted out of injection on purpose (it is not a pod "without a sidecar"). */
+  optedOut(pod: V1Pod): boolean;
+}
+
+/** What the ingress policy needs to admit traffic from the ingress to one backend Service port. */
 export interface IngressPolicyRequest {
   namespace: string;
   name: string;
   service: string;
   port: number;
+  /** The identity the ingress presents (from the ingress profile). */
   source: IngressSource;
   labels: Record<string, string>;
 }
 
+/** An HTTP answer the mesh must give, as the ingress client sees it. */
+export interface ExpectedAnswer {
+  status: number;
+  /** Text the body must contain (`RBAC: access denied`). */
+  bodyIncludes?: string;
+  /** For step titles and messages: `502 while nothing admits the ingress`. */
+  description: string;
+}
+
+/** The response the client saw, as far as the proof of the sidecar needs it. */
+export interface SeenResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
 /**
- * Everything mesh-specific the suites rely on: onboarding, sidecar markers, the ingress policy object and
- * its acceptance condition, metrics. Suites use only this interface, so adding Istio means adding a profile.
+ * The mesh's gate on ingress traffic, proven in two phases: refused before the mesh admits the ingress, then
+ * answered through the sidecar once it does.
  */
+export interface IngressPolicy {
+  /** The admitting object's kind, for titles (the mesh's own API kind). */
+  readonly kind: string;
+  /** The resource types the policy writes: RBAC, diagnostics, the write guard. */
+  readonly types: readonly ResourceType[];
+  /** The source kinds this mesh can admit; an ingress profile presenting another one cannot be paired with it. */
+  readonly admits: readonly IngressSourceKind[];
+  /** Why the source cannot work with this mesh as it is set up (OSM: the controller's namespace must be in the mesh). */
+  sourceProblem(client: KubeClient, source: IngressSource, budgetMs: number): Promise<string | undefined>;
+  /** Objects that make the mesh refuse the ingress (none when the absence of an admitting object already refuses), and the refusal. */
+  refused(req: IngressPolicyRequest): { objects: KubernetesObject[]; answer: ExpectedAnswer };
+  /** Objects that admit the ingress. */
+  admit(req: IngressPolicyRequest): KubernetesObject[];
+  /** The control plane accepted one of the admitting objects; fails fast when it reports an error. */
+  accepted(obj: KubernetesObject | undefined): Observation<KubernetesObject>;
+  /** What "accepted" means, for step titles (`committed`). */
+  readonly acceptedDescription: string;
+  /** Proof that a 2xx went through the workload's sidecar: a problem in words, or undefined. */
+  throughSidecar(res: SeenResponse): string | undefined;
+  /** For titles and messages: `with x-envoy-upstream-service-time`. */
+  readonly throughSidecarDescription: string;
+}
+
+/** The settings a profile is created with (resolved configuration). */
+export interface MeshSettings {
+  /** Where the control plane runs. */
+  namespace: string;
+  /** OSM's mesh name (`osm`); unused by meshes without one. */
+  meshName: string;
+  /** Istio's revision (`asm-1-30`); undefined for an unrevisioned install or a mesh without revisions. */
+  revision: string | undefined;
+  target: 'local' | 'kind' | 'aks';
+}
+
+/** Everything mesh-specific the suite relies on. */
 export interface MeshProfile {
-  readonly name: MeshName;
-  readonly meshName: string;
-  /** Namespace of the control plane (`osm-system` self-installed, `kube-system` as the AKS add-on). */
-  readonly meshNamespace: string;
-  /** A patch (strategic merge) onboarding a namespace, as `osm namespace add` sends. */
-  onboardNamespacePatch(): NamespaceMetadata;
-  /** A patch enabling metrics scraping for a namespace, as `osm metrics enable` sends. */
-  enableMetricsPatch(): NamespaceMetadata;
-  /** What an onboarded namespace with metrics enabled must read back. */
-  expectedNamespaceMetadata(): NamespaceMetadata;
-  readonly sidecar: SidecarExpectations;
-  /** Every way the pod falls short of being injected (empty when `sidecarInjected`). */
-  sidecarProblems(pod: V1Pod): string[];
-  /** The ingress policy resource type (OSM: IngressBackend). */
-  readonly ingressPolicyType: ResourceType;
-  /** Builds the ingress policy object. */
-  ingressPolicy(req: IngressPolicyRequest): KubernetesObject;
-  /** The policy was accepted by the control plane; fails fast when it reports an error. */
-  ingressPolicyAccepted(obj: KubernetesObject | undefined): Observation<KubernetesObject>;
-  /** Why the ingress controller's namespace is not set up for the mesh (undefined when it is), with a hint. */
-  ingressSourceNamespaceProblem(ns: V1Namespace | undefined, name: string): string | undefined;
-  /** Pod annotations that make the sidecar's metrics scrapeable. */
-  readonly metricsPodAnnotations: Record<string, string>;
-  /** The namespace annotation that enables metrics (read back to explain missing scrape annotations). */
-  readonly metricsNamespaceAnnotation: string;
-  /** Metric names, labels and where the mesh's Prometheus runs (metrics check). */
-  readonly metrics: MeshMetricsExpectations;
+  /** The registry key (`osm`). */
+  readonly name: string;
+  /** The mesh as people name it: the report's epic (`Open Service Mesh (OSM)`). */
+  readonly title: string;
+  readonly settings: MeshSettings;
+  /** One line for run headers and the report environment: `<mesh> (in <namespace>)`. */
+  describe(): string;
+  /** The sample workload this mesh's docs use. */
+  readonly sample: SampleWorkload;
+  readonly onboarding: Onboarding;
+  readonly sidecar: SidecarShape;
+  readonly ingressPolicy: IngressPolicy;
+  readonly metrics: MeshMetrics;
+  /** Features extended checks may need (see harness/checks/catalogue.ts). */
+  readonly features: readonly string[];
+  /** Readiness categories of this mesh: control plane, CRDs and webhooks, its configuration, namespaces. */
+  readiness(): ReadinessCategory[];
+  /** Permissions a run needs for what this mesh makes it write or read (besides the core's). */
+  access(runNamespace: string): AccessRequirement[];
+  /** Cluster-wide objects a run may edit (each merged and restored by its owner): the write guard's exceptions. */
+  sharedObjects(): SharedObject[];
+  /** The control plane's version as the cluster reports it (undefined: not found). */
+  version(client: KubeClient, budgetMs: number): Promise<string | undefined>;
 }

@@ -1,6 +1,6 @@
 /**
  * Azure Monitor Container insights as a metrics source: the InsightsMetrics rows of a Log Analytics workspace,
- * read with @azure/monitor-query-logs and the documented query (osm.md §6d). Credentials: a bearer token when the
+ * read with @azure/monitor-query-logs and the mesh's documented query (`MeshMetrics.logAnalytics`). Credentials: a bearer token when the
  * configuration provides one (the simulated workspace, or `az account get-access-token --resource
  * https://api.loganalytics.io`), otherwise `DefaultAzureCredential` (environment, workload identity, managed identity,
  * Azure CLI, ...). The endpoint (sovereign clouds, the simulator) and a CA bundle (the simulator's own CA) are options.
@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsQueryClient, LogsTable } from '@azure/monitor-query-logs';
-import type { MeshMetricsExpectations } from '../mesh/mesh-metrics.ts';
-import type { EnvoyMetricsSnapshot, MetricsSource, MetricsSubject } from './metrics-source.ts';
+import type { LogAnalyticsMapping, Sample, SeriesSelector } from './mesh-metrics.ts';
+import type { MetricsSource, PodRef, SourceCallOptions, TargetState } from './metrics-source.ts';
 
 /** How to reach a Log Analytics workspace. */
 export interface LogAnalyticsSettings {
@@ -31,11 +31,6 @@ export interface InsightsRow {
   value: number;
   time: number;
   tags: Record<string, string>;
-}
-
-/** The documented Container insights query for a namespace's envoy metrics. */
-export function insightsQuery(namespace: string, m: MeshMetricsExpectations): string {
-  return `InsightsMetrics | where Name contains "envoy" | extend t=parse_json(Tags) | where t.${m.azureMonitor.namespaceTag} == "${namespace.replace(/"/g, '\\"')}"`;
 }
 
 /** A TokenCredential that hands out one fixed bearer token. */
@@ -68,18 +63,17 @@ export function rowsOf(table: LogsTable | undefined): InsightsRow[] {
 }
 
 /**
- * Sums a counter over its series, taking the newest row of each (rows are samples of cumulative counters;
- * series are told apart by their tags).
+ * The newest row of each series (rows are samples of cumulative counters; series are told apart by their tags),
+ * so a sum over them is the counter's current total.
  */
-export function latestSum(rows: InsightsRow[]): number | undefined {
+export function latestRows(rows: InsightsRow[]): InsightsRow[] {
   const latest = new Map<string, InsightsRow>();
   for (const r of rows) {
     const key = JSON.stringify(Object.entries(r.tags).sort(([a], [b]) => a.localeCompare(b)));
     const prev = latest.get(key);
     if (!prev || r.time >= prev.time) latest.set(key, r);
   }
-  if (!latest.size) return undefined;
-  return [...latest.values()].reduce((sum, r) => sum + r.value, 0);
+  return [...latest.values()];
 }
 
 export class LogAnalyticsSource implements MetricsSource {
@@ -92,7 +86,7 @@ export class LogAnalyticsSource implements MetricsSource {
    * Connects to the workspace. The Azure SDK is loaded here, not at import: only runs that read Log Analytics
    * pay its start-up (about 0.5 s and 60 MB in every Playwright worker otherwise).
    */
-  static async connect(settings: LogAnalyticsSettings, m: MeshMetricsExpectations): Promise<LogAnalyticsSource> {
+  static async connect(settings: LogAnalyticsSettings, m: LogAnalyticsMapping): Promise<LogAnalyticsSource> {
     const token = settings.token ?? (settings.tokenFile ? readFileSync(settings.tokenFile, 'utf8').trim() : undefined);
     const { LogsQueryClient } = await import('@azure/monitor-query-logs');
     const credential = token ? staticTokenCredential(token) : new (await import('@azure/identity')).DefaultAzureCredential();
@@ -115,7 +109,7 @@ export class LogAnalyticsSource implements MetricsSource {
 
   private constructor(
     private readonly settings: LogAnalyticsSettings,
-    private readonly m: MeshMetricsExpectations,
+    private readonly m: LogAnalyticsMapping,
     private readonly client: LogsQueryClient,
     readonly description: string,
   ) {}
@@ -123,23 +117,29 @@ export class LogAnalyticsSource implements MetricsSource {
   /** Runs the documented query for a namespace and returns its rows. */
   async rows(namespace: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<InsightsRow[]> {
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
-    const result = await this.client.queryWorkspace(this.settings.workspaceId, insightsQuery(namespace, this.m), { duration: this.settings.timespan ?? 'PT30M' }, { abortSignal: signal });
+    const result = await this.client.queryWorkspace(this.settings.workspaceId, this.m.query(namespace), { duration: this.settings.timespan ?? 'PT30M' }, { abortSignal: signal });
     // A full success has `tables`; a partial one `partialTables` and `partialError`.
     if ('tables' in result) return rowsOf(result.tables[0]);
     throw new Error(`Log Analytics answered a partial failure: ${result.partialError.message}`);
   }
 
-  async snapshot(subject: MetricsSubject, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<EnvoyMetricsSnapshot> {
-    const m = this.m;
-    const rows = (await this.rows(subject.namespace, opts)).filter((r) => r.tags[m.azureMonitor.podTag] === subject.pod);
-    const success = rows.filter((r) => r.name === m.requestsMetric && Object.entries(m.successLabels).every(([k, v]) => r.tags[k] === v));
-    return {
-      targetUp: rows.length ? true : undefined,
-      target: rows.length ? `collected (${rows.length} rows for pod ${subject.pod})` : `not collected yet (no InsightsMetrics rows with ${m.azureMonitor.namespaceTag}="${subject.namespace}", ${m.azureMonitor.podTag}="${subject.pod}")`,
-      // Container insights' fieldpass for OSM does not include the live gauge (osm.md §6d).
-      live: null,
-      successfulRequests: latestSum(success),
-    };
+  private async podRows(pod: PodRef, opts: SourceCallOptions): Promise<InsightsRow[]> {
+    return (await this.rows(pod.namespace, opts)).filter((r) => r.tags[this.m.podTag] === pod.pod);
+  }
+
+  /** Rows arriving for the pod is what "a target that is up" means here. */
+  async target(pod: PodRef, opts: SourceCallOptions): Promise<TargetState> {
+    const rows = await this.podRows(pod, opts);
+    return rows.length
+      ? { up: true, text: `collected (${rows.length} rows for pod ${pod.pod})` }
+      : { up: undefined, text: `not collected yet (no InsightsMetrics rows with ${this.m.namespaceTag}="${pod.namespace}", ${this.m.podTag}="${pod.pod}")` };
+  }
+
+  /** The newest row of each series of the metric whose tags match the selector's labels; null when the agent does not keep it. */
+  async series(sel: SeriesSelector, pod: PodRef, opts: SourceCallOptions): Promise<Sample[] | null> {
+    if (!this.m.collected.includes(sel.metric)) return null;
+    const rows = (await this.podRows(pod, opts)).filter((r) => r.name === sel.metric && Object.entries(sel.labels).every(([k, v]) => r.tags[this.m.tagOf(k)] === v));
+    return latestRows(rows).map((r) => ({ labels: r.tags, value: r.value }));
   }
 
   close(): Promise<void> {

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MockAgent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import type { Dispatcher } from 'undici';
-import { osmMetricsExpectations } from '../mesh/mesh-metrics.ts';
 import { MetricsUnreachableError, connectPrometheus } from './metrics-source.ts';
+import { testMetrics as m } from './testing/fake-metrics.ts';
 
-const m = osmMetricsExpectations('osm-system');
 const base = 'http://prom.example:9090';
 const ok = (data: unknown): string => JSON.stringify({ status: 'success', data });
 
@@ -24,25 +23,32 @@ describe('Prometheus at a user URL', () => {
     await agent.close();
   });
 
-  it('says who answered and reads the pod\'s target, live gauge and 2xx counter (bearer token sent)', async () => {
+  it('says who answered, finds the pod among the targets (with its next scrape) and reads a selector\'s series (bearer token sent)', async () => {
     const pool = agent.get(base);
     const auth = { headers: { authorization: 'Bearer t0k' } };
     pool.intercept({ path: '/api/v1/status/buildinfo', ...auth }).reply(200, ok({ version: '2.51.0', revision: 'r' }));
     const source = await connectPrometheus({ kind: 'url', url: base, token: 't0k' }, m, { timeoutMs: 1_000 });
     assert.equal(source.description, `Prometheus 2.51.0 via ${base} (with a bearer token)`);
 
-    const pod = { source_namespace: 't-1', source_pod_name: 'httpbin-1' };
-    pool.intercept({ path: '/api/v1/targets?state=active', ...auth }).reply(200, ok({ activeTargets: [{ labels: pod, health: 'up', lastError: '', scrapeUrl: 'http://10.0.0.5:15010/stats/prometheus' }] }));
-    pool.intercept({ path: (p) => p.startsWith('/api/v1/query?query=envoy_server_live'), ...auth })
-      .reply(200, ok({ resultType: 'vector', result: [{ metric: pod, value: [1, '1'] }] }));
-    pool.intercept({ path: (p) => p.startsWith('/api/v1/query?query=envoy_cluster_upstream_rq_xx'), ...auth })
-      .reply(200, ok({ resultType: 'vector', result: [
-        { metric: { ...pod, envoy_cluster_name: 't-1/httpbin|14001|local' }, value: [1, '7'] },
-        { metric: { ...pod, envoy_cluster_name: 'other' }, value: [1, '3'] },
-        { metric: { source_namespace: 't-1', source_pod_name: 'someone-else' }, value: [1, '100'] },
-      ] }));
-    assert.deepEqual(await source.snapshot({ namespace: 't-1', pod: 'httpbin-1' }, { timeoutMs: 1_000 }),
-      { targetUp: true, target: 'up (http://10.0.0.5:15010/stats/prometheus)', live: 1, successfulRequests: 10 });
+    const pod = { ns: 't-1', pod: 'httpbin-1' };
+    pool.intercept({ path: '/api/v1/targets?state=active', ...auth }).reply(200, ok({ activeTargets: [
+      { labels: { ns: 't-1', pod: 'other' }, health: 'up', lastError: '', scrapeUrl: 'http://10.0.0.4:9999/metrics' },
+      { labels: pod, health: 'up', lastError: '', scrapeUrl: 'http://10.0.0.5:9999/metrics', lastScrape: '2026-11-28T10:00:00Z', scrapeInterval: '15s' },
+    ] }));
+    assert.deepEqual(await source.target({ namespace: 't-1', pod: 'httpbin-1' }, { timeoutMs: 1_000 }),
+      { up: true, text: 'up (http://10.0.0.5:9999/metrics)', nextScrapeMs: Date.parse('2026-11-28T10:00:15Z') });
+
+    pool.intercept({ path: `/api/v1/query?query=${encodeURIComponent('requests_total{ns="t-1",pod="httpbin-1"}')}`, ...auth })
+      .reply(200, ok({ resultType: 'vector', result: [{ metric: { ...pod, code: '200' }, value: [1, '7'] }, { metric: { ...pod, code: '503' }, value: [1, '3'] }] }));
+    assert.deepEqual(await source.series({ metric: 'requests_total', labels: { ns: 't-1', pod: 'httpbin-1' } }, { namespace: 't-1', pod: 'httpbin-1' }, { timeoutMs: 1_000 }),
+      [{ labels: { ...pod, code: '200' }, value: 7 }, { labels: { ...pod, code: '503' }, value: 3 }]);
+  });
+
+  it('says when the pod is not among the targets', async () => {
+    agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(200, ok({ version: '2.51.0' }));
+    const source = await connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 1_000 });
+    agent.get(base).intercept({ path: '/api/v1/targets?state=active' }).reply(200, ok({ activeTargets: [{ labels: { ns: 'x', pod: 'y' }, health: 'down', lastError: 'refused' }] }));
+    assert.deepEqual(await source.target({ namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), { up: undefined, text: 'not a target (1 active targets, none with ns="t-1", pod="p")' });
   });
 
   it('reports an unreachable Prometheus with where it looked and what answered', async () => {

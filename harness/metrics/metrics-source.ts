@@ -1,43 +1,50 @@
 /**
- * A place the metrics check reads sidecar metrics from (a Prometheus API or a Log Analytics workspace), reduced to
- * one snapshot per poll: is the pod a scrape target that is up, the sidecar's live gauge, and its count of
- * successful upstream requests. `connectPrometheus` picks the way in: a user URL, else the in-cluster Prometheus
- * through the service proxy, falling back to a port-forward when the proxy is forbidden.
+ * A place the metrics check reads sidecar metrics from (a Prometheus API, or a Log Analytics workspace), asked two
+ * things: is the pod a scrape target that is up, and what are the series a selector picks. `connectPrometheus`
+ * picks the way in: a user URL, else the mesh's in-cluster Prometheus through the service proxy, falling back to a
+ * port-forward when the proxy is forbidden. The metric names come from the mesh profile (mesh-metrics.ts).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { MeshMetricsExpectations } from '../mesh/mesh-metrics.ts';
-import type { PrometheusBuildInfo, ScrapeTarget, VectorSample } from './prometheus-api.ts';
+import { errorWithCause } from '../text.ts';
+import type { MeshMetrics, Sample, SeriesSelector } from './mesh-metrics.ts';
+import type { PrometheusBuildInfo, ScrapeTarget } from './prometheus-api.ts';
 import { describeBuild, parseBuildInfo, parseTargetsResponse, parseVectorResponse, selector } from './prometheus-api.ts';
 import type { PrometheusEndpoint } from './prometheus-endpoint.ts';
 import { portForwardEndpoint, prometheusUrlEndpoint, serviceProxyEndpoint, statusMessage } from './prometheus-endpoint.ts';
 
-/** What one poll saw about the pod's sidecar metrics. */
-export interface EnvoyMetricsSnapshot {
-  /** Whether the pod is a scrape target that is up (`undefined`: not among the targets). */
-  targetUp: boolean | undefined;
-  /** The target in words: `up`, `down: connection refused`, `not a target`. */
-  target: string;
-  /** The live gauge (undefined: no series; `null`: this source does not collect it). */
-  live: number | undefined | null;
-  /** Successful upstream requests counted for the pod (undefined: no series). */
-  successfulRequests: number | undefined;
-}
-
 /** Which pod's metrics to read. */
-export interface MetricsSubject {
+export interface PodRef {
   namespace: string;
   pod: string;
+}
+
+/** The pod as a scrape target. */
+export interface TargetState {
+  /** `undefined`: not among the targets (yet). */
+  up: boolean | undefined;
+  /** In words: `up (http://…)`, `down: connection refused (…)`, `not a target (…)`. */
+  text: string;
+  /** When the next scrape is due (ms since the epoch), when the source knows: the moment a new value can appear. */
+  nextScrapeMs?: number;
+}
+
+/** Per-call limits. */
+export interface SourceCallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
 }
 
 export interface MetricsSource {
   /** Who answered and how it was reached: `Prometheus 2.42.0+ds via the API server's service proxy …`. */
   readonly description: string;
   /**
-   * How often the check may ask: a Prometheus query is cheap and answers right after the next scrape, so polling
-   * it often cuts the time to verdict; Log Analytics queries are rate-limited and ingestion takes minutes.
+   * How often the check may ask: a Prometheus query is cheap and answers right after the next scrape; Log Analytics
+   * queries are rate-limited and ingestion takes minutes.
    */
   pollIntervalMs(budgetMs: number): number;
-  snapshot(subject: MetricsSubject, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<EnvoyMetricsSnapshot>;
+  target(pod: PodRef, opts: SourceCallOptions): Promise<TargetState>;
+  /** The series the selector picks; `null` when this source does not collect that metric at all. */
+  series(sel: SeriesSelector, pod: PodRef, opts: SourceCallOptions): Promise<Sample[] | null>;
   close(): Promise<void>;
 }
 
@@ -46,54 +53,44 @@ export class MetricsUnreachableError extends Error {
   override readonly name = 'MetricsUnreachableError';
 }
 
-/** A snapshot in words, for `last seen:` in timeout messages. */
-export function describeSnapshot(s: EnvoyMetricsSnapshot, m: MeshMetricsExpectations): string {
-  const live = s.live === null ? 'not collected by this source' : s.live ?? 'no series';
-  return `target ${s.target}; ${m.liveMetric}=${live}; ${m.requestsMetric}{${Object.entries(m.successLabels).map(([k, v]) => `${k}="${v}"`).join(',')}}=${s.successfulRequests ?? 'no series'}`;
-}
-
-/** Reads the pod's series from a Prometheus API (OSM's `source_*` labels). */
+/** Reads series from a Prometheus API. */
 export class PrometheusSource implements MetricsSource {
   readonly description: string;
+
+  constructor(private readonly endpoint: PrometheusEndpoint, private readonly m: MeshMetrics, build: PrometheusBuildInfo | undefined) {
+    this.description = `${describeBuild(build)} via ${endpoint.where}`;
+  }
+
   pollIntervalMs(): number {
     return 250;
   }
 
-  constructor(private readonly endpoint: PrometheusEndpoint, private readonly m: MeshMetricsExpectations, build: PrometheusBuildInfo | undefined) {
-    this.description = `${describeBuild(build)} via ${endpoint.where}`;
-  }
-
-  async query(expr: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<VectorSample[]> {
+  async query(expr: string, opts: SourceCallOptions): Promise<Sample[]> {
     const res = await this.endpoint.get(`/api/v1/query?query=${encodeURIComponent(expr)}`, opts);
     if (res.status !== 200 && !res.body.startsWith('{"status"')) throw new Error(`query ${expr}: HTTP ${res.status} from ${this.endpoint.where}: ${statusMessage(res.body) ?? res.body.slice(0, 200)}`);
-    return parseVectorResponse(res.body, expr);
+    return parseVectorResponse(res.body, expr).map(({ labels, value }) => ({ labels, value }));
   }
 
-  async targets(opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<ScrapeTarget[]> {
+  async targets(opts: SourceCallOptions): Promise<ScrapeTarget[]> {
     const res = await this.endpoint.get('/api/v1/targets?state=active', opts);
     if (res.status !== 200) throw new Error(`targets: HTTP ${res.status} from ${this.endpoint.where}: ${statusMessage(res.body) ?? res.body.slice(0, 200)}`);
     return parseTargetsResponse(res.body);
   }
 
-  async snapshot(subject: MetricsSubject, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<EnvoyMetricsSnapshot> {
-    const m = this.m;
-    const ofPod = (labels: Record<string, string>): boolean => labels[m.namespaceLabel] === subject.namespace && labels[m.podLabel] === subject.pod;
-    const [targets, live, requests] = await Promise.all([
-      this.targets(opts),
-      this.query(selector(m.liveMetric, { [m.namespaceLabel]: subject.namespace }), opts),
-      this.query(selector(m.requestsMetric, { [m.namespaceLabel]: subject.namespace, ...m.successLabels }), opts),
-    ]);
-    const mine = targets.filter((t) => ofPod(t.labels));
+  async target(pod: PodRef, opts: SourceCallOptions): Promise<TargetState> {
+    const { namespace: nsLabel, pod: podLabel } = this.m.targetLabels;
+    const all = await this.targets(opts);
+    const mine = all.filter((t) => t.labels[nsLabel] === pod.namespace && t.labels[podLabel] === pod.pod);
     const up = mine.find((t) => t.health === 'up');
-    const target = up ? `up (${up.scrapeUrl})` : mine[0] ? `${mine[0].health}${mine[0].lastError ? `: ${mine[0].lastError}` : ''} (${mine[0].scrapeUrl})` : `not a target (${targets.length} active targets, none with ${m.namespaceLabel}="${subject.namespace}", ${m.podLabel}="${subject.pod}")`;
-    const liveOfPod = live.filter((s) => ofPod(s.labels));
-    const reqOfPod = requests.filter((s) => ofPod(s.labels));
-    return {
-      targetUp: up ? true : mine.length ? false : undefined,
-      target,
-      live: liveOfPod.length ? Math.min(...liveOfPod.map((s) => s.value)) : undefined,
-      successfulRequests: reqOfPod.length ? reqOfPod.reduce((sum, s) => sum + s.value, 0) : undefined,
-    };
+    const next = mine.map((t) => t.lastScrapeMs + t.intervalMs).find((n) => Number.isFinite(n));
+    const text = up ? `up (${up.scrapeUrl})`
+      : mine[0] ? `${mine[0].health}${mine[0].lastError ? `: ${mine[0].lastError}` : ''} (${mine[0].scrapeUrl})`
+        : `not a target (${all.length} active targets, none with ${nsLabel}="${pod.namespace}", ${podLabel}="${pod.pod}")`;
+    return { up: up ? true : mine.length ? false : undefined, text, ...(next !== undefined ? { nextScrapeMs: next } : {}) };
+  }
+
+  series(sel: SeriesSelector, _pod: PodRef, opts: SourceCallOptions): Promise<Sample[]> {
+    return this.query(selector(sel.metric, sel.labels), opts);
   }
 
   close(): Promise<void> {
@@ -121,39 +118,32 @@ export type PrometheusChoice =
  * without `services/proxy`) falls back to a port-forward; anything else unreachable is a `MetricsUnreachableError`
  * naming where it looked and what answered.
  */
-export async function connectPrometheus(choice: PrometheusChoice, m: MeshMetricsExpectations, opts: { timeoutMs: number }): Promise<PrometheusSource> {
-  const hint = 'check that the mesh\'s Prometheus runs (OSM: `osm install --set osm.deployPrometheus=true`), or point the check at your own with MESH_CONFORMANCE_PROMETHEUS_URL';
+export async function connectPrometheus(choice: PrometheusChoice, m: MeshMetrics, opts: { timeoutMs: number }): Promise<PrometheusSource> {
+  const p = m.prometheus;
+  const hint = `check that the mesh's Prometheus runs (Service ${p.namespace}/${p.service}${p.installHint ? `; ${p.installHint}` : ''}), or point the check at your own with --prometheus-url`;
   if (choice.kind === 'url') {
     const endpoint = prometheusUrlEndpoint(choice.url, choice.token);
     const res = await buildInfo(endpoint, opts.timeoutMs).catch((err: unknown) => {
-      throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: ${errorText(err)}`);
+      throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: ${errorWithCause(err)}`);
     });
     if (res.status === 401 || res.status === 403) throw new MetricsUnreachableError(`Prometheus at ${endpoint.where} refused the request (HTTP ${res.status}); check MESH_CONFORMANCE_PROMETHEUS_TOKEN`);
     if (res.status >= 500) throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     return new PrometheusSource(endpoint, m, res.info);
   }
-  const proxy = serviceProxyEndpoint(choice.kubeConfig, m.prometheus);
+  const proxy = serviceProxyEndpoint(choice.kubeConfig, p);
   const res = await buildInfo(proxy, opts.timeoutMs).catch((err: unknown) => {
-    throw new MetricsUnreachableError(`Prometheus is unreachable: ${proxy.where} failed: ${errorText(err)}; ${hint}`);
+    throw new MetricsUnreachableError(`Prometheus is unreachable: ${proxy.where} failed: ${errorWithCause(err)}; ${hint}`);
   });
   if (res.status === 200) return new PrometheusSource(proxy, m, res.info);
   if (res.status === 403) {
-    const forward = await portForwardEndpoint(choice.kubeConfig, m.prometheus, opts).catch((err: unknown) => {
-      throw new MetricsUnreachableError(`Prometheus is unreachable: the service proxy is forbidden (${statusMessage(res.body) ?? 'HTTP 403'}) and port-forwarding failed: ${errorText(err)}; ${hint}`);
+    const forward = await portForwardEndpoint(choice.kubeConfig, p, opts).catch((err: unknown) => {
+      throw new MetricsUnreachableError(`Prometheus is unreachable: the service proxy is forbidden (${statusMessage(res.body) ?? 'HTTP 403'}) and port-forwarding failed: ${errorWithCause(err)}; ${hint}`);
     });
     const viaForward = await buildInfo(forward, opts.timeoutMs).catch(async (err: unknown) => {
       await forward.close();
-      throw new MetricsUnreachableError(`Prometheus is unreachable through ${forward.where}: ${errorText(err)}; ${hint}`);
+      throw new MetricsUnreachableError(`Prometheus is unreachable through ${forward.where}: ${errorWithCause(err)}; ${hint}`);
     });
     return new PrometheusSource(forward, m, viaForward.info);
   }
   throw new MetricsUnreachableError(`Prometheus is unreachable: ${proxy.where} answered ${res.status} ${statusMessage(res.body) ?? res.body.slice(0, 200)}; ${hint}`);
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
-  }
-  return String(err);
 }

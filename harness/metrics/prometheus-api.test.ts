@@ -22,7 +22,7 @@ describe('Prometheus API responses', () => {
     const targets = parseTargetsResponse(JSON.stringify({ status: 'success', data: { activeTargets: [
       { labels: { source_pod_name: 'p' }, health: 'down', lastError: 'connection refused', scrapeUrl: 'http://1.2.3.4:15010/stats/prometheus' },
     ] } }));
-    assert.deepEqual(targets, [{ labels: { source_pod_name: 'p' }, health: 'down', lastError: 'connection refused', scrapeUrl: 'http://1.2.3.4:15010/stats/prometheus' }]);
+    assert.deepEqual(targets.map(({ lastScrapeMs: _l, intervalMs: _i, ...t }) => t), [{ labels: { source_pod_name: 'p' }, health: 'down', lastError: 'connection refused', scrapeUrl: 'http://1.2.3.4:15010/stats/prometheus' }]);
     const info = parseBuildInfo(JSON.stringify({ status: 'success', data: { version: '2.42.0+ds', revision: 'x' } }));
     assert.equal(describeBuild(info), 'Prometheus 2.42.0+ds');
     assert.match(describeBuild({ version: '2.42.0-mesh-conformance-standin', revision: '' }), /built-in Prometheus stand-in/);

@@ -1,8 +1,9 @@
 /**
- * The parts of the Prometheus HTTP API the metrics check reads, parsed strictly: instant queries
+ * The parts of the Prometheus HTTP API the metrics check reads, validated with zod: instant queries
  * (`/api/v1/query`, resultType vector), active targets (`/api/v1/targets`) and build info
  * (`/api/v1/status/buildinfo`). Anything else is a `PrometheusResponseError` naming what was wrong.
  */
+import { z } from 'zod';
 
 /** One series of an instant vector. */
 export interface VectorSample {
@@ -18,6 +19,9 @@ export interface ScrapeTarget {
   health: 'up' | 'down' | 'unknown';
   lastError: string;
   scrapeUrl: string;
+  /** When it was last scraped (ms since the epoch; NaN when not yet) and how often (ms; NaN when unknown). */
+  lastScrapeMs: number;
+  intervalMs: number;
 }
 
 /** Who answered: `/api/v1/status/buildinfo`. */
@@ -31,62 +35,87 @@ export class PrometheusResponseError extends Error {
   override readonly name = 'PrometheusResponseError';
 }
 
-type Json = Record<string, unknown>;
+const labelSet = z.record(z.string(), z.unknown()).transform((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
+const envelope = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('success'), data: z.record(z.string(), z.unknown()) }),
+  z.object({ status: z.literal('error'), errorType: z.string().optional(), error: z.string().optional() }),
+]);
+const sampleValue = z.tuple([z.number(), z.unknown()]).refine(([, v]) => typeof v === 'string' && (!Number.isNaN(Number(v)) || v === 'NaN'), { message: 'sample value is not a number' });
+const vectorData = z.object({ resultType: z.string(), result: z.array(z.unknown()) });
+const vectorSample = z.object({ metric: labelSet.optional(), value: sampleValue });
+const targetsData = z.object({ activeTargets: z.array(z.unknown()) });
+const target = z.object({
+  labels: labelSet.optional(),
+  health: z.string().optional(),
+  lastError: z.string().optional(),
+  scrapeUrl: z.string().optional(),
+  lastScrape: z.string().optional(),
+  scrapeInterval: z.string().optional(),
+});
+const buildInfo = z.object({ version: z.string(), revision: z.string().optional() });
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function parseJson(text: string, what: string): Json {
+/** Parses the `{status, data}` envelope; a Prometheus error or a non-JSON answer is a `PrometheusResponseError`. */
+function parseData(text: string, what: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     throw new PrometheusResponseError(`${what}: the answer is not JSON: ${text.slice(0, 200)}`);
   }
-  if (!isObject(body)) throw new PrometheusResponseError(`${what}: the answer is not a JSON object`);
-  if (body.status === 'error') throw new PrometheusResponseError(`${what}: Prometheus answered ${typeof body.errorType === 'string' ? body.errorType : 'error'}: ${typeof body.error === 'string' ? body.error : ''}`);
-  if (body.status !== 'success' || !isObject(body.data)) throw new PrometheusResponseError(`${what}: expected {"status":"success","data":{…}}, got ${text.slice(0, 200)}`);
-  return body.data;
+  const parsed = envelope.safeParse(body);
+  if (!parsed.success) throw new PrometheusResponseError(`${what}: expected {"status":"success","data":{…}}, got ${text.slice(0, 200)}`);
+  if (parsed.data.status === 'error') throw new PrometheusResponseError(`${what}: Prometheus answered ${parsed.data.errorType ?? 'error'}: ${parsed.data.error ?? ''}`);
+  return parsed.data.data;
 }
 
-function stringRecord(v: unknown): Record<string, string> {
-  if (!isObject(v)) return {};
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string, describe: (issue: string) => string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new PrometheusResponseError(`${what}: ${describe(r.error.issues[0]?.message ?? 'malformed')}`);
+  return r.data;
 }
 
 /** Parses an instant query answer; only `vector` results are accepted (the check queries selectors). */
 export function parseVectorResponse(text: string, query: string): VectorSample[] {
   const what = `query ${query}`;
-  const data = parseJson(text, what);
-  if (data.resultType !== 'vector') throw new PrometheusResponseError(`${what}: expected resultType vector, got ${String(data.resultType)}`);
-  if (!Array.isArray(data.result)) throw new PrometheusResponseError(`${what}: result is not a list`);
-  return data.result.map((r: unknown) => {
-    const value = isObject(r) && Array.isArray(r.value) ? r.value : undefined;
-    if (!isObject(r) || !value || value.length !== 2) throw new PrometheusResponseError(`${what}: malformed sample ${JSON.stringify(r).slice(0, 200)}`);
-    const n = Number(value[1]);
-    if (typeof value[1] !== 'string' || (Number.isNaN(n) && value[1] !== 'NaN')) throw new PrometheusResponseError(`${what}: sample value is not a number: ${JSON.stringify(value[1])}`);
-    return { labels: stringRecord(r.metric), value: n, timestamp: Number(value[0]) };
+  const data = check(vectorData, parseData(text, what), what, () => 'result is not a list');
+  if (data.resultType !== 'vector') throw new PrometheusResponseError(`${what}: expected resultType vector, got ${data.resultType}`);
+  return data.result.map((r) => {
+    const s = check(vectorSample, r, what, (issue) => issue === 'sample value is not a number' ? `sample value is not a number: ${JSON.stringify((r as { value?: unknown[] }).value?.[1])}` : `malformed sample ${JSON.stringify(r).slice(0, 200)}`);
+    return { labels: s.metric ?? {}, value: Number(s.value[1]), timestamp: s.value[0] };
   });
+}
+
+/** Prometheus durations as `scrapeInterval` shows them: `15s`, `1m`, `1m30s`, `500ms`. */
+function durationMs(text: string | undefined): number {
+  if (!text) return Number.NaN;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let matched = '';
+  for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) {
+    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 0);
+    matched += m[0];
+  }
+  return matched === text ? total : Number.NaN;
 }
 
 /** Parses `/api/v1/targets`: the active targets. */
 export function parseTargetsResponse(text: string): ScrapeTarget[] {
-  const data = parseJson(text, 'targets');
-  if (!Array.isArray(data.activeTargets)) throw new PrometheusResponseError('targets: activeTargets is not a list');
-  return data.activeTargets.filter(isObject).map((t) => ({
-    labels: stringRecord(t.labels),
-    health: t.health === 'up' || t.health === 'down' ? t.health : 'unknown',
-    lastError: typeof t.lastError === 'string' ? t.lastError : '',
-    scrapeUrl: typeof t.scrapeUrl === 'string' ? t.scrapeUrl : '',
-  }));
+  const data = check(targetsData, parseData(text, 'targets'), 'targets', () => 'activeTargets is not a list');
+  return data.activeTargets.flatMap((t) => {
+    const r = target.safeParse(t);
+    if (!r.success) return [];
+    const health = r.data.health === 'up' || r.data.health === 'down' ? r.data.health : 'unknown';
+    return [{
+      labels: r.data.labels ?? {}, health, lastError: r.data.lastError ?? '', scrapeUrl: r.data.scrapeUrl ?? '',
+      lastScrapeMs: r.data.lastScrape ? Date.parse(r.data.lastScrape) : Number.NaN, intervalMs: durationMs(r.data.scrapeInterval),
+    }];
+  });
 }
 
 /** Parses `/api/v1/status/buildinfo`. */
 export function parseBuildInfo(text: string): PrometheusBuildInfo {
-  const data = parseJson(text, 'buildinfo');
-  if (typeof data.version !== 'string') throw new PrometheusResponseError('buildinfo: no version');
-  return { version: data.version, revision: typeof data.revision === 'string' ? data.revision : '' };
+  const data = check(buildInfo, parseData(text, 'buildinfo'), 'buildinfo', () => 'no version');
+  return { version: data.version, revision: data.revision ?? '' };
 }
 
 /** `Prometheus 2.42.0+ds`, or the simulator's stand-in named as such. */

@@ -20,7 +20,7 @@ export interface EndpointResponse {
 
 /** A Prometheus HTTP API base. */
 export interface PrometheusEndpoint {
-  /** How requests get there, for messages: `the API server's service proxy to Service osm-system/osm-prometheus:7070`. */
+  /** How requests get there, for messages: `the API server's service proxy to Service mesh-system/prometheus:9090`. */
   readonly where: string;
   /** GETs a path under the API root (`/api/v1/query?query=…`). Rejects on a transport failure. */
   get(path: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<EndpointResponse>;
@@ -33,6 +33,8 @@ export interface InClusterPrometheus {
   service: string;
   port: number;
   podSelector: string;
+  /** How to deploy it, for hints (the mesh's own install option). */
+  installHint?: string;
 }
 
 /** Reads a Kubernetes Status message from an error body, if it is one. */

@@ -9,15 +9,15 @@ export type ReadinessStatus = (typeof readinessStatuses)[number];
 
 /** One line of the report. `hint` says what to do; it is set whenever the status is not ok. */
 export interface ReadinessLine {
-  /** Stable id for scripts: `<category>/<subject>`, e.g. `control-plane/osm-controller`. */
+  /** Stable id for scripts: `<category>/<subject>`, e.g. `control-plane/<deployment>`. */
   id: string;
   status: ReadinessStatus;
   message: string;
   hint?: string | undefined;
 }
 
-/** A group of lines, printed under one heading. */
-export interface ReadinessCategory {
+/** A category's lines, printed under one heading. */
+export interface CategoryResult {
   id: string;
   title: string;
   lines: ReadinessLine[];
@@ -35,10 +35,10 @@ export interface ReadinessReport {
   target: string;
   context: string;
   server: string;
-  mesh: { name: string; profile: string; namespace: string };
+  mesh: { profile: string; title: string; namespace: string; description: string };
   ingress: string;
   summary: Record<ReadinessStatus, number>;
-  categories: ReadinessCategory[];
+  categories: CategoryResult[];
 }
 
 /** `ok` line. */
@@ -54,7 +54,7 @@ export function worst(lines: readonly ReadinessLine[]): ReadinessStatus {
 }
 
 /** Counts lines per status. */
-export function countStatuses(categories: readonly ReadinessCategory[]): Record<ReadinessStatus, number> {
+export function countStatuses(categories: readonly CategoryResult[]): Record<ReadinessStatus, number> {
   const counts: Record<ReadinessStatus, number> = { ok: 0, warn: 0, fail: 0 };
   for (const c of categories) for (const l of c.lines) counts[l.status] += 1;
   return counts;
@@ -65,7 +65,7 @@ const marks: Record<ReadinessStatus, string> = { ok: '✔', warn: '‼', fail: '
 /** The report as a person reads it: a header, the categories with one line each and the hints, a verdict. */
 export function formatReadiness(r: ReadinessReport): string {
   const out: string[] = [
-    `mesh-conformance check: context ${r.context}, server ${r.server} (target ${r.target}, ${r.mesh.profile} mesh "${r.mesh.name}" in ${r.mesh.namespace}, ingress ${r.ingress})`,
+    `mesh-conformance check: context ${r.context}, server ${r.server} (target ${r.target}, mesh ${r.mesh.description}, ingress ${r.ingress})`,
   ];
   for (const c of r.categories) {
     out.push('', c.title, '-'.repeat(c.title.length));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { meshVersionOf } from './cluster-facts.ts';
-import { parseKubeVersion } from './readiness.ts';
+import { deploymentVersion, kubernetesRangeLine, parseKubeVersion } from './probes.ts';
 import type { ReadinessReport } from './readiness-result.ts';
 import { countStatuses, fail, formatReadiness, ok, warn, worst } from './readiness-result.ts';
 
@@ -10,7 +9,7 @@ const report = (lines: ReturnType<typeof ok>[], ran = true): ReadinessReport => 
   const status = worst(lines);
   return {
     kind: 'MeshConformanceReadiness', version: 1, status, ready: status !== 'fail', ran, target: 'kind', context: 'ctx', server: 'https://s',
-    mesh: { name: 'osm', profile: 'osm', namespace: 'osm-system' }, ingress: 'nginx', summary: countStatuses(categories), categories,
+    mesh: { profile: 'm', title: 'Mesh M', namespace: 'mesh-system', description: 'm (in mesh-system)' }, ingress: 'nginx', summary: countStatuses(categories), categories,
   };
 };
 
@@ -31,8 +30,17 @@ describe('readiness report', () => {
   it('parses server versions and reads the mesh version from the label, else the image tag', () => {
     assert.deepEqual(parseKubeVersion('v1.29.4+k3s1'), [1, 29, 4]);
     assert.equal(parseKubeVersion('garbage'), undefined);
-    assert.equal(meshVersionOf({ metadata: { labels: { 'app.kubernetes.io/version': 'v1.2.4' } } }), 'v1.2.4');
-    assert.equal(meshVersionOf({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'mcr.microsoft.com/oss/openservicemesh/osm-controller:v1.2.5' }] } } } }), 'v1.2.5');
-    assert.equal(meshVersionOf({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'registry:5000/osm-controller' }] } } } }), undefined);
+    assert.equal(deploymentVersion({ metadata: { labels: { 'app.kubernetes.io/version': 'v1.2.4' } } }), 'v1.2.4');
+    assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'mcr.microsoft.com/oss/example/controller:v1.2.5' }] } } } }), 'v1.2.5');
+    assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'registry:5000/controller' }] } } } }), undefined);
+    assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'registry.istio.io/release/pilot:1.30.3@sha256:abc' }] } } } }), '1.30.3');
+  });
+  it('judges the server version against a mesh release\'s supported range', () => {
+    const range = { min: [1, 32, 0], maxMinor: [1, 36] as const, what: 'Istio 1.31' };
+    assert.equal(kubernetesRangeLine('k', 'v1.33.1', range).status, 'ok');
+    assert.match(kubernetesRangeLine('k', 'v1.31.9', range).message, /older than Istio 1\.31 supports \(1\.32\.0\)/);
+    assert.match(kubernetesRangeLine('k', 'v1.37.0', range).message, /newer than Istio 1\.31 supports \(up to 1\.36\)/);
+    assert.equal(kubernetesRangeLine('k', 'v1.22.9', { min: [1, 22, 9], what: 'OSM 1.2' }).status, 'ok');
+    assert.equal(kubernetesRangeLine('k', 'v1.22.8', { min: [1, 22, 9], what: 'OSM 1.2' }).status, 'warn');
   });
 });

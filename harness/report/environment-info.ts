@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConformanceConfig } from '../config/resolve-config.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
-import { meshVersionSource, readMeshVersion, readServerVersion } from '../readiness/cluster-facts.ts';
+import type { MeshProfile } from '../mesh/mesh-profile.ts';
+import { readServerVersion } from '../readiness/cluster-facts.ts';
+import { errorText } from '../text.ts';
 
 /** The environment of one run, as shown in the report. Values are text; unknown ones say why. */
 export type RunEnvironment = Record<string, string>;
@@ -17,16 +19,16 @@ export function allureResultsDir(reportDir: string): string {
   return join(reportDir, 'allure-results');
 }
 
-const reason = (err: unknown): string => `unknown (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`;
+const reason = (err: unknown): string => `unknown (${errorText(err)})`;
 
 /**
  * Collects the run's environment: the configuration's target, flavor and profiles, and from the cluster the
  * server version and the mesh version. A failed read becomes `unknown (<why>)`, never an error.
  */
-export async function collectRunEnvironment(client: KubeClient, config: ConformanceConfig, budgetMs: number): Promise<RunEnvironment> {
-  const [server, mesh] = await Promise.all([
+export async function collectRunEnvironment(client: KubeClient, config: ConformanceConfig, mesh: MeshProfile, budgetMs: number): Promise<RunEnvironment> {
+  const [server, meshVersion] = await Promise.all([
     readServerVersion(client.kubeConfig, budgetMs).then((v) => v.gitVersion, reason),
-    readMeshVersion(client, config.meshNamespace, budgetMs).then((v) => v ?? `not found (no Deployment ${meshVersionSource.deployment} in ${config.meshNamespace})`, reason),
+    mesh.version(client, budgetMs).then((v) => v ?? `not found (no control plane in ${mesh.settings.namespace})`, reason),
   ]);
   return {
     target: config.target,
@@ -34,8 +36,8 @@ export async function collectRunEnvironment(client: KubeClient, config: Conforma
     context: client.context,
     server: client.server,
     serverVersion: server,
-    mesh: `${config.mesh} (mesh ${config.meshName} in ${config.meshNamespace})`,
-    meshVersion: mesh,
+    mesh: mesh.describe(),
+    meshVersion,
     ingressProfile: config.ingress,
     runId: config.runId ?? '',
   };

@@ -3,25 +3,25 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { allureLabelAnnotations, checkLabels, meshEpic } from './allure-labels.ts';
+import { checkDefinition } from '../checks/catalogue.ts';
+import { allureLabelAnnotations, checkLabels } from './allure-labels.ts';
 import { displayPath, fileNameOf, saveDiagnostics } from './diagnostics-files.ts';
 import { toProperties } from './environment-info.ts';
 import { manifestsAttachment } from './manifests-attachment.ts';
 
 describe('allure labels', () => {
-  it('gives every check epic = the mesh, feature = the check, a story and a severity', () => {
-    assert.deepEqual(checkLabels('ingress', 'osm'), [
+  it('gives every check epic = the mesh, feature = the check, its story, severity and level, from the catalogue', () => {
+    assert.deepEqual(checkLabels(checkDefinition('ingress'), 'Open Service Mesh (OSM)'), [
       { name: 'epic', value: 'Open Service Mesh (OSM)' },
       { name: 'feature', value: 'ingress' },
-      { name: 'story', value: 'the ingress reaches the meshed app once the ingress policy admits it' },
+      { name: 'story', value: 'the ingress reaches the meshed app only once the mesh\'s ingress policy admits it' },
       { name: 'severity', value: 'critical' },
+      { name: 'tag', value: 'core' },
     ]);
-    assert.deepEqual(checkLabels('future-check', 'istio').map((l) => l.value), ['Istio', 'future-check', 'future-check', 'normal']);
-    assert.equal(meshEpic('linkerd'), 'linkerd');
   });
   it('writes them as annotations allure-playwright reads (@allure.label.<name>)', () => {
-    assert.deepEqual(allureLabelAnnotations('namespace', 'osm').map((a) => a.type),
-      ['@allure.label.epic', '@allure.label.feature', '@allure.label.story', '@allure.label.severity']);
+    assert.deepEqual(allureLabelAnnotations(checkDefinition('namespace'), 'Istio').map((a) => a.type),
+      ['@allure.label.epic', '@allure.label.feature', '@allure.label.story', '@allure.label.severity', '@allure.label.tag']);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1ContainerStatus, V1Ingress, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStatus, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { Observation } from './wait-for.ts';
 
 /** Container waiting reasons that no amount of waiting fixes within a run. */
@@ -24,11 +24,26 @@ function terminalContainerProblem(statuses: V1ContainerStatus[] | undefined, ini
   return undefined;
 }
 
+/** A native sidecar: an init container with `restartPolicy: Always`, which runs beside the app containers. */
+export function isNativeSidecar(c: V1Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+/**
+ * The containers kubectl's READY column counts, and how many are ready: the app containers plus native sidecars
+ * (restartable init containers), so a pod with a native sidecar reads 2/2 as a classic one does.
+ */
+export function readyCount(pod: V1Pod): { ready: number; total: number } {
+  const natives = new Set((pod.spec?.initContainers ?? []).filter(isNativeSidecar).map((c) => c.name));
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []).filter((s) => natives.has(s.name))];
+  const total = (pod.spec?.containers.length ?? (pod.status?.containerStatuses ?? []).length) + natives.size;
+  return { ready: statuses.filter((s) => s.ready).length, total };
+}
+
 /** One line describing a pod's state: `phase=Pending, ready=0/2, reason=Unschedulable: …, containers=[…]`. */
 export function describePodState(pod: V1Pod): string {
   const statuses = pod.status?.containerStatuses ?? [];
-  const total = pod.spec?.containers.length ?? statuses.length;
-  const ready = statuses.filter((s) => s.ready).length;
+  const { ready, total } = readyCount(pod);
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   const parts = [`phase=${pod.status?.phase ?? 'unknown'}`, `ready=${ready}/${total}`];
   if (scheduled?.status === 'False') parts.push(`reason=${scheduled.reason ?? 'NotScheduled'}: ${scheduled.message ?? ''}`.trim());
@@ -40,16 +55,15 @@ export function describePodState(pod: V1Pod): string {
 }
 
 /**
- * The pod is Running with every container Ready (2/2 for an injected httpbin). Fails fast on
+ * The pod is Running with every container Ready, native sidecars included (2/2 for an injected httpbin). Fails fast on
  * Unschedulable and on image-pull or crash-loop states, quoting the reason.
  */
 export function podRunningAndReady(pod: V1Pod | undefined): Observation<V1Pod> {
   if (!pod) return { done: false, observed: 'no pod yet' };
   const observed = `${pod.metadata?.name ?? '?'}: ${describePodState(pod)}`;
   const statuses = pod.status?.containerStatuses ?? [];
-  const total = pod.spec?.containers.length ?? 0;
-  const allReady = total > 0 && statuses.length === total && statuses.every((s) => s.ready);
-  if (pod.status?.phase === 'Running' && allReady) return { done: true, observed, value: pod };
+  const { ready, total } = readyCount(pod);
+  if (pod.status?.phase === 'Running' && total > 0 && ready === total) return { done: true, observed, value: pod };
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     return { done: false, observed, failure: `pod ${pod.metadata?.name ?? '?'} is Unschedulable: ${scheduled.message ?? 'no message'}` };
@@ -67,33 +81,9 @@ export function newestPod(pods: V1Pod[]): V1Pod | undefined {
   return [...pool].sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
 }
 
-/** Where an Ingress can be reached, from its published `status.loadBalancer.ingress[0]`. */
-export interface IngressAddress {
-  host: string;
-  port: number;
-  url: string;
-}
-
-/** The Ingress has a published address (ip or hostname, plus `ports[0].port` when the controller published one). */
-export function ingressHasAddress(ing: V1Ingress | undefined): Observation<IngressAddress> {
-  if (!ing) return { done: false, observed: 'Ingress not found' };
-  const first = ing.status?.loadBalancer?.ingress?.[0];
-  const host = first?.ip ?? first?.hostname;
-  if (!host) return { done: false, observed: `status.loadBalancer=${JSON.stringify(ing.status?.loadBalancer ?? {})}` };
-  const port = first?.ports?.[0]?.port ?? 80;
-  const hostPart = host.includes(':') ? `[${host}]` : host;
-  const url = port === 80 ? `http://${hostPart}` : `http://${hostPart}:${port}`;
-  return { done: true, observed: `address=${host}${first?.ports?.[0] ? `, port=${port}` : ''}`, value: { host, port, url } };
-}
-
 /** The namespace no longer exists (deletion finished, finalizers done). */
 export function namespaceGone(ns: V1Namespace | undefined): Observation {
   if (!ns) return { done: true, observed: 'gone' };
   const conditions = (ns.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}: ${c.message ?? ''}`);
   return { done: false, observed: `phase=${ns.status?.phase ?? 'unknown'}${ns.spec?.finalizers?.length ? `, finalizers=[${ns.spec.finalizers.join(',')}]` : ''}${conditions.length ? `, conditions=[${conditions.join('; ')}]` : ''}` };
-}
-
-/** The object exists (any state). */
-export function objectExists<T extends KubernetesObject>(obj: T | undefined): Observation<T> {
-  return obj ? { done: true, observed: 'exists', value: obj } : { done: false, observed: 'not found' };
 }

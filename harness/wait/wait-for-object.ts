@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ObjectVerdict } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
 import { WatchedCollection } from '../k8s/watched-collection.ts';
@@ -8,11 +9,11 @@ import { waitFor } from './wait-for.ts';
 
 /**
  * Waits, watching one object by name, until `condition` holds (or reports a failure). Use it for status
- * convergence of a single object: an Ingress address, an IngressBackend being committed.
+ * convergence of a single object: an Ingress address, a policy being accepted.
  */
-export async function waitForObject<O extends KubernetesObject, T>(client: KubeClient, type: ResourceType, namespace: string, name: string,
+export async function waitForObject<O extends KubernetesObject, T>(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string,
   description: string, condition: Condition<O, T>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<WaitResult<T>> {
-  const watched = await new WatchedCollection<O>(client, type, { namespace, fieldSelector: `metadata.name=${name}` }, opts.timeoutMs).start();
+  const watched = await new WatchedCollection<O>(client, type, { ...(namespace !== undefined ? { namespace } : {}), fieldSelector: `metadata.name=${name}` }, opts.timeoutMs).start();
   try {
     return await waitFor<T>({
       description, timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: intervals.watchResync,
@@ -25,4 +26,9 @@ export async function waitForObject<O extends KubernetesObject, T>(client: KubeC
   } finally {
     await watched.stop();
   }
+}
+
+/** Waits for an ingress profile's verdict on one object (a Gateway programmed, an Ingress with an address). */
+export async function waitForVerdict<T>(client: KubeClient, v: ObjectVerdict<T>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<WaitResult<T>> {
+  return waitForObject<KubernetesObject, T>(client, v.type, v.namespace, v.name, v.description, (obj) => v.verdict(obj), opts);
 }

@@ -27,19 +27,27 @@ describe('waitFor', () => {
     });
   });
 
-  it('formats whole seconds as seconds', async () => {
-    await assert.rejects(waitFor({ description: 'x', timeoutMs: 1_000, intervalMs: 400, probe: () => ({ done: false, observed: 'y' }) }),
-      /^WaitTimeoutError: Timed out after 1s waiting for x; last seen: y$/);
+  it('formats whole seconds as seconds (on mock timers: no real second goes by)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    let probes = 0;
+    const waiting = waitFor({ description: 'x', timeoutMs: 1_000, intervalMs: 400, probe: () => ({ done: false, observed: `y${++probes}` }) });
+    const outcome = assert.rejects(waiting, /^WaitTimeoutError: Timed out after 1s waiting for x; last seen: y4$/);
+    for (const ms of [400, 400, 200]) {
+      await new Promise<void>((r) => queueMicrotask(r));
+      t.mock.timers.tick(ms);
+    }
+    await outcome;
+    assert.equal(probes, 4, 'probed at 0, 400 and 800 ms, and once more at the deadline');
   });
 
   it('fails at once on a terminal failure, quoting the reason', async () => {
     const started = Date.now();
     await assert.rejects(waitFor({
-      description: 'IngressBackend ns/httpbin to be committed', timeoutMs: 5_000, intervalMs: 10,
-      probe: () => ({ done: false, observed: 'currentStatus=error', failure: 'IngressBackend status is error: endpoints not found' }),
+      description: 'Policy ns/httpbin to be accepted', timeoutMs: 5_000, intervalMs: 10,
+      probe: () => ({ done: false, observed: 'currentStatus=error', failure: 'Policy status is error: endpoints not found' }),
     }), (err: unknown) => {
       assert.ok(err instanceof WaitFailedError);
-      assert.match(err.message, /IngressBackend status is error: endpoints not found; last seen: currentStatus=error$/);
+      assert.match(err.message, /Policy status is error: endpoints not found; last seen: currentStatus=error$/);
       return true;
     });
     assert.ok(Date.now() - started < 1_000);

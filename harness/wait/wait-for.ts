@@ -6,7 +6,7 @@ export interface Observation<T = unknown> {
   done: boolean;
   /** The last observed state in words, quoted in timeout messages: `phase=Pending, ready=0/2`. */
   observed: string;
-  /** Set when waiting longer cannot help (ImagePullBackOff, IngressBackend `error`): fail now with this reason. */
+  /** Set when waiting longer cannot help (ImagePullBackOff, a policy reported as `error`): fail now with this reason. */
   failure?: string;
   value?: T;
 }

@@ -1,7 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { namespacePrefix } from '../k8s/namespaces.ts';
-import type { PreflightProblem } from './preflight-result.ts';
+import type { ReadinessLine } from './readiness-result.ts';
+import { fail, ok } from './readiness-result.ts';
 
 /** One permission the suite needs, asked as a SelfSubjectAccessReview. */
 export interface AccessRequirement {
@@ -26,40 +27,32 @@ export interface AccessAlternatives {
  */
 export const placeholderRunNamespace = `${namespacePrefix}preflight`;
 
-/** What the metrics check will read through the API server (it depends on where metrics come from). */
-export type MetricsAccess = 'in-cluster-prometheus' | 'azure-monitor' | 'external';
-
-/** Everything the suite does to the cluster, as permissions: the same list the RBAC docs give to cluster admins. */
-export function suiteRequirements(opts: { meshNamespace: string; metrics: MetricsAccess }): (AccessRequirement | AccessAlternatives)[] {
+/**
+ * What every run does to the cluster whatever the mesh, as permissions: create, onboard and delete its namespace,
+ * deploy the sample, watch its pods, read logs and events for diagnostics. Mesh, ingress and metrics requirements
+ * are added by their owners (`MeshProfile.access`, `IngressProfile.access`, the metrics source).
+ */
+export function coreRequirements(): AccessRequirement[] {
   const ns = placeholderRunNamespace;
   const rw = ['create', 'patch', 'get', 'delete'];
-  const rwWatch = [...rw, 'list', 'watch'];
-  const reqs: (AccessRequirement | AccessAlternatives)[] = [
+  return [
     { verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'], group: '', resource: 'namespaces', why: 'create, onboard and delete the run\'s namespace' },
     { verbs: rw, group: '', resource: 'serviceaccounts', namespace: ns, why: 'deploy httpbin' },
     { verbs: rw, group: '', resource: 'services', namespace: ns, why: 'deploy httpbin' },
-    { verbs: rwWatch, group: 'apps', resource: 'deployments', namespace: ns, why: 'deploy httpbin' },
-    { verbs: ['get', 'list', 'watch'], group: '', resource: 'pods', namespace: ns, why: 'wait for httpbin to be 2/2 Ready' },
+    { verbs: [...rw, 'list', 'watch'], group: 'apps', resource: 'deployments', namespace: ns, why: 'deploy httpbin' },
+    { verbs: ['get', 'list', 'watch'], group: '', resource: 'pods', namespace: ns, why: 'wait for httpbin to be Ready with its sidecar' },
     { verbs: ['get'], group: '', resource: 'pods', subresource: 'log', namespace: ns, why: 'collect container logs when a check fails' },
     { verbs: ['list'], group: '', resource: 'events', namespace: ns, why: 'collect events when a check fails' },
-    { verbs: rwWatch, group: 'networking.k8s.io', resource: 'ingresses', namespace: ns, why: 'route the ingress to httpbin' },
-    { verbs: rwWatch, group: 'policy.openservicemesh.io', resource: 'ingressbackends', namespace: ns, why: 'admit the ingress into the mesh' },
   ];
-  if (opts.metrics === 'in-cluster-prometheus') {
-    reqs.push({
-      why: 'read sidecar metrics from the mesh\'s Prometheus',
-      anyOf: [
-        { verbs: ['get'], group: '', resource: 'services', subresource: 'proxy', namespace: opts.meshNamespace, why: 'the service proxy' },
-        { verbs: ['create'], group: '', resource: 'pods', subresource: 'portforward', namespace: opts.meshNamespace, why: 'a port-forward' },
-      ],
-    });
-  } else if (opts.metrics === 'azure-monitor') {
-    reqs.push({ verbs: ['get', 'create', 'patch', 'delete'], group: '', resource: 'configmaps', namespace: 'kube-system', why: 'merge this run\'s namespace into container-azm-ms-osmconfig and restore it' });
-  }
-  return reqs;
 }
 
-/** `ingressbackends.policy.openservicemesh.io`, `pods/log`. */
+/** Read-write permissions on a resource type in the run's namespace (what a profile needs for the kinds it writes). */
+export function writeRequirement(type: { apiVersion: string; plural: string }, why: string): AccessRequirement {
+  const group = type.apiVersion.includes('/') ? type.apiVersion.slice(0, type.apiVersion.indexOf('/')) : '';
+  return { verbs: ['create', 'patch', 'get', 'delete', 'list', 'watch'], group, resource: type.plural, namespace: placeholderRunNamespace, why };
+}
+
+/** `deployments.apps`, `pods/log`. */
 export function resourceName(r: { group: string; resource: string; subresource?: string | undefined }): string {
   return `${r.resource}${r.group ? `.${r.group}` : ''}${r.subresource ? `/${r.subresource}` : ''}`;
 }
@@ -94,11 +87,12 @@ function canI(r: AccessRequirement, verb: string): string {
 }
 
 /**
- * Asks the API server (SelfSubjectAccessReview) for every permission the suite needs; one problem per resource with
- * the verbs denied, the reason the authorizer gave, and the `kubectl auth can-i` line that reproduces it.
+ * Asks the API server (SelfSubjectAccessReview) for every permission; one fail line per resource with the verbs
+ * denied, the reason the authorizer gave, and the `kubectl auth can-i` line that reproduces it; one ok line when
+ * everything is granted.
  */
-export async function checkAccess(client: KubeClient, reqs: (AccessRequirement | AccessAlternatives)[], budgetMs: number): Promise<{ problems: PreflightProblem[]; passed: string[] }> {
-  const problems: PreflightProblem[] = [];
+export async function checkAccess(client: KubeClient, reqs: (AccessRequirement | AccessAlternatives)[], budgetMs: number, idPrefix = 'permissions'): Promise<ReadinessLine[]> {
+  const lines: ReadinessLine[] = [];
   let granted = 0;
   const hint = (r: AccessRequirement, denied: string[]): string =>
     `a cluster admin must grant it with a ClusterRole bound to you (docs/preflight.md lists the full role); reproduce with \`${canI(r, denied[0] ?? 'get')}\``;
@@ -113,14 +107,14 @@ export async function checkAccess(client: KubeClient, reqs: (AccessRequirement |
       if (results.every((x) => x.denied.length)) {
         const options = results.map((x) => `${x.denied.join(', ')} ${resourceName(x.r)} ${where(x.r)} (${x.r.why})`).join(', or ');
         const first = results[0];
-        problems.push({ area: 'rbac', message: `RBAC: may not ${options}; one of them is needed to ${req.why}${first?.reasons.length ? ` (${first.reasons.join('; ')})` : ''}`, hint: first ? hint(first.r, first.denied) : '' });
+        lines.push(fail(`${idPrefix}/${first ? resourceName(first.r) : 'alternatives'}`, `RBAC: may not ${options}; one of them is needed to ${req.why}${first?.reasons.length ? ` (${first.reasons.join('; ')})` : ''}`, first ? hint(first.r, first.denied) : ''));
       }
       continue;
     }
     const { denied, reasons } = await denials(req);
     if (denied.length) {
-      problems.push({ area: 'rbac', message: `RBAC: may not ${denied.join(', ')} ${resourceName(req)} ${where(req)}, needed to ${req.why}${reasons.length ? ` (${reasons.join('; ')})` : ''}`, hint: hint(req, denied) });
+      lines.push(fail(`${idPrefix}/${resourceName(req)}`, `RBAC: may not ${denied.join(', ')} ${resourceName(req)} ${where(req)}, needed to ${req.why}${reasons.length ? ` (${reasons.join('; ')})` : ''}`, hint(req, denied)));
     }
   }
-  return { problems, passed: problems.length ? [] : [`RBAC: ${granted} permissions granted (SelfSubjectAccessReview)`] };
+  return lines.length ? lines : [ok(`${idPrefix}/granted`, `RBAC: ${granted} permissions granted (SelfSubjectAccessReview)`)];
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addMonitorNamespace, monitorNamespaces, osmConfigToml, removeMonitorNamespace } from './azure-monitor-osm-config.ts';
+import { addMonitorNamespace, monitorNamespaces, osmConfigToml, removeMonitorNamespace } from './azure-monitor-config.ts';
 
 const docs = [
   '[osm_metric_collection_configuration]',

@@ -2,7 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { formatDuration } from '../timeouts.ts';
-import type { PreflightProblem } from './preflight-result.ts';
+import { errorText } from '../text.ts';
+
+/** Why the API server cannot be used, and what to do. */
+export interface ApiProblem {
+  message: string;
+  hint: string;
+}
 
 /** How one raw GET against the API server ended. */
 export type ProbeOutcome =
@@ -27,7 +33,7 @@ export async function probe(kc: KubeConfig, path: string, timeoutMs: number): Pr
   try {
     await kc.applyToHTTPSOptions(opts);
   } catch (err) {
-    return { kind: 'error', code: 'CREDENTIALS', message: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) };
+    return { kind: 'error', code: 'CREDENTIALS', message: errorText(err) };
   }
   const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
   return new Promise<ProbeOutcome>((resolve) => {
@@ -83,8 +89,8 @@ export function classifyApiAccess(
   version: ProbeOutcome,
   authed: ProbeOutcome | undefined,
   ctx: { server: string; target: string; timeoutMs: number },
-): { problem: PreflightProblem } | { version: string } {
-  const problem = (message: string, hint: string): { problem: PreflightProblem } => ({ problem: { area: 'api', message, hint } });
+): { problem: ApiProblem } | { version: string } {
+  const problem = (message: string, hint: string): { problem: ApiProblem } => ({ problem: { message, hint } });
   const outcomes = authed ? [version, authed] : [version];
   for (const o of outcomes) {
     if (o.kind === 'timeout') {

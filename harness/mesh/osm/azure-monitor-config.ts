@@ -6,8 +6,9 @@
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { PatchStrategy } from '@kubernetes/client-node';
-import { KubeApiError } from '../k8s/api-error.ts';
-import type { KubeClient } from '../k8s/kube-client.ts';
+import { KubeApiError } from '../../k8s/api-error.ts';
+import type { KubeClient } from '../../k8s/kube-client.ts';
+import type { CollectionChange, MetricsCollection } from '../../metrics/mesh-metrics.ts';
 
 export const osmConfigKey = 'osm-metric-collection-configuration';
 const settingsSection = 'osm_metric_collection_configuration.settings';
@@ -82,8 +83,7 @@ export function removeMonitorNamespace(toml: string, namespace: string): string 
 }
 
 /** What `ensureNamespaceCollected` changed, so `restore` can undo exactly that. */
-export interface OsmConfigChange {
-  namespace: string;
+export interface OsmConfigChange extends CollectionChange {
   /** The ConfigMap did not exist and was created. */
   created: boolean;
   /** The namespace was added to the list (false: it was already there, nothing to undo). */
@@ -102,14 +102,14 @@ export async function ensureNamespaceCollected(client: KubeClient, where: Where,
       metadata: { name: where.name, namespace: where.namespace, labels: { 'app.kubernetes.io/managed-by': 'mesh-conformance' } },
       data: { 'schema-version': 'v1', 'config-version': 'ver1', [osmConfigKey]: osmConfigToml([namespace]) },
     }, { budgetMs });
-    return { namespace, created: true, added: true };
+    return { namespace, created: true, added: true, summary: `${where.namespace}/${where.name}: created, listing ${namespace} (removed after the test)` };
   }
   const next = addMonitorNamespace(current.data?.[osmConfigKey], namespace);
-  if (!next.added) return { namespace, created: false, added: false };
+  if (!next.added) return { namespace, created: false, added: false, summary: `${where.namespace}/${where.name}: already listed ${namespace}` };
   const data: Record<string, string> = { [osmConfigKey]: next.toml };
   if (!current.data?.['schema-version']) data['schema-version'] = 'v1';
   await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data }, { budgetMs, strategy: PatchStrategy.MergePatch });
-  return { namespace, created: false, added: true };
+  return { namespace, created: false, added: true, summary: `${where.namespace}/${where.name}: added ${namespace} (restored after the test)` };
 }
 
 /**
@@ -138,3 +138,16 @@ export async function restoreOsmConfig(client: KubeClient, where: Where, change:
     }
   }
 }
+
+/** The ConfigMap Container insights reads on AKS (osm.md §6d). */
+export const azureMonitorConfigMap = { namespace: 'kube-system', name: 'container-azm-ms-osmconfig' } as const;
+
+/** Container insights' collection of a run's namespace, as a shared object the run merges and restores. */
+export const azureMonitorCollection: MetricsCollection = {
+  object: {
+    apiVersion: 'v1', kind: 'ConfigMap', ...azureMonitorConfigMap,
+    why: 'Azure Monitor: this run\'s namespace merged into monitor_namespaces, then restored',
+  },
+  ensure: (client, namespace, budgetMs) => ensureNamespaceCollected(client, azureMonitorConfigMap, namespace, budgetMs),
+  restore: (client, change, budgetMs) => restoreOsmConfig(client, azureMonitorConfigMap, change as OsmConfigChange, budgetMs),
+};

@@ -1,0 +1,107 @@
+/**
+ * The run's configuration, resolved once by the CLI and written to the run's folder; the Playwright runner, its
+ * workers, the reporters and the cleanup read that file (named by one variable) and parse it with the same schema.
+ * Credentials are never written there: they stay in the environment variables the user set them in.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigInput } from './config-schema.ts';
+import type { ConfigLayer, ConformanceConfig } from './resolve-config.ts';
+import { ConfigError, envNames, resolveConfig } from './resolve-config.ts';
+
+/** The one variable the CLI hands to the test runner: the path of the run's config file. */
+export const runConfigEnv = 'MESH_CONFORMANCE_RUN_CONFIG';
+
+/** Every file and folder a run writes, from one place. */
+export interface RunPaths {
+  /** `<reportDir>/runs/<runId>`: the run's own records. */
+  dir: string;
+  config: string;
+  /** The namespace fixture's cleanup records. */
+  cleanup: string;
+  /** The simulated cluster's files on the local target (kubeconfig, request log). */
+  simulator: string;
+  kubeconfig: string;
+  requestLog: string;
+  summary: string;
+  junit: string;
+  results: string;
+  html: string;
+  testOutput: string;
+  allureResults: string;
+  diagnostics: string;
+}
+
+export function runPaths(reportDir: string, runId: string): RunPaths {
+  const simulator = join(reportDir, 'simulator', runId);
+  const dir = join(reportDir, 'runs', runId);
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    cleanup: join(dir, 'cleanup'),
+    simulator,
+    kubeconfig: join(simulator, 'kubeconfig'),
+    requestLog: join(simulator, 'requests.jsonl'),
+    summary: join(reportDir, 'summary.txt'),
+    junit: join(reportDir, 'junit.xml'),
+    results: join(reportDir, 'results.json'),
+    html: join(reportDir, 'html'),
+    testOutput: join(reportDir, 'test-output'),
+    allureResults: join(reportDir, 'allure-results'),
+    diagnostics: join(reportDir, 'diagnostics'),
+  };
+}
+
+/** The keys that hold credentials: never written to disk. */
+const secretKeys = ['prometheusToken', 'azureToken'] as const;
+
+/** A resolved configuration as schema input again (every value explicit), without credentials. */
+export function toConfigInput(c: ConformanceConfig): ConfigInput {
+  const la = c.metrics.logAnalytics;
+  return {
+    target: c.target, flavor: c.target === 'local' ? c.flavor : undefined, kubeconfig: c.kubeconfig, context: c.context,
+    mesh: c.mesh, meshName: c.meshName, meshNamespace: c.meshNamespace, meshRevision: c.meshRevision,
+    ingress: c.ingress, ingressAddress: c.ingressAddress, ingressSourceCidr: c.ingressSourceCidr,
+    parallelism: c.parallelism, consecutiveSuccesses: c.consecutiveSuccesses, timeouts: { ...c.timeouts },
+    keepOnFailure: c.keepOnFailure, sweep: c.sweep, sweepTtl: c.sweepTtl, allowClusterChanges: [...c.clusterChanges],
+    reportDir: c.reportDir, runId: c.runId, simFaults: [...c.simFaults], simRequestLog: c.simRequestLog,
+    prometheusUrl: c.metrics.prometheusUrl, logAnalyticsWorkspace: la?.workspaceId, logAnalyticsEndpoint: la?.endpoint,
+    azureTokenFile: la?.tokenFile, azureCaFile: la?.caFile, metricsTimeout: c.metrics.timeoutMs,
+  };
+}
+
+/** Writes the run's config file (mode 0600) and returns its path. */
+export function writeRunConfig(c: ConformanceConfig): string {
+  if (!c.runId) throw new Error('a run config needs a run id');
+  const file = runPaths(c.reportDir, c.runId).config;
+  mkdirSync(join(file, '..'), { recursive: true });
+  const input = Object.fromEntries(Object.entries(toConfigInput(c)).filter(([, v]) => v !== undefined));
+  writeFileSync(file, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 });
+  return file;
+}
+
+/**
+ * Reads a run's config file with the same schema (every value re-validated), plus the credentials from the
+ * environment variables they came from.
+ */
+export function readRunConfig(file: string, env: NodeJS.ProcessEnv): ConformanceConfig {
+  let values: unknown;
+  try {
+    values = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read the run's configuration ${file}: ${err instanceof Error ? err.message : String(err)}; start runs with \`mesh-conformance run\``);
+  }
+  const fileLayer: ConfigLayer = { nameOf: (key) => `key ${key} in ${file}`, values: values as ConfigLayer['values'] };
+  const secrets: ConfigLayer = {
+    nameOf: (key) => envNames[key as (typeof secretKeys)[number]] ?? key,
+    values: Object.fromEntries(secretKeys.map((k) => [k, env[envNames[k]] || undefined])),
+  };
+  return resolveConfig([fileLayer, secrets]);
+}
+
+/** The run's configuration in a test-runner process: from the file the CLI named, or an error saying how to start a run. */
+export function loadRunConfig(env: NodeJS.ProcessEnv = process.env): ConformanceConfig {
+  const file = env[runConfigEnv];
+  if (!file) throw new ConfigError(`no run configuration: start runs with \`mesh-conformance run\` (it resolves the configuration and passes ${runConfigEnv} to the test runner)`);
+  return readRunConfig(file, env);
+}

@@ -1,0 +1,120 @@
+/**
+ * The Open Service Mesh 1.2 profile: self-installed in `osm-system` (kind) or the AKS add-on in `kube-system`.
+ * Facts and their sources: ../shared/reference/osm.md.
+ */
+import type { KubernetesObject, V1Deployment, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { IngressSource } from '../../ingress/ingress-profile.ts';
+import { resourceTypes } from '../../k8s/resources.ts';
+import { writeRequirement } from '../../readiness/access-review.ts';
+import { deploymentVersion } from '../../readiness/probes.ts';
+import type { Observation } from '../../wait/wait-for.ts';
+import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import { isDisabled, isEnabled, osmKeys } from './keys.ts';
+import { osmMetrics } from './metrics.ts';
+import { osmReadiness } from './readiness.ts';
+
+interface IngressBackendObject extends KubernetesObject {
+  status?: { currentStatus?: string; reason?: string };
+}
+
+const ingressBackendType = { apiVersion: 'policy.openservicemesh.io/v1alpha1', kind: 'IngressBackend', plural: 'ingressbackends', namespaced: true } as const;
+/** Header Envoy adds to responses it proxied to an upstream: proof a request went through the sidecar (osm.md §5a). */
+const envoyUpstreamHeader = 'x-envoy-upstream-service-time';
+
+/** The OSM profile for resolved settings. */
+export function osmProfile(settings: MeshSettings): MeshProfile {
+  const { meshName, namespace } = settings;
+  return {
+    name: 'osm',
+    title: 'Open Service Mesh (OSM)',
+    settings,
+    describe: () => `osm (mesh ${meshName} in ${namespace})`,
+    // OSM-docs release-v1.2 manifests/samples/httpbin/httpbin.yaml (osm.md §4).
+    sample: {
+      source: 'OSM docs release-v1.2 manifests/samples/httpbin/httpbin.yaml',
+      name: 'httpbin', image: 'kennethreitz/httpbin', port: 14001, targetPort: 14001, portName: 'http',
+      command: ['gunicorn', '-b', '0.0.0.0:14001', 'httpbin:app', '-k', 'gevent'],
+      nodeSelector: { 'kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'linux' },
+    },
+    onboarding: {
+      steps: (): OnboardingStep[] => [
+        { title: 'osm namespace add', metadata: { labels: { [osmKeys.monitoredBy]: meshName }, annotations: { [osmKeys.sidecarInjection]: 'enabled' } } },
+        { title: 'osm metrics enable', metadata: { labels: {}, annotations: { [osmKeys.metrics]: 'enabled' } } },
+      ],
+      expected: (): NamespaceMetadata => ({
+        labels: { [osmKeys.monitoredBy]: meshName },
+        annotations: { [osmKeys.sidecarInjection]: 'enabled', [osmKeys.metrics]: 'enabled' },
+      }),
+      injectionEnabled: (ns: V1Namespace) => ns.metadata?.labels?.[osmKeys.monitoredBy] === meshName && isEnabled(ns.metadata.annotations?.[osmKeys.sidecarInjection]),
+    },
+    sidecar: {
+      description: `the envoy sidecar, the osm-init init container and the ${osmKeys.proxyUuid} label`,
+      containerName: 'envoy',
+      problems(pod: V1Pod): string[] {
+        const problems: string[] = [];
+        const containers = (pod.spec?.containers ?? []).map((c) => c.name);
+        const inits = (pod.spec?.initContainers ?? []).map((c) => c.name);
+        if (!containers.includes('envoy')) problems.push(`no container "envoy" (containers: [${containers.join(', ')}])`);
+        if (!inits.includes('osm-init')) problems.push(`no init container "osm-init" (init containers: [${inits.join(', ')}])`);
+        if (!pod.metadata?.labels?.[osmKeys.proxyUuid]) problems.push(`no label "${osmKeys.proxyUuid}"`);
+        return problems;
+      },
+      present: (pod) => (pod.spec?.containers ?? []).some((c) => c.name === 'envoy'),
+      optedOut: (pod) => isDisabled(pod.metadata?.annotations?.[osmKeys.sidecarInjection]),
+    },
+    ingressPolicy: {
+      kind: 'IngressBackend',
+      types: [ingressBackendType],
+      admits: ['Service', 'IPRange'],
+      async sourceProblem(client, source: IngressSource, budgetMs) {
+        // A Service source counts only when OSM watches its namespace (and does not inject the controller), osm.md §3.
+        if (source.kind !== 'Service') return undefined;
+        const name = source.namespace;
+        const ns = await client.read<V1Namespace>({ ...resourceTypes.namespace, name }, { budgetMs });
+        const hint = `run: osm namespace add ${name} --mesh-name ${meshName} --disable-sidecar-injection`;
+        if (!ns) return `namespace ${name} of the ingress controller does not exist; install the ingress controller first`;
+        const mesh = ns.metadata?.labels?.[osmKeys.monitoredBy];
+        if (mesh !== meshName) return `namespace ${name} is not monitored by mesh ${meshName} (label ${osmKeys.monitoredBy}=${mesh ?? '<none>'}), so OSM cannot see the ingress controller's endpoints; ${hint}`;
+        const injection = ns.metadata?.annotations?.[osmKeys.sidecarInjection];
+        if (!isDisabled(injection)) {
+          return `namespace ${name} must have sidecar injection disabled (annotation ${osmKeys.sidecarInjection}=${injection ?? '<none>'}${isEnabled(injection) ? ', the controller would get a sidecar' : ''}); ${hint}`;
+        }
+        return undefined;
+      },
+      // Without an IngressBackend the sidecar accepts no ingress source: the ingress answers 502 (osm.md §5).
+      refused: () => ({ objects: [], answer: { status: 502, description: '502 while no IngressBackend admits the ingress' } }),
+      admit(req: IngressPolicyRequest): KubernetesObject[] {
+        const source = req.source.kind === 'IPRange'
+          ? { kind: 'IPRange', name: req.source.cidr }
+          : { kind: 'Service', name: req.source.name, namespace: req.source.namespace };
+        return [{
+          apiVersion: ingressBackendType.apiVersion,
+          kind: ingressBackendType.kind,
+          metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
+          spec: { backends: [{ name: req.service, port: { number: req.port, protocol: 'http' } }], sources: [source] },
+        } as KubernetesObject];
+      },
+      accepted(obj: KubernetesObject | undefined): Observation<KubernetesObject> {
+        if (!obj) return { done: false, observed: 'IngressBackend not found' };
+        const status = (obj as IngressBackendObject).status;
+        const current = status?.currentStatus ?? '';
+        const observed = `currentStatus=${current === '' ? '<empty>' : current}${status?.reason ? `, reason=${status.reason}` : ''}`;
+        if (current === 'committed') return { done: true, observed, value: obj };
+        if (current === 'error') return { done: false, observed, failure: `IngressBackend status is error: ${status?.reason ?? 'no reason given'}` };
+        return { done: false, observed };
+      },
+      acceptedDescription: 'committed',
+      throughSidecar: (res: SeenResponse) => (res.headers[envoyUpstreamHeader] === undefined ? `${envoyUpstreamHeader} missing` : undefined),
+      throughSidecarDescription: `with ${envoyUpstreamHeader}`,
+    },
+    metrics: osmMetrics(namespace),
+    features: [],
+    readiness: () => osmReadiness(settings),
+    access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
+    sharedObjects: () => [osmMetrics(namespace).collection?.object].filter((o) => o !== undefined),
+    async version(client, budgetMs) {
+      const d = await client.read<V1Deployment>({ ...resourceTypes.deployment, namespace, name: 'osm-controller' }, { budgetMs });
+      return d ? deploymentVersion(d) : undefined;
+    },
+  };
+}

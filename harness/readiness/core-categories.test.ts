@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import type { MetricsConfig } from '../config/resolve-config.ts';
+import { ingressProfileFor, ingressProfileNames } from '../ingress/index.ts';
+import { createMeshProfile, meshNames } from '../mesh/index.ts';
+import type { AccessRequirement } from './access-review.ts';
+import { resourceName } from './access-review.ts';
+import { runRequirements } from './core-categories.ts';
+
+interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+
+/** The ClusterRole published in docs/preflight.md. */
+function documentedRole(): Rule[] {
+  const doc = readFileSync(new URL('../../docs/preflight.md', import.meta.url), 'utf8');
+  const block = /```yaml\n(apiVersion: rbac\.authorization\.k8s\.io\/v1\nkind: ClusterRole[\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'docs/preflight.md has the ClusterRole');
+  return (parse(block) as { rules: Rule[] }).rules;
+}
+
+function granted(rules: Rule[], r: AccessRequirement, verb: string): boolean {
+  const resource = r.subresource ? `${r.resource}/${r.subresource}` : r.resource;
+  return rules.some((rule) => rule.apiGroups.includes(r.group) && rule.resources.includes(resource) && rule.verbs.includes(verb));
+}
+
+const metricsPaths: Record<string, MetricsConfig> = {
+  'in-cluster': { prometheusUrl: undefined, prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
+  'log-analytics': { prometheusUrl: undefined, prometheusToken: undefined, logAnalytics: { workspaceId: 'w', endpoint: undefined, token: undefined, tokenFile: undefined, caFile: undefined }, timeoutMs: 1 },
+  external: { prometheusUrl: 'http://p', prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
+};
+
+function requirements(opts: { mesh: (typeof meshNames)[number]; ingress: string; metrics: MetricsConfig; clusterChanges: boolean }) {
+  const mesh = createMeshProfile({ mesh: opts.mesh, meshNamespace: 'mesh-ns', meshName: 'm', meshRevision: undefined, target: 'kind' });
+  const ingress = ingressProfileFor(opts.ingress as (typeof ingressProfileNames)[number], { sourceCidr: '10.0.0.0/8' });
+  return { mesh, ingress, reqs: runRequirements({ mesh, ingress, metrics: opts.metrics, clusterChanges: opts.clusterChanges }).flatMap((r) => ('anyOf' in r ? r.anyOf : [r])) };
+}
+
+describe('RBAC requirements of a run', () => {
+  it('the documented ClusterRole grants every permission pre-flight asks for, for every mesh, ingress and metrics path', () => {
+    const rules = documentedRole();
+    for (const mesh of meshNames) {
+      for (const ingress of ingressProfileNames) {
+        for (const metrics of Object.values(metricsPaths)) {
+          for (const r of requirements({ mesh, ingress, metrics, clusterChanges: true }).reqs) {
+            for (const verb of r.verbs) assert.ok(granted(rules, r, verb), `docs/preflight.md ClusterRole lacks ${verb} ${resourceName(r)} (${mesh}, ${ingress})`);
+          }
+        }
+      }
+    }
+  });
+
+  it('asks for the mesh policy and ingress kinds in the run namespace, and for the metrics path the configuration uses', () => {
+    for (const mesh of meshNames) {
+      const names = (metrics: MetricsConfig, clusterChanges = false) => {
+        const r = requirements({ mesh, ingress: 'nginx', metrics, clusterChanges });
+        return { ...r, names: r.reqs.map((x) => `${resourceName(x)}@${x.namespace ?? '*'}`) };
+      };
+      const inCluster = names(metricsPaths['in-cluster']!);
+      assert.ok(inCluster.names.includes(`services/proxy@${inCluster.mesh.metrics.prometheus.namespace}`));
+      assert.ok(inCluster.names.includes(`pods/portforward@${inCluster.mesh.metrics.prometheus.namespace}`));
+      for (const t of inCluster.mesh.ingressPolicy.types) assert.ok(inCluster.names.includes(`${t.plural}.${t.apiVersion.split('/')[0]}@mesh-conformance-preflight`), `${mesh}: ${t.kind}`);
+      assert.ok(inCluster.names.includes('ingresses.networking.k8s.io@mesh-conformance-preflight'));
+      assert.ok(inCluster.names.includes('namespaces@*'));
+      const external = names(metricsPaths.external!);
+      assert.ok(!external.names.some((n) => n.startsWith('configmaps') || n.startsWith('services/proxy')));
+      // A shared object is edited only when the user allowed it.
+      assert.ok(!names(metricsPaths['log-analytics']!).names.some((n) => n.startsWith('configmaps')));
+      if (external.mesh.metrics.collection) assert.ok(names(metricsPaths['log-analytics']!, true).names.some((n) => n.startsWith('configmaps@')));
+    }
+  });
+});

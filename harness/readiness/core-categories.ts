@@ -1,0 +1,149 @@
+/**
+ * The readiness categories every mesh shares: the metrics backend the check would read, pods without a sidecar in
+ * namespaces where injection is on (the mesh profile says which those are), namespaces left by earlier runs, and the
+ * permissions a run needs. The API category is special: it runs first, and when it fails nothing else can run.
+ */
+import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { MetricsConfig } from '../config/resolve-config.ts';
+import type { IngressProfile } from '../ingress/ingress-profile.ts';
+import type { KubeClient } from '../k8s/kube-client.ts';
+import { resourceTypes } from '../k8s/resources.ts';
+import { runLabelKeys } from '../k8s/run-labels.ts';
+import type { MeshProfile } from '../mesh/mesh-profile.ts';
+import { LogAnalyticsSource } from '../metrics/log-analytics-source.ts';
+import { connectPrometheus } from '../metrics/metrics-source.ts';
+import { errorText } from '../text.ts';
+import type { AccessAlternatives, AccessRequirement } from './access-review.ts';
+import { checkAccess, coreRequirements, writeRequirement } from './access-review.ts';
+import type { ApiProblem } from './api-access.ts';
+import { classifyApiAccess, probe } from './api-access.ts';
+import type { ReadinessCategory, ReadinessContext } from './readiness-registry.ts';
+import type { ReadinessLine } from './readiness-result.ts';
+import { fail, ok, warn } from './readiness-result.ts';
+
+/** Where the metrics check will read from, which decides the permissions it needs. */
+export type MetricsAccess = 'in-cluster-prometheus' | 'log-analytics' | 'external';
+
+export function metricsAccess(cfg: MetricsConfig): MetricsAccess {
+  if (cfg.prometheusUrl) return 'external';
+  return cfg.logAnalytics ? 'log-analytics' : 'in-cluster-prometheus';
+}
+
+/**
+ * Everything a run does to the cluster, as permissions: the core's, the mesh's and the ingress's writes, and the way
+ * to the metrics. The same list pre-flight asks for and docs/preflight.md's ClusterRole grants.
+ */
+export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile | undefined; metrics: MetricsConfig; clusterChanges: boolean }): (AccessRequirement | AccessAlternatives)[] {
+  const reqs: (AccessRequirement | AccessAlternatives)[] = [...coreRequirements()];
+  for (const t of o.ingress?.writes ?? []) reqs.push(writeRequirement(t, `route the ingress to httpbin (${o.ingress?.title ?? ''})`));
+  reqs.push(...(o.ingress?.access('') ?? []), ...o.mesh.access(''));
+  const prom = o.mesh.metrics.prometheus;
+  const access = metricsAccess(o.metrics);
+  if (access === 'in-cluster-prometheus') {
+    reqs.push({
+      why: 'read sidecar metrics from the mesh\'s Prometheus',
+      anyOf: [
+        { verbs: ['get'], group: '', resource: 'services', subresource: 'proxy', namespace: prom.namespace, why: 'the service proxy' },
+        { verbs: ['create'], group: '', resource: 'pods', subresource: 'portforward', namespace: prom.namespace, why: 'a port-forward' },
+      ],
+    });
+  } else if (access === 'log-analytics' && o.clusterChanges && o.mesh.metrics.collection) {
+    const obj = o.mesh.metrics.collection.object;
+    reqs.push({ verbs: ['get', 'create', 'patch', 'delete'], group: '', resource: 'configmaps', namespace: obj.namespace, why: `merge this run's namespace into ${obj.name} and restore it` });
+  }
+  return reqs;
+}
+
+/** `GET /version` and an authenticated read: the server version, or why the API cannot be used. */
+export async function apiAccess(client: KubeClient, target: string, budgetMs: number): Promise<{ problem: ApiProblem } | { version: string }> {
+  const version = await probe(client.kubeConfig, '/version', budgetMs);
+  const authed = version.kind === 'response' && version.status === 200 ? await probe(client.kubeConfig, '/api/v1/namespaces/default', budgetMs) : undefined;
+  return classifyApiAccess(version, authed, { server: client.server, target, timeoutMs: budgetMs });
+}
+
+/** Whether the source the metrics check would use answers: a Prometheus URL, a Log Analytics workspace, or the mesh's Prometheus. */
+async function metricsBackend(ctx: ReadinessContext): Promise<ReadinessLine[]> {
+  const m = ctx.mesh.metrics;
+  const cfg = ctx.metrics;
+  if (cfg.logAnalytics && !cfg.prometheusUrl) {
+    const mapping = m.logAnalytics;
+    if (!mapping) return [fail('metrics/log-analytics', `the ${ctx.mesh.title} profile has no Container insights mapping`, 'read metrics from a Prometheus instead (--prometheus-url)')];
+    const source = await LogAnalyticsSource.connect(cfg.logAnalytics, mapping);
+    try {
+      const rows = await source.rows(ctx.mesh.settings.namespace, { timeoutMs: ctx.budgetMs });
+      return [ok('metrics/log-analytics', `Azure Monitor reachable: ${source.description} answered (${rows.length} InsightsMetrics rows for ${ctx.mesh.settings.namespace})`)];
+    } catch (err) {
+      return [fail('metrics/log-analytics', `Azure Monitor unreachable: ${source.description}: ${errorText(err)}`,
+        'check the workspace id and the credentials (`az login`, or MESH_CONFORMANCE_AZURE_TOKEN); the metrics check reads InsightsMetrics from it')];
+    } finally {
+      await source.close();
+    }
+  }
+  if (!cfg.prometheusUrl) {
+    const svc = await ctx.client.read({ ...resourceTypes.service, namespace: m.prometheus.namespace, name: m.prometheus.service }, { budgetMs: ctx.budgetMs });
+    if (!svc) {
+      return [fail('metrics/prometheus', `no Prometheus to read metrics from: Service ${m.prometheus.namespace}/${m.prometheus.service} not found and no metrics source configured`,
+        ctx.target === 'aks'
+          ? 'point the check at Azure Monitor (--log-analytics-workspace ID) or at a Prometheus (--prometheus-url URL)'
+          : `deploy the mesh's Prometheus${m.prometheus.installHint ? ` (${m.prometheus.installHint})` : ''} or pass --prometheus-url URL`)];
+    }
+  }
+  const choice = cfg.prometheusUrl ? { kind: 'url' as const, url: cfg.prometheusUrl, token: cfg.prometheusToken } : { kind: 'in-cluster' as const, kubeConfig: ctx.client.kubeConfig };
+  try {
+    const source = await connectPrometheus(choice, m, { timeoutMs: ctx.budgetMs });
+    await source.close();
+    return [ok('metrics/prometheus', `Prometheus reachable: ${source.description}`)];
+  } catch (err) {
+    return [fail('metrics/prometheus', errorText(err), cfg.prometheusUrl ? 'check the URL and MESH_CONFORMANCE_PROMETHEUS_TOKEN' : `check \`kubectl -n ${m.prometheus.namespace} get pods -l ${m.prometheus.podSelector}\``)];
+  }
+}
+
+/** For every namespace where the mesh injects, the running pods without the sidecar (started before onboarding, or while the injector was down). */
+async function podsWithoutSidecar(ctx: ReadinessContext): Promise<ReadinessLine[]> {
+  const mesh = ctx.mesh;
+  const all = (await ctx.client.list<V1Namespace>(resourceTypes.namespace, {}, { budgetMs: ctx.budgetMs })).items;
+  const injected = all.filter((ns) => !ns.metadata?.labels?.[runLabelKeys.runId] && mesh.onboarding.injectionEnabled(ns)).map((ns) => ns.metadata?.name ?? '?');
+  if (!injected.length) return [ok('sidecars/none', 'no namespace with sidecar injection enabled: no pods to look at')];
+  const sidecar = mesh.sidecar.containerName;
+  const lines: ReadinessLine[] = [];
+  for (const ns of injected) {
+    const pods = (await ctx.client.list<V1Pod>(resourceTypes.pod, { namespace: ns }, { budgetMs: ctx.budgetMs })).items.filter((p) =>
+      !p.metadata?.deletionTimestamp && !p.spec?.hostNetwork && !['Succeeded', 'Failed'].includes(p.status?.phase ?? '') && !mesh.sidecar.optedOut(p));
+    const missing = pods.filter((p) => !mesh.sidecar.present(p)).map((p) => p.metadata?.name ?? '?');
+    if (!pods.length) lines.push(ok(`sidecars/${ns}`, `${ns}: no pods`));
+    else if (!missing.length) lines.push(ok(`sidecars/${ns}`, `${ns}: all ${pods.length} pod${pods.length === 1 ? ' has' : 's have'} the ${sidecar} sidecar`));
+    else {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length - 5} more)` : '');
+      lines.push(warn(`sidecars/${ns}`, `${ns}: ${missing.length} of ${pods.length} pod${pods.length === 1 ? '' : 's'} ${missing.length === 1 ? 'has' : 'have'} no ${sidecar} sidecar: ${shown}`,
+        `pods started before the namespace was onboarded (or while the injector was down) keep running without it: \`kubectl -n ${ns} rollout restart deployment\``));
+    }
+  }
+  return lines;
+}
+
+/** Namespaces left by earlier runs (a live run's are fine; `cleanup` removes dead ones). */
+async function leftovers(ctx: ReadinessContext): Promise<ReadinessLine[]> {
+  const all = (await ctx.client.list<V1Namespace>(resourceTypes.namespace, { labelSelector: runLabelKeys.runId }, { budgetMs: ctx.budgetMs })).items;
+  if (!all.length) return [ok('leftovers/none', 'no namespace left by earlier runs')];
+  return all.map((ns) => {
+    const name = ns.metadata?.name ?? '?';
+    const labels = ns.metadata?.labels ?? {};
+    return warn(`leftovers/${name}`, `${name}: left by mesh-conformance run ${labels[runLabelKeys.runId] ?? '?'}${labels[runLabelKeys.createdAt] ? ` (created ${labels[runLabelKeys.createdAt]})` : ''}`,
+      `\`mesh-conformance cleanup\` deletes leftovers of dead runs (or \`kubectl delete namespace ${name}\`)`);
+  });
+}
+
+/** The core categories, in report order (after the mesh's and the ingress's). */
+export function coreCategories(opts: { clusterChanges: boolean }): ReadinessCategory[] {
+  return [
+    { id: 'metrics', title: 'Metrics backend', checkers: [{ id: 'metrics', description: 'the metrics backend', fatal: false, check: metricsBackend }] },
+    { id: 'sidecars', title: 'Pods without a sidecar', checkers: [{ id: 'sidecars', description: 'pods without a sidecar', fatal: false, check: podsWithoutSidecar }] },
+    { id: 'leftovers', title: 'Leftovers of earlier runs', checkers: [{ id: 'leftovers', description: 'namespaces left by earlier runs', fatal: false, check: leftovers }] },
+    {
+      id: 'permissions', title: 'Permissions for a run', checkers: [{
+        id: 'permissions', description: 'permissions (SelfSubjectAccessReview)', fatal: true,
+        check: (ctx) => checkAccess(ctx.client, runRequirements({ mesh: ctx.mesh, ingress: ctx.ingress, metrics: ctx.metrics, clusterChanges: opts.clusterChanges }), ctx.budgetMs),
+      }],
+    },
+  ];
+}

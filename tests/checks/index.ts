@@ -1,0 +1,13 @@
+// The body of every check in the catalogue (harness/checks/catalogue.ts), by id: the type makes a missing one an error.
+import type { CheckBody } from '../../fixtures/index.ts';
+import { httpbinCheck } from './httpbin.ts';
+import { ingressCheck } from './ingress.ts';
+import { metricsCheck } from './metrics.ts';
+import { namespaceCheck } from './namespace.ts';
+
+export const checkBodies = {
+  namespace: namespaceCheck,
+  httpbin: httpbinCheck,
+  ingress: ingressCheck,
+  metrics: metricsCheck,
+} satisfies Record<string, CheckBody>;

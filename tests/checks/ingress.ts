@@ -1,0 +1,84 @@
+// Check `ingress`: traffic from the ingress reaches the meshed app only once the mesh's ingress policy admits it:
+// refused before, 200 through the sidecar after.
+import type { CheckBody } from '../../fixtures/index.ts';
+import {
+  describeSource, expect, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, requireConsecutive, runLabels, test,
+  waitForObject, waitForVerdict,
+} from '../../fixtures/index.ts';
+
+export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressController, http, runId, conformanceConfig: config }, testInfo) => {
+  if (!ingressController) {
+    test.skip(true, 'ingress profile none: the cluster has no ingress controller to route through (set ingress: to the cluster\'s controller to check it)');
+    return;
+  }
+  const budgetMs = config.timeouts.apply;
+  const times = config.consecutiveSuccesses;
+  const sample = mesh.sample;
+  const policy = mesh.ingressPolicy;
+  // A host per namespace: parallel copies (--namespaces) and concurrent runs share the ingress controller.
+  const host = ingressHostFor(ns.name);
+  const routeRequest = { namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, labels: runLabels(runId), host };
+  const route = ingressController.route(routeRequest);
+  try {
+    await test.step(`setup: route ${host} to ${sample.name}:${sample.port} through ${ingressController.title} (${route.objects.map((o) => o.kind).join(', ')})`, async () => {
+      for (const obj of route.objects) ns.cleanup.register(await cluster.apply(obj, { budgetMs }));
+    });
+    for (const v of route.accepted) {
+      await test.step(`assess: ${v.description}`, async () => {
+        await waitForVerdict(cluster, v, { timeoutMs: config.timeouts.assert });
+      });
+    }
+    const address = await test.step('assess: the ingress gets an address', async () => {
+      const { value } = await waitForVerdict(cluster, route.address, { timeoutMs: config.timeouts.assert });
+      if (!value) throw new Error(`${route.address.type.kind} ${ns.name}/${route.address.name} has no address`);
+      return value;
+    });
+    // ingressAddress (config) replaces the published address as the place to send traffic, e.g. localhost on kind.
+    const url = `${config.ingressAddress ? ingressBaseUrl(config.ingressAddress) : address.url}/get`;
+
+    const source = await test.step('setup: the mesh can admit the identity the ingress presents', async () => {
+      const s = await ingressController.source(cluster, routeRequest, budgetMs);
+      const problem = await policy.sourceProblem(cluster, s, budgetMs);
+      expect(problem, `${describeSource(s)}: ${problem ?? ''}`).toBeUndefined();
+      return s;
+    });
+    const policyRequest = { namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, source, labels: runLabels(runId) };
+
+    const refused = policy.refused(policyRequest);
+    if (refused.objects.length) {
+      await test.step(`setup: apply ${refused.objects.map((o) => o.kind).join(', ')} so the mesh refuses the ingress`, async () => {
+        for (const obj of refused.objects) ns.cleanup.register(await cluster.apply(obj, { budgetMs }));
+      });
+    }
+    await test.step(`assess: ${url} answers ${refused.answer.description}`, async () => {
+      await requireConsecutive({
+        description: `GET ${url} (Host: ${host}) to return ${refused.answer.status}${refused.answer.bodyIncludes ? ` "${refused.answer.bodyIncludes}"` : ''}`, times,
+        timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
+        attempt: expectAnswer(http, url, refused.answer, intervals.httpRequest, host),
+      });
+    });
+
+    const admitting = policy.admit(policyRequest);
+    await test.step(`setup: apply the ${policy.kind} admitting ${describeSource(source)} to ${sample.name}:${sample.port}`, async () => {
+      for (const obj of admitting) ns.cleanup.register(await cluster.apply(obj, { budgetMs }));
+    });
+    await test.step(`assess: the ${policy.kind} is ${policy.acceptedDescription}`, async () => {
+      for (const obj of admitting) {
+        const type = policy.types.find((t) => t.kind === obj.kind && t.apiVersion === obj.apiVersion);
+        if (!type) throw new Error(`the mesh profile wrote a ${obj.kind} but lists no such type among its ingress policy types`);
+        await waitForObject(cluster, type, ns.name, obj.metadata?.name ?? '', `${obj.kind} ${ns.name}/${obj.metadata?.name ?? ''} to be ${policy.acceptedDescription}`,
+          (o) => policy.accepted(o), { timeoutMs: config.timeouts.assert });
+      }
+    });
+
+    await test.step(`assess: HEAD and GET ${url} return 200 through the sidecar ${times} times in a row`, async () => {
+      await requireConsecutive({
+        description: `HEAD and GET ${url} (Host: ${host}) to return 200 ${policy.throughSidecarDescription}`, times,
+        timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
+        attempt: expectOkThroughSidecar(http, url, (res) => policy.throughSidecar(res), intervals.httpRequest, host),
+      });
+    });
+  } finally {
+    if (http.recent.length) await testInfo.attach('http exchanges', { body: JSON.stringify(http.recent, null, 2), contentType: 'application/json' });
+  }
+};
