@@ -125,7 +125,7 @@ const cases: BadInput[] = [
     servers.push(blocker as unknown as Server);
     return ['sim', '--port', String((blocker.address() as AddressInfo).port), '--kubeconfig', join(dir, 'port-taken', 'kubeconfig')];
   }, expect: /port \d+ is already in use: pass another --port, or omit --port/ },
-  { name: 'invalid cleanup TTL', args: () => ['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', 'soon'], expect: /invalid --ttl "soon": pass a duration such as 30m/ },
+  { name: 'invalid cleanup TTL', args: () => ['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', 'soon'], expect: /Invalid configuration: sweepTtl must be a duration such as 30m, 2h or 0, at most 24h \(got "soon" from --ttl\)/ },
   { name: 'missing CRDs', destructive: true, args: async () => {
     await sim.client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'ingressbackends.policy.openservicemesh.io' }, { budgetMs: 10_000 });
     return run();

@@ -64,7 +64,11 @@ test.describe('pre-flight on the kind flavor, broken step by step', () => {
   test('osm-injector not Ready', async () => {
     await sim.client.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'osm-system', name: 'osm-injector' }, { spec: { replicas: 0 } }, { budgetMs, strategy: PatchStrategy.MergePatch });
     const lines = expectStopped(await preflightRun(sim, 'kind'), sim);
-    expect(lines).toEqual([expect.stringMatching(/^ {2}- \[control-plane\] osm-injector: 0\/0 ready \(scaled to 0 replicas\), no restarts\. Hint: scale it back: `kubectl -n osm-system scale deploy\/osm-injector --replicas=1`/)]);
+    // The Deployment, and what it breaks: its webhook has no backend, so admission of pods is refused.
+    expect(lines).toEqual([
+      expect.stringMatching(/^ {2}- \[control-plane\] osm-injector: 0\/0 ready \(scaled to 0 replicas\), no restarts\. Hint: scale it back: `kubectl -n osm-system scale deploy\/osm-injector --replicas=1`/),
+      expect.stringMatching(/^ {2}- \[crds-webhooks\] MutatingWebhookConfiguration osm-webhook-osm calls osm-injector, which has no ready endpoint: pod creation in monitored namespaces is refused \(failurePolicy Fail\)\. Hint: /),
+    ]);
   });
 
   test('the injector webhook is missing', async () => {
