@@ -116,7 +116,7 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       const fieldManager = query.get('fieldManager');
       const created = await store.create(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
       if (!isDryRun(query)) noteCreated(res, created.metadata.namespace, created.metadata.name);
-      return sendJson(res, type.kind === 'SelfSubjectAccessReview' ? 201 : 201, present(created));
+      return sendJson(res, 201, present(created));
     }
     if (method === 'DELETE') {
       requireVerb(type, 'deletecollection');
