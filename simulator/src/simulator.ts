@@ -5,15 +5,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { KubeObject, LogSource } from './cluster/types.ts';
+import type { LogSource } from './cluster/types.ts';
 import { createStore } from './cluster/store.ts';
 import { startApiServer } from './api/server.ts';
-import type { ApiServer, ProxyHandler } from './api/server.ts';
+import type { ApiServer } from './api/server.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
 import { startControllerManager } from './controllers/index.ts';
 import type { ControllerManager } from './controllers/index.ts';
-import { FaultSet } from './faults.ts';
-import type { FaultName } from './faults.ts';
+import { hooksFor } from './faults/index.ts';
+import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
 import { flavors } from './flavors/index.ts';
 import type { FlavorName } from './flavors/index.ts';
@@ -89,19 +89,11 @@ class LateKubelet implements LogSource {
   }
 }
 
-/** kube-apiserver's answer to a user whose RBAC lacks `services/proxy` (the fault `service-proxy-forbidden`). */
-const forbiddenServiceProxy: ProxyHandler = (_req, res, target) => {
-  const message = `services "${target.name}" is forbidden: User "mesh-conformance" cannot get resource "services/proxy" in API group "" in the namespace "${target.namespace}"`;
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { name: target.name, kind: 'services' }, code: 403 });
-  res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-};
-
 /** Starts a simulated cluster and resolves once its control-plane pods run and the kubeconfig is written. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const flavorName = opts.flavor ?? 'kind';
   const flavor = flavors[flavorName];
-  const faults = new FaultSet(opts.faults ?? []);
+  const hooks = hooksFor(opts.faults ?? [], { flavor });
   const log = opts.log ?? (() => undefined);
   const kubeconfig = resolve(opts.kubeconfig ?? 'reports/simulator/kubeconfig');
   const context = `mesh-conformance-sim-${flavorName}`;
@@ -119,13 +111,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   try {
-    // access-review-denied: what a user whose RBAC lacks ingressbackends sees from SelfSubjectAccessReview.
-    const store = createStore(undefined, faults.has('access-review-denied') ? {
-      accessReview: (spec) => {
-        const attrs = (spec.resourceAttributes ?? {}) as { resource?: string };
-        return attrs.resource === 'ingressbackends' ? { allowed: false, reason: 'no RBAC rule grants ingressbackends.policy.openservicemesh.io (simulator fault access-review-denied)' } : { allowed: true };
-      },
-    } : {});
+    const store = createStore(undefined, { accessReview: hooks.api.accessReview });
     if (opts.conditionLog) {
       openConditionLog(resolve(opts.conditionLog));
       cleanups.push(closeConditionLog);
@@ -133,8 +119,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     const lateKubelet = new LateKubelet();
     const api: ApiServer = await startApiServer({
-      store, faults, logs: lateKubelet,
-      serviceProxy: faults.has('service-proxy-forbidden') ? forbiddenServiceProxy : createServiceProxy({ store }),
+      store, hooks: hooks.api, logs: lateKubelet,
+      serviceProxy: hooks.api.serviceProxy(createServiceProxy({ store })),
       podProxy: createPodProxy({ store }),
       podPortForward: createPodPortForward({ kubelet: lateKubelet }),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
@@ -144,18 +130,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     cleanups.push(() => api.close());
     log(`api server listening on ${api.url}`);
 
-    const ingressSvc = flavor.ingressControllerService;
-    const suppressEndpoints = (svc: KubeObject): boolean => {
-      const ns = svc.metadata.namespace;
-      const name = svc.metadata.name;
-      if (faults.has('ingressbackend-error') && ingressSvc && ns === ingressSvc.namespace && name === ingressSvc.name) return true;
-      if (faults.has('prometheus-unreachable') && ns === flavor.layout.osmNamespace && name === 'osm-prometheus') return true;
-      return false;
-    };
-    const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints, caPem: api.caPem });
+    const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem });
     cleanups.push(() => controllers.stop());
 
-    const osm: OsmControlPlane = startOsmControlPlane({ store, faults, layout: flavor.layout, caPem: api.caPem, statusDelayMs: timings.ingressBackendStatusMs });
+    const osm: OsmControlPlane = startOsmControlPlane({ store, hooks: hooks.mesh, layout: flavor.layout, caPem: api.caPem, statusDelayMs: timings.ingressBackendStatusMs });
     cleanups.push(() => osm.stop());
 
     const network: LoopbackNetwork = await createNetwork();
@@ -166,21 +144,21 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     // The AGIC pod only has to run: the Application Gateway it would program is emulated outside the cluster.
     images.register({ kind: 'agic', matches: (repo) => repo === imageRepository(agicImage), start: () => Promise.resolve(idleContainer()) });
     mkdirSync(dirname(kubeconfig), { recursive: true });
-    const kubelet: Kubelet = startKubelet({ store, network, faults, policy: osm.policy, images, timings, apiServer: { url: api.url, caPem: api.caPem, token: api.token } });
+    const kubelet: Kubelet = startKubelet({ store, network, hooks, policy: osm.policy, images, timings, apiServer: { url: api.url, caPem: api.caPem, token: api.token } });
     lateKubelet.target = kubelet;
     cleanups.push(() => kubelet.stop());
 
-    await installFlavor(store, flavor, faults);
+    await installFlavor(store, flavor, hooks);
     let appGateway: AppGateway | undefined;
     let azureMonitor: AzureMonitor | undefined;
     if (flavorName === 'aks') {
-      appGateway = await startAppGateway({ store, network, faults, addressDelayMs: timings.ingressAddressMs });
+      appGateway = await startAppGateway({ store, network, hooks: hooks.ingress, addressDelayMs: timings.ingressAddressMs });
       cleanups.push(() => appGateway?.stop());
       azureMonitor = await startAzureMonitor({ store, timings, dir: dirname(kubeconfig), clusterResourceId: aksClusterResourceId, log });
       cleanups.push(() => azureMonitor?.stop());
     }
     log(`installed the ${flavorName} flavor; waiting for the control-plane pods`);
-    await waitForWorkloads(store, flavor.awaited(faults), opts.readyTimeoutMs ?? 60_000);
+    await waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000);
 
     writeKubeconfig(kubeconfig, { server: api.url, caPem: api.caPem, token: api.token, context });
     return {

@@ -9,7 +9,7 @@ import { ReplicaSetController } from './replicaset-controller.ts';
 import { ServiceAccountController } from './serviceaccount-controller.ts';
 
 export interface ControllerManagerOptions {
-  /** Services whose endpoints stay empty (faults). */
+  /** Services whose endpoints stay empty (a hook, src/hooks.ts). */
   suppressEndpoints?: (service: KubeObject) => boolean;
   /** Cluster CA, published as the kube-root-ca.crt ConfigMap in every namespace. */
   caPem?: string;

@@ -6,7 +6,7 @@
  * (simulator/src/ingress/app-gateway.ts) and reaches pods from a 10.x address.
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import { aksAddonLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
 import type { Flavor } from './flavor.ts';
@@ -92,21 +92,22 @@ function agicObjects(): KubeObject[] {
 export const aksFlavor: Flavor = {
   name: 'aks',
   layout: aksAddonLayout(),
-  nodes(faults: FaultSet) {
-    const arch = faults.has('pod-unschedulable') ? 'arm64' : 'amd64';
+  nodes(hooks: SimHooks) {
+    const arch = hooks.cluster.nodeArch;
     return [aksNode(0, arch), aksNode(1, arch)];
   },
-  objects(faults: FaultSet) {
+  objects(hooks: SimHooks) {
     const layout = this.layout;
     return [
       ...systemNamespaces(),
       kubernetesService(),
       ...osmCrds(),
-      ...osmControlPlaneObjects({ layout, faults, replicas: 2 }),
+      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 2 }),
       ...agicObjects(),
     ];
   },
-  awaited(faults: FaultSet) {
-    return [...osmControlPlaneDeployments(this.layout, faults), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }];
+  services: {},
+  awaited(hooks: SimHooks) {
+    return [...osmControlPlaneDeployments(this.layout, hooks.mesh), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }];
   },
 };

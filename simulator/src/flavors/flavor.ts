@@ -3,7 +3,7 @@
  * with the OSM add-on. The simulator picks one at start; bootstrap.ts installs its objects.
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 
 export const flavorNames = ['kind', 'aks'] as const;
@@ -19,18 +19,34 @@ export interface AwaitedWorkload {
   name: string;
 }
 
+/** A namespaced object by name. */
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+}
+
+/** Whether `service` is the Service `ref` names (false without a ref). */
+export function isServiceRef(service: KubeObject, ref: ServiceRef | undefined): boolean {
+  return ref !== undefined && service.metadata.namespace === ref.namespace && service.metadata.name === ref.name;
+}
+
 export interface Flavor {
   name: FlavorName;
   layout: OsmLayout;
   /** Nodes, in registration order. */
-  nodes(faults: FaultSet): KubeObject[];
+  nodes(hooks: SimHooks): KubeObject[];
   /**
    * Everything else, in apply order: cluster-scoped objects and namespaces first, then CRDs, then
    * objects whose kinds the CRDs define, then workloads.
    */
-  objects(faults: FaultSet): KubeObject[];
-  /** The in-cluster Service of the ingress controller (the usual IngressBackend `Service` source), if any. */
-  ingressControllerService?: { namespace: string; name: string };
+  objects(hooks: SimHooks): KubeObject[];
+  /** In-cluster Services by role, for whatever must find them without knowing the flavor (faults). */
+  services: {
+    /** The ingress controller's Service (the usual IngressBackend `Service` source). */
+    ingressController?: ServiceRef;
+    /** The in-cluster Prometheus that scrapes the mesh. */
+    prometheus?: ServiceRef;
+  };
   /** Workloads whose pods must be Running before the simulator reports ready. */
-  awaited(faults: FaultSet): AwaitedWorkload[];
+  awaited(hooks: SimHooks): AwaitedWorkload[];
 }

@@ -5,7 +5,7 @@
  * the mesh monitors with sidecar injection disabled.
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import { monitoredByLabel, selfInstallLayout, sidecarInjectionAnnotation } from '../mesh/osm/constants.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
@@ -108,27 +108,30 @@ function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
 export const kindFlavor: Flavor = {
   name: 'kind',
   layout: selfInstallLayout(),
-  nodes(faults: FaultSet) {
-    const arch = faults.has('pod-unschedulable') ? 'arm64' : 'amd64';
+  nodes(hooks: SimHooks) {
+    const arch = hooks.cluster.nodeArch;
     return [
       kindNode(`${kindClusterName}-control-plane`, arch, { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' }, true),
       kindNode(`${kindClusterName}-worker`, arch, { 'ingress-ready': 'true' }, false),
     ];
   },
-  objects(faults: FaultSet) {
+  objects(hooks: SimHooks) {
     const layout = this.layout;
     return [
       ...systemNamespaces(),
       kubernetesService(),
       namespace(layout.osmNamespace),
       ...osmCrds(),
-      ...osmControlPlaneObjects({ layout, faults, replicas: 1 }),
+      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
       ...osmPrometheusObjects(layout),
       ...ingressNginxObjects(),
     ];
   },
-  ingressControllerService: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
-  awaited(faults: FaultSet) {
-    return [...osmControlPlaneDeployments(this.layout, faults), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
+  services: {
+    ingressController: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
+    prometheus: { namespace: selfInstallLayout().osmNamespace, name: 'osm-prometheus' },
+  },
+  awaited(hooks: SimHooks) {
+    return [...osmControlPlaneDeployments(this.layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
 };

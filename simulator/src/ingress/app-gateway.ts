@@ -5,7 +5,8 @@
  * gateway's private address 10.225.0.4, which the IngressBackend's IPRange 10.0.0.0/8 source admits.
  */
 import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { IngressHooks } from '../hooks.ts';
+import { noHooks } from '../hooks.ts';
 import { nodeKinds } from '../node/kinds.ts';
 import { htmlErrorPage, startIngressProxy } from './ingress-proxy.ts';
 import { publishIngressStatus } from './publish-status.ts';
@@ -24,8 +25,9 @@ export interface AppGateway {
 }
 
 /** Starts the gateway for the aks flavor; use once per simulator instance, stop() on shutdown. */
-export async function startAppGateway(opts: { store: ObjectStore; network: SimNetwork; faults: FaultSet; addressDelayMs?: number }): Promise<AppGateway> {
-  const { store, network, faults } = opts;
+export async function startAppGateway(opts: { store: ObjectStore; network: SimNetwork; hooks?: IngressHooks; addressDelayMs?: number }): Promise<AppGateway> {
+  const { store, network } = opts;
+  const hooks = opts.hooks ?? noHooks.ingress;
   const kinds = nodeKinds(store);
   const matches = (ingress: KubeObject): boolean => {
     const cls = ingressClassOf(ingress);
@@ -46,7 +48,7 @@ export async function startAppGateway(opts: { store: ObjectStore; network: SimNe
       errorPage: (status) => htmlErrorPage(status === 503 ? 502 : status, serverToken, { server: serverToken }),
       responseHeaders: {},
     });
-    const publisher = publishIngressStatus({ store, kinds, faults, matches, address: { ip: publicAddress, port: proxy.port }, ...(opts.addressDelayMs ? { delayMs: opts.addressDelayMs } : {}) });
+    const publisher = publishIngressStatus({ store, kinds, hooks, matches, address: { ip: publicAddress, port: proxy.port }, ...(opts.addressDelayMs ? { delayMs: opts.addressDelayMs } : {}) });
     return {
       address: publicAddress,
       port: proxy.port,

@@ -6,7 +6,8 @@
  */
 import type { InboundPolicySource, ObjectStore } from '../../cluster/types.ts';
 import { obj, str } from '../../controllers/kube-objects.ts';
-import type { FaultSet } from '../../faults.ts';
+import type { MeshHooks } from '../../hooks.ts';
+import { noHooks } from '../../hooks.ts';
 import type { OsmLayout } from './constants.ts';
 import { IngressBackendStatusController } from './ingress-backend-status.ts';
 import { OsmInboundPolicy } from './inbound-policy.ts';
@@ -17,12 +18,11 @@ import { WebhookConfigController } from './webhook-configs.ts';
 
 export interface OsmControlPlaneOptions {
   store: ObjectStore;
-  faults: FaultSet;
+  /** Extension points (src/hooks.ts); default: none changes anything. */
+  hooks?: MeshHooks;
   layout: OsmLayout;
   /** PEM put into the webhook configurations' caBundle (base64-encoded there). */
   caPem?: string;
-  /** Source Services whose endpoints OSM treats as missing (fault ingressbackend-error). */
-  sourceHasNoEndpoints?: (namespace: string, name: string) => boolean;
   /** Modelled time before a decided IngressBackend status is written (timings.ts `ingressBackendStatusMs`). */
   statusDelayMs?: number;
 }
@@ -39,18 +39,19 @@ export interface OsmControlPlane {
 /** Starts the OSM control plane against `store`. Call before pods are created so injection applies. */
 export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPlane {
   const view = new MeshView(opts.store, opts.layout);
+  const hooks = opts.hooks ?? noHooks.mesh;
   const logLevel = () => str(obj(obj(view.meshConfig()?.['spec'])['sidecar'])['logLevel']) ?? 'error';
-  const injector = createInjectorPlugin({ view, faults: opts.faults, logLevel });
-  const validator = createValidatorPlugin({ view, faults: opts.faults });
+  const injector = createInjectorPlugin({ view, hooks, logLevel });
+  const validator = createValidatorPlugin({ view, hooks });
   opts.store.addAdmissionPlugin(injector);
   opts.store.addAdmissionPlugin(validator);
   const webhooks = new WebhookConfigController(view, Buffer.from(opts.caPem ?? '').toString('base64')).start();
   const status = new IngressBackendStatusController({
-    view, faults: opts.faults, ...(opts.sourceHasNoEndpoints ? { sourceHasNoEndpoints: opts.sourceHasNoEndpoints } : {}),
+    view, hooks,
     ...(opts.statusDelayMs ? { statusDelayMs: opts.statusDelayMs } : {}),
   }).start();
   return {
-    policy: new OsmInboundPolicy(view, opts.faults),
+    policy: new OsmInboundPolicy(view, hooks),
     view,
     async whenIdle() {
       await Promise.all([webhooks.whenIdle(), status.whenIdle()]);
