@@ -1,17 +1,12 @@
 /**
- * A cluster flavor: everything that differs between the kind cluster of the OSM docs and an AKS cluster
- * with the OSM add-on. The simulator picks one at start; bootstrap.ts installs its objects.
+ * A cluster flavor: everything that differs between one kind of cluster and another (the kind cluster of the OSM
+ * docs, an AKS cluster with the OSM add-on, ...): its nodes and objects, the workloads to wait for, and the
+ * components that run beside the core cluster. The simulator picks one by name (index.ts) at start; bootstrap.ts
+ * installs its objects.
  */
 import type { KubeObject } from '../cluster/types.ts';
+import type { SimComponent } from '../component.ts';
 import type { SimHooks } from '../hooks.ts';
-import type { OsmLayout } from '../mesh/osm/constants.ts';
-
-export const flavorNames = ['kind', 'aks'] as const;
-export type FlavorName = (typeof flavorNames)[number];
-
-export function isFlavorName(name: string): name is FlavorName {
-  return (flavorNames as readonly string[]).includes(name);
-}
 
 /** A Deployment the simulator waits for before it reports ready. */
 export interface AwaitedWorkload {
@@ -30,9 +25,8 @@ export function isServiceRef(service: KubeObject, ref: ServiceRef | undefined): 
   return ref !== undefined && service.metadata.namespace === ref.namespace && service.metadata.name === ref.name;
 }
 
-export interface Flavor {
-  name: FlavorName;
-  layout: OsmLayout;
+export interface Flavor<N extends string = string> {
+  name: N;
   /** Nodes, in registration order. */
   nodes(hooks: SimHooks): KubeObject[];
   /**
@@ -49,4 +43,9 @@ export interface Flavor {
   };
   /** Workloads whose pods must be Running before the simulator reports ready. */
   awaited(hooks: SimHooks): AwaitedWorkload[];
+  /**
+   * What runs beside the core cluster, in start order (component.ts): the mesh control plane, an ingress data path
+   * outside the cluster, monitoring. Listing a component here is all it takes to run it.
+   */
+  components: readonly SimComponent[];
 }

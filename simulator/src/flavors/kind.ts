@@ -2,13 +2,15 @@
  * The kind flavor: the cluster of OSM's docs and e2e tests (osm.md §5a, §7): a control-plane node and a
  * worker labelled `ingress-ready=true`, OSM self-installed in `osm-system` (with osm-prometheus, as
  * `osm install --set osm.deployPrometheus=true`), and ingress-nginx from the kind manifest in a namespace
- * the mesh monitors with sidecar injection disabled.
+ * the mesh monitors with sidecar injection disabled. Its one component is the OSM control plane; ingress-nginx's
+ * data path runs in its pod (the node's image catalogue).
  */
 import type { KubeObject } from '../cluster/types.ts';
 import type { SimHooks } from '../hooks.ts';
 import { monitoredByLabel, selfInstallLayout, sidecarInjectionAnnotation } from '../mesh/osm/constants.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
+import { osmControlPlaneComponent } from '../mesh/osm/control-plane.ts';
 import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
 import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
@@ -105,9 +107,10 @@ function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
   ];
 }
 
-export const kindFlavor: Flavor = {
+const layout = selfInstallLayout();
+
+export const kindFlavor: Flavor<'kind'> = {
   name: 'kind',
-  layout: selfInstallLayout(),
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [
@@ -116,7 +119,6 @@ export const kindFlavor: Flavor = {
     ];
   },
   objects(hooks: SimHooks) {
-    const layout = this.layout;
     return [
       ...systemNamespaces(),
       kubernetesService(),
@@ -129,9 +131,10 @@ export const kindFlavor: Flavor = {
   },
   services: {
     ingressController: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
-    prometheus: { namespace: selfInstallLayout().osmNamespace, name: 'osm-prometheus' },
+    prometheus: { namespace: layout.osmNamespace, name: 'osm-prometheus' },
   },
   awaited(hooks: SimHooks) {
-    return [...osmControlPlaneDeployments(this.layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
+    return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
+  components: [osmControlPlaneComponent(layout)],
 };

@@ -5,8 +5,11 @@
  * gateway's private address 10.225.0.4, which the IngressBackend's IPRange 10.0.0.0/8 source admits.
  */
 import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
+import type { SimComponent } from '../component.ts';
 import type { IngressHooks } from '../hooks.ts';
 import { noHooks } from '../hooks.ts';
+import { idleContainer } from '../node/container.ts';
+import { imageRepository } from '../node/images.ts';
 import { nodeKinds } from '../node/kinds.ts';
 import { htmlErrorPage, startIngressProxy } from './ingress-proxy.ts';
 import { publishIngressStatus } from './publish-status.ts';
@@ -64,4 +67,19 @@ export async function startAppGateway(opts: { store: ObjectStore; network: SimNe
     network.release(sourceAddress);
     throw err;
   }
+}
+
+/**
+ * The Application Gateway as a simulator component (aks). The AGIC pod in the cluster, `agicImage`, only has to
+ * run: the gateway it would program is this component, so the node runs that image idle.
+ */
+export function appGatewayComponent(opts: { agicImage: string }): SimComponent {
+  return {
+    name: 'azure-application-gateway',
+    async start(ctx) {
+      ctx.images.register({ kind: 'agic', matches: (repo) => repo === imageRepository(opts.agicImage), start: () => Promise.resolve(idleContainer()) });
+      const gateway = await startAppGateway({ store: ctx.store, network: ctx.network, hooks: ctx.hooks.ingress, addressDelayMs: ctx.timings.ingressAddressMs });
+      return { offers: { appGateway: { address: gateway.address, port: gateway.port } }, stop: () => gateway.stop() };
+    },
+  };
 }

@@ -2,9 +2,11 @@
  * The simulated OSM control plane of one mesh: the injector and validator admission plugins, the
  * webhook configurations they publish at runtime, osm-controller's IngressBackend status writer and
  * the xDS view sidecars ask for inbound decisions. Its behaviour is gated on the control-plane pods
- * (their Services' endpoints), which the flavor deploys as ordinary Deployments.
+ * (their Services' endpoints), which the flavor deploys as ordinary Deployments; osmControlPlaneComponent() is
+ * how a flavor runs it.
  */
 import type { InboundPolicySource, ObjectStore } from '../../cluster/types.ts';
+import type { SimComponent } from '../../component.ts';
 import { obj, str } from '../../controllers/kube-objects.ts';
 import type { MeshHooks } from '../../hooks.ts';
 import { noHooks } from '../../hooks.ts';
@@ -61,6 +63,17 @@ export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPl
       validator.stop();
       webhooks.stop();
       status.stop();
+    },
+  };
+}
+
+/** The OSM control plane of a flavor's mesh (`layout`) as a simulator component: it offers the sidecars' inbound policy. */
+export function osmControlPlaneComponent(layout: OsmLayout): SimComponent {
+  return {
+    name: 'osm-control-plane',
+    start(ctx) {
+      const osm = startOsmControlPlane({ store: ctx.store, hooks: ctx.hooks.mesh, layout, caPem: ctx.api.caPem, statusDelayMs: ctx.timings.ingressBackendStatusMs });
+      return Promise.resolve({ inboundPolicy: osm.policy, stop: () => osm.stop() });
     },
   };
 }
