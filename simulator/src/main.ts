@@ -1,8 +1,8 @@
 /**
  * The simulated cluster as a process (simulator/README.md, "Start it"):
  *   node --import tsx simulator/src/main.ts --flavor kind|aks --kubeconfig FILE [--fault NAME]... [--list-faults]
- * Prints exactly one `simulator ready ...` line on stdout when it serves, keeps serving until SIGINT or
- * SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
+ * Prints exactly one `simulator ready <JSON>` line on stdout when it serves (ready-message.ts), keeps serving until
+ * SIGINT or SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';

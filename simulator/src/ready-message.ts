@@ -1,4 +1,8 @@
-/** What the simulator announces once it serves, beyond the kubeconfig, context, server and flavor. */
+/**
+ * The one line main.ts prints once the cluster serves: `simulator ready <JSON>`, the JSON object a ReadyMessage.
+ * cli/simulator-process.ts parses it (it never imports this file, so keep the two in step; simulator/README.md,
+ * "Start it", documents the fields). JSON keeps paths with spaces intact.
+ */
 
 /** What a flavor's components offer clients beyond the kubeconfig (each optional, added by the component that offers it). */
 export interface ReadyOffers {
@@ -6,4 +10,19 @@ export interface ReadyOffers {
   logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string; caFile: string };
   /** The Azure Application Gateway's frontend (aks), as `http://<address>:<port>`. */
   appGateway?: { address: string; port: number };
+}
+
+export interface ReadyMessage extends ReadyOffers {
+  /** Absolute path of the kubeconfig written. */
+  kubeconfig: string;
+  context: string;
+  server: string;
+  flavor: string;
+}
+
+export const readyPrefix = 'simulator ready ';
+
+/** The ready line for `message`. */
+export function formatReadyLine(message: ReadyMessage): string {
+  return `${readyPrefix}${JSON.stringify(message)}`;
 }

@@ -30,7 +30,8 @@ import { createPodPortForward, createPodProxy, createServiceProxy } from './node
 import { quickTimings } from './node/timings.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { closeConditionLog, openConditionLog, watchConditions } from './condition-log.ts';
-import type { ReadyOffers } from './ready-message.ts';
+import { formatReadyLine } from './ready-message.ts';
+import type { ReadyMessage, ReadyOffers } from './ready-message.ts';
 
 export interface SimulatorOptions {
   flavor?: FlavorName;
@@ -53,15 +54,10 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
-export interface Simulator {
+/** A running simulated cluster: what main.ts announces (ReadyMessage: kubeconfig, context, server, flavor, offers). */
+export interface Simulator extends ReadyMessage {
   flavor: FlavorName;
-  /** Absolute path of the kubeconfig written. */
-  kubeconfig: string;
-  context: string;
-  server: string;
-  /** What the flavor's components offer clients (aks: the Application Gateway address, Log Analytics). */
-  offers: ReadyOffers;
-  /** The exact ready line main.ts prints. */
+  /** The exact ready line main.ts prints: `simulator ready <JSON of the ReadyMessage>`. */
   readyLine: string;
   /** Stops everything started, in reverse order (child processes included). */
   close(): Promise<void>;
@@ -165,17 +161,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     writeKubeconfig(kubeconfig, { server: api.url, caPem: api.caPem, token: api.token, context });
     const offers: ReadyOffers = Object.assign({}, ...started.map((s) => s.offers ?? {})) as ReadyOffers;
-    const la = offers.logAnalytics;
-    return {
-      flavor: flavorName,
-      kubeconfig,
-      context,
-      server: api.url,
-      offers,
-      readyLine: `simulator ready kubeconfig=${kubeconfig} context=${context} server=${api.url} flavor=${flavorName}`
-        + (la ? ` log-analytics=${la.endpoint} workspace=${la.workspaceId} azure-token-file=${la.tokenFile} azure-ca-file=${la.caFile}` : ''),
-      close,
-    };
+    const ready = { kubeconfig, context, server: api.url, flavor: flavorName, ...offers };
+    return { ...ready, readyLine: formatReadyLine(ready), close };
   } catch (error) {
     await close();
     throw error;
