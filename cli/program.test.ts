@@ -4,7 +4,6 @@ import { BadInputError, exitCodes, mapPlaywrightExit } from './exit-codes.ts';
 import { parseArgs } from './program.ts';
 import type { RunInvocation } from './program.ts';
 import { resolveRunConfig } from './run-command.ts';
-import { parseReadyLine, simulatorArgs } from './simulator-process.ts';
 
 const sink = { write: () => undefined };
 const run = (argv: string[]): RunInvocation => {
@@ -70,20 +69,5 @@ describe('exit codes', () => {
     assert.equal(mapPlaywrightExit(130, null), exitCodes.interrupted);
     assert.equal(mapPlaywrightExit(null, 'SIGINT'), exitCodes.interrupted);
     assert.equal(mapPlaywrightExit(null, 'SIGKILL'), exitCodes.checkFailed);
-  });
-});
-
-describe('simulator process contract', () => {
-  it('parses the ready line', () => {
-    assert.deepEqual(parseReadyLine('simulator ready kubeconfig=/r/kubeconfig context=mesh-conformance-sim-kind server=https://127.0.0.1:4443 flavor=kind'),
-      { kubeconfig: '/r/kubeconfig', context: 'mesh-conformance-sim-kind', server: 'https://127.0.0.1:4443', flavor: 'kind' });
-    assert.equal(parseReadyLine('listening on 4443'), undefined);
-  });
-
-  it('builds the simulator command line', () => {
-    const args = simulatorArgs({ flavor: 'aks', kubeconfig: '/k', faults: ['a', 'b'] });
-    assert.deepEqual(args.slice(0, 2), ['--import', 'tsx']);
-    assert.match(args[2] ?? '', /simulator\/src\/main\.ts$/);
-    assert.deepEqual(args.slice(3), ['--flavor', 'aks', '--kubeconfig', '/k', '--fault', 'a', '--fault', 'b']);
   });
 });

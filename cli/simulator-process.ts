@@ -14,25 +14,44 @@ export interface SimulatorReady {
   context: string;
   server: string | undefined;
   flavor: string | undefined;
-  /** The aks flavor's Azure Monitor: `log-analytics=<endpoint> workspace=<id> azure-token-file=<f> azure-ca-file=<f>`. */
+  /** The aks flavor's Azure Monitor: the Log Analytics query endpoint, workspace, bearer-token and CA files. */
   logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string | undefined; caFile: string | undefined };
 }
 
+const readyPrefix = 'simulator ready ';
+
 /**
- * Parses `simulator ready kubeconfig=<path> context=<name> server=<url> flavor=<f> [key=value…]`; undefined for any
- * other line. Of the optional fields, `log-analytics`, `workspace`, `azure-token-file` and `azure-ca-file` are read.
+ * Parses `simulator ready <JSON>` (simulator/README.md, "Start it"): a JSON object with `kubeconfig`, `context`,
+ * `server`, `flavor` and what the flavor offers, of which `logAnalytics` ({endpoint, workspaceId, tokenFile, caFile})
+ * is read; other keys are ignored. Undefined for any other line, or one without a kubeconfig and a context.
  */
 export function parseReadyLine(line: string): SimulatorReady | undefined {
-  if (!line.startsWith('simulator ready ')) return undefined;
-  const fields: Record<string, string | undefined> = {};
-  for (const m of line.matchAll(/([\w-]+)=(\S+)/g)) if (m[1]) fields[m[1]] = m[2];
-  if (!fields.kubeconfig || !fields.context) return undefined;
-  const la = fields['log-analytics'];
-  const ws = fields.workspace;
+  if (!line.startsWith(readyPrefix)) return undefined;
+  let announced: unknown;
+  try {
+    announced = JSON.parse(line.slice(readyPrefix.length));
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(announced)) return undefined;
+  const kubeconfig = stringOf(announced.kubeconfig);
+  const context = stringOf(announced.context);
+  if (!kubeconfig || !context) return undefined;
+  const la = isRecord(announced.logAnalytics) ? announced.logAnalytics : undefined;
+  const endpoint = stringOf(la?.endpoint);
+  const workspaceId = stringOf(la?.workspaceId);
   return {
-    kubeconfig: fields.kubeconfig, context: fields.context, server: fields.server, flavor: fields.flavor,
-    ...(la && ws ? { logAnalytics: { endpoint: la, workspaceId: ws, tokenFile: fields['azure-token-file'], caFile: fields['azure-ca-file'] } } : {}),
+    kubeconfig, context, server: stringOf(announced.server), flavor: stringOf(announced.flavor),
+    ...(endpoint && workspaceId ? { logAnalytics: { endpoint, workspaceId, tokenFile: stringOf(la?.tokenFile), caFile: stringOf(la?.caFile) } } : {}),
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The simulator's command line (`node --import tsx simulator/src/main.ts …`). */

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseReadyLine } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
 
@@ -109,8 +110,9 @@ export async function startTestSim(dir: string, opts: { faults?: string[]; token
   const args = ['sim', '--kubeconfig', kubeconfig, '--flavor', opts.flavor ?? 'kind', ...(opts.faults ?? []).flatMap((f) => ['--fault', f]), ...(opts.token ? ['--token', opts.token] : [])];
   const proc = startCli(args);
   const line = await proc.waitForLine(/^simulator ready /, 90_000);
-  const context = /context=(\S+)/.exec(line)?.[1] ?? '';
-  const server = /server=(\S+)/.exec(line)?.[1] ?? '';
+  const ready = parseReadyLine(line);
+  const context = ready?.context ?? '';
+  const server = ready?.server ?? '';
   return {
     kubeconfig, context, server, process: proc,
     client: KubeClient.connect({ kubeconfig }),

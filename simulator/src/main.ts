@@ -1,12 +1,12 @@
 /**
  * The simulated cluster as a process (simulator/README.md, "Start it"):
  *   node --import tsx simulator/src/main.ts --flavor kind|aks --kubeconfig FILE [--fault NAME]... [--list-faults]
- * Prints exactly one `simulator ready ...` line on stdout when it serves, keeps serving until SIGINT or
- * SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
+ * Prints exactly one `simulator ready <JSON>` line on stdout when it serves (ready-message.ts), keeps serving until
+ * SIGINT or SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { faultAppliesTo, faultCatalog, isFaultName } from './faults.ts';
-import type { FaultName } from './faults.ts';
+import { faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';
+import type { FaultName } from './faults/index.ts';
 import { flavorNames, isFlavorName } from './flavors/index.ts';
 import type { FlavorName } from './flavors/index.ts';
 import { startSimulator } from './simulator.ts';
@@ -57,11 +57,11 @@ function parseArgs(argv: string[]): ParsedArgs {
   const o = program.opts<{ flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean }>();
   if (!isFlavorName(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${flavorNames.join(', ')}`);
   const unknown = o.fault.filter((f) => !isFaultName(f));
-  if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${Object.keys(faultCatalog).join(', ')}`);
-  const elsewhere = o.fault.filter(isFaultName).find((f) => !faultAppliesTo(f, o.flavor));
+  if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${faults.map((f) => f.name).join(', ')}`);
+  const elsewhere = o.fault.filter(isFaultName).map(faultNamed).find((f) => !faultAppliesTo(f, o.flavor));
   if (elsewhere) {
-    const only: readonly string[] = (faultCatalog[elsewhere] as { flavors?: readonly string[] }).flavors ?? [];
-    throw new UsageError(`fault "${elsewhere}" has no effect on flavor ${o.flavor} (it applies to ${only.join(', ')}); choose --flavor ${only[0] ?? 'kind'} or another fault (--list-faults --flavor ${o.flavor})`);
+    const only: readonly string[] = elsewhere.flavors ?? [];
+    throw new UsageError(`fault "${elsewhere.name}" has no effect on flavor ${o.flavor} (it applies to ${only.join(', ')}); choose --flavor ${only[0] ?? 'kind'} or another fault (--list-faults --flavor ${o.flavor})`);
   }
   let port: number | undefined;
   if (o.port !== undefined) {
@@ -100,9 +100,9 @@ async function main(): Promise<void> {
     process.exit(exitCodes.usage);
   }
   if (args.listFaults) {
-    // One flavor's list: a fault limited to other flavors is left out (see `flavors` in faults.ts).
-    for (const [name, fault] of Object.entries(faultCatalog)) {
-      if (isFaultName(name) && faultAppliesTo(name, args.flavor)) process.stdout.write(`${name}\t${fault.outcome}\t${fault.description}\n`);
+    // One flavor's list: a fault limited to other flavors is left out (see `flavors` in faults/fault.ts).
+    for (const fault of faults) {
+      if (faultAppliesTo(fault, args.flavor)) process.stdout.write(`${fault.name}\t${fault.outcome}\t${fault.description}\n`);
     }
     process.exit(exitCodes.ok);
   }

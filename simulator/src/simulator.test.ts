@@ -54,7 +54,8 @@ void describe('simulator end to end (kind flavor)', () => {
   let kc: KubeConfig;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sim-e2e-'));
+    // A space in the path: the ready line must carry it intact (JSON, not key=value pairs).
+    dir = mkdtempSync(join(tmpdir(), 'sim e2e-'));
     sim = await startSimulator({ flavor: 'kind', kubeconfig: join(dir, 'kubeconfig'), port: 0, readyTimeoutMs: 30_000 });
     kc = new KubeConfig();
     kc.loadFromFile(sim.kubeconfig);
@@ -66,7 +67,10 @@ void describe('simulator end to end (kind flavor)', () => {
   });
 
   void it('commits the IngressBackend and serves GET /get through ingress-nginx with 200', async () => {
-    assert.match(sim.readyLine, /^simulator ready kubeconfig=\S+ context=mesh-conformance-sim-kind server=https:\/\/127\.0\.0\.1:\d+ flavor=kind$/);
+    assert.ok(sim.readyLine.startsWith('simulator ready {'), sim.readyLine);
+    const announced = JSON.parse(sim.readyLine.slice('simulator ready '.length)) as Record<string, unknown>;
+    assert.deepEqual(announced, { kubeconfig: join(dir, 'kubeconfig'), context: 'mesh-conformance-sim-kind', server: sim.server, flavor: 'kind' });
+    assert.match(sim.server, /^https:\/\/127\.0\.0\.1:\d+$/);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const networking = kc.makeApiClient(NetworkingV1Api);

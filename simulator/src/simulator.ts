@@ -1,42 +1,37 @@
 /**
- * Assembles one simulated cluster: store, API server, kube-controller-manager, OSM control plane,
- * scheduler, kubelets and network, the flavor's objects (and, on aks, the Application Gateway outside
- * the cluster). Use startSimulator() in-process (tests) or through main.ts (a separate process).
+ * Assembles one simulated cluster: the core (store, API server, kube-controller-manager, network, scheduler,
+ * kubelets), the components its flavor declares (mesh control plane, ingress outside the cluster, monitoring; see
+ * component.ts) and the flavor's objects. Use startSimulator() in-process (tests) or through main.ts (a separate
+ * process). A flavor adds components by listing them; nothing here names one.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { KubeObject, LogSource } from './cluster/types.ts';
+import type { InboundPolicySource, LogSource } from './cluster/types.ts';
 import { createStore } from './cluster/store.ts';
 import { startApiServer } from './api/server.ts';
-import type { ApiServer, ProxyHandler } from './api/server.ts';
+import type { ApiServer } from './api/server.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
+import type { ComponentContext, StartedComponent } from './component.ts';
 import { startControllerManager } from './controllers/index.ts';
 import type { ControllerManager } from './controllers/index.ts';
-import { FaultSet } from './faults.ts';
-import type { FaultName } from './faults.ts';
+import { hooksFor } from './faults/index.ts';
+import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
-import { flavors } from './flavors/index.ts';
+import { flavorNamed } from './flavors/index.ts';
 import type { FlavorName } from './flavors/index.ts';
-import { agicImage } from './flavors/aks.ts';
-import { startOsmControlPlane } from './mesh/osm/control-plane.ts';
-import type { OsmControlPlane } from './mesh/osm/control-plane.ts';
 import { createNetwork } from './node/network.ts';
 import type { LoopbackNetwork } from './node/network.ts';
 import { startKubelet } from './node/kubelet.ts';
 import type { Kubelet } from './node/kubelet.ts';
 import { startScheduler } from './node/scheduler.ts';
 import type { Scheduler } from './node/scheduler.ts';
-import { defaultImageRegistry, imageRepository } from './node/images.ts';
-import { idleContainer } from './node/container.ts';
+import { defaultImageRegistry } from './node/images.ts';
 import { createPodPortForward, createPodProxy, createServiceProxy } from './node/api-proxy.ts';
-import { startAppGateway } from './ingress/app-gateway.ts';
-import { startAzureMonitor } from './azure/azure-monitor.ts';
-import type { AzureMonitor } from './azure/azure-monitor.ts';
-import { aksClusterResourceId } from './flavors/aks.ts';
 import { quickTimings } from './node/timings.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { closeConditionLog, openConditionLog, watchConditions } from './condition-log.ts';
-import type { AppGateway } from './ingress/app-gateway.ts';
+import { formatReadyLine } from './ready-message.ts';
+import type { ReadyMessage, ReadyOffers } from './ready-message.ts';
 
 export interface SimulatorOptions {
   flavor?: FlavorName;
@@ -59,17 +54,10 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
-export interface Simulator {
+/** A running simulated cluster: what main.ts announces (ReadyMessage: kubeconfig, context, server, flavor, offers). */
+export interface Simulator extends ReadyMessage {
   flavor: FlavorName;
-  /** Absolute path of the kubeconfig written. */
-  kubeconfig: string;
-  context: string;
-  server: string;
-  /** The aks flavor's Application Gateway address (`http://<address>:<port>`), if any. */
-  appGateway?: { address: string; port: number };
-  /** The aks flavor's Azure Monitor: Log Analytics query endpoint, workspace, bearer-token and CA files. */
-  azureMonitor?: { endpoint: string; workspaceId: string; tokenFile: string; caFile: string };
-  /** The exact ready line main.ts prints. */
+  /** The exact ready line main.ts prints: `simulator ready <JSON of the ReadyMessage>`. */
   readyLine: string;
   /** Stops everything started, in reverse order (child processes included). */
   close(): Promise<void>;
@@ -89,19 +77,21 @@ class LateKubelet implements LogSource {
   }
 }
 
-/** kube-apiserver's answer to a user whose RBAC lacks `services/proxy` (the fault `service-proxy-forbidden`). */
-const forbiddenServiceProxy: ProxyHandler = (_req, res, target) => {
-  const message = `services "${target.name}" is forbidden: User "mesh-conformance" cannot get resource "services/proxy" in API group "" in the namespace "${target.namespace}"`;
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { name: target.name, kind: 'services' }, code: 403 });
-  res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-};
+/** Without a mesh control plane nothing filters inbound traffic (there are no sidecars to ask either). */
+const openInboundPolicy: InboundPolicySource = { inboundAllowed: () => true };
+
+/** The inbound policy the started components offer sidecars: the mesh control plane's, at most one. */
+function inboundPolicyOf(started: StartedComponent[]): InboundPolicySource {
+  const offered = started.flatMap((s) => (s.inboundPolicy ? [s.inboundPolicy] : []));
+  if (offered.length > 1) throw new Error(`${offered.length} components offer the sidecars' inbound policy; a flavor runs one mesh control plane`);
+  return offered[0] ?? openInboundPolicy;
+}
 
 /** Starts a simulated cluster and resolves once its control-plane pods run and the kubeconfig is written. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const flavorName = opts.flavor ?? 'kind';
-  const flavor = flavors[flavorName];
-  const faults = new FaultSet(opts.faults ?? []);
+  const flavor = flavorNamed(flavorName);
+  const hooks = hooksFor(opts.faults ?? [], { flavor });
   const log = opts.log ?? (() => undefined);
   const kubeconfig = resolve(opts.kubeconfig ?? 'reports/simulator/kubeconfig');
   const context = `mesh-conformance-sim-${flavorName}`;
@@ -119,13 +109,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   try {
-    // access-review-denied: what a user whose RBAC lacks ingressbackends sees from SelfSubjectAccessReview.
-    const store = createStore(undefined, faults.has('access-review-denied') ? {
-      accessReview: (spec) => {
-        const attrs = (spec.resourceAttributes ?? {}) as { resource?: string };
-        return attrs.resource === 'ingressbackends' ? { allowed: false, reason: 'no RBAC rule grants ingressbackends.policy.openservicemesh.io (simulator fault access-review-denied)' } : { allowed: true };
-      },
-    } : {});
+    const store = createStore(undefined, { accessReview: hooks.api.accessReview });
     if (opts.conditionLog) {
       openConditionLog(resolve(opts.conditionLog));
       cleanups.push(closeConditionLog);
@@ -133,8 +117,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
     const lateKubelet = new LateKubelet();
     const api: ApiServer = await startApiServer({
-      store, faults, logs: lateKubelet,
-      serviceProxy: faults.has('service-proxy-forbidden') ? forbiddenServiceProxy : createServiceProxy({ store }),
+      store, hooks: hooks.api, logs: lateKubelet,
+      serviceProxy: hooks.api.serviceProxy(createServiceProxy({ store })),
       podProxy: createPodProxy({ store }),
       podPortForward: createPodPortForward({ kubelet: lateKubelet }),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
@@ -144,56 +128,41 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     cleanups.push(() => api.close());
     log(`api server listening on ${api.url}`);
 
-    const ingressSvc = flavor.ingressControllerService;
-    const suppressEndpoints = (svc: KubeObject): boolean => {
-      const ns = svc.metadata.namespace;
-      const name = svc.metadata.name;
-      if (faults.has('ingressbackend-error') && ingressSvc && ns === ingressSvc.namespace && name === ingressSvc.name) return true;
-      if (faults.has('prometheus-unreachable') && ns === flavor.layout.osmNamespace && name === 'osm-prometheus') return true;
-      return false;
-    };
-    const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints, caPem: api.caPem });
+    const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem });
     cleanups.push(() => controllers.stop());
-
-    const osm: OsmControlPlane = startOsmControlPlane({ store, faults, layout: flavor.layout, caPem: api.caPem, statusDelayMs: timings.ingressBackendStatusMs });
-    cleanups.push(() => osm.stop());
 
     const network: LoopbackNetwork = await createNetwork();
     cleanups.push(() => network.close());
+    mkdirSync(dirname(kubeconfig), { recursive: true });
+    const apiAccess = { url: api.url, caPem: api.caPem, token: api.token };
+    const images = defaultImageRegistry();
+
+    // The flavor's components, in its order, before any pod exists (admission plugins, images, inbound policy).
+    const ctx: ComponentContext = { store, network, hooks, timings, api: apiAccess, images, dir: dirname(kubeconfig), log };
+    const started: StartedComponent[] = [];
+    for (const component of flavor.components) {
+      const running = await component.start(ctx).catch((error: unknown) => {
+        throw new Error(`${component.name} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      });
+      started.push(running);
+      cleanups.push(() => running.stop());
+      log(`started ${component.name}`);
+    }
+
     const scheduler: Scheduler = startScheduler({ store });
     cleanups.push(() => scheduler.stop());
-    const images = defaultImageRegistry();
-    // The AGIC pod only has to run: the Application Gateway it would program is emulated outside the cluster.
-    images.register({ kind: 'agic', matches: (repo) => repo === imageRepository(agicImage), start: () => Promise.resolve(idleContainer()) });
-    mkdirSync(dirname(kubeconfig), { recursive: true });
-    const kubelet: Kubelet = startKubelet({ store, network, faults, policy: osm.policy, images, timings, apiServer: { url: api.url, caPem: api.caPem, token: api.token } });
+    const kubelet: Kubelet = startKubelet({ store, network, hooks, policy: inboundPolicyOf(started), images, timings, apiServer: apiAccess });
     lateKubelet.target = kubelet;
     cleanups.push(() => kubelet.stop());
 
-    await installFlavor(store, flavor, faults);
-    let appGateway: AppGateway | undefined;
-    let azureMonitor: AzureMonitor | undefined;
-    if (flavorName === 'aks') {
-      appGateway = await startAppGateway({ store, network, faults, addressDelayMs: timings.ingressAddressMs });
-      cleanups.push(() => appGateway?.stop());
-      azureMonitor = await startAzureMonitor({ store, timings, dir: dirname(kubeconfig), clusterResourceId: aksClusterResourceId, log });
-      cleanups.push(() => azureMonitor?.stop());
-    }
+    await installFlavor(store, flavor, hooks);
     log(`installed the ${flavorName} flavor; waiting for the control-plane pods`);
-    await waitForWorkloads(store, flavor.awaited(faults), opts.readyTimeoutMs ?? 60_000);
+    await waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000);
 
     writeKubeconfig(kubeconfig, { server: api.url, caPem: api.caPem, token: api.token, context });
-    return {
-      flavor: flavorName,
-      kubeconfig,
-      context,
-      server: api.url,
-      ...(appGateway ? { appGateway: { address: appGateway.address, port: appGateway.port } } : {}),
-      ...(azureMonitor ? { azureMonitor: { endpoint: azureMonitor.endpoint, workspaceId: azureMonitor.workspaceId, tokenFile: azureMonitor.tokenFile, caFile: azureMonitor.caFile } } : {}),
-      readyLine: `simulator ready kubeconfig=${kubeconfig} context=${context} server=${api.url} flavor=${flavorName}`
-        + (azureMonitor ? ` log-analytics=${azureMonitor.endpoint} workspace=${azureMonitor.workspaceId} azure-token-file=${azureMonitor.tokenFile} azure-ca-file=${azureMonitor.caFile}` : ''),
-      close,
-    };
+    const offers: ReadyOffers = Object.assign({}, ...started.map((s) => s.offers ?? {})) as ReadyOffers;
+    const ready = { kubeconfig, context, server: api.url, flavor: flavorName, ...offers };
+    return { ...ready, readyLine: formatReadyLine(ready), close };
   } catch (error) {
     await close();
     throw error;

@@ -7,7 +7,7 @@ import { apiVersionOf, hasStatusSubresource, qualifiedResource } from '../cluste
 import { upsertManagedFields } from '../cluster/store.ts';
 import { ApiError } from '../cluster/types.ts';
 import type { KubeObject, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
-import type { ApiFaultMiddleware } from './api-faults.ts';
+import type { ApiHooks } from '../hooks.ts';
 import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
@@ -32,7 +32,7 @@ export type ProxyHandler = (req: IncomingMessage, res: ServerResponse, target: P
 
 export interface ResourceHandlerOptions {
   store: ObjectStore;
-  faults: ApiFaultMiddleware;
+  hooks: Pick<ApiHooks, 'onWatchOpened'>;
   logs?: LogSource;
   serviceProxy?: ProxyHandler;
   podProxy?: ProxyHandler;
@@ -116,7 +116,7 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       const fieldManager = query.get('fieldManager');
       const created = await store.create(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
       if (!isDryRun(query)) noteCreated(res, created.metadata.namespace, created.metadata.name);
-      return sendJson(res, type.kind === 'SelfSubjectAccessReview' ? 201 : 201, present(created));
+      return sendJson(res, 201, present(created));
     }
     if (method === 'DELETE') {
       requireVerb(type, 'deletecollection');
@@ -413,7 +413,7 @@ function serveProxy(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
   handler(req, res, target);
 }
 
-/** Streams watch events as newline-delimited JSON until the client leaves, timeoutSeconds passes, or a fault cuts it. */
+/** Streams watch events as newline-delimited JSON until the client leaves, timeoutSeconds passes, or a hook (`onWatchOpened`) cuts it. */
 function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: URLSearchParams): void {
   const { store } = opts;
   const type = rp.type;
@@ -421,7 +421,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
   const includeObject = query.get('includeObject') ?? 'Metadata';
   let firstTable = true;
   let unsubscribe: (() => void) | undefined;
-  let disposeFault: () => void = () => undefined;
+  let disposeHook: () => void = () => undefined;
   let timer: NodeJS.Timeout | undefined;
   let ended = false;
 
@@ -429,7 +429,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     if (ended) return;
     ended = true;
     unsubscribe?.();
-    disposeFault();
+    disposeHook();
     if (timer) clearTimeout(timer);
     res.end();
   };
@@ -466,7 +466,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
   const timeout = Number(query.get('timeoutSeconds') ?? '0');
   // The timeout is what the client asked for: the stream ends after it, as upstream.
   if (timeout > 0) timer = setTimeout(end, timeout * 1000);
-  disposeFault = opts.faults.onWatchOpened(res, end);
+  disposeHook = opts.hooks.onWatchOpened(end);
 }
 
 /** Sends a handler failure as Status, unless the response has already started (watch, proxy). */

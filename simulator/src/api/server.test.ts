@@ -5,7 +5,7 @@ import {
   AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { ApiException } from '@kubernetes/client-node';
-import { FaultSet } from '../faults.ts';
+import { faultHooks } from '../faults/testing/fault-hooks.ts';
 import { startTestCluster } from './test-cluster.ts';
 import type { TestCluster } from './test-cluster.ts';
 
@@ -235,7 +235,7 @@ void test('pods/log through client-node, proxy hook absent answers 503', async (
 });
 
 void test('api faults: api-flaky fails one request in five with Retry-After; api-slow delays', async () => {
-  const flaky = await startTestCluster({ faults: new FaultSet(['api-flaky']) });
+  const flaky = await startTestCluster({ hooks: faultHooks('api-flaky').api });
   try {
     const statuses: number[] = [];
     let retryAfter: unknown;
@@ -256,7 +256,7 @@ void test('api faults: api-flaky fails one request in five with Retry-After; api
   } finally {
     await flaky.close();
   }
-  const slow = await startTestCluster({ faults: new FaultSet(['api-slow']) });
+  const slow = await startTestCluster({ hooks: faultHooks('api-slow').api });
   try {
     const t0 = performance.now();
     const slowKc = new KubeConfig();
@@ -278,7 +278,7 @@ void test('the request log records verb, path, status and user agent, never the 
 });
 
 void test('watch-cut closes watch streams after about a second; client-node sees done(null)', async () => {
-  const cut = await startTestCluster({ faults: new FaultSet(['watch-cut']) });
+  const cut = await startTestCluster({ hooks: faultHooks('watch-cut').api });
   try {
     const cutKc = new KubeConfig();
     cutKc.loadFromFile(cut.kubeconfig);

@@ -1,7 +1,7 @@
 /**
  * The simulated cluster's HTTPS API server: what kubectl, client-node and the harness talk to.
  * A thin layer over the ObjectStore: bearer-token authentication, discovery, OpenAPI, resource
- * verbs with Table output and watches, API faults, and a request log.
+ * verbs with Table output and watches, the API hooks (src/hooks.ts), and a request log.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { LogSource, ObjectStore } from '../cluster/types.ts';
 import { ApiError } from '../cluster/types.ts';
-import { FaultSet } from '../faults.ts';
-import { createApiFaultMiddleware } from './api-faults.ts';
+import type { ApiHooks } from '../hooks.ts';
+import { noHooks } from '../hooks.ts';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { notFoundPath, sendJson, toApiError } from './http-util.ts';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.ts';
@@ -29,7 +29,8 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 
 export interface ApiServerOptions {
   store: ObjectStore;
-  faults?: FaultSet;
+  /** Extension points consulted before routing and when a watch opens; default: none changes anything. */
+  hooks?: ApiHooks;
   /** Answers `pods/log`. Without it, logs are empty. */
   logs?: LogSource;
   /** `services/<name>[:port]/proxy/...`; without it: 503. */
@@ -90,14 +91,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { store } = opts;
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const cert = await createServingCertificate();
-  const faults = createApiFaultMiddleware(opts.faults ?? new FaultSet());
+  const hooks = opts.hooks ?? noHooks.api;
   const requestLog = new RequestLog(opts.requestLogCapacity, opts.requestLogFile);
   const gitVersion = opts.gitVersion ?? 'v1.29.4';
   const host = opts.host ?? '127.0.0.1';
   let serverAddress = `${host}:0`;
 
   const handlerOptions = {
-    store, faults,
+    store, hooks,
     ...(opts.logs ? { logs: opts.logs } : {}),
     ...(opts.serviceProxy ? { serviceProxy: opts.serviceProxy } : {}),
     ...(opts.podProxy ? { podProxy: opts.podProxy } : {}),
@@ -175,7 +176,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     void (async () => {
       try {
         if (!tokenMatches(req.headers.authorization, token)) throw unauthorized();
-        const injected = await faults.beforeRequest(req);
+        const injected = await hooks.beforeRequest(req);
         if (injected) throw injected;
         await route(req, res, url.pathname, url.searchParams);
       } catch (err) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createStore } from '../cluster/store.ts';
 import type { MemoryStore, StoreOptions } from '../cluster/store.ts';
 import type { ResourceType } from '../cluster/types.ts';
+import { startLifecycleControllers } from '../controllers/index.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { startApiServer } from './server.ts';
 import type { ApiServer, ApiServerOptions } from './server.ts';
@@ -21,7 +22,10 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-/** Starts a store with namespaces `default` and `kube-system`, and an API server for it. */
+/**
+ * Starts a store with namespaces `default` and `kube-system`, the namespace and garbage-collector controllers (so
+ * deletions finish as on a cluster), and an API server for it.
+ */
 export async function startTestCluster(options: Partial<ApiServerOptions> = {}, storeOptions: StoreOptions = {}): Promise<TestCluster> {
   const store = createStore(undefined, storeOptions);
   const type = (group: string, version: string, plural: string): ResourceType => {
@@ -32,6 +36,7 @@ export async function startTestCluster(options: Partial<ApiServerOptions> = {}, 
   for (const name of ['default', 'kube-system']) {
     await store.create(type('', 'v1', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
+  const lifecycle = startLifecycleControllers(store);
   const server = await startApiServer({ store, ...options });
   const dir = mkdtempSync(join(tmpdir(), 'sim-api-'));
   const kubeconfig = join(dir, 'kubeconfig');
@@ -39,6 +44,7 @@ export async function startTestCluster(options: Partial<ApiServerOptions> = {}, 
   return {
     store, server, kubeconfig, dir, type,
     async close() {
+      for (const controller of lifecycle) controller.stop();
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     },

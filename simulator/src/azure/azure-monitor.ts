@@ -19,6 +19,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { KubeObject, ObjectStore } from '../cluster/types.ts';
+import type { SimComponent } from '../component.ts';
 import { createServingCertificate } from '../api/tls.ts';
 import { field, nodeKinds } from '../node/kinds.ts';
 import { parsePrometheusText, scrapeTargetOf, scrapeText } from '../node/prometheus-text.ts';
@@ -210,6 +211,20 @@ export async function startAzureMonitor(opts: AzureMonitorOptions): Promise<Azur
       server.close(() => resolve());
       server.closeAllConnections();
     }),
+  };
+}
+
+/** Azure Monitor as a simulator component (aks): it offers the Log Analytics query API to clients. */
+export function azureMonitorComponent(opts: { clusterResourceId: string }): SimComponent {
+  return {
+    name: 'azure-monitor',
+    async start(ctx) {
+      const monitor = await startAzureMonitor({ store: ctx.store, timings: ctx.timings, dir: ctx.dir, clusterResourceId: opts.clusterResourceId, log: (line) => ctx.log(line) });
+      return {
+        offers: { logAnalytics: { endpoint: monitor.endpoint, workspaceId: monitor.workspaceId, tokenFile: monitor.tokenFile, caFile: monitor.caFile } },
+        stop: () => monitor.stop(),
+      };
+    },
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * The simulated cluster's object store: what etcd plus the generic registry of kube-apiserver do.
- * One global resourceVersion counter, admission on writes, finalizers, namespace termination,
- * ownerReference garbage collection, CRD registration, and watches that replay a recent history.
- * Writes notify watchers synchronously on commit, so an event reaches a client with no added delay.
+ * One global resourceVersion counter, admission on writes, finalizers (a Namespace is marked Terminating while
+ * its `spec.finalizers` hold it; `propagationPolicy: Orphan` adds the `orphan` finalizer), CRD registration, and
+ * watches that replay a recent history. Writes notify watchers synchronously on commit, so an event reaches a
+ * client with no added delay. Emptying a Terminating namespace and garbage-collecting dependents are the
+ * controllers' work (controllers/namespace-controller.ts, controllers/garbage-collector.ts), as upstream.
  */
 import { randomUUID } from 'node:crypto';
 import { applyDefaults, ClusterIpAllocator } from '../api/defaulting.ts';
@@ -111,7 +113,6 @@ export class MemoryStore implements ObjectStore {
   readonly types: ResourceTypeRegistry;
   private rv = 1;
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
-  private readonly uidIndex = new Map<string, { type: ResourceType; namespace: string | undefined; name: string }>();
   private readonly history: (HistoryEntry | undefined)[];
   private historyStart = 0;
   private historyLength = 0;
@@ -276,8 +277,8 @@ export class MemoryStore implements ObjectStore {
     if (current.metadata.generation !== undefined && !deepEqual(withoutMetaAndStatus(next), withoutMetaAndStatus(current))) next.metadata.generation = current.metadata.generation + 1;
     if (opts.dryRun) return this.present(resource, next);
     if (sameIgnoringVersion(next, current)) return this.present(resource, structuredClone(current));
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
-      this.remove(resource, next, 'Background', current);
+    if (next.metadata.deletionTimestamp && !hasFinalizers(resource, next)) {
+      this.remove(resource, next, current);
       return this.present(resource, structuredClone(next));
     }
     if (resource.kind === 'CustomResourceDefinition') this.registerCrd(next);
@@ -307,16 +308,21 @@ export class MemoryStore implements ObjectStore {
     if (!current) throw notFound(resource, name);
     if (opts.dryRun) return this.present(resource, structuredClone(current));
 
-    if (resource.kind === 'Namespace') return this.present(resource, this.terminateNamespace(resource, current));
-    if ((current.metadata.finalizers ?? []).length > 0) {
-      if (current.metadata.deletionTimestamp) return this.present(resource, structuredClone(current));
-      const marked = structuredClone(current);
+    if (current.metadata.deletionTimestamp) return this.present(resource, structuredClone(current));
+    const marked = structuredClone(current);
+    // Like the generic registry: Orphan is carried out by the garbage collector through this finalizer.
+    // Foreground is not modelled and deletes like Background.
+    if (opts.propagationPolicy === 'Orphan' && resource.kind !== 'Namespace' && !marked.metadata.finalizers?.includes(orphanFinalizer)) {
+      marked.metadata.finalizers = [...(marked.metadata.finalizers ?? []), orphanFinalizer];
+    }
+    if (hasFinalizers(resource, marked)) {
       marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       marked.metadata.deletionGracePeriodSeconds = 0;
+      if (resource.kind === 'Namespace') marked.status = { ...(marked.status as Record<string, unknown> | undefined), phase: 'Terminating' };
       this.commit(resource, 'MODIFIED', marked, current);
       return this.present(resource, structuredClone(marked));
     }
-    const removed = this.remove(resource, current, opts.propagationPolicy ?? 'Background');
+    const removed = this.remove(resource, current);
     return this.present(resource, structuredClone(removed));
   }
 
@@ -417,13 +423,8 @@ export class MemoryStore implements ObjectStore {
     obj.metadata.resourceVersion = String(this.rv);
     const bucket = this.bucket(resource);
     const key = keyOf(obj.metadata.namespace, obj.metadata.name!);
-    if (type === 'DELETED') {
-      bucket.delete(key);
-      this.uidIndex.delete(obj.metadata.uid!);
-    } else {
-      bucket.set(key, obj);
-      this.uidIndex.set(obj.metadata.uid!, { type: resource, namespace: obj.metadata.namespace, name: obj.metadata.name! });
-    }
+    if (type === 'DELETED') bucket.delete(key);
+    else bucket.set(key, obj);
     const entry: HistoryEntry = { rv: this.rv, type, bucket: bucketOf(resource), object: obj, oldObject: old };
     this.record(entry);
     for (const watcher of this.watchers) if (watcher.bucket === entry.bucket) watcher.deliver(entry);
@@ -448,81 +449,12 @@ export class MemoryStore implements ObjectStore {
     }
   }
 
-  /** Removes an object for good, then garbage-collects dependents and finishes namespaces and CRDs. */
-  private remove(resource: ResourceType, current: KubeObject, propagationPolicy: string, old: KubeObject = current): KubeObject {
+  /** Removes an object for good (a CRD takes its instances and kinds with it). */
+  private remove(resource: ResourceType, current: KubeObject, old: KubeObject = current): KubeObject {
     const gone = structuredClone(current);
     this.commit(resource, 'DELETED', gone, old);
-    const uid = gone.metadata.uid!;
     if (resource.kind === 'CustomResourceDefinition') this.unregisterCrd(gone);
-    setImmediate(() => {
-      void this.collectDependents(uid, propagationPolicy === 'Orphan');
-      if (gone.metadata.namespace) this.finishNamespaceIfEmpty(gone.metadata.namespace);
-    });
     return gone;
-  }
-
-  private async collectDependents(ownerUid: string, orphan: boolean): Promise<void> {
-    for (const [bucketKey, bucket] of this.buckets) {
-      for (const obj of [...bucket.values()]) {
-        const refs = obj.metadata.ownerReferences ?? [];
-        if (!refs.some((r) => r.uid === ownerUid)) continue;
-        const type = this.typeOfBucket(bucketKey);
-        if (!type) continue;
-        try {
-          if (orphan || refs.some((r) => r.uid !== ownerUid && this.uidIndex.has(r.uid))) {
-            await this.mutate(type, obj.metadata.namespace, obj.metadata.name!, (o) => {
-              o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-            });
-          } else {
-            await this.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background' });
-          }
-        } catch (err) {
-          if (!(err instanceof ApiError && err.code === 404)) console.error(`store: garbage collection of ${obj.metadata.name} failed: ${(err as Error).message}`);
-        }
-      }
-    }
-  }
-
-  private typeOfBucket(bucketKey: string): ResourceType | undefined {
-    return this.types.all().find((t) => bucketOf(t) === bucketKey);
-  }
-
-  private terminateNamespace(resource: ResourceType, current: KubeObject): KubeObject {
-    if (current.metadata.deletionTimestamp) return structuredClone(current);
-    const marked = structuredClone(current);
-    marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    marked.status = { ...(marked.status as Record<string, unknown> | undefined), phase: 'Terminating' };
-    this.commit(resource, 'MODIFIED', marked, current);
-    const namespace = marked.metadata.name!;
-    // Like the namespace controller: empty the namespace in the background, then remove it.
-    setImmediate(() => void this.emptyNamespace(namespace));
-    return structuredClone(marked);
-  }
-
-  private async emptyNamespace(namespace: string): Promise<void> {
-    for (const [bucketKey, bucket] of this.buckets) {
-      const type = this.typeOfBucket(bucketKey);
-      if (!type || !type.namespaced) continue;
-      for (const obj of [...bucket.values()]) {
-        if (obj.metadata.namespace !== namespace) continue;
-        try {
-          await this.delete(type, namespace, obj.metadata.name!, { propagationPolicy: 'Background' });
-        } catch (err) {
-          if (!(err instanceof ApiError && err.code === 404)) console.error(`store: deleting ${obj.metadata.name} in namespace ${namespace} failed: ${(err as Error).message}`);
-        }
-      }
-    }
-    this.finishNamespaceIfEmpty(namespace);
-  }
-
-  private finishNamespaceIfEmpty(namespace: string): void {
-    const nsType = this.namespaceType();
-    const ns = this.raw(nsType, undefined, namespace);
-    if (!ns?.metadata.deletionTimestamp) return;
-    for (const bucket of this.buckets.values()) {
-      for (const obj of bucket.values()) if (obj.metadata.namespace === namespace) return;
-    }
-    this.commit(nsType, 'DELETED', structuredClone(ns), ns);
   }
 
   private registerCrd(crd: KubeObject): void {
@@ -550,6 +482,19 @@ export class MemoryStore implements ObjectStore {
     const registry = this.types as ResourceTypeRegistry & { unregister?: (g: string, v: string, p: string) => void };
     registry.unregister?.(type.group, type.version, type.plural);
   }
+}
+
+/** The finalizer by which `propagationPolicy: Orphan` asks the garbage collector to orphan the dependents first. */
+export const orphanFinalizer = 'orphan';
+
+/**
+ * Whether something still holds the object's deletion: a finalizer in metadata, or, for a Namespace, in
+ * `spec.finalizers` (`kubernetes`, removed through `/finalize` by the namespace controller once it is empty).
+ */
+function hasFinalizers(resource: ResourceType, obj: KubeObject): boolean {
+  if ((obj.metadata.finalizers ?? []).length > 0) return true;
+  const specFinalizers = (obj.spec as { finalizers?: unknown[] } | undefined)?.finalizers;
+  return resource.kind === 'Namespace' && Array.isArray(specFinalizers) && specFinalizers.length > 0;
 }
 
 function detailsOf(resource: ResourceType, name: string): { name: string; group?: string; kind: string } {

@@ -151,7 +151,7 @@ export interface ObjectStore {
   update(resource: ResourceType, obj: KubeObject, opts?: { subresource?: string; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
   /** Read-modify-write with retries on conflict; the mutator gets a deep copy. */
   mutate(resource: ResourceType, namespace: string | undefined, name: string, mutator: (obj: KubeObject) => void, opts?: { subresource?: string }): Promise<KubeObject>;
-  /** Marks for deletion (finalizers) or removes; owned objects are garbage-collected in the background. */
+  /** Marks for deletion (finalizers) or removes; the garbage-collector controller then takes care of owned objects. */
   delete(resource: ResourceType, namespace: string | undefined, name: string, opts?: { dryRun?: boolean; propagationPolicy?: string }): Promise<KubeObject>;
   get(resource: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
   list(resource: ResourceType, opts?: ListOptions): ListResult;

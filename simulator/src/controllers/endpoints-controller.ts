@@ -2,7 +2,7 @@
  * kube-controller-manager's endpoints controller: for every Service with a selector, an Endpoints object
  * of the same name listing ready pod IPs in `addresses` and the others in `notReadyAddresses`, with the
  * Service's target ports. When the EndpointSlice kind is served, one slice per Service mirrors it.
- * `suppress` lets the wiring withhold endpoints for a Service (used by faults such as ingressbackend-error).
+ * `suppress` lets the wiring withhold endpoints for a Service (the hook `withholdEndpoints`, src/hooks.ts).
  */
 import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
 import { ApiError } from '../cluster/types.ts';
@@ -14,7 +14,7 @@ import { maybeTypeFor, typeFor } from './resource-lookup.ts';
 import { QueueController } from './queue-controller.ts';
 
 export interface EndpointsControllerOptions {
-  /** Returns true for a Service whose endpoints must stay empty (fault injection). */
+  /** Returns true for a Service whose endpoints must stay empty (the hook `withholdEndpoints`). */
   suppress?: (service: KubeObject) => boolean;
 }
 

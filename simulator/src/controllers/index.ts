@@ -5,11 +5,14 @@
 import type { KubeObject, ObjectStore } from '../cluster/types.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
+import { GarbageCollector } from './garbage-collector.ts';
+import { NamespaceController } from './namespace-controller.ts';
+import type { QueueController } from './queue-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { ServiceAccountController } from './serviceaccount-controller.ts';
 
 export interface ControllerManagerOptions {
-  /** Services whose endpoints stay empty (faults). */
+  /** Services whose endpoints stay empty (a hook, src/hooks.ts). */
   suppressEndpoints?: (service: KubeObject) => boolean;
   /** Cluster CA, published as the kube-root-ca.crt ConfigMap in every namespace. */
   caPem?: string;
@@ -20,11 +23,11 @@ export interface ControllerManager {
 }
 
 /**
- * Starts the deployment, replicaset, endpoints and serviceaccount controllers. Namespace termination and
- * ownerReference garbage collection are done by the store itself (cluster/store.ts).
+ * Starts the namespace, garbage-collector, deployment, replicaset, endpoints and serviceaccount controllers.
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
+    ...startLifecycleControllers(store),
     new DeploymentController(store).start(),
     new ReplicaSetController(store).start(),
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
@@ -35,6 +38,14 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
       for (const c of controllers.reverse()) c.stop();
     },
   };
+}
+
+/**
+ * The namespace and garbage-collector controllers alone: what a bare store needs for Namespace deletion and
+ * owner-reference cascades to finish (the API server tests run these without the workload controllers).
+ */
+export function startLifecycleControllers(store: ObjectStore): QueueController[] {
+  return [new NamespaceController(store).start(), new GarbageCollector(store).start()];
 }
 
 export { EventRecorder } from '../cluster/event-recorder.ts';

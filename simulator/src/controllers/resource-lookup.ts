@@ -44,3 +44,14 @@ export function maybeTypeFor(store: ObjectStore, kind: KnownKind): ResourceType 
 export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
+
+/** One type per stored kind (the served versions of a CRD share one stored object), for controllers that sweep every kind. */
+export function storedTypes(store: ObjectStore): ResourceType[] {
+  const seen = new Set<string>();
+  return store.types.all().filter((type) => {
+    const key = `${type.group}/${type.plural}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -2,13 +2,17 @@
  * The aks flavor: an AKS cluster with the OSM add-on (osm.md §7 "AKS add-on") and AGIC (osm.md §5b):
  * two `aks-nodepool1-12345678-vmss00000N` nodes, OSM in kube-system with 2 osm-controller and 2
  * osm-injector replicas and `aks-osm-*` webhook configurations, the `azure-application-gateway`
- * IngressClass and the AGIC Deployment. The Application Gateway itself runs outside the cluster
- * (simulator/src/ingress/app-gateway.ts) and reaches pods from a 10.x address.
+ * IngressClass and the AGIC Deployment. Its components: the OSM control plane, the Application Gateway, which
+ * runs outside the cluster (simulator/src/ingress/app-gateway.ts) and reaches pods from a 10.x address, and
+ * Azure Monitor (simulator/src/azure/azure-monitor.ts).
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import { aksAddonLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
+import { azureMonitorComponent } from '../azure/azure-monitor.ts';
+import { appGatewayComponent } from '../ingress/app-gateway.ts';
+import { osmControlPlaneComponent } from '../mesh/osm/control-plane.ts';
 import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
 import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
@@ -89,24 +93,30 @@ function agicObjects(): KubeObject[] {
   ];
 }
 
-export const aksFlavor: Flavor = {
+const layout = aksAddonLayout();
+
+export const aksFlavor: Flavor<'aks'> = {
   name: 'aks',
-  layout: aksAddonLayout(),
-  nodes(faults: FaultSet) {
-    const arch = faults.has('pod-unschedulable') ? 'arm64' : 'amd64';
+  nodes(hooks: SimHooks) {
+    const arch = hooks.cluster.nodeArch;
     return [aksNode(0, arch), aksNode(1, arch)];
   },
-  objects(faults: FaultSet) {
-    const layout = this.layout;
+  objects(hooks: SimHooks) {
     return [
       ...systemNamespaces(),
       kubernetesService(),
       ...osmCrds(),
-      ...osmControlPlaneObjects({ layout, faults, replicas: 2 }),
+      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 2 }),
       ...agicObjects(),
     ];
   },
-  awaited(faults: FaultSet) {
-    return [...osmControlPlaneDeployments(this.layout, faults), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }];
+  services: {},
+  awaited(hooks: SimHooks) {
+    return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }];
   },
+  components: [
+    osmControlPlaneComponent(layout),
+    appGatewayComponent({ agicImage }),
+    azureMonitorComponent({ clusterResourceId: aksClusterResourceId }),
+  ],
 };

@@ -9,7 +9,7 @@ import { matchesLabelSelector } from '../controllers/label-selector.ts';
 import type { LabelSelector } from '../controllers/label-selector.ts';
 import { arr, isPodReady, isTerminating, num, obj, podPhase, spec, status, str } from '../controllers/kube-objects.ts';
 import { typeFor } from '../controllers/resource-lookup.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import type { AwaitedWorkload, Flavor } from './flavor.ts';
 
 /** Creates `object` unless an object of that kind and name exists. Returns whether it was created. */
@@ -27,9 +27,9 @@ export async function createIfMissing(store: ObjectStore, object: KubeObject): P
 }
 
 /** Creates the flavor's nodes and objects in order. */
-export async function installFlavor(store: ObjectStore, flavor: Flavor, faults: FaultSet): Promise<void> {
-  for (const node of flavor.nodes(faults)) await createIfMissing(store, node);
-  for (const object of flavor.objects(faults)) await createIfMissing(store, object);
+export async function installFlavor(store: ObjectStore, flavor: Flavor, hooks: SimHooks): Promise<void> {
+  for (const node of flavor.nodes(hooks)) await createIfMissing(store, node);
+  for (const object of flavor.objects(hooks)) await createIfMissing(store, object);
 }
 
 /** One line per awaited workload describing its pods, for progress and timeout messages. */

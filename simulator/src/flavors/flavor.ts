@@ -1,17 +1,12 @@
 /**
- * A cluster flavor: everything that differs between the kind cluster of the OSM docs and an AKS cluster
- * with the OSM add-on. The simulator picks one at start; bootstrap.ts installs its objects.
+ * A cluster flavor: everything that differs between one kind of cluster and another (the kind cluster of the OSM
+ * docs, an AKS cluster with the OSM add-on, ...): its nodes and objects, the workloads to wait for, and the
+ * components that run beside the core cluster. The simulator picks one by name (index.ts) at start; bootstrap.ts
+ * installs its objects.
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
-import type { OsmLayout } from '../mesh/osm/constants.ts';
-
-export const flavorNames = ['kind', 'aks'] as const;
-export type FlavorName = (typeof flavorNames)[number];
-
-export function isFlavorName(name: string): name is FlavorName {
-  return (flavorNames as readonly string[]).includes(name);
-}
+import type { SimComponent } from '../component.ts';
+import type { SimHooks } from '../hooks.ts';
 
 /** A Deployment the simulator waits for before it reports ready. */
 export interface AwaitedWorkload {
@@ -19,18 +14,38 @@ export interface AwaitedWorkload {
   name: string;
 }
 
-export interface Flavor {
-  name: FlavorName;
-  layout: OsmLayout;
+/** A namespaced object by name. */
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+}
+
+/** Whether `service` is the Service `ref` names (false without a ref). */
+export function isServiceRef(service: KubeObject, ref: ServiceRef | undefined): boolean {
+  return ref !== undefined && service.metadata.namespace === ref.namespace && service.metadata.name === ref.name;
+}
+
+export interface Flavor<N extends string = string> {
+  name: N;
   /** Nodes, in registration order. */
-  nodes(faults: FaultSet): KubeObject[];
+  nodes(hooks: SimHooks): KubeObject[];
   /**
    * Everything else, in apply order: cluster-scoped objects and namespaces first, then CRDs, then
    * objects whose kinds the CRDs define, then workloads.
    */
-  objects(faults: FaultSet): KubeObject[];
-  /** The in-cluster Service of the ingress controller (the usual IngressBackend `Service` source), if any. */
-  ingressControllerService?: { namespace: string; name: string };
+  objects(hooks: SimHooks): KubeObject[];
+  /** In-cluster Services by role, for whatever must find them without knowing the flavor (faults). */
+  services: {
+    /** The ingress controller's Service (the usual IngressBackend `Service` source). */
+    ingressController?: ServiceRef;
+    /** The in-cluster Prometheus that scrapes the mesh. */
+    prometheus?: ServiceRef;
+  };
   /** Workloads whose pods must be Running before the simulator reports ready. */
-  awaited(faults: FaultSet): AwaitedWorkload[];
+  awaited(hooks: SimHooks): AwaitedWorkload[];
+  /**
+   * What runs beside the core cluster, in start order (component.ts): the mesh control plane, an ingress data path
+   * outside the cluster, monitoring. Listing a component here is all it takes to run it.
+   */
+  components: readonly SimComponent[];
 }

@@ -2,13 +2,15 @@
  * The kind flavor: the cluster of OSM's docs and e2e tests (osm.md §5a, §7): a control-plane node and a
  * worker labelled `ingress-ready=true`, OSM self-installed in `osm-system` (with osm-prometheus, as
  * `osm install --set osm.deployPrometheus=true`), and ingress-nginx from the kind manifest in a namespace
- * the mesh monitors with sidecar injection disabled.
+ * the mesh monitors with sidecar injection disabled. Its one component is the OSM control plane; ingress-nginx's
+ * data path runs in its pod (the node's image catalogue).
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import { monitoredByLabel, selfInstallLayout, sidecarInjectionAnnotation } from '../mesh/osm/constants.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
+import { osmControlPlaneComponent } from '../mesh/osm/control-plane.ts';
 import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
 import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
@@ -105,30 +107,34 @@ function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
   ];
 }
 
-export const kindFlavor: Flavor = {
+const layout = selfInstallLayout();
+
+export const kindFlavor: Flavor<'kind'> = {
   name: 'kind',
-  layout: selfInstallLayout(),
-  nodes(faults: FaultSet) {
-    const arch = faults.has('pod-unschedulable') ? 'arm64' : 'amd64';
+  nodes(hooks: SimHooks) {
+    const arch = hooks.cluster.nodeArch;
     return [
       kindNode(`${kindClusterName}-control-plane`, arch, { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' }, true),
       kindNode(`${kindClusterName}-worker`, arch, { 'ingress-ready': 'true' }, false),
     ];
   },
-  objects(faults: FaultSet) {
-    const layout = this.layout;
+  objects(hooks: SimHooks) {
     return [
       ...systemNamespaces(),
       kubernetesService(),
       namespace(layout.osmNamespace),
       ...osmCrds(),
-      ...osmControlPlaneObjects({ layout, faults, replicas: 1 }),
+      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
       ...osmPrometheusObjects(layout),
       ...ingressNginxObjects(),
     ];
   },
-  ingressControllerService: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
-  awaited(faults: FaultSet) {
-    return [...osmControlPlaneDeployments(this.layout, faults), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
+  services: {
+    ingressController: { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' },
+    prometheus: { namespace: layout.osmNamespace, name: 'osm-prometheus' },
   },
+  awaited(hooks: SimHooks) {
+    return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
+  },
+  components: [osmControlPlaneComponent(layout)],
 };

@@ -5,7 +5,7 @@
  * (mesh/osm/webhook-configs.ts), once osm-injector and osm-controller serve.
  */
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { MeshHooks } from '../hooks.ts';
 import { controlPlanePorts } from '../mesh/osm/constants.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { ingressBackendCrd, meshConfigCrd } from './crds.ts';
@@ -65,7 +65,7 @@ export function meshConfig(layout: OsmLayout): KubeObject {
 
 export interface OsmInstallOptions {
   layout: OsmLayout;
-  faults: FaultSet;
+  hooks: MeshHooks;
   /** Replicas of osm-controller and osm-injector (AKS shows 2/2). */
   replicas: number;
 }
@@ -75,27 +75,27 @@ export function osmCrds(): KubeObject[] {
   return [ingressBackendCrd(), meshConfigCrd()];
 }
 
-/** The namespaced OSM objects (MeshConfig, service accounts, Deployments, Services). */
 /**
- * The control-plane Deployments a simulator start waits for. osm-controller is left out when the
- * `ingressbackend-no-status` fault keeps it at zero replicas.
+ * The control-plane Deployments a simulator start waits for. osm-controller is left out when a hook
+ * (`controllerDown`) keeps it at zero replicas.
  */
-export function osmControlPlaneDeployments(layout: OsmLayout, faults: FaultSet): { namespace: string; name: string }[] {
+export function osmControlPlaneDeployments(layout: OsmLayout, hooks: MeshHooks): { namespace: string; name: string }[] {
   const ns = layout.osmNamespace;
   return [
-    ...(faults.has('ingressbackend-no-status') ? [] : [{ namespace: ns, name: 'osm-controller' }]),
+    ...(hooks.controllerDown ? [] : [{ namespace: ns, name: 'osm-controller' }]),
     { namespace: ns, name: 'osm-injector' },
     { namespace: ns, name: 'osm-bootstrap' },
   ];
 }
 
+/** The namespaced OSM objects (MeshConfig, service accounts, Deployments, Services). */
 export function osmControlPlaneObjects(opts: OsmInstallOptions): KubeObject[] {
   const { layout } = opts;
   const ns = layout.osmNamespace;
   const scrape = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(controlPlanePorts.controllerHealth) };
   const common = { affinity: osmNodeAffinity, nodeSelector: { 'kubernetes.io/os': 'linux' } };
-  // Fault ingressbackend-no-status: osm-controller is scaled to zero, so it never serves (0 ready replicas).
-  const controllerReplicas = opts.faults.has('ingressbackend-no-status') ? 0 : opts.replicas;
+  // controllerDown: osm-controller is scaled to zero, so it never serves (0 ready replicas).
+  const controllerReplicas = opts.hooks.controllerDown ? 0 : opts.replicas;
   return [
     meshConfig(layout),
     serviceAccount('osm-controller', ns, osmLabels(layout, 'osm-controller')),

@@ -20,7 +20,7 @@ describe('Application Gateway (aks flavor)', () => {
 
   before(async () => {
     fx = await startSimNodeFixture();
-    gateway = await startAppGateway({ store: fx.store, network: fx.network, faults: fx.faults });
+    gateway = await startAppGateway({ store: fx.store, network: fx.network, hooks: fx.hooks.ingress });
     await fx.store.create(fakeTypes.service, httpbinService());
     await fx.store.create(fakeTypes.pod, httpbinPod('httpbin-1'));
     const hb = await fx.store.waitFor(fakeTypes.pod, 'httpbin', 'httpbin-1', 'to be Running 2/2', podRunningReady, 20_000);

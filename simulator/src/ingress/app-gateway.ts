@@ -5,7 +5,11 @@
  * gateway's private address 10.225.0.4, which the IngressBackend's IPRange 10.0.0.0/8 source admits.
  */
 import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimComponent } from '../component.ts';
+import type { IngressHooks } from '../hooks.ts';
+import { noHooks } from '../hooks.ts';
+import { idleContainer } from '../node/container.ts';
+import { imageRepository } from '../node/images.ts';
 import { nodeKinds } from '../node/kinds.ts';
 import { htmlErrorPage, startIngressProxy } from './ingress-proxy.ts';
 import { publishIngressStatus } from './publish-status.ts';
@@ -24,8 +28,9 @@ export interface AppGateway {
 }
 
 /** Starts the gateway for the aks flavor; use once per simulator instance, stop() on shutdown. */
-export async function startAppGateway(opts: { store: ObjectStore; network: SimNetwork; faults: FaultSet; addressDelayMs?: number }): Promise<AppGateway> {
-  const { store, network, faults } = opts;
+export async function startAppGateway(opts: { store: ObjectStore; network: SimNetwork; hooks?: IngressHooks; addressDelayMs?: number }): Promise<AppGateway> {
+  const { store, network } = opts;
+  const hooks = opts.hooks ?? noHooks.ingress;
   const kinds = nodeKinds(store);
   const matches = (ingress: KubeObject): boolean => {
     const cls = ingressClassOf(ingress);
@@ -46,7 +51,7 @@ export async function startAppGateway(opts: { store: ObjectStore; network: SimNe
       errorPage: (status) => htmlErrorPage(status === 503 ? 502 : status, serverToken, { server: serverToken }),
       responseHeaders: {},
     });
-    const publisher = publishIngressStatus({ store, kinds, faults, matches, address: { ip: publicAddress, port: proxy.port }, ...(opts.addressDelayMs ? { delayMs: opts.addressDelayMs } : {}) });
+    const publisher = publishIngressStatus({ store, kinds, hooks, matches, address: { ip: publicAddress, port: proxy.port }, ...(opts.addressDelayMs ? { delayMs: opts.addressDelayMs } : {}) });
     return {
       address: publicAddress,
       port: proxy.port,
@@ -62,4 +67,19 @@ export async function startAppGateway(opts: { store: ObjectStore; network: SimNe
     network.release(sourceAddress);
     throw err;
   }
+}
+
+/**
+ * The Application Gateway as a simulator component (aks). The AGIC pod in the cluster, `agicImage`, only has to
+ * run: the gateway it would program is this component, so the node runs that image idle.
+ */
+export function appGatewayComponent(opts: { agicImage: string }): SimComponent {
+  return {
+    name: 'azure-application-gateway',
+    async start(ctx) {
+      ctx.images.register({ kind: 'agic', matches: (repo) => repo === imageRepository(opts.agicImage), start: () => Promise.resolve(idleContainer()) });
+      const gateway = await startAppGateway({ store: ctx.store, network: ctx.network, hooks: ctx.hooks.ingress, addressDelayMs: ctx.timings.ingressAddressMs });
+      return { offers: { appGateway: { address: gateway.address, port: gateway.port } }, stop: () => gateway.stop() };
+    },
+  };
 }

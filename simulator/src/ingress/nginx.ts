@@ -75,7 +75,7 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
     if (event.type !== 'DELETED' && kinds.ingress && event.resource.plural === kinds.ingress.plural && event.resource.group === kinds.ingress.group) announce(event.object);
   });
 
-  const publisher = publishIngressStatus({ store: ctx.store, kinds, faults: ctx.faults, matches, address: { ip: proxy.host, port: proxy.port }, delayMs: ctx.timings.ingressAddressMs });
+  const publisher = publishIngressStatus({ store: ctx.store, kinds, hooks: ctx.hooks.ingress, matches, address: { ip: proxy.host, port: proxy.port }, delayMs: ctx.timings.ingressAddressMs });
 
   return inProcessContainer(async () => {
     publisher.stop();

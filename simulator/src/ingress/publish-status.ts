@@ -1,9 +1,9 @@
 /**
  * Publishes an ingress controller's address on the Ingresses it serves (`status.loadBalancer.ingress[0]`), as
- * ingress-nginx's status sync and AGIC do. The fault `ingress-no-address` switches this off.
+ * ingress-nginx's status sync and AGIC do. The hook `withholdAddress` switches this off.
  */
 import type { KubeObject, ObjectStore, StoreEvent } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { IngressHooks } from '../hooks.ts';
 import { field, isType } from '../node/kinds.ts';
 import type { NodeKinds } from '../node/kinds.ts';
 import { recordDelay } from '../condition-log.ts';
@@ -26,7 +26,7 @@ export function loadBalancerEntry(address: PublishedAddress): Record<string, unk
 export function publishIngressStatus(opts: {
   store: ObjectStore;
   kinds: NodeKinds;
-  faults: FaultSet;
+  hooks: IngressHooks;
   matches: (ingress: KubeObject) => boolean;
   address: PublishedAddress;
   /** Modelled time before the address appears (timings.ts `ingressAddressMs`). */
@@ -34,7 +34,7 @@ export function publishIngressStatus(opts: {
 }): StatusPublisher {
   const { store, kinds } = opts;
   const ingressType = kinds.ingress;
-  if (!ingressType || opts.faults.has('ingress-no-address')) return { stop: () => {} };
+  if (!ingressType || opts.hooks.withholdAddress) return { stop: () => {} };
   const desired = JSON.stringify([loadBalancerEntry(opts.address)]);
   const inFlight = new Set<string>();
 

@@ -3,7 +3,7 @@
  * what it hands back. Implementations live in images.ts (by image), httpbin.ts, sidecar.ts and ingress/.
  */
 import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import type { NodeTimings } from './timings.ts';
 
 /** A container port as the pod declares it, and where the process really listens (see kubelet port layout). */
@@ -26,7 +26,8 @@ export interface ContainerContext {
   ports: PortPlan[];
   store: ObjectStore;
   network: SimNetwork;
-  faults: FaultSet;
+  /** Extension points (src/hooks.ts): what the node and the containers consult. */
+  hooks: SimHooks;
   policy: InboundPolicySource;
   timings: NodeTimings;
   clock: () => Date;
@@ -48,7 +49,7 @@ export interface ApiServerAccess {
 
 /** A started container. */
 export interface RunningContainer {
-  /** Whether the kubelet reports it ready (no readiness probes are modelled: ready once started unless a fault says otherwise). */
+  /** Whether the kubelet reports it ready (no readiness probes are modelled: ready once started unless a hook says otherwise). */
   ready: boolean;
   /** Resolves with the exit code when the process ends on its own (never resolves for servers until stop()). */
   exited: Promise<number>;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { KubeObject } from '../cluster/types.ts';
-import type { FaultName } from '../faults.ts';
+import type { FaultName } from '../faults/index.ts';
 import { fakeTypes } from './testing/fake-store.ts';
 import { httpbinPod, httpbinService, podRunningReady, request, startSimNodeFixture } from './testing/sim-node-fixture.ts';
 import type { SimNodeFixture } from './testing/sim-node-fixture.ts';

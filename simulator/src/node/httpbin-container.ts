@@ -1,6 +1,6 @@
 /**
  * The httpbin container: Debian's real httpbin (python3-httpbin) bound to the pod when it is installed, otherwise
- * the built-in one. The `app-503` fault always uses the built-in one in 503 mode, since the real one cannot be told to.
+ * the built-in one. The hook `appAlways503` always uses the built-in one in 503 mode, since the real one cannot be told to.
  */
 import { execFile } from 'node:child_process';
 import type { ContainerContext, RunningContainer } from './container.ts';
@@ -31,7 +31,7 @@ export async function startHttpbinContainer(ctx: ContainerContext): Promise<Runn
   const plan = ctx.ports.find((p) => p.containerName === ctx.container.name);
   const listenPort = plan?.listenPort ?? commandPort(ctx.container.command ?? ctx.container.args) ?? 80;
   const announcedPort = plan?.containerPort ?? listenPort;
-  const always503 = ctx.faults.has('app-503');
+  const always503 = ctx.hooks.node.appAlways503;
 
   if (!always503 && (await realHttpbinAvailable())) return startReal(ctx, listenPort);
 

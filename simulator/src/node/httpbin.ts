@@ -1,5 +1,5 @@
 /**
- * A built-in httpbin for machines without Debian's python3-httpbin, and for the `app-503` fault: the endpoints the
+ * A built-in httpbin for machines without Debian's python3-httpbin, and for the hook `appAlways503`: the endpoints the
  * conformance checks use, answering with httpbin's JSON shapes (Title-Cased headers, `origin`, `url`).
  */
 import http from 'node:http';
@@ -9,7 +9,7 @@ import { listenOn } from './network.ts';
 export interface BuiltinHttpbinOptions {
   host: string;
   port: number;
-  /** `app-503`: every request is answered 503 with an empty body, like `/status/503`. */
+  /** `appAlways503`: every request is answered 503 with an empty body, like `/status/503`. */
   always503?: boolean;
   /** One gunicorn-style access line per request. */
   log?: (line: string) => void;

@@ -73,9 +73,9 @@ export function defaultImageRegistry(): ImageRegistry {
   return registry;
 }
 
-/** osm-init programs iptables and exits; the fault `init-container-fails` makes it exit 1 like a failed iptables-restore. */
+/** osm-init programs iptables and exits; the hook `initContainerFails` makes it exit 1 like a failed iptables-restore. */
 const startOsmInit: ContainerStarter = (ctx) => {
-  const fails = ctx.faults.has('init-container-fails');
+  const fails = ctx.hooks.node.initContainerFails;
   let stop: () => Promise<void> = () => Promise.resolve();
   recordDelay('initContainerRun', ctx.pod, ctx.timings.initContainerRunMs);
   const exited = new Promise<number>((resolve) => {

@@ -3,7 +3,8 @@
  * one PodWorker per pod bound to a node, from binding to deletion. Containers are run by image (images.ts).
  */
 import type { InboundPolicySource, KubeObject, LogSource, ObjectStore, SimNetwork, StoreEvent } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
+import { noHooks } from '../hooks.ts';
 import { ContainerLogs } from './container-logs.ts';
 import type { ApiServerAccess } from './container.ts';
 import { EventRecorder } from '../cluster/event-recorder.ts';
@@ -18,7 +19,8 @@ import type { NodeTimings } from './timings.ts';
 export interface KubeletOptions {
   store: ObjectStore;
   network: SimNetwork;
-  faults: FaultSet;
+  /** Extension points (src/hooks.ts) the pod workers and containers consult; default: none changes anything. */
+  hooks?: SimHooks;
   policy: InboundPolicySource;
   clock?: () => Date;
   /** Modelled delays; defaults to quickTimings. */
@@ -44,7 +46,8 @@ export interface Kubelet {
  * after the store and network exist; pods are bound to nodes by the scheduler (scheduler.ts).
  */
 export function startKubelet(opts: KubeletOptions): Kubelet {
-  const { store, network, faults, policy } = opts;
+  const { store, network, policy } = opts;
+  const hooks = opts.hooks ?? noHooks;
   const clock = opts.clock ?? (() => new Date());
   const timings = opts.timings ?? quickTimings;
   const images = opts.images ?? defaultImageRegistry();
@@ -104,7 +107,7 @@ export function startKubelet(opts: KubeletOptions): Kubelet {
       imageCache = new Set();
       imageCaches.set(nodeName, imageCache);
     }
-    const worker = new PodWorker(pod, { store, kinds, network, faults, policy, timings, images, logs, events: recorderFor(nodeName), clock, nodeName, hostIP, imageCache, ...(opts.apiServer ? { apiServer: opts.apiServer } : {}) });
+    const worker = new PodWorker(pod, { store, kinds, network, hooks, policy, timings, images, logs, events: recorderFor(nodeName), clock, nodeName, hostIP, imageCache, ...(opts.apiServer ? { apiServer: opts.apiServer } : {}) });
     workers.set(key, worker);
     worker.start();
   };

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
-import type { FaultSet } from '../faults.ts';
+import type { SimHooks } from '../hooks.ts';
 import type { ContainerLogs } from './container-logs.ts';
 import type { ApiServerAccess, ContainerSpec, PortPlan, RunningContainer } from './container.ts';
 import { delay } from './delay.ts';
@@ -23,7 +23,7 @@ export interface PodWorkerDeps {
   store: ObjectStore;
   kinds: NodeKinds;
   network: SimNetwork;
-  faults: FaultSet;
+  hooks: SimHooks;
   policy: InboundPolicySource;
   timings: NodeTimings;
   images: ImageRegistry;
@@ -229,7 +229,7 @@ export class PodWorker {
         ports,
         store: this.deps.store,
         network: this.deps.network,
-        faults: this.deps.faults,
+        hooks: this.deps.hooks,
         policy: this.deps.policy,
         timings: this.deps.timings,
         clock: this.deps.clock,
@@ -275,8 +275,8 @@ export class PodWorker {
     let failures = 0;
     for (;;) {
       const handler = this.deps.images.resolve(run.spec);
-      const brokenByFault = this.deps.faults.has('image-pull-error') && handler?.kind === 'httpbin';
-      if (handler && !brokenByFault && this.deps.imageCache.has(image)) {
+      const pullable = handler !== undefined && !this.deps.hooks.node.imagePullFails(handler);
+      if (pullable && this.deps.imageCache.has(image)) {
         await this.event(run, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
         return handler;
       }
@@ -284,7 +284,7 @@ export class PodWorker {
       const began = performance.now();
       recordDelay('imagePull', this.pod, this.deps.timings.imagePullMs);
       await delay(this.deps.timings.imagePullMs, signal);
-      if (handler && !brokenByFault) {
+      if (pullable) {
         this.deps.imageCache.add(image);
         const seconds = ((performance.now() - began) / 1000).toFixed(3);
         await this.event(run, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${seconds}s (${seconds}s including waiting)`);

@@ -26,7 +26,7 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'trans
 export async function startSidecar(ctx: ContainerContext): Promise<RunningContainer> {
   const pod = ctx.pod;
   const ns = pod.metadata.namespace ?? 'default';
-  const neverReady = ctx.faults.has('sidecar-never-ready');
+  const neverReady = ctx.hooks.node.sidecarNeverReady;
   const serviceAccount = field<string>(field(pod, 'spec'), 'serviceAccountName') ?? 'default';
   const stats = new EnvoyStats(`${serviceAccount}.${ns}`);
   const servers: net.Server[] = [];
@@ -54,7 +54,7 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
     }
     servers.push(await startAdmin(ctx, stats, neverReady, appPorts));
     const scrape = pod.metadata.annotations?.['prometheus.io/scrape'] === 'true';
-    if (scrape && !neverReady && !ctx.faults.has('metrics-not-scraped')) {
+    if (scrape && !neverReady && !ctx.hooks.node.sidecarServesNoMetrics) {
       servers.push(await startHttp(ctx.podIP, envoyMetricsPort, (req, res) => {
         serveMetrics(req, res, stats);
         recordCondition('metrics-scraped', pod);
@@ -131,7 +131,7 @@ function proxy(ctx: ContainerContext, plan: PortPlan, stats: EnvoyStats, agent: 
   }
   const done = (code: number, bytesSent: number, flags: string): void => {
     cluster.rqActive--;
-    if (!ctx.faults.has('envoy-stats-frozen')) cluster.countResponse(code);
+    if (!ctx.hooks.node.sidecarStatsFrozen) cluster.countResponse(code);
     ctx.log(accessLog(ctx, req, code, flags, bytesSent, Math.round(performance.now() - started), clusterName, `${ctx.podIP}:${plan.listenPort}`, String(headers['x-request-id'])));
   };
 

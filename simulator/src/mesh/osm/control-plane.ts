@@ -2,11 +2,14 @@
  * The simulated OSM control plane of one mesh: the injector and validator admission plugins, the
  * webhook configurations they publish at runtime, osm-controller's IngressBackend status writer and
  * the xDS view sidecars ask for inbound decisions. Its behaviour is gated on the control-plane pods
- * (their Services' endpoints), which the flavor deploys as ordinary Deployments.
+ * (their Services' endpoints), which the flavor deploys as ordinary Deployments; osmControlPlaneComponent() is
+ * how a flavor runs it.
  */
 import type { InboundPolicySource, ObjectStore } from '../../cluster/types.ts';
+import type { SimComponent } from '../../component.ts';
 import { obj, str } from '../../controllers/kube-objects.ts';
-import type { FaultSet } from '../../faults.ts';
+import type { MeshHooks } from '../../hooks.ts';
+import { noHooks } from '../../hooks.ts';
 import type { OsmLayout } from './constants.ts';
 import { IngressBackendStatusController } from './ingress-backend-status.ts';
 import { OsmInboundPolicy } from './inbound-policy.ts';
@@ -17,12 +20,11 @@ import { WebhookConfigController } from './webhook-configs.ts';
 
 export interface OsmControlPlaneOptions {
   store: ObjectStore;
-  faults: FaultSet;
+  /** Extension points (src/hooks.ts); default: none changes anything. */
+  hooks?: MeshHooks;
   layout: OsmLayout;
   /** PEM put into the webhook configurations' caBundle (base64-encoded there). */
   caPem?: string;
-  /** Source Services whose endpoints OSM treats as missing (fault ingressbackend-error). */
-  sourceHasNoEndpoints?: (namespace: string, name: string) => boolean;
   /** Modelled time before a decided IngressBackend status is written (timings.ts `ingressBackendStatusMs`). */
   statusDelayMs?: number;
 }
@@ -39,18 +41,19 @@ export interface OsmControlPlane {
 /** Starts the OSM control plane against `store`. Call before pods are created so injection applies. */
 export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPlane {
   const view = new MeshView(opts.store, opts.layout);
+  const hooks = opts.hooks ?? noHooks.mesh;
   const logLevel = () => str(obj(obj(view.meshConfig()?.['spec'])['sidecar'])['logLevel']) ?? 'error';
-  const injector = createInjectorPlugin({ view, faults: opts.faults, logLevel });
-  const validator = createValidatorPlugin({ view, faults: opts.faults });
+  const injector = createInjectorPlugin({ view, hooks, logLevel });
+  const validator = createValidatorPlugin({ view, hooks });
   opts.store.addAdmissionPlugin(injector);
   opts.store.addAdmissionPlugin(validator);
   const webhooks = new WebhookConfigController(view, Buffer.from(opts.caPem ?? '').toString('base64')).start();
   const status = new IngressBackendStatusController({
-    view, faults: opts.faults, ...(opts.sourceHasNoEndpoints ? { sourceHasNoEndpoints: opts.sourceHasNoEndpoints } : {}),
+    view, hooks,
     ...(opts.statusDelayMs ? { statusDelayMs: opts.statusDelayMs } : {}),
   }).start();
   return {
-    policy: new OsmInboundPolicy(view, opts.faults),
+    policy: new OsmInboundPolicy(view, hooks),
     view,
     async whenIdle() {
       await Promise.all([webhooks.whenIdle(), status.whenIdle()]);
@@ -60,6 +63,17 @@ export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPl
       validator.stop();
       webhooks.stop();
       status.stop();
+    },
+  };
+}
+
+/** The OSM control plane of a flavor's mesh (`layout`) as a simulator component: it offers the sidecars' inbound policy. */
+export function osmControlPlaneComponent(layout: OsmLayout): SimComponent {
+  return {
+    name: 'osm-control-plane',
+    start(ctx) {
+      const osm = startOsmControlPlane({ store: ctx.store, hooks: ctx.hooks.mesh, layout, caPem: ctx.api.caPem, statusDelayMs: ctx.timings.ingressBackendStatusMs });
+      return Promise.resolve({ inboundPolicy: osm.policy, stop: () => osm.stop() });
     },
   };
 }

@@ -3,12 +3,12 @@ import { describe, it } from 'node:test';
 import type { KubeObject, ObjectStore } from '../../cluster/types.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import { markPodRunning, podManifest, waitForStore } from '../../controllers/testing/cluster-fixture.ts';
-import type { FaultName } from '../../faults.ts';
+import type { FaultName } from '../../faults/index.ts';
+import { faultHooks } from '../../faults/testing/fault-hooks.ts';
 import { service } from '../../flavors/workloads.ts';
 import { OsmInboundPolicy } from './inbound-policy.ts';
 import { addMeshNamespace, httpbinIngressBackend, startOsmFixture } from './testing/osm-fixture.ts';
 import type { OsmFixture } from './testing/osm-fixture.ts';
-import { FaultSet } from '../../faults.ts';
 
 async function scenario(faults: FaultName[] = []): Promise<{ fx: OsmFixture; httpbin: KubeObject; policy: OsmInboundPolicy }> {
   const fx = await startOsmFixture({ faults });
@@ -21,7 +21,7 @@ async function scenario(faults: FaultName[] = []): Promise<{ fx: OsmFixture; htt
   await markPodRunning(store, nginx, '127.0.99.10');
   const httpbin = await markPodRunning(store, await store.create(typeFor(store, 'Pod'), podManifest('httpbin', 'httpbin', { app: 'httpbin' })), '127.0.99.20');
   await waitForStore(store, 'nginx endpoints', () => (fx.osm.view.endpointIps('ingress-nginx', 'ingress-nginx-controller').length ? true : undefined));
-  return { fx, httpbin, policy: new OsmInboundPolicy(fx.osm.view, new FaultSet(faults)) };
+  return { fx, httpbin, policy: new OsmInboundPolicy(fx.osm.view, faultHooks(...faults).mesh) };
 }
 
 void describe('OSM inbound policy (xDS view)', () => {
@@ -55,7 +55,7 @@ void describe('OSM inbound policy (xDS view)', () => {
     const { fx, httpbin, policy } = await scenario(['ingress-stuck-502']);
     try {
       await fx.store.create(typeFor(fx.store, 'IngressBackend'), httpbinIngressBackend([{ kind: 'Service', name: 'ingress-nginx-controller', namespace: 'ingress-nginx' }]));
-      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'denied-fault');
+      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'denied-ingress-rejected');
     } finally {
       fx.stop();
     }

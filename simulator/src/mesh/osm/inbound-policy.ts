@@ -8,17 +8,18 @@
  */
 import type { InboundPolicySource, KubeObject } from '../../cluster/types.ts';
 import { arr, num, obj, str } from '../../controllers/kube-objects.ts';
-import type { FaultSet } from '../../faults.ts';
+import type { MeshHooks } from '../../hooks.ts';
+import { noHooks } from '../../hooks.ts';
 import { cidrContains } from './cidr.ts';
 import { envoyPorts } from './constants.ts';
 import { isInjected } from './mesh-view.ts';
 import type { MeshView } from './mesh-view.ts';
 
-export const inboundDecisions = ['allowed-by-ingress-backend', 'allowed-in-mesh', 'allowed-metrics-listener', 'allowed-not-meshed', 'denied-no-config', 'denied-no-matching-source', 'denied-fault'] as const;
+export const inboundDecisions = ['allowed-by-ingress-backend', 'allowed-in-mesh', 'allowed-metrics-listener', 'allowed-not-meshed', 'denied-no-config', 'denied-no-matching-source', 'denied-ingress-rejected'] as const;
 export type InboundDecision = (typeof inboundDecisions)[number];
 
 export class OsmInboundPolicy implements InboundPolicySource {
-  constructor(private readonly view: MeshView, private readonly faults: FaultSet) {}
+  constructor(private readonly view: MeshView, private readonly hooks: MeshHooks = noHooks.mesh) {}
 
   inboundAllowed(pod: KubeObject, port: number, peerClusterAddress: string): boolean {
     return this.decide(pod, port, peerClusterAddress).startsWith('allowed');
@@ -32,7 +33,7 @@ export class OsmInboundPolicy implements InboundPolicySource {
     if (!this.view.componentReachable('osm-controller')) return 'denied-no-config';
 
     if (this.view.meshedPodWithIp(peer) && this.view.permissiveMode()) return 'allowed-in-mesh';
-    if (this.faults.has('ingress-stuck-502')) return 'denied-fault';
+    if (this.hooks.rejectIngressTraffic) return 'denied-ingress-rejected';
     if (!this.view.featureFlag('enableIngressBackendPolicy', true)) return 'denied-no-matching-source';
 
     for (const ib of this.view.ingressBackends(pod.metadata.namespace)) {

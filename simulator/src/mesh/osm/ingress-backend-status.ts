@@ -9,7 +9,8 @@ import type { KubeObject, StoreEvent } from '../../cluster/types.ts';
 import { arr, deepEqual, keyOf, num, obj, splitKey, str } from '../../controllers/kube-objects.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import { QueueController } from '../../controllers/queue-controller.ts';
-import type { FaultSet } from '../../faults.ts';
+import type { MeshHooks } from '../../hooks.ts';
+import { noHooks } from '../../hooks.ts';
 import { recordDelay } from '../../condition-log.ts';
 import { delay } from '../../node/delay.ts';
 import { committedReason } from './constants.ts';
@@ -21,16 +22,11 @@ export interface IngressBackendStatusValue {
   reason: string;
 }
 
-export interface StatusComputationOptions {
-  /** Source Services whose endpoints OSM must treat as missing (fault ingressbackend-error). */
-  sourceHasNoEndpoints?: (namespace: string, name: string) => boolean;
-}
-
 /**
  * The status osm-controller would write for `ib` now, or undefined when it would write nothing
  * (no Ready injected backend pod on a listed backend port). Exported for tests.
  */
-export function computeIngressBackendStatus(view: MeshView, ib: KubeObject, opts: StatusComputationOptions = {}): IngressBackendStatusValue | undefined {
+export function computeIngressBackendStatus(view: MeshView, ib: KubeObject): IngressBackendStatusValue | undefined {
   const ns = ib.metadata.namespace;
   const spec = obj(ib['spec']);
   const hasConnectedProxy = arr(spec['backends']).some((backend) => {
@@ -44,17 +40,16 @@ export function computeIngressBackendStatus(view: MeshView, ib: KubeObject, opts
     if (source['kind'] !== 'Service') continue;
     const sourceNs = str(source['namespace']) ?? '';
     const sourceName = str(source['name']) ?? '';
-    const missing = opts.sourceHasNoEndpoints?.(sourceNs, sourceName) === true
-      || !view.isMonitored(sourceNs)
+    const missing = !view.isMonitored(sourceNs)
       || view.endpointIps(sourceNs, sourceName).length === 0;
     if (missing) return { currentStatus: 'error', reason: `endpoints not found for service ${sourceNs}/${sourceName}` };
   }
   return { currentStatus: 'committed', reason: committedReason };
 }
 
-export interface IngressBackendStatusControllerOptions extends StatusComputationOptions {
+export interface IngressBackendStatusControllerOptions {
   view: MeshView;
-  faults: FaultSet;
+  hooks?: MeshHooks;
   /** Modelled time osm-controller takes to write a decided status (timings.ts `ingressBackendStatusMs`). */
   statusDelayMs?: number;
 }
@@ -91,15 +86,15 @@ export class IngressBackendStatusController extends QueueController {
   }
 
   protected async reconcile(key: string): Promise<void> {
-    const { view, faults } = this.opts;
-    // osm-controller down (fault or no ready endpoints) or the feature flag off: nothing is written.
-    if (faults.has('ingressbackend-no-status') || !view.componentReachable('osm-controller')) return;
+    const { view } = this.opts;
+    // osm-controller down (by a hook or without ready endpoints) or the feature flag off: nothing is written.
+    if ((this.opts.hooks ?? noHooks.mesh).controllerDown || !view.componentReachable('osm-controller')) return;
     if (!view.featureFlag('enableIngressBackendPolicy', true)) return;
     const { namespace, name } = splitKey(key);
     const type = typeFor(this.store, 'IngressBackend');
     const ib = this.store.get(type, namespace, name);
     if (!ib) return;
-    let next = computeIngressBackendStatus(view, ib, this.opts);
+    let next = computeIngressBackendStatus(view, ib);
     if (!next) return;
     const current = obj(ib['status']);
     if (current['currentStatus'] === next.currentStatus && current['reason'] === next.reason) return;
@@ -109,7 +104,7 @@ export class IngressBackendStatusController extends QueueController {
       await delay(delayMs);
       // Decide again on the world after the delay (the IngressBackend may be gone or its backends changed).
       const latest = this.store.get(type, namespace, name);
-      next = latest ? computeIngressBackendStatus(view, latest, this.opts) : undefined;
+      next = latest ? computeIngressBackendStatus(view, latest) : undefined;
       if (!next) return;
     }
     const decided = next;

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AdmissionPlugin, AdmissionRequest, KubeObject } from '../../cluster/types.ts';
 import { ApiError } from '../../cluster/types.ts';
-import type { FaultSet } from '../../faults.ts';
+import type { MeshHooks } from '../../hooks.ts';
+import { noHooks } from '../../hooks.ts';
 import { arr, obj } from '../../controllers/kube-objects.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import {
@@ -47,7 +48,7 @@ const initScript = [
 
 export interface InjectorOptions {
   view: MeshView;
-  faults: FaultSet;
+  hooks?: MeshHooks;
   /** The envoy log level from MeshConfig `sidecar.logLevel` (default `error`). */
   logLevel?: () => string;
 }
@@ -55,7 +56,8 @@ export interface InjectorOptions {
 /** Builds the admission plugin; register it with store.addAdmissionPlugin. */
 export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & { stop(): void } {
   let stopped = false;
-  const { view, faults } = opts;
+  const { view } = opts;
+  const hooks = opts.hooks ?? noHooks.mesh;
   const layout = view.layout;
 
   return {
@@ -72,7 +74,7 @@ export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & {
         throw new ApiError(500, 'InternalError',
           `Internal error occurred: failed calling webhook "${injectorWebhookName}": failed to call webhook: Post "https://osm-injector.${layout.osmNamespace}.svc:${controlPlanePorts.injector}/mutate-pod-creation?timeout=30s": no endpoints available for service "osm-injector"`);
       }
-      if (faults.has('sidecar-not-injected')) return;
+      if (hooks.skipInjection) return;
 
       const ns = view.namespace(namespace);
       let decision;
@@ -87,7 +89,7 @@ export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & {
       if (!decision.inject) return;
 
       const uuid = randomUUID();
-      const metricsEnabled = isTruthyAnnotation(ns?.metadata.annotations?.[metricsAnnotation]) && !faults.has('metrics-not-enabled');
+      const metricsEnabled = isTruthyAnnotation(ns?.metadata.annotations?.[metricsAnnotation]) && !hooks.ignoreMetricsAnnotation;
       injectSidecar(req.object, { uuid, namespace: namespace ?? 'default', envoyImage: layout.images.envoy, initImage: layout.images.init, logLevel: opts.logLevel?.() ?? 'error', metricsEnabled });
       // sideEffects: NoneOnDryRun: the bootstrap Secret is only created for real requests.
       if (!req.dryRun) await createBootstrapSecret(view, req.object, uuid, namespace ?? 'default');

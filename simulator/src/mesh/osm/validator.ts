@@ -7,7 +7,8 @@
 import { isIP } from 'node:net';
 import type { AdmissionPlugin, AdmissionRequest, KubeObject } from '../../cluster/types.ts';
 import { ApiError } from '../../cluster/types.ts';
-import type { FaultSet } from '../../faults.ts';
+import type { MeshHooks } from '../../hooks.ts';
+import { noHooks } from '../../hooks.ts';
 import { arr, num, obj, str } from '../../controllers/kube-objects.ts';
 import { controlPlanePorts, validatorWebhookName } from './constants.ts';
 import type { MeshView } from './mesh-view.ts';
@@ -114,13 +115,14 @@ export function validateIngressBackend(ib: KubeObject, others: KubeObject[]): st
 
 export interface ValidatorOptions {
   view: MeshView;
-  faults: FaultSet;
+  hooks?: MeshHooks;
 }
 
 /** Builds the admission plugin; register it with store.addAdmissionPlugin. */
 export function createValidatorPlugin(opts: ValidatorOptions): AdmissionPlugin & { stop(): void } {
   let stopped = false;
-  const { view, faults } = opts;
+  const { view } = opts;
+  const hooks = opts.hooks ?? noHooks.mesh;
   return {
     name: validatorWebhookName,
     stop() {
@@ -135,9 +137,8 @@ export function createValidatorPlugin(opts: ValidatorOptions): AdmissionPlugin &
         throw new ApiError(500, 'InternalError',
           `Internal error occurred: failed calling webhook "${validatorWebhookName}": failed to call webhook: Post "https://osm-validator.${view.layout.osmNamespace}.svc:${controlPlanePorts.validator}/validate?timeout=30s": no endpoints available for service "osm-validator"`);
       }
-      if (faults.has('ingressbackend-admission-denied')) {
-        return `IngressBackend ${namespace}/${req.object.metadata.name} could not be validated: the validator rejects every IngressBackend (fault ingressbackend-admission-denied)`;
-      }
+      const denial = hooks.policyAdmissionDenial(req.object);
+      if (denial !== undefined) return denial;
       const others = view.ingressBackends(namespace).filter((o) => o.metadata.name !== req.object.metadata.name);
       return validateIngressBackend(req.object, others);
     },

@@ -4,8 +4,9 @@
  */
 import http from 'node:http';
 import type { InboundPolicySource, KubeObject } from '../../cluster/types.ts';
-import { FaultSet } from '../../faults.ts';
-import type { FaultName } from '../../faults.ts';
+import type { FaultName } from '../../faults/index.ts';
+import { faultHooks } from '../../faults/testing/fault-hooks.ts';
+import type { SimHooks } from '../../hooks.ts';
 import { startKubelet } from '../kubelet.ts';
 import type { Kubelet } from '../kubelet.ts';
 import { createNetwork } from '../network.ts';
@@ -32,7 +33,7 @@ export interface SimNodeFixture {
   policy: SwitchablePolicy;
   kubelet: Kubelet;
   scheduler: Scheduler;
-  faults: FaultSet;
+  hooks: SimHooks;
   teardown(): Promise<void>;
 }
 
@@ -47,7 +48,7 @@ export async function startSimNodeFixture(opts: FixtureOptions = {}): Promise<Si
   const store = new FakeStore();
   const network = await createNetwork();
   const policy = new SwitchablePolicy();
-  const faults = new FaultSet(opts.faults ?? []);
+  const hooks = faultHooks(...(opts.faults ?? []));
   const arch = opts.arch ?? 'amd64';
   const labels = (name: string): Record<string, string> => ({ 'kubernetes.io/arch': arch, 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': name });
   await store.create(fakeTypes.node, {
@@ -62,7 +63,7 @@ export async function startSimNodeFixture(opts: FixtureOptions = {}): Promise<Si
     metadata: { name: 'mesh-conformance-worker', labels: { ...labels('mesh-conformance-worker'), 'ingress-ready': 'true' } },
     spec: { providerID: 'kind://docker/mesh-conformance/mesh-conformance-worker' },
   });
-  const kubelet = startKubelet({ store, network, faults, policy, timings: opts.timings ?? zeroTimings });
+  const kubelet = startKubelet({ store, network, hooks, policy, timings: opts.timings ?? zeroTimings });
   const scheduler = startScheduler({ store });
   return {
     store,
@@ -70,7 +71,7 @@ export async function startSimNodeFixture(opts: FixtureOptions = {}): Promise<Si
     policy,
     kubelet,
     scheduler,
-    faults,
+    hooks,
     teardown: async () => {
       scheduler.stop();
       await kubelet.stop();

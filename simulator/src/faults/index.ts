@@ -1,0 +1,74 @@
+/**
+ * The fault registry: every named fault, in the order `mesh-conformance sim --list-faults` prints them. Each fault
+ * breaks one behaviour of the simulated cluster on purpose, so that each conformance check is shown to fail on the
+ * fault it exists to catch (or, for `pass` faults, to survive a degraded but working cluster).
+ * Adding a fault: a module in this folder (fault.ts) and one line here.
+ */
+import { combineHooks } from '../hooks.ts';
+import type { SimHooks } from '../hooks.ts';
+import { accessReviewDenied } from './access-review-denied.ts';
+import { apiFlaky } from './api-flaky.ts';
+import { apiSlow } from './api-slow.ts';
+import { app503 } from './app-503.ts';
+import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
+import type { Fault, FaultEnv } from './fault.ts';
+import { imagePullError } from './image-pull-error.ts';
+import { ingressNoAddress } from './ingress-no-address.ts';
+import { ingressStuck502 } from './ingress-stuck-502.ts';
+import { ingressbackendAdmissionDenied } from './ingressbackend-admission-denied.ts';
+import { ingressbackendError } from './ingressbackend-error.ts';
+import { ingressbackendNoStatus } from './ingressbackend-no-status.ts';
+import { initContainerFails } from './init-container-fails.ts';
+import { metricsNotEnabled } from './metrics-not-enabled.ts';
+import { metricsNotScraped } from './metrics-not-scraped.ts';
+import { podUnschedulable } from './pod-unschedulable.ts';
+import { prometheusUnreachable } from './prometheus-unreachable.ts';
+import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
+import { sidecarNeverReady } from './sidecar-never-ready.ts';
+import { sidecarNotInjected } from './sidecar-not-injected.ts';
+import { watchCut } from './watch-cut.ts';
+
+export const faults = [
+  sidecarNotInjected,
+  sidecarNeverReady,
+  initContainerFails,
+  podUnschedulable,
+  imagePullError,
+  ingressbackendError,
+  ingressbackendNoStatus,
+  ingressbackendAdmissionDenied,
+  ingressNoAddress,
+  ingressStuck502,
+  app503,
+  metricsNotScraped,
+  metricsNotEnabled,
+  envoyStatsFrozen,
+  prometheusUnreachable,
+  serviceProxyForbidden,
+  accessReviewDenied,
+  apiSlow,
+  apiFlaky,
+  watchCut,
+] as const satisfies readonly Fault[];
+
+export type FaultName = (typeof faults)[number]['name'];
+export type { Fault, FaultEnv } from './fault.ts';
+
+export function isFaultName(name: string): name is FaultName {
+  return faults.some((fault) => fault.name === name);
+}
+
+/** The registered fault of that name. */
+export function faultNamed(name: FaultName): Fault {
+  return faults.find((fault) => fault.name === name)!;
+}
+
+/** Whether a fault has an effect on a flavor (a fault without `flavors`: on every flavor). */
+export function faultAppliesTo(fault: Fault, flavor: string): boolean {
+  return fault.flavors === undefined || (fault.flavors as readonly string[]).includes(flavor);
+}
+
+/** The hooks of the named faults for one simulator instance, merged in registry order (so the order of `--fault` options does not matter). */
+export function hooksFor(names: readonly FaultName[], env: FaultEnv): SimHooks {
+  return combineHooks(faults.filter((fault) => names.includes(fault.name)).map((fault) => fault.hooks(env)));
+}

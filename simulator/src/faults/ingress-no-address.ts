@@ -1,0 +1,9 @@
+/** The ingress controller (ingress-nginx or the Application Gateway) never publishes an address on the Ingress. */
+import { defineFault } from './fault.ts';
+
+export const ingressNoAddress = defineFault({
+  name: 'ingress-no-address',
+  outcome: 'fail',
+  description: 'the ingress controller never publishes an address on the Ingress',
+  hooks: () => ({ ingress: { withholdAddress: true } }),
+});

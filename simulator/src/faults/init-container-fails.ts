@@ -1,0 +1,9 @@
+/** osm-init exits 1 like a failed iptables-restore, so the pod crash-loops in its init phase. */
+import { defineFault } from './fault.ts';
+
+export const initContainerFails = defineFault({
+  name: 'init-container-fails',
+  outcome: 'fail',
+  description: 'osm-init exits 1 (iptables setup fails), the pod stays in Init:CrashLoopBackOff',
+  hooks: () => ({ node: { initContainerFails: true } }),
+});

@@ -1,0 +1,26 @@
+// The flavor registry: each flavor is found by name, waits only for Deployments it installs, and names its components.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { faultHooks } from '../faults/testing/fault-hooks.ts';
+import { noHooks } from '../hooks.ts';
+import { flavorNamed, flavorNames, isFlavorName } from './index.ts';
+
+void test('flavors are registered by name, kind first (the default)', () => {
+  assert.deepEqual(flavorNames, ['kind', 'aks']);
+  for (const name of flavorNames) assert.equal(flavorNamed(name).name, name);
+  assert.equal(isFlavorName('istio'), false);
+});
+
+void test('every awaited workload is a Deployment the flavor installs; components have distinct names', () => {
+  for (const name of flavorNames) {
+    const flavor = flavorNamed(name);
+    for (const hooks of [noHooks, faultHooks('ingressbackend-no-status')]) {
+      const deployments = flavor.objects(hooks).filter((o) => o.kind === 'Deployment').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+      for (const w of flavor.awaited(hooks)) assert.ok(deployments.includes(`${w.namespace}/${w.name}`), `${name}: ${w.namespace}/${w.name}`);
+    }
+    const components = flavor.components.map((c) => c.name);
+    assert.equal(new Set(components).size, components.length, name);
+  }
+  assert.deepEqual(flavorNamed('kind').components.map((c) => c.name), ['osm-control-plane']);
+  assert.deepEqual(flavorNamed('aks').components.map((c) => c.name), ['osm-control-plane', 'azure-application-gateway', 'azure-monitor']);
+});

@@ -1,0 +1,145 @@
+/**
+ * The extension points of the simulated cluster: the values and functions its components consult where a fault
+ * (src/faults/) changes what they do. A fault module supplies the few fields it needs (FaultHooks); combineHooks()
+ * merges the active faults' contributions into one SimHooks in which every field has a neutral default, so a
+ * component reads `hooks.node.sidecarNeverReady` and never asks which fault is on.
+ *
+ * Adding an extension point: a field in its component's group below (with the component that consults it), its
+ * merge rule in combineHooks() (the compiler insists), and the lookup in that component.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ProxyHandler } from './api/resource-handler.ts';
+import type { AccessReviewHook } from './cluster/store.ts';
+import type { ApiError, KubeObject } from './cluster/types.ts';
+import type { ImageHandler } from './node/images.ts';
+
+/** Consulted by the API server (api/server.ts, api/resource-handler.ts) and the store's access reviews. */
+export interface ApiHooks {
+  /** Before a request is routed: an ApiError to answer instead (with its Retry-After), or undefined to carry on. */
+  beforeRequest: (req: IncomingMessage) => Promise<ApiError | undefined>;
+  /** When a watch stream opens; calling `cut` ends it early. Returns a disposer. */
+  onWatchOpened: (cut: () => void) => () => void;
+  /** The `services/<name>/proxy` handler, given the built-in one (simulator.ts). */
+  serviceProxy: (builtin: ProxyHandler) => ProxyHandler;
+  /** The answer to a SelfSubjectAccessReview (cluster/store.ts). */
+  accessReview: AccessReviewHook;
+}
+
+/** Consulted by the flavors' node lists (flavors/) and the endpoints controller (controllers/endpoints-controller.ts). */
+export interface ClusterHooks {
+  /** The CPU architecture every node reports (`kubernetes.io/arch`). */
+  nodeArch: 'amd64' | 'arm64';
+  /** Services whose Endpoints stay empty whatever their pods. */
+  withholdEndpoints: (service: KubeObject) => boolean;
+}
+
+/** Consulted by the mesh control plane (mesh/osm/) and the mesh's install manifests (flavors/osm-install.ts). */
+export interface MeshHooks {
+  /** The sidecar injector admits pods unchanged. */
+  skipInjection: boolean;
+  /** The injector ignores the namespace's metrics annotation (no `prometheus.io/*` annotations on pods). */
+  ignoreMetricsAnnotation: boolean;
+  /** A denial message for a mesh policy object (an IngressBackend) at admission, or undefined to validate it as usual. */
+  policyAdmissionDenial: (object: KubeObject) => string | undefined;
+  /** The mesh controller is installed with zero replicas, is not waited for, and writes no policy status. */
+  controllerDown: boolean;
+  /** Sidecars never admit traffic from the ingress, whatever the policy objects say. */
+  rejectIngressTraffic: boolean;
+}
+
+/** Consulted by the kubelet's pod workers and the containers they run (node/). */
+export interface NodeHooks {
+  /** The image of a container the node knows how to run cannot be pulled (ErrImagePull, then ImagePullBackOff). */
+  imagePullFails: (image: ImageHandler) => boolean;
+  /** The mesh's init container (osm-init) exits 1. */
+  initContainerFails: boolean;
+  /** The sidecar starts but never becomes ready, and opens no listeners but its admin port. */
+  sidecarNeverReady: boolean;
+  /** The sidecar opens no metrics listener (15010). */
+  sidecarServesNoMetrics: boolean;
+  /** The sidecar's per-code upstream response counters never move. */
+  sidecarStatsFrozen: boolean;
+  /** The httpbin app answers 503 to every request. */
+  appAlways503: boolean;
+}
+
+/** Consulted by the ingress controllers' status publisher (ingress/publish-status.ts). */
+export interface IngressHooks {
+  /** No address is ever published on an Ingress. */
+  withholdAddress: boolean;
+}
+
+/** Every extension point of one simulator instance, by the component group that consults it. */
+export interface SimHooks {
+  api: ApiHooks;
+  cluster: ClusterHooks;
+  mesh: MeshHooks;
+  node: NodeHooks;
+  ingress: IngressHooks;
+}
+
+/** What one fault supplies: any subset of any group. */
+export type FaultHooks = { [G in keyof SimHooks]?: Partial<SimHooks[G]> };
+
+/**
+ * Merges the contributions of the active faults. Flags and predicates hold when any contribution says so; the
+ * first error, denial or access-review refusal wins; watch cuts and proxy wrappers all apply.
+ */
+export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
+  const any = (pick: (h: FaultHooks) => boolean | undefined): boolean => parts.some((h) => pick(h) === true);
+  const all = <F>(pick: (h: FaultHooks) => F | undefined): F[] => parts.flatMap((h) => {
+    const f = pick(h);
+    return f === undefined ? [] : [f];
+  });
+
+  const beforeRequest = all((h) => h.api?.beforeRequest);
+  const onWatchOpened = all((h) => h.api?.onWatchOpened);
+  const serviceProxy = all((h) => h.api?.serviceProxy);
+  const accessReview = all((h) => h.api?.accessReview);
+  const withholdEndpoints = all((h) => h.cluster?.withholdEndpoints);
+  const policyAdmissionDenial = all((h) => h.mesh?.policyAdmissionDenial);
+  const imagePullFails = all((h) => h.node?.imagePullFails);
+
+  return {
+    api: {
+      beforeRequest: async (req) => {
+        for (const hook of beforeRequest) {
+          const error = await hook(req);
+          if (error) return error;
+        }
+        return undefined;
+      },
+      onWatchOpened: (cut) => {
+        const disposers = onWatchOpened.map((hook) => hook(cut));
+        return () => disposers.forEach((dispose) => dispose());
+      },
+      serviceProxy: (builtin) => serviceProxy.reduce((handler, wrap) => wrap(handler), builtin),
+      accessReview: (spec) => accessReview.map((review) => review(spec)).find((verdict) => !verdict.allowed) ?? { allowed: true },
+    },
+    cluster: {
+      nodeArch: all((h) => h.cluster?.nodeArch).find((arch) => arch !== 'amd64') ?? 'amd64',
+      withholdEndpoints: (service) => withholdEndpoints.some((hook) => hook(service)),
+    },
+    mesh: {
+      skipInjection: any((h) => h.mesh?.skipInjection),
+      ignoreMetricsAnnotation: any((h) => h.mesh?.ignoreMetricsAnnotation),
+      policyAdmissionDenial: (object) => policyAdmissionDenial.map((hook) => hook(object)).find((denial) => denial !== undefined),
+      controllerDown: any((h) => h.mesh?.controllerDown),
+      rejectIngressTraffic: any((h) => h.mesh?.rejectIngressTraffic),
+    },
+    node: {
+      imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),
+      initContainerFails: any((h) => h.node?.initContainerFails),
+      sidecarNeverReady: any((h) => h.node?.sidecarNeverReady),
+      sidecarServesNoMetrics: any((h) => h.node?.sidecarServesNoMetrics),
+      sidecarStatsFrozen: any((h) => h.node?.sidecarStatsFrozen),
+      appAlways503: any((h) => h.node?.appAlways503),
+    },
+    ingress: {
+      withholdAddress: any((h) => h.ingress?.withholdAddress),
+    },
+  };
+}
+
+/** A cluster with no fault: every extension point at its default. */
+export const noHooks: SimHooks = combineHooks([]);

@@ -1,0 +1,28 @@
+/**
+ * The one line main.ts prints once the cluster serves: `simulator ready <JSON>`, the JSON object a ReadyMessage.
+ * cli/simulator-process.ts parses it (it never imports this file, so keep the two in step; simulator/README.md,
+ * "Start it", documents the fields). JSON keeps paths with spaces intact.
+ */
+
+/** What a flavor's components offer clients beyond the kubeconfig (each optional, added by the component that offers it). */
+export interface ReadyOffers {
+  /** Azure Monitor's Log Analytics query API (aks): endpoint, workspace, and the bearer-token and CA files. */
+  logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string; caFile: string };
+  /** The Azure Application Gateway's frontend (aks), as `http://<address>:<port>`. */
+  appGateway?: { address: string; port: number };
+}
+
+export interface ReadyMessage extends ReadyOffers {
+  /** Absolute path of the kubeconfig written. */
+  kubeconfig: string;
+  context: string;
+  server: string;
+  flavor: string;
+}
+
+export const readyPrefix = 'simulator ready ';
+
+/** The ready line for `message`. */
+export function formatReadyLine(message: ReadyMessage): string {
+  return `${readyPrefix}${JSON.stringify(message)}`;
+}
