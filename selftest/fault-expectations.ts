@@ -55,6 +55,10 @@ const podWaitFailFast = (observed: string): FailFastMessage => ({
 });
 
 export const faultExpectations: Record<string, FaultExpectation> = {
+  'namespace-onboarding-stripped': {
+    outcome: 'fail', check: 'namespace', aks: true,
+    message: { kind: 'timeout', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', lastSeen: 'last seen: labels["openservicemesh.io/monitored-by"]: expected "osm", got <missing>', limit: 'Timed out after <assert>' },
+  },
   'sidecar-not-injected': {
     outcome: 'fail', check: 'httpbin',
     message: { kind: 'fail-fast', object: 'Pod <ns>/<pod>', expected: 'expected 2/2 (httpbin and the envoy sidecar)', observed: 'is Running with 1/1 ready' },

@@ -10,7 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ProxyHandler } from './api/resource-handler.ts';
 import type { AccessReviewHook } from './cluster/store.ts';
-import type { ApiError, KubeObject } from './cluster/types.ts';
+import type { AdmissionPlugin, ApiError, KubeObject } from './cluster/types.ts';
 import type { ImageHandler } from './node/images.ts';
 
 /** Consulted by the API server (api/server.ts, api/resource-handler.ts) and the store's access reviews. */
@@ -31,6 +31,8 @@ export interface ClusterHooks {
   nodeArch: 'amd64' | 'arm64';
   /** Services whose Endpoints stay empty whatever their pods. */
   withholdEndpoints: (service: KubeObject) => boolean;
+  /** Admission policies installed in the cluster besides the mesh's (a policy engine's mutate or validate rules). */
+  admissionPolicies: readonly AdmissionPlugin[];
 }
 
 /** Consulted by the mesh control plane (mesh/osm/) and the mesh's install manifests (flavors/osm-install.ts). */
@@ -119,6 +121,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
     cluster: {
       nodeArch: all((h) => h.cluster?.nodeArch).find((arch) => arch !== 'amd64') ?? 'amd64',
       withholdEndpoints: (service) => withholdEndpoints.some((hook) => hook(service)),
+      admissionPolicies: parts.flatMap((h) => h.cluster?.admissionPolicies ?? []),
     },
     mesh: {
       skipInjection: any((h) => h.mesh?.skipInjection),

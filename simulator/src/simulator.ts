@@ -110,6 +110,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   try {
     const store = createStore(undefined, { accessReview: hooks.api.accessReview });
+    for (const policy of hooks.cluster.admissionPolicies) store.addAdmissionPlugin(policy);
     if (opts.conditionLog) {
       openConditionLog(resolve(opts.conditionLog));
       cleanups.push(closeConditionLog);

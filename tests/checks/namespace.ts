@@ -1,7 +1,7 @@
 // Check `namespace`: a fresh namespace can be onboarded into the mesh (sidecar injection and metrics enabled).
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { CheckBody } from '../../fixtures/index.ts';
-import { expect, metadataMismatches, patchNamespaceMetadata, resourceTypes, runLabelKeys, test } from '../../fixtures/index.ts';
+import { expect, metadataMismatches, patchNamespaceMetadata, resourceTypes, runLabelKeys, test, waitForObject } from '../../fixtures/index.ts';
 
 export const namespaceCheck: CheckBody = async ({ cluster, ns, mesh, runId, conformanceConfig: config }) => {
   const budgetMs = config.timeouts.apply;
@@ -20,9 +20,10 @@ export const namespaceCheck: CheckBody = async ({ cluster, ns, mesh, runId, conf
   });
   await test.step('assess: namespace reads back the mesh\'s onboarding labels and annotations', async () => {
     const expected = mesh.onboarding.expected();
-    await expect.poll(async () => metadataMismatches(expected, (await readNamespace())?.metadata), {
-      message: `Namespace ${ns.name} should read back the mesh onboarding labels and annotations`,
-      timeout: config.timeouts.assert,
-    }).toEqual([]);
+    await waitForObject<V1Namespace, V1Namespace>(cluster, resourceTypes.namespace, undefined, ns.name,
+      `Namespace ${ns.name} to read back the mesh's onboarding labels and annotations`, (got) => {
+        const mismatches = metadataMismatches(expected, got?.metadata);
+        return mismatches.length ? { done: false, observed: mismatches.map((m) => m.replace(/^- /, '')).join('; ') } : { done: true, observed: 'onboarded', ...(got ? { value: got } : {}) };
+      }, { timeoutMs: config.timeouts.assert });
   });
 };

@@ -21,6 +21,7 @@ import { ingressbackendNoStatus } from './ingressbackend-no-status.ts';
 import { initContainerFails } from './init-container-fails.ts';
 import { metricsNotEnabled } from './metrics-not-enabled.ts';
 import { metricsNotScraped } from './metrics-not-scraped.ts';
+import { namespaceOnboardingStripped } from './namespace-onboarding-stripped.ts';
 import { podUnschedulable } from './pod-unschedulable.ts';
 import { prometheusUnreachable } from './prometheus-unreachable.ts';
 import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
@@ -29,6 +30,7 @@ import { sidecarNotInjected } from './sidecar-not-injected.ts';
 import { watchCut } from './watch-cut.ts';
 
 export const faults = [
+  namespaceOnboardingStripped,
   sidecarNotInjected,
   sidecarNeverReady,
   initContainerFails,
