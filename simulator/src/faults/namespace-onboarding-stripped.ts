@@ -23,7 +23,7 @@ export const namespaceOnboardingStripped = defineFault({
         name: 'strip-mesh-onboarding.policy.example',
         mutate: (req) => {
           if (req.resource.kind !== 'Namespace' || req.operation !== 'UPDATE') return;
-          const obj = req.object as KubeObject;
+          const obj = req.object;
           strip(obj.metadata.labels);
           strip(obj.metadata.annotations);
         },
