@@ -3,7 +3,6 @@
  * under their control) strips the mesh's onboarding labels and annotations from every namespace update: the write
  * succeeds, and the namespace never reads back as onboarded.
  */
-import type { KubeObject } from '../cluster/types.ts';
 import { defineFault } from './fault.ts';
 
 /** The keys the meshes onboard a namespace with (OSM's `openservicemesh.io/*`; Istio's `istio.io/rev`, `istio-injection`). */
