@@ -8,7 +8,7 @@ import type { Attachment } from './attachment.ts';
 /** Each pod's phase, conditions and container statuses (init and sidecar included), as YAML. */
 export async function collectPodStatus(client: KubeClient, namespace: string, budgetMs: number): Promise<Attachment[]> {
   const pods = (await client.list<V1Pod>(resourceTypes.pod, { namespace }, { budgetMs })).items;
-  if (!pods.length) return [{ name: `pods ${namespace}`, contentType: 'text/plain', body: `no pods in namespace ${namespace}` }];
+  if (!pods.length) return [{ name: `pod status ${namespace}`, contentType: 'text/plain', body: `no pods in namespace ${namespace}` }];
   const summary = pods.map((p) => `${p.metadata?.name ?? '?'}: ${describePodState(p)}`).join('\n');
   const statuses = pods.map((p) => ({
     name: p.metadata?.name,
