@@ -73,13 +73,6 @@ export function parseLabelSelector(selector: string | undefined): ObjectMatcher 
   };
 }
 
-/** Tests a plain label map against a `matchLabels`-style map (Service and Deployment selectors). */
-export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  const have = labels ?? {};
-  return Object.entries(selector).every(([k, v]) => have[k] === v);
-}
-
 /** Reads a dotted field path (`status.phase`, `involvedObject.name`) as the string a field selector compares. */
 export function fieldValue(obj: KubeObject, path: string): string {
   let cur: unknown = obj;

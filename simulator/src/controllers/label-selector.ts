@@ -48,8 +48,3 @@ export function matchesLabelSelector(selector: LabelSelector | undefined, labels
   }
   return true;
 }
-
-/** Renders a LabelSelector as the string form list calls accept (`a=b,c`), for map-only selectors. */
-export function selectorToString(selector: Record<string, string>): string {
-  return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-}
