@@ -7,6 +7,7 @@
  */
 export const profileIdentifiers = {
   osm: [/openservicemesh/i, /\bosm-[a-z]/, /IngressBackend/, /osmKeys/, /\bosm (namespace|metrics|install)\b/],
+  istio: [/istio\.io/, /\bistiod\b/, /\bistio-(proxy|init|system|injection|validation|ingress|sidecar|cni)/, /AuthorizationPolicy/, /\baks-istio/, /istio_requests_total/],
 };
 
 /** Reports every profile identifier in a file's text, comments included. */

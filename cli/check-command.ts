@@ -1,5 +1,9 @@
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { defaultKubeconfig, resolveConfig } from '../harness/config/resolve-config.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { apiAccess } from '../harness/readiness/core-categories.ts';
 import { checkReadiness } from '../harness/readiness/readiness.ts';
 import { errorText } from '../harness/text.ts';
 import { formatReadiness } from '../harness/readiness/readiness-result.ts';
@@ -7,7 +11,7 @@ import type { ReadinessReport } from '../harness/readiness/readiness-result.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { preflightKubeconfig, readinessOptionsOf } from './preflight.ts';
 import type { RunInvocation } from './program.ts';
-import { adoptSimulator, loadRunConfigFile, resolveRunConfig, simTimingsEnv } from './run-command.ts';
+import { adoptSimulator, loadRunConfigFile, resolveRunConfig, settleMesh, simTimingsEnv, userLayers } from './run-command.ts';
 import type { RunningSimulator } from './simulator-process.ts';
 import { startSimulator } from './simulator-process.ts';
 
@@ -46,10 +50,32 @@ export async function runCheck(inv: CheckInvocation): Promise<number> {
   }
 }
 
+/**
+ * The target `check` assumes when none is given (flag, env or config file): like `linkerd check` and `istioctl x
+ * precheck`, the kubeconfig's current (or named) context, as `aks` when its server is an AKS API server
+ * (`*.azmk8s.io`), else `kind` (a generic cluster's defaults). `--target local` checks a simulated cluster instead.
+ */
+export function inferCheckTarget(kubeconfig: string, context: string | undefined): 'kind' | 'aks' {
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    if (context) kc.setCurrentContext(context);
+    return /\.azmk8s\.io(:\d+)?$/.test(new URL(kc.getCurrentCluster()?.server ?? '').hostname) ? 'aks' : 'kind';
+  } catch {
+    return 'kind'; // an unreadable kubeconfig is reported, with what to do, when the check connects
+  }
+}
+
 async function checkTarget(inv: CheckInvocation): Promise<number> {
   const cwd = process.cwd();
-  const config: ConformanceConfig = resolveRunConfig({ command: 'run', flags: inv.flags, playwrightArgs: [] }, process.env, cwd,
-    await loadRunConfigFile(inv.configFile, process.env, cwd));
+  const env = process.env;
+  const fileLayer = await loadRunConfigFile(inv.configFile, env, cwd);
+  const run: RunInvocation = { command: 'run', flags: { ...inv.flags }, playwrightArgs: [] };
+  if (!userLayers(run, env, fileLayer).some((l) => l.values.target !== undefined)) {
+    const raw = resolveConfig(userLayers({ ...run, flags: { ...run.flags, target: 'kind' } }, env, fileLayer));
+    run.flags.target = inferCheckTarget(resolve(cwd, raw.kubeconfig ?? defaultKubeconfig(env)), raw.context);
+  }
+  const config: ConformanceConfig = resolveRunConfig(run, env, cwd, fileLayer);
   const log = (line: string): void => {
     (inv.output === 'json' ? process.stderr : process.stdout).write(`mesh-conformance: ${line}\n`);
   };
@@ -72,6 +98,8 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
     } else {
       client = preflightKubeconfig(config);
     }
+    // An unreachable or refusing API server is the report's first line (ran: false), not a detection error.
+    if (!('problem' in await apiAccess(client, config.target, config.timeouts.apply))) await settleMesh(config, run, env, cwd, fileLayer);
     const report = await checkReadiness(client, readinessOptionsOf(config));
     process.stdout.write(renderReadiness(report, inv.output));
     return checkExitCode(report);

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
-import { ingressProfileFor } from '../harness/ingress/index.ts';
+import { createIngressProfile } from '../harness/ingress/index.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { createMeshProfile } from '../harness/mesh/index.ts';
 import type { PreflightReport, ReadinessOptions } from '../harness/readiness/readiness.ts';
@@ -51,7 +51,7 @@ export function readinessOptionsOf(config: ConformanceConfig): ReadinessOptions 
   return {
     target: config.target,
     mesh: createMeshProfile(config),
-    ingress: ingressProfileFor(config.ingress, { sourceCidr: config.ingressSourceCidr }),
+    ingress: createIngressProfile(config),
     metrics: config.metrics,
     clusterChanges: config.clusterChanges.includes('metrics-collection'),
     budgetMs: config.timeouts.apply,

@@ -78,9 +78,12 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .addOption(new Option('--mesh <mesh>', 'the mesh profile (default: osm on the local target)').choices(meshNames))
     .option('--mesh-namespace <ns>', 'where the mesh\'s control plane runs (default: the profile\'s, by flavor)')
     .option('--mesh-name <name>', 'the mesh\'s name, for meshes that have one (default: the profile\'s)')
-    .option('--mesh-revision <rev>', 'the control plane\'s revision, for revisioned meshes')
+    .option('--mesh-revision <rev>', 'the control plane\'s revision, for revisioned meshes (default: detected from the cluster)')
+    .option('--istio-revision <rev>', 'the same as --mesh-revision (Istio: asm-1-30 on the AKS add-on)')
     .addOption(new Option('--ingress <profile>', 'the ingress profile (default: the one the guide pairs with the mesh and flavor)').choices(ingressProfileNames))
     .option('--ingress-source-cidr <cidr>', 'the address range of a gateway outside the cluster that the mesh must admit (default 10.0.0.0/8)')
+    .option('--gateway-class <name>', 'the GatewayClass a Gateway API ingress writes (default: istio)')
+    .option('--gateway-service <ns/name>', 'an existing gateway Service to route through (ingress istio-gateway; default: the AKS add-on\'s external gateway on aks)')
     .option('--allow-cluster-change <change>', 'let the run make a cluster-wide change, restored afterwards (repeatable: metrics-collection)', collect, [])
     .option('--sim-fault <name>', 'switch on a simulator fault (repeatable; see `mesh-conformance sim --list-faults`)', collect, [])
     .option('--consecutive-successes <n>', 'HTTP responses required in a row (default 5)')
@@ -89,6 +92,10 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--sweep-ttl <duration>', 'before the run, delete namespaces of dead runs older than this (default 1h; see `mesh-conformance cleanup`)')
     .option('--no-sweep', 'do not sweep dead runs\' leftovers before the run')
     .option('--prometheus-url <url>', 'read sidecar metrics from this Prometheus-compatible API (token: MESH_CONFORMANCE_PROMETHEUS_TOKEN)')
+    .option('--prometheus-token-file <file>', 'a file holding the bearer token of --prometheus-url')
+    .option('--prometheus-ca-file <file>', 'a CA (PEM) to trust for --prometheus-url')
+    .addOption(new Option('--prometheus-auth <how>', 'how to authenticate to --prometheus-url: bearer (token or token file), azure (Entra ID, Azure Monitor managed Prometheus)').choices(['bearer', 'azure']))
+    .option('--metrics-cluster <name>', 'scope every metrics query to cluster="<name>" (a Prometheus serving several clusters, e.g. managed Prometheus)')
     .option('--log-analytics-workspace <id>', 'read sidecar metrics from this Log Analytics workspace (aks; Azure Monitor Container insights)')
     .option('--metrics-timeout <duration>', 'how long the metrics check waits for the counters (default 10m on aks, 2m on kind, 90s on local)')
     .allowUnknownOption()
@@ -125,9 +132,15 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     take('mesh', opts.mesh);
     take('meshNamespace', opts.meshNamespace);
     take('meshName', opts.meshName);
-    take('meshRevision', opts.meshRevision);
+    take('meshRevision', opts.meshRevision ?? opts.istioRevision);
     take('ingress', opts.ingress);
     take('ingressSourceCidr', opts.ingressSourceCidr);
+    take('gatewayClass', opts.gatewayClass);
+    take('gatewayService', opts.gatewayService);
+    take('prometheusTokenFile', opts.prometheusTokenFile);
+    take('prometheusCaFile', opts.prometheusCaFile);
+    take('prometheusAuth', opts.prometheusAuth);
+    take('metricsCluster', opts.metricsCluster);
     if (Array.isArray(opts.allowClusterChange) && opts.allowClusterChange.length) flags.allowClusterChanges = opts.allowClusterChange;
     take('consecutiveSuccesses', opts.consecutiveSuccesses);
     take('keepOnFailure', opts.keepOnFailure);
@@ -157,16 +170,14 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
         ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
     });
-  program.command('check')
-    .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes')
-    .addOption(new Option('--target <target>', 'what to check (local: a simulated cluster started for the check)').choices(targets))
-    .option('--kubeconfig <file>', 'kubeconfig of the target cluster (kind, aks; default $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
-    .addOption(new Option('--flavor <flavor>', 'simulated cluster flavor for --target local; selects the profile').choices(flavors))
-    .option('--sim-fault <name>', 'switch on a simulator fault for --target local (repeatable)', collect, [])
-    .option('--prometheus-url <url>', 'the Prometheus-compatible API the metrics check would read (token: MESH_CONFORMANCE_PROMETHEUS_TOKEN)')
-    .option('--log-analytics-workspace <id>', 'the Log Analytics workspace the metrics check would read (aks)')
-    .option('--config <file>', 'config file (default: mesh-conformance.config.{ts,json,yaml} in the working directory)')
+  const checkCommand = program.command('check')
+    .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes. Default target: the kubeconfig\'s current context (aks when it is an AKS API server); --target local checks a simulated cluster');
+  // The profile and target flags of `run`, so `check` judges the cluster exactly as a run with them would use it.
+  const checkFlags = new Set(['--target', '--kubeconfig', '--context', '--flavor', '--mesh', '--mesh-namespace', '--mesh-name', '--mesh-revision', '--istio-revision',
+    '--ingress', '--ingress-source-cidr', '--gateway-class', '--gateway-service', '--allow-cluster-change', '--sim-fault', '--prometheus-url', '--prometheus-token-file',
+    '--prometheus-ca-file', '--prometheus-auth', '--metrics-cluster', '--log-analytics-workspace', '--config']);
+  for (const o of runCommand?.options ?? []) if (o.long && checkFlags.has(o.long)) checkCommand.addOption(o);
+  checkCommand
     .addOption(new Option('-o, --output <format>', 'output format: a table, or one JSON document').choices(['table', 'json']).default('table'))
     .action((opts: Record<string, unknown>) => {
       onParsed({ command: 'check', flags: runFlags(opts), configFile: opts.config as string | undefined, output: opts.output === 'json' ? 'json' : 'table' });

@@ -5,14 +5,17 @@ import { loadConfigFileLayer } from '../harness/config/config-file.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
 import { runConfigEnv, runPaths, writeRunConfig } from '../harness/config/run-config.ts';
+import type { ConfigKey } from '../harness/config/config-schema.ts';
+import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
+import { adoptMeshSettings, detectMesh, detectedLayer } from './detect-mesh.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { ensureWritableReportDir } from './report-dir.ts';
 import { BadInputError, exitCodes, mapPlaywrightExit } from './exit-codes.ts';
 import type { ExitCode } from './exit-codes.ts';
 import { packageRoot, playwrightCli } from './paths.ts';
-import { preflightRealTarget } from './preflight.ts';
+import { preflightKubeconfig, preflightRealTarget, requireExplicitContext } from './preflight.ts';
 import type { RunInvocation } from './program.ts';
 import { flagLayer } from './program.ts';
 import type { RunningSimulator } from './simulator-process.ts';
@@ -22,10 +25,10 @@ import { startSimulator } from './simulator-process.ts';
  * Resolves the run's configuration from the config file (when found, see `loadRunConfigFile`), the environment and
  * the flags, later ones winning; invalid values are bad input.
  */
-export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer?: ConfigLayer): ConformanceConfig {
+export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer?: ConfigLayer, lowest: ConfigLayer[] = []): ConformanceConfig {
   let config: ConformanceConfig;
   try {
-    config = resolveConfig([...(fileLayer ? [fileLayer] : []), envLayer(env), flagLayer(inv.flags)]);
+    config = resolveConfig([...lowest, ...userLayers(inv, env, fileLayer)]);
   } catch (err) {
     if (err instanceof ConfigError) throw new BadInputError(err.message);
     throw err;
@@ -47,6 +50,23 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
     config.kubeconfig = resolve(cwd, config.kubeconfig ?? defaultKubeconfig(env));
   }
   return config;
+}
+
+/** The user's layers, lowest first: the config file, `MESH_CONFORMANCE_*`, the flags. */
+export function userLayers(inv: RunInvocation, env: NodeJS.ProcessEnv, fileLayer?: ConfigLayer): ConfigLayer[] {
+  return [...(fileLayer ? [fileLayer] : []), envLayer(env), flagLayer(inv.flags)];
+}
+
+/**
+ * Settles the mesh from the cluster: detects what the user did not set (mesh, control-plane namespace, revision) and
+ * re-derives what depends on it (the default ingress, the budgets). Exit 2 when it is ambiguous or absent.
+ */
+export async function settleMesh(config: ConformanceConfig, inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer: ConfigLayer | undefined): Promise<void> {
+  const given = (key: ConfigKey): boolean => userLayers(inv, env, fileLayer).some((l) => l.values[key] !== undefined);
+  const client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context });
+  const detected = await detectMesh(client, config, given);
+  if (!Object.keys(detected).length) return;
+  adoptMeshSettings(config, resolveRunConfig(inv, env, cwd, fileLayer, [detectedLayer(detected)]));
 }
 
 /** The config file layer (`--config`, `$MESH_CONFORMANCE_CONFIG` or mesh-conformance.config.* in `cwd`); problems are bad input. */
@@ -90,10 +110,19 @@ export function namespacesArgs(n: number | undefined): string[] {
  * simulator, and returns the mapped exit code (SIGINT/SIGTERM are forwarded once; the result is 130).
  */
 export async function runConformance(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout): Promise<ExitCode> {
-  const config = resolveRunConfig(inv, process.env, process.cwd(), await loadRunConfigFile(inv.configFile, process.env, process.cwd()));
+  const env = process.env;
+  const cwd = process.cwd();
+  const fileLayer = await loadRunConfigFile(inv.configFile, env, cwd);
+  const config = resolveRunConfig(inv, env, cwd, fileLayer);
   ensureWritableReportDir(config.reportDir);
-  // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written.
-  if (config.target !== 'local') await preflightRealTarget(config, out);
+  // Real clusters: refuse unsafe input, find the mesh (when not given), then check access, the mesh and RBAC
+  // before anything is written.
+  if (config.target !== 'local') {
+    requireExplicitContext(config);
+    preflightKubeconfig(config);
+    await settleMesh(config, inv, env, cwd, fileLayer);
+    await preflightRealTarget(config, out);
+  }
   // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.
   if (config.target !== 'local') await preRunSweep(config, out);
 
@@ -121,12 +150,13 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
         throw err;
       }
       adoptSimulator(config, simulator);
+      await settleMesh(config, inv, env, cwd, fileLayer);
       process.stdout.write(`mesh-conformance: simulated cluster ready (context ${config.context}, kubeconfig ${config.kubeconfig})\n`);
       if (interrupted) return exitCodes.interrupted;
     }
     // allure-playwright appends to its results dir; start empty so the Allure report shows this run only.
     rmSync(join(config.reportDir, 'allure-results'), { recursive: true, force: true });
-    process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}) ingress=${config.ingress}\n`);
+    process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}${config.meshRevision ? `, revision ${config.meshRevision}` : ''}) ingress=${config.ingress}\n`);
     // The configuration is resolved once, here: the runner, its workers and the reporters read this file.
     const runConfigFile = writeRunConfig(config);
     child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {

@@ -22,7 +22,7 @@ const internalKeys: readonly ConfigKey[] = ['runId', 'simRequestLog'];
 /** Credentials: never in a file that ends up in git; only in the environment. */
 export const secretKeys: readonly ConfigKey[] = ['prometheusToken', 'azureToken'];
 /** Keys holding file paths: relative ones are taken from the config file's directory, `~/` from the home directory. */
-const pathKeys: readonly ConfigKey[] = ['kubeconfig', 'reportDir', 'azureTokenFile', 'azureCaFile'];
+const pathKeys: readonly ConfigKey[] = ['kubeconfig', 'reportDir', 'azureTokenFile', 'azureCaFile', 'prometheusTokenFile', 'prometheusCaFile'];
 /** `timeouts.metrics` in a file is the `metricsTimeout` key, so every class sits under `timeouts`. */
 const metricsTimeoutAlias = 'metrics';
 

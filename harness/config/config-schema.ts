@@ -68,6 +68,10 @@ export const configSchema = z.object({
   ingressAddress: z.string().trim().regex(/^(https?:\/\/)?(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?\/?$/i, { error: 'must be a host, host:port or http(s) URL such as localhost, 127.0.0.1:8080 or http://gw.example' }).optional(),
   /** The address range of a gateway outside the cluster (AGIC's Application Gateway subnet), admitted by the mesh. */
   ingressSourceCidr: z.string().trim().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'must be an IPv4 CIDR such as 10.225.0.0/16' }).default('10.0.0.0/8'),
+  /** The GatewayClass a Gateway API ingress writes (default: the ingress profile's). */
+  gatewayClass: optionalText,
+  /** `namespace/name` of an existing gateway Service an ingress profile routes through (default: the profile's, by flavor). */
+  gatewayService: z.string().trim().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: 'must be namespace/name of a Service' }).optional(),
   /** Copies of the flow checked at once, one namespace each: the default of `run --namespaces`. */
   parallelism: wholeNumber(1, 50).default(1),
   consecutiveSuccesses: wholeNumber(1, 100).default(5),
@@ -83,6 +87,14 @@ export const configSchema = z.object({
   runId: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/i, { error: 'must be a valid label value (letters, digits, -, ., at most 63)' }).optional(),
   prometheusUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://prometheus.example:9090' }).optional(),
   prometheusToken: optionalText,
+  /** A file holding the Prometheus bearer token (read at each connect, so a refreshed file is picked up). */
+  prometheusTokenFile: optionalText,
+  /** PEM file of a CA to trust for the Prometheus URL. */
+  prometheusCaFile: optionalText,
+  /** `azure`: get the bearer token from DefaultAzureCredential for Azure Monitor managed Prometheus. */
+  prometheusAuth: oneOf(['bearer', 'azure'] as const).optional(),
+  /** The value of the `cluster` label that scopes every query (a Prometheus shared by several clusters, e.g. managed Prometheus). */
+  metricsCluster: optionalText,
   logAnalyticsWorkspace: optionalText,
   logAnalyticsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https URL such as https://api.loganalytics.io/v1' }).optional(),
   azureToken: optionalText,

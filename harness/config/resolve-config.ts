@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { IngressProfileName } from '../ingress/index.ts';
-import { ingressFactory, ingressProfileFor } from '../ingress/index.ts';
+import { createIngressProfile, ingressFactory } from '../ingress/index.ts';
 import type { MeshName } from '../mesh/index.ts';
 import { createMeshProfile, meshFactory } from '../mesh/index.ts';
 import type { Timeouts } from '../timeouts.ts';
@@ -27,6 +27,9 @@ export interface ConformanceConfig {
   ingress: IngressProfileName;
   /** The address range of a gateway outside the cluster, admitted by the mesh (AGIC). */
   ingressSourceCidr: string;
+  /** A Gateway API ingress's GatewayClass; an existing gateway Service (`ns/name`) to route through. */
+  gatewayClass: string | undefined;
+  gatewayService: string | undefined;
   /** Where to send ingress traffic instead of the Ingress status address (kind behind NAT, a gateway FQDN). */
   ingressAddress: string | undefined;
   /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
@@ -56,6 +59,12 @@ export interface ConformanceConfig {
 export interface MetricsConfig {
   prometheusUrl: string | undefined;
   prometheusToken: string | undefined;
+  prometheusTokenFile: string | undefined;
+  prometheusCaFile: string | undefined;
+  /** `bearer` (the token or token file, if any) or `azure` (DefaultAzureCredential, managed Prometheus's audience). */
+  prometheusAuth: 'bearer' | 'azure';
+  /** The `cluster` label value added to every query, when the Prometheus serves several clusters. */
+  cluster: string | undefined;
   logAnalytics: { workspaceId: string; endpoint: string | undefined; token: string | undefined; tokenFile: string | undefined; caFile: string | undefined } | undefined;
   timeoutMs: number;
 }
@@ -87,6 +96,8 @@ export const envNames = {
   meshRevision: 'MESH_CONFORMANCE_MESH_REVISION',
   ingress: 'MESH_CONFORMANCE_INGRESS',
   ingressSourceCidr: 'MESH_CONFORMANCE_INGRESS_SOURCE_CIDR',
+  gatewayClass: 'MESH_CONFORMANCE_GATEWAY_CLASS',
+  gatewayService: 'MESH_CONFORMANCE_GATEWAY_SERVICE',
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
   parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
@@ -101,6 +112,10 @@ export const envNames = {
   simRequestLog: 'MESH_CONFORMANCE_SIM_REQUEST_LOG',
   prometheusUrl: 'MESH_CONFORMANCE_PROMETHEUS_URL',
   prometheusToken: 'MESH_CONFORMANCE_PROMETHEUS_TOKEN',
+  prometheusTokenFile: 'MESH_CONFORMANCE_PROMETHEUS_TOKEN_FILE',
+  prometheusCaFile: 'MESH_CONFORMANCE_PROMETHEUS_CA_FILE',
+  prometheusAuth: 'MESH_CONFORMANCE_PROMETHEUS_AUTH',
+  metricsCluster: 'MESH_CONFORMANCE_METRICS_CLUSTER',
   logAnalyticsWorkspace: 'MESH_CONFORMANCE_LOG_ANALYTICS_WORKSPACE',
   logAnalyticsEndpoint: 'MESH_CONFORMANCE_LOG_ANALYTICS_ENDPOINT',
   azureToken: 'MESH_CONFORMANCE_AZURE_TOKEN',
@@ -193,7 +208,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   const timeouts = { ...defaultTimeouts, ...profileBudgets, ...Object.fromEntries(Object.entries(c.timeouts).filter(([, v]) => v !== undefined)) } as Timeouts;
   const meshNamespace = c.meshNamespace ?? d.namespace;
   const meshProfile = createMeshProfile({ mesh, meshNamespace, meshName: c.meshName ?? d.meshName, meshRevision: c.meshRevision, target: c.target });
-  const ingressProfile = ingressProfileFor(ingress, { sourceCidr: c.ingressSourceCidr });
+  const ingressProfile = createIngressProfile({ ingress, flavor, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService });
   if (ingressProfile && !meshProfile.ingressPolicy.admits.includes(ingressProfile.sourceKind)) {
     throw new ConfigError(`Invalid configuration: ingress ${ingress} presents its traffic as a ${ingressProfile.sourceKind} source, which the ${meshProfile.title} profile cannot admit (it admits ${meshProfile.ingressPolicy.admits.join(', ')}); choose another ingress (${sourceOf('ingress')})`);
   }
@@ -208,6 +223,8 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     meshRevision: c.meshRevision,
     ingress,
     ingressSourceCidr: c.ingressSourceCidr,
+    gatewayClass: c.gatewayClass,
+    gatewayService: c.gatewayService,
     ingressAddress: c.ingressAddress,
     parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
@@ -223,6 +240,10 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     metrics: {
       prometheusUrl: c.prometheusUrl,
       prometheusToken: c.prometheusToken,
+      prometheusTokenFile: c.prometheusTokenFile,
+      prometheusCaFile: c.prometheusCaFile,
+      prometheusAuth: c.prometheusAuth ?? 'bearer',
+      cluster: c.metricsCluster,
       logAnalytics: c.logAnalyticsWorkspace
         ? { workspaceId: c.logAnalyticsWorkspace, endpoint: c.logAnalyticsEndpoint, token: c.azureToken, tokenFile: c.azureTokenFile, caFile: c.azureCaFile }
         : undefined,

@@ -27,7 +27,7 @@ export function expectOkThroughSidecar(http: HttpClient, url: string, proof: (re
     const seen: string[] = [];
     for (const method of ['HEAD', 'GET'] as const) {
       const res = await http.send(method, url, { timeoutMs: requestTimeoutMs, signal, host });
-      const problem = res.status === 200 ? proof(res) : undefined;
+      const problem = res.status === 200 ? proof({ ...res, method }) : undefined;
       seen.push(`${describeResponse(method, url, res)}${problem ? `, ${problem}` : ''}`);
       if (res.status !== 200 || problem) return { ok: false, observed: seen.join('; ') };
     }

@@ -3,16 +3,29 @@
  * here), and `none` for a cluster without one (the ingress check, and the metrics check that counts its traffic, are
  * skipped with that reason).
  */
-import { agicIngressProfile } from './agic/profile.ts';
-import type { Target } from '../config/targets.ts';
+import type { Flavor, Target } from '../config/targets.ts';
 import type { Timeouts } from '../timeouts.ts';
+import { agicIngressProfile } from './agic/profile.ts';
+import { gatewayApiIngressProfile } from './gateway-api/profile.ts';
 import type { IngressProfile } from './ingress-profile.ts';
+import { istioGatewayIngressProfile } from './istio-gateway/profile.ts';
 import { nginxIngressProfile } from './nginx/profile.ts';
 
-/** What an ingress profile is created with (resolved configuration). */
+/** What an ingress profile is created with (resolved configuration; each profile reads what concerns it). */
 export interface IngressSettings {
+  flavor: Flavor;
   /** The address range of a gateway outside the cluster (AGIC's Application Gateway subnet). */
   sourceCidr: string;
+  /** The GatewayClass a Gateway API profile writes (default: the profile's). */
+  gatewayClass: string | undefined;
+  /** `namespace/name` of an existing gateway Service to route through (default: the profile's, by flavor). */
+  gatewayService: string | undefined;
+}
+
+/** `ns/name` → { namespace, name }. */
+function namespacedName(text: string): { namespace: string; name: string } {
+  const [namespace = '', name = ''] = text.split('/');
+  return { namespace, name };
 }
 
 /** How an ingress profile is registered. */
@@ -26,6 +39,12 @@ export interface IngressProfileFactory {
 export const ingressProfiles = [
   { name: 'nginx', budgets: {}, create: () => nginxIngressProfile() },
   { name: 'agic', budgets: {}, create: (s) => agicIngressProfile({ sourceCidr: s.sourceCidr }) },
+  { name: 'gateway-api', budgets: {}, create: (s) => gatewayApiIngressProfile({ gatewayClassName: s.gatewayClass ?? 'istio' }) },
+  {
+    name: 'istio-gateway', budgets: {},
+    // The AKS add-on's external gateway; elsewhere the istio/gateway Helm chart's release `istio-ingress`.
+    create: (s) => istioGatewayIngressProfile({ service: namespacedName(s.gatewayService ?? (s.flavor === 'aks' ? 'aks-istio-ingress/aks-istio-ingressgateway-external' : 'istio-ingress/istio-ingress')) }),
+  },
 ] as const satisfies readonly IngressProfileFactory[];
 
 /** `nginx`, `agic`, …, or `none`. */
@@ -43,4 +62,9 @@ export function ingressProfileFor(name: IngressProfileName, settings: IngressSet
   const f = ingressFactory(name);
   if (!f) throw new Error(`unknown ingress profile ${name}`);
   return f.create(settings);
+}
+
+/** The ingress profile of a resolved configuration (undefined for `none`). */
+export function createIngressProfile(c: { ingress: IngressProfileName; flavor: Flavor; ingressSourceCidr: string; gatewayClass: string | undefined; gatewayService: string | undefined }): IngressProfile | undefined {
+  return ingressProfileFor(c.ingress, { flavor: c.flavor, sourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService });
 }

@@ -1,3 +1,5 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+
 /** Enough about a resource type to build its REST paths without discovery (watches, messages). */
 export interface ResourceType {
   apiVersion: string;
@@ -35,3 +37,6 @@ export function collectionPath(type: ResourceType, namespace?: string): string {
 export function describeRef(ref: ObjectRef): string {
   return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
 }
+
+/** An object as the harness writes it: a Kubernetes object with its spec (any kind). */
+export type Manifest = KubernetesObject & { spec?: unknown };

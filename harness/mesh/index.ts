@@ -5,9 +5,10 @@
 import type { Target } from '../config/targets.ts';
 import type { MeshProfileFactory } from './mesh-factory.ts';
 import type { MeshProfile } from './mesh-profile.ts';
+import { istio } from './istio/index.ts';
 import { osm } from './osm/index.ts';
 
-export const meshProfiles = [osm] as const satisfies readonly MeshProfileFactory[];
+export const meshProfiles = [osm, istio] as const satisfies readonly MeshProfileFactory[];
 
 export type MeshName = (typeof meshProfiles)[number]['name'];
 export const meshNames = meshProfiles.map((m) => m.name) as [MeshName, ...MeshName[]];

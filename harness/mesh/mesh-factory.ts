@@ -1,11 +1,35 @@
 import type { Flavor } from '../config/targets.ts';
+import type { KubeClient } from '../k8s/kube-client.ts';
+import type { ReadinessCategory } from '../readiness/readiness-registry.ts';
 import type { MeshProfile, MeshSettings } from './mesh-profile.ts';
 
-/** How a mesh profile is registered (harness/mesh/index.ts): its name, defaults per cluster flavor, and a constructor. */
+/** What a cluster shows of a mesh's control plane: where it runs and, for revisioned meshes, which revisions. */
+export interface MeshDetection {
+  /** The namespaces its control plane runs in (empty: not installed). */
+  namespaces: string[];
+  /** Its revisions (empty for a mesh without revisions, or an unrevisioned install). */
+  revisions: string[];
+  /** In words, for messages: `<controller> in <namespace>`. */
+  found: string;
+}
+
+/**
+ * How a mesh profile is registered (harness/mesh/index.ts): its name, defaults per cluster flavor, how to find it in a
+ * cluster, what it leaves behind when it is gone, and a constructor.
+ */
 export interface MeshProfileFactory {
   readonly name: string;
   readonly title: string;
   /** Defaults for a cluster flavor: where the control plane runs, the mesh name, the ingress profile the guide pairs with it. */
   defaults(flavor: Flavor): { namespace: string; meshName: string; ingress: string };
+  /** How to install (or enable) it on a flavor, for messages when it is absent. */
+  installHint(flavor: Flavor): string;
+  /** Finds its control plane in the cluster (read-only). */
+  detect(client: KubeClient, budgetMs: number): Promise<MeshDetection>;
+  /**
+   * What it leaves behind when another mesh replaced it (webhooks that still block admission, namespace labels,
+   * CRDs): a readiness category `check` runs when this mesh is not the one checked.
+   */
+  leftovers(): ReadinessCategory;
   create(settings: MeshSettings): MeshProfile;
 }

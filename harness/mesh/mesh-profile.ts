@@ -73,6 +73,7 @@ export interface ExpectedAnswer {
 
 /** The response the client saw, as far as the proof of the sidecar needs it. */
 export interface SeenResponse {
+  method: 'GET' | 'HEAD';
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
@@ -99,8 +100,8 @@ export interface IngressPolicy {
   accepted(obj: KubernetesObject | undefined): Observation<KubernetesObject>;
   /** What "accepted" means, for step titles (`committed`). */
   readonly acceptedDescription: string;
-  /** Proof that a 2xx went through the workload's sidecar: a problem in words, or undefined. */
-  throughSidecar(res: SeenResponse): string | undefined;
+  /** Proof that a 2xx went through the workload's sidecar (a HEAD has no body): a problem in words, or undefined. */
+  throughSidecar(req: IngressPolicyRequest, res: SeenResponse): string | undefined;
   /** For titles and messages: `with x-envoy-upstream-service-time`. */
   readonly throughSidecarDescription: string;
 }
@@ -141,4 +142,6 @@ export interface MeshProfile {
   sharedObjects(): SharedObject[];
   /** The control plane's version as the cluster reports it (undefined: not found). */
   version(client: KubeClient, budgetMs: number): Promise<string | undefined>;
+  /** What the report's environment shows besides the version (a revision, the data-plane mode), read from the cluster. */
+  environment(client: KubeClient, budgetMs: number): Promise<Record<string, string>>;
 }

@@ -27,7 +27,7 @@ describe('Prometheus at a user URL', () => {
     const pool = agent.get(base);
     const auth = { headers: { authorization: 'Bearer t0k' } };
     pool.intercept({ path: '/api/v1/status/buildinfo', ...auth }).reply(200, ok({ version: '2.51.0', revision: 'r' }));
-    const source = await connectPrometheus({ kind: 'url', url: base, token: 't0k' }, m, { timeoutMs: 1_000 });
+    const source = await connectPrometheus({ kind: 'url', url: base, auth: { token: 't0k' } }, m, { timeoutMs: 1_000 });
     assert.equal(source.description, `Prometheus 2.51.0 via ${base} (with a bearer token)`);
 
     const pod = { ns: 't-1', pod: 'httpbin-1' };
@@ -46,14 +46,27 @@ describe('Prometheus at a user URL', () => {
 
   it('says when the pod is not among the targets', async () => {
     agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(200, ok({ version: '2.51.0' }));
-    const source = await connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 1_000 });
+    const source = await connectPrometheus({ kind: 'url', url: base, auth: {} }, m, { timeoutMs: 1_000 });
     agent.get(base).intercept({ path: '/api/v1/targets?state=active' }).reply(200, ok({ activeTargets: [{ labels: { ns: 'x', pod: 'y' }, health: 'down', lastError: 'refused' }] }));
     assert.deepEqual(await source.target({ namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), { up: undefined, text: 'not a target (1 active targets, none with ns="t-1", pod="p")' });
   });
 
+  it('without /api/v1/targets (managed Prometheus), reads the pod\'s up series, and scopes every selector to the cluster label', async () => {
+    agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(404, 'not found');
+    const source = await connectPrometheus({ kind: 'url', url: base, auth: {}, extraLabels: { cluster: 'aks-1' } }, m, { timeoutMs: 1_000 });
+    assert.equal(source.description, `a Prometheus-compatible API via ${base}, scoped to cluster="aks-1"`);
+    agent.get(base).intercept({ path: '/api/v1/targets?state=active' }).reply(404, 'not found');
+    agent.get(base).intercept({ path: `/api/v1/query?query=${encodeURIComponent('up{cluster="aks-1",ns="t-1",pod="p"}')}` })
+      .reply(200, ok({ resultType: 'vector', result: [{ metric: { ns: 't-1', pod: 'p' }, value: [1, '1'] }] }));
+    assert.deepEqual(await source.target({ namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), { up: true, text: 'up (its up series is 1)' });
+    agent.get(base).intercept({ path: `/api/v1/query?query=${encodeURIComponent('requests_total{ns="t-1",cluster="aks-1"}')}` })
+      .reply(200, ok({ resultType: 'vector', result: [] }));
+    assert.deepEqual(await source.series({ metric: 'requests_total', labels: { ns: 't-1' } }, { namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), []);
+  });
+
   it('reports an unreachable Prometheus with where it looked and what answered', async () => {
     agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error');
-    await assert.rejects(connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 1_000 }),
+    await assert.rejects(connectPrometheus({ kind: 'url', url: base, auth: {} }, m, { timeoutMs: 1_000 }),
       (err: Error) => err instanceof MetricsUnreachableError && err.message === `Prometheus is unreachable at ${base}: HTTP 503 upstream connect error`);
   });
 });

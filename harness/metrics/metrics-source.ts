@@ -7,9 +7,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorWithCause } from '../text.ts';
 import type { MeshMetrics, Sample, SeriesSelector } from './mesh-metrics.ts';
-import type { PrometheusBuildInfo, ScrapeTarget } from './prometheus-api.ts';
+import type { MetricsConfig } from '../config/resolve-config.ts';
+import type { PrometheusBuildInfo } from './prometheus-api.ts';
 import { describeBuild, parseBuildInfo, parseTargetsResponse, parseVectorResponse, selector } from './prometheus-api.ts';
-import type { PrometheusEndpoint } from './prometheus-endpoint.ts';
+import type { PrometheusEndpoint, UrlAuth } from './prometheus-endpoint.ts';
 import { portForwardEndpoint, prometheusUrlEndpoint, serviceProxyEndpoint, statusMessage } from './prometheus-endpoint.ts';
 
 /** Which pod's metrics to read. */
@@ -57,8 +58,10 @@ export class MetricsUnreachableError extends Error {
 export class PrometheusSource implements MetricsSource {
   readonly description: string;
 
-  constructor(private readonly endpoint: PrometheusEndpoint, private readonly m: MeshMetrics, build: PrometheusBuildInfo | undefined) {
-    this.description = `${describeBuild(build)} via ${endpoint.where}`;
+  constructor(private readonly endpoint: PrometheusEndpoint, private readonly m: MeshMetrics, build: PrometheusBuildInfo | undefined,
+    /** Matchers added to every selector (a `cluster` label, when the Prometheus serves several clusters). */
+    private readonly extraLabels: Record<string, string> = {}) {
+    this.description = `${build ? describeBuild(build) : 'a Prometheus-compatible API'} via ${endpoint.where}${Object.keys(extraLabels).length ? `, scoped to ${Object.entries(extraLabels).map(([k, v]) => `${k}="${v}"`).join(',')}` : ''}`;
   }
 
   pollIntervalMs(): number {
@@ -71,15 +74,17 @@ export class PrometheusSource implements MetricsSource {
     return parseVectorResponse(res.body, expr).map(({ labels, value }) => ({ labels, value }));
   }
 
-  async targets(opts: SourceCallOptions): Promise<ScrapeTarget[]> {
-    const res = await this.endpoint.get('/api/v1/targets?state=active', opts);
-    if (res.status !== 200) throw new Error(`targets: HTTP ${res.status} from ${this.endpoint.where}: ${statusMessage(res.body) ?? res.body.slice(0, 200)}`);
-    return parseTargetsResponse(res.body);
-  }
-
   async target(pod: PodRef, opts: SourceCallOptions): Promise<TargetState> {
     const { namespace: nsLabel, pod: podLabel } = this.m.targetLabels;
-    const all = await this.targets(opts);
+    const res = await this.endpoint.get('/api/v1/targets?state=active', opts);
+    // A Prometheus-compatible API without the targets endpoint (managed Prometheus): the scrape's own `up` series says it.
+    if (res.status === 404) {
+      const up = await this.query(selector('up', { ...this.extraLabels, [nsLabel]: pod.namespace, [podLabel]: pod.pod }), opts);
+      if (!up.length) return { up: undefined, text: `not a target yet (no up{${nsLabel}="${pod.namespace}",${podLabel}="${pod.pod}"} series; this API has no /api/v1/targets)` };
+      return up.some((s) => s.value === 1) ? { up: true, text: 'up (its up series is 1)' } : { up: false, text: 'down (its up series is 0)' };
+    }
+    if (res.status !== 200) throw new Error(`targets: HTTP ${res.status} from ${this.endpoint.where}: ${statusMessage(res.body) ?? res.body.slice(0, 200)}`);
+    const all = parseTargetsResponse(res.body);
     const mine = all.filter((t) => t.labels[nsLabel] === pod.namespace && t.labels[podLabel] === pod.pod);
     const up = mine.find((t) => t.health === 'up');
     const next = mine.map((t) => t.lastScrapeMs + t.intervalMs).find((n) => Number.isFinite(n));
@@ -90,7 +95,7 @@ export class PrometheusSource implements MetricsSource {
   }
 
   series(sel: SeriesSelector, _pod: PodRef, opts: SourceCallOptions): Promise<Sample[]> {
-    return this.query(selector(sel.metric, sel.labels), opts);
+    return this.query(selector(sel.metric, { ...sel.labels, ...this.extraLabels }), opts);
   }
 
   close(): Promise<void> {
@@ -110,8 +115,31 @@ async function buildInfo(endpoint: PrometheusEndpoint, timeoutMs: number): Promi
 
 /** Where to read Prometheus metrics from. */
 export type PrometheusChoice =
-  | { kind: 'url'; url: string; token?: string | undefined }
+  | { kind: 'url'; url: string; auth: UrlAuth; extraLabels?: Record<string, string> }
   | { kind: 'in-cluster'; kubeConfig: KubeConfig };
+
+/** The audience of Azure Monitor managed Prometheus's query API (istio.md §5.2). */
+export const managedPrometheusScope = 'https://prometheus.monitor.azure.com/.default';
+
+/**
+ * Where the configuration says to read Prometheus: a URL (with its token, token file, CA, Entra ID credential and
+ * `cluster` scope), else the mesh's Prometheus in the cluster. Loads the Azure SDK only for `prometheusAuth: azure`.
+ */
+export function prometheusChoiceOf(cfg: MetricsConfig, kubeConfig: KubeConfig): PrometheusChoice {
+  if (!cfg.prometheusUrl) return { kind: 'in-cluster', kubeConfig };
+  const tokenProvider = cfg.prometheusAuth === 'azure'
+    ? async (): Promise<string> => {
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      const token = await new DefaultAzureCredential().getToken(managedPrometheusScope);
+      return token.token;
+    }
+    : undefined;
+  return {
+    kind: 'url', url: cfg.prometheusUrl,
+    auth: { token: cfg.prometheusToken, tokenFile: cfg.prometheusTokenFile, caFile: cfg.prometheusCaFile, tokenProvider },
+    ...(cfg.cluster ? { extraLabels: { cluster: cfg.cluster } } : {}),
+  };
+}
 
 /**
  * Connects to Prometheus and says who answered (buildinfo). In-cluster: the service proxy first; a 403 (RBAC
@@ -122,13 +150,13 @@ export async function connectPrometheus(choice: PrometheusChoice, m: MeshMetrics
   const p = m.prometheus;
   const hint = `check that the mesh's Prometheus runs (Service ${p.namespace}/${p.service}${p.installHint ? `; ${p.installHint}` : ''}), or point the check at your own with --prometheus-url`;
   if (choice.kind === 'url') {
-    const endpoint = prometheusUrlEndpoint(choice.url, choice.token);
+    const endpoint = prometheusUrlEndpoint(choice.url, choice.auth);
     const res = await buildInfo(endpoint, opts.timeoutMs).catch((err: unknown) => {
       throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: ${errorWithCause(err)}`);
     });
-    if (res.status === 401 || res.status === 403) throw new MetricsUnreachableError(`Prometheus at ${endpoint.where} refused the request (HTTP ${res.status}); check MESH_CONFORMANCE_PROMETHEUS_TOKEN`);
+    if (res.status === 401 || res.status === 403) throw new MetricsUnreachableError(`Prometheus at ${endpoint.where} refused the request (HTTP ${res.status}); check MESH_CONFORMANCE_PROMETHEUS_TOKEN, --prometheus-token-file, or --prometheus-auth azure for managed Prometheus`);
     if (res.status >= 500) throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
-    return new PrometheusSource(endpoint, m, res.info);
+    return new PrometheusSource(endpoint, m, res.info, choice.extraLabels);
   }
   const proxy = serviceProxyEndpoint(choice.kubeConfig, p);
   const res = await buildInfo(proxy, opts.timeoutMs).catch((err: unknown) => {

@@ -10,7 +10,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, PortForward } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { request } from 'undici';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
 
 /** One HTTP answer, body as text. */
 export interface EndpointResponse {
@@ -117,19 +118,41 @@ export async function portForwardEndpoint(kc: KubeConfig, target: InClusterProme
   };
 }
 
-/** A Prometheus-compatible API at a URL (its API root's parent, e.g. `https://prom.example:9090`), optional bearer token. */
-export function prometheusUrlEndpoint(baseUrl: string, token?: string): PrometheusEndpoint {
+/** How requests to a Prometheus at a URL authenticate, and which CA they trust. */
+export interface UrlAuth {
+  /** A fixed bearer token. */
+  token?: string | undefined;
+  /** A file holding the bearer token, read before each request (a refreshed token is picked up). */
+  tokenFile?: string | undefined;
+  /** Gets a bearer token (Azure Monitor managed Prometheus: DefaultAzureCredential for its audience). */
+  tokenProvider?: (() => Promise<string>) | undefined;
+  /** PEM CA bundle to trust for an https URL. */
+  caFile?: string | undefined;
+}
+
+/**
+ * A Prometheus-compatible API at a URL (its API root's parent, e.g. `https://prom.example:9090`), with a bearer token
+ * (fixed, from a file or from a provider) and an extra CA when given. `where` names the URL without credentials.
+ */
+export function prometheusUrlEndpoint(baseUrl: string, auth: UrlAuth = {}): PrometheusEndpoint {
   const base = baseUrl.replace(/\/+$/, '');
+  const ca = auth.caFile ? readFileSync(auth.caFile, 'utf8') : undefined;
+  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  const how = auth.tokenProvider ? ' (with an Entra ID token)' : auth.token || auth.tokenFile ? ' (with a bearer token)' : '';
   return {
-    where: `${base}${token ? ' (with a bearer token)' : ''}`,
+    where: `${base}${how}`,
     async get(path, opts) {
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+      const token = auth.tokenProvider ? await auth.tokenProvider() : auth.token ?? (auth.tokenFile ? readFileSync(auth.tokenFile, 'utf8').trim() : undefined);
       const res = await request(`${base}${path}`, {
         method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
         headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        ...(dispatcher ? { dispatcher } : {}),
       });
       return { status: res.statusCode, body: await res.body.text() };
     },
-    close: () => Promise.resolve(),
+    close: async () => {
+      await dispatcher?.close();
+    },
   };
 }

@@ -24,15 +24,16 @@ function granted(rules: Rule[], r: AccessRequirement, verb: string): boolean {
   return rules.some((rule) => rule.apiGroups.includes(r.group) && rule.resources.includes(resource) && rule.verbs.includes(verb));
 }
 
+const none = { prometheusTokenFile: undefined, prometheusCaFile: undefined, prometheusAuth: 'bearer' as const, cluster: undefined };
 const metricsPaths: Record<string, MetricsConfig> = {
-  'in-cluster': { prometheusUrl: undefined, prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
-  'log-analytics': { prometheusUrl: undefined, prometheusToken: undefined, logAnalytics: { workspaceId: 'w', endpoint: undefined, token: undefined, tokenFile: undefined, caFile: undefined }, timeoutMs: 1 },
-  external: { prometheusUrl: 'http://p', prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
+  'in-cluster': { ...none, prometheusUrl: undefined, prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
+  'log-analytics': { ...none, prometheusUrl: undefined, prometheusToken: undefined, logAnalytics: { workspaceId: 'w', endpoint: undefined, token: undefined, tokenFile: undefined, caFile: undefined }, timeoutMs: 1 },
+  external: { ...none, prometheusUrl: 'http://p', prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
 };
 
 function requirements(opts: { mesh: (typeof meshNames)[number]; ingress: string; metrics: MetricsConfig; clusterChanges: boolean }) {
   const mesh = createMeshProfile({ mesh: opts.mesh, meshNamespace: 'mesh-ns', meshName: 'm', meshRevision: undefined, target: 'kind' });
-  const ingress = ingressProfileFor(opts.ingress as (typeof ingressProfileNames)[number], { sourceCidr: '10.0.0.0/8' });
+  const ingress = ingressProfileFor(opts.ingress as (typeof ingressProfileNames)[number], { flavor: 'kind', sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined });
   return { mesh, ingress, reqs: runRequirements({ mesh, ingress, metrics: opts.metrics, clusterChanges: opts.clusterChanges }).flatMap((r) => ('anyOf' in r ? r.anyOf : [r])) };
 }
 

@@ -11,7 +11,7 @@ import { resourceTypes } from '../k8s/resources.ts';
 import { runLabelKeys } from '../k8s/run-labels.ts';
 import type { MeshProfile } from '../mesh/mesh-profile.ts';
 import { LogAnalyticsSource } from '../metrics/log-analytics-source.ts';
-import { connectPrometheus } from '../metrics/metrics-source.ts';
+import { connectPrometheus, prometheusChoiceOf } from '../metrics/metrics-source.ts';
 import { errorText } from '../text.ts';
 import type { AccessAlternatives, AccessRequirement } from './access-review.ts';
 import { checkAccess, coreRequirements, writeRequirement } from './access-review.ts';
@@ -88,7 +88,7 @@ async function metricsBackend(ctx: ReadinessContext): Promise<ReadinessLine[]> {
           : `deploy the mesh's Prometheus${m.prometheus.installHint ? ` (${m.prometheus.installHint})` : ''} or pass --prometheus-url URL`)];
     }
   }
-  const choice = cfg.prometheusUrl ? { kind: 'url' as const, url: cfg.prometheusUrl, token: cfg.prometheusToken } : { kind: 'in-cluster' as const, kubeConfig: ctx.client.kubeConfig };
+  const choice = prometheusChoiceOf(cfg, ctx.client.kubeConfig);
   try {
     const source = await connectPrometheus(choice, m, { timeoutMs: ctx.budgetMs });
     await source.close();

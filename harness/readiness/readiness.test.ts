@@ -33,7 +33,7 @@ describe('readiness report', () => {
     assert.equal(deploymentVersion({ metadata: { labels: { 'app.kubernetes.io/version': 'v1.2.4' } } }), 'v1.2.4');
     assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'mcr.microsoft.com/oss/example/controller:v1.2.5' }] } } } }), 'v1.2.5');
     assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'registry:5000/controller' }] } } } }), undefined);
-    assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'registry.istio.io/release/pilot:1.30.3@sha256:abc' }] } } } }), '1.30.3');
+    assert.equal(deploymentVersion({ spec: { selector: {}, template: { spec: { containers: [{ name: 'c', image: 'registry.example.io/release/pilot:1.30.3@sha256:abc' }] } } } }), '1.30.3');
   });
   it('judges the server version against a mesh release\'s supported range', () => {
     const range = { min: [1, 32, 0], maxMinor: [1, 36] as const, what: 'Istio 1.31' };

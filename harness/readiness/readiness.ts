@@ -8,6 +8,7 @@ import type { MetricsConfig } from '../config/resolve-config.ts';
 import type { Target } from '../config/targets.ts';
 import type { IngressProfile } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
+import { meshProfiles } from '../mesh/index.ts';
 import type { MeshProfile } from '../mesh/mesh-profile.ts';
 import { apiAccess, coreCategories } from './core-categories.ts';
 import type { ReadinessCategory, ReadinessContext } from './readiness-registry.ts';
@@ -28,9 +29,15 @@ export interface ReadinessOptions {
   budgetMs: number;
 }
 
-/** Every category after the API's, in report order. */
+/**
+ * Every category after the API's, in report order: the mesh's, the ingress's, the core's, and what other meshes left
+ * behind (a migration's leftovers: webhooks that still block admission, labels, CRDs).
+ */
 export function readinessCategories(o: ReadinessOptions): ReadinessCategory[] {
-  return [...o.mesh.readiness(), ...(o.ingress?.readiness() ?? []), ...coreCategories({ clusterChanges: o.clusterChanges })];
+  return [
+    ...o.mesh.readiness(), ...(o.ingress?.readiness() ?? []), ...coreCategories({ clusterChanges: o.clusterChanges }),
+    ...meshProfiles.filter((f) => f.name !== o.mesh.name).map((f) => f.leftovers()),
+  ];
 }
 
 /** The API check, then the categories; `fatalOnly` for pre-flight. */

@@ -26,9 +26,10 @@ const reason = (err: unknown): string => `unknown (${errorText(err)})`;
  * server version and the mesh version. A failed read becomes `unknown (<why>)`, never an error.
  */
 export async function collectRunEnvironment(client: KubeClient, config: ConformanceConfig, mesh: MeshProfile, budgetMs: number): Promise<RunEnvironment> {
-  const [server, meshVersion] = await Promise.all([
+  const [server, meshVersion, meshDetails] = await Promise.all([
     readServerVersion(client.kubeConfig, budgetMs).then((v) => v.gitVersion, reason),
     mesh.version(client, budgetMs).then((v) => v ?? `not found (no control plane in ${mesh.settings.namespace})`, reason),
+    mesh.environment(client, budgetMs).catch((err: unknown) => ({ meshDetails: reason(err) })),
   ]);
   return {
     target: config.target,
@@ -38,6 +39,7 @@ export async function collectRunEnvironment(client: KubeClient, config: Conforma
     serverVersion: server,
     mesh: mesh.describe(),
     meshVersion,
+    ...meshDetails,
     ingressProfile: config.ingress,
     runId: config.runId ?? '',
   };

@@ -75,7 +75,7 @@ export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
       await requireConsecutive({
         description: `HEAD and GET ${url} (Host: ${host}) to return 200 ${policy.throughSidecarDescription}`, times,
         timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
-        attempt: expectOkThroughSidecar(http, url, (res) => policy.throughSidecar(res), intervals.httpRequest, host),
+        attempt: expectOkThroughSidecar(http, url, (res) => policy.throughSidecar(policyRequest, res), intervals.httpRequest, host),
       });
     });
   } finally {

@@ -3,7 +3,7 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { CheckBody, MetricsSource } from '../../fixtures/index.ts';
 import {
-  LogAnalyticsSource, connectPrometheus, expect, formatDuration, ingressHostFor, resourceTypes, runLabels, sampleSelector, scrapeAnnotationProblems,
+  LogAnalyticsSource, connectPrometheus, prometheusChoiceOf, expect, formatDuration, ingressHostFor, resourceTypes, runLabels, sampleSelector, scrapeAnnotationProblems,
   targetUp, test, waitFor, WaitTimeoutError,
 } from '../../fixtures/index.ts';
 
@@ -11,7 +11,7 @@ export const metricsCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
   const budgetMs = config.timeouts.apply;
   const m = mesh.metrics;
   const sample = mesh.sample;
-  const { timeoutMs, prometheusUrl, prometheusToken, logAnalytics } = config.metrics;
+  const { timeoutMs, prometheusUrl, logAnalytics } = config.metrics;
   // The wait below may be long (Azure Monitor ingestion): keep the test budget above it.
   testInfo.setTimeout(Math.max(testInfo.timeout, timeoutMs + config.timeouts.assert + 60_000));
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +47,7 @@ export const metricsCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
         }
         return LogAnalyticsSource.connect(logAnalytics, m.logAnalytics);
       }
-      return connectPrometheus(prometheusUrl ? { kind: 'url', url: prometheusUrl, token: prometheusToken } : { kind: 'in-cluster', kubeConfig: cluster.kubeConfig }, m, { timeoutMs: budgetMs });
+      return connectPrometheus(prometheusChoiceOf(config.metrics, cluster.kubeConfig), m, { timeoutMs: budgetMs });
     });
     const from = metrics.description;
     testInfo.annotations.push({ type: 'metrics-source', description: from });

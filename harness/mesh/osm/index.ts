@@ -1,5 +1,8 @@
-/** The OSM profile's registration: its defaults per cluster flavor, and how to create it. */
+/** The OSM profile's registration: its defaults per cluster flavor, how to find it, its leftovers, and how to create it. */
+import type { V1Deployment } from '@kubernetes/client-node';
+import { resourceTypes } from '../../k8s/resources.ts';
 import type { MeshProfileFactory } from '../mesh-factory.ts';
+import { osmLeftovers } from './leftovers.ts';
 import { osmProfile } from './profile.ts';
 
 export const osm = {
@@ -8,5 +11,14 @@ export const osm = {
   defaults: (flavor) => flavor === 'aks'
     ? { namespace: 'kube-system', meshName: 'osm', ingress: 'agic' }
     : { namespace: 'osm-system', meshName: 'osm', ingress: 'nginx' },
+  installHint: (flavor) => flavor === 'aks'
+    ? 'enable the OSM add-on: `az aks enable-addons --addons open-service-mesh` (retired: support ends 2027-09-30; the guide points to Istio)'
+    : 'install OSM: `node scripts/kind-up.mjs --mesh osm`',
+  async detect(client, budgetMs) {
+    const found = (await client.list<V1Deployment>(resourceTypes.deployment, { labelSelector: 'app=osm-controller' }, { budgetMs })).items;
+    const namespaces = [...new Set(found.map((d) => d.metadata?.namespace ?? '').filter(Boolean))];
+    return { namespaces, revisions: [], found: namespaces.map((n) => `osm-controller in ${n}`).join(', ') };
+  },
+  leftovers: osmLeftovers,
   create: osmProfile,
 } as const satisfies MeshProfileFactory;

@@ -104,7 +104,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
         return { done: false, observed };
       },
       acceptedDescription: 'committed',
-      throughSidecar: (res: SeenResponse) => (res.headers[envoyUpstreamHeader] === undefined ? `${envoyUpstreamHeader} missing` : undefined),
+      throughSidecar: (_req, res: SeenResponse) => (res.headers[envoyUpstreamHeader] === undefined ? `${envoyUpstreamHeader} missing` : undefined),
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics: osmMetrics(namespace),
@@ -112,6 +112,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     sharedObjects: () => [osmMetrics(namespace).collection?.object].filter((o) => o !== undefined),
+    environment: () => Promise.resolve({}),
     async version(client, budgetMs) {
       const d = await client.read<V1Deployment>({ ...resourceTypes.deployment, namespace, name: 'osm-controller' }, { budgetMs });
       return d ? deploymentVersion(d) : undefined;
