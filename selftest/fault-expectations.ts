@@ -114,7 +114,7 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   },
   'envoy-stats-frozen': {
     outcome: 'fail', check: 'metrics', aks: true,
-    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },
   },
   'prometheus-unreachable': {
     outcome: 'fail', check: 'metrics',

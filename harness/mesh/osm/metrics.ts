@@ -23,10 +23,16 @@ const insightsTags: Record<string, string> = { source_namespace: 'namespace', so
 const seen = (metric: string, samples: readonly Sample[] | null): string =>
   samples === null ? `${metric}: not collected by this source` : `${metric}=${sumOf(samples) ?? 'no series'}`;
 
-/** The assessments once the pod is a scrape target: the sidecar is live, and its 2xx counter reached what the suite received. */
-function assessments(s: MetricsSubject): MetricAssessment[] {
+/**
+ * The assessments once the pod is a scrape target: the sidecar is live, and the 2xx counter of its **local** inbound
+ * cluster (`<ns>/<svc>|<targetPort>|local`, osm.md §6c) reached what the suite received. Only that cluster: the
+ * Prometheus scrapes of /stats/prometheus go through Envoy's `envoy-metrics-cluster` (osm pkg/envoy/lds
+ * getPrometheusConnectionManager, pkg/constants EnvoyMetricsCluster) and count 2xx there every scrape, so a query over
+ * all clusters passes with no ingress traffic at all — OSM's own dashboards exclude that cluster for the same reason.
+ */
+function assessments(s: MetricsSubject, localCluster: (namespace: string) => string): MetricAssessment[] {
   const ofPod = { source_namespace: s.namespace, source_pod_name: s.pod };
-  const success = { ...ofPod, envoy_response_code_class: '2' };
+  const success = { ...ofPod, envoy_cluster_name: localCluster(s.namespace), envoy_response_code_class: '2' };
   return [
     {
       title: `${selector(live, { source_namespace: s.namespace })} is 1`,
@@ -39,16 +45,16 @@ function assessments(s: MetricsSubject): MetricAssessment[] {
       },
     },
     {
-      title: `${requests} (2xx) counts at least the ${s.sent} successful requests sent through the ingress`,
-      description: `${selector(requests, { envoy_response_code_class: '2' })} to reach at least ${s.sent}`,
+      title: `${requests} (2xx, cluster ${success.envoy_cluster_name}) counts at least the ${s.sent} successful requests sent through the ingress`,
+      description: `${selector(requests, { envoy_cluster_name: success.envoy_cluster_name, envoy_response_code_class: '2' })} to reach at least ${s.sent}`,
       series: { metric: requests, labels: success },
-      judge: (samples) => ({ done: (sumOf(samples) ?? 0) >= s.sent, observed: seen(selector(requests, { envoy_response_code_class: '2' }), samples), value: samples ?? [] }),
+      judge: (samples) => ({ done: (sumOf(samples) ?? 0) >= s.sent, observed: seen(selector(requests, { envoy_cluster_name: success.envoy_cluster_name, envoy_response_code_class: '2' }), samples), value: samples ?? [] }),
     },
   ];
 }
 
-/** OSM's metrics for a control plane in `meshNamespace`. */
-export function osmMetrics(meshNamespace: string): MeshMetrics {
+/** OSM's metrics for a control plane in `meshNamespace`; `sample` names the backend's local cluster. */
+export function osmMetrics(meshNamespace: string, sample: { name: string; targetPort: number }): MeshMetrics {
   return {
     podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '15010', 'prometheus.io/path': '/stats/prometheus' },
     whyNotAnnotated: (ns) => {
@@ -57,7 +63,7 @@ export function osmMetrics(meshNamespace: string): MeshMetrics {
     },
     enableHint: (ns) => `enable metrics before the pods start: \`osm metrics enable --namespace ${ns}\` (annotation ${osmKeys.metrics}=enabled), then restart the pods`,
     targetLabels: { namespace: 'source_namespace', pod: 'source_pod_name' },
-    assessments,
+    assessments: (s) => assessments(s, (ns) => `${ns}/${sample.name}|${sample.targetPort}|local`),
     prometheus: { namespace: meshNamespace, service: 'osm-prometheus', port: 7070, podSelector: 'app=osm-prometheus', installHint: '`osm install --set osm.deployPrometheus=true`' },
     logAnalytics: {
       query: (ns) => `InsightsMetrics | where Name contains "envoy" | extend t=parse_json(Tags) | where t.namespace == "${ns.replace(/"/g, '\\"')}"`,

@@ -24,6 +24,7 @@ const envoyUpstreamHeader = 'x-envoy-upstream-service-time';
 /** The OSM profile for resolved settings. */
 export function osmProfile(settings: MeshSettings): MeshProfile {
   const { meshName, namespace } = settings;
+  const metrics = osmMetrics(namespace, { name: 'httpbin', targetPort: 14001 });
   return {
     name: 'osm',
     title: 'Open Service Mesh (OSM)',
@@ -107,11 +108,11 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecar: (_req, res: SeenResponse) => (res.headers[envoyUpstreamHeader] === undefined ? `${envoyUpstreamHeader} missing` : undefined),
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
-    metrics: osmMetrics(namespace),
+    metrics,
     features: [],
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
-    sharedObjects: () => [osmMetrics(namespace).collection?.object].filter((o) => o !== undefined),
+    sharedObjects: () => [metrics.collection?.object].filter((o) => o !== undefined),
     environment: () => Promise.resolve({}),
     async version(client, budgetMs) {
       const d = await client.read<V1Deployment>({ ...resourceTypes.deployment, namespace, name: 'osm-controller' }, { budgetMs });

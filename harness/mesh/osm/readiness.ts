@@ -125,7 +125,7 @@ async function meshConfigSettings(ctx: ReadinessContext, s: MeshSettings): Promi
 /** Namespaces in the mesh with their injection and metrics state, and namespaces annotated for injection but not in the mesh. */
 async function namespaces(ctx: ReadinessContext, s: MeshSettings): Promise<ReadinessLine[]> {
   const all = (await ctx.client.list<V1Namespace>(resourceTypes.namespace, {}, { budgetMs: ctx.budgetMs })).items;
-  const metrics = osmMetrics(s.namespace);
+  const metrics = osmMetrics(s.namespace, { name: 'httpbin', targetPort: 14001 });
   const lines: ReadinessLine[] = [];
   for (const ns of all) {
     const name = ns.metadata?.name ?? '?';
