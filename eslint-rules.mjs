@@ -9,7 +9,10 @@ export const profileIdentifiers = {
   osm: [/openservicemesh/i, /\bosm-[a-z]/, /IngressBackend/, /osmKeys/, /\bosm (namespace|metrics|install)\b/],
 };
 
-/** Reports every profile identifier in a file's text, comments included. */
+/**
+ * Reports every profile identifier in a file's text, comments included.
+ * @type {import('eslint').Rule.RuleModule}
+ */
 export const noProfileIdentifiers = {
   meta: {
     type: 'problem',

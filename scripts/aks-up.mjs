@@ -25,6 +25,7 @@ process.exitCode = await scriptMain({
     if (!Number.isInteger(nodeCount) || nodeCount < 1) throw new UsageError(`--node-count must be a whole number of at least 1, got ${String(a['node-count'])}`);
     const cidr = String(a['appgw-subnet-cidr'] ?? aksDefaults.appgwSubnetCidr);
     if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) throw new UsageError(`--appgw-subnet-cidr must be a CIDR such as 10.225.0.0/16, got ${cidr}`);
+    /** @param {string} k @returns {string | undefined} */
     const opt = (k) => (typeof a[k] === 'string' ? a[k] : undefined);
     await aksUp(runner, {
       resourceGroup: String(a['resource-group']), name: String(a.name), create: Boolean(a.create), nodeCount, appgwSubnetCidr: cidr,

@@ -2,6 +2,8 @@
 // Gateway Ingress Controller add-on and Container insights (Azure Monitor), then credentials under a named context.
 import { UsageError } from './script-main.mjs';
 
+/** @typedef {{ addonProfiles?: Record<string, { enabled?: boolean } | null | undefined> }} AksShow the part of `az aks show` read here */
+
 /** Defaults; the subnet is the one the AKS AGIC tutorial uses (inside 10.0.0.0/8, the IngressBackend IPRange). */
 export const aksDefaults = Object.freeze({ location: 'westeurope', nodeCount: 2, appgwSubnetCidr: '10.225.0.0/16' });
 
@@ -12,14 +14,23 @@ export const aksAddons = Object.freeze([
   { addon: 'monitoring', profile: 'omsagent', why: 'Container insights, which collects the envoy metrics into Log Analytics' },
 ]);
 
-/** `--appgw-name … --appgw-subnet-cidr …` or `--workspace-resource-id …`: the extra arguments an add-on takes. */
+/**
+ * `--appgw-name … --appgw-subnet-cidr …` or `--workspace-resource-id …`: the extra arguments an add-on takes.
+ * @param {string} addon
+ * @param {{ appgwName: string, appgwSubnetCidr: string, workspaceResourceId?: string }} o
+ * @returns {string[]}
+ */
 function addonArgs(addon, o) {
   if (addon === 'ingress-appgw') return ['--appgw-name', o.appgwName, '--appgw-subnet-cidr', o.appgwSubnetCidr];
   if (addon === 'monitoring' && o.workspaceResourceId) return ['--workspace-resource-id', o.workspaceResourceId];
   return [];
 }
 
-/** Which add-ons an `az aks show` document has enabled (keys compared case-insensitively, as az varies them). */
+/**
+ * Which add-ons an `az aks show` document has enabled (keys compared case-insensitively, as az varies them).
+ * @param {AksShow | undefined} showJson
+ * @returns {Set<string>}
+ */
 export function enabledAddons(showJson) {
   const profiles = showJson?.addonProfiles ?? {};
   const enabled = new Set();

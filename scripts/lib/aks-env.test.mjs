@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { aksUp, enabledAddons } from './aks-env.mjs';
 import { recordingRunner } from './runner.mjs';
 
+/** @type {import('./runner.mjs').Answer} */
 const loggedIn = ['az account show --output none', {}];
 const target = '--resource-group rg --name mesh';
 

@@ -76,6 +76,7 @@ export async function kindUp(r, opts = {}) {
   } else {
     await r.run('kind', ['create', 'cluster', '--name', o.name, '--image', versions.kindNodeImage, '--config', '-', '--wait', '2m'], { input: kindClusterConfig(o) });
   }
+  /** @param {string[]} args */
   const kubectl = (args) => r.run('kubectl', ['--context', context, ...args]);
 
   await r.run('helm', ['--kube-context', context, ...ingressNginxArgs()]);

@@ -7,6 +7,7 @@ import { recordingRunner } from './runner.mjs';
 import { scriptMain } from './script-main.mjs';
 import { versions } from './versions.mjs';
 
+/** @type {import('./runner.mjs').Answer} */
 const dockerUp = ['docker info --format $\'{{.ServerVersion}}\'', { stdout: '24.0.7\n' }];
 
 describe('kind-up', () => {
@@ -31,11 +32,12 @@ describe('kind-up', () => {
     const r = recordingRunner([dockerUp]);
     await kindUp(r);
     const create = r.calls.find((c) => c.line.startsWith('kind create cluster'));
+    /** @type {{ kind: string, nodes: { role: string, labels?: object, extraPortMappings?: object[] }[] }} */
     const config = parse(create?.input ?? '');
     assert.equal(config.kind, 'Cluster');
     assert.deepEqual(config.nodes.map((n) => n.role), ['control-plane', 'worker']);
-    assert.deepEqual(config.nodes[1].labels, { 'ingress-ready': 'true' });
-    assert.deepEqual(config.nodes[1].extraPortMappings, [{ containerPort: 80, hostPort: 80, protocol: 'TCP' }]);
+    assert.deepEqual(config.nodes[1]?.labels, { 'ingress-ready': 'true' });
+    assert.deepEqual(config.nodes[1]?.extraPortMappings, [{ containerPort: 80, hostPort: 80, protocol: 'TCP' }]);
     assert.deepEqual(parse(kindClusterConfig({ hostPort: 8080 })).nodes[1].extraPortMappings[0].hostPort, 8080);
   });
 
@@ -75,7 +77,7 @@ describe('kind-down', () => {
 describe('script frame', () => {
   const sink = () => {
     let text = '';
-    return { write: (s) => { text += s; return true; }, get text() { return text; } };
+    return { write: (/** @type {string} */ s) => { text += s; return true; }, get text() { return text; } };
   };
 
   it('names each missing tool with how to install it, exit 2, and runs nothing', async () => {

@@ -8,12 +8,13 @@ import { missingTools } from './tools.mjs';
 /**
  * @param {{ name: string, usage: string, options: Record<string, 'string' | 'boolean'>, tools: string[] | ((o: object) => string[]),
  *   main: (runner: import('./runner.mjs').Runner, options: Record<string, unknown>) => Promise<unknown>,
- *   argv?: string[], out?: NodeJS.WritableStream, err?: NodeJS.WritableStream, has?: (tool: string) => Promise<boolean> }} spec
+ *   argv?: string[], out?: import('./runner.mjs').Writable, err?: import('./runner.mjs').Writable, has?: (tool: string) => Promise<boolean> }} spec
  * @returns {Promise<number>} the exit code
  */
 export async function scriptMain(spec) {
   const out = spec.out ?? process.stdout;
   const err = spec.err ?? process.stderr;
+  /** @param {number} code @param {string} message */
   const fail = (code, message) => {
     err.write(`${spec.name}: ${message}\n`);
     return code;
@@ -40,12 +41,13 @@ export async function scriptMain(spec) {
     return 0;
   } catch (e) {
     if (e instanceof CommandFailed || e instanceof UsageError) return fail(e instanceof UsageError ? 2 : 1, e.message);
-    return fail(1, e instanceof Error ? e.message.split('\n')[0] : String(e));
+    return fail(1, e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));
   }
 }
 
 /** Bad input found by a script's own logic (exit 2). */
 export class UsageError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'UsageError';

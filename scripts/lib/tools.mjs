@@ -1,7 +1,10 @@
 // Which command-line tools a set-up script needs, and how to install each one (with the pinned versions).
 import { versions } from './versions.mjs';
 
-/** How to install each tool on Linux/macOS, with the version pinned in versions.mjs where it matters. */
+/**
+ * How to install each tool on Linux/macOS, with the version pinned in versions.mjs where it matters.
+ * @type {Readonly<Record<string, string>>}
+ */
 export const installHints = {
   docker: 'install Docker Engine or Docker Desktop: https://docs.docker.com/engine/install/ (and start it)',
   kind: `go install sigs.k8s.io/kind@${versions.kind}, or: curl -Lo kind https://kind.sigs.k8s.io/dl/${versions.kind}/kind-linux-amd64 && chmod +x kind && sudo mv kind /usr/local/bin/ (macOS: brew install kind)`,

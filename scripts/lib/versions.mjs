@@ -23,8 +23,13 @@ export const versions = Object.freeze({
   kubectl: 'v1.27.3',
 });
 
-/** Shell assignments for CI (`KIND_VERSION=v0.20.0`, `KIND_NODE_IMAGE=kindest/node:…`, …). */
+/**
+ * Shell assignments for CI (`KIND_VERSION=v0.20.0`, `KIND_NODE_IMAGE=kindest/node:…`, …).
+ * @param {Readonly<Record<string, string>>} [v]
+ * @returns {string}
+ */
 export function shellAssignments(v = versions) {
+  /** @type {Record<string, string>} */
   const names = { kind: 'KIND_VERSION', kindNodeImage: 'KIND_NODE_IMAGE', ingressNginxChart: 'INGRESS_NGINX_CHART_VERSION', osm: 'OSM_VERSION', helm: 'HELM_VERSION', kubectl: 'KUBECTL_VERSION' };
   return Object.entries(v).map(([k, val]) => `${names[k] ?? k.toUpperCase()}=${val}`).join('\n');
 }
