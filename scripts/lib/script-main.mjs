@@ -6,8 +6,9 @@ import { CommandFailed, dryRunner, zxRunner } from './runner.mjs';
 import { missingTools } from './tools.mjs';
 
 /**
- * @param {{ name: string, usage: string, options: Record<string, 'string' | 'boolean'>, tools: string[] | ((o: object) => string[]),
+ * @param {{ name: string, usage: string, options: Record<string, 'string' | 'boolean'>, tools: string[] | ((o: Record<string, unknown>) => string[]),
  *   main: (runner: import('./runner.mjs').Runner, options: Record<string, unknown>) => Promise<unknown>,
+ *   versions?: (o: Record<string, unknown>) => Readonly<Record<string, string>>,
  *   argv?: string[], out?: import('./runner.mjs').Writable, err?: import('./runner.mjs').Writable, has?: (tool: string) => Promise<boolean> }} spec
  * @returns {Promise<number>} the exit code
  */
@@ -33,7 +34,7 @@ export async function scriptMain(spec) {
   if (!runner.dryRun) {
     const has = spec.has ?? (async (tool) => Boolean(await which(tool, { nothrow: true })));
     const tools = typeof spec.tools === 'function' ? spec.tools(args) : spec.tools;
-    const missing = await missingTools(tools, has);
+    const missing = await missingTools(tools, has, spec.versions?.(args));
     if (missing.length) return fail(2, `${missing.length} tool${missing.length === 1 ? '' : 's'} missing:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
   }
   try {
