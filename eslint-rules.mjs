@@ -10,7 +10,10 @@ export const profileIdentifiers = {
   istio: [/istio\.io/, /\bistiod\b/, /\bistio-(proxy|init|system|injection|validation|ingress|sidecar|cni)/, /AuthorizationPolicy/, /\baks-istio/, /istio_requests_total/],
 };
 
-/** Reports every profile identifier in a file's text, comments included. */
+/**
+ * Reports every profile identifier in a file's text, comments included.
+ * @type {import('eslint').Rule.RuleModule}
+ */
 export const noProfileIdentifiers = {
   meta: {
     type: 'problem',

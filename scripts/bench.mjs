@@ -44,12 +44,25 @@ if (!scale.length || scale.some((n) => !Number.isInteger(n) || n < 1 || n > 50))
 if (!scale.includes(1)) scale.unshift(1);
 const out = resolve(opts.out);
 mkdirSync(out, { recursive: true });
+/** @param {string} line */
 const log = (line) => process.stdout.write(`bench: ${line}\n`);
+/** @param {string | undefined} file */
 const readJsonl = (file) => (file && existsSync(file) ? parseJsonl(readFileSync(file, 'utf8')) : []);
+/** @param {number | null | undefined} x @param {number} [d] decimals @returns {number | null} */
 const round = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 const pollerAgent = 'mesh-conformance-bench-poller';
 
-/** Figures of one run from its logs. */
+/**
+ * @typedef {import('./bench/run-case.mjs').CaseRun} CaseRun
+ * @typedef {ReturnType<typeof analyse> & { overheadAfterStartupMs?: number | null, overheadAfterStartupRatio?: number | null, outputTail?: string[] }} Figures
+ *   one run's figures, as results.json and the Markdown tables hold them
+ * @typedef {{ machine: Record<string, string | number | null>, preset: string, targets: typeof targets, runs: Figures[] }} BenchReport
+ */
+
+/**
+ * Figures of one run from its logs.
+ * @param {CaseRun} run
+ */
 function analyse(run) {
   const conditions = readJsonl(run.files.conditions);
   const timings = readJsonl(run.files.timing);
@@ -62,11 +75,13 @@ function analyse(run) {
     return { namespace: ns, ...flowFloor(conditions, ns, timings.some((w) => /envoy_cluster_upstream_rq/.test(w.description)) ? httpEnd : undefined), podUnmodelledMs: round(podUnmodelledMs(conditions, ns)) };
   });
   // Parallel copies: the run's floor is its slowest copy's.
-  const floor = floors.reduce((a, b) => (b.totalMs > (a?.totalMs ?? -1) ? b : a), undefined);
+  const floor = floors.reduce((a, b) => (b.totalMs > (a?.totalMs ?? -1) ? b : a), /** @type {(typeof floors)[number] | undefined} */ (undefined));
   const reactions = harnessReactions(timings, conditions, namespaces);
+  /** @type {Record<string, number[]>} */
   const byWait = {};
   for (const r of reactions) (byWait[r.wait] ??= []).push(r.ms);
   const polled = observations.length ? pollerReactions(observations, conditions) : [];
+  /** @type {Record<string, number[]>} */
   const pollerByWait = {};
   for (const r of polled) (pollerByWait[r.wait] ??= []).push(r.ms);
   const harnessApi = apiCost(requests.filter((r) => run.t.suiteStarted === undefined || Date.parse(r.time) >= run.t.suiteStarted - 5), [pollerAgent]);
@@ -75,7 +90,7 @@ function analyse(run) {
   // The same run with the sequential waits done by the 1 s poller: swap each reaction, add OSM e2e's HTTP rule.
   const sequential = ['pod-ready', 'ingress-address', 'ingressbackend-committed', 'http-200'];
   const swap = sequential.every((w) => byWait[w]?.length && pollerByWait[w]?.length)
-    ? sequential.reduce((a, w) => a + Math.max(...pollerByWait[w]) - Math.max(...byWait[w]), 0) : undefined;
+    ? sequential.reduce((a, w) => a + Math.max(.../** @type {number[]} */ (pollerByWait[w])) - Math.max(.../** @type {number[]} */ (byWait[w])), 0) : undefined;
   return {
     name: run.name,
     timings: run.timings,
@@ -113,11 +128,15 @@ function analyse(run) {
 /**
  * Where the wall time goes, from Playwright's JSON report: runner and worker start-up until the first check
  * begins, the checks themselves, and what follows the last check (namespace deletion, reporters).
+ * @param {CaseRun} run
  */
 function phasesOf(run) {
   if (!existsSync(run.files.playwright) || run.t.suiteStarted === undefined || run.t.verdict === undefined) return null;
+  /** @type {{ start: number, end: number }[]} */
   const results = [];
+  /** @type {number | undefined} */
   let runnerStarted;
+  /** @param {any} suite a suite of Playwright's JSON report */
   const walk = (suite) => {
     for (const spec of suite.specs ?? []) for (const test of spec.tests) for (const r of test.results) results.push({ start: Date.parse(r.startTime), end: Date.parse(r.startTime) + r.duration });
     for (const s of suite.suites ?? []) walk(s);
@@ -142,7 +161,12 @@ function phasesOf(run) {
   };
 }
 
-/** Puts the latest tables between the markers of BENCHMARKS.md; says what it did. */
+/**
+ * Puts the latest tables between the markers of BENCHMARKS.md; says what it did.
+ * @param {string} file
+ * @param {string} markdown
+ * @returns {string}
+ */
 function recordFigures(file, markdown) {
   const begin = '<!-- bench:begin (written by scripts/bench.mjs) -->';
   const end = '<!-- bench:end -->';
@@ -168,21 +192,23 @@ const cases = [
   ...scale.map((n) => ({ name: `${opts.timings.startsWith('{') ? 'custom' : opts.timings}-${n}`, timings: opts.timings, namespaces: n, poller: n === 1 && !opts['no-poller'] })),
 ];
 log(`${cases.length} runs: ${cases.map((c) => c.name).join(', ')}; machine ${machine.cpus}, load ${machine.loadavgAtStart}`);
+/** @type {Figures[]} */
 const results = [];
 for (const c of cases) {
   log(`running ${c.name} (timings ${c.timings}, ${c.namespaces} namespace${c.namespaces > 1 ? 's' : ''}${c.poller ? ', with the 1 s poller' : ''})`);
   const dir = join(out, 'runs', c.name);
+  /** @type {CaseRun} */
   let run;
   if (opts.reanalyse) run = JSON.parse(readFileSync(join(dir, 'bench-run.json'), 'utf8'));
   else {
     run = await runCase({ ...c, dir, log });
     writeFileSync(join(dir, 'bench-run.json'), `${JSON.stringify(run, null, 2)}\n`);
   }
-  const figures = analyse(run);
+  const figures = /** @type {Figures} */ (analyse(run));
   // The harness's own share once the runner is up: checks + cleanup − floor.
   if (figures.phases && figures.floorMs) {
-    figures.overheadAfterStartupMs = round(figures.wallMs - figures.phases.startupMs - figures.floorMs);
-    figures.overheadAfterStartupRatio = round(figures.overheadAfterStartupMs / figures.floorMs, 3);
+    figures.overheadAfterStartupMs = round(/** @type {number} */ (figures.wallMs) - /** @type {number} */ (figures.phases.startupMs) - figures.floorMs);
+    figures.overheadAfterStartupRatio = round(/** @type {number} */ (figures.overheadAfterStartupMs) / figures.floorMs, 3);
   }
   if (run.code !== 0) figures.outputTail = run.outputTail;
   results.push(figures);
@@ -194,8 +220,8 @@ const one = headline;
 const scaled = results.filter((r) => r.timings === opts.timings).sort((a, b) => a.namespaces - b.namespaces);
 const largest = scaled.at(-1);
 const targets = {
-  overhead: { target: '<= 0.10 of the floor', value: one?.overheadRatio, met: one?.overheadRatio !== null && one?.overheadRatio <= 0.10 },
-  reactionP95: { target: '<= 50 ms', value: one?.reaction.all.p95, met: one?.reaction.all.p95 !== null && one?.reaction.all.p95 <= 50, watchDrivenP95: one?.reaction.watchDriven.p95 },
+  overhead: { target: '<= 0.10 of the floor', value: one?.overheadRatio, met: one?.overheadRatio !== null && /** @type {number} */ (one?.overheadRatio) <= 0.10 },
+  reactionP95: { target: '<= 50 ms', value: one?.reaction.all.p95, met: one?.reaction.all.p95 !== null && /** @type {number} */ (one?.reaction.all.p95) <= 50, watchDrivenP95: one?.reaction.watchDriven.p95 },
   scale: { target: `${largest?.namespaces} namespaces <= 2x the wall time of 1`, value: one?.wallMs && largest?.wallMs ? round(largest.wallMs / one.wallMs, 2) : null, met: !!(one?.wallMs && largest?.wallMs && largest.wallMs <= 2 * one.wallMs) },
 };
 const report = { machine: { ...machine, loadavgAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') }, preset: opts.timings, targets, runs: results };

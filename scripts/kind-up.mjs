@@ -1,23 +1,50 @@
 #!/usr/bin/env node
-// Creates the kind environment the kind profile expects, idempotently: a kind cluster whose worker is labelled
-// ingress-ready=true and maps host port 80, ingress-nginx (hostPort, pinned chart), OSM with Prometheus via the osm
-// CLI, and the ingress-nginx namespace watched by OSM without sidecar injection. Versions: scripts/lib/versions.mjs.
+// Creates the kind environment a mesh profile expects, idempotently. Versions: scripts/lib/versions.mjs.
+//   --mesh osm (default): a kind cluster whose worker is labelled ingress-ready=true and maps host port 80,
+//     ingress-nginx (hostPort, pinned chart), OSM with Prometheus via the osm CLI, and the ingress-nginx namespace
+//     watched by OSM without sidecar injection.
+//   --mesh istio: a kind cluster on a node image Istio 1.30 supports, the Gateway API CRDs, MetalLB (LoadBalancer
+//     addresses on the kind network), Istio with Helm under revision asm-1-30 (as the AKS add-on names it), and
+//     Istio's Prometheus addon.
 //
-//   node scripts/kind-up.mjs [--name mesh-conformance] [--host-port 80] [--dry-run]
+//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--dry-run]
 import process from 'node:process';
-import { kindDefaults, kindUp, kindUpTools } from './lib/kind-env.mjs';
+import { kindDefaults, kindUp, kindUpToolsFor } from './lib/kind-env.mjs';
 import { scriptMain, UsageError } from './lib/script-main.mjs';
+import { kindMeshes, versionsFor } from './lib/versions.mjs';
+
+/**
+ * The --mesh value (default osm); anything else is a usage error.
+ * @param {Record<string, unknown>} args
+ * @returns {import('./lib/versions.mjs').KindMesh}
+ */
+function meshOf(args) {
+  const mesh = args.mesh ?? kindDefaults.mesh;
+  if (mesh === 'osm' || mesh === 'istio') return mesh;
+  throw new UsageError(`--mesh must be one of ${kindMeshes.join(', ')}, got ${String(mesh)}`);
+}
+
+/** @param {Record<string, unknown>} args */
+const safeMesh = (args) => (args.mesh === 'istio' ? 'istio' : 'osm');
+/** @param {Record<string, unknown>} args */
+const knownMesh = (args) => args.mesh === undefined || args.mesh === 'osm' || args.mesh === 'istio';
 
 process.exitCode = await scriptMain({
   name: 'kind-up',
-  usage: 'node scripts/kind-up.mjs [--name NAME (default mesh-conformance)] [--host-port PORT (default 80)] [--dry-run: print the commands only]',
-  options: { name: 'string', 'host-port': 'string' },
-  tools: kindUpTools,
+  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--dry-run: print the commands only]',
+  options: { name: 'string', 'host-port': 'string', mesh: 'string' },
+  // A wrong --mesh is reported by main (exit 2) before anything runs, not hidden behind the tool check.
+  tools: (args) => (knownMesh(args) ? kindUpToolsFor(safeMesh(args)) : []),
+  versions: (args) => versionsFor(safeMesh(args)),
   main: async (runner, args) => {
+    const mesh = meshOf(args);
+    if (mesh === 'istio' && args['host-port'] !== undefined) {
+      throw new UsageError('--host-port applies to the osm environment (ingress-nginx on a host port); with --mesh istio the gateway gets a MetalLB address on the kind network');
+    }
     const hostPort = Number(args['host-port'] ?? kindDefaults.hostPort);
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) throw new UsageError(`--host-port must be a port number from 1 to 65535, got ${String(args['host-port'])}`);
     const name = String(args.name ?? kindDefaults.name);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits and -, got ${name}`);
-    await kindUp(runner, { name, hostPort });
+    await kindUp(runner, { name, hostPort, mesh });
   },
 });

@@ -8,15 +8,22 @@ import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** @type {string[]} */
 const probes = [];
 
+/**
+ * Writes a probe file and lints it with the project's config.
+ * @param {string} relative the probe's path from the repository root
+ * @param {string} text its content
+ * @returns {Promise<string[]>} `rule: message` for each problem
+ */
 async function lint(relative, text) {
   const file = join(root, relative);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
   probes.push(file);
   const [result] = await new ESLint({ cwd: root }).lintFiles([file]);
-  return result.messages.map((m) => `${m.ruleId}: ${m.message}`);
+  return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
 }
 
 describe('lint: the mesh-neutral core', () => {

@@ -13,6 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { $, argv } from 'zx';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * @param {number} code the exit code
+ * @param {string} message
+ * @returns {never}
+ */
 const fail = (code, message) => {
   process.stderr.write(`report: ${message}\n`);
   process.exit(code);

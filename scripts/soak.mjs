@@ -30,7 +30,11 @@ if (!Number.isInteger(runs) || runs < 1) {
 }
 mkdirSync(dir, { recursive: true });
 
-/** VmRSS of one pid in MB (0 when it is gone). */
+/**
+ * VmRSS of one pid in MB (0 when it is gone).
+ * @param {number} pid
+ * @returns {number}
+ */
 function rssMb(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -40,29 +44,40 @@ function rssMb(pid) {
   }
 }
 
-/** The pid and all its descendants, from /proc (Linux). */
+/**
+ * The pid and all its descendants, from /proc (Linux).
+ * @param {number | undefined} pid
+ * @returns {number[]}
+ */
 function tree(pid) {
+  /** @type {Map<number, number[]>} */
   const children = new Map();
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(p));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
     } catch {
       // gone meanwhile
     }
   }
+  /** @type {number[]} */
   const out = [];
+  /** @param {number} p */
   const walk = (p) => {
     out.push(p);
     for (const c of children.get(p) ?? []) walk(c);
   };
-  walk(pid);
+  if (pid !== undefined) walk(pid);
   return out;
 }
 
-/** Runs the CLI; resolves with exit code, output and the peak RSS of its process tree (sampled every 200 ms). */
+/**
+ * Runs the CLI; resolves with exit code, output and the peak RSS of its process tree (sampled every 200 ms).
+ * @param {string[]} args
+ * @param {{ sampleTree?: boolean, excludePids?: Set<number> }} [opts]
+ * @returns {Promise<{ code: number | null, output: string, peakMb: number, ms: number }>}
+ */
 function runCli(args, { sampleTree = false, excludePids = new Set() } = {}) {
   return new Promise((resolvePromise) => {
     const started = Date.now();
@@ -86,7 +101,7 @@ function runCli(args, { sampleTree = false, excludePids = new Set() } = {}) {
 const kubeconfig = join(dir, 'sim', 'kubeconfig');
 const sim = spawn(process.execPath, [cli, 'sim', '--flavor', flavor, '--kubeconfig', kubeconfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
 let simOut = '';
-const ready = new Promise((resolvePromise, reject) => {
+const ready = /** @type {Promise<void>} */ (new Promise((resolvePromise, reject) => {
   const timer = setTimeout(() => reject(new Error(`the simulator did not print "simulator ready" within 90s:\n${simOut}`)), 90_000);
   sim.stdout.on('data', (c) => {
     simOut += c;
@@ -97,7 +112,8 @@ const ready = new Promise((resolvePromise, reject) => {
   });
   sim.stderr.on('data', (c) => { simOut += c; });
   sim.on('close', (code) => reject(new Error(`the simulator exited (${code}) before it was ready:\n${simOut}`)));
-});
+}));
+/** @returns {Promise<void>} */
 const stopSim = () => new Promise((r) => {
   if (sim.exitCode !== null) return r();
   sim.once('close', () => r());
@@ -119,6 +135,7 @@ try {
   };
   const simStart = simRss();
   echo(`soak: ${runs} runs against one simulated ${flavor} cluster (kubeconfig ${kubeconfig}); simulator RSS at start ${simStart.toFixed(0)} MB`);
+  /** @type {{ i: number, code: number | null, s: number, harnessPeakMb: number, simMb: number, left: number }[]} */
   const rows = [];
   for (let i = 1; i <= runs; i += 1) {
     const r = await runCli(['run', '--target', flavor, ...(flavor === 'aks' ? ['--context', `mesh-conformance-sim-${flavor}`] : []), '--kubeconfig', kubeconfig, '--report-dir', join(dir, 'runs', String(i))],
@@ -129,18 +146,22 @@ try {
     echo(`run ${String(i).padStart(3)}: exit ${row.code}, ${row.s.toFixed(1)} s, harness peak RSS ${row.harnessPeakMb.toFixed(0)} MB, simulator RSS ${row.simMb.toFixed(0)} MB, leftover run namespaces ${row.left}`);
     if (r.code !== 0) echo(r.output.split('\n').slice(-15).join('\n'));
   }
+  /** @param {'s' | 'harnessPeakMb' | 'simMb' | 'left'} k */
   const maxOf = (k) => Math.max(...rows.map((r) => r[k]));
-  const firstSim = rows[0].simMb;
-  const lastSim = rows.at(-1).simMb;
+  // runs >= 1, so there is a first and a last row.
+  const first = /** @type {(typeof rows)[number]} */ (rows[0]);
+  const last = /** @type {(typeof rows)[number]} */ (rows.at(-1));
+  const firstSim = first.simMb;
+  const lastSim = last.simMb;
   const growth = lastSim - firstSim;
   const failedRuns = rows.filter((r) => r.code !== 0).length;
-  const totalLeft = rows.at(-1).left;
+  const totalLeft = last.left;
   const durations = rows.map((r) => r.s).sort((a, b) => a - b);
   echo('');
   echo(`soak figures: runs ${runs}, failed ${failedRuns}, leftover run namespaces after the last run ${totalLeft} (max after any run ${maxOf('left')})`);
-  echo(`soak figures: run time median ${durations[Math.floor(durations.length / 2)].toFixed(1)} s, max ${durations.at(-1).toFixed(1)} s`);
-  const harnessGrowth = rows.at(-1).harnessPeakMb - rows[0].harnessPeakMb;
-  echo(`soak figures: harness peak RSS run 1 ${rows[0].harnessPeakMb.toFixed(0)} MB, max ${maxOf('harnessPeakMb').toFixed(0)} MB (bound ${harnessBoundMb} MB), run ${runs} vs run 1 ${harnessGrowth >= 0 ? '+' : ''}${harnessGrowth.toFixed(0)} MB (bound ${harnessGrowthBoundMb} MB)`);
+  echo(`soak figures: run time median ${(durations[Math.floor(durations.length / 2)] ?? 0).toFixed(1)} s, max ${(durations.at(-1) ?? 0).toFixed(1)} s`);
+  const harnessGrowth = last.harnessPeakMb - first.harnessPeakMb;
+  echo(`soak figures: harness peak RSS run 1 ${first.harnessPeakMb.toFixed(0)} MB, max ${maxOf('harnessPeakMb').toFixed(0)} MB (bound ${harnessBoundMb} MB), run ${runs} vs run 1 ${harnessGrowth >= 0 ? '+' : ''}${harnessGrowth.toFixed(0)} MB (bound ${harnessGrowthBoundMb} MB)`);
   echo(`soak figures: simulator RSS start ${simStart.toFixed(0)} MB, after run 1 ${firstSim.toFixed(0)} MB, after run ${runs} ${lastSim.toFixed(0)} MB, growth ${growth.toFixed(0)} MB (bound ${simGrowthBoundMb} MB)`);
   failed = failedRuns > 0 || maxOf('left') > 0 || maxOf('harnessPeakMb') > harnessBoundMb || harnessGrowth > harnessGrowthBoundMb || growth > simGrowthBoundMb;
   echo(failed ? 'soak: FAILED' : 'soak: passed');

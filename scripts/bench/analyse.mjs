@@ -1,8 +1,28 @@
 // Pure analysis of one benchmark run: the simulator's condition log, the harness's timing log, the API request log
 // and the 1 s poller's observations in, figures out. No I/O here (scripts/bench.mjs reads the files).
 
-/** Reads JSONL text into objects, skipping blank or torn lines. */
+/**
+ * The log lines, as read back from JSONL (simulator/src/condition-log.ts, harness/wait/timing-log.ts,
+ * simulator/src/api/request-log.ts, scripts/bench/poller.mjs).
+ * @typedef {{ t: number, type: string, name: string, namespace: string, object?: string, ms?: number }} ConditionEntry
+ *   `type` is 'condition' or 'delay'; `ms` is set on delays only
+ * @typedef {{ kind: string, description: string, startedAt: number, endedAt: number, outcome: string, firstOkAt?: number }} WaitTiming
+ *   `kind` is 'wait' or 'consecutive'
+ * @typedef {{ time?: string, verb: string, userAgent?: string }} RequestEntry
+ * @typedef {'pod-ready' | 'ingress-address' | 'http-502' | 'ingressbackend-committed' | 'http-200' | 'namespace-gone'} WaitName
+ *   the awaited conditions with a time in the condition log
+ * @typedef {{ t: number, namespace: string, wait: string, requests?: number }} Observation
+ * @typedef {{ wait: string, namespace: string, ms: number }} Reaction
+ * @typedef {{ n: number, p50: number | null, p95: number | null, max: number | null }} Summary
+ */
+
+/**
+ * Reads JSONL text into objects, skipping blank or torn lines.
+ * @param {string} text
+ * @returns {any[]}
+ */
 export function parseJsonl(text) {
+  /** @type {any[]} */
   const out = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -15,7 +35,12 @@ export function parseJsonl(text) {
   return out;
 }
 
-/** p-th percentile (nearest rank) of numbers; undefined for none. */
+/**
+ * p-th percentile (nearest rank) of numbers; undefined for none.
+ * @param {number[]} values
+ * @param {number} p
+ * @returns {number | undefined}
+ */
 export function percentile(values, p) {
   if (!values.length) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
@@ -23,8 +48,13 @@ export function percentile(values, p) {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-/** `{ n, p50, p95, max }` rounded to 0.1 ms. */
+/**
+ * `{ n, p50, p95, max }` rounded to 0.1 ms.
+ * @param {number[]} values
+ * @returns {Summary}
+ */
 export function summarize(values) {
+  /** @param {number | undefined} x */
   const r = (x) => (x === undefined ? null : Math.round(x * 10) / 10);
   return { n: values.length, p50: r(percentile(values, 50)), p95: r(percentile(values, 95)), max: r(values.length ? Math.max(...values) : undefined) };
 }
@@ -32,6 +62,8 @@ export function summarize(values) {
 /**
  * Which simulator condition a harness wait awaits, from its description; undefined for waits with no counterpart.
  * `at` is when the harness saw the condition: the end of a wait, the first success of a consecutive one.
+ * @param {{ description: string }} w
+ * @returns {WaitName | 'metrics' | undefined}
  */
 export function classifyWait(w) {
   const d = w.description;
@@ -48,7 +80,12 @@ export function classifyWait(w) {
 /** The waits driven by a watch or by HTTP attempts (the reaction target applies); metrics are polled from Prometheus. */
 export const watchDrivenWaits = ['pod-ready', 'ingress-address', 'http-502', 'ingressbackend-committed', 'http-200', 'namespace-gone'];
 
-/** The run namespace a description names, among the known ones. */
+/**
+ * The run namespace a description names, among the known ones.
+ * @param {string} description
+ * @param {string[]} namespaces
+ * @returns {string | undefined}
+ */
 function namespaceIn(description, namespaces) {
   return namespaces.find((ns) => description.includes(`${ns}/`) || description.includes(`${ns}.`) || description.includes(`${ns} `) || description.endsWith(ns));
 }
@@ -57,8 +94,11 @@ function namespaceIn(description, namespaces) {
  * When each awaited condition became true per namespace, from the condition log. `http-200` is possible once the
  * pod is Ready, the Ingress has its address and the IngressBackend is committed (the mesh's contract: the status
  * says the policy is programmed); `http-502` once the address is published.
+ * @param {ConditionEntry[]} conditions
+ * @param {string} namespace
  */
 export function conditionTimes(conditions, namespace) {
+  /** @param {string} name @param {number} [after] */
   const first = (name, after = -Infinity) => conditions.find((c) => c.type === 'condition' && c.namespace === namespace && c.name === name && c.t >= after)?.t;
   const podReady = first('pod-ready');
   const address = first('ingress-address');
@@ -70,7 +110,7 @@ export function conditionTimes(conditions, namespace) {
     'ingressbackend-committed': committed,
     'http-200': podReady !== undefined && address !== undefined && committed !== undefined ? Math.max(podReady, address, committed) : undefined,
     'namespace-gone': first('namespace-gone'),
-    scrapeAfter: (t) => first('metrics-scraped', t),
+    scrapeAfter: (/** @type {number} */ t) => first('metrics-scraped', t),
   };
 }
 
@@ -78,12 +118,17 @@ export function conditionTimes(conditions, namespace) {
  * The floor of one namespace's flow: every modelled delay the simulator applied to it (they are sequential on the
  * critical path: the pod's pulls and starts one after another, then the address, then the status), plus the wait
  * for the first scrape after the traffic when the metrics check ran.
+ * @param {ConditionEntry[]} conditions
+ * @param {string} namespace
+ * @param {number} [httpEndedAt]
+ * @returns {{ totalMs: number, parts: Record<string, number> }}
  */
 export function flowFloor(conditions, namespace, httpEndedAt) {
+  /** @type {Record<string, number>} */
   const parts = {};
   for (const c of conditions) {
     if (c.type !== 'delay' || c.namespace !== namespace) continue;
-    parts[c.name] = (parts[c.name] ?? 0) + c.ms;
+    parts[c.name] = (parts[c.name] ?? 0) + /** @type {number} */ (c.ms);
   }
   if (httpEndedAt !== undefined) {
     const scrape = conditionTimes(conditions, namespace).scrapeAfter(httpEndedAt);
@@ -92,20 +137,30 @@ export function flowFloor(conditions, namespace, httpEndedAt) {
   return { totalMs: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 }
 
-/** Unmodelled cluster work on the pod's path: pod Ready − its first modelled delay − the sum of its delays. */
+/**
+ * Unmodelled cluster work on the pod's path: pod Ready − its first modelled delay − the sum of its delays.
+ * @param {ConditionEntry[]} conditions
+ * @param {string} namespace
+ * @returns {number | undefined}
+ */
 export function podUnmodelledMs(conditions, namespace) {
   const delays = conditions.filter((c) => c.type === 'delay' && c.namespace === namespace && ['imagePull', 'containerStart', 'initContainerRun', 'sidecarReady'].includes(c.name));
   const ready = conditionTimes(conditions, namespace)['pod-ready'];
   if (!delays.length || ready === undefined) return undefined;
-  return ready - delays[0].t - delays.reduce((a, c) => a + c.ms, 0);
+  return ready - /** @type {ConditionEntry} */ (delays[0]).t - delays.reduce((a, c) => a + /** @type {number} */ (c.ms), 0);
 }
 
 /**
  * Reaction latency of each harness wait: the moment the harness saw the condition (end of the wait; first success
  * of a consecutive wait) minus the later of (condition became true, wait began), since a wait cannot react to what
  * happened before it started.
+ * @param {WaitTiming[]} timings
+ * @param {ConditionEntry[]} conditions
+ * @param {string[]} namespaces
+ * @returns {Reaction[]}
  */
 export function harnessReactions(timings, conditions, namespaces) {
+  /** @type {Reaction[]} */
   const out = [];
   for (const w of timings) {
     const kind = classifyWait(w);
@@ -126,29 +181,47 @@ export function harnessReactions(timings, conditions, namespaces) {
   return out;
 }
 
-/** Reaction latency of the 1 s poller: when it first saw each condition minus when the condition became true. */
+/**
+ * Reaction latency of the 1 s poller: when it first saw each condition minus when the condition became true.
+ * @param {Observation[]} observations
+ * @param {ConditionEntry[]} conditions
+ * @returns {Reaction[]}
+ */
 export function pollerReactions(observations, conditions) {
+  /** @type {Reaction[]} */
   const out = [];
   for (const o of observations) {
     if (!o.namespace || o.wait === 'http-200-verdict') continue;
-    const became = conditionTimes(conditions, o.namespace)[o.wait];
+    const became = conditionTimes(conditions, o.namespace)[/** @type {WaitName} */ (o.wait)];
     if (became === undefined) continue;
     out.push({ wait: o.wait, namespace: o.namespace, ms: Math.round((o.t - became) * 10) / 10 });
   }
   return out;
 }
 
-/** API requests by verb and the number of watch streams, for requests not made by the given user agents. */
+/**
+ * API requests by verb and the number of watch streams, for requests not made by the given user agents.
+ * @param {RequestEntry[]} requests
+ * @param {string[]} [excludeAgents]
+ * @returns {{ total: number, byVerb: Record<string, number>, watchStreams: number }}
+ */
 export function apiCost(requests, excludeAgents = []) {
   const mine = requests.filter((r) => !excludeAgents.some((a) => (r.userAgent ?? '').startsWith(a)));
+  /** @type {Record<string, number>} */
   const byVerb = {};
   for (const r of mine) byVerb[r.verb] = (byVerb[r.verb] ?? 0) + 1;
   return { total: mine.length, byVerb, watchStreams: byVerb.watch ?? 0 };
 }
 
-/** The run namespaces: those the harness's waits name that the simulator also logged. */
+/**
+ * The run namespaces: those the harness's waits name that the simulator also logged.
+ * @param {WaitTiming[]} timings
+ * @param {ConditionEntry[]} conditions
+ * @returns {string[]}
+ */
 export function runNamespaces(timings, conditions, prefix = 'mesh-conformance-') {
   const logged = new Set(conditions.map((c) => c.namespace).filter((n) => n.startsWith(prefix)));
+  /** @type {Set<string>} */
   const named = new Set();
   for (const w of timings) for (const m of w.description.matchAll(new RegExp(`${prefix}[a-z0-9]+`, 'g'))) if (logged.has(m[0])) named.add(m[0]);
   return [...named];

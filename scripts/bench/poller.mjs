@@ -35,6 +35,7 @@ const periodMs = Number(opts['period-ms']);
 const successes = Number(opts.successes);
 const now = () => performance.timeOrigin + performance.now();
 
+/** @type {{ contexts: any[], clusters: any[], users: any[], 'current-context'?: string }} */
 const kc = YAML.parse(readFileSync(opts.kubeconfig, 'utf8'));
 const ctx = kc.contexts.find((c) => c.name === kc['current-context'])?.context ?? kc.contexts[0].context;
 const cluster = kc.clusters.find((c) => c.name === ctx.cluster).cluster;
@@ -44,6 +45,11 @@ const apiAgent = new Agent({ connect: { ca } });
 const httpAgent = new Agent({ keepAliveTimeout: 1 });
 let requests = 0;
 
+/**
+ * GET of an API path as JSON; undefined when the answer is not 200.
+ * @param {string} path
+ * @returns {Promise<any>}
+ */
 async function api(path) {
   requests += 1;
   const res = await request(`${cluster.server}${path}`, {
@@ -55,6 +61,12 @@ async function api(path) {
   return res.statusCode === 200 ? JSON.parse(body) : undefined;
 }
 
+/**
+ * The status of a GET through the ingress (0 when it did not answer).
+ * @param {string} url
+ * @param {string} host
+ * @returns {Promise<number>}
+ */
 async function httpStatus(url, host) {
   try {
     const res = await request(url, { dispatcher: httpAgent, headers: { host }, headersTimeout: 2_000, bodyTimeout: 2_000 });
@@ -66,12 +78,15 @@ async function httpStatus(url, host) {
 }
 
 writeFileSync(opts.out, '');
-const record = (namespace, wait, extra = {}) => appendFileSync(opts.out, `${JSON.stringify({ t: now(), namespace, wait, requests, ...extra })}\n`);
+/** @param {string} namespace @param {string} wait @param {object} [extra] */
+const record = (namespace, wait, extra = {}) => appendFileSync(/** @type {string} */ (opts.out), `${JSON.stringify({ t: now(), namespace, wait, requests, ...extra })}\n`);
 
 /** Per namespace: which wait it is in, as a peer's sequential test would be. */
+/** @type {Map<string, { step: string, oks: number, url?: string, host?: string }>} */
 const flows = new Map();
+/** @param {any} p a Pod */
 const podReady = (p) => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).length === p.spec.containers.length
-  && p.status.containerStatuses.every((c) => c.ready);
+  && p.status.containerStatuses.every((/** @type {{ ready: boolean }} */ c) => c.ready);
 
 async function tick() {
   const list = await api(`/api/v1/namespaces?labelSelector=${encodeURIComponent(runLabel)}`);
@@ -97,7 +112,8 @@ async function tick() {
       const ib = await api(`/apis/policy.openservicemesh.io/v1alpha1/namespaces/${ns}/ingressbackends/httpbin`);
       if (ib?.status?.currentStatus === 'committed') { record(ns, 'ingressbackend-committed'); flow.step = 'http-200'; }
     } else if (flow.step === 'http-200') {
-      const status = await httpStatus(flow.url, flow.host);
+      // set together with the step 'http-200'
+      const status = await httpStatus(/** @type {string} */ (flow.url), /** @type {string} */ (flow.host));
       if (status === 200) {
         flow.oks += 1;
         if (flow.oks === 1) record(ns, 'http-200');

@@ -1,10 +1,17 @@
 // The Markdown tables of a benchmark report (results.json → results.md, and the figures quoted in BENCHMARKS.md).
 
+/** @param {number | null | undefined} x */
 const ms = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(x)}`);
+/** @param {Record<string, number>} byVerb */
 const verbs = (byVerb) => Object.entries(byVerb).sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
+/** @param {boolean} b */
 const yes = (b) => (b ? 'met' : '**missed**');
 
-/** Renders the report as Markdown. */
+/**
+ * Renders the report as Markdown.
+ * @param {import('../bench.mjs').BenchReport} report
+ * @returns {string}
+ */
 export function renderMarkdown(report) {
   const { machine, targets, runs } = report;
   const lines = [];

@@ -1,9 +1,35 @@
-// What aks-up does, as steps over a Runner (runner.mjs): an AKS cluster with the OSM add-on, the Application
-// Gateway Ingress Controller add-on and Container insights (Azure Monitor), then credentials under a named context.
+// What aks-up does, as steps over a Runner (runner.mjs). Two environments:
+//   osm (default): the OSM add-on, the Application Gateway Ingress Controller add-on and Container insights (Azure
+//     Monitor) collecting the InsightsMetrics stream, then credentials under a named context;
+//   istio: the Istio-based service mesh add-on at the newest revision the region offers (or --revision), its external
+//     ingress gateway, Azure Monitor managed Prometheus with an Azure Monitor workspace and the Istio scrape config.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { UsageError } from './script-main.mjs';
 
+/**
+ * The part of `az aks show` read here.
+ * @typedef {{
+ *   id?: string, location?: string, kubernetesVersion?: string, currentKubernetesVersion?: string, supportPlan?: string,
+ *   addonProfiles?: Record<string, { enabled?: boolean, config?: Record<string, string> } | null | undefined>,
+ *   serviceMeshProfile?: { mode?: string, istio?: { revisions?: string[], components?: { ingressGateways?: { mode?: string, enabled?: boolean }[] } } } | null,
+ *   azureMonitorProfile?: { metrics?: { enabled?: boolean } | null } | null,
+ * }} AksShow
+ */
+
+/**
+ * @typedef {{
+ *   resourceGroup: string, name: string, mesh?: 'osm' | 'istio', location?: string, create?: boolean, nodeCount?: number,
+ *   appgwName?: string, appgwSubnetCidr?: string, workspaceResourceId?: string, context?: string, subscription?: string,
+ *   revision?: string, azureMonitorWorkspace?: string, azureMonitorWorkspaceResourceId?: string,
+ *   writeFile?: (name: string, text: string) => string,
+ * }} AksUpOptions `writeFile` stores a file the az CLI reads (default: a new temporary folder) and returns its path
+ */
+
 /** Defaults; the subnet is the one the AKS AGIC tutorial uses (inside 10.0.0.0/8, the IngressBackend IPRange). */
-export const aksDefaults = Object.freeze({ location: 'westeurope', nodeCount: 2, appgwSubnetCidr: '10.225.0.0/16' });
+export const aksDefaults = Object.freeze({ location: 'westeurope', nodeCount: 2, appgwSubnetCidr: '10.225.0.0/16', mesh: /** @type {'osm' | 'istio'} */ ('osm') });
 
 /** The add-ons the aks profile needs: their `az aks` names and their keys under `addonProfiles`. */
 export const aksAddons = Object.freeze([
@@ -12,14 +38,45 @@ export const aksAddons = Object.freeze([
   { addon: 'monitoring', profile: 'omsagent', why: 'Container insights, which collects the envoy metrics into Log Analytics' },
 ]);
 
-/** `--appgw-name … --appgw-subnet-cidr …` or `--workspace-resource-id …`: the extra arguments an add-on takes. */
-function addonArgs(addon, o) {
+/**
+ * The Container insights streams aks-up asks for: the CLI's default set when no settings are given (ContainerLogV2,
+ * KubeEvents, KubePodInventory: the "Logs and Events" preset) plus InsightsMetrics, the table the OSM sidecar metrics
+ * land in. Stream names: Azure Monitor docs, containers/includes/data-collection-rule-streams.md.
+ */
+export const containerInsightsStreams = Object.freeze(['Microsoft-ContainerLogV2', 'Microsoft-KubeEvents', 'Microsoft-KubePodInventory', 'Microsoft-InsightsMetrics']);
+
+/** The streams that include InsightsMetrics (itself, or the group stream of every Container insights table). */
+const insightsMetricsStreams = ['microsoft-insightsmetrics', 'microsoft-containerinsights-group-default'];
+
+/**
+ * The `--data-collection-settings` file for `az aks create/enable-addons --addons monitoring` (shape: Azure Monitor
+ * docs, containers/kubernetes-monitoring-enable.md, "Log configuration file"): every namespace, 1 minute, the
+ * ContainerLogV2 schema and the streams above.
+ * @returns {{ interval: string, namespaceFilteringMode: string, enableContainerLogV2: boolean, streams: string[] }}
+ */
+export function dataCollectionSettings() {
+  return { interval: '1m', namespaceFilteringMode: 'Off', enableContainerLogV2: true, streams: [...containerInsightsStreams] };
+}
+
+/**
+ * `--appgw-name … --appgw-subnet-cidr …` or `--workspace-resource-id … --data-collection-settings …`: the extra
+ * arguments an add-on takes.
+ * @param {string} addon
+ * @param {{ appgwName: string, appgwSubnetCidr: string, workspaceResourceId?: string }} o
+ * @param {string} settingsFile the data collection settings file (monitoring)
+ * @returns {string[]}
+ */
+function addonArgs(addon, o, settingsFile) {
   if (addon === 'ingress-appgw') return ['--appgw-name', o.appgwName, '--appgw-subnet-cidr', o.appgwSubnetCidr];
-  if (addon === 'monitoring' && o.workspaceResourceId) return ['--workspace-resource-id', o.workspaceResourceId];
+  if (addon === 'monitoring') return [...(o.workspaceResourceId ? ['--workspace-resource-id', o.workspaceResourceId] : []), '--data-collection-settings', settingsFile];
   return [];
 }
 
-/** Which add-ons an `az aks show` document has enabled (keys compared case-insensitively, as az varies them). */
+/**
+ * Which add-ons an `az aks show` document has enabled (keys compared case-insensitively, as az varies them).
+ * @param {AksShow | undefined} showJson
+ * @returns {Set<string>}
+ */
 export function enabledAddons(showJson) {
   const profiles = showJson?.addonProfiles ?? {};
   const enabled = new Set();
@@ -31,11 +88,51 @@ export function enabledAddons(showJson) {
 }
 
 /**
- * Brings an AKS cluster to what the aks profile expects. Idempotent: add-ons already enabled are left alone, and
- * the cluster is created only with `create` (never by surprise in someone's subscription).
+ * Writes a file into a new temporary folder; returns its path.
+ * @param {string} name
+ * @param {string} text
+ */
+function writeTempFile(name, text) {
+  const file = join(mkdtempSync(join(tmpdir(), 'aks-up-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/**
+ * The data collection settings file: written (real runs) or shown (dry run).
  * @param {import('./runner.mjs').Runner} r
- * @param {{ resourceGroup: string, name: string, location?: string, create?: boolean, nodeCount?: number,
- *   appgwName?: string, appgwSubnetCidr?: string, workspaceResourceId?: string, context?: string, subscription?: string }} opts
+ * @param {AksUpOptions} o
+ * @returns {string} its path
+ */
+function settingsFileFor(r, o) {
+  const text = `${JSON.stringify(dataCollectionSettings(), null, 2)}\n`;
+  if (r.dryRun) {
+    r.say(`(would write data-collection-settings.json: ${JSON.stringify(dataCollectionSettings())})`);
+    return '/tmp/aks-up-XXXXXX/data-collection-settings.json';
+  }
+  return (o.writeFile ?? writeTempFile)('data-collection-settings.json', text);
+}
+
+/**
+ * Parses a JSON answer of az, or undefined.
+ * @param {{ ok: boolean, stdout: string }} res
+ * @returns {any}
+ */
+function jsonOf(res) {
+  if (!res.ok) return undefined;
+  try {
+    return JSON.parse(res.stdout);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Brings an AKS cluster to what the aks profile expects for `mesh` (default osm). Idempotent: what is enabled is
+ * left alone, and the cluster is created only with `create` (never by surprise in someone's subscription).
+ * @param {import('./runner.mjs').Runner} r
+ * @param {AksUpOptions} opts
+ * @returns {Promise<{ context: string, workspaceId?: string, revision?: string, prometheusQueryEndpoint?: string }>}
  */
 export async function aksUp(r, opts) {
   const o = { ...aksDefaults, appgwName: `${opts.name}-appgw`, context: opts.name, ...opts };
@@ -43,33 +140,46 @@ export async function aksUp(r, opts) {
   const login = await r.query('az', ['account', 'show', '--output', 'none', ...sub]);
   if (!login.ok && !r.dryRun) throw new UsageError('the Azure CLI is not logged in (or cannot see the subscription): run `az login` (and `az account set --subscription …`), then retry');
   const target = ['--resource-group', o.resourceGroup, '--name', o.name, ...sub];
+  const show = () => r.query('az', ['aks', 'show', ...target, '--output', 'json']);
 
-  const shown = await r.query('az', ['aks', 'show', ...target, '--output', 'json']);
+  const shown = await show();
+  /** @type {AksShow | undefined} */
+  let doc;
   if (!shown.ok) {
     if (!o.create && !r.dryRun) throw new UsageError(`AKS cluster ${o.name} not found in resource group ${o.resourceGroup}: check the names, or pass --create to create it`);
+    // A dry run does not ask Azure (every query answers "no"), so it shows the set-up from scratch; say what a real
+    // run without --create would do instead.
+    if (r.dryRun && !o.create) r.say(`(dry run: cluster ${o.name} is taken as absent; a real run creates it only with --create, and otherwise stops here)`);
     await r.run('az', ['group', 'create', '--name', o.resourceGroup, '--location', o.location, '--output', 'none', ...sub]);
-    await r.run('az', [
-      'aks', 'create', ...target, '--location', o.location, '--node-count', String(o.nodeCount),
-      // AGIC needs Azure CNI: pods get VNet addresses the Application Gateway can reach.
-      '--network-plugin', 'azure',
-      '--enable-addons', aksAddons.map((a) => a.addon).join(','),
-      ...aksAddons.flatMap((a) => addonArgs(a.addon, o)),
-      '--generate-ssh-keys', '--output', 'none',
-    ]);
-  } else {
-    let doc;
-    try {
-      doc = JSON.parse(shown.stdout);
-    } catch {
-      doc = {};
+    if (o.mesh === 'istio') {
+      await r.run('az', ['aks', 'create', ...target, '--location', o.location, '--node-count', String(o.nodeCount), '--generate-ssh-keys', '--output', 'none']);
+      if (!r.dryRun) doc = jsonOf(await show());
+    } else {
+      const settings = settingsFileFor(r, o);
+      await r.run('az', [
+        'aks', 'create', ...target, '--location', o.location, '--node-count', String(o.nodeCount),
+        // AGIC needs Azure CNI: pods get VNet addresses the Application Gateway can reach.
+        '--network-plugin', 'azure',
+        '--enable-addons', aksAddons.map((a) => a.addon).join(','),
+        ...aksAddons.flatMap((a) => addonArgs(a.addon, o, settings)),
+        '--generate-ssh-keys', '--output', 'none',
+      ]);
     }
+  } else {
+    doc = jsonOf(shown) ?? {};
+  }
+
+  if (o.mesh === 'istio') return istioUp(r, o, target, doc);
+
+  if (doc) {
     const enabled = enabledAddons(doc);
     for (const a of aksAddons) {
       if (enabled.has(a.addon)) {
         r.say(`add-on ${a.addon} is enabled (${a.why}): keeping it`);
+        if (a.addon === 'monitoring') await checkInsightsMetrics(r, o, doc);
         continue;
       }
-      await r.run('az', ['aks', 'enable-addons', ...target, '--addons', a.addon, ...addonArgs(a.addon, o), '--output', 'none']);
+      await r.run('az', ['aks', 'enable-addons', ...target, '--addons', a.addon, ...addonArgs(a.addon, o, a.addon === 'monitoring' ? settingsFileFor(r, o) : ''), '--output', 'none']);
     }
   }
   await r.run('az', ['aks', 'get-credentials', ...target, '--context', o.context, '--overwrite-existing']);
@@ -84,4 +194,187 @@ export async function aksUp(r, opts) {
   r.say(`ready: AKS cluster ${o.name} with OSM, AGIC and Container insights (context ${o.context})`);
   r.say(`next: npx mesh-conformance run --target aks --context ${o.context}${workspaceId ? ` --log-analytics-workspace ${workspaceId}` : ' --log-analytics-workspace <workspace id>'}`);
   return { context: o.context, workspaceId };
+}
+
+/**
+ * On a cluster whose Container insights is already enabled: reads its data collection rule (MSCI-…, in the cluster's
+ * resource group) and warns when it does not collect InsightsMetrics, with the commands that fix it. Read-only: the
+ * fix (disable, then enable with the settings) is left to the user.
+ * @param {import('./runner.mjs').Runner} r
+ * @param {AksUpOptions} o
+ * @param {AksShow} doc
+ */
+async function checkInsightsMetrics(r, o, doc) {
+  const sub = o.subscription ? ['--subscription', o.subscription] : [];
+  const fix = `az aks disable-addons --addons monitoring -g ${o.resourceGroup} -n ${o.name}, then run aks-up again (it enables monitoring with the InsightsMetrics stream)`;
+  const rules = await r.query('az', ['resource', 'list', '--resource-group', o.resourceGroup, '--resource-type', 'Microsoft.Insights/dataCollectionRules',
+    '--query', "[?starts_with(name, 'MSCI-')].id", '--output', 'json', ...sub]);
+  /** @type {string[]} */
+  const ids = (jsonOf(rules) ?? []).filter((/** @type {unknown} */ id) => typeof id === 'string' && id.toLowerCase().includes(o.name.toLowerCase()));
+  /** @type {string[]} */
+  const streams = [];
+  let read = false;
+  for (const id of ids) {
+    const flows = jsonOf(await r.query('az', ['resource', 'show', '--ids', id, '--query', 'properties.dataFlows[].streams[]', '--output', 'json', ...sub]));
+    if (Array.isArray(flows)) {
+      read = true;
+      streams.push(...flows.map(String));
+    }
+  }
+  if (!read) {
+    if (!r.dryRun) r.say(`note: could not read Container insights' data collection rule (MSCI-${doc.location ?? '<region>'}-${o.name}): make sure it collects Microsoft-InsightsMetrics, or ${fix}`);
+    return;
+  }
+  if (streams.some((s) => insightsMetricsStreams.includes(s.toLowerCase()))) {
+    r.say('Container insights collects Microsoft-InsightsMetrics (the table the sidecar metrics land in)');
+  } else {
+    r.say(`warning: Container insights does not collect Microsoft-InsightsMetrics (streams: ${streams.join(', ') || 'none'}), so the metrics check cannot pass: ${fix}`);
+  }
+}
+
+/**
+ * The Istio add-on revisions of an `az aks mesh get-revisions --output json` answer, newest first, limited to those
+ * compatible with Kubernetes 1.<minor> when the answer says which versions each supports.
+ * @param {any} answer `{ meshRevisions: [{ revision: "asm-1-30", compatibleWith: [{ name, versions }] }] }` (or under `properties`)
+ * @param {number} [minor] the cluster's Kubernetes minor
+ * @param {string} [supportPlan] the cluster's `supportPlan` (KubernetesOfficial, AKSLongTermSupport)
+ * @returns {string[]}
+ */
+export function offeredRevisions(answer, minor, supportPlan = 'KubernetesOfficial') {
+  /** @type {{ revision?: string, compatibleWith?: { name?: string, versions?: string[] }[] }[]} */
+  const list = answer?.meshRevisions ?? answer?.properties?.meshRevisions ?? [];
+  /** @param {string} rev */
+  const order = (rev) => (/^asm-(\d+)-(\d+)$/.exec(rev) ?? []).slice(1).map(Number);
+  const fits = (/** @type {(typeof list)[number]} */ rev) => {
+    if (minor === undefined || !rev.compatibleWith?.length) return true;
+    const plans = rev.compatibleWith.filter((c) => ['kubernetes', supportPlan.toLowerCase()].includes((c.name ?? '').toLowerCase()));
+    return plans.some((c) => (c.versions ?? []).some((v) => v === `1.${minor}` || v.startsWith(`1.${minor}.`)));
+  };
+  return list
+    .filter((x) => typeof x.revision === 'string' && order(x.revision).length === 2 && fits(x))
+    .map((x) => /** @type {string} */ (x.revision))
+    .sort((a, b) => {
+      const [a1 = 0, a2 = 0] = order(a);
+      const [b1 = 0, b2 = 0] = order(b);
+      return b1 - a1 || b2 - a2;
+    });
+}
+
+/**
+ * The scrape config the AKS doc "Collect metrics for Istio service mesh add-on workloads … in Azure Managed Prometheus"
+ * gives (job `workload`: endpoints whose pods carry prometheus.io/scrape, path and port from the annotations, 30 s),
+ * plus the target's namespace and pod as labels, as Istio's own Prometheus addon adds them.
+ * @returns {string}
+ */
+export function istioScrapeConfig() {
+  return stringify({
+    global: { scrape_interval: '30s' },
+    scrape_configs: [{
+      job_name: 'workload',
+      scheme: 'http',
+      kubernetes_sd_configs: [{ role: 'endpoints' }],
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
+        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
+        { source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'], action: 'replace', regex: '([^:]+)(?::\\d+)?;(\\d+)', replacement: '$1:$2', target_label: '__address__' },
+        { source_labels: ['__meta_kubernetes_namespace'], action: 'replace', target_label: 'namespace' },
+        { source_labels: ['__meta_kubernetes_pod_name'], action: 'replace', target_label: 'pod' },
+      ],
+    }],
+  });
+}
+
+/**
+ * ConfigMap `kube-system/ama-metrics-prometheus-config` with the scrape config under `prometheus-config` (what
+ * `kubectl create configmap ama-metrics-prometheus-config --from-file=prometheus-config` makes), for kubectl apply.
+ * @returns {string}
+ */
+export function amaMetricsConfigMap() {
+  return stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ama-metrics-prometheus-config', namespace: 'kube-system' }, data: { 'prometheus-config': istioScrapeConfig() } });
+}
+
+/**
+ * The istio environment on an existing (or just created) cluster.
+ * @param {import('./runner.mjs').Runner} r
+ * @param {AksUpOptions & { context: string, location: string }} o
+ * @param {string[]} target `--resource-group … --name … [--subscription …]`
+ * @param {AksShow | undefined} doc the cluster (undefined in a dry run of a cluster to create)
+ * @returns {Promise<{ context: string, revision: string, prometheusQueryEndpoint?: string }>}
+ */
+async function istioUp(r, o, target, doc) {
+  const sub = o.subscription ? ['--subscription', o.subscription] : [];
+  const location = doc?.location ?? o.location;
+  if (enabledAddons(doc).has('open-service-mesh')) {
+    r.say(`warning: the OSM add-on is enabled on ${o.name}: AKS may refuse the Istio add-on beside it (UNCONFIRMED); disable it with az aks disable-addons --addons open-service-mesh -g ${o.resourceGroup} -n ${o.name}`);
+  }
+
+  // The Istio add-on at the newest revision the region offers for the cluster's Kubernetes (or --revision).
+  const mesh = doc?.serviceMeshProfile;
+  const enabledRevisions = (mesh?.mode ?? '').toLowerCase() === 'istio' ? (mesh?.istio?.revisions ?? []) : [];
+  let revision = o.revision;
+  if (enabledRevisions.length) {
+    r.say(`Istio add-on is enabled (revision${enabledRevisions.length > 1 ? 's' : ''} ${enabledRevisions.join(', ')}): keeping it`);
+    if (revision && !enabledRevisions.includes(revision)) {
+      r.say(`warning: --revision ${revision} is not enabled; aks-up does not upgrade the mesh (az aks mesh upgrade start --revision ${revision} -g ${o.resourceGroup} -n ${o.name})`);
+    }
+    // The newest enabled one (two are enabled during a canary upgrade).
+    revision = offeredRevisions({ meshRevisions: enabledRevisions.map((x) => ({ revision: x })) })[0] ?? /** @type {string} */ (enabledRevisions[0]);
+  } else {
+    if (!revision) {
+      const version = doc?.currentKubernetesVersion ?? doc?.kubernetesVersion;
+      const minorMatch = /^1\.(\d+)/.exec(version ?? '');
+      const minor = minorMatch ? Number(minorMatch[1]) : undefined;
+      const answer = jsonOf(await r.query('az', ['aks', 'mesh', 'get-revisions', '--location', location, '--output', 'json', ...sub]));
+      revision = offeredRevisions(answer, minor, doc?.supportPlan)[0];
+      if (!revision) {
+        if (!r.dryRun) throw new UsageError(`no Istio add-on revision offered in ${location}${minor !== undefined ? ` for Kubernetes 1.${minor}` : ''}: see az aks mesh get-revisions --location ${location} -o table, or pass --revision asm-X-Y`);
+        revision = '<asm-X-Y>';
+        r.say(`(dry run: the revision is the newest one az aks mesh get-revisions --location ${location} offers for the cluster's Kubernetes)`);
+      } else {
+        r.say(`Istio add-on revision ${revision}: the newest ${location} offers${minor !== undefined ? ` for Kubernetes 1.${minor}` : ''}`);
+      }
+    }
+    await r.run('az', ['aks', 'mesh', 'enable', ...target, '--revision', revision, '--output', 'none']);
+  }
+
+  const gateways = mesh?.istio?.components?.ingressGateways ?? [];
+  if (gateways.some((g) => (g.mode ?? '').toLowerCase() === 'external' && g.enabled)) {
+    r.say('Istio external ingress gateway is enabled (aks-istio-ingress/aks-istio-ingressgateway-external): keeping it');
+  } else {
+    await r.run('az', ['aks', 'mesh', 'enable-ingress-gateway', ...target, '--ingress-gateway-type', 'external', '--output', 'none']);
+  }
+
+  // Azure Monitor managed Prometheus: an Azure Monitor workspace (created when absent), linked to the cluster.
+  const metricsEnabled = doc?.azureMonitorProfile?.metrics?.enabled === true;
+  const workspaceName = o.azureMonitorWorkspace ?? `${o.name}-amw`;
+  const showWorkspace = () => r.query('az', ['monitor', 'account', 'show',
+    ...(o.azureMonitorWorkspaceResourceId ? ['--ids', o.azureMonitorWorkspaceResourceId] : ['--name', workspaceName, '--resource-group', o.resourceGroup, ...sub]), '--output', 'json']);
+  /** @type {{ id?: string, metrics?: { prometheusQueryEndpoint?: string }, properties?: { metrics?: { prometheusQueryEndpoint?: string } } } | undefined} */
+  let workspace = jsonOf(await showWorkspace());
+  if (!workspace) {
+    if (o.azureMonitorWorkspaceResourceId && !r.dryRun) throw new UsageError(`Azure Monitor workspace ${o.azureMonitorWorkspaceResourceId} not found (or not visible to this login)`);
+    if (metricsEnabled && !o.azureMonitorWorkspace && !o.azureMonitorWorkspaceResourceId) {
+      r.say(`managed Prometheus is enabled with a workspace other than ${workspaceName}: keeping it (pass --azure-monitor-workspace-resource-id to print its query endpoint)`);
+    } else if (!o.azureMonitorWorkspaceResourceId) {
+      await r.run('az', ['monitor', 'account', 'create', '--name', workspaceName, '--resource-group', o.resourceGroup, '--location', location, '--output', 'none', ...sub]);
+      workspace = jsonOf(await showWorkspace());
+    }
+  }
+  const workspaceId = workspace?.id ?? o.azureMonitorWorkspaceResourceId
+    ?? (r.dryRun ? `/subscriptions/<subscription>/resourceGroups/${o.resourceGroup}/providers/Microsoft.Monitor/accounts/${workspaceName}` : undefined);
+  if (metricsEnabled) {
+    r.say('Azure Monitor managed Prometheus is enabled: keeping it');
+  } else if (workspaceId) {
+    await r.run('az', ['aks', 'update', ...target, '--enable-azure-monitor-metrics', '--azure-monitor-workspace-resource-id', workspaceId, '--output', 'none']);
+  }
+
+  await r.run('az', ['aks', 'get-credentials', ...target, '--context', o.context, '--overwrite-existing']);
+  // Pod-annotation scraping of the sidecars (:15020/stats/prometheus) by the managed Prometheus agent (istio.md §5.2).
+  await r.run('kubectl', ['--context', o.context, 'apply', '-f', '-'], { input: amaMetricsConfigMap() });
+
+  const endpoint = workspace?.metrics?.prometheusQueryEndpoint ?? workspace?.properties?.metrics?.prometheusQueryEndpoint;
+  r.say(`ready: AKS cluster ${o.name} with the Istio add-on (revision ${revision}, label namespaces istio.io/rev=${revision}), its external ingress gateway and managed Prometheus (context ${o.context})`);
+  r.say(`Prometheus query endpoint of the Azure Monitor workspace: ${endpoint ?? '<not known: az monitor account show … --query metrics.prometheusQueryEndpoint>'} (your login needs Monitoring Data Reader on the workspace)`);
+  r.say(`next: MESH_CONFORMANCE_PROMETHEUS_TOKEN=$(az account get-access-token --resource https://prometheus.monitor.azure.com --query accessToken -o tsv) npx mesh-conformance run --target aks --mesh istio --context ${o.context} --mesh-revision ${revision} --prometheus-url ${endpoint ?? '<query endpoint>'}`);
+  return { context: o.context, revision, ...(endpoint ? { prometheusQueryEndpoint: endpoint } : {}) };
 }

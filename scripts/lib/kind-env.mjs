@@ -1,27 +1,54 @@
 // What kind-up and kind-down do, as steps over a Runner (runner.mjs), so tests can check every command line.
+// Two environments: OSM (the default: ingress-nginx on a host port, OSM with its Prometheus) and Istio (Gateway API
+// CRDs, MetalLB, upstream Istio installed with Helm under an AKS-style revision, Istio's Prometheus addon).
+import { stringify } from 'yaml';
 import { UsageError } from './script-main.mjs';
-import { versions } from './versions.mjs';
+import { istioVersions, versions } from './versions.mjs';
+
+/** @typedef {import('./versions.mjs').KindMesh} KindMesh */
 
 /** Defaults of the kind environment (the cluster name gives the kubeconfig context `kind-<name>`). */
-export const kindDefaults = Object.freeze({ name: 'mesh-conformance', hostPort: 80, meshName: 'osm', osmNamespace: 'osm-system' });
+export const kindDefaults = Object.freeze({
+  name: 'mesh-conformance', hostPort: 80, meshName: 'osm', osmNamespace: 'osm-system',
+  /** @type {KindMesh} */ mesh: 'osm', istioNamespace: 'istio-system',
+});
+
+/**
+ * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string }} KindUpOptions
+ */
 
 /** The tools each script needs. */
 export const kindUpTools = ['docker', 'kind', 'kubectl', 'helm', 'osm'];
 export const kindDownTools = ['docker', 'kind'];
 
 /**
- * The kind cluster: a control plane and one worker labelled ingress-ready=true whose port 80 is the host's
- * `hostPort`, so ingress-nginx (hostPort 80 on that node) answers on http://localhost.
+ * The tools kind-up needs for one mesh (no osm CLI for Istio: Helm installs it).
+ * @param {KindMesh} mesh
+ * @returns {string[]}
+ */
+export function kindUpToolsFor(mesh) {
+  return mesh === 'istio' ? ['docker', 'kind', 'kubectl', 'helm'] : kindUpTools;
+}
+
+/**
+ * Kubernetes minors Istio 1.30 supports (istio.md §8: 1.30.0 on 1.32–1.36); kind-up refuses an existing cluster
+ * outside them instead of installing into it.
+ */
+export const istioKubernetesMinors = Object.freeze({ min: 32, max: 36 });
+
+/**
+ * The kind cluster. OSM: a control plane and one worker labelled ingress-ready=true whose port 80 is the host's
+ * `hostPort`, so ingress-nginx (hostPort 80 on that node) answers on http://localhost. Istio: a control plane and
+ * one worker, no host port (the gateway gets a MetalLB address on the kind network).
+ * @param {KindUpOptions} [opts]
+ * @returns {string}
  */
 export function kindClusterConfig(opts = {}) {
   const o = { ...kindDefaults, ...opts };
+  const head = ['kind: Cluster', 'apiVersion: kind.x-k8s.io/v1alpha4', `name: ${o.name}`, 'nodes:', '  - role: control-plane', '  - role: worker'];
+  if (o.mesh === 'istio') return [...head, ''].join('\n');
   return [
-    'kind: Cluster',
-    'apiVersion: kind.x-k8s.io/v1alpha4',
-    `name: ${o.name}`,
-    'nodes:',
-    '  - role: control-plane',
-    '  - role: worker',
+    ...head,
     '    labels:',
     '      ingress-ready: "true"',
     '    extraPortMappings:',
@@ -32,7 +59,10 @@ export function kindClusterConfig(opts = {}) {
   ].join('\n');
 }
 
-/** `helm upgrade --install` of ingress-nginx for kind: hostPort on the ingress-ready node, status address localhost. */
+/**
+ * `helm upgrade --install` of ingress-nginx for kind: hostPort on the ingress-ready node, status address localhost.
+ * @returns {string[]}
+ */
 export function ingressNginxArgs(v = versions) {
   return [
     'upgrade', '--install', 'ingress-nginx', 'ingress-nginx',
@@ -48,7 +78,11 @@ export function ingressNginxArgs(v = versions) {
   ];
 }
 
-/** `osm install` with Prometheus, permissive traffic policy and the IngressBackend policy (the guide's settings). */
+/**
+ * `osm install` with Prometheus, permissive traffic policy and the IngressBackend policy (the guide's settings).
+ * @param {KindUpOptions} [opts]
+ * @returns {string[]}
+ */
 export function osmInstallArgs(opts = {}) {
   const o = { ...kindDefaults, ...opts };
   return [
@@ -60,22 +94,159 @@ export function osmInstallArgs(opts = {}) {
   ];
 }
 
+/** Where the Istio environment's manifests and charts come from, at the pinned versions. */
+export const istioSources = Object.freeze({
+  /** Gateway API standard channel CRDs, the release asset (applied server-side: the CRDs exceed the annotation limit). */
+  gatewayApiCrds: (v = istioVersions) => `https://github.com/kubernetes-sigs/gateway-api/releases/download/${v.gatewayApi}/standard-install.yaml`,
+  /** MetalLB's native (L2) manifest, as Istio's samples/kind-lb/setupkind.sh applies it. */
+  metallb: (v = istioVersions) => `https://raw.githubusercontent.com/metallb/metallb/${v.metallb}/config/manifests/metallb-native.yaml`,
+  /** The Istio Helm chart repository (istio.md §8). */
+  istioCharts: 'https://istio-release.storage.googleapis.com/charts',
+  /** samples/addons/prometheus.yaml at the Istio tag (namespace istio-system, Service prometheus:9090). */
+  prometheusAddon: (v = istioVersions) => `https://raw.githubusercontent.com/istio/istio/${v.istio}/samples/addons/prometheus.yaml`,
+});
+
 /**
- * Creates (or completes) the kind environment. Idempotent: an existing cluster, ingress-nginx release or OSM
- * install is kept (helm upgrade --install converges the release to the pinned chart and values).
+ * The MetalLB address range on the kind Docker network, from `docker network inspect kind` subnets: .200–.240 in the
+ * subnet's last /24, as setupkind.sh does (172.18.0.0/16 gives 172.18.255.200-172.18.255.240). Undefined when no
+ * IPv4 subnet of /24 or larger is listed.
+ * @param {string} subnets the subnets, separated by spaces or lines (IPv6 ones are skipped)
+ * @returns {string | undefined}
+ */
+export function metallbAddressRange(subnets) {
+  for (const cidr of subnets.split(/\s+/)) {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m) continue;
+    const bits = Number(m[5]);
+    const octets = m.slice(1, 5).map(Number);
+    if (bits > 24 || octets.some((x) => x > 255)) continue;
+    const address = octets.reduce((a, x) => a * 256 + x, 0);
+    const last = address + 2 ** (32 - bits) - 1;
+    const prefix = [Math.floor(last / 2 ** 24) % 256, Math.floor(last / 2 ** 16) % 256, Math.floor(last / 2 ** 8) % 256].join('.');
+    return `${prefix}.200-${prefix}.240`;
+  }
+  return undefined;
+}
+
+/**
+ * The MetalLB IPAddressPool and L2Advertisement for the kind network (setupkind.sh's, named for this project).
+ * @param {string} range e.g. 172.18.255.200-172.18.255.240
+ * @returns {string}
+ */
+export function metallbPoolManifest(range) {
+  const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'kind-pool', namespace: 'metallb-system' }, spec: { addresses: [range] } };
+  const l2 = { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'kind-pool', namespace: 'metallb-system' }, spec: { ipAddressPools: ['kind-pool'] } };
+  return `${stringify(pool)}---\n${stringify(l2)}`;
+}
+
+/**
+ * `helm upgrade --install` of istio/base and istio/istiod, AKS-style: istiod under revision `asm-X-Y` in
+ * istio-system, no default revision and no default tag, so `istio-injection=enabled` selects nothing and only
+ * `istio.io/rev=asm-X-Y` injects (istio.md §1.1, §8). base's default validator points at that revision's istiod
+ * (`defaultRevision`; with the chart's "default" it would name an `istiod` Service that does not exist).
+ * @param {KindUpOptions} [opts]
+ * @returns {{ base: string[], istiod: string[] }}
+ */
+export function istioHelmArgs(opts = {}, v = istioVersions) {
+  const o = { ...kindDefaults, ...opts };
+  const common = ['--repo', istioSources.istioCharts, '--version', v.istio, '--namespace', o.istioNamespace];
+  return {
+    base: ['upgrade', '--install', 'istio-base', 'base', ...common, '--create-namespace', '--set', `defaultRevision=${v.istioRevision}`, '--wait', '--timeout', '5m'],
+    istiod: ['upgrade', '--install', `istiod-${v.istioRevision}`, 'istiod', ...common, '--set', `revision=${v.istioRevision}`, '--wait', '--timeout', '5m'],
+  };
+}
+
+/**
+ * The Istio environment on an existing kind cluster: Gateway API CRDs, MetalLB with a pool on the kind network,
+ * istio/base and istio/istiod (revision asm-X-Y) with Helm, and the Prometheus addon. Every step converges
+ * (server-side apply, apply, helm upgrade --install), so a re-run changes nothing.
  * @param {import('./runner.mjs').Runner} r
+ * @param {Required<Pick<KindUpOptions, 'name' | 'istioNamespace'>>} o
+ * @param {string} context
+ */
+async function istioUp(r, o, context) {
+  const v = istioVersions;
+  /** @param {string[]} args @param {import('./runner.mjs').RunOptions} [opts] */
+  const kubectl = (args, opts) => r.run('kubectl', ['--context', context, ...args], opts);
+
+  await kubectl(['apply', '--server-side', '-f', istioSources.gatewayApiCrds()]);
+
+  await kubectl(['apply', '-f', istioSources.metallb()]);
+  // MetalLB's webhook (in the controller) must answer before the pool can be applied.
+  await kubectl(['rollout', 'status', 'deployment/controller', '--namespace', 'metallb-system', '--timeout', '5m']);
+  await kubectl(['rollout', 'status', 'daemonset/speaker', '--namespace', 'metallb-system', '--timeout', '5m']);
+  const network = await r.query('docker', ['network', 'inspect', 'kind', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}']);
+  let range = metallbAddressRange(network.stdout);
+  if (!range) {
+    if (!r.dryRun) throw new UsageError(`cannot find an IPv4 subnet of /24 or larger on the kind Docker network (docker network inspect kind listed: ${network.stdout.trim() || 'nothing'})`);
+    range = '<a.b.255>.200-<a.b.255>.240';
+    r.say('(dry run: the address range comes from `docker network inspect kind`, e.g. 172.18.255.200-172.18.255.240 for 172.18.0.0/16)');
+  }
+  await kubectl(['apply', '-f', '-'], { input: metallbPoolManifest(range) });
+
+  const helm = istioHelmArgs(o, v);
+  await r.run('helm', ['--kube-context', context, ...helm.base]);
+  await r.run('helm', ['--kube-context', context, ...helm.istiod]);
+
+  await kubectl(['apply', '-f', istioSources.prometheusAddon()]);
+  await kubectl(['rollout', 'status', 'deployment/prometheus', '--namespace', o.istioNamespace, '--timeout', '5m']);
+}
+
+/**
+ * The Kubernetes minor an existing cluster runs (from its first node), or undefined when it cannot be read.
+ * @param {import('./runner.mjs').Runner} r
+ * @param {string} context
+ * @returns {Promise<number | undefined>}
+ */
+async function nodeMinor(r, context) {
+  const res = await r.query('kubectl', ['--context', context, 'get', 'nodes', '--output', 'jsonpath={.items[0].status.nodeInfo.kubeletVersion}']);
+  const m = /^v1\.(\d+)\./.exec(res.stdout.trim());
+  return res.ok && m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Creates (or completes) the kind environment for `mesh` (default osm). Idempotent: an existing cluster, ingress-nginx
+ * release or OSM install is kept (helm upgrade --install converges releases to the pinned charts and values); the
+ * Istio steps all converge.
+ * @param {import('./runner.mjs').Runner} r
+ * @param {KindUpOptions} [opts]
+ * @returns {Promise<{ context: string }>}
  */
 export async function kindUp(r, opts = {}) {
   const o = { ...kindDefaults, ...opts };
   const context = `kind-${o.name}`;
+  const istio = o.mesh === 'istio';
+  const nodeImage = istio ? istioVersions.kindNodeImage : versions.kindNodeImage;
   const engine = await r.query('docker', ['info', '--format', '{{.ServerVersion}}']);
   if (!engine.ok && !r.dryRun) throw new UsageError('the Docker engine is not running (`docker info` failed): start Docker (Desktop) or the docker service, then retry');
+  if (istio) {
+    // Node images are built per kind release: say so when the kind on PATH is not the pinned one.
+    const kind = await r.query('kind', ['version']);
+    const found = /\bv\d+\.\d+\.\d+\b/.exec(kind.stdout)?.[0];
+    if (found && found !== istioVersions.kind) r.say(`warning: kind ${found} found; the istio environment pins kind ${istioVersions.kind}, whose release built ${nodeImage}`);
+  }
   const clusters = await r.query('kind', ['get', 'clusters']);
   if (clusters.stdout.split('\n').map((l) => l.trim()).includes(o.name)) {
     r.say(`kind cluster ${o.name} exists: keeping it (delete it with node scripts/kind-down.mjs to start afresh)`);
+    if (istio) {
+      const minor = await nodeMinor(r, context);
+      const { min, max } = istioKubernetesMinors;
+      if (minor !== undefined && (minor < min || minor > max)) {
+        throw new UsageError(`kind cluster ${o.name} runs Kubernetes 1.${minor}; Istio ${istioVersions.istio} supports 1.${min}–1.${max}: delete it (node scripts/kind-down.mjs --name ${o.name}) and run kind-up --mesh istio again`);
+      }
+    }
   } else {
-    await r.run('kind', ['create', 'cluster', '--name', o.name, '--image', versions.kindNodeImage, '--config', '-', '--wait', '2m'], { input: kindClusterConfig(o) });
+    await r.run('kind', ['create', 'cluster', '--name', o.name, '--image', nodeImage, '--config', '-', '--wait', '2m'], { input: kindClusterConfig(o) });
   }
+
+  if (istio) {
+    await istioUp(r, o, context);
+    r.say(`ready: kind cluster ${o.name} (context ${context}) with Istio ${istioVersions.istio} (revision ${istioVersions.istioRevision}, label namespaces istio.io/rev=${istioVersions.istioRevision}), Gateway API ${istioVersions.gatewayApi} CRDs, MetalLB and Prometheus in ${o.istioNamespace}`);
+    r.say(`next: npx mesh-conformance run --target kind --mesh istio --context ${context} --mesh-revision ${istioVersions.istioRevision}`);
+    return { context };
+  }
+
+  /** @param {string[]} args */
   const kubectl = (args) => r.run('kubectl', ['--context', context, ...args]);
 
   await r.run('helm', ['--kube-context', context, ...ingressNginxArgs()]);
@@ -102,6 +273,7 @@ export async function kindUp(r, opts = {}) {
 /**
  * Deletes the kind cluster; nothing to do when it does not exist.
  * @param {import('./runner.mjs').Runner} r
+ * @param {{ name?: string }} [opts]
  */
 export async function kindDown(r, opts = {}) {
   const o = { ...kindDefaults, ...opts };

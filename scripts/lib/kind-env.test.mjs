@@ -1,12 +1,19 @@
 // The command lines kind-up and kind-down compose, checked without docker, kind, kubectl, helm or osm.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
-import { kindClusterConfig, kindDown, kindUp } from './kind-env.mjs';
+import { parse, parseAllDocuments } from 'yaml';
+import { istioHelmArgs, kindClusterConfig, kindDown, kindUp, kindUpToolsFor, metallbAddressRange, metallbPoolManifest } from './kind-env.mjs';
 import { recordingRunner } from './runner.mjs';
 import { scriptMain } from './script-main.mjs';
-import { versions } from './versions.mjs';
+import { istioVersions, shellAssignments, versions, versionsFor } from './versions.mjs';
 
+/** Collects what a script writes. */
+const sink = () => {
+  let text = '';
+  return { write: (/** @type {string} */ s) => { text += s; return true; }, get text() { return text; } };
+};
+
+/** @type {import('./runner.mjs').Answer} */
 const dockerUp = ['docker info --format $\'{{.ServerVersion}}\'', { stdout: '24.0.7\n' }];
 
 describe('kind-up', () => {
@@ -31,11 +38,12 @@ describe('kind-up', () => {
     const r = recordingRunner([dockerUp]);
     await kindUp(r);
     const create = r.calls.find((c) => c.line.startsWith('kind create cluster'));
+    /** @type {{ kind: string, nodes: { role: string, labels?: object, extraPortMappings?: object[] }[] }} */
     const config = parse(create?.input ?? '');
     assert.equal(config.kind, 'Cluster');
     assert.deepEqual(config.nodes.map((n) => n.role), ['control-plane', 'worker']);
-    assert.deepEqual(config.nodes[1].labels, { 'ingress-ready': 'true' });
-    assert.deepEqual(config.nodes[1].extraPortMappings, [{ containerPort: 80, hostPort: 80, protocol: 'TCP' }]);
+    assert.deepEqual(config.nodes[1]?.labels, { 'ingress-ready': 'true' });
+    assert.deepEqual(config.nodes[1]?.extraPortMappings, [{ containerPort: 80, hostPort: 80, protocol: 'TCP' }]);
     assert.deepEqual(parse(kindClusterConfig({ hostPort: 8080 })).nodes[1].extraPortMappings[0].hostPort, 8080);
   });
 
@@ -61,6 +69,120 @@ describe('kind-up', () => {
   });
 });
 
+describe('kind-up --mesh istio', () => {
+  const ctx = '--context kind-mesh-conformance';
+  /** @type {import('./runner.mjs').Answer} */
+  const kindNetwork = [/^docker network inspect kind /, { stdout: '172.18.0.0/16 fc00:f853:ccd:e793::/64 \n' }];
+  const istioCommands = [
+    `kubectl ${ctx} apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml`,
+    `kubectl ${ctx} apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml`,
+    `kubectl ${ctx} rollout status deployment/controller --namespace metallb-system --timeout 5m`,
+    `kubectl ${ctx} rollout status daemonset/speaker --namespace metallb-system --timeout 5m`,
+    `kubectl ${ctx} apply -f -`,
+    'helm --kube-context kind-mesh-conformance upgrade --install istio-base base --repo https://istio-release.storage.googleapis.com/charts --version 1.30.3 --namespace istio-system --create-namespace --set defaultRevision=asm-1-30 --wait --timeout 5m',
+    'helm --kube-context kind-mesh-conformance upgrade --install istiod-asm-1-30 istiod --repo https://istio-release.storage.googleapis.com/charts --version 1.30.3 --namespace istio-system --set revision=asm-1-30 --wait --timeout 5m',
+    `kubectl ${ctx} apply -f https://raw.githubusercontent.com/istio/istio/1.30.3/samples/addons/prometheus.yaml`,
+    `kubectl ${ctx} rollout status deployment/prometheus --namespace istio-system --timeout 5m`,
+  ];
+
+  it('from scratch: a cluster on the pinned 1.35 image, Gateway API CRDs, MetalLB, Istio with Helm under asm-1-30, Prometheus', async () => {
+    const r = recordingRunner([dockerUp, kindNetwork, ['kind version', { stdout: 'kind v0.31.0 go1.25.5 linux/amd64\n' }]]);
+    const { context } = await kindUp(r, { mesh: 'istio' });
+    assert.equal(context, 'kind-mesh-conformance');
+    assert.deepEqual(r.commands, [
+      'kind create cluster --name mesh-conformance --image kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f --config - --wait 2m',
+      ...istioCommands,
+    ]);
+    assert.ok(!r.commands.some((c) => /\bistioctl\b|\bosm\b|ingress-nginx/.test(c)), 'Helm only: no istioctl, nothing of the osm environment');
+    assert.ok(!r.said.some((l) => l.startsWith('warning:')), 'the pinned kind gives no warning');
+    assert.equal(r.said.at(-1), 'next: npx mesh-conformance run --target kind --mesh istio --context kind-mesh-conformance --mesh-revision asm-1-30');
+  });
+
+  it('gives MetalLB a pool of .200-.240 on the kind Docker network, as setupkind.sh does', async () => {
+    const r = recordingRunner([dockerUp, kindNetwork]);
+    await kindUp(r, { mesh: 'istio' });
+    const apply = r.calls.find((c) => c.kind === 'run' && c.line.endsWith('apply -f -'));
+    /** @type {{ kind: string, metadata: { namespace: string }, spec: { addresses?: string[], ipAddressPools?: string[] } }[]} */
+    const docs = parseAllDocuments(apply?.input ?? '').map((d) => d.toJSON());
+    assert.deepEqual(docs.map((d) => d.kind), ['IPAddressPool', 'L2Advertisement']);
+    assert.deepEqual(docs[0]?.spec.addresses, ['172.18.255.200-172.18.255.240']);
+    assert.deepEqual(docs[1]?.spec.ipAddressPools, ['kind-pool']);
+    assert.ok(docs.every((d) => d.metadata.namespace === 'metallb-system'));
+  });
+
+  it('is idempotent: keeps an existing cluster on a supported Kubernetes and converges every step again', async () => {
+    const r = recordingRunner([dockerUp, kindNetwork, ['kind get clusters', { stdout: 'mesh-conformance\n' }],
+      [/get nodes --output/, { stdout: 'v1.35.0' }]]);
+    await kindUp(r, { mesh: 'istio' });
+    assert.deepEqual(r.commands, istioCommands);
+    assert.ok(r.said.some((l) => l.includes('exists: keeping it')));
+  });
+
+  it('refuses an existing cluster on a Kubernetes Istio 1.30 does not support (the osm environment\'s 1.27)', async () => {
+    const r = recordingRunner([dockerUp, ['kind get clusters', { stdout: 'mesh-conformance\n' }], [/get nodes --output/, { stdout: 'v1.27.3' }]]);
+    await assert.rejects(kindUp(r, { mesh: 'istio' }), /kind cluster mesh-conformance runs Kubernetes 1\.27; Istio 1\.30\.3 supports 1\.32–1\.36: delete it \(node scripts\/kind-down\.mjs --name mesh-conformance\)/);
+    assert.deepEqual(r.commands, []);
+  });
+
+  it('warns when the kind on PATH is not the pinned release', async () => {
+    const r = recordingRunner([dockerUp, kindNetwork, ['kind version', { stdout: 'kind v0.20.0 go1.20.4 linux/amd64\n' }]]);
+    await kindUp(r, { mesh: 'istio' });
+    assert.ok(r.said.includes(`warning: kind v0.20.0 found; the istio environment pins kind v0.31.0, whose release built ${istioVersions.kindNodeImage}`));
+  });
+
+  it('stops when the kind network has no IPv4 subnet for the pool (and prints a placeholder in a dry run)', async () => {
+    await assert.rejects(kindUp(recordingRunner([dockerUp, [/^docker network inspect kind /, { stdout: 'fc00:f853:ccd:e793::/64 \n' }]]), { mesh: 'istio' }),
+      /cannot find an IPv4 subnet of \/24 or larger on the kind Docker network \(docker network inspect kind listed: fc00:f853:ccd:e793::\/64\)/);
+    const out = sink();
+    assert.equal(await scriptMain({ name: 'kind-up', usage: 'u', options: {}, tools: [], argv: ['--dry-run'], out, err: sink(), main: (r) => kindUp(r, { mesh: 'istio' }) }), 0);
+    assert.match(out.text, /^ {4}\| {4,6}- <a\.b\.255>\.200-<a\.b\.255>\.240$/m);
+    assert.match(out.text, /^\+ helm --kube-context kind-mesh-conformance upgrade --install istiod-asm-1-30 istiod /m);
+  });
+
+  it('computes the pool from the subnet\'s last /24', () => {
+    assert.equal(metallbAddressRange('172.18.0.0/16'), '172.18.255.200-172.18.255.240');
+    assert.equal(metallbAddressRange('fc00::/64\n192.168.16.0/20'), '192.168.31.200-192.168.31.240');
+    assert.equal(metallbAddressRange('10.89.0.0/24'), '10.89.0.200-10.89.0.240');
+    assert.equal(metallbAddressRange('10.89.0.0/26 fc00::/64'), undefined);
+    assert.equal(metallbAddressRange(''), undefined);
+    assert.match(metallbPoolManifest('1.2.3.200-1.2.3.240'), /^---$/m);
+  });
+
+  it('uses a plain two-node cluster (no host port) and the Helm values that mimic the AKS add-on', () => {
+    const config = parse(kindClusterConfig({ mesh: 'istio' }));
+    assert.deepEqual(config.nodes, [{ role: 'control-plane' }, { role: 'worker' }]);
+    const { base, istiod } = istioHelmArgs();
+    assert.ok(istiod.includes('revision=asm-1-30'));
+    assert.ok(!istiod.some((a) => a.startsWith('revisionTags')), 'no revision tag, so no istio-revision-tag-default');
+    assert.ok(base.includes('defaultRevision=asm-1-30'));
+  });
+
+  it('needs no osm CLI, names the istio pins in its install hints, and rejects --host-port', async () => {
+    assert.deepEqual(kindUpToolsFor('istio'), ['docker', 'kind', 'kubectl', 'helm']);
+    const err = sink();
+    const code = await scriptMain({ name: 'kind-up', usage: 'u', options: {}, tools: kindUpToolsFor('istio'), versions: () => versionsFor('istio'), argv: [], out: sink(), err,
+      has: async (t) => t === 'docker', main: async () => undefined });
+    assert.equal(code, 2);
+    assert.match(err.text, /- kind not found on PATH: go install sigs\.k8s\.io\/kind@v0\.31\.0/);
+    assert.match(err.text, /- kubectl not found on PATH: curl -LO https:\/\/dl\.k8s\.io\/release\/v1\.35\.0\//);
+    assert.match(err.text, /- helm not found on PATH: curl -fsSL https:\/\/get\.helm\.sh\/helm-v3\.20\.0-/);
+    assert.doesNotMatch(err.text, /osm/);
+  });
+
+  it('prints the pins of each environment for CI', () => {
+    const osm = shellAssignments(versionsFor('osm'));
+    assert.match(osm, /^KIND_VERSION=v0\.20\.0$/m);
+    assert.match(osm, /^KUBECTL_VERSION=v1\.27\.3$/m);
+    const istio = shellAssignments(versionsFor('istio'));
+    assert.match(istio, /^KIND_VERSION=v0\.31\.0$/m);
+    assert.match(istio, /^KUBECTL_VERSION=v1\.35\.0$/m);
+    assert.match(istio, /^ISTIO_REVISION=asm-1-30$/m);
+    assert.doesNotMatch(istio, /OSM_VERSION/);
+    // kubectl matches the node image's minor in both environments (CI installs it).
+    for (const v of [versions, istioVersions]) assert.equal(/v1\.(\d+)\./.exec(v.kubectl)?.[1], /node:v1\.(\d+)\./.exec(v.kindNodeImage)?.[1]);
+  });
+});
+
 describe('kind-down', () => {
   it('deletes the cluster when it exists, and does nothing when it does not', async () => {
     const present = recordingRunner([['kind get clusters', { stdout: 'mesh-conformance\n' }]]);
@@ -73,10 +195,6 @@ describe('kind-down', () => {
 });
 
 describe('script frame', () => {
-  const sink = () => {
-    let text = '';
-    return { write: (s) => { text += s; return true; }, get text() { return text; } };
-  };
 
   it('names each missing tool with how to install it, exit 2, and runs nothing', async () => {
     const err = sink();

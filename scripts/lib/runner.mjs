@@ -13,15 +13,29 @@ import { $, quote } from 'zx';
  *   say: (line: string) => void,
  *   dryRun: boolean,
  * }} Runner
+ * @typedef {{ write: (chunk: string) => unknown }} Writable where a runner prints (a stream, or a test's sink)
+ * @typedef {[string | RegExp, Partial<QueryResult>]} Answer a recorded query's command line (or a RegExp over it) and its result
+ * @typedef {{ kind: 'run' | 'query', line: string, input?: string }} RecordedCall
+ * @typedef {Runner & { calls: RecordedCall[], said: string[], readonly commands: string[] }} RecordingRunner
  */
 
-/** `kind create cluster --name x --config -` as a shell would read it. */
+/**
+ * `kind create cluster --name x --config -` as a shell would read it.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {string}
+ */
 export function commandLine(cmd, args) {
   return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : quote(a))).join(' ');
 }
 
 /** A command that failed: the CLI prints its message as one line, exit 1. */
 export class CommandFailed extends Error {
+  /**
+   * @param {string} line the command line
+   * @param {number | null} code its exit code
+   * @param {string} stderr its error output (the last line goes into the message)
+   */
   constructor(line, code, stderr) {
     const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
     super(`\`${line}\` failed with exit code ${code}${last ? `: ${last}` : ''}`);
@@ -32,9 +46,11 @@ export class CommandFailed extends Error {
 /**
  * The real runner: `run` streams the command's output and throws `CommandFailed` on a non-zero exit; `query`
  * captures output and never throws (read-only questions such as "does the cluster exist?").
+ * @param {{ out?: Writable }} [opts]
  * @returns {Runner}
  */
 export function zxRunner({ out = process.stdout } = {}) {
+  /** @param {string} line */
   const say = (line) => out.write(`${line}\n`);
   return {
     dryRun: false,
@@ -56,9 +72,11 @@ export function zxRunner({ out = process.stdout } = {}) {
 /**
  * `--dry-run`: prints every command (with the stdin it would get) and runs none. Queries answer "no" (as on a
  * machine with nothing set up), so the output is the full set-up from scratch.
+ * @param {{ out?: Writable }} [opts]
  * @returns {Runner}
  */
 export function dryRunner({ out = process.stdout } = {}) {
+  /** @param {string} line */
   const say = (line) => out.write(`${line}\n`);
   return {
     dryRun: true,
@@ -78,11 +96,13 @@ export function dryRunner({ out = process.stdout } = {}) {
 
 /**
  * For tests: records every command line; `answers` maps a query's command line (or a RegExp over it) to its result.
- * @param {Array<[string | RegExp, Partial<QueryResult>]>} answers
+ * @param {Answer[]} answers
+ * @returns {RecordingRunner}
  */
 export function recordingRunner(answers = []) {
-  /** @type {{ kind: 'run' | 'query', line: string, input?: string }[]} */
+  /** @type {RecordedCall[]} */
   const calls = [];
+  /** @type {string[]} */
   const said = [];
   return {
     calls,

@@ -6,14 +6,16 @@ import { CommandFailed, dryRunner, zxRunner } from './runner.mjs';
 import { missingTools } from './tools.mjs';
 
 /**
- * @param {{ name: string, usage: string, options: Record<string, 'string' | 'boolean'>, tools: string[] | ((o: object) => string[]),
+ * @param {{ name: string, usage: string, options: Record<string, 'string' | 'boolean'>, tools: string[] | ((o: Record<string, unknown>) => string[]),
  *   main: (runner: import('./runner.mjs').Runner, options: Record<string, unknown>) => Promise<unknown>,
- *   argv?: string[], out?: NodeJS.WritableStream, err?: NodeJS.WritableStream, has?: (tool: string) => Promise<boolean> }} spec
+ *   versions?: (o: Record<string, unknown>) => Readonly<Record<string, string>>,
+ *   argv?: string[], out?: import('./runner.mjs').Writable, err?: import('./runner.mjs').Writable, has?: (tool: string) => Promise<boolean> }} spec
  * @returns {Promise<number>} the exit code
  */
 export async function scriptMain(spec) {
   const out = spec.out ?? process.stdout;
   const err = spec.err ?? process.stderr;
+  /** @param {number} code @param {string} message */
   const fail = (code, message) => {
     err.write(`${spec.name}: ${message}\n`);
     return code;
@@ -32,7 +34,7 @@ export async function scriptMain(spec) {
   if (!runner.dryRun) {
     const has = spec.has ?? (async (tool) => Boolean(await which(tool, { nothrow: true })));
     const tools = typeof spec.tools === 'function' ? spec.tools(args) : spec.tools;
-    const missing = await missingTools(tools, has);
+    const missing = await missingTools(tools, has, spec.versions?.(args));
     if (missing.length) return fail(2, `${missing.length} tool${missing.length === 1 ? '' : 's'} missing:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
   }
   try {
@@ -40,12 +42,13 @@ export async function scriptMain(spec) {
     return 0;
   } catch (e) {
     if (e instanceof CommandFailed || e instanceof UsageError) return fail(e instanceof UsageError ? 2 : 1, e.message);
-    return fail(1, e instanceof Error ? e.message.split('\n')[0] : String(e));
+    return fail(1, e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));
   }
 }
 
 /** Bad input found by a script's own logic (exit 2). */
 export class UsageError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'UsageError';

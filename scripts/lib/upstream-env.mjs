@@ -26,16 +26,25 @@ const stampInputs = [
   'etcd/go.mod', 'etcd/go.sum', 'etcd/main.go',
 ];
 
-/** `<pin> vX.Y.Z` from a go.mod's require block. */
+/**
+ * `<pin> vX.Y.Z` from a go.mod's require block.
+ * @param {string} goMod the go.mod text
+ * @param {string} module
+ * @returns {string}
+ */
 export function requiredVersion(goMod, module) {
   const escaped = module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const m = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, 'm').exec(goMod);
-  if (!m) throw new UsageError(`upstream: ${module} is not required in go.mod`);
+  if (!m?.[1]) throw new UsageError(`upstream: ${module} is not required in go.mod`);
   return m[1];
 }
 
-/** The pinned versions, read from upstream/go.mod and upstream/etcd/go.mod. */
+/**
+ * The pinned versions, read from upstream/go.mod and upstream/etcd/go.mod.
+ * @returns {{ kubernetes: string, etcd: string }}
+ */
 export function upstreamVersions(dir = upstreamDir) {
+  /** @param {string} f */
   const read = (f) => readFileSync(join(dir, f), 'utf8');
   return {
     kubernetes: requiredVersion(read('go.mod'), 'k8s.io/kubernetes'),
@@ -53,6 +62,9 @@ export function upstreamCacheRoot(env = process.env) {
  * `-ldflags` as upstream's hack/lib/version.sh sets them, so `/version` and `--version` report the pinned release
  * (without them: v0.0.0-master+$Format:%H$). The module zip is the unmodified release, hence gitTreeState=clean;
  * the proxy does not tell the commit, so gitCommit stays empty.
+ * @param {string} kubernetesVersion
+ * @param {string} [buildDate]
+ * @returns {string[]}
  */
 export function versionLdflags(kubernetesVersion, buildDate) {
   const m = /^v(\d+)\.(\d+)\./.exec(kubernetesVersion);
@@ -66,7 +78,12 @@ export function versionLdflags(kubernetesVersion, buildDate) {
 export const baseLdflags = ['-s', '-w'];
 const buildFlags = ['-trimpath', '-buildvcs=false'];
 
-/** The hash of the pins, the entry points and the flags: cached binaries with another stamp are rebuilt. */
+/**
+ * The hash of the pins, the entry points and the flags: cached binaries with another stamp are rebuilt.
+ * @param {string} dir
+ * @param {string[]} flags
+ * @returns {string}
+ */
 export function stampOf(dir, flags) {
   const h = createHash('sha256');
   for (const f of stampInputs) {
@@ -112,6 +129,7 @@ export async function upstreamBuild(r, opts = {}) {
   }
   // nice: a cold build keeps both cores busy for minutes; CGO_ENABLED=0: static binaries, as upstream releases them;
   // -buildvcs=false: the binaries do not depend on this repository's git state (nor need git).
+  /** @param {string} moduleDir @param {string[]} args */
   const go = (moduleDir, args) => r.run('env', ['CGO_ENABLED=0', 'nice', '-n', '10', 'go', 'build', '-C', moduleDir, ...buildFlags, ...args]);
   await go(dir, ['-ldflags', ldflags.join(' '), '-o', `${bin}/`, ...controlPlaneBinaries.map((b) => `./cmd/${b}`)]);
   await go(join(dir, 'etcd'), ['-ldflags', baseLdflags.join(' '), '-o', join(bin, 'etcd'), '.']);

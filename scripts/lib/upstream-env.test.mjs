@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { recordingRunner } from './runner.mjs';
 import { allBinaries, requiredVersion, upstreamBuild, upstreamCacheRoot, upstreamVersions, versionLdflags } from './upstream-env.mjs';
 
+/** @type {import('./runner.mjs').Answer} */
 const goList = [/^go list /, { stdout: '{\n\t"Path": "k8s.io/kubernetes",\n\t"Version": "v1.35.4",\n\t"Time": "2026-04-15T18:01:22Z"\n}\n' }];
 
 describe('upstream-build', () => {
@@ -41,8 +42,8 @@ describe('upstream-build', () => {
       const built = await upstreamBuild(first, { dir, cacheRoot, hasGo: async () => true });
       assert.equal(built.bin, join(cacheRoot, 'v1.35.4', 'bin'));
       assert.equal(first.commands.length, 2);
-      assert.match(first.commands[0], /^env CGO_ENABLED=0 nice -n 10 go build -C \S+ -trimpath -buildvcs=false -ldflags .*gitVersion=v1\.35\.4.* -o \S+\/ \.\/cmd\/kube-apiserver \.\/cmd\/kube-controller-manager \.\/cmd\/kube-scheduler$/);
-      assert.match(first.commands[1], /^env CGO_ENABLED=0 nice -n 10 go build -C \S+\/etcd -trimpath -buildvcs=false -ldflags \$?'-s -w' -o \S+\/bin\/etcd \.$/);
+      assert.match(first.commands[0] ?? '', /^env CGO_ENABLED=0 nice -n 10 go build -C \S+ -trimpath -buildvcs=false -ldflags .*gitVersion=v1\.35\.4.* -o \S+\/ \.\/cmd\/kube-apiserver \.\/cmd\/kube-controller-manager \.\/cmd\/kube-scheduler$/);
+      assert.match(first.commands[1] ?? '', /^env CGO_ENABLED=0 nice -n 10 go build -C \S+\/etcd -trimpath -buildvcs=false -ldflags \$?'-s -w' -o \S+\/bin\/etcd \.$/);
 
       // The recording runner builds nothing: put the binaries there, as go build would have.
       for (const b of allBinaries) writeFileSync(join(built.bin, b), '');
