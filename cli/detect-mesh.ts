@@ -5,6 +5,7 @@ import type { MeshName } from '../harness/mesh/index.ts';
 import { meshFactory, meshProfiles } from '../harness/mesh/index.ts';
 import { apiAccess } from '../harness/readiness/core-categories.ts';
 import { BadInputError } from './exit-codes.ts';
+import { PreflightError } from './preflight.ts';
 
 /** The mesh settings read from the cluster, as the lowest-precedence configuration layer. */
 export function detectedLayer(values: Partial<Record<ConfigKey, unknown>>): ConfigLayer {
@@ -20,7 +21,9 @@ export async function detectMesh(client: KubeClient, config: ConformanceConfig, 
   const budgetMs = config.timeouts.apply;
   // Before anything is read, the API must answer: the same classified message pre-flight would give.
   const api = await apiAccess(client, config.target, budgetMs);
-  if ('problem' in api) throw new BadInputError(`cannot read the cluster (context ${client.context}): ${api.problem.message}. Hint: ${api.problem.hint}`);
+  if ('problem' in api) {
+    throw new PreflightError({ context: client.context, server: client.server, serverVersion: undefined, passed: [], problems: [{ area: 'api', ...api.problem }] });
+  }
   const values: Partial<Record<ConfigKey, unknown>> = {};
   let mesh: MeshName = config.mesh;
   let detection = undefined as Awaited<ReturnType<(typeof meshProfiles)[number]['detect']>> | undefined;

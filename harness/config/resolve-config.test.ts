@@ -43,7 +43,7 @@ describe('resolveConfig', () => {
       assert.equal(err.message, 'Invalid configuration: target must be one of local, kind, aks (got "minikube" from MESH_CONFORMANCE_TARGET)');
       return true;
     });
-    assert.throws(() => resolveConfig([flags({ ingress: 'traefik' })]), /^ConfigError: Invalid configuration: ingress must be one of nginx, agic, none \(got "traefik" from --ingress\)$/);
+    assert.throws(() => resolveConfig([flags({ ingress: 'traefik' })]), /^ConfigError: Invalid configuration: ingress must be one of nginx, agic, gateway-api, istio-gateway, none \(got "traefik" from --ingress\)$/);
     assert.throws(() => resolveConfig([flags({ consecutiveSuccesses: '0' })]), /consecutiveSuccesses must be a whole number from 1 to 100 \(got "0" from --consecutiveSuccesses\)/);
     assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TIMEOUT_ROLLOUT: 'soon' })]), /timeouts\.rollout must be a positive duration such as 90s, 2m or 1500 \(ms\), at most 24h \(got "soon" from MESH_CONFORMANCE_TIMEOUT_ROLLOUT\)/);
     assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_KEEP_ON_FAILURE: 'maybe' })]), /keepOnFailure must be one of true, false, 1, 0/);
@@ -70,8 +70,10 @@ describe('resolveConfig', () => {
   });
 
   it('takes an ingress profile\'s budgets over the defaults, and the user\'s over both', () => {
-    assert.equal(resolveConfig([flags({ timeouts: { http: '3m' } })]).timeouts.http, 180_000);
-    assert.equal(resolveConfig([]).timeouts.http, 120_000);
+    assert.equal(resolveConfig([]).timeouts.assert, 60_000, 'local: the defaults');
+    assert.equal(resolveConfig([flags({ target: 'kind' })]).timeouts.assert, 90_000, 'ingress-nginx on kind: one status interval and more');
+    assert.equal(resolveConfig([flags({ target: 'aks' })]).timeouts.http, 600_000, 'AGIC on aks: gateway programming takes minutes');
+    assert.equal(resolveConfig([flags({ target: 'aks', timeouts: { http: '3m' } })]).timeouts.http, 180_000, 'the user wins');
   });
 
   it('bounds durations, so a budget never overflows a timer', () => {

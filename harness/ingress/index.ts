@@ -37,8 +37,12 @@ export interface IngressProfileFactory {
 }
 
 export const ingressProfiles = [
-  { name: 'nginx', budgets: {}, create: () => nginxIngressProfile() },
-  { name: 'agic', budgets: {}, create: (s) => agicIngressProfile({ sourceCidr: s.sourceCidr }) },
+  // ingress-nginx publishes the address at leader start, then every --status-update-interval (60 s unless set lower):
+  // the address wait must outlast one interval (kind-up sets 5 s).
+  { name: 'nginx', budgets: { kind: { assert: 90_000 } }, create: () => nginxIngressProfile() },
+  // AGIC writes the address before it programs the Application Gateway, whose updates take minutes, and the gateway
+  // probes backends every 30 s with an unhealthy threshold of 3 (AGIC issues #725, #1425, #1124; docs/aks.md).
+  { name: 'agic', budgets: { aks: { assert: 300_000, http: 600_000 } }, create: (s) => agicIngressProfile({ sourceCidr: s.sourceCidr }) },
   { name: 'gateway-api', budgets: {}, create: (s) => gatewayApiIngressProfile({ gatewayClassName: s.gatewayClass ?? 'istio' }) },
   {
     name: 'istio-gateway', budgets: {},

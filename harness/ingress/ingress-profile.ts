@@ -70,6 +70,12 @@ export interface IngressProfile {
   readonly title: string;
   /** The kind of identity it presents, so a mesh that cannot admit that kind is refused before a run. */
   readonly sourceKind: IngressSourceKind;
+  /**
+   * The controller publishes the address before the route is programmed (AGIC writes the Ingress IP, then programs
+   * the Application Gateway over minutes), so a refusal seen before any 200 could come from a route that is not there
+   * yet. The ingress check then proves the refusal after the route has answered 200: it revokes the admission.
+   */
+  readonly addressBeforeRoute?: boolean;
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features?: readonly string[];
   /** The resource types it writes into the run's namespace (RBAC, diagnostics). */

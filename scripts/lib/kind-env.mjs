@@ -74,6 +74,9 @@ export function ingressNginxArgs(v = versions) {
     // On kind the ingress address is localhost: publish it on every Ingress instead of a node IP behind Docker's NAT.
     '--set', 'controller.publishService.enabled=false',
     '--set', 'controller.extraArgs.publish-status-address=localhost',
+    // ingress-nginx writes Ingress status at leader start, then every --status-update-interval (default 60 s,
+    // internal/ingress/status/status.go): 5 s makes a fresh Ingress get its address within seconds.
+    '--set', 'controller.extraArgs.status-update-interval=5',
     '--wait', '--timeout', '5m',
   ];
 }

@@ -23,7 +23,7 @@ describe('kind-up', () => {
     assert.equal(context, 'kind-mesh-conformance');
     assert.deepEqual(r.commands, [
       `kind create cluster --name mesh-conformance --image ${versions.kindNodeImage} --config - --wait 2m`,
-      `helm --kube-context kind-mesh-conformance upgrade --install ingress-nginx ingress-nginx --repo https://kubernetes.github.io/ingress-nginx --version ${versions.ingressNginxChart} --namespace ingress-nginx --create-namespace --set controller.hostPort.enabled=true --set-string controller.nodeSelector.ingress-ready=true --set controller.service.type=NodePort --set controller.publishService.enabled=false --set controller.extraArgs.publish-status-address=localhost --wait --timeout 5m`,
+      `helm --kube-context kind-mesh-conformance upgrade --install ingress-nginx ingress-nginx --repo https://kubernetes.github.io/ingress-nginx --version ${versions.ingressNginxChart} --namespace ingress-nginx --create-namespace --set controller.hostPort.enabled=true --set-string controller.nodeSelector.ingress-ready=true --set controller.service.type=NodePort --set controller.publishService.enabled=false --set controller.extraArgs.publish-status-address=localhost --set controller.extraArgs.status-update-interval=5 --wait --timeout 5m`,
       'kubectl config use-context kind-mesh-conformance',
       'osm install --mesh-name osm --osm-namespace osm-system --set=osm.deployPrometheus=true --set=osm.enablePermissiveTrafficPolicy=true --set=osm.featureFlags.enableIngressBackendPolicy=true --timeout 5m --verbose',
       'kubectl --context kind-mesh-conformance rollout status deployment/osm-controller --namespace osm-system --timeout 5m',

@@ -26,6 +26,7 @@ export function agicIngressProfile(opts: { sourceCidr: string }): IngressProfile
     name: 'agic',
     title: 'Application Gateway Ingress Controller',
     sourceKind: 'IPRange',
+    addressBeforeRoute: true,
     writes: [resourceTypes.ingress],
     route: (req) => ({
       objects: [ingressObject(req, { annotations: { 'kubernetes.io/ingress.class': 'azure/application-gateway' } })],
