@@ -75,6 +75,10 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     outcome: 'fail', check: 'httpbin',
     message: podWaitFailFast('is Unschedulable: 0/<n> nodes are available: … didn\'t match Pod\'s node affinity/selector'),
   },
+  'pod-security-baseline': {
+    outcome: 'fail', check: 'httpbin',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): pods "httpbin-…" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "osm-init" must not include "NET_ADMIN"' },
+  },
   'image-pull-error': {
     outcome: 'fail', check: 'httpbin',
     message: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …kennethreitz/httpbin'),

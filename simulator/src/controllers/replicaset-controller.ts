@@ -29,6 +29,8 @@ function deletionRank(pod: KubeObject): [number, number, string] {
 
 export class ReplicaSetController extends QueueController {
   private readonly events: EventRecorder;
+  /** The last pod-create error of each ReplicaSet (`ns/name`), reported as its ReplicaFailure condition until a create succeeds. */
+  private readonly createFailures = new Map<string, string>();
 
   constructor(store: ObjectStore) {
     super(store, { name: 'replicaset', component: 'replicaset-controller', baseBackoffMs: 250, maxBackoffMs: 5_000 });
@@ -103,11 +105,15 @@ export class ReplicaSetController extends QueueController {
         status: { phase: 'Pending' },
       });
       void this.events.record({ involved: rs, type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${podName}` });
+      this.createFailures.delete(`${rs.metadata.namespace ?? ''}/${rs.metadata.name}`);
       return true;
     } catch (error) {
       if (error instanceof ApiError && error.code === 409) return true; // name clash: the next pass creates another
       const message = error instanceof Error ? error.message : String(error);
       void this.events.record({ involved: rs, type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${message}` });
+      // As kube-controller-manager's ReplicaSet controller: the error becomes the ReplicaFailure condition (FailedCreate).
+      this.createFailures.set(`${rs.metadata.namespace ?? ''}/${rs.metadata.name}`, message);
+      await this.writeStatus(rs.metadata.namespace, rs.metadata.name ?? '');
       throw error; // the queue retries with backoff, as the real controller does
     }
   }
@@ -122,11 +128,14 @@ export class ReplicaSetController extends QueueController {
     const replicas = pods.length;
     const labeled = pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels)).length;
     const ready = pods.filter(isPodReady).length;
+    const failure = this.createFailures.get(`${namespace ?? ''}/${name}`);
+    const previous = (status(rs)['conditions'] as { type?: string; message?: string; lastTransitionTime?: string }[] | undefined)?.find((c) => c.type === 'ReplicaFailure');
     const next: Record<string, unknown> = {
       replicas,
       ...(labeled ? { fullyLabeledReplicas: labeled } : {}),
       ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
       observedGeneration: rs.metadata.generation ?? 1,
+      ...(failure ? { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: previous?.message === failure ? previous.lastTransitionTime : new Date().toISOString() }] } : {}),
     };
     if (deepEqual(next, status(rs))) return;
     await this.store.mutate(rsType, namespace, name, (o) => {

@@ -22,6 +22,7 @@ import { initContainerFails } from './init-container-fails.ts';
 import { metricsNotEnabled } from './metrics-not-enabled.ts';
 import { metricsNotScraped } from './metrics-not-scraped.ts';
 import { namespaceOnboardingStripped } from './namespace-onboarding-stripped.ts';
+import { podSecurityBaseline } from './pod-security-baseline.ts';
 import { podUnschedulable } from './pod-unschedulable.ts';
 import { prometheusUnreachable } from './prometheus-unreachable.ts';
 import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
@@ -35,6 +36,7 @@ export const faults = [
   sidecarNeverReady,
   initContainerFails,
   podUnschedulable,
+  podSecurityBaseline,
   imagePullError,
   ingressbackendError,
   ingressbackendNoStatus,
