@@ -36,7 +36,7 @@ export const podSecurityBaseline = defineFault({
         name: 'PodSecurity',
         validate: (req) => {
           if (req.resource.kind !== 'Pod' || req.operation !== 'CREATE' || exempt(req.namespace)) return undefined;
-          const violation = baselineViolation(req.object as KubeObject);
+          const violation = baselineViolation(req.object);
           if (violation) throw new ApiError(403, 'Forbidden', violation);
           return undefined;
         },
