@@ -17,7 +17,10 @@ export interface ReadyMessage extends ReadyOffers {
   kubeconfig: string;
   context: string;
   server: string;
+  /** The cluster shape (`kind`, `aks`). */
   flavor: string;
+  /** The mesh it runs (`osm`, `istio`). */
+  mesh: string;
 }
 
 export const readyPrefix = 'simulator ready ';

@@ -12,6 +12,7 @@ import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import type { Fault, FaultEnv } from './fault.ts';
+import type { FlavorName } from '../flavors/names.ts';
 import { imagePullError } from './image-pull-error.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
 import { ingressStuck502 } from './ingress-stuck-502.ts';
@@ -55,6 +56,7 @@ export const faults = [
 
 export type FaultName = (typeof faults)[number]['name'];
 export type { Fault, FaultEnv } from './fault.ts';
+export { describeFault } from './fault.ts';
 
 export function isFaultName(name: string): name is FaultName {
   return faults.some((fault) => fault.name === name);
@@ -66,8 +68,8 @@ export function faultNamed(name: FaultName): Fault {
 }
 
 /** Whether a fault has an effect on a flavor (a fault without `flavors`: on every flavor). */
-export function faultAppliesTo(fault: Fault, flavor: string): boolean {
-  return fault.flavors === undefined || (fault.flavors as readonly string[]).includes(flavor);
+export function faultAppliesTo(fault: Fault, flavor: FlavorName): boolean {
+  return fault.flavors === undefined || fault.flavors.includes(flavor);
 }
 
 /** The hooks of the named faults for one simulator instance, merged in registry order (so the order of `--fault` options does not matter). */

@@ -97,6 +97,8 @@ const layout = aksAddonLayout();
 
 export const aksFlavor: Flavor<'aks'> = {
   name: 'aks',
+  mesh: 'osm',
+  shape: 'aks',
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [aksNode(0, arch), aksNode(1, arch)];

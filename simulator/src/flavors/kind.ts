@@ -111,6 +111,8 @@ const layout = selfInstallLayout();
 
 export const kindFlavor: Flavor<'kind'> = {
   name: 'kind',
+  mesh: 'osm',
+  shape: 'kind',
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [
