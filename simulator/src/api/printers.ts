@@ -230,6 +230,16 @@ export const builtinPrinterColumns: Record<string, PrinterColumn[]> = {
     c('Images', (o) => containersOf(rec(rec(o.spec).template).spec).map((x) => str(x.image)).join(','), { priority: 1 }),
     c('Selector', (o) => selectorString(rec(rec(o.spec).selector).matchLabels), { priority: 1 }),
   ],
+  DaemonSet: [
+    nameColumn,
+    c('Desired', (o) => num(rec(o.status).desiredNumberScheduled), { type: 'integer' }),
+    c('Current', (o) => num(rec(o.status).currentNumberScheduled), { type: 'integer' }),
+    c('Ready', (o) => num(rec(o.status).numberReady), { type: 'integer' }),
+    c('Up-to-date', (o) => num(rec(o.status).updatedNumberScheduled), { type: 'integer' }),
+    c('Available', (o) => num(rec(o.status).numberAvailable), { type: 'integer' }),
+    c('Node Selector', (o) => selectorString(rec(rec(rec(o.spec).template).spec).nodeSelector)),
+    ageColumn,
+  ],
   ReplicaSet: [
     nameColumn,
     c('Desired', (o) => num(rec(o.spec).replicas), { type: 'integer' }),
