@@ -4,11 +4,13 @@
  */
 import { aksFlavor } from './aks.ts';
 import type { Flavor } from './flavor.ts';
+import { istioAksFlavor } from './istio-aks.ts';
+import { istioKindFlavor } from './istio-kind.ts';
 import { kindFlavor } from './kind.ts';
 import { flavorNameFor, flavorNames } from './names.ts';
 import type { ClusterShape, FlavorName, MeshName } from './names.ts';
 
-const registered = [kindFlavor, aksFlavor] as const satisfies readonly Flavor<FlavorName>[];
+const registered = [kindFlavor, aksFlavor, istioKindFlavor, istioAksFlavor] as const satisfies readonly Flavor<FlavorName>[];
 
 // Every name in names.ts is registered, in the same order (checked by flavors.test.ts).
 export { flavorNames, isFlavorName } from './names.ts';

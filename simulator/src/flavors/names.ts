@@ -5,7 +5,7 @@
  */
 
 /** The meshes the simulator can run (`--mesh`); the first is the default. */
-export const meshNames = ['osm'] as const;
+export const meshNames = ['osm', 'istio'] as const;
 export type MeshName = (typeof meshNames)[number];
 
 /** The cluster shapes (`--flavor`): a kind cluster, or an AKS cluster with the mesh's add-on. */
@@ -13,11 +13,13 @@ export const clusterShapes = ['kind', 'aks'] as const;
 export type ClusterShape = (typeof clusterShapes)[number];
 
 /** Every registered flavor, in registration order. */
-export const flavorNames = ['kind', 'aks'] as const;
+export const flavorNames = ['kind', 'aks', 'istio-kind', 'istio-aks'] as const;
 export type FlavorName = (typeof flavorNames)[number];
 
 /** The OSM flavors (what every fault written before Istio applies to). */
 export const osmFlavors = ['kind', 'aks'] as const satisfies readonly FlavorName[];
+/** The Istio flavors. */
+export const istioFlavors = ['istio-kind', 'istio-aks'] as const satisfies readonly FlavorName[];
 
 export function isMeshName(name: string): name is MeshName {
   return (meshNames as readonly string[]).includes(name);

@@ -6,7 +6,7 @@
 import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
-import { startHttpbinContainer } from './httpbin-container.ts';
+import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
@@ -68,6 +68,7 @@ export function defaultImageRegistry(): ImageRegistry {
   registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
+  registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar, interceptsInbound: () => true });
   registry.register({
     kind: 'osm-init',
