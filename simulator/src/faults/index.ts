@@ -7,6 +7,16 @@
 import { combineHooks } from '../hooks.ts';
 import type { SimHooks } from '../hooks.ts';
 import { accessReviewDenied } from './access-review-denied.ts';
+import { authzAllowIgnored } from './authz-allow-ignored.ts';
+import { authzDenyIgnored } from './authz-deny-ignored.ts';
+import { classicSidecars } from './classic-sidecars.ts';
+import { gatewayNotProgrammed } from './gateway-not-programmed.ts';
+import { httprouteBackendNotFound } from './httproute-backend-not-found.ts';
+import { istioInjectionSkipped } from './istio-injection-skipped.ts';
+import { istioRevisionMissing } from './istio-revision-missing.ts';
+import { metricsMissGatewayTraffic } from './metrics-miss-gateway-traffic.ts';
+import { mtlsDisabled } from './mtls-disabled.ts';
+import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
@@ -33,7 +43,10 @@ import { watchCut } from './watch-cut.ts';
 export const faults = [
   namespaceOnboardingStripped,
   sidecarNotInjected,
+  istioInjectionSkipped,
+  istioRevisionMissing,
   sidecarNeverReady,
+  nativeSidecarNeverReady,
   initContainerFails,
   podUnschedulable,
   imagePullError,
@@ -42,11 +55,18 @@ export const faults = [
   ingressbackendAdmissionDenied,
   ingressNoAddress,
   ingressStuck502,
+  gatewayNotProgrammed,
+  httprouteBackendNotFound,
+  authzDenyIgnored,
+  authzAllowIgnored,
+  mtlsDisabled,
   app503,
   metricsNotScraped,
   metricsNotEnabled,
   envoyStatsFrozen,
+  metricsMissGatewayTraffic,
   prometheusUnreachable,
+  classicSidecars,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

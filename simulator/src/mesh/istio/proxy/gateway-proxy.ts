@@ -110,10 +110,8 @@ export async function startIstioGateway(ctx: ContainerContext, env: ProxyEnv): P
     if (relevant.has(event.object.kind)) schedule();
   });
 
-  const neverReady = ctx.hooks.node.sidecarNeverReady;
-  const whenReady = neverReady
-    ? new Promise<void>(() => undefined)
-    : (async () => {
+  // Gateways are not sidecars: the sidecar hooks (never ready) leave them alone.
+  const whenReady = (async () => {
         await env.configured();
         cert = await env.ca.issue(self.namespace, self.serviceAccount);
         agents.mtls = new https.Agent({ keepAlive: true, maxSockets: 256, ...clientTlsOptions(cert) });
