@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { describeFault, faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';
 import type { FaultName } from './faults/index.ts';
-import { clusterShapes, flavorFlags, flavorNameFor, flavorNames, isClusterShape, isMeshName, meshNames } from './flavors/names.ts';
+import { clusterShapes, flavorFlags, flavorNameFor, flavorNames, isClusterShape, isMeshName, meshAndShapeOf, meshNames } from './flavors/names.ts';
 import type { ClusterShape, FlavorName, MeshName } from './flavors/names.ts';
 import { startSimulator } from './simulator.ts';
 import type { NodeTimings } from './node/timings.ts';
@@ -67,7 +67,9 @@ function parseArgs(argv: string[]): ParsedArgs {
   const elsewhere = o.fault.filter(isFaultName).map(faultNamed).find((f) => !faultAppliesTo(f, registered));
   if (elsewhere) {
     const only = elsewhere.flavors ?? flavorNames;
-    throw new UsageError(`fault "${elsewhere.name}" has no effect on flavor ${registered} (it applies to ${only.join(', ')}); choose ${flavorFlags(only[0] ?? 'kind')} or another fault (--list-faults ${flavorFlags(registered)})`);
+    // Suggest a flavor of the same mesh when there is one.
+    const suggested = only.find((f) => meshAndShapeOf(f).mesh === o.mesh) ?? only[0] ?? 'kind';
+    throw new UsageError(`fault "${elsewhere.name}" has no effect on flavor ${registered} (it applies to ${only.join(', ')}); choose ${flavorFlags(suggested)} or another fault (--list-faults ${flavorFlags(registered)})`);
   }
   let port: number | undefined;
   if (o.port !== undefined) {
