@@ -62,7 +62,8 @@ export function nativeSidecars(view: IstioView, pod: KubeObject): boolean {
 /** A variable of istiod's `discovery` container, from its Deployment. */
 export function istiodEnv(view: IstioView, name: string): string | undefined {
   const d = view.store.get(typeFor(view.store, 'Deployment'), view.layout.namespace, istiodName(view.layout));
-  const containers = arr(obj(obj(obj(spec(d ?? { apiVersion: '', kind: '', metadata: {} })['template'])['spec'])['containers']));
+  if (!d) return undefined;
+  const containers = arr(obj(obj(spec(d)['template'])['spec'])['containers']);
   const discovery = containers.find((c) => c['name'] === 'discovery');
   return str(arr(discovery?.['env']).find((e) => e['name'] === name)?.['value']);
 }
