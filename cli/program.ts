@@ -26,6 +26,8 @@ export interface RunInvocation {
 export interface SimInvocation {
   command: 'sim';
   flavor: 'kind' | 'aks';
+  /** The simulated mesh (`--mesh`); undefined: the simulator's default, osm. */
+  mesh?: 'osm' | 'istio' | undefined;
   kubeconfig: string | undefined;
   faults: string[];
   listFaults: boolean;
@@ -157,6 +159,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
 
   program.command('sim')
     .description('start the simulated cluster in the foreground (Ctrl-C stops it)')
+    .addOption(new Option('--mesh <mesh>', 'the simulated service mesh (default osm)').choices(['osm', 'istio']))
     .addOption(new Option('--flavor <flavor>', 'cluster flavor').choices(flavors).default('kind'))
     .option('--kubeconfig <file>', 'where to write the kubeconfig (default <report-dir>/simulator/standalone/kubeconfig)')
     .option('--fault <name>', 'switch on a fault (repeatable)', collect, [])
@@ -165,8 +168,9 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--port <n>', 'API server port (default: a free one)')
     .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
-    .action((opts: { flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string }) => {
+    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string }) => {
       onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
+        ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
         ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
     });

@@ -14,6 +14,10 @@ export interface SimulatorReady {
   context: string;
   server: string | undefined;
   flavor: string | undefined;
+  /** The simulated mesh (`osm`, `istio`), when the simulator says. */
+  mesh?: string;
+  /** The istio aks flavor's Azure Monitor managed Prometheus: its query endpoint, bearer-token and CA files, the cluster label. */
+  managedPrometheus?: { endpoint: string; tokenFile: string | undefined; caFile: string | undefined; cluster: string | undefined };
   /** The aks flavor's Azure Monitor: the Log Analytics query endpoint, workspace, bearer-token and CA files. */
   logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string | undefined; caFile: string | undefined };
 }
@@ -22,8 +26,8 @@ const readyPrefix = 'simulator ready ';
 
 /**
  * Parses `simulator ready <JSON>` (simulator/README.md, "Start it"): a JSON object with `kubeconfig`, `context`,
- * `server`, `flavor` and what the flavor offers, of which `logAnalytics` ({endpoint, workspaceId, tokenFile, caFile})
- * is read; other keys are ignored. Undefined for any other line, or one without a kubeconfig and a context.
+ * `server`, `flavor`, `mesh` and what the flavor offers, of which `logAnalytics` ({endpoint, workspaceId, tokenFile,
+ * caFile}) and `managedPrometheus` ({endpoint, tokenFile, caFile, cluster}) are read; other keys are ignored. Undefined for any other line, or one without a kubeconfig and a context.
  */
 export function parseReadyLine(line: string): SimulatorReady | undefined {
   if (!line.startsWith(readyPrefix)) return undefined;
@@ -40,9 +44,14 @@ export function parseReadyLine(line: string): SimulatorReady | undefined {
   const la = isRecord(announced.logAnalytics) ? announced.logAnalytics : undefined;
   const endpoint = stringOf(la?.endpoint);
   const workspaceId = stringOf(la?.workspaceId);
+  const mesh = stringOf(announced.mesh);
+  const mp = isRecord(announced.managedPrometheus) ? announced.managedPrometheus : undefined;
+  const mpEndpoint = stringOf(mp?.endpoint);
   return {
     kubeconfig, context, server: stringOf(announced.server), flavor: stringOf(announced.flavor),
+    ...(mesh ? { mesh } : {}),
     ...(endpoint && workspaceId ? { logAnalytics: { endpoint, workspaceId, tokenFile: stringOf(la?.tokenFile), caFile: stringOf(la?.caFile) } } : {}),
+    ...(mpEndpoint ? { managedPrometheus: { endpoint: mpEndpoint, tokenFile: stringOf(mp?.tokenFile), caFile: stringOf(mp?.caFile), cluster: stringOf(mp?.cluster) } } : {}),
   };
 }
 
@@ -55,8 +64,8 @@ function stringOf(value: unknown): string | undefined {
 }
 
 /** The simulator's command line (`node --import tsx simulator/src/main.ts …`). */
-export function simulatorArgs(opts: { flavor: string; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined }): string[] {
-  return ['--import', 'tsx', simulatorMain, '--flavor', opts.flavor, '--kubeconfig', opts.kubeconfig,
+export function simulatorArgs(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined }): string[] {
+  return ['--import', 'tsx', simulatorMain, ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, '--kubeconfig', opts.kubeconfig,
     ...opts.faults.flatMap((f) => ['--fault', f]), ...(opts.requestLog ? ['--request-log', opts.requestLog] : []),
     ...(opts.conditionLog ? ['--condition-log', opts.conditionLog] : []), ...(opts.timings ? ['--timings', opts.timings] : []),
     ...(opts.listFaults ? ['--list-faults'] : [])];
@@ -77,7 +86,7 @@ export interface RunningSimulator {
  * Its output goes to `<dir>/simulator.log`, its API request log to `<dir>/requests.jsonl`.
  * Exit 2 from the simulator (bad arguments) becomes a `BadInputError`.
  */
-export async function startSimulator(opts: { flavor: string; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined }): Promise<RunningSimulator> {
+export async function startSimulator(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined }): Promise<RunningSimulator> {
   const dir = dirname(opts.kubeconfig);
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, 'simulator.log');

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { faultAppliesTo, faultNamed, faults } from './faults/index.ts';
+import { describeFault, faultAppliesTo, faultNamed, faults } from './faults/index.ts';
+import { flavorNameFor } from './flavors/names.ts';
+import type { ClusterShape } from './flavors/names.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const sim = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -17,8 +19,9 @@ void test('faultAppliesTo: faults without flavors apply everywhere; ingressbacke
 
 void test('--list-faults lists one flavor\'s faults as NAME<TAB>fail|pass<TAB>description', () => {
   const lines = (flavor: string) => sim('--list-faults', '--flavor', flavor).stdout.trim().split('\n');
-  for (const flavor of ['kind', 'aks']) {
-    assert.deepEqual(lines(flavor), faults.filter((f) => faultAppliesTo(f, flavor)).map((f) => `${f.name}\t${f.outcome}\t${f.description}`));
+  for (const shape of ['kind', 'aks'] as ClusterShape[]) {
+    const flavor = flavorNameFor('osm', shape);
+    assert.deepEqual(lines(shape), faults.filter((f) => faultAppliesTo(f, flavor)).map((f) => `${f.name}\t${f.outcome}\t${describeFault(f, flavor)}`));
   }
   assert.ok(!lines('aks').some((l) => l.startsWith('ingressbackend-error\t')));
 });

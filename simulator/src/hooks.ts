@@ -35,7 +35,10 @@ export interface ClusterHooks {
   admissionPolicies: readonly AdmissionPlugin[];
 }
 
-/** Consulted by the mesh control plane (mesh/osm/) and the mesh's install manifests (flavors/osm-install.ts). */
+/**
+ * Consulted by the mesh control planes (mesh/osm/, mesh/istio/), the Istio proxies (mesh/istio/proxy/) and the
+ * meshes' install manifests (flavors/osm-install.ts, flavors/istio-install.ts).
+ */
 export interface MeshHooks {
   /** The sidecar injector admits pods unchanged. */
   skipInjection: boolean;
@@ -47,6 +50,21 @@ export interface MeshHooks {
   controllerDown: boolean;
   /** Sidecars never admit traffic from the ingress, whatever the policy objects say. */
   rejectIngressTraffic: boolean;
+  /**
+   * Istio: the revision istiod really serves (its REVISION, ConfigMaps and injector webhook configuration) when it is
+   * not the one its Deployment and Service are labelled with (a half-rolled-back upgrade); undefined: the same.
+   */
+  istiodServedRevision: string | undefined;
+  /** Istio: istiod runs with `ENABLE_NATIVE_SIDECARS=false`, so the injector adds classic sidecars. */
+  forceClassicSidecars: boolean;
+  /** Istio: sidecars ignore DENY policies and ALLOW policies without rules (allow-nothing). */
+  authzIgnoresDeny: boolean;
+  /** Istio: no ALLOW rule ever matches, so a workload any ALLOW policy selects denies everything. */
+  authzIgnoresAllowRules: boolean;
+  /** Istio: gateways send plaintext to their backends, as a DestinationRule with `tls.mode: DISABLE` would make them. */
+  gatewaySendsPlaintext: boolean;
+  /** Istio: istiod's Gateway API controller finds no backend Service (routes get ResolvedRefs=False, BackendNotFound). */
+  routeBackendsUnresolved: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -63,12 +81,16 @@ export interface NodeHooks {
   sidecarStatsFrozen: boolean;
   /** The httpbin app answers 503 to every request. */
   appAlways503: boolean;
+  /** The Istio sidecar's istio_requests_total never counts requests whose source is a gateway. */
+  sidecarMissesGatewayTraffic: boolean;
 }
 
 /** Consulted by the ingress controllers' status publisher (ingress/publish-status.ts). */
 export interface IngressHooks {
   /** No address is ever published on an Ingress. */
   withholdAddress: boolean;
+  /** The load balancer provider (MetalLB on kind, the Azure load balancer on AKS) never assigns an address. */
+  withholdLoadBalancerAddress: boolean;
 }
 
 /** Every extension point of one simulator instance, by the component group that consults it. */
@@ -129,6 +151,12 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       policyAdmissionDenial: (object) => policyAdmissionDenial.map((hook) => hook(object)).find((denial) => denial !== undefined),
       controllerDown: any((h) => h.mesh?.controllerDown),
       rejectIngressTraffic: any((h) => h.mesh?.rejectIngressTraffic),
+      istiodServedRevision: all((h) => h.mesh?.istiodServedRevision)[0],
+      forceClassicSidecars: any((h) => h.mesh?.forceClassicSidecars),
+      authzIgnoresDeny: any((h) => h.mesh?.authzIgnoresDeny),
+      authzIgnoresAllowRules: any((h) => h.mesh?.authzIgnoresAllowRules),
+      gatewaySendsPlaintext: any((h) => h.mesh?.gatewaySendsPlaintext),
+      routeBackendsUnresolved: any((h) => h.mesh?.routeBackendsUnresolved),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),
@@ -137,9 +165,11 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       sidecarServesNoMetrics: any((h) => h.node?.sidecarServesNoMetrics),
       sidecarStatsFrozen: any((h) => h.node?.sidecarStatsFrozen),
       appAlways503: any((h) => h.node?.appAlways503),
+      sidecarMissesGatewayTraffic: any((h) => h.node?.sidecarMissesGatewayTraffic),
     },
     ingress: {
       withholdAddress: any((h) => h.ingress?.withholdAddress),
+      withholdLoadBalancerAddress: any((h) => h.ingress?.withholdLoadBalancerAddress),
     },
   };
 }

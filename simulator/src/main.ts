@@ -1,14 +1,14 @@
 /**
  * The simulated cluster as a process (simulator/README.md, "Start it"):
- *   node --import tsx simulator/src/main.ts --flavor kind|aks --kubeconfig FILE [--fault NAME]... [--list-faults]
+ *   node --import tsx simulator/src/main.ts [--mesh osm|istio] --flavor kind|aks --kubeconfig FILE [--fault NAME]... [--list-faults]
  * Prints exactly one `simulator ready <JSON>` line on stdout when it serves (ready-message.ts), keeps serving until
  * SIGINT or SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';
+import { describeFault, faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';
 import type { FaultName } from './faults/index.ts';
-import { flavorNames, isFlavorName } from './flavors/index.ts';
-import type { FlavorName } from './flavors/index.ts';
+import { clusterShapes, flavorFlags, flavorNameFor, flavorNames, isClusterShape, isMeshName, meshAndShapeOf, meshNames } from './flavors/names.ts';
+import type { ClusterShape, FlavorName, MeshName } from './flavors/names.ts';
 import { startSimulator } from './simulator.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { parseTimingsOption } from './timings-option.ts';
@@ -19,7 +19,10 @@ const shutdownBudgetMs = 5_000;
 class UsageError extends Error {}
 
 interface ParsedArgs {
-  flavor: FlavorName;
+  mesh: MeshName;
+  flavor: ClusterShape;
+  /** The registered flavor the two select (flavors/names.ts). */
+  registered: FlavorName;
   kubeconfig: string;
   faults: FaultName[];
   listFaults: boolean;
@@ -34,10 +37,11 @@ interface ParsedArgs {
 
 function parseArgs(argv: string[]): ParsedArgs {
   const program = new Command('simulator')
-    .description('Simulated Kubernetes cluster with the OSM 1.2 control plane')
+    .description('Simulated Kubernetes cluster with a service mesh (OSM 1.2 or Istio 1.30)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
-    .addOption(new Option('--flavor <flavor>', 'cluster flavor').choices([...flavorNames]).default('kind'))
+    .addOption(new Option('--mesh <mesh>', 'the service mesh').choices([...meshNames]).default('osm'))
+    .addOption(new Option('--flavor <flavor>', 'cluster flavor').choices([...clusterShapes]).default('kind'))
     .option('--kubeconfig <file>', 'where to write the kubeconfig', 'reports/simulator/kubeconfig')
     .option('--fault <name>', 'switch on a named fault (repeatable; --list-faults shows them)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--list-faults', 'print NAME<TAB>fail|pass<TAB>description for every fault and exit')
@@ -54,14 +58,18 @@ function parseArgs(argv: string[]): ParsedArgs {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')) process.exit(exitCodes.ok);
     throw new UsageError(error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error));
   }
-  const o = program.opts<{ flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean }>();
-  if (!isFlavorName(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${flavorNames.join(', ')}`);
+  const o = program.opts<{ mesh: string; flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean }>();
+  if (!isMeshName(o.mesh)) throw new UsageError(`unknown mesh "${o.mesh}"; valid meshes: ${meshNames.join(', ')}`);
+  if (!isClusterShape(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${clusterShapes.join(', ')}`);
+  const registered = flavorNameFor(o.mesh, o.flavor);
   const unknown = o.fault.filter((f) => !isFaultName(f));
   if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${faults.map((f) => f.name).join(', ')}`);
-  const elsewhere = o.fault.filter(isFaultName).map(faultNamed).find((f) => !faultAppliesTo(f, o.flavor));
+  const elsewhere = o.fault.filter(isFaultName).map(faultNamed).find((f) => !faultAppliesTo(f, registered));
   if (elsewhere) {
-    const only: readonly string[] = elsewhere.flavors ?? [];
-    throw new UsageError(`fault "${elsewhere.name}" has no effect on flavor ${o.flavor} (it applies to ${only.join(', ')}); choose --flavor ${only[0] ?? 'kind'} or another fault (--list-faults --flavor ${o.flavor})`);
+    const only = elsewhere.flavors ?? flavorNames;
+    // Suggest a flavor of the same mesh when there is one.
+    const suggested = only.find((f) => meshAndShapeOf(f).mesh === o.mesh) ?? only[0] ?? 'kind';
+    throw new UsageError(`fault "${elsewhere.name}" has no effect on flavor ${registered} (it applies to ${only.join(', ')}); choose ${flavorFlags(suggested)} or another fault (--list-faults ${flavorFlags(registered)})`);
   }
   let port: number | undefined;
   if (o.port !== undefined) {
@@ -77,7 +85,9 @@ function parseArgs(argv: string[]): ParsedArgs {
   const readySeconds = Number(o.readyTimeout);
   if (!Number.isFinite(readySeconds) || readySeconds <= 0) throw new UsageError(`invalid --ready-timeout "${o.readyTimeout}": expected a positive number of seconds`);
   return {
+    mesh: o.mesh,
     flavor: o.flavor,
+    registered,
     kubeconfig: o.kubeconfig,
     faults: o.fault.filter(isFaultName),
     listFaults: o.listFaults === true,
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
   if (args.listFaults) {
     // One flavor's list: a fault limited to other flavors is left out (see `flavors` in faults/fault.ts).
     for (const fault of faults) {
-      if (faultAppliesTo(fault, args.flavor)) process.stdout.write(`${fault.name}\t${fault.outcome}\t${fault.description}\n`);
+      if (faultAppliesTo(fault, args.registered)) process.stdout.write(`${fault.name}\t${fault.outcome}\t${describeFault(fault, args.registered)}\n`);
     }
     process.exit(exitCodes.ok);
   }
@@ -132,6 +142,7 @@ async function main(): Promise<void> {
 
   try {
     const sim = await startSimulator({
+      mesh: args.mesh,
       flavor: args.flavor,
       kubeconfig: args.kubeconfig,
       faults: args.faults,

@@ -10,6 +10,8 @@ export interface ReadyOffers {
   logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string; caFile: string };
   /** The Azure Application Gateway's frontend (aks), as `http://<address>:<port>`. */
   appGateway?: { address: string; port: number };
+  /** Azure Monitor managed Prometheus (istio-aks): the query endpoint, the bearer-token and CA files, the `cluster` label. */
+  managedPrometheus?: { endpoint: string; tokenFile: string; caFile: string; cluster: string };
 }
 
 export interface ReadyMessage extends ReadyOffers {
@@ -17,7 +19,10 @@ export interface ReadyMessage extends ReadyOffers {
   kubeconfig: string;
   context: string;
   server: string;
+  /** The cluster shape (`kind`, `aks`). */
   flavor: string;
+  /** The mesh it runs (`osm`, `istio`). */
+  mesh: string;
 }
 
 export const readyPrefix = 'simulator ready ';

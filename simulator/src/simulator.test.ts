@@ -69,7 +69,7 @@ void describe('simulator end to end (kind flavor)', () => {
   void it('commits the IngressBackend and serves GET /get through ingress-nginx with 200', async () => {
     assert.ok(sim.readyLine.startsWith('simulator ready {'), sim.readyLine);
     const announced = JSON.parse(sim.readyLine.slice('simulator ready '.length)) as Record<string, unknown>;
-    assert.deepEqual(announced, { kubeconfig: join(dir, 'kubeconfig'), context: 'mesh-conformance-sim-kind', server: sim.server, flavor: 'kind' });
+    assert.deepEqual(announced, { kubeconfig: join(dir, 'kubeconfig'), context: 'mesh-conformance-sim-kind', server: sim.server, flavor: 'kind', mesh: 'osm' });
     assert.match(sim.server, /^https:\/\/127\.0\.0\.1:\d+$/);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);

@@ -17,8 +17,8 @@ import type { ControllerManager } from './controllers/index.ts';
 import { hooksFor } from './faults/index.ts';
 import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
-import { flavorNamed } from './flavors/index.ts';
-import type { FlavorName } from './flavors/index.ts';
+import { flavorFor } from './flavors/index.ts';
+import type { ClusterShape, MeshName } from './flavors/index.ts';
 import { createNetwork } from './node/network.ts';
 import type { LoopbackNetwork } from './node/network.ts';
 import { startKubelet } from './node/kubelet.ts';
@@ -34,7 +34,10 @@ import { formatReadyLine } from './ready-message.ts';
 import type { ReadyMessage, ReadyOffers } from './ready-message.ts';
 
 export interface SimulatorOptions {
-  flavor?: FlavorName;
+  /** The mesh (default osm). */
+  mesh?: MeshName;
+  /** The cluster shape (default kind); with `mesh`, it selects the registered flavor (flavors/names.ts). */
+  flavor?: ClusterShape;
   /** Where to write the kubeconfig; default reports/simulator/kubeconfig (relative to the cwd). */
   kubeconfig?: string;
   faults?: FaultName[];
@@ -54,9 +57,10 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
-/** A running simulated cluster: what main.ts announces (ReadyMessage: kubeconfig, context, server, flavor, offers). */
+/** A running simulated cluster: what main.ts announces (ReadyMessage: kubeconfig, context, server, flavor, mesh, offers). */
 export interface Simulator extends ReadyMessage {
-  flavor: FlavorName;
+  flavor: ClusterShape;
+  mesh: MeshName;
   /** The exact ready line main.ts prints: `simulator ready <JSON of the ReadyMessage>`. */
   readyLine: string;
   /** Stops everything started, in reverse order (child processes included). */
@@ -89,12 +93,14 @@ function inboundPolicyOf(started: StartedComponent[]): InboundPolicySource {
 
 /** Starts a simulated cluster and resolves once its control-plane pods run and the kubeconfig is written. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  const flavorName = opts.flavor ?? 'kind';
-  const flavor = flavorNamed(flavorName);
+  const shape = opts.flavor ?? 'kind';
+  const mesh = opts.mesh ?? 'osm';
+  const flavor = flavorFor(mesh, shape);
   const hooks = hooksFor(opts.faults ?? [], { flavor });
   const log = opts.log ?? (() => undefined);
   const kubeconfig = resolve(opts.kubeconfig ?? 'reports/simulator/kubeconfig');
-  const context = `mesh-conformance-sim-${flavorName}`;
+  // `mesh-conformance-sim-kind` for OSM on kind, as always; `mesh-conformance-sim-istio-kind` for Istio.
+  const context = `mesh-conformance-sim-${flavor.name}`;
   const timings = opts.timings ?? quickTimings;
 
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -125,6 +131,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.requestLog ? { requestLogFile: resolve(opts.requestLog) } : {}),
       ...(opts.token ? { token: opts.token } : {}),
+      ...(flavor.kubernetesVersion ? { gitVersion: flavor.kubernetesVersion.apiServer } : {}),
     });
     cleanups.push(() => api.close());
     log(`api server listening on ${api.url}`);
@@ -157,12 +164,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     cleanups.push(() => kubelet.stop());
 
     await installFlavor(store, flavor, hooks);
-    log(`installed the ${flavorName} flavor; waiting for the control-plane pods`);
+    log(`installed the ${flavor.name} flavor; waiting for the control-plane pods`);
     await waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000);
 
     writeKubeconfig(kubeconfig, { server: api.url, caPem: api.caPem, token: api.token, context });
     const offers: ReadyOffers = Object.assign({}, ...started.map((s) => s.offers ?? {})) as ReadyOffers;
-    const ready = { kubeconfig, context, server: api.url, flavor: flavorName, ...offers };
+    const ready = { kubeconfig, context, server: api.url, flavor: shape, mesh, ...offers };
     return { ...ready, readyLine: formatReadyLine(ready), close };
   } catch (error) {
     await close();

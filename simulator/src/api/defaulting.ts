@@ -35,9 +35,18 @@ export function defaultPodSpec(spec: Obj): void {
   }
 }
 
-/** Allocates cluster IPs from 10.96.0.0/16; they are reported only and never dialled. */
+/** Allocates cluster IPs from 10.96.0.0/16 and node ports from 30000-32767; they are reported only and never dialled. */
 export class ClusterIpAllocator {
   private next = 10;
+  private nextNodePort = 30_000 + Math.floor(Math.random() * 2_000);
+
+  /** A node port for a NodePort or LoadBalancer Service port that names none. */
+  allocateNodePort(): number {
+    const port = this.nextNodePort;
+    this.nextNodePort = port >= 32_767 ? 30_000 : port + 1;
+    return port;
+  }
+
   private readonly used = new Set<string>();
 
   allocate(): string {
@@ -85,12 +94,33 @@ export function applyDefaults(resource: ResourceType, obj: KubeObject, ips: Clus
         spec.internalTrafficPolicy ??= 'Cluster';
       }
       if (Array.isArray(spec.ports)) {
+        const oldPorts = old ? (((old.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []) : [];
+        const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
         for (const p of spec.ports as Obj[]) {
           p.protocol ??= 'TCP';
           p.targetPort ??= p.port;
+          if (withNodePorts && p.nodePort === undefined) {
+            const kept = oldPorts.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === p.protocol)?.nodePort;
+            p.nodePort = typeof kept === 'number' ? kept : ips.allocateNodePort();
+          }
         }
       }
+      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+      if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
       rec(o, 'status').loadBalancer ??= {};
+      break;
+    }
+    case 'apps/DaemonSet': {
+      const spec = rec(o, 'spec');
+      spec.revisionHistoryLimit ??= 10;
+      const strategy = rec(spec, 'updateStrategy');
+      strategy.type ??= 'RollingUpdate';
+      if (strategy.type === 'RollingUpdate') {
+        const ru = rec(strategy, 'rollingUpdate');
+        ru.maxUnavailable ??= 1;
+        ru.maxSurge ??= 0;
+      }
+      defaultPodSpec(rec(rec(spec, 'template'), 'spec'));
       break;
     }
     case 'apps/Deployment': {

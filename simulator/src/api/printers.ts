@@ -35,25 +35,38 @@ export const ageColumn: PrinterColumn = {
   cell: (o) => o.metadata.creationTimestamp ?? '',
 };
 
-/** kubectl's pod STATUS, READY and RESTARTS, computed as printPod() does. */
+/**
+ * kubectl's pod STATUS, READY and RESTARTS, computed as printPod() does (pkg/printers/internalversion/printers.go,
+ * Kubernetes 1.29+): native sidecars (init containers with `restartPolicy: Always`) count in READY once started, and
+ * their restarts count after initialization.
+ */
 export function podSummary(pod: KubeObject): { ready: string; status: string; restarts: number } {
   const spec = rec(pod.spec);
   const status = rec(pod.status);
   const containers = arr(spec.containers);
   const initSpecs = arr(spec.initContainers);
+  const restartable = new Set(initSpecs.filter((c) => c.restartPolicy === 'Always').map((c) => str(c.name)));
   let reason = str(status.reason) || str(status.phase) || 'Pending';
   let restarts = 0;
+  let sidecarRestarts = 0;
   let readyContainers = 0;
+  const totalContainers = containers.length + restartable.size;
   let initializing = false;
 
   const initStatuses = arr(status.initContainerStatuses);
   for (let i = 0; i < initStatuses.length; i++) {
     const cs = initStatuses[i]!;
     restarts += num(cs.restartCount);
+    const sidecar = restartable.has(str(cs.name));
+    if (sidecar) sidecarRestarts += num(cs.restartCount);
     const state = rec(cs.state);
     const terminated = state.terminated === undefined ? undefined : rec(state.terminated);
     const waiting = state.waiting === undefined ? undefined : rec(state.waiting);
     if (terminated && num(terminated.exitCode) === 0) continue;
+    if (sidecar && cs.started === true) {
+      if (cs.ready === true) readyContainers++;
+      continue;
+    }
     if (terminated) {
       if (str(terminated.reason) !== '') reason = `Init:${str(terminated.reason)}`;
       else if (num(terminated.signal) !== 0) reason = `Init:Signal:${num(terminated.signal)}`;
@@ -67,8 +80,9 @@ export function podSummary(pod: KubeObject): { ready: string; status: string; re
     break;
   }
 
-  if (!initializing) {
-    restarts = 0;
+  const initializedCondition = arr(status.conditions).some((c) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initializedCondition) {
+    restarts = sidecarRestarts;
     let hasRunning = false;
     const statuses = arr(status.containerStatuses);
     for (let i = statuses.length - 1; i >= 0; i--) {
@@ -92,7 +106,7 @@ export function podSummary(pod: KubeObject): { ready: string; status: string; re
   }
 
   if (pod.metadata.deletionTimestamp) reason = str(status.reason) === 'NodeLost' ? 'Unknown' : 'Terminating';
-  return { ready: `${readyContainers}/${containers.length}`, status: reason, restarts };
+  return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts };
 }
 
 function serviceExternalIp(svc: KubeObject): string {
@@ -229,6 +243,16 @@ export const builtinPrinterColumns: Record<string, PrinterColumn[]> = {
     c('Containers', (o) => containersOf(rec(rec(o.spec).template).spec).map((x) => str(x.name)).join(','), { priority: 1 }),
     c('Images', (o) => containersOf(rec(rec(o.spec).template).spec).map((x) => str(x.image)).join(','), { priority: 1 }),
     c('Selector', (o) => selectorString(rec(rec(o.spec).selector).matchLabels), { priority: 1 }),
+  ],
+  DaemonSet: [
+    nameColumn,
+    c('Desired', (o) => num(rec(o.status).desiredNumberScheduled), { type: 'integer' }),
+    c('Current', (o) => num(rec(o.status).currentNumberScheduled), { type: 'integer' }),
+    c('Ready', (o) => num(rec(o.status).numberReady), { type: 'integer' }),
+    c('Up-to-date', (o) => num(rec(o.status).updatedNumberScheduled), { type: 'integer' }),
+    c('Available', (o) => num(rec(o.status).numberAvailable), { type: 'integer' }),
+    c('Node Selector', (o) => selectorString(rec(rec(rec(o.spec).template).spec).nodeSelector)),
+    ageColumn,
   ],
   ReplicaSet: [
     nameColumn,

@@ -3,6 +3,7 @@
  * started together against one store and stopped together.
  */
 import type { KubeObject, ObjectStore } from '../cluster/types.ts';
+import { DaemonSetController } from './daemonset-controller.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector.ts';
@@ -23,13 +24,14 @@ export interface ControllerManager {
 }
 
 /**
- * Starts the namespace, garbage-collector, deployment, replicaset, endpoints and serviceaccount controllers.
+ * Starts the namespace, garbage-collector, deployment, replicaset, daemonset, endpoints and serviceaccount controllers.
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
     ...startLifecycleControllers(store),
     new DeploymentController(store).start(),
     new ReplicaSetController(store).start(),
+    new DaemonSetController(store).start(),
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
     new ServiceAccountController(store, opts.caPem ? { caPem: opts.caPem } : {}).start(),
   ];

@@ -17,6 +17,7 @@ export const kinds = {
   Event: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
   EndpointSlice: 'discovery.k8s.io/v1',
   Ingress: 'networking.k8s.io/v1',
   IngressClass: 'networking.k8s.io/v1',

@@ -16,12 +16,20 @@ export interface Fault<N extends string = string> {
   readonly outcome: 'fail' | 'pass';
   readonly description: string;
   /**
-   * The flavors where it has an effect; absent: every flavor. Elsewhere the simulator refuses it (exit 2) rather
-   * than run a `fail` fault that cannot fail, and `--list-faults` leaves it out of that flavor's list.
+   * The flavors (a mesh on a cluster shape, flavors/names.ts) where it has an effect; absent: every flavor. A fault
+   * about one mesh's objects names that mesh's flavors (`osmFlavors`). Elsewhere the simulator refuses it (exit 2)
+   * rather than run a `fail` fault that cannot fail, and `--list-faults` leaves it out of that flavor's list.
    */
   readonly flavors?: readonly FlavorName[];
+  /** What it breaks on the flavors whose objects differ from `description`'s (another mesh's resource names). */
+  readonly descriptions?: Partial<Record<FlavorName, string>>;
   /** Its hooks for one simulator instance (called once per instance, so any state, such as a counter, is per instance). */
   hooks(env: FaultEnv): FaultHooks;
+}
+
+/** What `--list-faults` prints for the fault on one flavor. */
+export function describeFault(fault: Fault, flavor: FlavorName): string {
+  return fault.descriptions?.[flavor] ?? fault.description;
 }
 
 /** Declares a fault module, keeping its name as a literal type (so FaultName is the union of the registered names). */

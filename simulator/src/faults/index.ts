@@ -7,11 +7,22 @@
 import { combineHooks } from '../hooks.ts';
 import type { SimHooks } from '../hooks.ts';
 import { accessReviewDenied } from './access-review-denied.ts';
+import { authzAllowIgnored } from './authz-allow-ignored.ts';
+import { authzDenyIgnored } from './authz-deny-ignored.ts';
+import { classicSidecars } from './classic-sidecars.ts';
+import { gatewayNotProgrammed } from './gateway-not-programmed.ts';
+import { httprouteBackendNotFound } from './httproute-backend-not-found.ts';
+import { istioInjectionSkipped } from './istio-injection-skipped.ts';
+import { istioRevisionMissing } from './istio-revision-missing.ts';
+import { metricsMissGatewayTraffic } from './metrics-miss-gateway-traffic.ts';
+import { mtlsDisabled } from './mtls-disabled.ts';
+import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import type { Fault, FaultEnv } from './fault.ts';
+import type { FlavorName } from '../flavors/names.ts';
 import { imagePullError } from './image-pull-error.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
 import { ingressStuck502 } from './ingress-stuck-502.ts';
@@ -33,7 +44,10 @@ import { watchCut } from './watch-cut.ts';
 export const faults = [
   namespaceOnboardingStripped,
   sidecarNotInjected,
+  istioInjectionSkipped,
+  istioRevisionMissing,
   sidecarNeverReady,
+  nativeSidecarNeverReady,
   initContainerFails,
   podUnschedulable,
   podSecurityBaseline,
@@ -43,11 +57,18 @@ export const faults = [
   ingressbackendAdmissionDenied,
   ingressNoAddress,
   ingressStuck502,
+  gatewayNotProgrammed,
+  httprouteBackendNotFound,
+  authzDenyIgnored,
+  authzAllowIgnored,
+  mtlsDisabled,
   app503,
   metricsNotScraped,
   metricsNotEnabled,
   envoyStatsFrozen,
+  metricsMissGatewayTraffic,
   prometheusUnreachable,
+  classicSidecars,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,
@@ -57,6 +78,7 @@ export const faults = [
 
 export type FaultName = (typeof faults)[number]['name'];
 export type { Fault, FaultEnv } from './fault.ts';
+export { describeFault } from './fault.ts';
 
 export function isFaultName(name: string): name is FaultName {
   return faults.some((fault) => fault.name === name);
@@ -68,8 +90,8 @@ export function faultNamed(name: FaultName): Fault {
 }
 
 /** Whether a fault has an effect on a flavor (a fault without `flavors`: on every flavor). */
-export function faultAppliesTo(fault: Fault, flavor: string): boolean {
-  return fault.flavors === undefined || (fault.flavors as readonly string[]).includes(flavor);
+export function faultAppliesTo(fault: Fault, flavor: FlavorName): boolean {
+  return fault.flavors === undefined || fault.flavors.includes(flavor);
 }
 
 /** The hooks of the named faults for one simulator instance, merged in registry order (so the order of `--fault` options does not matter). */

@@ -1,9 +1,11 @@
 /** The osm-validator webhook denies every IngressBackend. */
+import { osmFlavors } from '../flavors/names.ts';
 import { defineFault } from './fault.ts';
 
 export const ingressbackendAdmissionDenied = defineFault({
   name: 'ingressbackend-admission-denied',
   outcome: 'fail',
+  flavors: osmFlavors,
   description: 'the osm-validator webhook denies every IngressBackend',
   hooks: () => ({
     mesh: {

@@ -25,9 +25,11 @@ export const aksNodeResourceGroup = `MC_${aksResourceGroup}_${aksClusterName}_ea
 export const aksClusterResourceId = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${aksResourceGroup}/providers/Microsoft.ContainerService/managedClusters/${aksClusterName}`;
 export const agicImage = 'mcr.microsoft.com/azure-application-gateway/kubernetes-ingress:1.7.2';
 
-function aksNode(index: number, arch: 'amd64' | 'arm64'): KubeObject {
+/** A node of the AKS cluster's system pool (`kubeletVersion`: default the OSM cluster's). */
+export function aksNode(index: number, arch: 'amd64' | 'arm64', kubeletVersion?: string): KubeObject {
   const name = `aks-nodepool1-12345678-vmss00000${index}`;
   return node({
+    ...(kubeletVersion ? { kubeletVersion } : {}),
     name,
     arch,
     labels: {
@@ -97,6 +99,8 @@ const layout = aksAddonLayout();
 
 export const aksFlavor: Flavor<'aks'> = {
   name: 'aks',
+  mesh: 'osm',
+  shape: 'aks',
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [aksNode(0, arch), aksNode(1, arch)];

@@ -7,6 +7,7 @@
 import type { KubeObject } from '../cluster/types.ts';
 import type { SimComponent } from '../component.ts';
 import type { SimHooks } from '../hooks.ts';
+import type { ClusterShape, MeshName } from './names.ts';
 
 /** A Deployment the simulator waits for before it reports ready. */
 export interface AwaitedWorkload {
@@ -26,7 +27,14 @@ export function isServiceRef(service: KubeObject, ref: ServiceRef | undefined): 
 }
 
 export interface Flavor<N extends string = string> {
+  /** The registered name (names.ts): `kind`, `aks`, `istio-kind`, `istio-aks`. */
   name: N;
+  /** The mesh it runs (`--mesh`). */
+  mesh: MeshName;
+  /** The cluster it looks like (`--flavor`). */
+  shape: ClusterShape;
+  /** What the API server's `/version` and the nodes' kubelets report (default: v1.29.4 and v1.29.2, the OSM clusters). */
+  kubernetesVersion?: { apiServer: string; kubelet: string };
   /** Nodes, in registration order. */
   nodes(hooks: SimHooks): KubeObject[];
   /**

@@ -3,11 +3,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { faultHooks } from '../faults/testing/fault-hooks.ts';
 import { noHooks } from '../hooks.ts';
-import { flavorNamed, flavorNames, isFlavorName } from './index.ts';
+import { flavorFor, flavorNamed, flavorNames, isFlavorName, registeredFlavors } from './index.ts';
+import { flavorFlags, flavorNameFor, meshAndShapeOf } from './names.ts';
 
-void test('flavors are registered by name, kind first (the default)', () => {
-  assert.deepEqual(flavorNames, ['kind', 'aks']);
-  for (const name of flavorNames) assert.equal(flavorNamed(name).name, name);
+void test('flavors are registered by name, kind first (the default), each a mesh on a cluster shape', () => {
+  assert.deepEqual(registeredFlavors().map((f) => f.name), [...flavorNames]);
+  for (const name of flavorNames) {
+    const flavor = flavorNamed(name);
+    assert.equal(flavor.name, name);
+    assert.deepEqual({ mesh: flavor.mesh, shape: flavor.shape }, meshAndShapeOf(name));
+    assert.equal(flavorFor(flavor.mesh, flavor.shape), flavor);
+  }
+  assert.equal(flavorNameFor('osm', 'kind'), 'kind');
+  assert.equal(flavorFlags('aks'), '--flavor aks');
   assert.equal(isFlavorName('istio'), false);
 });
 

@@ -21,8 +21,10 @@ export const kindClusterName = 'mesh-conformance';
 export const ingressNginxImage = 'registry.k8s.io/ingress-nginx/controller:v1.9.4';
 export const prometheusImage = 'prom/prometheus:v2.34.0';
 
-function kindNode(name: string, arch: 'amd64' | 'arm64', labels: Record<string, string>, controlPlane: boolean): KubeObject {
+/** A node of the kind cluster (`kubeletVersion`: the kindest/node image's Kubernetes; default the OSM cluster's). */
+export function kindNode(name: string, arch: 'amd64' | 'arm64', labels: Record<string, string>, controlPlane: boolean, kubeletVersion?: string): KubeObject {
   return node({
+    ...(kubeletVersion ? { kubeletVersion } : {}),
     name,
     arch,
     labels,
@@ -111,6 +113,8 @@ const layout = selfInstallLayout();
 
 export const kindFlavor: Flavor<'kind'> = {
   name: 'kind',
+  mesh: 'osm',
+  shape: 'kind',
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [

@@ -16,6 +16,8 @@ export interface NodeParams {
   containerRuntimeVersion: string;
   kernelVersion: string;
   capacity: { cpu: string; memory: string; pods: string; 'ephemeral-storage': string };
+  /** What the kubelet reports (default `kubeletVersion`, the OSM clusters'). */
+  kubeletVersion?: string;
 }
 
 /** A Ready Node with the well-known labels every kubelet sets. */
@@ -54,8 +56,8 @@ export function node(p: NodeParams): KubeObject {
         bootID: crypto.randomUUID(),
         containerRuntimeVersion: p.containerRuntimeVersion,
         kernelVersion: p.kernelVersion,
-        kubeProxyVersion: kubeletVersion,
-        kubeletVersion,
+        kubeProxyVersion: p.kubeletVersion ?? kubeletVersion,
+        kubeletVersion: p.kubeletVersion ?? kubeletVersion,
         machineID: crypto.randomUUID().replaceAll('-', ''),
         operatingSystem: 'linux',
         osImage: p.osImage,

@@ -49,8 +49,16 @@ export interface ApiServerAccess {
 
 /** A started container. */
 export interface RunningContainer {
-  /** Whether the kubelet reports it ready (no readiness probes are modelled: ready once started unless a hook says otherwise). */
+  /**
+   * Whether the kubelet reports it ready once started (probes are not run: the container says when it would pass).
+   * With `whenReady`, it starts unready and becomes ready when that resolves.
+   */
   ready: boolean;
+  /**
+   * Resolves when the container's readiness (and startup) probe would first pass, for a container whose readiness
+   * depends on something outside it (an Istio proxy waits for its first xDS config); never resolves if it never would.
+   */
+  whenReady?: Promise<void>;
   /** Resolves with the exit code when the process ends on its own (never resolves for servers until stop()). */
   exited: Promise<number>;
   /** Stops the process and releases its sockets; resolves when they are closed. */

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import type { ContainerContext, RunningContainer } from './container.ts';
 import { inProcessContainer } from './container.ts';
+import { startGoHttpbin } from './go-httpbin.ts';
 import { startBuiltinHttpbin } from './httpbin.ts';
 import { killChild, pythonModuleArgs, spawnTracked } from './processes.ts';
 
@@ -24,6 +25,18 @@ export function realHttpbinAvailable(): Promise<boolean> {
     execFile(python, ['-c', 'import httpbin.core'], { timeout: 10_000 }, (err) => resolve(!err));
   });
   return realAvailable;
+}
+
+/**
+ * go-httpbin (Istio's sample image) on the pod's address and its planned port (8080 by default, as the image's PORT):
+ * the built-in stand-in with go-httpbin's shapes (go-httpbin.ts), or in 503 mode for the hook `appAlways503`.
+ */
+export async function startGoHttpbinContainer(ctx: ContainerContext): Promise<RunningContainer> {
+  const plan = ctx.ports.find((p) => p.containerName === ctx.container.name);
+  const listenPort = plan?.listenPort ?? 8080;
+  const server = await startGoHttpbin({ host: ctx.podIP, port: listenPort, always503: ctx.hooks.node.appAlways503, log: (line) => ctx.log(line), clock: ctx.clock });
+  ctx.log(`time=${ctx.clock().toISOString()} level=INFO msg="go-httpbin listening on http://0.0.0.0:${plan?.containerPort ?? listenPort}"`);
+  return inProcessContainer(() => server.close());
 }
 
 /** Starts httpbin on the pod's address and the port the kubelet planned for it (see PortPlan). */

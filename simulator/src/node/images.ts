@@ -6,7 +6,7 @@
 import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
-import { startHttpbinContainer } from './httpbin-container.ts';
+import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
@@ -20,6 +20,11 @@ export interface ImageHandler {
   start: ContainerStarter;
   /** Runs to completion (init-style): the kubelet waits for exit instead of leaving it running. */
   runsToCompletion?: boolean;
+  /**
+   * Whether this container is a mesh sidecar that intercepts the pod's inbound traffic: it then owns every app
+   * containerPort on the pod IP and the apps move to private ports (what iptables redirection achieves on a node).
+   */
+  interceptsInbound?: (container: ContainerSpec) => boolean;
 }
 
 /** Strips the registry, tag and digest: `mcr.microsoft.com/oss/envoyproxy/envoy:v1.22@sha256:..` -> `mcr.microsoft.com/oss/envoyproxy/envoy`. */
@@ -63,7 +68,8 @@ export function defaultImageRegistry(): ImageRegistry {
   registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
-  registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });
+  registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });
+  registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar, interceptsInbound: () => true });
   registry.register({
     kind: 'osm-init',
     matches: (repo, container) => container.name === 'osm-init' || /\/init$/.test(repo),

@@ -2,6 +2,9 @@
  * One pod on a simulated node, as the kubelet's pod worker drives it: sandbox (pod IP), init containers in order,
  * then the app containers, each pulled, created and started, restarted with back-off when it fails, and the pod
  * status written after every change. The state is kept here and rendered into `status` (see renderStatus).
+ * Native sidecars (init containers with `restartPolicy: Always`, Kubernetes 1.29+) start in their place among the
+ * init containers, keep running, and hold back the next init container until started (after their startup probe
+ * when they declare one); their readiness counts in the pod's.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
@@ -46,6 +49,12 @@ type State = { waiting?: Waiting; running?: Running; terminated?: Terminated };
 interface ContainerRun {
   spec: ContainerSpec;
   init: boolean;
+  /** A native sidecar: an init container with `restartPolicy: Always`. */
+  restartable: boolean;
+  /** Its startup probe has passed (true once running for a container without one). */
+  startupDone: boolean;
+  /** Resolves the wait of the next init container on a native sidecar's start. */
+  onStarted?: () => void;
   state: State;
   lastState: State;
   restartCount: number;
@@ -88,6 +97,8 @@ export class PodWorker {
     const fresh = (c: ContainerSpec, init: boolean): ContainerRun => ({
       spec: c,
       init,
+      restartable: init && c['restartPolicy'] === 'Always',
+      startupDone: false,
       state: { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } },
       lastState: {},
       restartCount: 0,
@@ -170,6 +181,14 @@ export class PodWorker {
 
     for (const run of this.initRuns) {
       run.state = { waiting: { reason: 'PodInitializing' } };
+      if (run.restartable) {
+        // A native sidecar: it keeps running (and restarting) beside the rest of the pod; the next init container
+        // waits until it has started.
+        const started = new Promise<void>((resolve) => (run.onStarted = resolve));
+        this.loops.push(this.keepRunning(run, ports, () => undefined));
+        await raceAbort(started, signal);
+        continue;
+      }
       for (;;) {
         signal.throwIfAborted();
         const exitCode = await this.runOnce(run, ports);
@@ -193,12 +212,12 @@ export class PodWorker {
     }
   }
 
-  /** An app container's life: run, and restart per restartPolicy with back-off. */
+  /** An app container's (or a native sidecar's) life: run, and restart per restartPolicy with back-off. */
   private async keepRunning(run: ContainerRun, ports: PortPlan[], firstAttemptDone: () => void): Promise<void> {
     try {
       for (;;) {
         const exitCode = await this.runOnce(run, ports, firstAttemptDone);
-        const policy = this.restartPolicy;
+        const policy = run.restartable ? 'Always' : this.restartPolicy;
         if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) return;
         await this.crashBackoff(run);
       }
@@ -253,7 +272,22 @@ export class PodWorker {
     run.handle = handle;
     run.state = { running: { startedAt } };
     run.started = true;
-    run.ready = !run.init && handle.ready;
+    const serving = !run.init || run.restartable;
+    const probed = handle.whenReady !== undefined;
+    run.ready = serving && handle.ready && !probed;
+    // Without a startup probe a container counts as started once running; with one, when the probe first passes,
+    // which for our containers is when they would first report ready.
+    run.startupDone = !(probed && run.spec['startupProbe'] !== undefined);
+    if (probed) {
+      void handle.whenReady!.then(() => {
+        if (run.handle !== handle) return;
+        run.ready = serving;
+        run.startupDone = true;
+        run.onStarted?.();
+        this.requestWrite();
+      });
+    }
+    if (run.startupDone) run.onStarted?.();
     await this.event(run, 'Normal', 'Started', `Started container ${run.spec.name}`);
     this.requestWrite();
     startedCallback?.();
@@ -261,6 +295,7 @@ export class PodWorker {
     const exitCode = await raceAbort(handle.exited, signal);
     run.handle = undefined;
     run.ready = false;
+    run.startupDone = false;
     const finishedAt = this.now();
     const reason = exitCode === 0 ? 'Completed' : 'Error';
     run.state = { terminated: { exitCode, reason, startedAt, finishedAt, containerID: run.containerID } };
@@ -320,12 +355,16 @@ export class PodWorker {
     await delay(wait, this.abort.signal);
   }
 
-  /** Port layout: with an envoy container the sidecar owns every app containerPort and the app moves to a private port. */
+  /**
+   * Port layout: with a sidecar that intercepts inbound traffic (OSM's envoy, Istio's istio-proxy; see
+   * ImageHandler.interceptsInbound), the sidecar owns every app containerPort and the apps move to private ports.
+   */
   private async planPorts(): Promise<PortPlan[]> {
-    const hasSidecar = this.appRuns.some((r) => r.spec.name === 'envoy');
+    const intercepts = (r: ContainerRun): boolean => r.spec.name === 'envoy' || this.deps.images.resolve(r.spec)?.interceptsInbound?.(r.spec) === true;
+    const hasSidecar = [...this.initRuns, ...this.appRuns].some(intercepts);
     const plans: PortPlan[] = [];
     for (const run of this.appRuns) {
-      if (run.spec.name === 'envoy') continue;
+      if (intercepts(run)) continue;
       for (const p of run.spec.ports ?? []) {
         if (p.protocol && p.protocol !== 'TCP') continue;
         const listenPort = hasSidecar ? await freePort(this.podIP!) : p.containerPort;
@@ -384,8 +423,11 @@ export class PodWorker {
 
   /** The pod status the kubelet reports for the current state. */
   renderStatus(): Record<string, unknown> {
-    const notReady = this.appRuns.filter((r) => !r.ready).map((r) => r.spec.name);
-    const notInitialized = this.initRuns.filter((r) => r.state.terminated?.exitCode !== 0 || r.state.waiting).map((r) => r.spec.name);
+    // Native sidecars count in the pod's readiness, listed before the app containers as the kubelet lists them.
+    const notReady = [...this.initRuns.filter((r) => r.restartable), ...this.appRuns].filter((r) => !r.ready).map((r) => r.spec.name);
+    const notInitialized = this.initRuns
+      .filter((r) => (r.restartable ? !(r.state.running && r.startupDone) : r.state.terminated?.exitCode !== 0 || r.state.waiting))
+      .map((r) => r.spec.name);
     const ready = this.initialized && notReady.length === 0;
     this.setCondition('Initialized', this.initialized, 'ContainersNotInitialized', `containers with incomplete status: [${notInitialized.join(' ')}]`);
     this.setCondition('Ready', ready, 'ContainersNotReady', `containers with unready status: [${notReady.join(' ')}]`);
@@ -422,12 +464,12 @@ export class PodWorker {
       name: run.spec.name,
       state: run.state,
       lastState: run.lastState,
-      ready: run.init ? run.state.terminated?.exitCode === 0 : run.ready,
+      ready: run.init && !run.restartable ? run.state.terminated?.exitCode === 0 : run.ready,
       restartCount: run.restartCount,
       image: normalizeImage(image),
       imageID: run.started ? `${imageRepoOf(normalizeImage(image))}@sha256:${createHash('sha256').update(image).digest('hex')}` : '',
       ...(run.containerID && !run.state.waiting ? { containerID: run.containerID } : {}),
-      started: !run.init && !!run.state.running,
+      started: (!run.init || run.restartable) && !!run.state.running && run.startupDone,
     };
   }
 

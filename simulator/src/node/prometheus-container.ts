@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import type { ContainerContext, RunningContainer } from './container.ts';
 import { killChild, spawnTracked } from './processes.ts';
 import { renderOsmPrometheusConfig } from './prometheus-config.ts';
+import type { PrometheusConfigOptions } from './prometheus-config.ts';
 import { startPodDiscoveryEndpoint } from './prometheus-pod-discovery.ts';
-import { startPrometheusStandin } from './prometheus-standin.ts';
+import { osmRelabeling, startPrometheusStandin } from './prometheus-standin.ts';
+import type { StandinRelabeling } from './prometheus-standin.ts';
 
 export const prometheusBinary = '/usr/bin/prometheus';
 const setpriv = '/usr/bin/setpriv';
@@ -25,20 +27,34 @@ export async function realPrometheusAvailable(): Promise<boolean> {
   return access(prometheusBinary, constants.X_OK).then(() => true, () => false);
 }
 
-/** Starts Prometheus on podIP:<containerPort> (7070 for osm-prometheus). */
-export async function startPrometheusContainer(ctx: ContainerContext): Promise<RunningContainer> {
+/** A Prometheus deployment's scrape configuration: rendered for the real server, and its effect for the stand-in. */
+export interface PrometheusScrapeSetup {
+  render(opts: PrometheusConfigOptions): string;
+  relabeling: StandinRelabeling;
+}
+
+/** OSM's osm-prometheus (osm.md §6a). */
+export const osmScrapeSetup: PrometheusScrapeSetup = { render: renderOsmPrometheusConfig, relabeling: osmRelabeling };
+
+/** Starts Prometheus on podIP:<containerPort> (7070 for osm-prometheus) with OSM's configuration. */
+export function startPrometheusContainer(ctx: ContainerContext): Promise<RunningContainer> {
+  return startPrometheusContainerWith(ctx, osmScrapeSetup);
+}
+
+/** Starts Prometheus on podIP:<containerPort> with a given scrape configuration (the Istio addon's, for instance). */
+export async function startPrometheusContainerWith(ctx: ContainerContext, setup: PrometheusScrapeSetup): Promise<RunningContainer> {
   const plan = ctx.ports.find((p) => p.containerName === ctx.container.name);
   const port = plan?.listenPort ?? listenPortFromArgs(ctx.container.args) ?? 9090;
   const intervalMs = ctx.timings.prometheusScrapeIntervalMs;
-  if (!(await realPrometheusAvailable())) return startPrometheusStandin(ctx, port, intervalMs);
-  return startReal(ctx, port, Math.max(1, Math.round(intervalMs / 1000)));
+  if (!(await realPrometheusAvailable())) return startPrometheusStandin(ctx, port, intervalMs, setup.relabeling);
+  return startReal(ctx, port, Math.max(1, Math.round(intervalMs / 1000)), setup);
 }
 
-async function startReal(ctx: ContainerContext, port: number, intervalSeconds: number): Promise<RunningContainer> {
+async function startReal(ctx: ContainerContext, port: number, intervalSeconds: number, setup: PrometheusScrapeSetup): Promise<RunningContainer> {
   const dir = await mkdtemp(join(tmpdir(), 'mesh-sim-prometheus-'));
   const discovery = await startPodDiscoveryEndpoint(ctx.store, ctx.podIP);
   const configFile = join(dir, 'prometheus.yml');
-  await writeFile(configFile, renderOsmPrometheusConfig({ scrapeIntervalSeconds: intervalSeconds, httpDiscovery: { url: discovery.url, refreshSeconds: intervalSeconds } }));
+  await writeFile(configFile, setup.render({ scrapeIntervalSeconds: intervalSeconds, httpDiscovery: { url: discovery.url, refreshSeconds: intervalSeconds } }));
   const args = [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,

@@ -85,8 +85,23 @@ export function sourceLabelsOf(pod: KubeObject): Record<string, string> {
   return labels;
 }
 
+/** What the stand-in does in code that a scrape configuration says: the target labels and the metric filter. */
+export interface StandinRelabeling {
+  /** The labels a pod's target gets (besides `instance` and `job`). */
+  targetLabels(pod: KubeObject): Record<string, string>;
+  /** Whether a scraped metric is kept (metric_relabel_configs). */
+  keep(name: string): boolean;
+  /** Labels dropped from every series. */
+  dropped: readonly string[];
+  /** `honor_labels`: on a clash, the scraped metric's label wins over the target's. */
+  honorLabels: boolean;
+}
+
+/** OSM's `kubernetes-pods` job (prometheus-config.ts). */
+export const osmRelabeling: StandinRelabeling = { targetLabels: sourceLabelsOf, keep: osmKeepsMetric, dropped: osmDroppedLabels, honorLabels: false };
+
 /** Starts the stand-in on podIP:<port>; it scrapes until stopped. */
-export async function startPrometheusStandin(ctx: ContainerContext, port: number, intervalMs: number): Promise<RunningContainer> {
+export async function startPrometheusStandin(ctx: ContainerContext, port: number, intervalMs: number, relabeling: StandinRelabeling = osmRelabeling): Promise<RunningContainer> {
   const kinds = nodeKinds(ctx.store);
   const series = new Map<string, Series>();
   const targets = new Map<string, TargetState>();
@@ -101,7 +116,7 @@ export async function startPrometheusStandin(ctx: ContainerContext, port: number
       const instance = `${target.host}:${target.port}`;
       const key = `${pod.metadata.namespace}/${pod.metadata.name}/${instance}`;
       seen.add(key);
-      const targetLabels = { instance, job: 'kubernetes-pods', ...sourceLabelsOf(pod) };
+      const targetLabels = { instance, job: 'kubernetes-pods', ...relabeling.targetLabels(pod) };
       const started = Date.now();
       const state: TargetState = targets.get(key) ?? {
         labels: targetLabels,
@@ -113,9 +128,9 @@ export async function startPrometheusStandin(ctx: ContainerContext, port: number
       try {
         const text = await scrapeText(target, Math.max(500, intervalMs));
         for (const s of parsePrometheusText(text)) {
-          if (!osmKeepsMetric(s.name)) continue;
-          const labels: Record<string, string> = { ...s.labels, ...targetLabels, __name__: s.name };
-          for (const dropped of osmDroppedLabels) delete labels[dropped];
+          if (!relabeling.keep(s.name)) continue;
+          const labels: Record<string, string> = relabeling.honorLabels ? { ...targetLabels, ...s.labels, __name__: s.name } : { ...s.labels, ...targetLabels, __name__: s.name };
+          for (const dropped of relabeling.dropped) delete labels[dropped];
           series.set(seriesKey(labels), { labels, value: s.value, timestampMs: started });
         }
         up = 1;

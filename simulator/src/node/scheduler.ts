@@ -172,9 +172,12 @@ export function unfitReason(pod: KubeObject, node: KubeObject): string | undefin
   }
   const selector = (spec.nodeSelector as Record<string, string> | undefined) ?? {};
   const selectorOk = Object.entries(selector).every(([k, v]) => labels[k] === v);
-  const terms = (spec.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchExpressions?: Requirement[] }[] } } } | undefined)
+  const terms = (spec.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchExpressions?: Requirement[]; matchFields?: Requirement[] }[] } } } | undefined)
     ?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  const affinityOk = !terms?.length || terms.some((term) => (term.matchExpressions ?? []).every((r) => requirementMatches(r, labels)));
+  // matchFields knows one field, metadata.name: how the DaemonSet controller pins each of its pods to a node.
+  const fields = { 'metadata.name': node.metadata.name ?? '' };
+  const affinityOk = !terms?.length || terms.some((term) =>
+    (term.matchExpressions ?? []).every((r) => requirementMatches(r, labels)) && (term.matchFields ?? []).every((r) => requirementMatches(r, fields)));
   if (!selectorOk || !affinityOk) return "node(s) didn't match Pod's node affinity/selector";
   return undefined;
 }

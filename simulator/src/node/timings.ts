@@ -28,6 +28,8 @@ export interface NodeTimings {
   azureMonitorIntervalMs: number;
   /** Delay between collection and a row being queryable in Log Analytics (minutes on Azure). */
   azureMonitorIngestionDelayMs: number;
+  /** Scrape interval of Azure Monitor managed Prometheus (the AKS docs' Istio job uses 30 s). */
+  managedPrometheusIntervalMs: number;
 }
 
 /** No modelled delays; back-offs stay non-zero so that failing containers cannot spin the CPU. */
@@ -44,6 +46,7 @@ export const zeroTimings: NodeTimings = {
   prometheusScrapeIntervalMs: 1_000,
   azureMonitorIntervalMs: 1_000,
   azureMonitorIngestionDelayMs: 0,
+  managedPrometheusIntervalMs: 1_000,
 };
 
 /** Fast enough for a conformance run, slow enough that intermediate states are observable. */
@@ -60,6 +63,7 @@ export const quickTimings: NodeTimings = {
   prometheusScrapeIntervalMs: 1_000,
   azureMonitorIntervalMs: 2_000,
   azureMonitorIngestionDelayMs: 1_000,
+  managedPrometheusIntervalMs: 1_000,
 };
 
 /** Close to a kind node with a warm-ish image cache: the kubelet's real back-off of 10 s doubling to 5 min. */
@@ -76,6 +80,7 @@ export const realisticTimings: NodeTimings = {
   prometheusScrapeIntervalMs: 10_000,
   azureMonitorIntervalMs: 60_000,
   azureMonitorIngestionDelayMs: 120_000,
+  managedPrometheusIntervalMs: 30_000,
 };
 
 export const timingPresets = { zero: zeroTimings, quick: quickTimings, realistic: realisticTimings } as const;

@@ -1,0 +1,78 @@
+/**
+ * The simulated istiod of one install (a flavor's layout), as a simulator component: the sidecar injector (an
+ * admission plugin), the runtime writers (the injector MutatingWebhookConfiguration, `istio-ca-root-cert` in every
+ * namespace, the CA Secret, the GatewayClasses and the Gateway API deployment and status controllers) and, through
+ * the node's image catalogue, the proxies' xDS/SDS view: the `proxyv2` image runs the emulated sidecar and gateway
+ * with this istiod's registry, policies and CA. The istiod pods themselves (image `pilot`) only run idle, like
+ * osm-controller's; their readiness (a ready endpoint of `istiod-<rev>`) gates everything istiod does.
+ */
+import type { SimComponent } from '../../component.ts';
+import { ApiError } from '../../cluster/types.ts';
+import { typeFor } from '../../controllers/resource-lookup.ts';
+import { idleContainer } from '../../node/container.ts';
+import { imageRepository } from '../../node/images.ts';
+import { IstioCa } from './ca.ts';
+import { pilotImage } from './constants.ts';
+import type { IstioLayout } from './constants.ts';
+import { GatewayController } from './gateway-controller.ts';
+import { createIstioInjector } from './injector.ts';
+import { proxyImageHandler } from './proxy/index.ts';
+import { whenIstiodReachable } from './proxy/proxy-env.ts';
+import type { ProxyEnv } from './proxy/proxy-env.ts';
+import { RootCertPublisher } from './root-cert-publisher.ts';
+import { IstioView } from './view.ts';
+import { InjectorWebhookController } from './webhook-configs.ts';
+
+export function istioControlPlaneComponent(layout: IstioLayout): SimComponent {
+  return {
+    name: 'istiod',
+    async start(ctx) {
+      const view = new IstioView(ctx.store, layout);
+      const revision = ctx.hooks.mesh.istiodServedRevision ?? layout.revision;
+      const ca = await IstioCa.create();
+      let configured: Promise<void> | undefined;
+      const env: ProxyEnv = { view, ca, hooks: ctx.hooks, revision, configured: () => (configured ??= whenIstiodReachable(view)) };
+
+      const pilotRepo = imageRepository(pilotImage(layout));
+      const cniRepo = imageRepository(`${layout.hub}/install-cni:${layout.tag}`);
+      ctx.images.register({
+        kind: 'istio-control-plane',
+        matches: (repo) => repo === pilotRepo || repo === cniRepo,
+        start: (c) => {
+          c.log(`${c.clock().toISOString()}\tinfo\tstarting ${c.container.name} ${layout.version}`);
+          return Promise.resolve(idleContainer());
+        },
+      });
+      ctx.images.register(proxyImageHandler(layout, env));
+
+      const injector = createIstioInjector({ view, hooks: ctx.hooks.mesh, revision });
+      ctx.store.addAdmissionPlugin(injector);
+      const caBundle = Buffer.from(ca.rootPem).toString('base64');
+      const controllers = [
+        new InjectorWebhookController(view, revision, caBundle).start(),
+        new RootCertPublisher(view, ca.rootPem).start(),
+        new GatewayController(view, revision, ctx.hooks.mesh).start(),
+      ];
+      // istiod's self-signed CA keeps its key in istio-ca-secret (istio.md §6), written once istiod runs.
+      let wroteSecret = false;
+      const unsubscribe = ctx.store.onChange((event) => {
+        if (wroteSecret || event.object.kind !== 'Endpoints' || !view.istiodReachable()) return;
+        wroteSecret = true;
+        void ctx.store.create(typeFor(ctx.store, 'Secret'), {
+          apiVersion: 'v1', kind: 'Secret', type: 'istio.io/ca-root',
+          metadata: { name: 'istio-ca-secret', namespace: layout.namespace },
+          data: { 'ca-cert.pem': Buffer.from(ca.rootPem).toString('base64'), 'ca-key.pem': Buffer.from(ca.rootKeyPem).toString('base64'), 'cert-chain.pem': '', 'key.pem': '', 'root-cert.pem': '' },
+        }).catch((e: unknown) => {
+          if (!(e instanceof ApiError)) ctx.log(`istiod: cannot write istio-ca-secret: ${String(e)}`);
+        });
+      });
+      return {
+        stop() {
+          unsubscribe();
+          injector.stop();
+          for (const c of controllers) c.stop();
+        },
+      };
+    },
+  };
+}
