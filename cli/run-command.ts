@@ -81,15 +81,21 @@ export async function loadRunConfigFile(explicit: string | undefined, env: NodeJ
 
 /**
  * Points the configuration at a simulated cluster that just started: its kubeconfig, context and request log, and
- * (the simulated aks cluster) its Log Analytics workspace, unless the user chose a metrics source.
+ * the metrics source it offers (the simulated AKS clusters' Log Analytics workspace or managed Prometheus), unless
+ * the user chose one.
  */
 export function adoptSimulator(config: ConformanceConfig, simulator: RunningSimulator): void {
   config.kubeconfig = simulator.ready.kubeconfig;
   config.context = simulator.ready.context;
   config.simRequestLog = simulator.requestLog;
+  if (config.metrics.prometheusUrl || config.metrics.logAnalytics) return; // the user chose a metrics source
   const la = simulator.ready.logAnalytics;
-  if (la && !config.metrics.prometheusUrl && !config.metrics.logAnalytics) {
+  const mp = simulator.ready.managedPrometheus;
+  if (la) {
     config.metrics.logAnalytics = { workspaceId: la.workspaceId, endpoint: la.endpoint, token: undefined, tokenFile: la.tokenFile, caFile: la.caFile };
+  } else if (mp) {
+    // The simulated AKS Istio add-on's Azure Monitor managed Prometheus: a bearer token, its own CA, one cluster label.
+    Object.assign(config.metrics, { prometheusUrl: mp.endpoint, prometheusTokenFile: mp.tokenFile, prometheusCaFile: mp.caFile, cluster: mp.cluster });
   }
 }
 
@@ -144,7 +150,7 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     if (config.target === 'local') {
       process.stdout.write(`mesh-conformance: starting the simulated cluster (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})\n`);
       try {
-        simulator = await startSimulator({ flavor: config.flavor, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
+        simulator = await startSimulator({ flavor: config.flavor, mesh: config.mesh, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
       } catch (err) {
         if (interrupted) return exitCodes.interrupted; // the simulator was stopped; the run created nothing yet
         throw err;

@@ -60,7 +60,7 @@ export function toConfigInput(c: ConformanceConfig): ConfigInput {
   const la = c.metrics.logAnalytics;
   return {
     target: c.target, flavor: c.target === 'local' ? c.flavor : undefined, kubeconfig: c.kubeconfig, context: c.context,
-    mesh: c.mesh, meshName: c.meshName, meshNamespace: c.meshNamespace, meshRevision: c.meshRevision,
+    mesh: c.mesh, meshName: c.meshName || undefined, meshNamespace: c.meshNamespace, meshRevision: c.meshRevision,
     ingress: c.ingress, ingressAddress: c.ingressAddress, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService,
     parallelism: c.parallelism, consecutiveSuccesses: c.consecutiveSuccesses, timeouts: { ...c.timeouts },
     keepOnFailure: c.keepOnFailure, sweep: c.sweep, sweepTtl: c.sweepTtl, allowClusterChanges: [...c.clusterChanges],

@@ -64,9 +64,11 @@ export async function runCategories(categories: readonly ReadinessCategory[], ct
   const chosen = categories
     .map((c) => ({ ...c, checkers: c.checkers.filter((k) => !opts.fatalOnly || k.fatal) }))
     .filter((c) => c.checkers.length);
-  return Promise.all(chosen.map(async (c) => {
+  const results = await Promise.all(chosen.map(async (c) => {
     const lines: ReadinessLine[] = [];
     for (const k of c.checkers) lines.push(...await runChecker(k, ctx));
     return { id: c.id, title: c.title, lines };
   }));
+  // A category whose checkers had nothing to say here (another category covers it) is left out.
+  return results.filter((c) => c.lines.length);
 }

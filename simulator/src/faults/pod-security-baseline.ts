@@ -7,6 +7,7 @@
 import { ApiError } from '../cluster/types.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import { defineFault } from './fault.ts';
+import type { FlavorName } from '../flavors/names.ts';
 
 /** Capabilities baseline allows to be added (pod-security-admission's `capabilities_baseline` check). */
 const allowed = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
@@ -30,6 +31,8 @@ export const podSecurityBaseline = defineFault({
   name: 'pod-security-baseline',
   outcome: 'fail',
   description: 'Pod Security Admission enforces baseline on every namespace: the injected init container\'s NET_ADMIN is refused, the ReplicaSet reports FailedCreate',
+  // The AKS Istio add-on runs CNI: its istio-validation init container adds no capability, so baseline admits it.
+  flavors: ['kind', 'aks', 'istio-kind'] satisfies FlavorName[],
   hooks: () => ({
     cluster: {
       admissionPolicies: [{
