@@ -1,19 +1,19 @@
 #!/usr/bin/env -S node --import tsx
-// Rewrites docs/faults.md from `mesh-conformance sim --list-faults` (kind and aks) and selftest/fault-expectations.ts.
+// Rewrites docs/faults.md from `mesh-conformance sim --list-faults` (every simulated cluster) and selftest/fault-expectations.ts.
 // Usage: node --import tsx scripts/render-faults-doc.ts [--check]   (--check: exit 1 when the file is stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, argv } from 'zx';
-import { packageRoot } from '../selftest/conformance-run.ts';
-import type { Fault } from '../selftest/conformance-run.ts';
+import { packageRoot, simTargets } from '../selftest/conformance-run.ts';
+import type { Fault, SimTarget } from '../selftest/conformance-run.ts';
 import { faultExpectations } from '../selftest/fault-expectations.ts';
 import { faultsDocPath, renderFaultsDoc } from '../selftest/faults-doc.ts';
 
 $.verbose = false;
 $.cwd = packageRoot;
 
-async function catalogue(flavor: string): Promise<Fault[]> {
-  const out = await $`node bin/mesh-conformance.js sim --list-faults --flavor ${flavor}`;
+async function catalogue(t: SimTarget): Promise<Fault[]> {
+  const out = await $`node bin/mesh-conformance.js sim --list-faults --mesh ${t.mesh} --flavor ${t.flavor}`;
   return out.stdout.split('\n').filter((l) => l.trim() !== '').map((line) => {
     const [name = '', outcome = '', description = ''] = line.split('\t');
     return { name, outcome: outcome as Fault['outcome'], description };
@@ -21,7 +21,7 @@ async function catalogue(flavor: string): Promise<Fault[]> {
 }
 
 const file = join(packageRoot, faultsDocPath);
-const text = renderFaultsDoc({ kind: await catalogue('kind'), aks: await catalogue('aks') }, faultExpectations);
+const text = renderFaultsDoc(new Map(await Promise.all(simTargets.map(async (t) => [t.name, await catalogue(t)] as const))), faultExpectations);
 if (argv.check) {
   const current = readFileSync(file, 'utf8');
   if (current !== text) {

@@ -81,10 +81,25 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; tim
   });
 }
 
-/** The fault catalogue of one flavor, from `mesh-conformance sim --list-faults` (never from simulator code). */
-export async function listFaults(flavor: string): Promise<Fault[]> {
-  const r = await runCli(['sim', '--list-faults', '--flavor', flavor], { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`mesh-conformance sim --list-faults --flavor ${flavor} exited ${r.code}: ${r.output}`);
+/** A simulated cluster the matrix runs on: a mesh on a cluster shape, named as the simulator names its flavors. */
+export interface SimTarget {
+  name: 'kind' | 'aks' | 'istio-kind' | 'istio-aks';
+  mesh: 'osm' | 'istio';
+  flavor: 'kind' | 'aks';
+}
+
+/** Every simulated cluster: OSM and Istio, each on kind and on AKS. */
+export const simTargets: readonly SimTarget[] = [
+  { name: 'kind', mesh: 'osm', flavor: 'kind' },
+  { name: 'aks', mesh: 'osm', flavor: 'aks' },
+  { name: 'istio-kind', mesh: 'istio', flavor: 'kind' },
+  { name: 'istio-aks', mesh: 'istio', flavor: 'aks' },
+];
+
+/** The fault catalogue of one simulated cluster, from `mesh-conformance sim --list-faults` (never from simulator code). */
+export async function listFaults(target: SimTarget): Promise<Fault[]> {
+  const r = await runCli(['sim', '--list-faults', '--mesh', target.mesh, '--flavor', target.flavor], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`mesh-conformance sim --list-faults --mesh ${target.mesh} --flavor ${target.flavor} exited ${r.code}: ${r.output}`);
   return r.output.split('\n').filter((l) => l.trim() !== '').map((line) => {
     const [name, outcome, description, ...rest] = line.split('\t');
     if (!name || (outcome !== 'fail' && outcome !== 'pass') || description === undefined || rest.length) {
@@ -144,10 +159,10 @@ function collectChecks(suites: JSONReportSuite[] | undefined, out: CheckResult[]
   }
 }
 
-/** Runs `mesh-conformance run` for one flavor and fault (none: a clean run) and gathers its evidence. */
-export async function runConformance(opts: { flavor: string; fault: string | undefined; reportDir: string; budgets: Budgets; timeoutMs: number }): Promise<RunEvidence> {
+/** Runs `mesh-conformance run` for one simulated cluster and fault (none: a clean run) and gathers its evidence. */
+export async function runConformance(opts: { mesh?: string; flavor: string; fault: string | undefined; reportDir: string; budgets: Budgets; timeoutMs: number }): Promise<RunEvidence> {
   const reportDir = resolve(opts.reportDir);
-  const args = ['run', '--flavor', opts.flavor, '--report-dir', reportDir, ...(opts.fault ? ['--sim-fault', opts.fault] : [])];
+  const args = ['run', ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, '--report-dir', reportDir, ...(opts.fault ? ['--sim-fault', opts.fault] : [])];
   const r = await runCli(args, { env: budgetEnv(opts.budgets), timeoutMs: opts.timeoutMs });
   const resultsFile = join(reportDir, 'results.json');
   const checks: CheckResult[] = [];

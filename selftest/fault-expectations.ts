@@ -38,6 +38,16 @@ export interface FailExpectation {
   aks?: boolean;
   /** The message on aks, where it differs from kind's. */
   aksMessage?: MessageShape;
+  /** The message on the Istio clusters, where it differs (another mesh's names); `istioAksMessage` for Istio on AKS. */
+  istioMessage?: MessageShape;
+  istioAksMessage?: MessageShape;
+}
+
+/** The message a fault's run must show on a simulated cluster. */
+export function messageFor(e: FailExpectation, target: 'kind' | 'aks' | 'istio-kind' | 'istio-aks'): MessageShape {
+  if (target === 'istio-aks') return e.istioAksMessage ?? e.istioMessage ?? e.aksMessage ?? e.message;
+  if (target === 'istio-kind') return e.istioMessage ?? e.message;
+  return target === 'aks' ? e.aksMessage ?? e.message : e.message;
 }
 export interface PassExpectation {
   outcome: 'pass';

@@ -5,37 +5,37 @@ import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import type { TestInfo } from '@playwright/test';
 import { parse } from 'yaml';
-import type { CheckResult, Fault, RunEvidence } from './conformance-run.ts';
-import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudgets } from './conformance-run.ts';
+import type { CheckResult, Fault, RunEvidence, SimTarget } from './conformance-run.ts';
+import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudgets, simTargets } from './conformance-run.ts';
 import type { FailExpectation, FaultExpectation, MessageShape } from './fault-expectations.ts';
-import { faultExpectations } from './fault-expectations.ts';
+import { faultExpectations, messageFor } from './fault-expectations.ts';
 import { matchesFragment } from './templates.ts';
 import { checkCatalogue } from '../harness/checks/catalogue.ts';
 
 /** Bound on one conformance run: budgets of a failing wait, simulator start, cleanup and a loaded machine. */
 const runTimeoutMs = 150_000;
-const flavors = ['kind', 'aks'] as const;
 
-/** The catalogue of one flavor, read when the file loads (the matrix has one test per fault it lists). */
-function catalogue(flavor: string): Fault[] {
-  const out = execFileSync(process.execPath, ['bin/mesh-conformance.js', 'sim', '--list-faults', '--flavor', flavor], { cwd: packageRoot, encoding: 'utf8' });
+/** The catalogue of one simulated cluster, read when the file loads (the matrix has one test per fault it lists). */
+function catalogue(target: SimTarget): Fault[] {
+  const out = execFileSync(process.execPath, ['bin/mesh-conformance.js', 'sim', '--list-faults', '--mesh', target.mesh, '--flavor', target.flavor], { cwd: packageRoot, encoding: 'utf8' });
   return out.split('\n').filter((l) => l.trim() !== '').map((line) => {
     const [name = '', outcome = '', description = ''] = line.split('\t');
     return { name, outcome: outcome as Fault['outcome'], description };
   });
 }
-const faults = { kind: catalogue('kind'), aks: catalogue('aks') };
+const faults = new Map(simTargets.map((t) => [t.name, catalogue(t)]));
+const faultsOf = (t: SimTarget): Fault[] => faults.get(t.name) ?? [];
 
-/** Which faults a flavor runs: kind runs all; aks those whose path differs there (`aks: true`). */
-function runsOn(flavor: (typeof flavors)[number], fault: Fault): boolean {
+/** Which faults a cluster runs: on kind all; on aks those whose path differs there (`aks: true`), or all with MESH_CONFORMANCE_SELFTEST_AKS=all. */
+function runsOn(target: SimTarget, fault: Fault): boolean {
   const e = faultExpectations[fault.name];
-  return flavor === 'kind' || process.env.MESH_CONFORMANCE_SELFTEST_AKS === 'all' || e === undefined || e.aks === true;
+  return target.flavor === 'kind' || process.env.MESH_CONFORMANCE_SELFTEST_AKS === 'all' || e === undefined || e.aks === true;
 }
 
 test.describe.configure({ mode: 'parallel' });
 
 test('catalogue: every fault listed by `sim --list-faults` has an expectation, and every expectation a fault', () => {
-  const listed = new Map([...faults.kind, ...faults.aks].map((f) => [f.name, f]));
+  const listed = new Map([...faults.values()].flat().map((f) => [f.name, f]));
   expect(listed.size, 'sim --list-faults printed no faults').toBeGreaterThan(0);
   for (const f of listed.values()) expect(f.outcome, `fault ${f.name}: outcome`).toMatch(/^(fail|pass)$/);
   const missing = [...listed.values()].filter((f) => !faultExpectations[f.name]).map((f) => `${f.name} (${f.outcome})`);
@@ -47,44 +47,47 @@ test('catalogue: every fault listed by `sim --list-faults` has an expectation, a
   expect(disagree, 'catalogue and expectations disagree on the outcome').toEqual([]);
 });
 
-test('every check in the catalogue is proven to fail: some simulator fault makes exactly that check fail', () => {
-  for (const flavor of flavors) {
-    const failing = new Set(faults[flavor].map((f) => faultExpectations[f.name]).filter((e) => e?.outcome === 'fail').map((e) => (e).check));
+test('every check in the catalogue is proven to fail, on every simulated cluster: some fault makes exactly that check fail', () => {
+  for (const target of simTargets) {
+    const failing = new Set(faultsOf(target).map((f) => faultExpectations[f.name]).filter((e): e is FailExpectation => e?.outcome === 'fail').map((e) => e.check));
     const unproven = checkCatalogue.filter((c) => c.level === 'core' && !failing.has(c.id)).map((c) => c.id);
-    expect(unproven, `${flavor}: checks no fault makes fail (add a fault to the simulator and its expectation): ${unproven.join(', ')}`).toEqual([]);
+    expect(unproven, `${target.name}: checks no fault makes fail (add a fault to the simulator and its expectation): ${unproven.join(', ')}`).toEqual([]);
   }
 });
 
-for (const flavor of flavors) {
-  test(`${flavor}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
-    const run = await conformanceRun(flavor, undefined, testInfo);
+for (const target of simTargets) {
+  test(`${target.name}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
+    const run = await conformanceRun(target, undefined, testInfo);
     expectPassingRun(run);
   });
 
-  for (const fault of faults[flavor].filter((f) => runsOn(flavor, f))) {
-    test(`${flavor}: ${fault.name} (${fault.outcome})`, async ({}, testInfo) => {
+  for (const fault of faultsOf(target).filter((f) => runsOn(target, f))) {
+    test(`${target.name}: ${fault.name} (${fault.outcome})`, async ({}, testInfo) => {
       const e: FaultExpectation | undefined = faultExpectations[fault.name];
       if (!e) throw new Error(`fault ${fault.name} (${fault.outcome}: ${fault.description}) has no expectation in selftest/fault-expectations.ts: add the check that must fail and the shape of its message`);
       expect(e.outcome, `fault ${fault.name}: the catalogue's outcome`).toBe(fault.outcome);
-      const run = await conformanceRun(flavor, fault.name, testInfo);
+      const run = await conformanceRun(target, fault.name, testInfo);
       if (e.outcome === 'pass') expectPassingRun(run);
-      else expectFailingRun(run, e, flavor === 'aks' && e.aksMessage ? e.aksMessage : e.message);
+      else expectFailingRun(run, e, messageFor(e, target.name), target);
     });
   }
 }
 
-// A fault limited to other flavors is refused on aks (exit 2, one line saying why), never run as a no-op.
-for (const fault of faults.kind.filter((f) => !faults.aks.some((a) => a.name === f.name))) {
-  test(`aks: ${fault.name} is refused (no effect on aks)`, async ({}, testInfo) => {
-    const run = await runConformance({ flavor: 'aks', fault: fault.name, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: 60_000 });
-    expect(run.code, run.output).toBe(2);
-    expect(run.output).toContain(`fault "${fault.name}" has no effect on flavor aks`);
-    expect(run.checks, 'no check ran').toEqual([]);
-  });
+// A fault limited to other clusters of the same mesh is refused (exit 2, one line saying why), never run as a no-op.
+for (const target of simTargets) {
+  const sibling = simTargets.find((t) => t.mesh === target.mesh && t.name !== target.name);
+  for (const fault of (sibling ? faultsOf(sibling) : []).filter((f) => !faultsOf(target).some((a) => a.name === f.name))) {
+    test(`${target.name}: ${fault.name} is refused (no effect there)`, async ({}, testInfo) => {
+      const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, fault: fault.name, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: 60_000 });
+      expect(run.code, run.output).toBe(2);
+      expect(run.output).toContain(`fault "${fault.name}" has no effect on flavor ${target.name}`);
+      expect(run.checks, 'no check ran').toEqual([]);
+    });
+  }
 }
 
-async function conformanceRun(flavor: string, fault: string | undefined, testInfo: TestInfo): Promise<RunEvidence> {
-  const run = await runConformance({ flavor, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
+async function conformanceRun(target: SimTarget, fault: string | undefined, testInfo: TestInfo): Promise<RunEvidence> {
+  const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
   await testInfo.attach('conformance run output', { body: run.output, contentType: 'text/plain' });
   const failed = run.checks.find((c) => c.status !== 'passed' && c.status !== 'skipped');
   testInfo.annotations.push({ type: 'run', description: `exit ${run.code} in ${(run.durationMs / 1000).toFixed(1)}s; ${run.checks.map((c) => `${c.check}=${c.status}`).join(' ')}` });
@@ -108,13 +111,13 @@ function expectPassingRun(run: RunEvidence): void {
   expect(createdTwice(run.requests), 'objects created by more than one successful create').toEqual([]);
 }
 
-function expectFailingRun(run: RunEvidence, e: FailExpectation, shape: MessageShape): void {
+function expectFailingRun(run: RunEvidence, e: FailExpectation, shape: MessageShape, target: SimTarget): void {
   expect(run.code, `exit code of a run that must fail${tail(run)}`).toBe(1);
   const byCheck = new Map(run.checks.map((c) => [c.check, c]));
   expect([...byCheck.keys()], `the run's checks${tail(run)}`).toContain(e.check);
   const failed = run.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
   expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails (with its own message, not the test timeout)${tail(run)}`).toEqual([`${e.check}=failed`]);
-  const target = byCheck.get(e.check) as CheckResult;
+  const failedCheck = byCheck.get(e.check) as CheckResult;
 
   // The others pass, or are skipped because they depend (directly or not) on the failed check.
   for (const c of run.checks.filter((x) => x.status === 'skipped')) {
@@ -128,19 +131,20 @@ function expectFailingRun(run: RunEvidence, e: FailExpectation, shape: MessageSh
   const parts: [string, string][] = shape.kind === 'timeout'
     ? [['object', shape.object], ['expected', shape.expected], ['last seen', shape.lastSeen], ['limit', shape.limit]]
     : [['object', shape.object], ['expected', shape.expected], ['observed reason', shape.observed]];
-  const unmatched = parts.filter(([, fragment]) => !matchesFragment(target.message, fragment, selftestBudgets)).map(([label, fragment]) => `${label}: ${fragment}`);
-  expect(unmatched, `the failure message of ${e.check} lacks these parts:\n${target.message}`).toEqual([]);
+  const unmatched = parts.filter(([, fragment]) => !matchesFragment(failedCheck.message, fragment, selftestBudgets)).map(([label, fragment]) => `${label}: ${fragment}`);
+  expect(unmatched, `the failure message of ${e.check} lacks these parts:\n${failedCheck.message}`).toEqual([]);
 
-  expectDiagnostics(run, target, e);
+  expectDiagnostics(run, failedCheck, e, target);
   expect(run.summary, 'the summary reports the cleanup').toMatch(/^✔ cleanup: namespace mesh-conformance-\w+ and \d+ objects in it deleted$/m);
 }
 
 /** The diagnostics fixture attached, by name, everything the issue lists; log bodies do not claim a started container never started. */
-function expectDiagnostics(run: RunEvidence, target: CheckResult, e: FailExpectation): void {
+function expectDiagnostics(run: RunEvidence, target: CheckResult, e: FailExpectation, cluster: SimTarget): void {
   const names = target.attachments;
   const ns = /^events (mesh-conformance-\w+)$/.exec(names.find((n) => n.startsWith('events ')) ?? '')?.[1];
   expect(ns, `attachments of ${e.check}: ${names.join(', ')}`).toBeDefined();
-  const required = [`events ${ns}`, `pod status ${ns}`, 'objects created by the run', `IngressBackend ${ns}`, 'simulator request log', ...(e.http ? ['last HTTP exchanges'] : [])];
+  const policyKind = cluster.mesh === 'istio' ? 'AuthorizationPolicy' : 'IngressBackend';
+  const required = [`events ${ns}`, `pod status ${ns}`, 'objects created by the run', `${policyKind} ${ns}`, 'simulator request log', ...(e.http ? ['last HTTP exchanges'] : [])];
   expect(names, 'diagnostics attachments').toEqual(expect.arrayContaining(required));
   expect(names.filter((n) => n.endsWith('(collection failed)')), 'diagnostics that failed to collect').toEqual([]);
 

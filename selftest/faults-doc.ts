@@ -3,8 +3,10 @@
  * expectations the matrix asserts. faults-doc.spec.ts fails when the committed file differs;
  * `node --import tsx scripts/render-faults-doc.ts` rewrites it.
  */
-import type { Fault } from './conformance-run.ts';
+import type { Fault, SimTarget } from './conformance-run.ts';
+import { simTargets } from './conformance-run.ts';
 import type { FaultExpectation, MessageShape } from './fault-expectations.ts';
+import { messageFor } from './fault-expectations.ts';
 
 export const faultsDocPath = 'docs/faults.md';
 
@@ -17,19 +19,24 @@ function describeMessage(m: MessageShape): string {
     : `fail-fast: ${code(m.object)} · ${code(m.expected)} · ${code(m.observed)}`;
 }
 
-/** The whole file, deterministic for a given catalogue and expectation table. */
-export function renderFaultsDoc(catalogue: { kind: Fault[]; aks: Fault[] }, expectations: Record<string, FaultExpectation>): string {
+/** The whole file, deterministic for a given catalogue (per simulated cluster) and expectation table. */
+export function renderFaultsDoc(catalogue: ReadonlyMap<SimTarget['name'], Fault[]>, expectations: Record<string, FaultExpectation>): string {
   const all = new Map<string, Fault>();
-  for (const f of [...catalogue.kind, ...catalogue.aks]) all.set(f.name, f);
+  for (const list of catalogue.values()) for (const f of list) all.set(f.name, f);
   const rows = [...all.values()].map((f) => {
     const e = expectations[f.name];
-    const onKind = catalogue.kind.some((k) => k.name === f.name);
-    const onAks = catalogue.aks.some((k) => k.name === f.name);
-    const flavorsCell = onKind && onAks ? (e?.aks ? 'kind, aks' : 'kind, aks (matrix: kind)') : onKind ? 'kind only' : 'aks only';
-    if (!e) return `| ${code(f.name)} | ${f.outcome} | ${cell(f.description)} | ${flavorsCell} | **no expectation** | |`;
-    if (e.outcome === 'pass') return `| ${code(f.name)} | pass | ${cell(f.description)} | ${flavorsCell} | none (run passes) | ${cell(e.survives)} |`;
-    const aks = e.aksMessage ? `<br>aks: ${describeMessage(e.aksMessage)}` : '';
-    return `| ${code(f.name)} | fail | ${cell(f.description)} | ${flavorsCell} | ${code(e.check)} | ${describeMessage(e.message)}${aks} |`;
+    const where = simTargets.filter((t) => catalogue.get(t.name)?.some((k) => k.name === f.name));
+    const matrix = where.filter((t) => t.flavor === 'kind' || e?.aks === true);
+    const clustersCell = `${where.map((t) => t.name).join(', ')}${matrix.length < where.length ? ` (matrix: ${matrix.map((t) => t.name).join(', ')})` : ''}`;
+    if (!e) return `| ${code(f.name)} | ${f.outcome} | ${cell(f.description)} | ${clustersCell} | **no expectation** | |`;
+    if (e.outcome === 'pass') return `| ${code(f.name)} | pass | ${cell(f.description)} | ${clustersCell} | none (run passes) | ${cell(e.survives)} |`;
+    const shapes = new Map<string, string[]>();
+    for (const t of where) {
+      const text = describeMessage(messageFor(e, t.name));
+      shapes.set(text, [...(shapes.get(text) ?? []), t.name]);
+    }
+    const messages = [...shapes].map(([text, names], i) => (shapes.size === 1 ? text : `${i === 0 ? '' : '<br>'}${names.join(', ')}: ${text}`)).join('');
+    return `| ${code(f.name)} | fail | ${cell(f.description)} | ${clustersCell} | ${code(e.check)} | ${messages} |`;
   });
   return [
     '# Named faults: which check fails, and how',
@@ -42,7 +49,7 @@ export function renderFaultsDoc(catalogue: { kind: Fault[]; aks: Fault[] }, expe
     'runs the real suite through the CLI once per fault and asserts: exit code 1 for a `fail` fault and 0 for a',
     '`pass` fault; exactly the check below fails and every other check passes or is skipped as depending on it; the',
     'failure message contains each fragment below; the diagnostics are attached (events, pod status, the log of every',
-    'container, YAML of the objects the run created, the IngressBackend, the last HTTP exchanges where the check sent',
+    'container, YAML of the objects the run created, the mesh\'s ingress policy objects, the last HTTP exchanges where the check sent',
     'requests, the simulator request log); and, after a `pass` fault or a clean run, that nothing was created twice.',
     '',
     'Message fragments, in the order object · expected · last seen (fail-fast: observed reason) · limit. `<ns>` is the run namespace,',
@@ -51,11 +58,12 @@ export function renderFaultsDoc(catalogue: { kind: Fault[]; aks: Fault[] }, expe
     'text, `{a|b}` one of the alternatives (braces without `|` are literal). A timeout names its limit; a fail-fast failure (the cluster reported a state that cannot',
     'recover) names the reason it saw instead.',
     '',
-    '"kind only": the fault has no effect on that flavor, and the simulator refuses it elsewhere (exit 2) rather than',
-    'run a `fail` fault that cannot fail. The matrix runs every fault on kind and, on aks, the faults whose path differs',
+    'Simulated clusters: `kind` and `aks` run OSM, `istio-kind` and `istio-aks` run Istio (`--mesh istio`). A fault has an',
+    'effect only on the clusters listed; the simulator refuses it elsewhere (exit 2) rather than run a `fail` fault that',
+    'cannot fail. The matrix runs every fault on the kind clusters and, on the aks ones, the faults whose path differs',
     'there (ingress, control plane, metrics); `MESH_CONFORMANCE_SELFTEST_AKS=all` runs all of them.',
     '',
-    '| fault | outcome | what it breaks | flavors | failing check | message |',
+    '| fault | outcome | what it breaks | clusters | failing check | message |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',
