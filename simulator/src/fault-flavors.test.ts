@@ -32,3 +32,18 @@ void test('a fault that has no effect on the flavor is refused with exit 2 and o
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /fault "ingressbackend-error" has no effect on flavor aks \(it applies to kind\)/);
 });
+
+void test('--mesh istio: the Istio flavors list their own faults, not OSM\'s; refusals name the mesh and flavor flags', () => {
+  for (const shape of ['kind', 'aks'] as ClusterShape[]) {
+    const flavor = flavorNameFor('istio', shape);
+    const out = sim('--list-faults', '--mesh', 'istio', '--flavor', shape).stdout.trim().split('\n');
+    assert.deepEqual(out, faults.filter((f) => faultAppliesTo(f, flavor)).map((f) => `${f.name}\t${f.outcome}\t${describeFault(f, flavor)}`));
+    assert.ok(out.some((l) => l.startsWith('mtls-disabled\tfail\t')));
+    assert.ok(!out.some((l) => l.startsWith('sidecar-not-injected\t') || l.startsWith('ingressbackend-no-status\t')));
+  }
+  const r = sim('--mesh', 'istio', '--flavor', 'kind', '--fault', 'sidecar-not-injected', '--kubeconfig', '/nonexistent/never-written');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /fault "sidecar-not-injected" has no effect on flavor istio-kind \(it applies to kind, aks\); choose --flavor kind or another fault \(--list-faults --mesh istio --flavor kind\)/);
+  assert.equal(faultAppliesTo(faultNamed('prometheus-unreachable'), 'istio-kind'), true);
+  assert.equal(faultAppliesTo(faultNamed('prometheus-unreachable'), 'istio-aks'), false);
+});

@@ -26,14 +26,34 @@ function labelList(text: string): string[] {
   return text.split(',').map((l) => l.trim()).filter((l) => l !== '');
 }
 
+/** The index of the parenthesis closing the one at `open` (quoted strings skipped). */
+function matchingParen(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i;
+  }
+  throw new QueryError('unbalanced parentheses');
+}
+
 /** Parses a query; throws QueryError. */
 export function parseQuery(query: string): Expr {
   const q = query.trim();
-  const agg = /^(sum|count|min|max|avg)\s*(?:(by|without)\s*\(([^)]*)\)\s*)?\((.*)\)\s*(?:(by|without)\s*\(([^)]*)\))?$/s.exec(q);
-  if (agg) {
-    const clause = agg[2] ?? agg[5];
-    const labels = labelList(agg[3] ?? agg[6] ?? '');
-    return { kind: 'aggregate', op: agg[1] as 'sum', ...(clause === 'by' ? { by: labels } : clause === 'without' ? { without: labels } : {}), arg: parseQuery(agg[4]!) };
+  const head = /^(sum|count|min|max|avg)\s*(?:(by|without)\s*\(([^)]*)\)\s*)?\(/s.exec(q);
+  if (head) {
+    const open = head[0].length - 1;
+    const close = matchingParen(q, open);
+    const tail = /^\s*(?:(by|without)\s*\(([^)]*)\))?\s*$/.exec(q.slice(close + 1));
+    if (!tail) throw new QueryError(`unsupported query ${JSON.stringify(query)}: nothing may follow an aggregation but by (...) or without (...)`);
+    const clause = head[2] ?? tail[1];
+    const labels = labelList(head[3] ?? tail[2] ?? '');
+    return { kind: 'aggregate', op: head[1] as 'sum', ...(clause === 'by' ? { by: labels } : clause === 'without' ? { without: labels } : {}), arg: parseQuery(q.slice(open + 1, close)) };
   }
   const fn = /^(rate|increase)\s*\((.*)\)$/s.exec(q);
   if (fn) {

@@ -285,6 +285,9 @@ export class PodWorker {
         run.startupDone = true;
         run.onStarted?.();
         this.requestWrite();
+      }, (err: unknown) => {
+        // A probe that can never pass: the container stays unready, as a failing probe leaves it.
+        this.deps.logs.append(this.ns, this.name, run.spec.name, `readiness: ${describeError(err)}`);
       });
     }
     if (run.startupDone) run.onStarted?.();

@@ -63,8 +63,14 @@ export async function startIstioSidecar(ctx: ContainerContext, env: ProxyEnv): P
           recordDelay('sidecarReady', pod, ctx.timings.sidecarReadyMs);
           await delay(ctx.timings.sidecarReadyMs);
         }
-        if (stopped) return;
-        for (const plan of appPorts) servers.push(await startInbound(ctx, env, plan, stats, agent, cert));
+        for (const plan of appPorts) {
+          if (stopped) return;
+          servers.push(await startInbound(ctx, env, plan, stats, agent, cert));
+        }
+        if (stopped) {
+          await closeAll(servers);
+          return;
+        }
         ready = true;
         log('info', `ads\tADS: new connection for node:${self.pod}.${self.namespace}-1`);
         log('info', 'Readiness succeeded in 0.1s');
