@@ -34,6 +34,8 @@ export interface FailExpectation {
   message: MessageShape;
   /** The failed check sent HTTP requests through the ingress: the last exchanges must be attached. */
   http?: boolean;
+  /** On OSM on aks, where it differs from `http`: AGIC publishes the address before the route, so the refusal is proven after the 200 and a policy failure comes before any request. */
+  aksHttp?: boolean;
   /** Run on the aks flavor too: the fault goes through a path that differs there (ingress, control plane, metrics). */
   aks?: boolean;
   /** The message on aks, where it differs from kind's. */
@@ -48,6 +50,10 @@ export function messageFor(e: FailExpectation, target: 'kind' | 'aks' | 'istio-k
   if (target === 'istio-aks') return e.istioAksMessage ?? e.istioMessage ?? e.aksMessage ?? e.message;
   if (target === 'istio-kind') return e.istioMessage ?? e.message;
   return target === 'aks' ? e.aksMessage ?? e.message : e.message;
+}
+/** Whether the failed check must attach the HTTP exchanges it sent, on a simulated cluster. */
+export function httpFor(e: FailExpectation, target: 'kind' | 'aks' | 'istio-kind' | 'istio-aks'): boolean {
+  return (target === 'aks' ? e.aksHttp ?? e.http : e.http) === true;
 }
 export interface PassExpectation {
   outcome: 'pass';
@@ -68,6 +74,7 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'namespace-onboarding-stripped': {
     outcome: 'fail', check: 'namespace', aks: true,
     message: { kind: 'timeout', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', lastSeen: 'last seen: labels["openservicemesh.io/monitored-by"]: expected "osm", got <missing>', limit: 'Timed out after <assert>' },
+    istioMessage: { kind: 'timeout', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', lastSeen: 'last seen: labels["istio.io/rev"]: expected "asm-1-30", got <missing>', limit: 'Timed out after <assert>' },
   },
   'sidecar-not-injected': {
     outcome: 'fail', check: 'httpbin',
@@ -88,21 +95,23 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'pod-security-baseline': {
     outcome: 'fail', check: 'httpbin',
     message: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): pods "httpbin-…" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "osm-init" must not include "NET_ADMIN"' },
+    istioMessage: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): pods "httpbin-…" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "istio-init" must not include "NET_ADMIN", "NET_RAW"' },
   },
   'image-pull-error': {
     outcome: 'fail', check: 'httpbin',
     message: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …kennethreitz/httpbin'),
+    istioMessage: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …mccutchen/go-httpbin'),
   },
   'ingressbackend-error': {
     outcome: 'fail', check: 'ingress', http: true,
     message: { kind: 'fail-fast', object: 'IngressBackend <ns>/httpbin', expected: 'to be committed', observed: 'IngressBackend status is error: endpoints not found for service ingress-nginx/ingress-nginx-controller' },
   },
   'ingressbackend-no-status': {
-    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    outcome: 'fail', check: 'ingress', http: true, aksHttp: false, aks: true,
     message: { kind: 'timeout', object: 'IngressBackend <ns>/httpbin', expected: 'to be committed', lastSeen: 'last seen: currentStatus=<empty>', limit: 'Timed out after <assert>' },
   },
   'ingressbackend-admission-denied': {
-    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    outcome: 'fail', check: 'ingress', http: true, aksHttp: false, aks: true,
     message: { kind: 'fail-fast', object: 'ingressbackends/httpbin', expected: 'PATCH /apis/policy.openservicemesh.io/v1alpha1/namespaces/<ns>/ingressbackends/httpbin', observed: 'admission webhook "osm-validator.k8s.io" denied the request' },
   },
   'ingress-no-address': {
@@ -116,11 +125,14 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'app-503': {
     outcome: 'fail', check: 'ingress', http: true, aks: true,
     message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 503', limit: 'Timed out after <http>' },
+    istioMessage: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 through the workload\'s sidecar over mTLS from the gateway (X-Forwarded-Client-Cert echoed) <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 503', limit: 'Timed out after <http>' },
   },
   'metrics-not-scraped': {
     outcome: 'fail', check: 'metrics', aks: true,
     message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target down: …:15010: connect: connection refused', limit: 'Timed out after <metrics>' },
     aksMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target not collected yet (no InsightsMetrics rows', limit: 'Timed out after <metrics>' },
+    istioMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target down: …15020/stats/prometheus', limit: 'Timed out after <metrics>' },
+    istioAksMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target down (its up series is 0)', limit: 'Timed out after <metrics>' },
   },
   'metrics-not-enabled': {
     outcome: 'fail', check: 'metrics', aks: true,
@@ -129,10 +141,12 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'envoy-stats-frozen': {
     outcome: 'fail', check: 'metrics', aks: true,
     message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },
+    istioMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'istio_requests_total{reporter="destination",destination_workload_namespace="<ns>",destination_workload="httpbin",response_code="200",source_principal="spiffe://…"} to reach at least <n>', lastSeen: 'last seen: istio_requests_total{…}={0|no series}', limit: 'Timed out after <metrics>' },
   },
   'prometheus-unreachable': {
     outcome: 'fail', check: 'metrics',
     message: { kind: 'fail-fast', object: 'Service osm-system/osm-prometheus port 7070', expected: 'Prometheus is unreachable', observed: 'answered 503 ServiceUnavailable: no endpoints available for service "osm-prometheus"' },
+    istioMessage: { kind: 'fail-fast', object: 'Service istio-system/prometheus port 9090', expected: 'Prometheus is unreachable', observed: 'answered 503 ServiceUnavailable: no endpoints available for service "prometheus"' },
   },
   'service-proxy-forbidden': {
     outcome: 'pass',
@@ -142,4 +156,44 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'api-slow': { outcome: 'pass', survives: 'every wait has a budget far above 150 ms per request' },
   'api-flaky': { outcome: 'pass', survives: 'API calls retry 5xx and 429 (honouring Retry-After) within the apply budget; creates are not repeated' },
   'watch-cut': { outcome: 'pass', survives: 'watches relist and resume when the server closes the stream' },
+
+  // Istio (the istio-kind and istio-aks clusters).
+  'istio-injection-skipped': {
+    outcome: 'fail', check: 'httpbin',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod>', expected: 'expected 2/2 (httpbin and the istio-proxy sidecar)', observed: 'is Running with 1/1 ready' },
+  },
+  'istio-revision-missing': {
+    outcome: 'fail', check: 'httpbin',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod>', expected: 'expected 2/2 (httpbin and the istio-proxy sidecar)', observed: 'is Running with 1/1 ready' },
+  },
+  'native-sidecar-never-ready': {
+    outcome: 'fail', check: 'httpbin', aks: true,
+    message: { kind: 'timeout', object: 'Pod <ns>/<pod>', expected: 'to be Running with 2/2 ready', lastSeen: 'last seen: <pod>: phase=Pending, ready=0/2, init=[{istio-init|istio-validation}=terminated(Completed),ready istio-proxy=running]', limit: 'Timed out after <rollout>' },
+  },
+  'gateway-not-programmed': {
+    outcome: 'fail', check: 'ingress',
+    message: { kind: 'timeout', object: 'Gateway <ns>/httpbin', expected: 'to be Accepted and Programmed, with its listeners', lastSeen: 'last seen: Accepted=True, Programmed=False (AddressNotAssigned', limit: 'Timed out after <assert>' },
+  },
+  'httproute-backend-not-found': {
+    outcome: 'fail', check: 'ingress',
+    message: { kind: 'timeout', object: 'HTTPRoute <ns>/httpbin', expected: 'to be Accepted with its references resolved', lastSeen: 'last seen: Accepted=True, ResolvedRefs=False (BackendNotFound: backend(httpbin.<ns>.svc.cluster.local) not found)', limit: 'Timed out after <assert>' },
+  },
+  'authz-deny-ignored': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 403 "RBAC: access denied" <n> times in a row', lastSeen: 'last seen: GET /get → 200', limit: 'Timed out after <http>' },
+  },
+  'authz-allow-ignored': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 through the workload\'s sidecar over mTLS from the gateway (X-Forwarded-Client-Cert echoed) <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
+  },
+  // Without mTLS the gateway has no principal, so the ALLOW for its principal cannot match: the ingress check catches it.
+  'mtls-disabled': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true,
+    message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 through the workload\'s sidecar over mTLS from the gateway (X-Forwarded-Client-Cert echoed) <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
+  },
+  'metrics-miss-gateway-traffic': {
+    outcome: 'fail', check: 'metrics', aks: true,
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'istio_requests_total{reporter="destination",destination_workload_namespace="<ns>",destination_workload="httpbin",response_code="200",source_principal="spiffe://…"} to reach at least <n>', lastSeen: 'last seen: istio_requests_total{…}={0|no series}', limit: 'Timed out after <metrics>' },
+  },
+  'classic-sidecars': { outcome: 'pass', aks: true, survives: 'the Istio profile accepts a classic istio-proxy container as it accepts a native sidecar' },
 };

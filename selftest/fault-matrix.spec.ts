@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { CheckResult, Fault, RunEvidence, SimTarget } from './conformance-run.ts';
 import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudgets, simTargets } from './conformance-run.ts';
 import type { FailExpectation, FaultExpectation, MessageShape } from './fault-expectations.ts';
-import { faultExpectations, messageFor } from './fault-expectations.ts';
+import { faultExpectations, httpFor, messageFor } from './fault-expectations.ts';
 import { matchesFragment } from './templates.ts';
 import { checkCatalogue } from '../harness/checks/catalogue.ts';
 
@@ -144,7 +144,7 @@ function expectDiagnostics(run: RunEvidence, target: CheckResult, e: FailExpecta
   const ns = /^events (mesh-conformance-\w+)$/.exec(names.find((n) => n.startsWith('events ')) ?? '')?.[1];
   expect(ns, `attachments of ${e.check}: ${names.join(', ')}`).toBeDefined();
   const policyKind = cluster.mesh === 'istio' ? 'AuthorizationPolicy' : 'IngressBackend';
-  const required = [`events ${ns}`, `pod status ${ns}`, 'objects created by the run', `${policyKind} ${ns}`, 'simulator request log', ...(e.http ? ['last HTTP exchanges'] : [])];
+  const required = [`events ${ns}`, `pod status ${ns}`, 'objects created by the run', `${policyKind} ${ns}`, 'simulator request log', ...(httpFor(e, cluster.name) ? ['last HTTP exchanges'] : [])];
   expect(names, 'diagnostics attachments').toEqual(expect.arrayContaining(required));
   expect(names.filter((n) => n.endsWith('(collection failed)')), 'diagnostics that failed to collect').toEqual([]);
 
