@@ -4,7 +4,7 @@
  */
 import { ageColumn, builtinPrinterColumns, nameColumn } from '../api/printers.ts';
 import { evaluateJsonPath } from '../api/jsonpath.ts';
-import type { KubeObject, PrinterColumn, ResourceType, ResourceTypeRegistry } from './types.ts';
+import type { JsonSchema, KubeObject, PrinterColumn, ResourceType, ResourceTypeRegistry } from './types.ts';
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const clusterVerbs = allVerbs;
@@ -104,6 +104,10 @@ function crdColumns(columns: Record<string, unknown>[]): PrinterColumn[] {
   return columns.length === 0 ? [nameColumn, ageColumn] : [nameColumn, ...extra];
 }
 
+function isSchema(value: unknown): value is JsonSchema {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
  * The ResourceTypes a CustomResourceDefinition serves, one per served version.
  * Use when a CRD is created or updated; the store registers and unregisters them.
@@ -116,6 +120,8 @@ export function resourceTypesFromCrd(crd: KubeObject): ResourceType[] {
   return versions.filter((v) => v.served !== false).map((v) => {
     const subresources = (v.subresources ?? spec.subresources ?? {}) as Record<string, unknown>;
     const columns = (v.additionalPrinterColumns ?? spec.additionalPrinterColumns ?? []) as Record<string, unknown>[];
+    const validation = (v.schema ?? spec.validation) as { openAPIV3Schema?: unknown } | undefined;
+    const schema = isSchema(validation?.openAPIV3Schema) ? validation.openAPIV3Schema : undefined;
     return {
       group: stringField(spec.group),
       version: stringField(v.name),
@@ -129,6 +135,8 @@ export function resourceTypesFromCrd(crd: KubeObject): ResourceType[] {
       verbs: allVerbs,
       subresources: [...('status' in subresources ? ['status'] : []), ...('scale' in subresources ? ['scale'] : [])],
       printerColumns: crdColumns(columns),
+      custom: true,
+      ...(schema ? { schema } : {}),
     };
   });
 }

@@ -64,7 +64,14 @@ export interface ResourceType {
   /** Subresources served under /<plural>/<name>/<sub>, e.g. 'status', 'log', 'proxy', 'portforward'. */
   subresources: string[];
   printerColumns: PrinterColumn[];
+  /** Served from a CustomResourceDefinition (set by resourceTypesFromCrd). */
+  custom?: boolean;
+  /** A custom resource's `schema.openAPIV3Schema` for this version, when its CRD declares one. */
+  schema?: JsonSchema;
 }
+
+/** An OpenAPI v3 (structural) schema node, as CRDs and the published OpenAPI documents hold them. */
+export type JsonSchema = Record<string, unknown>;
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
