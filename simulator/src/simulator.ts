@@ -18,6 +18,7 @@ import { hooksFor } from './faults/index.ts';
 import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
 import { flavorNamed } from './flavors/index.ts';
+import { defaultKubernetesVersion } from './flavors/nodes.ts';
 import type { FlavorName } from './flavors/index.ts';
 import { createNetwork } from './node/network.ts';
 import type { LoopbackNetwork } from './node/network.ts';
@@ -119,6 +120,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const lateKubelet = new LateKubelet();
     const api: ApiServer = await startApiServer({
       store, hooks: hooks.api, logs: lateKubelet,
+      gitVersion: flavor.kubernetesVersion ?? defaultKubernetesVersion,
       serviceProxy: hooks.api.serviceProxy(createServiceProxy({ store })),
       podProxy: createPodProxy({ store }),
       podPortForward: createPodPortForward({ kubelet: lateKubelet }),

@@ -44,7 +44,7 @@ export interface ApiServerOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
-  /** Reported by /version; defaults to v1.29.4. */
+  /** Reported by /version (and in the OpenAPI documents); defaults to v1.29.2. A simulated cluster passes its flavor's. */
   gitVersion?: string;
   /** The bearer token clients must present; a random one by default. */
   token?: string;
@@ -141,7 +141,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const cert = await createServingCertificate();
   const hooks = opts.hooks ?? noHooks.api;
   const requestLog = new RequestLog(opts.requestLogCapacity, opts.requestLogFile);
-  const gitVersion = opts.gitVersion ?? 'v1.29.4';
+  const gitVersion = opts.gitVersion ?? 'v1.29.2';
   const host = opts.host ?? '127.0.0.1';
   let serverAddress = `${host}:0`;
 

@@ -27,6 +27,11 @@ export function isServiceRef(service: KubeObject, ref: ServiceRef | undefined): 
 
 export interface Flavor<N extends string = string> {
   name: N;
+  /**
+   * The Kubernetes version the cluster reports: the API server's `/version` and every node's kubeletVersion (one value,
+   * as on a freshly created cluster); default defaultKubernetesVersion (nodes.ts).
+   */
+  kubernetesVersion?: string;
   /** Nodes, in registration order. */
   nodes(hooks: SimHooks): KubeObject[];
   /**
