@@ -49,6 +49,11 @@ export function resolveBuiltinRef(ref: string): JsonSchema | undefined {
   return builtinOpenApi().definitions[name];
 }
 
+/** ObjectMeta's definition: what `metadata` of any object (custom resources included) is decoded into. */
+export function objectMetaSchema(): JsonSchema {
+  return builtinOpenApi().definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']!;
+}
+
 /** The schema a request body of `type` is decoded with: a builtin kind's definition, or a custom resource's openAPIV3Schema. */
 export function objectSchemaOf(type: ResourceType): { schema: JsonSchema; builtin: boolean } | undefined {
   if (type.custom) return type.schema ? { schema: type.schema, builtin: false } : undefined;

@@ -9,6 +9,7 @@ import { ApiError } from '../cluster/types.ts';
 import type { KubeObject, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
 import type { ApiHooks } from '../hooks.ts';
 import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
+import { checkApplyConfiguration, decodeBody, decodePatched, fieldValidationOf, warnUnknownFields } from './field-validation.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 import { noteCreated } from './request-log.ts';
@@ -106,6 +107,7 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       const body = await readObject(req) as KubeObject | undefined;
       if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
       checkBodyKind(type, body);
+      decodeBody(res, type, body, fieldValidationOf(query, 'CreateOptions'));
       body.metadata ??= {};
       if (type.namespaced) {
         if (body.metadata.namespace && rp.namespace && body.metadata.namespace !== rp.namespace) {
@@ -156,6 +158,7 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       const body = await readObject(req) as KubeObject | undefined;
       if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
       checkBodyKind(type, body);
+      decodeBody(res, type, body, fieldValidationOf(query, 'UpdateOptions'));
       body.metadata ??= {};
       if (body.metadata.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
       body.metadata.name = name;
@@ -166,7 +169,7 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
     }
     case 'PATCH': {
       requireVerb(type, 'patch');
-      const result = await patchObject(opts, req, type, namespace, name, query, undefined);
+      const result = await patchObject(opts, req, res, type, namespace, name, query, undefined);
       return sendJson(res, result.created ? 201 : 200, present(result.object));
     }
     case 'DELETE': {
@@ -218,11 +221,13 @@ function pinnedResourceVersion(patch: unknown): string | undefined {
  * PATCH: read, patch, update with the read resourceVersion, retrying when another writer got in
  * between (unless the patch itself pinned a resourceVersion). Apply patches create missing objects.
  */
-async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, type: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams, subresource: string | undefined): Promise<{ object: KubeObject; created: boolean }> {
+async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams, subresource: string | undefined): Promise<{ object: KubeObject; created: boolean }> {
   const { store } = opts;
   const patchType = patchTypeOf(req.headers['content-type']);
+  const directive = fieldValidationOf(query, 'PatchOptions');
   const patch = await readObject(req, patchType === 'apply');
   if (patch === undefined) throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
+  if (patchType === 'apply') checkApplyConfiguration(type, patch as KubeObject);
   const dryRun = isDryRun(query);
   const fieldManager = query.get('fieldManager') ?? undefined;
   if (patchType === 'apply' && !fieldManager) throw new ApiError(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch');
@@ -243,6 +248,7 @@ async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, t
     }
     const patched = applyPatch(patchType, existing, patch, builtin) as KubeObject;
     if (!patched || typeof patched !== 'object') throw new ApiError(422, 'Invalid', `${type.kind} "${name}" is invalid: the patch produced no object`);
+    const unknown = patchType === 'apply' ? [] : decodePatched(type, patchType, patched, patch, directive);
     patched.metadata ??= {};
     patched.metadata.name = name;
     if (namespace) patched.metadata.namespace = namespace;
@@ -252,6 +258,7 @@ async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, t
       const object = await store.update(type, patched, {
         dryRun, ...(subresource ? { subresource } : {}), ...(fieldManager && patchType !== 'apply' ? { fieldManager } : {}),
       });
+      warnUnknownFields(res, unknown);
       return { object, created: false };
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 409) || pinnedRv || attempt >= maxConflictRetries) throw err;
@@ -279,12 +286,13 @@ async function handleSubresource(opts: ResourceHandlerOptions, req: IncomingMess
       if (method === 'GET') return sendJson(res, 200, existing);
       if (method === 'PUT') {
         const body = await readObject(req) as KubeObject;
+        decodeBody(res, type, body, fieldValidationOf(query, 'UpdateOptions'));
         body.metadata = { ...body.metadata, name: rawName, ...(namespace ? { namespace } : {}) };
         if (sub === 'finalize') return sendJson(res, 200, await store.update(type, body, { dryRun: isDryRun(query) }));
         return sendJson(res, 200, await store.update(type, body, { subresource: 'status', dryRun: isDryRun(query) }));
       }
       if (method === 'PATCH') {
-        const result = await patchObject(opts, req, type, namespace, rawName, query, hasStatusSubresource(type) ? 'status' : undefined);
+        const result = await patchObject(opts, req, res, type, namespace, rawName, query, hasStatusSubresource(type) ? 'status' : undefined);
         return sendJson(res, 200, result.object);
       }
       throw methodNotAllowed();
@@ -298,9 +306,13 @@ async function handleSubresource(opts: ResourceHandlerOptions, req: IncomingMess
       const body = await readObject(req) as { target?: { name?: string } } | undefined;
       const node = body?.target?.name;
       if (!node) throw new ApiError(400, 'BadRequest', 'binding target name is required');
+      const assigned = (existing.spec as Record<string, unknown> | undefined)?.nodeName;
+      if (typeof assigned === 'string' && assigned !== '') {
+        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${rawName}": pod ${rawName} is already assigned to node "${assigned}"`, { name: rawName, kind: 'pods/binding' });
+      }
       await store.mutate(type, namespace, rawName, (pod) => {
         (pod.spec as Record<string, unknown>).nodeName = node;
-      });
+      }, { subresource: 'binding' });
       return sendJson(res, 201, successStatus({ name: rawName, kind: type.plural }));
     }
     case 'eviction': {

@@ -18,7 +18,9 @@ const ingressBackendCrd = {
     versions: [{
       name: 'v1alpha1', served: true, storage: true, subresources: { status: {} },
       additionalPrinterColumns: [{ name: 'Status', type: 'string', jsonPath: '.status.currentStatus', description: 'Current status of the IngressBackend policy.' }],
-      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      // KubernetesObjectApi serializes through client-node's typed model, which knows the extension only by this name
+      // (a raw 'x-kubernetes-preserve-unknown-fields' key would be dropped, and the server would prune spec).
+      schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
     }],
   },
 };

@@ -9,6 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { applyDefaults, ClusterIpAllocator } from '../api/defaulting.ts';
 import { apiVersionOf, createResourceTypeRegistry, hasStatusSubresource, qualifiedResource, resourceTypesFromCrd, stringField } from './resource-types.ts';
+import { objectMetaSchema, resolveBuiltinRef } from '../api/builtin-schemas.ts';
+import { invalid } from './field-errors.ts';
+import { deepEqualJson } from './json-equal.ts';
+import { applySchemaDefaults, pruneUnknownFields, validateAgainstSchema } from './structural-schema.ts';
+import { validateBuiltinUpdate } from './update-validation.ts';
 import { parseSelectors } from './selectors.ts';
 import type { ObjectMatcher } from './selectors.ts';
 import { ApiError } from './types.ts';
@@ -52,20 +57,7 @@ function keyOf(namespace: string | undefined, name: string): string {
 }
 
 /** Structural equality for JSON values; key order does not matter. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
-}
+export const deepEqual = deepEqualJson;
 
 function withoutMetaAndStatus(obj: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, ...rest } = obj;
@@ -235,7 +227,11 @@ export class MemoryStore implements ObjectStore {
     if (obj.spec !== undefined || resource.kind === 'Deployment') meta.generation = 1;
     else delete meta.generation;
     if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', obj.apiVersion)];
+    // Like the registry strategies' PrepareForCreate: a kind with a status subresource starts without a client's status
+    // (a Node keeps its own; a Namespace and a Pod get theirs from defaulting).
+    if (hasStatusSubresource(resource) && resource.kind !== 'Node') delete obj.status;
     applyDefaults(resource, obj, this.ips);
+    this.applySchema(resource, obj);
     if (resource.kind === 'CustomResourceDefinition') prepareCrd(obj);
 
     await this.admit({ operation: 'CREATE', resource, namespace: meta.namespace, object: obj, dryRun: opts.dryRun === true });
@@ -261,6 +257,7 @@ export class MemoryStore implements ObjectStore {
     const next = this.nextVersion(resource, existing, structuredClone(input), opts.subresource);
     if (opts.fieldManager) next.metadata.managedFields = upsertManagedFields(next.metadata.managedFields, opts.fieldManager, 'Update', next.apiVersion);
     applyDefaults(resource, next, this.ips, existing);
+    this.applySchema(resource, next);
 
     await this.admit({
       operation: 'UPDATE', resource, namespace, object: next, oldObject: structuredClone(existing),
@@ -397,9 +394,35 @@ export class MemoryStore implements ObjectStore {
     return next;
   }
 
+  /** A custom resource as its schema makes it: unknown fields pruned, defaults set (the API server already warned). */
+  private applySchema(resource: ResourceType, obj: KubeObject): void {
+    if (!resource.custom || !resource.schema) return;
+    pruneUnknownFields(obj, resource.schema, { builtin: false, resolve: resolveBuiltinRef, objectMeta: objectMetaSchema() });
+    applySchemaDefaults(obj, resource.schema);
+  }
+
+  /**
+   * The API server's own validation, between mutating and validating admission as upstream orders them: a custom
+   * resource against its CRD's schema (422 Invalid with one cause per field), a builtin kind's update rules.
+   */
+  private validateObject(req: AdmissionRequest): void {
+    if (req.operation === 'DELETE') return;
+    const { resource, object } = req;
+    const name = object.metadata.name ?? '';
+    if (resource.custom && resource.schema) {
+      this.applySchema(resource, object);
+      const errors = validateAgainstSchema(object, resource.schema);
+      if (errors.length > 0) throw invalid(resource, name, errors);
+    }
+    if (req.operation === 'UPDATE' && req.oldObject && req.subresource === undefined) {
+      const errors = validateBuiltinUpdate(resource, object, req.oldObject);
+      if (errors.length > 0) throw invalid(resource, name, errors);
+    }
+  }
+
   private async admit(req: AdmissionRequest): Promise<void> {
-    if (this.plugins.length === 0) return;
     for (const plugin of this.plugins) if (plugin.mutate) await plugin.mutate(req);
+    this.validateObject(req);
     for (const plugin of this.plugins) {
       if (!plugin.validate) continue;
       const denial = await plugin.validate(req);
