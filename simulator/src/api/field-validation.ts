@@ -64,7 +64,7 @@ function goValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(goValue).join(' ')}]`;
   if (value === null) return '<nil>';
   if (typeof value === 'object') return `map[${Object.keys(value).sort().map((k) => `${k}:${goValue((value as Record<string, unknown>)[k])}`).join(' ')}]`;
-  return String(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /**

@@ -84,7 +84,7 @@ function prune(value: Json, schema: JsonSchema, path: string, opts: PruneOptions
   const s = deref(schema, opts.resolve);
   if (!s) return;
   if (Array.isArray(value)) {
-    const items = isObj(s.items) ? (s.items as JsonSchema) : undefined;
+    const items = isObj(s.items) ? (s.items) : undefined;
     if (items) value.forEach((item, i) => prune(item, items, `${path}[${i}]`, opts, unknown));
     return;
   }
@@ -107,7 +107,7 @@ function prune(value: Json, schema: JsonSchema, path: string, opts: PruneOptions
         }
         prune(value[key], prop, childPath(path, key), opts, unknown);
       } else if (isObj(additional)) {
-        prune(value[key], additional as JsonSchema, childPath(path, key), opts, unknown);
+        prune(value[key], additional, childPath(path, key), opts, unknown);
       } else if (!(preserves(s) || additional === true)) {
         unknown.push(childPath(path, key));
         delete value[key];
@@ -116,7 +116,7 @@ function prune(value: Json, schema: JsonSchema, path: string, opts: PruneOptions
     return;
   }
   if (isObj(additional)) {
-    for (const key of Object.keys(value)) prune(value[key], additional as JsonSchema, childPath(path, key), opts, unknown);
+    for (const key of Object.keys(value)) prune(value[key], additional, childPath(path, key), opts, unknown);
     return;
   }
   // An object with no declared fields: Go keeps it whole (RawExtension, FieldsV1); structural pruning empties it.
@@ -134,7 +134,7 @@ export function applySchemaDefaults(value: Json, schema: JsonSchema, resolve?: R
   const s = deref(schema, resolve);
   if (!s) return;
   if (Array.isArray(value)) {
-    if (isObj(s.items)) for (const item of value) applySchemaDefaults(item, s.items as JsonSchema, resolve);
+    if (isObj(s.items)) for (const item of value) applySchemaDefaults(item, s.items, resolve);
     return;
   }
   if (!isObj(value)) return;
@@ -146,7 +146,7 @@ export function applySchemaDefaults(value: Json, schema: JsonSchema, resolve?: R
       if (key in value) applySchemaDefaults(value[key], prop, resolve);
     }
   } else if (isObj(s.additionalProperties)) {
-    for (const v of Object.values(value)) applySchemaDefaults(v, s.additionalProperties as JsonSchema, resolve);
+    for (const v of Object.values(value)) applySchemaDefaults(v, s.additionalProperties, resolve);
   }
 }
 
@@ -235,7 +235,7 @@ function validate(v: Json, s: JsonSchema, path: string, errors: FieldError[]): v
   }
 
   if (Array.isArray(v)) {
-    const items = isObj(s.items) ? (s.items as JsonSchema) : undefined;
+    const items = isObj(s.items) ? (s.items) : undefined;
     if (items) v.forEach((item, i) => validate(item, items, `${where}[${i}]`, errors));
     if (typeof s.maxItems === 'number' && v.length > s.maxItems) errors.push({ type: 'TooMany', field: where, value: v.length, detail: `must have at most ${s.maxItems} ${s.maxItems === 1 ? 'item' : 'items'}` });
     if (typeof s.minItems === 'number' && v.length < s.minItems) errors.push({ type: 'Invalid', field: where, value: v, detail: `${where} in body should have at least ${s.minItems} items` });
@@ -265,7 +265,7 @@ function validate(v: Json, s: JsonSchema, path: string, errors: FieldError[]): v
       if (key in v && v[key] !== undefined) validate(v[key], prop, childPath(where, key), errors);
     }
     if (isObj(s.additionalProperties)) {
-      for (const [key, val] of Object.entries(v)) if (!(key in props)) validate(val, s.additionalProperties as JsonSchema, childPath(where, key), errors);
+      for (const [key, val] of Object.entries(v)) if (!(key in props)) validate(val, s.additionalProperties, childPath(where, key), errors);
     }
     if (embedded(s)) {
       for (const key of ['apiVersion', 'kind']) if (typeof v[key] !== 'string' || v[key] === '') errors.push({ type: 'Required', field: childPath(where, key), detail: 'must not be empty' });
