@@ -34,25 +34,17 @@ function goName(field: string): string {
 }
 
 /**
- * A diff of two pod specs in the spirit of go-cmp's `diff.Diff(oldPod.Spec, mungedPodSpec)` that upstream appends:
- * the changed top-level fields, old value with `-`, new with `+` (values as JSON rather than Go syntax).
+ * The diff upstream appends (`diff.Diff(oldPod.Spec, mungedPodSpec)`), approximated: kube-apiserver prints a unified
+ * diff of the Go structs as JSON (1.35) or go-cmp's (1.27); this prints the changed top-level PodSpec fields in the
+ * first style, old with `-`, new with `+`, without hunk headers or context.
  */
 function podSpecDiff(oldSpec: Obj, newSpec: Obj): string {
-  const lines = ['  core.PodSpec{'];
-  const keys = [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])];
-  let identical = 0;
-  for (const key of keys) {
-    if (deepEqualJson(oldSpec[key], newSpec[key])) {
-      identical++;
-      continue;
-    }
-    if (identical > 0) lines.push(`  \t... // ${identical} identical ${identical === 1 ? 'field' : 'fields'}`);
-    identical = 0;
-    if (oldSpec[key] !== undefined) lines.push(`- \t${goName(key)}: ${JSON.stringify(oldSpec[key])},`);
-    if (newSpec[key] !== undefined) lines.push(`+ \t${goName(key)}: ${JSON.stringify(newSpec[key])},`);
+  const lines: string[] = [];
+  for (const key of [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])]) {
+    if (deepEqualJson(oldSpec[key], newSpec[key])) continue;
+    lines.push(`- ${JSON.stringify(goName(key))}: ${JSON.stringify(oldSpec[key] ?? null)},`);
+    lines.push(`+ ${JSON.stringify(goName(key))}: ${JSON.stringify(newSpec[key] ?? null)},`);
   }
-  if (identical > 0) lines.push(`  \t... // ${identical} identical ${identical === 1 ? 'field' : 'fields'}`);
-  lines.push('  }');
   return `${lines.join('\n')}\n`;
 }
 
@@ -84,14 +76,11 @@ export function validatePodUpdate(next: KubeObject, old: KubeObject): FieldError
     errors.push({ type: 'Invalid', field: 'spec.activeDeadlineSeconds', value: null, detail: 'must not update from a positive integer to nil value' });
   }
 
-  // Only additions to tolerations (an existing one may change its tolerationSeconds only).
+  // Only additions to tolerations (an existing one may change its tolerationSeconds only); one error at most.
   const newTolerations = list(ns.tolerations);
-  list(os.tolerations).forEach((t) => {
-    if (!newTolerations.some((n) => sameToleration(n, t))) {
-      const index = newTolerations.findIndex((n) => n.key === t.key && n.effect === t.effect);
-      errors.push({ type: 'Forbidden', field: `spec.tolerations[${index >= 0 ? index : list(os.tolerations).indexOf(t)}]`, detail: 'existing toleration can not be modified except its tolerationSeconds' });
-    }
-  });
+  if (list(os.tolerations).some((t) => !newTolerations.some((n) => sameToleration(n, t)))) {
+    errors.push({ type: 'Forbidden', field: 'spec.tolerations', detail: 'existing toleration can not be modified except its tolerationSeconds' });
+  }
 
   if (deepEqualJson(ns, os)) return errors;
   const munged: Obj = structuredClone(ns);
