@@ -128,4 +128,5 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'api-slow': { outcome: 'pass', survives: 'every wait has a budget far above 150 ms per request' },
   'api-flaky': { outcome: 'pass', survives: 'API calls retry 5xx and 429 (honouring Retry-After) within the apply budget; creates are not repeated' },
   'watch-cut': { outcome: 'pass', survives: 'watches relist and resume when the server closes the stream' },
+  'watch-expired': { outcome: 'pass', survives: 'a watch resumed from an expired resourceVersion gets 410 Gone and relists before it watches again' },
 };

@@ -20,6 +20,7 @@ const roots = [
   'io.k8s.api.core.v1.ServiceAccount', 'io.k8s.api.core.v1.ConfigMap', 'io.k8s.api.core.v1.Secret', 'io.k8s.api.core.v1.Event',
   'io.k8s.api.core.v1.Node', 'io.k8s.api.core.v1.Binding', 'io.k8s.api.apps.v1.Deployment', 'io.k8s.api.apps.v1.ReplicaSet',
   'io.k8s.api.networking.v1.Ingress', 'io.k8s.api.networking.v1.IngressClass', 'io.k8s.api.discovery.v1.EndpointSlice',
+  'io.k8s.api.coordination.v1.Lease',
   'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
   'io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration', 'io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration',
   'io.k8s.api.authorization.v1.SelfSubjectAccessReview', 'io.k8s.api.authentication.v1.TokenRequest',

@@ -110,7 +110,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   try {
-    const store = createStore(undefined, { accessReview: hooks.api.accessReview });
+    const store = createStore(undefined, {
+      accessReview: hooks.api.accessReview,
+      ...(hooks.api.compactionWindowMs !== undefined ? { compactionWindowMs: hooks.api.compactionWindowMs } : {}),
+    });
     for (const policy of hooks.cluster.admissionPolicies) store.addAdmissionPlugin(policy);
     if (opts.conditionLog) {
       openConditionLog(resolve(opts.conditionLog));

@@ -6,7 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, hasStatusSubresource, qualifiedResource } from '../cluster/resource-types.ts';
 import { upsertManagedFields } from '../cluster/store.ts';
 import { ApiError } from '../cluster/types.ts';
-import type { KubeObject, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
+import type { KubeObject, ListOptions, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
+import { errorBody, errorText } from '../cluster/field-errors.ts';
+import type { FieldError } from '../cluster/field-errors.ts';
 import type { ApiHooks } from '../hooks.ts';
 import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
 import { checkApplyConfiguration, decodeBody, decodePatched, fieldValidationOf, warnUnknownFields } from './field-validation.ts';
@@ -33,6 +35,8 @@ export type ProxyHandler = (req: IncomingMessage, res: ServerResponse, target: P
 
 export interface ResourceHandlerOptions {
   store: ObjectStore;
+  /** How often watches that allow bookmarks get one (default defaultBookmarkIntervalMs). */
+  bookmarkIntervalMs?: number;
   hooks: Pick<ApiHooks, 'onWatchOpened'>;
   logs?: LogSource;
   serviceProxy?: ProxyHandler;
@@ -95,12 +99,19 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
     }
     if (method === 'GET') {
       requireVerb(type, 'list');
-      const result = store.list(type, listOptions(rp, query));
-      if (renderAs === 'Table') return sendJson(res, 200, renderTable(type, result.items, { includeObject: query.get('includeObject') ?? 'Metadata', resourceVersion: result.resourceVersion }));
+      const options = pagedListOptions(rp, query);
+      await waitForResourceVersion(store, options.resourceVersion);
+      const result = store.list(type, options);
+      const listMeta = {
+        resourceVersion: result.resourceVersion,
+        ...(result.continue ? { continue: result.continue } : {}),
+        ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+      };
+      if (renderAs === 'Table') return sendJson(res, 200, renderTable(type, result.items, { includeObject: query.get('includeObject') ?? 'Metadata', listMeta }));
       if (renderAs === 'PartialObjectMetadataList' || renderAs === 'PartialObjectMetadata') {
-        return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: result.resourceVersion }, items: result.items.map(partialObjectMetadata) });
+        return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: result.items.map(partialObjectMetadata) });
       }
-      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: result.resourceVersion }, items: result.items });
+      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: listMeta, items: result.items });
     }
     if (method === 'POST') {
       requireVerb(type, 'create');
@@ -201,6 +212,47 @@ function listOptions(rp: ResourcePath, query: URLSearchParams): { namespace?: st
     ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector')! } : {}),
     ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
   };
+}
+
+/** A 422 on the list options, as kube-apiserver's ValidateListOptions words it. */
+function invalidListOptions(errors: FieldError[]): ApiError {
+  return new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${errors.length === 1 ? errorText(errors[0]!) : `[${errors.map(errorText).join(', ')}]`}`, {
+    group: 'meta.k8s.io', kind: 'ListOptions',
+    causes: errors.map((e) => ({ reason: e.type === 'Forbidden' ? 'FieldValueForbidden' : 'FieldValueNotSupported', message: errorBody(e), field: e.field })),
+  });
+}
+
+/** The options of a list: selectors, paging and resourceVersion semantics, validated like ValidateListOptions. */
+function pagedListOptions(rp: ResourcePath, query: URLSearchParams): ListOptions {
+  const errors: FieldError[] = [];
+  const match = query.get('resourceVersionMatch') ?? '';
+  const rv = query.get('resourceVersion') ?? '';
+  const cont = query.get('continue') ?? '';
+  if (match !== '') {
+    if (rv === '') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided' });
+    if (cont !== '') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden when continue is provided' });
+    if (match !== 'Exact' && match !== 'NotOlderThan') errors.push({ type: 'NotSupported', field: 'resourceVersionMatch', value: match, detail: 'supported values: "Exact", "NotOlderThan", ""' });
+    if (match === 'Exact' && rv === '0') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' });
+  }
+  if (query.get('sendInitialEvents') !== null) errors.push({ type: 'Forbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for list' });
+  if (errors.length > 0) throw invalidListOptions(errors);
+  if (cont !== '' && rv !== '' && rv !== '0') throw new ApiError(400, 'BadRequest', 'specifying resource version is not allowed when using continue');
+  const limit = Number(query.get('limit') ?? '0');
+  return {
+    ...listOptions(rp, query),
+    ...(Number.isInteger(limit) && limit > 0 ? { limit } : {}),
+    ...(cont !== '' ? { continue: cont } : {}),
+    ...(rv !== '' ? { resourceVersion: rv } : {}),
+    ...(match === 'Exact' || match === 'NotOlderThan' ? { resourceVersionMatch: match } : {}),
+  };
+}
+
+/** Like the watch cache, a list at a resourceVersion the server has not reached waits up to 3 s for it (then 504). */
+async function waitForResourceVersion(store: ObjectStore, rv: string | undefined): Promise<void> {
+  const wanted = Number(rv);
+  if (!rv || !Number.isInteger(wanted)) return;
+  const deadline = Date.now() + 3_000;
+  while (Number(store.currentResourceVersion()) < wanted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 function deleteOptions(query: URLSearchParams, body: Record<string, unknown> | undefined): { dryRun: boolean; propagationPolicy?: string } {
@@ -425,16 +477,40 @@ function serveProxy(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
   handler(req, res, target);
 }
 
-/** Streams watch events as newline-delimited JSON until the client leaves, timeoutSeconds passes, or a hook (`onWatchOpened`) cuts it. */
+/** How often a watch that allows bookmarks gets one (the watch cache's bookmarkFrequency). */
+export const defaultBookmarkIntervalMs = 60_000;
+
+/**
+ * The watch options kube-apiserver 1.27–1.31 accept (ValidateListOptions with the WatchList feature gate off, as it is
+ * by default before 1.32): `sendInitialEvents` is refused, and `resourceVersionMatch` needs it.
+ */
+function validateWatchOptions(query: URLSearchParams): void {
+  const errors: FieldError[] = [];
+  const match = query.get('resourceVersionMatch') ?? '';
+  if (query.get('sendInitialEvents') !== null) {
+    if (match !== 'NotOlderThan') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' });
+    errors.push({ type: 'Forbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled' });
+  } else if (match !== '') {
+    errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided' });
+  }
+  if (errors.length > 0) throw invalidListOptions(errors);
+}
+
+/**
+ * Streams watch events as newline-delimited JSON until the client leaves, the timeout passes (timeoutSeconds, else
+ * kube-apiserver's 30–60 minutes), or a hook (`onWatchOpened`) cuts it. With `allowWatchBookmarks`, a BOOKMARK carrying
+ * the current resourceVersion comes every bookmark interval and 2 s before the timeout, as from the watch cache.
+ */
 function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: URLSearchParams): void {
   const { store } = opts;
   const type = rp.type;
+  validateWatchOptions(query);
   const asTable = renderAsOf(req.headers.accept) === 'Table';
   const includeObject = query.get('includeObject') ?? 'Metadata';
   let firstTable = true;
   let unsubscribe: (() => void) | undefined;
   let disposeHook: () => void = () => undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   let ended = false;
 
   const end = (): void => {
@@ -442,7 +518,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     ended = true;
     unsubscribe?.();
     disposeHook();
-    if (timer) clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
     res.end();
   };
   const write = (eventType: string, obj: unknown): void => {
@@ -454,6 +530,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     }
     res.write(`${JSON.stringify({ type: eventType, object })}\n`);
   };
+  const bookmark = (): void => write('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: store.currentResourceVersion() } });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -475,9 +552,21 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     throw err;
   }
   if (ended) unsubscribe();
-  const timeout = Number(query.get('timeoutSeconds') ?? '0');
-  // The timeout is what the client asked for: the stream ends after it, as upstream.
-  if (timeout > 0) timer = setTimeout(end, timeout * 1000);
+  const requested = Number(query.get('timeoutSeconds') ?? '0');
+  // Without timeoutSeconds kube-apiserver ends a watch after --min-request-timeout (1800 s) times a random 1–2.
+  const timeoutMs = requested > 0 ? requested * 1000 : 1_800_000 * (1 + Math.random());
+  timers.push(setTimeout(end, timeoutMs));
+  if (flag(query.get('allowWatchBookmarks'))) {
+    const interval = opts.bookmarkIntervalMs ?? defaultBookmarkIntervalMs;
+    const schedule = (): void => {
+      timers.push(setTimeout(() => {
+        bookmark();
+        schedule();
+      }, interval));
+    };
+    schedule();
+    if (timeoutMs > 2_000) timers.push(setTimeout(bookmark, timeoutMs - 2_000));
+  }
   disposeHook = opts.hooks.onWatchOpened(end);
 }
 

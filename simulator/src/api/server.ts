@@ -52,6 +52,8 @@ export interface ApiServerOptions {
   requestLogFile?: string;
   /** Entries kept in memory (default 2000). */
   requestLogCapacity?: number;
+  /** How often watches that allow bookmarks get one (default 60 s, the watch cache's bookmark frequency). */
+  bookmarkIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -148,6 +150,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const openApi = new OpenApiDocuments(store.types, gitVersion);
   const handlerOptions = {
     store, hooks,
+    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
     ...(opts.logs ? { logs: opts.logs } : {}),
     ...(opts.serviceProxy ? { serviceProxy: opts.serviceProxy } : {}),
     ...(opts.podProxy ? { podProxy: opts.podProxy } : {}),

@@ -22,8 +22,13 @@ import type {
   ResourceTypeRegistry, StoreEvent, WatchEventType, WatchOptions,
 } from './types.ts';
 
-/** How many past events a watch can replay from; older resourceVersions answer 410 Gone. */
+/** How many past events a watch or a paged list can go back to at most (kube-apiserver's watch cache is bounded too). */
 const historyCapacity = 10_000;
+/**
+ * How long a resourceVersion stays usable: kube-apiserver compacts etcd every 5 minutes (--etcd-compaction-interval),
+ * after which a watch, an Exact list or a continue token from before the compaction answers 410.
+ */
+export const defaultCompactionWindowMs = 5 * 60_000;
 const conflictRetries = 10;
 
 /** Answers SelfSubjectAccessReview creates; the default allows everything. */
@@ -33,10 +38,14 @@ export interface StoreOptions {
   accessReview?: AccessReviewHook;
   /** How many events watches can replay (tests shrink it to provoke 410 Gone). */
   historyCapacity?: number;
+  /** How long events stay in the history (default defaultCompactionWindowMs); the watch-expired fault shortens it. */
+  compactionWindowMs?: number;
 }
 
 interface HistoryEntry {
   rv: number;
+  /** When it was committed (Date.now()), for compaction. */
+  time: number;
   type: StoreEvent['type'];
   bucket: string;
   object: KubeObject;
@@ -108,6 +117,9 @@ export class MemoryStore implements ObjectStore {
   private readonly history: (HistoryEntry | undefined)[];
   private historyStart = 0;
   private historyLength = 0;
+  /** The newest resourceVersion no longer in the history: anything at or before it can no longer be replayed. */
+  private compacted = 0;
+  private readonly compactionWindowMs: number;
   private readonly watchers = new Set<Watcher>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private readonly plugins: AdmissionPlugin[] = [];
@@ -118,6 +130,13 @@ export class MemoryStore implements ObjectStore {
     this.types = registry;
     this.history = new Array<HistoryEntry | undefined>(options.historyCapacity ?? historyCapacity);
     this.accessReview = options.accessReview ?? (() => ({ allowed: true }));
+    this.compactionWindowMs = options.compactionWindowMs ?? defaultCompactionWindowMs;
+  }
+
+  /** The newest resourceVersion that has been compacted away (0 while nothing has). */
+  compactedResourceVersion(): string {
+    this.compact();
+    return String(this.compacted);
   }
 
   currentResourceVersion(): string {
@@ -140,16 +159,76 @@ export class MemoryStore implements ObjectStore {
     return obj ? this.present(resource, structuredClone(obj)) : undefined;
   }
 
+  /**
+   * Lists like kube-apiserver: the latest state by default; with `resourceVersionMatch: Exact` or a continue token, the
+   * state at that resourceVersion (410 once it is compacted away); `limit` pages in key order with a continue token and,
+   * without selectors, `remainingItemCount`. `resourceVersion: "0"` is served as the watch cache serves it: complete,
+   * `limit` ignored.
+   */
   list(resource: ResourceType, opts: ListOptions = {}): ListResult {
     const matches = parseSelectors(opts.labelSelector, opts.fieldSelector);
+    const current = this.rv;
+    const rvParam = opts.resourceVersion ?? '';
+    let at = current;
+    let startKey = '';
+    if (opts.continue) {
+      const token = decodeContinue(opts.continue);
+      startKey = token.start;
+      if (token.rv !== -1) {
+        this.compact();
+        if (token.rv < this.compacted) throw expiredContinue(token.start);
+        at = token.rv;
+      }
+    } else if (rvParam !== '') {
+      const wanted = Number(rvParam);
+      if (!/^\d+$/.test(rvParam)) throw new ApiError(400, 'BadRequest', `invalid resource version: ${rvParam}`);
+      if (wanted > current) throw tooLargeResourceVersion(wanted, current);
+      if (opts.resourceVersionMatch === 'Exact') {
+        this.compact();
+        if (wanted < this.compacted) throw new ApiError(410, 'Expired', 'The resourceVersion for the provided list is too old.');
+        at = wanted;
+      }
+    }
+    const limit = rvParam === '0' && !opts.continue ? 0 : Math.max(0, opts.limit ?? 0);
+    const prefix = resource.namespaced && opts.namespace ? `${opts.namespace}/` : '';
+    const entries = [...this.objectsAt(resource, at)]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, obj]) => ({ key: resource.namespaced ? key.slice(prefix.length) : key.slice(1), obj }))
+      .filter(({ key }) => key >= startKey)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const items: KubeObject[] = [];
-    for (const obj of this.bucket(resource).values()) {
-      if (resource.namespaced && opts.namespace && obj.metadata.namespace !== opts.namespace) continue;
+    let lastKey = '';
+    let examined = 0;
+    for (const { key, obj } of entries) {
+      if (limit > 0 && items.length >= limit) break;
+      examined++;
       if (!matches(obj)) continue;
       items.push(this.present(resource, structuredClone(obj)));
+      lastKey = key;
     }
-    items.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name ?? '').localeCompare(keyOf(b.metadata.namespace, b.metadata.name ?? '')));
-    return { items, resourceVersion: this.currentResourceVersion() };
+    const result: ListResult = { items, resourceVersion: String(at) };
+    const remaining = entries.length - examined;
+    if (limit > 0 && remaining > 0 && items.length >= limit) {
+      result.continue = encodeContinue(`${lastKey}\u0000`, at);
+      if (!opts.labelSelector && !opts.fieldSelector) result.remainingItemCount = remaining;
+    }
+    return result;
+  }
+
+  /** A kind's objects (by `namespace/name` key) as they were at resourceVersion `rv`: the current ones with later events undone. */
+  private objectsAt(resource: ResourceType, rv: number): Map<string, KubeObject> {
+    const objects = new Map(this.bucket(resource));
+    if (rv >= this.rv) return objects;
+    const bucket = bucketOf(resource);
+    for (let i = this.historyLength - 1; i >= 0; i--) {
+      const entry = this.history[(this.historyStart + i) % this.history.length]!;
+      if (entry.rv <= rv) break;
+      if (entry.bucket !== bucket) continue;
+      const key = keyOf(entry.object.metadata.namespace, entry.object.metadata.name ?? '');
+      if (entry.type === 'ADDED') objects.delete(key);
+      else if (entry.oldObject) objects.set(key, entry.oldObject);
+    }
+    return objects;
   }
 
   watch(resource: ResourceType, opts: WatchOptions, onEvent: (type: WatchEventType, obj: KubeObject) => void): () => void {
@@ -186,14 +265,14 @@ export class MemoryStore implements ObjectStore {
     } else {
       const since = Number(from);
       if (!Number.isFinite(since)) throw new ApiError(400, 'BadRequest', `invalid resource version: ${from}`);
-      const oldest = this.historyLength > 0 ? this.history[this.historyStart]!.rv : this.rv + 1;
-      if (since < oldest - 1) throw new ApiError(410, 'Expired', `too old resource version: ${since} (${oldest - 1})`);
+      this.compact();
+      // Like the watch cache: events after `since` must all still be there (kube-apiserver words it with oldest-1).
+      if (since < this.compacted) throw new ApiError(410, 'Expired', `too old resource version: ${since} (${this.compacted})`);
       for (let i = 0; i < this.historyLength; i++) {
         const entry = this.history[(this.historyStart + i) % this.history.length]!;
         if (entry.rv > since && entry.bucket === bucket) deliver(entry);
       }
     }
-    if (opts.allowBookmarks) send('BOOKMARK', { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: { resourceVersion: this.currentResourceVersion() } });
 
     const watcher: Watcher = { bucket, deliver };
     this.watchers.add(watcher);
@@ -448,7 +527,7 @@ export class MemoryStore implements ObjectStore {
     const key = keyOf(obj.metadata.namespace, obj.metadata.name!);
     if (type === 'DELETED') bucket.delete(key);
     else bucket.set(key, obj);
-    const entry: HistoryEntry = { rv: this.rv, type, bucket: bucketOf(resource), object: obj, oldObject: old };
+    const entry: HistoryEntry = { rv: this.rv, time: Date.now(), type, bucket: bucketOf(resource), object: obj, oldObject: old };
     this.record(entry);
     for (const watcher of this.watchers) if (watcher.bucket === entry.bucket) watcher.deliver(entry);
     for (const listener of this.listeners) {
@@ -462,13 +541,28 @@ export class MemoryStore implements ObjectStore {
   }
 
   private record(entry: HistoryEntry): void {
+    this.compact();
     const capacity = this.history.length;
     if (this.historyLength < capacity) {
       this.history[(this.historyStart + this.historyLength) % capacity] = entry;
       this.historyLength++;
     } else {
+      this.compacted = this.history[this.historyStart]!.rv;
       this.history[this.historyStart] = entry;
       this.historyStart = (this.historyStart + 1) % capacity;
+    }
+  }
+
+  /** Drops the events older than the compaction window (etcd compaction), remembering the newest dropped resourceVersion. */
+  private compact(): void {
+    const cutoff = Date.now() - this.compactionWindowMs;
+    while (this.historyLength > 0) {
+      const oldest = this.history[this.historyStart]!;
+      if (oldest.time >= cutoff) return;
+      this.compacted = oldest.rv;
+      this.history[this.historyStart] = undefined;
+      this.historyStart = (this.historyStart + 1) % this.history.length;
+      this.historyLength--;
     }
   }
 
@@ -543,6 +637,53 @@ export function upsertManagedFields(existing: unknown[] | undefined, manager: st
     return !(entry.manager === manager && entry.operation === operation);
   });
   return [...others, managedFieldsEntry(manager, operation, apiVersion)];
+}
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+/** A continue token as kube-apiserver's storage writes it: base64url (unpadded) JSON of {v, rv, start}. */
+function encodeContinue(start: string, rv: number): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  const invalid = (detail: string) => new ApiError(400, 'BadRequest', `continue key is not valid: ${detail}`);
+  let parsed: Partial<ContinueToken>;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<ContinueToken>;
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  if (parsed.v !== 'meta.k8s.io/v1') throw invalid('server does not recognize this encoded version');
+  if (!parsed.rv) throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (!parsed.start) throw invalid('encoded start key empty (version meta.k8s.io/v1)');
+  return { v: parsed.v, rv: parsed.rv, start: parsed.start };
+}
+
+/** A continue token older than the compaction: 410, with a token that continues from the latest state (rv -1). */
+export class ExpiredContinueError extends ApiError {
+  constructor(readonly continueToken: string) {
+    super(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+  }
+
+  override toStatus(): KubeObject {
+    return { ...super.toStatus(), metadata: { continue: this.continueToken } };
+  }
+}
+
+function expiredContinue(start: string): ApiError {
+  return new ExpiredContinueError(encodeContinue(start, -1));
+}
+
+/** A resourceVersion the store has not reached: kube-apiserver's 504 after waiting for it. */
+export function tooLargeResourceVersion(wanted: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1,
+  });
 }
 
 /** A CRD as the apiextensions controller leaves it: names accepted and established at once. */

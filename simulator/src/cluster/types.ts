@@ -134,11 +134,22 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size (0 or absent: everything). */
+  limit?: number;
+  /** The token of the previous page. */
+  continue?: string;
+  /** '' (latest), '0' (any: complete, limit ignored) or a resourceVersion (not older than it, or exactly it). */
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
 }
 
 export interface ListResult {
   items: KubeObject[];
   resourceVersion: string;
+  /** Set when a limited list has more: pass it back as `continue`. */
+  continue?: string;
+  /** How many objects the following pages hold (only for lists without selectors, as upstream). */
+  remainingItemCount?: number;
 }
 
 export interface WatchOptions extends ListOptions {

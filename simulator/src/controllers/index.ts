@@ -6,6 +6,7 @@ import type { KubeObject, ObjectStore } from '../cluster/types.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { LeaderLease } from './leader-lease.ts';
 import { NamespaceController } from './namespace-controller.ts';
 import type { QueueController } from './queue-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
@@ -16,6 +17,8 @@ export interface ControllerManagerOptions {
   suppressEndpoints?: (service: KubeObject) => boolean;
   /** Cluster CA, published as the kube-root-ca.crt ConfigMap in every namespace. */
   caPem?: string;
+  /** How often the leader-election Lease is renewed (default 2 s, client-go's RetryPeriod). */
+  leaseRenewIntervalMs?: number;
 }
 
 export interface ControllerManager {
@@ -23,7 +26,8 @@ export interface ControllerManager {
 }
 
 /**
- * Starts the namespace, garbage-collector, deployment, replicaset, endpoints and serviceaccount controllers.
+ * Starts the namespace, garbage-collector, deployment, replicaset, endpoints and serviceaccount controllers, and holds
+ * the controller manager's leader-election Lease (renewed every 2 s).
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
@@ -33,8 +37,10 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
     new ServiceAccountController(store, opts.caPem ? { caPem: opts.caPem } : {}).start(),
   ];
+  const lease = new LeaderLease(store, opts.leaseRenewIntervalMs !== undefined ? { renewIntervalMs: opts.leaseRenewIntervalMs } : {}).start();
   return {
     stop() {
+      lease.stop();
       for (const c of controllers.reverse()) c.stop();
     },
   };
