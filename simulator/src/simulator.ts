@@ -134,7 +134,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     cleanups.push(() => api.close());
     log(`api server listening on ${api.url}`);
 
-    const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem });
+    const controllers: ControllerManager = startControllerManager(store, {
+      suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem,
+      namespaceDeletion: { delayMs: timings.namespaceDeletionDelayMs, requeueMs: timings.namespaceRequeueMs },
+    });
     cleanups.push(() => controllers.stop());
 
     const network: LoopbackNetwork = await createNetwork();

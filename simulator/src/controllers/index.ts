@@ -8,6 +8,7 @@ import { EndpointsController } from './endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { LeaderLease } from './leader-lease.ts';
 import { NamespaceController } from './namespace-controller.ts';
+import type { NamespaceControllerOptions } from './namespace-controller.ts';
 import type { QueueController } from './queue-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { ServiceAccountController } from './serviceaccount-controller.ts';
@@ -19,6 +20,8 @@ export interface ControllerManagerOptions {
   caPem?: string;
   /** How often the leader-election Lease is renewed (default 2 s, client-go's RetryPeriod). */
   leaseRenewIntervalMs?: number;
+  /** The namespace controller's modelled pace (node/timings.ts: namespaceDeletionDelayMs, namespaceRequeueMs). */
+  namespaceDeletion?: NamespaceControllerOptions;
 }
 
 export interface ControllerManager {
@@ -31,7 +34,7 @@ export interface ControllerManager {
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
-    ...startLifecycleControllers(store),
+    ...startLifecycleControllers(store, opts.namespaceDeletion),
     new DeploymentController(store).start(),
     new ReplicaSetController(store).start(),
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
@@ -50,8 +53,8 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
  * The namespace and garbage-collector controllers alone: what a bare store needs for Namespace deletion and
  * owner-reference cascades to finish (the API server tests run these without the workload controllers).
  */
-export function startLifecycleControllers(store: ObjectStore): QueueController[] {
-  return [new NamespaceController(store).start(), new GarbageCollector(store).start()];
+export function startLifecycleControllers(store: ObjectStore, namespaceDeletion: NamespaceControllerOptions = {}): QueueController[] {
+  return [new NamespaceController(store, namespaceDeletion).start(), new GarbageCollector(store).start()];
 }
 
 export { EventRecorder } from '../cluster/event-recorder.ts';

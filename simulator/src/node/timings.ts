@@ -28,6 +28,13 @@ export interface NodeTimings {
   azureMonitorIntervalMs: number;
   /** Delay between collection and a row being queryable in Log Analytics (minutes on Azure). */
   azureMonitorIngestionDelayMs: number;
+  /**
+   * How long kube-controller-manager's namespace controller waits after each change of a Terminating namespace before
+   * it syncs it (namespaceDeletionGracePeriod, 5 s upstream: most of the time an empty namespace takes to go).
+   */
+  namespaceDeletionDelayMs: number;
+  /** How long the namespace controller waits before looking again at a namespace whose content remains (upstream: half its estimate, 7.5 s while finalizers hold content). */
+  namespaceRequeueMs: number;
 }
 
 /** No modelled delays; back-offs stay non-zero so that failing containers cannot spin the CPU. */
@@ -44,6 +51,8 @@ export const zeroTimings: NodeTimings = {
   prometheusScrapeIntervalMs: 1_000,
   azureMonitorIntervalMs: 1_000,
   azureMonitorIngestionDelayMs: 0,
+  namespaceDeletionDelayMs: 0,
+  namespaceRequeueMs: 200,
 };
 
 /** Fast enough for a conformance run, slow enough that intermediate states are observable. */
@@ -60,6 +69,8 @@ export const quickTimings: NodeTimings = {
   prometheusScrapeIntervalMs: 1_000,
   azureMonitorIntervalMs: 2_000,
   azureMonitorIngestionDelayMs: 1_000,
+  namespaceDeletionDelayMs: 100,
+  namespaceRequeueMs: 500,
 };
 
 /** Close to a kind node with a warm-ish image cache: the kubelet's real back-off of 10 s doubling to 5 min. */
@@ -76,6 +87,8 @@ export const realisticTimings: NodeTimings = {
   prometheusScrapeIntervalMs: 10_000,
   azureMonitorIntervalMs: 60_000,
   azureMonitorIngestionDelayMs: 120_000,
+  namespaceDeletionDelayMs: 5_000,
+  namespaceRequeueMs: 7_500,
 };
 
 export const timingPresets = { zero: zeroTimings, quick: quickTimings, realistic: realisticTimings } as const;
