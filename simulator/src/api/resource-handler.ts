@@ -4,13 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, hasStatusSubresource, qualifiedResource } from '../cluster/resource-types.ts';
-import { upsertManagedFields } from '../cluster/store.ts';
 import { ApiError } from '../cluster/types.ts';
 import type { KubeObject, ListOptions, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
 import { errorBody, errorText } from '../cluster/field-errors.ts';
 import type { FieldError } from '../cluster/field-errors.ts';
 import type { ApiHooks } from '../hooks.ts';
 import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
+import { applyConfiguration, managerFromUserAgent, updateManagedFields } from './field-manager.ts';
 import { checkApplyConfiguration, decodeBody, decodePatched, fieldValidationOf, warnUnknownFields } from './field-validation.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
@@ -126,8 +126,8 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
         }
         if (rp.namespace) body.metadata.namespace = rp.namespace;
       }
-      const fieldManager = query.get('fieldManager');
-      const created = await store.create(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      const manager = managerOf(req, query);
+      const created = await store.create(type, body, { dryRun: isDryRun(query), managedFields: (_live, next) => updateManagedFields({ type, manager }, undefined, next) });
       if (!isDryRun(query)) noteCreated(res, created.metadata.namespace, created.metadata.name);
       return sendJson(res, 201, present(created));
     }
@@ -174,8 +174,8 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       if (body.metadata.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
       body.metadata.name = name;
       if (namespace) body.metadata.namespace = namespace;
-      const fieldManager = query.get('fieldManager');
-      const updated = await store.update(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      const manager = managerOf(req, query);
+      const updated = await store.update(type, body, { dryRun: isDryRun(query), managedFields: (live, next) => updateManagedFields({ type, manager }, live, next) });
       return sendJson(res, 200, present(updated));
     }
     case 'PATCH': {
@@ -269,9 +269,20 @@ function pinnedResourceVersion(patch: unknown): string | undefined {
   return typeof rv === 'string' ? rv : undefined;
 }
 
+/** The manager a write is recorded under: `?fieldManager`, else the User-Agent's product (kube-apiserver's default). */
+function managerOf(req: IncomingMessage, query: URLSearchParams): string {
+  return query.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
+}
+
+/** A 409 that is optimistic concurrency (retried), not an apply conflict between field managers (answered). */
+function isVersionConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 409 && !(err.details?.causes ?? []).some((c) => c.reason === 'FieldManagerConflict');
+}
+
 /**
- * PATCH: read, patch, update with the read resourceVersion, retrying when another writer got in
- * between (unless the patch itself pinned a resourceVersion). Apply patches create missing objects.
+ * PATCH: read, patch, update with the read resourceVersion, retrying when another writer got in between (unless the
+ * patch itself pinned a resourceVersion). Apply patches go through the field manager (field-manager.ts): merged by
+ * the kind's schema, fields no longer applied removed, conflicts answered; they create missing objects.
  */
 async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams, subresource: string | undefined): Promise<{ object: KubeObject; created: boolean }> {
   const { store } = opts;
@@ -279,41 +290,69 @@ async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, r
   const directive = fieldValidationOf(query, 'PatchOptions');
   const patch = await readObject(req, patchType === 'apply');
   if (patch === undefined) throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
-  if (patchType === 'apply') checkApplyConfiguration(type, patch as KubeObject);
   const dryRun = isDryRun(query);
   const fieldManager = query.get('fieldManager') ?? undefined;
-  if (patchType === 'apply' && !fieldManager) throw new ApiError(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch');
+  const force = flag(query.get('force'));
+  if (patchType === 'apply') {
+    if (!fieldManager) throw new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`, { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] });
+    return applyObject(store, type, namespace, name, patch as KubeObject, { manager: fieldManager, force, dryRun, ...(subresource ? { subresource } : {}) });
+  }
+  if (force) throw new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch`, { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }] });
+  const manager = fieldManager ?? managerFromUserAgent(req.headers['user-agent']);
   const builtin = !isCustomResource(store, type);
   const pinnedRv = pinnedResourceVersion(patch);
 
   for (let attempt = 0; ; attempt++) {
     const existing = store.get(type, namespace, name);
-    if (!existing) {
-      if (patchType !== 'apply' || subresource) throw notFound(type, name);
-      const obj = structuredClone(patch) as KubeObject;
-      checkBodyKind(type, obj);
-      obj.metadata ??= {};
-      obj.metadata.name = name;
-      if (namespace) obj.metadata.namespace = namespace;
-      obj.metadata.managedFields = upsertManagedFields(undefined, fieldManager!, 'Apply', obj.apiVersion ?? apiVersionOf(type));
-      return { object: await store.create(type, obj, { dryRun }), created: true };
-    }
+    if (!existing) throw notFound(type, name);
     const patched = applyPatch(patchType, existing, patch, builtin) as KubeObject;
     if (!patched || typeof patched !== 'object') throw new ApiError(422, 'Invalid', `${type.kind} "${name}" is invalid: the patch produced no object`);
-    const unknown = patchType === 'apply' ? [] : decodePatched(type, patchType, patched, patch, directive);
+    const unknown = decodePatched(type, patchType, patched, patch, directive);
     patched.metadata ??= {};
     patched.metadata.name = name;
     if (namespace) patched.metadata.namespace = namespace;
-    if (!pinnedRv || patchType === 'apply') patched.metadata.resourceVersion = existing.metadata.resourceVersion!;
-    if (patchType === 'apply') patched.metadata.managedFields = upsertManagedFields(existing.metadata.managedFields, fieldManager!, 'Apply', patched.apiVersion);
+    if (!pinnedRv) patched.metadata.resourceVersion = existing.metadata.resourceVersion!;
     try {
       const object = await store.update(type, patched, {
-        dryRun, ...(subresource ? { subresource } : {}), ...(fieldManager && patchType !== 'apply' ? { fieldManager } : {}),
+        dryRun, ...(subresource ? { subresource } : {}),
+        managedFields: (live, next) => updateManagedFields({ type, manager, ...(subresource ? { subresource } : {}) }, live, next),
       });
       warnUnknownFields(res, unknown);
       return { object, created: false };
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409) || pinnedRv || attempt >= maxConflictRetries) throw err;
+      if (!isVersionConflict(err) || pinnedRv || attempt >= maxConflictRetries) throw err;
+    }
+  }
+}
+
+/** Server-side apply of `config` (creating the object when it does not exist), retried on optimistic-concurrency conflicts. */
+async function applyObject(store: ObjectStore, type: ResourceType, namespace: string | undefined, name: string, config: KubeObject,
+  o: { manager: string; force: boolean; dryRun: boolean; subresource?: string }): Promise<{ object: KubeObject; created: boolean }> {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ApiError(400, 'BadRequest', 'the body of the request could not be decoded: expected an object');
+  checkBodyKind(type, config);
+  config.apiVersion ||= apiVersionOf(type);
+  config.kind ||= type.kind;
+  config.metadata ??= {};
+  if (config.metadata.name && config.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+  if (namespace && config.metadata.namespace && config.metadata.namespace !== namespace) {
+    throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+  }
+  checkApplyConfiguration(type, config);
+  const req = { type, manager: o.manager, force: o.force, ...(o.subresource ? { subresource: o.subresource } : {}) };
+  for (let attempt = 0; ; attempt++) {
+    const existing = store.get(type, namespace, name);
+    if (!existing && o.subresource) throw notFound(type, name);
+    const { object, managedFields } = applyConfiguration(req, existing, config);
+    object.metadata.name = name;
+    if (namespace) object.metadata.namespace = namespace;
+    try {
+      if (!existing) return { object: await store.create(type, object, { dryRun: o.dryRun, managedFields: () => managedFields }), created: true };
+      object.metadata.resourceVersion = existing.metadata.resourceVersion!;
+      const updated = await store.update(type, object, { dryRun: o.dryRun, ...(o.subresource ? { subresource: o.subresource } : {}), managedFields: () => managedFields });
+      return { object: updated, created: false };
+    } catch (err) {
+      const raced = isVersionConflict(err) || (err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists');
+      if (!raced || attempt >= maxConflictRetries) throw err;
     }
   }
 }
@@ -340,8 +379,10 @@ async function handleSubresource(opts: ResourceHandlerOptions, req: IncomingMess
         const body = await readObject(req) as KubeObject;
         decodeBody(res, type, body, fieldValidationOf(query, 'UpdateOptions'));
         body.metadata = { ...body.metadata, name: rawName, ...(namespace ? { namespace } : {}) };
-        if (sub === 'finalize') return sendJson(res, 200, await store.update(type, body, { dryRun: isDryRun(query) }));
-        return sendJson(res, 200, await store.update(type, body, { subresource: 'status', dryRun: isDryRun(query) }));
+        const manager = managerOf(req, query);
+        const managedFields = (live: KubeObject | undefined, next: KubeObject) => updateManagedFields({ type, manager, subresource: sub }, live, next);
+        if (sub === 'finalize') return sendJson(res, 200, await store.update(type, body, { dryRun: isDryRun(query), managedFields }));
+        return sendJson(res, 200, await store.update(type, body, { subresource: 'status', dryRun: isDryRun(query), managedFields }));
       }
       if (method === 'PATCH') {
         const result = await patchObject(opts, req, res, type, namespace, rawName, query, hasStatusSubresource(type) ? 'status' : undefined);
@@ -405,9 +446,19 @@ async function serveScale(opts: ResourceHandlerOptions, req: IncomingMessage, re
   }
   if (typeof desired !== 'number' || desired < 0) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${obj.metadata.name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`);
   if (isDryRun(query)) return sendJson(res, 200, scaleOf(obj));
-  const updated = await opts.store.mutate(type, obj.metadata.namespace, obj.metadata.name!, (o) => {
-    (o.spec as Record<string, unknown>).replicas = desired;
-  });
+  // The scale subresource writes spec.replicas of the object, recorded as the caller's Update with subresource "scale".
+  const manager = managerOf(req, query);
+  let updated: KubeObject | undefined;
+  for (let attempt = 0; !updated; attempt++) {
+    const current = opts.store.get(type, obj.metadata.namespace, obj.metadata.name!);
+    if (!current) throw notFound(type, obj.metadata.name!);
+    (current.spec as Record<string, unknown>).replicas = desired;
+    try {
+      updated = await opts.store.update(type, current, { managedFields: (live, next) => updateManagedFields({ type, manager, subresource: 'scale' }, live, next) });
+    } catch (err) {
+      if (!isVersionConflict(err) || attempt >= maxConflictRetries) throw err;
+    }
+  }
   return sendJson(res, 200, scaleOf(updated));
 }
 

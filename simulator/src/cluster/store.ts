@@ -18,7 +18,7 @@ import { parseSelectors } from './selectors.ts';
 import type { ObjectMatcher } from './selectors.ts';
 import { ApiError } from './types.ts';
 import type {
-  AdmissionPlugin, AdmissionRequest, KubeObject, ListOptions, ListResult, ObjectStore, ResourceType,
+  AdmissionPlugin, AdmissionRequest, KubeObject, ListOptions, ListResult, ManagedFieldsHook, ObjectStore, ResourceType,
   ResourceTypeRegistry, StoreEvent, WatchEventType, WatchOptions,
 } from './types.ts';
 
@@ -73,8 +73,12 @@ function withoutMetaAndStatus(obj: KubeObject): Record<string, unknown> {
   return rest;
 }
 
+/** Whether an update changes nothing: the same object but for its resourceVersion and the times of managedFields. */
 function sameIgnoringVersion(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  const strip = (o: KubeObject) => ({
+    ...o,
+    metadata: { ...o.metadata, resourceVersion: undefined, managedFields: (o.metadata.managedFields ?? []).map((e) => ({ ...(e as object), time: undefined })) },
+  });
   return deepEqual(strip(a), strip(b));
 }
 
@@ -283,7 +287,7 @@ export class MemoryStore implements ObjectStore {
 
   // ---- writes ----
 
-  async create(resource: ResourceType, input: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+  async create(resource: ResourceType, input: KubeObject, opts: { dryRun?: boolean; managedFields?: ManagedFieldsHook } = {}): Promise<KubeObject> {
     const obj = structuredClone(input);
     obj.apiVersion ||= apiVersionOf(resource);
     obj.kind ||= resource.kind;
@@ -305,12 +309,13 @@ export class MemoryStore implements ObjectStore {
     // Like upstream, only kinds with a spec carry a generation (ConfigMaps and Secrets do not).
     if (obj.spec !== undefined || resource.kind === 'Deployment') meta.generation = 1;
     else delete meta.generation;
-    if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', obj.apiVersion)];
+    delete meta.managedFields;
     // Like the registry strategies' PrepareForCreate: a kind with a status subresource starts without a client's status
     // (a Node keeps its own; a Namespace and a Pod get theirs from defaulting).
     if (hasStatusSubresource(resource) && resource.kind !== 'Node') delete obj.status;
     applyDefaults(resource, obj, this.ips);
     this.applySchema(resource, obj);
+    if (opts.managedFields) meta.managedFields = opts.managedFields(undefined, obj);
     if (resource.kind === 'CustomResourceDefinition') prepareCrd(obj);
 
     await this.admit({ operation: 'CREATE', resource, namespace: meta.namespace, object: obj, dryRun: opts.dryRun === true });
@@ -325,7 +330,7 @@ export class MemoryStore implements ObjectStore {
     return this.present(resource, structuredClone(obj));
   }
 
-  async update(resource: ResourceType, input: KubeObject, opts: { subresource?: string; dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+  async update(resource: ResourceType, input: KubeObject, opts: { subresource?: string; dryRun?: boolean; managedFields?: ManagedFieldsHook } = {}): Promise<KubeObject> {
     const name = input.metadata?.name ?? '';
     const namespace = resource.namespaced ? input.metadata?.namespace ?? 'default' : undefined;
     const existing = this.raw(resource, namespace, name);
@@ -334,9 +339,12 @@ export class MemoryStore implements ObjectStore {
     if (requestedRv && requestedRv !== existing.metadata.resourceVersion) throw conflict(resource, name);
 
     const next = this.nextVersion(resource, existing, structuredClone(input), opts.subresource);
-    if (opts.fieldManager) next.metadata.managedFields = upsertManagedFields(next.metadata.managedFields, opts.fieldManager, 'Update', next.apiVersion);
     applyDefaults(resource, next, this.ips, existing);
     this.applySchema(resource, next);
+    // Field ownership is the API server's (api/field-manager.ts); in-process writers leave it as it was.
+    if (opts.managedFields) next.metadata.managedFields = opts.managedFields(structuredClone(existing), next);
+    else if (existing.metadata.managedFields) next.metadata.managedFields = structuredClone(existing.metadata.managedFields);
+    else delete next.metadata.managedFields;
 
     await this.admit({
       operation: 'UPDATE', resource, namespace, object: next, oldObject: structuredClone(existing),
@@ -626,18 +634,6 @@ function conflict(resource: ResourceType, name: string): ApiError {
   return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, detailsOf(resource, name));
 }
 
-function managedFieldsEntry(manager: string, operation: 'Apply' | 'Update', apiVersion: string): Record<string, unknown> {
-  return { manager, operation, apiVersion, time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: {} };
-}
-
-/** Records which manager last wrote the object (without per-field ownership: see api/README.md). */
-export function upsertManagedFields(existing: unknown[] | undefined, manager: string, operation: 'Apply' | 'Update', apiVersion: string): unknown[] {
-  const others = (existing ?? []).filter((e) => {
-    const entry = e as Record<string, unknown>;
-    return !(entry.manager === manager && entry.operation === operation);
-  });
-  return [...others, managedFieldsEntry(manager, operation, apiVersion)];
-}
 
 interface ContinueToken {
   v: string;
