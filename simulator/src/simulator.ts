@@ -78,6 +78,11 @@ class LateKubelet implements LogSource {
   }
 }
 
+/** 27 for `v1.27.3`. */
+function minorVersionOf(gitVersion: string): number {
+  return Number(/^v?\d+\.(\d+)/.exec(gitVersion)?.[1] ?? 0);
+}
+
 /** Without a mesh control plane nothing filters inbound traffic (there are no sidecars to ask either). */
 const openInboundPolicy: InboundPolicySource = { inboundAllowed: () => true };
 
@@ -126,7 +131,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       gitVersion: flavor.kubernetesVersion ?? defaultKubernetesVersion,
       serviceProxy: hooks.api.serviceProxy(createServiceProxy({ store })),
       podProxy: createPodProxy({ store }),
-      podPortForward: createPodPortForward({ kubelet: lateKubelet }),
+      // kube-apiserver 1.30+ accepts kubectl's SPDY-over-WebSocket port-forward (PortForwardWebsockets); older ones make
+      // kubectl fall back to SPDY.
+      podPortForward: createPodPortForward({ kubelet: lateKubelet, spdyOverWebSocket: minorVersionOf(flavor.kubernetesVersion ?? defaultKubernetesVersion) >= 30 }),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.requestLog ? { requestLogFile: resolve(opts.requestLog) } : {}),
       ...(opts.token ? { token: opts.token } : {}),

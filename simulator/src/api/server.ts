@@ -25,8 +25,11 @@ import { createServingCertificate } from './tls.ts';
 export type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
 export type { RequestLogEntry } from './request-log.ts';
 
-/** A pluggable handler for upgrade requests: `pods/portforward` (SPDY or WebSocket) and upgraded proxy requests. */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget) => void;
+/**
+ * A pluggable handler for upgrade requests: `pods/portforward` (SPDY or WebSocket) and upgraded proxy requests.
+ * Returns the status it answered (for the request log; 101 when it switched protocols).
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget) => number;
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -257,8 +260,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (!rp || rp.subresource !== 'portforward' || !rp.name) return reject(notFoundPath());
     if (!store.get(rp.type, rp.namespace, rp.name)) return reject(new ApiError(404, 'NotFound', `pods "${rp.name}" not found`, { name: rp.name, kind: 'pods' }));
     if (!opts.podPortForward) return reject(new ApiError(404, 'NotFound', 'port-forwarding is not available in this simulated cluster'));
-    requestLog.record({ time: new Date().toISOString(), verb: 'create', method: req.method ?? 'GET', path: url.pathname, status: 101, durationMs: 0, userAgent: req.headers['user-agent'] ?? '' });
-    opts.podPortForward(req, socket, head, proxyTargetOf(rp, req.url ?? ''));
+    const status = opts.podPortForward(req, socket, head, proxyTargetOf(rp, req.url ?? ''));
+    requestLog.record({ time: new Date().toISOString(), verb: 'create', method: req.method ?? 'GET', path: url.pathname, status, durationMs: 0, userAgent: req.headers['user-agent'] ?? '' });
   });
 
   await new Promise<void>((resolve, reject) => {
