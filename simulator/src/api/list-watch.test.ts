@@ -211,7 +211,7 @@ describe('watches', () => {
   });
 });
 
-test('watch-expired: streams end after 3 s and the resumed watch gets 410, so client-node\'s informer pattern must relist', async () => {
+test('watch-expired: the server ends streams early and the resumed watch gets 410, so client-node\'s informer pattern must relist', async () => {
   const hooks = faultHooks('watch-expired');
   assert.equal(hooks.api.compactionWindowMs, watchExpiredWindowMs);
   const cluster = await startTestCluster({ hooks: hooks.api }, { compactionWindowMs: hooks.api.compactionWindowMs });
