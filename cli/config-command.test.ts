@@ -20,7 +20,8 @@ describe('mesh-conformance config', () => {
     assert.deepEqual(byKey.context, { key: 'context', value: 'env-ctx', source: 'MESH_CONFORMANCE_CONTEXT' });
     assert.deepEqual(byKey.consecutiveSuccesses, { key: 'consecutiveSuccesses', value: 3, source: '--consecutive-successes' });
     assert.deepEqual(byKey['timeouts.rollout'], { key: 'timeouts.rollout', value: '180s', source: 'key timeouts.rollout in /w/mesh-conformance.config.yaml' });
-    assert.deepEqual(byKey['timeouts.http'], { key: 'timeouts.http', value: '120s', source: 'default' });
+    assert.deepEqual(byKey['timeouts.http'], { key: 'timeouts.http', value: '600s', source: 'default of the agic ingress on target aks' });
+    assert.deepEqual(byKey['timeouts.apply'], { key: 'timeouts.apply', value: '15s', source: 'default' });
     assert.deepEqual(byKey.meshNamespace, { key: 'meshNamespace', value: 'kube-system', source: 'default of the aks profile' });
   });
 

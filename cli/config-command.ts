@@ -3,6 +3,7 @@ import { fileKeys, secretKeys } from '../harness/config/config-file.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { envLayer } from '../harness/config/resolve-config.ts';
+import { ingressFactory } from '../harness/ingress/index.ts';
 import { formatDuration, timeoutClasses } from '../harness/timeouts.ts';
 import { exitCodes } from './exit-codes.ts';
 import type { RunInvocation } from './program.ts';
@@ -56,6 +57,7 @@ export function effectiveConfig(config: ConformanceConfig, layers: ConfigLayer[]
     return fallback;
   };
   const profile = `default of the ${config.flavor} profile`;
+  const ingressBudgets = ingressFactory(config.ingress)?.budgets[config.target] ?? {};
   const m = config.metrics;
   const la = m.logAnalytics;
   const entries: EffectiveEntry[] = [
@@ -72,7 +74,10 @@ export function effectiveConfig(config: ConformanceConfig, layers: ConfigLayer[]
     { key: 'ingress', value: config.ingress, source: sourceOf('ingress', profile) },
     { key: 'ingressAddress', value: config.ingressAddress ?? null, source: sourceOf('ingressAddress', 'not set: the address the Ingress publishes') },
     { key: 'consecutiveSuccesses', value: config.consecutiveSuccesses, source: sourceOf('consecutiveSuccesses', 'default') },
-    ...timeoutClasses.map((cls) => ({ key: `timeouts.${cls}`, value: formatDuration(config.timeouts[cls]), source: sourceOf('timeouts', 'default', cls) })),
+    ...timeoutClasses.map((cls) => ({
+      key: `timeouts.${cls}`, value: formatDuration(config.timeouts[cls]),
+      source: sourceOf('timeouts', ingressBudgets[cls] !== undefined ? `default of the ${config.ingress} ingress on target ${config.target}` : 'default', cls),
+    })),
     { key: 'timeouts.metrics', value: formatDuration(m.timeoutMs), source: sourceOf('metricsTimeout', `default for target ${config.target}`) },
     { key: 'keepOnFailure', value: config.keepOnFailure, source: sourceOf('keepOnFailure', env.KEEP_ON_FAILURE ? 'KEEP_ON_FAILURE' : 'default') },
     { key: 'parallelism', value: config.parallelism, source: sourceOf('parallelism', 'default') },

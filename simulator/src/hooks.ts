@@ -23,6 +23,11 @@ export interface ApiHooks {
   serviceProxy: (builtin: ProxyHandler) => ProxyHandler;
   /** The answer to a SelfSubjectAccessReview (cluster/store.ts). */
   accessReview: AccessReviewHook;
+  /**
+   * How long a resourceVersion stays usable before etcd compaction expires it (the store's history window); undefined:
+   * the store's default (5 minutes, kube-apiserver's compaction interval).
+   */
+  compactionWindowMs: number | undefined;
 }
 
 /** Consulted by the flavors' node lists (flavors/) and the endpoints controller (controllers/endpoints-controller.ts). */
@@ -107,7 +112,8 @@ export type FaultHooks = { [G in keyof SimHooks]?: Partial<SimHooks[G]> };
 
 /**
  * Merges the contributions of the active faults. Flags and predicates hold when any contribution says so; the
- * first error, denial or access-review refusal wins; watch cuts and proxy wrappers all apply.
+ * first error, denial or access-review refusal wins; watch cuts and proxy wrappers all apply; the shortest
+ * compaction window wins.
  */
 export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
   const any = (pick: (h: FaultHooks) => boolean | undefined): boolean => parts.some((h) => pick(h) === true);
@@ -120,6 +126,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
   const onWatchOpened = all((h) => h.api?.onWatchOpened);
   const serviceProxy = all((h) => h.api?.serviceProxy);
   const accessReview = all((h) => h.api?.accessReview);
+  const compactionWindows = all((h) => h.api?.compactionWindowMs);
   const withholdEndpoints = all((h) => h.cluster?.withholdEndpoints);
   const policyAdmissionDenial = all((h) => h.mesh?.policyAdmissionDenial);
   const imagePullFails = all((h) => h.node?.imagePullFails);
@@ -139,6 +146,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       },
       serviceProxy: (builtin) => serviceProxy.reduce((handler, wrap) => wrap(handler), builtin),
       accessReview: (spec) => accessReview.map((review) => review(spec)).find((verdict) => !verdict.allowed) ?? { allowed: true },
+      compactionWindowMs: compactionWindows.length > 0 ? Math.min(...compactionWindows) : undefined,
     },
     cluster: {
       nodeArch: all((h) => h.cluster?.nodeArch).find((arch) => arch !== 'amd64') ?? 'amd64',

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, VersionApi } from '@kubernetes/client-node';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { startSimulator } from './simulator.ts';
 import type { Simulator } from './simulator.ts';
@@ -119,5 +119,13 @@ void describe('simulator end to end (kind flavor)', () => {
       return { value: res.status === 200 ? res.status : undefined, observed: `HTTP ${res.status}` };
     });
     assert.equal(status, 200);
+  });
+
+  void it('reports one Kubernetes version: /version and every node\'s kubelet (the kind flavor\'s, what kind-up creates)', async () => {
+    const version = await kc.makeApiClient(VersionApi).getCode();
+    assert.equal(version.gitVersion, 'v1.27.3');
+    assert.deepEqual([version.major, version.minor], ['1', '27']);
+    const nodes = await kc.makeApiClient(CoreV1Api).listNode();
+    assert.deepEqual([...new Set(nodes.items.map((n) => n.status?.nodeInfo?.kubeletVersion))], ['v1.27.3']);
   });
 });

@@ -19,6 +19,7 @@ import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
 import { flavorFor } from './flavors/index.ts';
 import type { ClusterShape, MeshName } from './flavors/index.ts';
+import { defaultKubernetesVersion } from './flavors/nodes.ts';
 import { createNetwork } from './node/network.ts';
 import type { LoopbackNetwork } from './node/network.ts';
 import { startKubelet } from './node/kubelet.ts';
@@ -81,6 +82,11 @@ class LateKubelet implements LogSource {
   }
 }
 
+/** 27 for `v1.27.3`. */
+function minorVersionOf(gitVersion: string): number {
+  return Number(/^v?\d+\.(\d+)/.exec(gitVersion)?.[1] ?? 0);
+}
+
 /** Without a mesh control plane nothing filters inbound traffic (there are no sidecars to ask either). */
 const openInboundPolicy: InboundPolicySource = { inboundAllowed: () => true };
 
@@ -115,7 +121,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   try {
-    const store = createStore(undefined, { accessReview: hooks.api.accessReview });
+    const store = createStore(undefined, {
+      accessReview: hooks.api.accessReview,
+      ...(hooks.api.compactionWindowMs !== undefined ? { compactionWindowMs: hooks.api.compactionWindowMs } : {}),
+    });
     for (const policy of hooks.cluster.admissionPolicies) store.addAdmissionPlugin(policy);
     if (opts.conditionLog) {
       openConditionLog(resolve(opts.conditionLog));
@@ -125,18 +134,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const lateKubelet = new LateKubelet();
     const api: ApiServer = await startApiServer({
       store, hooks: hooks.api, logs: lateKubelet,
+      gitVersion: flavor.kubernetesVersion ?? defaultKubernetesVersion,
       serviceProxy: hooks.api.serviceProxy(createServiceProxy({ store })),
       podProxy: createPodProxy({ store }),
-      podPortForward: createPodPortForward({ kubelet: lateKubelet }),
+      // kube-apiserver 1.30+ accepts kubectl's SPDY-over-WebSocket port-forward (PortForwardWebsockets); older ones make
+      // kubectl fall back to SPDY.
+      podPortForward: createPodPortForward({ kubelet: lateKubelet, spdyOverWebSocket: minorVersionOf(flavor.kubernetesVersion ?? defaultKubernetesVersion) >= 30 }),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.requestLog ? { requestLogFile: resolve(opts.requestLog) } : {}),
       ...(opts.token ? { token: opts.token } : {}),
-      ...(flavor.kubernetesVersion ? { gitVersion: flavor.kubernetesVersion.apiServer } : {}),
     });
     cleanups.push(() => api.close());
     log(`api server listening on ${api.url}`);
 
-    const controllers: ControllerManager = startControllerManager(store, { suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem });
+    const controllers: ControllerManager = startControllerManager(store, {
+      suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem,
+      namespaceDeletion: { delayMs: timings.namespaceDeletionDelayMs, requeueMs: timings.namespaceRequeueMs },
+    });
     cleanups.push(() => controllers.stop());
 
     const network: LoopbackNetwork = await createNetwork();

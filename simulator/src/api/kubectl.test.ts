@@ -1,10 +1,16 @@
-// kubectl against the simulated API server through a written kubeconfig: what the harness and humans run.
+// kubectl against the simulated API server through a written kubeconfig: what the harness and humans run. Every
+// kubectl version on the machine (1.27–1.33) follows the guide against a kind-flavor simulator; the newest pinned one
+// also checks the API semantics a user meets (validation, conflicts, immutability, namespace deletion).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startSimulator } from '../simulator.ts';
+import type { Simulator } from '../simulator.ts';
 import { startTestCluster } from './test-cluster.ts';
 import type { TestCluster } from './test-cluster.ts';
 
@@ -236,4 +242,126 @@ void test('a denying admission plugin fails kubectl apply with the webhook messa
   });
   const stderr = await kubectlFails('apply', '-f', manifest('ib2.yaml', ingressBackendYaml.replace('name: httpbin\n  namespace', 'name: other\n  namespace')));
   assert.match(stderr, /admission webhook "osm-validator.k8s.io" denied the request: Invalid protocol ftp/);
+});
+
+void test('kubectl apply of an invalid IngressBackend: the schema\'s 422 and the strict decoder\'s unknown field', async () => {
+  const crd = manifest('crd-osm.yaml', crdYaml.replace(/ {12}x-kubernetes-preserve-unknown-fields: true\n( {10}status:)/, `            required: [backends, sources]
+            properties:
+              backends:
+                type: array
+                items:
+                  type: object
+                  required: [name, port]
+                  properties:
+                    name: {type: string}
+                    port:
+                      type: object
+                      required: [number, protocol]
+                      properties:
+                        number: {type: integer, minimum: 1, maximum: 65535}
+                        protocol: {type: string}
+              sources:
+                type: array
+                items:
+                  type: object
+                  required: [kind, name]
+                  properties:
+                    kind: {type: string}
+                    name: {type: string}
+                    namespace: {type: string}
+$1`));
+  await kubectl('apply', '-f', crd);
+  const noSources = await kubectlFails('apply', '-f', manifest('ib-nosources.yaml', ingressBackendYaml.replace('name: httpbin\n  namespace', 'name: nosrc\n  namespace').replace(/ {2}sources:[\s\S]*$/, '')));
+  assert.match(noSources, /The IngressBackend "nosrc" is invalid: spec.sources: Required value/);
+  const portZero = await kubectlFails('apply', '-f', manifest('ib-port0.yaml', ingressBackendYaml.replace('name: httpbin\n  namespace', 'name: port0\n  namespace').replace('number: 14001', 'number: 0')));
+  assert.match(portZero, /spec.backends\[0\].port.number: Invalid value: 0: spec.backends\[0\].port.number in body should be greater than or equal to 1/);
+  const unknown = await kubectlFails('apply', '-f', manifest('ib-foo.yaml', ingressBackendYaml.replace('name: httpbin\n  namespace', 'name: foo\n  namespace').replace('spec:\n', 'spec:\n  foo: bar\n')));
+  assert.match(unknown, /strict decoding error: unknown field "spec.foo"/);
+});
+
+void test('kubectl: a server-side apply conflict after kubectl scale names the manager; --force-conflicts takes the field', async () => {
+  const app = manifest('conflict.yaml', appYaml.split('---')[0]!.replace('name: httpbin', 'name: conflicted'));
+  await kubectl('apply', '--server-side', '-f', app);
+  await kubectl('scale', 'deploy', 'conflicted', '--replicas=3');
+  const conflict = await kubectlFails('apply', '--server-side', '-f', app);
+  // kubectl scale sends no fieldManager: the manager is the User-Agent's product, the binary's name (kubectl.1.32 here).
+  assert.match(conflict, /Apply failed with 1 conflict: conflict with "kubectl[.\d]*" with subresource "scale" using apps\/v1: \.spec\.replicas/);
+  await kubectl('apply', '--server-side', '--force-conflicts', '-f', app);
+  assert.equal(await kubectl('get', 'deploy', 'conflicted', '-o', 'jsonpath={.spec.replicas}'), '1');
+});
+
+void test('kubectl: a pod spec change other than the image is Forbidden; the image may change', async () => {
+  await kubectl('run', 'immutable', '--image=kennethreitz/httpbin');
+  const refused = await kubectlFails('patch', 'pod', 'immutable', '--type=merge', '-p', '{"spec":{"restartPolicy":"Never"}}');
+  assert.match(refused, /spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
+  await kubectl('set', 'image', 'pod/immutable', 'immutable=kennethreitz/httpbin:latest');
+});
+
+void test('kubectl: a Terminating namespace reports the namespace controller\'s conditions while a finalizer holds content', async () => {
+  await kubectl('create', 'namespace', 'held');
+  await kubectl('create', 'configmap', 'c1', '-n', 'held');
+  await kubectl('patch', 'configmap', 'c1', '-n', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+  await kubectl('delete', 'namespace', 'held', '--wait=false');
+  let conditions = '';
+  for (let i = 0; i < 50 && !conditions.includes('NamespaceFinalizersRemaining=True'); i++) {
+    conditions = await kubectl('get', 'namespace', 'held', '-o', 'jsonpath={range .status.conditions[*]}{.type}={.status} {end}');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(conditions, /NamespaceContentRemaining=True NamespaceFinalizersRemaining=True/);
+  await kubectl('patch', 'configmap', 'c1', '-n', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+  await kubectl('wait', '--for=delete', 'namespace/held', '--timeout=20s');
+});
+
+// ---- the guide with every kubectl on the machine ----
+
+const sdkBin = '/usr/lib/google-cloud-sdk/bin';
+const examples = fileURLToPath(new URL('../../../docs/examples/', import.meta.url));
+
+void describe('kubectl 1.27–1.33 follow the guide (docs/examples) against the kind flavor', () => {
+  let sim: Simulator | undefined;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sim-kubectl-matrix-'));
+    sim = await startSimulator({ flavor: 'kind', kubeconfig: join(dir, 'kubeconfig'), readyTimeoutMs: 60_000 });
+  });
+  after(async () => {
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const minor of [27, 28, 29, 30, 31, 32, 33]) {
+    const binary = join(sdkBin, `kubectl.1.${minor}`);
+    void test(`kubectl 1.${minor}: apply (client- and server-side), diff, explain, get, wait`, async (t) => {
+      if (!existsSync(binary)) {
+        t.skip(`kubectl 1.${minor} is not installed (no ${binary})`);
+        return;
+      }
+      const run1 = async (...args: string[]): Promise<string> => {
+        const { stdout } = await run(binary, ['--kubeconfig', sim!.kubeconfig, '--cache-dir', join(dir, `cache-${minor}`), ...args], { timeout: 60_000 });
+        return stdout;
+      };
+      const ns = `httpbin-${minor}`;
+      const ingress = join(dir, `ingress-${minor}.yaml`);
+      writeFileSync(ingress, readFileSync(join(examples, 'ingress-nginx.yaml'), 'utf8').replaceAll('namespace: httpbin', `namespace: ${ns}`));
+      await run1('create', 'namespace', ns);
+      await run1('label', 'namespace', ns, 'openservicemesh.io/monitored-by=osm');
+      await run1('annotate', 'namespace', ns, 'openservicemesh.io/sidecar-injection=enabled');
+      const applied = await run1('apply', '-n', ns, '-f', join(examples, 'httpbin.yaml'));
+      assert.match(applied, /serviceaccount\/httpbin created\nservice\/httpbin created\ndeployment.apps\/httpbin created/);
+      assert.match(await run1('apply', '-f', ingress), /ingress.networking.k8s.io\/httpbin created\ningressbackend.policy.openservicemesh.io\/httpbin created/);
+      assert.match(await run1('apply', '--server-side', '-n', ns, '-f', join(examples, 'httpbin.yaml')), /deployment.apps\/httpbin serverside-applied/);
+      assert.match(await run1('apply', '--server-side', '-f', ingress), /ingressbackend.policy.openservicemesh.io\/httpbin serverside-applied/);
+      // No difference between the manifests and the cluster: exit status 0, empty output.
+      assert.equal(await run1('diff', '-n', ns, '-f', join(examples, 'httpbin.yaml')), '');
+      assert.equal(await run1('diff', '-f', ingress), '');
+      assert.match(await run1('explain', 'ingressbackend.spec.backends.port'), /number\s+<integer> -required-/);
+      assert.match(await run1('explain', 'deployment.spec.template.spec.containers.image'), /FIELD: +image <string>|FIELD:\s+image/);
+      await run1('wait', '-n', ns, '--for=condition=Available', 'deployment/httpbin', '--timeout=60s');
+      await run1('wait', '-n', ns, '--for=jsonpath={.status.currentStatus}=committed', 'ingressbackend/httpbin', '--timeout=60s');
+      const pods = rows(await run1('get', 'pods', '-n', ns));
+      assert.deepEqual(pods[1]!.slice(1, 3), ['2/2', 'Running']);
+      assert.deepEqual(rows(await run1('get', 'ingressbackend', '-n', ns)), [['NAME', 'STATUS'], ['httpbin', 'committed']]);
+    });
+  }
 });

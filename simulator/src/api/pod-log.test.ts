@@ -17,18 +17,22 @@ before(async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
-  await cluster.store.create(cluster.type('', 'v1', 'pods'), {
+  const pods = cluster.type('', 'v1', 'pods');
+  await cluster.store.create(pods, {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' },
     spec: { initContainers: [{ name: 'osm-init', image: 'i' }], containers: [{ name: 'app', image: 'a' }, { name: 'envoy', image: 'e' }] },
-    status: {
+  });
+  // Like a kubelet: the status through the status subresource (a create starts with the API server's own status).
+  await cluster.store.mutate(pods, 'default', 'p', (pod) => {
+    pod.status = {
       phase: 'Running',
       initContainerStatuses: [{ name: 'osm-init', state: { terminated: { exitCode: 0, reason: 'Completed' } }, lastState: {}, ready: true, restartCount: 0, image: 'i', imageID: '' }],
       containerStatuses: [
         { name: 'app', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } }, ready: true, restartCount: 1, image: 'a', imageID: '' },
         { name: 'envoy', state: { waiting: { reason: 'PodInitializing' } }, lastState: {}, ready: false, restartCount: 0, image: 'e', imageID: '' },
       ],
-    },
-  });
+    };
+  }, { subresource: 'status' });
 });
 after(async () => {
   await cluster.close();

@@ -225,6 +225,7 @@ export const builtinPrinterColumns: Record<string, PrinterColumn[]> = {
     c('Ports', (o) => (arr(rec(o.spec).tls).length > 0 ? '80, 443' : '80')),
     ageColumn,
   ],
+  Lease: [nameColumn, c('Holder', (o) => str(rec(o.spec).holderIdentity), { description: 'holderIdentity contains the identity of the holder of a current lease.' }), ageColumn],
   IngressClass: [
     nameColumn,
     c('Controller', (o) => str(rec(o.spec).controller)),

@@ -4,11 +4,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, hasStatusSubresource, qualifiedResource } from '../cluster/resource-types.ts';
-import { upsertManagedFields } from '../cluster/store.ts';
 import { ApiError } from '../cluster/types.ts';
-import type { KubeObject, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
+import type { KubeObject, ListOptions, LogSource, ObjectStore, ResourceType } from '../cluster/types.ts';
+import { errorBody, errorText } from '../cluster/field-errors.ts';
+import type { FieldError } from '../cluster/field-errors.ts';
 import type { ApiHooks } from '../hooks.ts';
 import { notFoundPath, readObject, sendError, sendJson, statusOf, successStatus } from './http-util.ts';
+import { applyConfiguration, managerFromUserAgent, updateManagedFields } from './field-manager.ts';
+import { checkApplyConfiguration, decodeBody, decodePatched, fieldValidationOf, warnUnknownFields } from './field-validation.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import type { ResourcePath } from './paths.ts';
 import { noteCreated } from './request-log.ts';
@@ -32,6 +35,8 @@ export type ProxyHandler = (req: IncomingMessage, res: ServerResponse, target: P
 
 export interface ResourceHandlerOptions {
   store: ObjectStore;
+  /** How often watches that allow bookmarks get one (default defaultBookmarkIntervalMs). */
+  bookmarkIntervalMs?: number;
   hooks: Pick<ApiHooks, 'onWatchOpened'>;
   logs?: LogSource;
   serviceProxy?: ProxyHandler;
@@ -94,18 +99,26 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
     }
     if (method === 'GET') {
       requireVerb(type, 'list');
-      const result = store.list(type, listOptions(rp, query));
-      if (renderAs === 'Table') return sendJson(res, 200, renderTable(type, result.items, { includeObject: query.get('includeObject') ?? 'Metadata', resourceVersion: result.resourceVersion }));
+      const options = pagedListOptions(rp, query);
+      await waitForResourceVersion(store, options.resourceVersion);
+      const result = store.list(type, options);
+      const listMeta = {
+        resourceVersion: result.resourceVersion,
+        ...(result.continue ? { continue: result.continue } : {}),
+        ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+      };
+      if (renderAs === 'Table') return sendJson(res, 200, renderTable(type, result.items, { includeObject: query.get('includeObject') ?? 'Metadata', listMeta }));
       if (renderAs === 'PartialObjectMetadataList' || renderAs === 'PartialObjectMetadata') {
-        return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: result.resourceVersion }, items: result.items.map(partialObjectMetadata) });
+        return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: result.items.map(partialObjectMetadata) });
       }
-      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: result.resourceVersion }, items: result.items });
+      return sendJson(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: listMeta, items: result.items });
     }
     if (method === 'POST') {
       requireVerb(type, 'create');
       const body = await readObject(req) as KubeObject | undefined;
       if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
       checkBodyKind(type, body);
+      decodeBody(res, type, body, fieldValidationOf(query, 'CreateOptions'));
       body.metadata ??= {};
       if (type.namespaced) {
         if (body.metadata.namespace && rp.namespace && body.metadata.namespace !== rp.namespace) {
@@ -113,8 +126,8 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
         }
         if (rp.namespace) body.metadata.namespace = rp.namespace;
       }
-      const fieldManager = query.get('fieldManager');
-      const created = await store.create(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      const manager = managerOf(req, query);
+      const created = await store.create(type, body, { dryRun: isDryRun(query), managedFields: (_live, next) => updateManagedFields({ type, manager }, undefined, next) });
       if (!isDryRun(query)) noteCreated(res, created.metadata.namespace, created.metadata.name);
       return sendJson(res, 201, present(created));
     }
@@ -156,17 +169,18 @@ export async function handleResource(opts: ResourceHandlerOptions, req: Incoming
       const body = await readObject(req) as KubeObject | undefined;
       if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
       checkBodyKind(type, body);
+      decodeBody(res, type, body, fieldValidationOf(query, 'UpdateOptions'));
       body.metadata ??= {};
       if (body.metadata.name && body.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
       body.metadata.name = name;
       if (namespace) body.metadata.namespace = namespace;
-      const fieldManager = query.get('fieldManager');
-      const updated = await store.update(type, body, { dryRun: isDryRun(query), ...(fieldManager ? { fieldManager } : {}) });
+      const manager = managerOf(req, query);
+      const updated = await store.update(type, body, { dryRun: isDryRun(query), managedFields: (live, next) => updateManagedFields({ type, manager }, live, next) });
       return sendJson(res, 200, present(updated));
     }
     case 'PATCH': {
       requireVerb(type, 'patch');
-      const result = await patchObject(opts, req, type, namespace, name, query, undefined);
+      const result = await patchObject(opts, req, res, type, namespace, name, query, undefined);
       return sendJson(res, result.created ? 201 : 200, present(result.object));
     }
     case 'DELETE': {
@@ -200,6 +214,47 @@ function listOptions(rp: ResourcePath, query: URLSearchParams): { namespace?: st
   };
 }
 
+/** A 422 on the list options, as kube-apiserver's ValidateListOptions words it. */
+function invalidListOptions(errors: FieldError[]): ApiError {
+  return new ApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${errors.length === 1 ? errorText(errors[0]!) : `[${errors.map(errorText).join(', ')}]`}`, {
+    group: 'meta.k8s.io', kind: 'ListOptions',
+    causes: errors.map((e) => ({ reason: e.type === 'Forbidden' ? 'FieldValueForbidden' : 'FieldValueNotSupported', message: errorBody(e), field: e.field })),
+  });
+}
+
+/** The options of a list: selectors, paging and resourceVersion semantics, validated like ValidateListOptions. */
+function pagedListOptions(rp: ResourcePath, query: URLSearchParams): ListOptions {
+  const errors: FieldError[] = [];
+  const match = query.get('resourceVersionMatch') ?? '';
+  const rv = query.get('resourceVersion') ?? '';
+  const cont = query.get('continue') ?? '';
+  if (match !== '') {
+    if (rv === '') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided' });
+    if (cont !== '') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden when continue is provided' });
+    if (match !== 'Exact' && match !== 'NotOlderThan') errors.push({ type: 'NotSupported', field: 'resourceVersionMatch', value: match, detail: 'supported values: "Exact", "NotOlderThan", ""' });
+    if (match === 'Exact' && rv === '0') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' });
+  }
+  if (query.get('sendInitialEvents') !== null) errors.push({ type: 'Forbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for list' });
+  if (errors.length > 0) throw invalidListOptions(errors);
+  if (cont !== '' && rv !== '' && rv !== '0') throw new ApiError(400, 'BadRequest', 'specifying resource version is not allowed when using continue');
+  const limit = Number(query.get('limit') ?? '0');
+  return {
+    ...listOptions(rp, query),
+    ...(Number.isInteger(limit) && limit > 0 ? { limit } : {}),
+    ...(cont !== '' ? { continue: cont } : {}),
+    ...(rv !== '' ? { resourceVersion: rv } : {}),
+    ...(match === 'Exact' || match === 'NotOlderThan' ? { resourceVersionMatch: match } : {}),
+  };
+}
+
+/** Like the watch cache, a list at a resourceVersion the server has not reached waits up to 3 s for it (then 504). */
+async function waitForResourceVersion(store: ObjectStore, rv: string | undefined): Promise<void> {
+  const wanted = Number(rv);
+  if (!rv || !Number.isInteger(wanted)) return;
+  const deadline = Date.now() + 3_000;
+  while (Number(store.currentResourceVersion()) < wanted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 function deleteOptions(query: URLSearchParams, body: Record<string, unknown> | undefined): { dryRun: boolean; propagationPolicy?: string } {
   const propagation = query.get('propagationPolicy') ?? (typeof body?.propagationPolicy === 'string' ? body.propagationPolicy : undefined);
   return { dryRun: isDryRun(query, body), ...(propagation ? { propagationPolicy: propagation } : {}) };
@@ -214,47 +269,90 @@ function pinnedResourceVersion(patch: unknown): string | undefined {
   return typeof rv === 'string' ? rv : undefined;
 }
 
+/** The manager a write is recorded under: `?fieldManager`, else the User-Agent's product (kube-apiserver's default). */
+function managerOf(req: IncomingMessage, query: URLSearchParams): string {
+  return query.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
+}
+
+/** A 409 that is optimistic concurrency (retried), not an apply conflict between field managers (answered). */
+function isVersionConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 409 && !(err.details?.causes ?? []).some((c) => c.reason === 'FieldManagerConflict');
+}
+
 /**
- * PATCH: read, patch, update with the read resourceVersion, retrying when another writer got in
- * between (unless the patch itself pinned a resourceVersion). Apply patches create missing objects.
+ * PATCH: read, patch, update with the read resourceVersion, retrying when another writer got in between (unless the
+ * patch itself pinned a resourceVersion). Apply patches go through the field manager (field-manager.ts): merged by
+ * the kind's schema, fields no longer applied removed, conflicts answered; they create missing objects.
  */
-async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, type: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams, subresource: string | undefined): Promise<{ object: KubeObject; created: boolean }> {
+async function patchObject(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams, subresource: string | undefined): Promise<{ object: KubeObject; created: boolean }> {
   const { store } = opts;
   const patchType = patchTypeOf(req.headers['content-type']);
+  const directive = fieldValidationOf(query, 'PatchOptions');
   const patch = await readObject(req, patchType === 'apply');
   if (patch === undefined) throw new ApiError(400, 'BadRequest', 'the body of the request was empty');
   const dryRun = isDryRun(query);
   const fieldManager = query.get('fieldManager') ?? undefined;
-  if (patchType === 'apply' && !fieldManager) throw new ApiError(400, 'BadRequest', 'PATCH, fieldManager: Required value: is required for apply patch');
+  const force = flag(query.get('force'));
+  if (patchType === 'apply') {
+    if (!fieldManager) throw new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`, { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] });
+    return applyObject(store, type, namespace, name, patch as KubeObject, { manager: fieldManager, force, dryRun, ...(subresource ? { subresource } : {}) });
+  }
+  if (force) throw new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch`, { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }] });
+  const manager = fieldManager ?? managerFromUserAgent(req.headers['user-agent']);
   const builtin = !isCustomResource(store, type);
   const pinnedRv = pinnedResourceVersion(patch);
 
   for (let attempt = 0; ; attempt++) {
     const existing = store.get(type, namespace, name);
-    if (!existing) {
-      if (patchType !== 'apply' || subresource) throw notFound(type, name);
-      const obj = structuredClone(patch) as KubeObject;
-      checkBodyKind(type, obj);
-      obj.metadata ??= {};
-      obj.metadata.name = name;
-      if (namespace) obj.metadata.namespace = namespace;
-      obj.metadata.managedFields = upsertManagedFields(undefined, fieldManager!, 'Apply', obj.apiVersion ?? apiVersionOf(type));
-      return { object: await store.create(type, obj, { dryRun }), created: true };
-    }
+    if (!existing) throw notFound(type, name);
     const patched = applyPatch(patchType, existing, patch, builtin) as KubeObject;
     if (!patched || typeof patched !== 'object') throw new ApiError(422, 'Invalid', `${type.kind} "${name}" is invalid: the patch produced no object`);
+    const unknown = decodePatched(type, patchType, patched, patch, directive);
     patched.metadata ??= {};
     patched.metadata.name = name;
     if (namespace) patched.metadata.namespace = namespace;
-    if (!pinnedRv || patchType === 'apply') patched.metadata.resourceVersion = existing.metadata.resourceVersion!;
-    if (patchType === 'apply') patched.metadata.managedFields = upsertManagedFields(existing.metadata.managedFields, fieldManager!, 'Apply', patched.apiVersion);
+    if (!pinnedRv) patched.metadata.resourceVersion = existing.metadata.resourceVersion!;
     try {
       const object = await store.update(type, patched, {
-        dryRun, ...(subresource ? { subresource } : {}), ...(fieldManager && patchType !== 'apply' ? { fieldManager } : {}),
+        dryRun, ...(subresource ? { subresource } : {}),
+        managedFields: (live, next) => updateManagedFields({ type, manager, ...(subresource ? { subresource } : {}) }, live, next),
       });
+      warnUnknownFields(res, unknown);
       return { object, created: false };
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409) || pinnedRv || attempt >= maxConflictRetries) throw err;
+      if (!isVersionConflict(err) || pinnedRv || attempt >= maxConflictRetries) throw err;
+    }
+  }
+}
+
+/** Server-side apply of `config` (creating the object when it does not exist), retried on optimistic-concurrency conflicts. */
+async function applyObject(store: ObjectStore, type: ResourceType, namespace: string | undefined, name: string, config: KubeObject,
+  o: { manager: string; force: boolean; dryRun: boolean; subresource?: string }): Promise<{ object: KubeObject; created: boolean }> {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ApiError(400, 'BadRequest', 'the body of the request could not be decoded: expected an object');
+  checkBodyKind(type, config);
+  config.apiVersion ||= apiVersionOf(type);
+  config.kind ||= type.kind;
+  config.metadata ??= {};
+  if (config.metadata.name && config.metadata.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+  if (namespace && config.metadata.namespace && config.metadata.namespace !== namespace) {
+    throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+  }
+  checkApplyConfiguration(type, config);
+  const req = { type, manager: o.manager, force: o.force, ...(o.subresource ? { subresource: o.subresource } : {}) };
+  for (let attempt = 0; ; attempt++) {
+    const existing = store.get(type, namespace, name);
+    if (!existing && o.subresource) throw notFound(type, name);
+    const { object, managedFields } = applyConfiguration(req, existing, config);
+    object.metadata.name = name;
+    if (namespace) object.metadata.namespace = namespace;
+    try {
+      if (!existing) return { object: await store.create(type, object, { dryRun: o.dryRun, managedFields: () => managedFields }), created: true };
+      object.metadata.resourceVersion = existing.metadata.resourceVersion!;
+      const updated = await store.update(type, object, { dryRun: o.dryRun, ...(o.subresource ? { subresource: o.subresource } : {}), managedFields: () => managedFields });
+      return { object: updated, created: false };
+    } catch (err) {
+      const raced = isVersionConflict(err) || (err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists');
+      if (!raced || attempt >= maxConflictRetries) throw err;
     }
   }
 }
@@ -279,12 +377,15 @@ async function handleSubresource(opts: ResourceHandlerOptions, req: IncomingMess
       if (method === 'GET') return sendJson(res, 200, existing);
       if (method === 'PUT') {
         const body = await readObject(req) as KubeObject;
+        decodeBody(res, type, body, fieldValidationOf(query, 'UpdateOptions'));
         body.metadata = { ...body.metadata, name: rawName, ...(namespace ? { namespace } : {}) };
-        if (sub === 'finalize') return sendJson(res, 200, await store.update(type, body, { dryRun: isDryRun(query) }));
-        return sendJson(res, 200, await store.update(type, body, { subresource: 'status', dryRun: isDryRun(query) }));
+        const manager = managerOf(req, query);
+        const managedFields = (live: KubeObject | undefined, next: KubeObject) => updateManagedFields({ type, manager, subresource: sub }, live, next);
+        if (sub === 'finalize') return sendJson(res, 200, await store.update(type, body, { dryRun: isDryRun(query), managedFields }));
+        return sendJson(res, 200, await store.update(type, body, { subresource: 'status', dryRun: isDryRun(query), managedFields }));
       }
       if (method === 'PATCH') {
-        const result = await patchObject(opts, req, type, namespace, rawName, query, hasStatusSubresource(type) ? 'status' : undefined);
+        const result = await patchObject(opts, req, res, type, namespace, rawName, query, hasStatusSubresource(type) ? 'status' : undefined);
         return sendJson(res, 200, result.object);
       }
       throw methodNotAllowed();
@@ -298,9 +399,13 @@ async function handleSubresource(opts: ResourceHandlerOptions, req: IncomingMess
       const body = await readObject(req) as { target?: { name?: string } } | undefined;
       const node = body?.target?.name;
       if (!node) throw new ApiError(400, 'BadRequest', 'binding target name is required');
+      const assigned = (existing.spec as Record<string, unknown> | undefined)?.nodeName;
+      if (typeof assigned === 'string' && assigned !== '') {
+        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${rawName}": pod ${rawName} is already assigned to node "${assigned}"`, { name: rawName, kind: 'pods/binding' });
+      }
       await store.mutate(type, namespace, rawName, (pod) => {
         (pod.spec as Record<string, unknown>).nodeName = node;
-      });
+      }, { subresource: 'binding' });
       return sendJson(res, 201, successStatus({ name: rawName, kind: type.plural }));
     }
     case 'eviction': {
@@ -341,9 +446,19 @@ async function serveScale(opts: ResourceHandlerOptions, req: IncomingMessage, re
   }
   if (typeof desired !== 'number' || desired < 0) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${obj.metadata.name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`);
   if (isDryRun(query)) return sendJson(res, 200, scaleOf(obj));
-  const updated = await opts.store.mutate(type, obj.metadata.namespace, obj.metadata.name!, (o) => {
-    (o.spec as Record<string, unknown>).replicas = desired;
-  });
+  // The scale subresource writes spec.replicas of the object, recorded as the caller's Update with subresource "scale".
+  const manager = managerOf(req, query);
+  let updated: KubeObject | undefined;
+  for (let attempt = 0; !updated; attempt++) {
+    const current = opts.store.get(type, obj.metadata.namespace, obj.metadata.name!);
+    if (!current) throw notFound(type, obj.metadata.name!);
+    (current.spec as Record<string, unknown>).replicas = desired;
+    try {
+      updated = await opts.store.update(type, current, { managedFields: (live, next) => updateManagedFields({ type, manager, subresource: 'scale' }, live, next) });
+    } catch (err) {
+      if (!isVersionConflict(err) || attempt >= maxConflictRetries) throw err;
+    }
+  }
   return sendJson(res, 200, scaleOf(updated));
 }
 
@@ -413,16 +528,40 @@ function serveProxy(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
   handler(req, res, target);
 }
 
-/** Streams watch events as newline-delimited JSON until the client leaves, timeoutSeconds passes, or a hook (`onWatchOpened`) cuts it. */
+/** How often a watch that allows bookmarks gets one (the watch cache's bookmarkFrequency). */
+export const defaultBookmarkIntervalMs = 60_000;
+
+/**
+ * The watch options kube-apiserver 1.27–1.31 accept (ValidateListOptions with the WatchList feature gate off, as it is
+ * by default before 1.32): `sendInitialEvents` is refused, and `resourceVersionMatch` needs it.
+ */
+function validateWatchOptions(query: URLSearchParams): void {
+  const errors: FieldError[] = [];
+  const match = query.get('resourceVersionMatch') ?? '';
+  if (query.get('sendInitialEvents') !== null) {
+    if (match !== 'NotOlderThan') errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' });
+    errors.push({ type: 'Forbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled' });
+  } else if (match !== '') {
+    errors.push({ type: 'Forbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided' });
+  }
+  if (errors.length > 0) throw invalidListOptions(errors);
+}
+
+/**
+ * Streams watch events as newline-delimited JSON until the client leaves, the timeout passes (timeoutSeconds, else
+ * kube-apiserver's 30–60 minutes), or a hook (`onWatchOpened`) cuts it. With `allowWatchBookmarks`, a BOOKMARK carrying
+ * the current resourceVersion comes every bookmark interval and 2 s before the timeout, as from the watch cache.
+ */
 function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: URLSearchParams): void {
   const { store } = opts;
   const type = rp.type;
+  validateWatchOptions(query);
   const asTable = renderAsOf(req.headers.accept) === 'Table';
   const includeObject = query.get('includeObject') ?? 'Metadata';
   let firstTable = true;
   let unsubscribe: (() => void) | undefined;
   let disposeHook: () => void = () => undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   let ended = false;
 
   const end = (): void => {
@@ -430,7 +569,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     ended = true;
     unsubscribe?.();
     disposeHook();
-    if (timer) clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
     res.end();
   };
   const write = (eventType: string, obj: unknown): void => {
@@ -442,6 +581,7 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     }
     res.write(`${JSON.stringify({ type: eventType, object })}\n`);
   };
+  const bookmark = (): void => write('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: store.currentResourceVersion() } });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -463,9 +603,21 @@ function serveWatch(opts: ResourceHandlerOptions, req: IncomingMessage, res: Ser
     throw err;
   }
   if (ended) unsubscribe();
-  const timeout = Number(query.get('timeoutSeconds') ?? '0');
-  // The timeout is what the client asked for: the stream ends after it, as upstream.
-  if (timeout > 0) timer = setTimeout(end, timeout * 1000);
+  const requested = Number(query.get('timeoutSeconds') ?? '0');
+  // Without timeoutSeconds kube-apiserver ends a watch after --min-request-timeout (1800 s) times a random 1–2.
+  const timeoutMs = requested > 0 ? requested * 1000 : 1_800_000 * (1 + Math.random());
+  timers.push(setTimeout(end, timeoutMs));
+  if (flag(query.get('allowWatchBookmarks'))) {
+    const interval = opts.bookmarkIntervalMs ?? defaultBookmarkIntervalMs;
+    const schedule = (): void => {
+      timers.push(setTimeout(() => {
+        bookmark();
+        schedule();
+      }, interval));
+    };
+    schedule();
+    if (timeoutMs > 2_000) timers.push(setTimeout(bookmark, timeoutMs - 2_000));
+  }
   disposeHook = opts.hooks.onWatchOpened(end);
 }
 

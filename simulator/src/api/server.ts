@@ -14,7 +14,8 @@ import type { ApiHooks } from '../hooks.ts';
 import { noHooks } from '../hooks.ts';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { notFoundPath, sendJson, toApiError } from './http-util.ts';
-import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.ts';
+import { OpenApiDocuments } from './openapi.ts';
+import type { ServedDocument } from './openapi.ts';
 import { parseResourcePath, splitApiPath } from './paths.ts';
 import type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
 import { handleResource, proxyTargetOf, renderFailure } from './resource-handler.ts';
@@ -24,8 +25,11 @@ import { createServingCertificate } from './tls.ts';
 export type { ProxyHandler, ProxyTarget } from './resource-handler.ts';
 export type { RequestLogEntry } from './request-log.ts';
 
-/** A pluggable handler for upgrade requests: `pods/portforward` (SPDY or WebSocket) and upgraded proxy requests. */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget) => void;
+/**
+ * A pluggable handler for upgrade requests: `pods/portforward` (SPDY or WebSocket) and upgraded proxy requests.
+ * Returns the status it answered (for the request log; 101 when it switched protocols).
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget) => number;
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -43,7 +47,7 @@ export interface ApiServerOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
-  /** Reported by /version; defaults to v1.29.4. */
+  /** Reported by /version (and in the OpenAPI documents); defaults to v1.29.2. A simulated cluster passes its flavor's. */
   gitVersion?: string;
   /** The bearer token clients must present; a random one by default. */
   token?: string;
@@ -51,6 +55,8 @@ export interface ApiServerOptions {
   requestLogFile?: string;
   /** Entries kept in memory (default 2000). */
   requestLogCapacity?: number;
+  /** How often watches that allow bookmarks get one (default 60 s, the watch cache's bookmark frequency). */
+  bookmarkIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -74,6 +80,53 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/** What `/openapi/v2` answers per Accept clause (kube-openapi handler.go): JSON, or gnostic protobuf under either name. */
+const openApiV2MediaTypes = [
+  { subtype: 'json', contentType: 'application/json', format: 'json' },
+  { subtype: 'com.github.proto-openapi.spec.v2@v1.0+protobuf', contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', format: 'proto' },
+  { subtype: 'com.github.proto-openapi.spec.v2.v1.0+protobuf', contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', format: 'proto' },
+] as const;
+/** `/openapi/v3/...` is served as JSON only (kube-apiserver also offers gnostic's OpenAPIv3 protobuf; see README). */
+const openApiV3MediaTypes = [{ subtype: 'json', contentType: 'application/json', format: 'json' }] as const;
+type OpenApiMediaType = (typeof openApiV2MediaTypes)[number] | (typeof openApiV3MediaTypes)[number];
+
+/** Accept clauses in goautoneg's order: by q, then specific before wildcard; `q=0` clauses dropped. */
+export function acceptClauses(header: string | undefined): { type: string; subtype: string }[] {
+  const clauses = (header && header.trim() !== '' ? header : '*/*').split(',').map((raw, index) => {
+    const [range = '', ...params] = raw.split(';').map((p) => p.trim());
+    const [type = '', subtype = ''] = range.split('/');
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    return { type, subtype, q: Number.isFinite(q) ? q : 1, index };
+  }).filter((c) => c.q > 0 && c.type !== '');
+  const wildcards = (c: { type: string; subtype: string }) => (c.type === '*' ? 2 : 0) + (c.subtype === '*' ? 1 : 0);
+  return clauses.sort((a, b) => b.q - a.q || wildcards(a) - wildcards(b) || a.index - b.index);
+}
+
+/**
+ * Answers an OpenAPI document as kube-openapi's handlers do: the first Accept clause the server can produce picks the
+ * format; none matching is a bare 406; `Etag` (the SHA-512 of the JSON), `Vary: Accept` and `If-None-Match` (304).
+ */
+function serveOpenApi(req: IncomingMessage, res: ServerResponse, doc: ServedDocument, offers: readonly OpenApiMediaType[], extraHeaders: Record<string, string> = {}): void {
+  for (const clause of acceptClauses(req.headers.accept)) {
+    const offer = offers.find((o) => (clause.type === '*' || clause.type === 'application') && (clause.subtype === '*' || clause.subtype === o.subtype));
+    if (!offer) continue;
+    const body = offer.format === 'proto' ? doc.proto! : doc.json;
+    const etag = `"${doc.etag}"`;
+    const headers = { 'Content-Type': offer.contentType, Etag: etag, Vary: 'Accept', 'Last-Modified': doc.lastModified.toUTCString(), 'Cache-Control': 'no-cache, private', ...extraHeaders };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': body.length });
+    res.end(body);
+    return;
+  }
+  res.writeHead(406, { Vary: 'Accept', 'Cache-Control': 'no-cache, private', 'Content-Length': 0 });
+  res.end();
+}
+
 function versionInfo(gitVersion: string): Record<string, string> {
   const m = /^v(\d+)\.(\d+)/.exec(gitVersion);
   return {
@@ -93,12 +146,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const cert = await createServingCertificate();
   const hooks = opts.hooks ?? noHooks.api;
   const requestLog = new RequestLog(opts.requestLogCapacity, opts.requestLogFile);
-  const gitVersion = opts.gitVersion ?? 'v1.29.4';
+  const gitVersion = opts.gitVersion ?? 'v1.29.2';
   const host = opts.host ?? '127.0.0.1';
   let serverAddress = `${host}:0`;
 
+  const openApi = new OpenApiDocuments(store.types, gitVersion);
   const handlerOptions = {
     store, hooks,
+    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
     ...(opts.logs ? { logs: opts.logs } : {}),
     ...(opts.serviceProxy ? { serviceProxy: opts.serviceProxy } : {}),
     ...(opts.podProxy ? { podProxy: opts.podProxy } : {}),
@@ -120,17 +175,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       case '/apis':
         return sendJson(res, 200, apiGroupList(store.types));
       case '/openapi/v2':
-        return sendJson(res, 200, openApiV2());
+        return serveOpenApi(req, res, openApi.v2(), openApiV2MediaTypes);
       case '/openapi/v3':
-        return sendJson(res, 200, openApiV3Index(store.types));
+        return sendJson(res, 200, openApi.v3Index());
       default:
         break;
     }
     if (path.startsWith('/openapi/v3/')) {
-      const split = splitApiPath(path.slice('/openapi/v3'.length));
-      const doc = split && split.segments.length === 0 ? openApiV3Document(store.types, split.group, split.version) : undefined;
+      const gv = path.slice('/openapi/v3/'.length).replace(/\/+$/, '');
+      const doc = openApi.v3(gv);
       if (!doc) throw notFoundPath();
-      return sendJson(res, 200, doc);
+      const hash = query.get('hash');
+      if (hash && hash !== doc.etag) {
+        res.writeHead(301, { Location: `/openapi/v3/${gv}?hash=${doc.etag}`, 'Content-Type': 'text/html; charset=utf-8', Vary: 'Accept' });
+        res.end(`<a href="/openapi/v3/${gv}?hash=${doc.etag}">Moved Permanently</a>.\n`);
+        return;
+      }
+      const cacheHeaders: Record<string, string> = hash ? { 'Cache-Control': 'public, immutable', Expires: new Date(Date.now() + 365 * 86_400_000).toUTCString() } : {};
+      return serveOpenApi(req, res, doc, openApiV3MediaTypes, cacheHeaders);
     }
     const trimmed = path.replace(/\/+$/, '');
     const groupOnly = /^\/apis\/([^/]+)$/.exec(trimmed);
@@ -198,8 +260,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (!rp || rp.subresource !== 'portforward' || !rp.name) return reject(notFoundPath());
     if (!store.get(rp.type, rp.namespace, rp.name)) return reject(new ApiError(404, 'NotFound', `pods "${rp.name}" not found`, { name: rp.name, kind: 'pods' }));
     if (!opts.podPortForward) return reject(new ApiError(404, 'NotFound', 'port-forwarding is not available in this simulated cluster'));
-    requestLog.record({ time: new Date().toISOString(), verb: 'create', method: req.method ?? 'GET', path: url.pathname, status: 101, durationMs: 0, userAgent: req.headers['user-agent'] ?? '' });
-    opts.podPortForward(req, socket, head, proxyTargetOf(rp, req.url ?? ''));
+    const status = opts.podPortForward(req, socket, head, proxyTargetOf(rp, req.url ?? ''));
+    requestLog.record({ time: new Date().toISOString(), verb: 'create', method: req.method ?? 'GET', path: url.pathname, status, durationMs: 0, userAgent: req.headers['user-agent'] ?? '' });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -38,8 +38,8 @@ function renderCell(type: string, value: string | number | boolean, now: number)
 export interface TableOptions {
   /** `includeObject` query parameter: None, Metadata (default) or Object. */
   includeObject?: string;
-  /** List metadata.resourceVersion; omitted for a single object. */
-  resourceVersion?: string;
+  /** List metadata (resourceVersion, continue, remainingItemCount); omitted for a single object. */
+  listMeta?: Record<string, unknown>;
   /** Leave out column definitions (watch events after the first, as upstream). */
   omitColumns?: boolean;
 }
@@ -52,7 +52,7 @@ export function renderTable(resource: ResourceType, objects: KubeObject[], opts:
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {},
+    metadata: opts.listMeta ?? {},
     columnDefinitions: opts.omitColumns ? null : columns.map((col) => ({
       name: col.name,
       type: col.type,

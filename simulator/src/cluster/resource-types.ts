@@ -4,7 +4,7 @@
  */
 import { ageColumn, builtinPrinterColumns, nameColumn } from '../api/printers.ts';
 import { evaluateJsonPath } from '../api/jsonpath.ts';
-import type { KubeObject, PrinterColumn, ResourceType, ResourceTypeRegistry } from './types.ts';
+import type { JsonSchema, KubeObject, PrinterColumn, ResourceType, ResourceTypeRegistry } from './types.ts';
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const clusterVerbs = allVerbs;
@@ -34,6 +34,7 @@ const builtins: BuiltinSpec[] = [
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'] },
   { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', kind: 'IngressClass', namespaced: false },
   { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] },
@@ -105,6 +106,10 @@ function crdColumns(columns: Record<string, unknown>[]): PrinterColumn[] {
   return columns.length === 0 ? [nameColumn, ageColumn] : [nameColumn, ...extra];
 }
 
+function isSchema(value: unknown): value is JsonSchema {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
  * The ResourceTypes a CustomResourceDefinition serves, one per served version.
  * Use when a CRD is created or updated; the store registers and unregisters them.
@@ -117,6 +122,8 @@ export function resourceTypesFromCrd(crd: KubeObject): ResourceType[] {
   return versions.filter((v) => v.served !== false).map((v) => {
     const subresources = (v.subresources ?? spec.subresources ?? {}) as Record<string, unknown>;
     const columns = (v.additionalPrinterColumns ?? spec.additionalPrinterColumns ?? []) as Record<string, unknown>[];
+    const validation = (v.schema ?? spec.validation) as { openAPIV3Schema?: unknown } | undefined;
+    const schema = isSchema(validation?.openAPIV3Schema) ? validation.openAPIV3Schema : undefined;
     return {
       group: stringField(spec.group),
       version: stringField(v.name),
@@ -130,6 +137,8 @@ export function resourceTypesFromCrd(crd: KubeObject): ResourceType[] {
       verbs: allVerbs,
       subresources: [...('status' in subresources ? ['status'] : []), ...('scale' in subresources ? ['scale'] : [])],
       printerColumns: crdColumns(columns),
+      custom: true,
+      ...(schema ? { schema } : {}),
     };
   });
 }

@@ -9,16 +9,26 @@
 import { randomUUID } from 'node:crypto';
 import { applyDefaults, ClusterIpAllocator } from '../api/defaulting.ts';
 import { apiVersionOf, createResourceTypeRegistry, hasStatusSubresource, qualifiedResource, resourceTypesFromCrd, stringField } from './resource-types.ts';
+import { objectMetaSchema, resolveBuiltinRef } from '../api/builtin-schemas.ts';
+import { invalid } from './field-errors.ts';
+import { deepEqualJson } from './json-equal.ts';
+import { applySchemaDefaults, pruneUnknownFields, validateAgainstSchema } from './structural-schema.ts';
+import { validateBuiltinUpdate } from './update-validation.ts';
 import { parseSelectors } from './selectors.ts';
 import type { ObjectMatcher } from './selectors.ts';
 import { ApiError } from './types.ts';
 import type {
-  AdmissionPlugin, AdmissionRequest, KubeObject, ListOptions, ListResult, ObjectStore, ResourceType,
+  AdmissionPlugin, AdmissionRequest, KubeObject, ListOptions, ListResult, ManagedFieldsHook, ObjectStore, ResourceType,
   ResourceTypeRegistry, StoreEvent, WatchEventType, WatchOptions,
 } from './types.ts';
 
-/** How many past events a watch can replay from; older resourceVersions answer 410 Gone. */
+/** How many past events a watch or a paged list can go back to at most (kube-apiserver's watch cache is bounded too). */
 const historyCapacity = 10_000;
+/**
+ * How long a resourceVersion stays usable: kube-apiserver compacts etcd every 5 minutes (--etcd-compaction-interval),
+ * after which a watch, an Exact list or a continue token from before the compaction answers 410.
+ */
+export const defaultCompactionWindowMs = 5 * 60_000;
 const conflictRetries = 10;
 
 /** Answers SelfSubjectAccessReview creates; the default allows everything. */
@@ -28,10 +38,14 @@ export interface StoreOptions {
   accessReview?: AccessReviewHook;
   /** How many events watches can replay (tests shrink it to provoke 410 Gone). */
   historyCapacity?: number;
+  /** How long events stay in the history (default defaultCompactionWindowMs); the watch-expired fault shortens it. */
+  compactionWindowMs?: number;
 }
 
 interface HistoryEntry {
   rv: number;
+  /** When it was committed (Date.now()), for compaction. */
+  time: number;
   type: StoreEvent['type'];
   bucket: string;
   object: KubeObject;
@@ -52,28 +66,19 @@ function keyOf(namespace: string | undefined, name: string): string {
 }
 
 /** Structural equality for JSON values; key order does not matter. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
-}
+export const deepEqual = deepEqualJson;
 
 function withoutMetaAndStatus(obj: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, ...rest } = obj;
   return rest;
 }
 
+/** Whether an update changes nothing: the same object but for its resourceVersion and the times of managedFields. */
 function sameIgnoringVersion(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  const strip = (o: KubeObject) => ({
+    ...o,
+    metadata: { ...o.metadata, resourceVersion: undefined, managedFields: (o.metadata.managedFields ?? []).map((e) => ({ ...(e as object), time: undefined })) },
+  });
   return deepEqual(strip(a), strip(b));
 }
 
@@ -116,6 +121,9 @@ export class MemoryStore implements ObjectStore {
   private readonly history: (HistoryEntry | undefined)[];
   private historyStart = 0;
   private historyLength = 0;
+  /** The newest resourceVersion no longer in the history: anything at or before it can no longer be replayed. */
+  private compacted = 0;
+  private readonly compactionWindowMs: number;
   private readonly watchers = new Set<Watcher>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private readonly plugins: AdmissionPlugin[] = [];
@@ -126,6 +134,13 @@ export class MemoryStore implements ObjectStore {
     this.types = registry;
     this.history = new Array<HistoryEntry | undefined>(options.historyCapacity ?? historyCapacity);
     this.accessReview = options.accessReview ?? (() => ({ allowed: true }));
+    this.compactionWindowMs = options.compactionWindowMs ?? defaultCompactionWindowMs;
+  }
+
+  /** The newest resourceVersion that has been compacted away (0 while nothing has). */
+  compactedResourceVersion(): string {
+    this.compact();
+    return String(this.compacted);
   }
 
   currentResourceVersion(): string {
@@ -148,16 +163,76 @@ export class MemoryStore implements ObjectStore {
     return obj ? this.present(resource, structuredClone(obj)) : undefined;
   }
 
+  /**
+   * Lists like kube-apiserver: the latest state by default; with `resourceVersionMatch: Exact` or a continue token, the
+   * state at that resourceVersion (410 once it is compacted away); `limit` pages in key order with a continue token and,
+   * without selectors, `remainingItemCount`. `resourceVersion: "0"` is served as the watch cache serves it: complete,
+   * `limit` ignored.
+   */
   list(resource: ResourceType, opts: ListOptions = {}): ListResult {
     const matches = parseSelectors(opts.labelSelector, opts.fieldSelector);
+    const current = this.rv;
+    const rvParam = opts.resourceVersion ?? '';
+    let at = current;
+    let startKey = '';
+    if (opts.continue) {
+      const token = decodeContinue(opts.continue);
+      startKey = token.start;
+      if (token.rv !== -1) {
+        this.compact();
+        if (token.rv < this.compacted) throw expiredContinue(token.start);
+        at = token.rv;
+      }
+    } else if (rvParam !== '') {
+      const wanted = Number(rvParam);
+      if (!/^\d+$/.test(rvParam)) throw new ApiError(400, 'BadRequest', `invalid resource version: ${rvParam}`);
+      if (wanted > current) throw tooLargeResourceVersion(wanted, current);
+      if (opts.resourceVersionMatch === 'Exact') {
+        this.compact();
+        if (wanted < this.compacted) throw new ApiError(410, 'Expired', 'The resourceVersion for the provided list is too old.');
+        at = wanted;
+      }
+    }
+    const limit = rvParam === '0' && !opts.continue ? 0 : Math.max(0, opts.limit ?? 0);
+    const prefix = resource.namespaced && opts.namespace ? `${opts.namespace}/` : '';
+    const entries = [...this.objectsAt(resource, at)]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, obj]) => ({ key: resource.namespaced ? key.slice(prefix.length) : key.slice(1), obj }))
+      .filter(({ key }) => key >= startKey)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const items: KubeObject[] = [];
-    for (const obj of this.bucket(resource).values()) {
-      if (resource.namespaced && opts.namespace && obj.metadata.namespace !== opts.namespace) continue;
+    let lastKey = '';
+    let examined = 0;
+    for (const { key, obj } of entries) {
+      if (limit > 0 && items.length >= limit) break;
+      examined++;
       if (!matches(obj)) continue;
       items.push(this.present(resource, structuredClone(obj)));
+      lastKey = key;
     }
-    items.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name ?? '').localeCompare(keyOf(b.metadata.namespace, b.metadata.name ?? '')));
-    return { items, resourceVersion: this.currentResourceVersion() };
+    const result: ListResult = { items, resourceVersion: String(at) };
+    const remaining = entries.length - examined;
+    if (limit > 0 && remaining > 0 && items.length >= limit) {
+      result.continue = encodeContinue(`${lastKey}\u0000`, at);
+      if (!opts.labelSelector && !opts.fieldSelector) result.remainingItemCount = remaining;
+    }
+    return result;
+  }
+
+  /** A kind's objects (by `namespace/name` key) as they were at resourceVersion `rv`: the current ones with later events undone. */
+  private objectsAt(resource: ResourceType, rv: number): Map<string, KubeObject> {
+    const objects = new Map(this.bucket(resource));
+    if (rv >= this.rv) return objects;
+    const bucket = bucketOf(resource);
+    for (let i = this.historyLength - 1; i >= 0; i--) {
+      const entry = this.history[(this.historyStart + i) % this.history.length]!;
+      if (entry.rv <= rv) break;
+      if (entry.bucket !== bucket) continue;
+      const key = keyOf(entry.object.metadata.namespace, entry.object.metadata.name ?? '');
+      if (entry.type === 'ADDED') objects.delete(key);
+      else if (entry.oldObject) objects.set(key, entry.oldObject);
+    }
+    return objects;
   }
 
   watch(resource: ResourceType, opts: WatchOptions, onEvent: (type: WatchEventType, obj: KubeObject) => void): () => void {
@@ -194,14 +269,14 @@ export class MemoryStore implements ObjectStore {
     } else {
       const since = Number(from);
       if (!Number.isFinite(since)) throw new ApiError(400, 'BadRequest', `invalid resource version: ${from}`);
-      const oldest = this.historyLength > 0 ? this.history[this.historyStart]!.rv : this.rv + 1;
-      if (since < oldest - 1) throw new ApiError(410, 'Expired', `too old resource version: ${since} (${oldest - 1})`);
+      this.compact();
+      // Like the watch cache: events after `since` must all still be there (kube-apiserver words it with oldest-1).
+      if (since < this.compacted) throw new ApiError(410, 'Expired', `too old resource version: ${since} (${this.compacted})`);
       for (let i = 0; i < this.historyLength; i++) {
         const entry = this.history[(this.historyStart + i) % this.history.length]!;
         if (entry.rv > since && entry.bucket === bucket) deliver(entry);
       }
     }
-    if (opts.allowBookmarks) send('BOOKMARK', { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: { resourceVersion: this.currentResourceVersion() } });
 
     const watcher: Watcher = { bucket, deliver };
     this.watchers.add(watcher);
@@ -212,7 +287,7 @@ export class MemoryStore implements ObjectStore {
 
   // ---- writes ----
 
-  async create(resource: ResourceType, input: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+  async create(resource: ResourceType, input: KubeObject, opts: { dryRun?: boolean; managedFields?: ManagedFieldsHook } = {}): Promise<KubeObject> {
     const obj = structuredClone(input);
     obj.apiVersion ||= apiVersionOf(resource);
     obj.kind ||= resource.kind;
@@ -234,8 +309,13 @@ export class MemoryStore implements ObjectStore {
     // Like upstream, only kinds with a spec carry a generation (ConfigMaps and Secrets do not).
     if (obj.spec !== undefined || resource.kind === 'Deployment') meta.generation = 1;
     else delete meta.generation;
-    if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', obj.apiVersion)];
+    delete meta.managedFields;
+    // Like the registry strategies' PrepareForCreate: a kind with a status subresource starts without a client's status
+    // (a Node keeps its own; a Namespace and a Pod get theirs from defaulting).
+    if (hasStatusSubresource(resource) && resource.kind !== 'Node') delete obj.status;
     applyDefaults(resource, obj, this.ips);
+    this.applySchema(resource, obj);
+    if (opts.managedFields) meta.managedFields = opts.managedFields(undefined, obj);
     if (resource.kind === 'CustomResourceDefinition') prepareCrd(obj);
 
     await this.admit({ operation: 'CREATE', resource, namespace: meta.namespace, object: obj, dryRun: opts.dryRun === true });
@@ -250,7 +330,7 @@ export class MemoryStore implements ObjectStore {
     return this.present(resource, structuredClone(obj));
   }
 
-  async update(resource: ResourceType, input: KubeObject, opts: { subresource?: string; dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+  async update(resource: ResourceType, input: KubeObject, opts: { subresource?: string; dryRun?: boolean; managedFields?: ManagedFieldsHook } = {}): Promise<KubeObject> {
     const name = input.metadata?.name ?? '';
     const namespace = resource.namespaced ? input.metadata?.namespace ?? 'default' : undefined;
     const existing = this.raw(resource, namespace, name);
@@ -259,8 +339,12 @@ export class MemoryStore implements ObjectStore {
     if (requestedRv && requestedRv !== existing.metadata.resourceVersion) throw conflict(resource, name);
 
     const next = this.nextVersion(resource, existing, structuredClone(input), opts.subresource);
-    if (opts.fieldManager) next.metadata.managedFields = upsertManagedFields(next.metadata.managedFields, opts.fieldManager, 'Update', next.apiVersion);
     applyDefaults(resource, next, this.ips, existing);
+    this.applySchema(resource, next);
+    // Field ownership is the API server's (api/field-manager.ts); in-process writers leave it as it was.
+    if (opts.managedFields) next.metadata.managedFields = opts.managedFields(structuredClone(existing), next);
+    else if (existing.metadata.managedFields) next.metadata.managedFields = structuredClone(existing.metadata.managedFields);
+    else delete next.metadata.managedFields;
 
     await this.admit({
       operation: 'UPDATE', resource, namespace, object: next, oldObject: structuredClone(existing),
@@ -397,9 +481,35 @@ export class MemoryStore implements ObjectStore {
     return next;
   }
 
+  /** A custom resource as its schema makes it: unknown fields pruned, defaults set (the API server already warned). */
+  private applySchema(resource: ResourceType, obj: KubeObject): void {
+    if (!resource.custom || !resource.schema) return;
+    pruneUnknownFields(obj, resource.schema, { builtin: false, resolve: resolveBuiltinRef, objectMeta: objectMetaSchema() });
+    applySchemaDefaults(obj, resource.schema);
+  }
+
+  /**
+   * The API server's own validation, between mutating and validating admission as upstream orders them: a custom
+   * resource against its CRD's schema (422 Invalid with one cause per field), a builtin kind's update rules.
+   */
+  private validateObject(req: AdmissionRequest): void {
+    if (req.operation === 'DELETE') return;
+    const { resource, object } = req;
+    const name = object.metadata.name ?? '';
+    if (resource.custom && resource.schema) {
+      this.applySchema(resource, object);
+      const errors = validateAgainstSchema(object, resource.schema);
+      if (errors.length > 0) throw invalid(resource, name, errors);
+    }
+    if (req.operation === 'UPDATE' && req.oldObject && req.subresource === undefined) {
+      const errors = validateBuiltinUpdate(resource, object, req.oldObject);
+      if (errors.length > 0) throw invalid(resource, name, errors);
+    }
+  }
+
   private async admit(req: AdmissionRequest): Promise<void> {
-    if (this.plugins.length === 0) return;
     for (const plugin of this.plugins) if (plugin.mutate) await plugin.mutate(req);
+    this.validateObject(req);
     for (const plugin of this.plugins) {
       if (!plugin.validate) continue;
       const denial = await plugin.validate(req);
@@ -425,7 +535,7 @@ export class MemoryStore implements ObjectStore {
     const key = keyOf(obj.metadata.namespace, obj.metadata.name!);
     if (type === 'DELETED') bucket.delete(key);
     else bucket.set(key, obj);
-    const entry: HistoryEntry = { rv: this.rv, type, bucket: bucketOf(resource), object: obj, oldObject: old };
+    const entry: HistoryEntry = { rv: this.rv, time: Date.now(), type, bucket: bucketOf(resource), object: obj, oldObject: old };
     this.record(entry);
     for (const watcher of this.watchers) if (watcher.bucket === entry.bucket) watcher.deliver(entry);
     for (const listener of this.listeners) {
@@ -439,13 +549,28 @@ export class MemoryStore implements ObjectStore {
   }
 
   private record(entry: HistoryEntry): void {
+    this.compact();
     const capacity = this.history.length;
     if (this.historyLength < capacity) {
       this.history[(this.historyStart + this.historyLength) % capacity] = entry;
       this.historyLength++;
     } else {
+      this.compacted = this.history[this.historyStart]!.rv;
       this.history[this.historyStart] = entry;
       this.historyStart = (this.historyStart + 1) % capacity;
+    }
+  }
+
+  /** Drops the events older than the compaction window (etcd compaction), remembering the newest dropped resourceVersion. */
+  private compact(): void {
+    const cutoff = Date.now() - this.compactionWindowMs;
+    while (this.historyLength > 0) {
+      const oldest = this.history[this.historyStart]!;
+      if (oldest.time >= cutoff) return;
+      this.compacted = oldest.rv;
+      this.history[this.historyStart] = undefined;
+      this.historyStart = (this.historyStart + 1) % this.history.length;
+      this.historyLength--;
     }
   }
 
@@ -509,17 +634,52 @@ function conflict(resource: ResourceType, name: string): ApiError {
   return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, detailsOf(resource, name));
 }
 
-function managedFieldsEntry(manager: string, operation: 'Apply' | 'Update', apiVersion: string): Record<string, unknown> {
-  return { manager, operation, apiVersion, time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: {} };
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
 }
 
-/** Records which manager last wrote the object (without per-field ownership: see api/README.md). */
-export function upsertManagedFields(existing: unknown[] | undefined, manager: string, operation: 'Apply' | 'Update', apiVersion: string): unknown[] {
-  const others = (existing ?? []).filter((e) => {
-    const entry = e as Record<string, unknown>;
-    return !(entry.manager === manager && entry.operation === operation);
+/** A continue token as kube-apiserver's storage writes it: base64url (unpadded) JSON of {v, rv, start}. */
+function encodeContinue(start: string, rv: number): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  const invalid = (detail: string) => new ApiError(400, 'BadRequest', `continue key is not valid: ${detail}`);
+  let parsed: Partial<ContinueToken>;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<ContinueToken>;
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  if (parsed.v !== 'meta.k8s.io/v1') throw invalid('server does not recognize this encoded version');
+  if (!parsed.rv) throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (!parsed.start) throw invalid('encoded start key empty (version meta.k8s.io/v1)');
+  return { v: parsed.v, rv: parsed.rv, start: parsed.start };
+}
+
+/** A continue token older than the compaction: 410, with a token that continues from the latest state (rv -1). */
+export class ExpiredContinueError extends ApiError {
+  constructor(readonly continueToken: string) {
+    super(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+  }
+
+  override toStatus(): KubeObject {
+    return { ...super.toStatus(), metadata: { continue: this.continueToken } };
+  }
+}
+
+function expiredContinue(start: string): ApiError {
+  return new ExpiredContinueError(encodeContinue(start, -1));
+}
+
+/** A resourceVersion the store has not reached: kube-apiserver's 504 after waiting for it. */
+export function tooLargeResourceVersion(wanted: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1,
   });
-  return [...others, managedFieldsEntry(manager, operation, apiVersion)];
 }
 
 /** A CRD as the apiextensions controller leaves it: names accepted and established at once. */

@@ -64,7 +64,14 @@ export interface ResourceType {
   /** Subresources served under /<plural>/<name>/<sub>, e.g. 'status', 'log', 'proxy', 'portforward'. */
   subresources: string[];
   printerColumns: PrinterColumn[];
+  /** Served from a CustomResourceDefinition (set by resourceTypesFromCrd). */
+  custom?: boolean;
+  /** A custom resource's `schema.openAPIV3Schema` for this version, when its CRD declares one. */
+  schema?: JsonSchema;
 }
+
+/** An OpenAPI v3 (structural) schema node, as CRDs and the published OpenAPI documents hold them. */
+export type JsonSchema = Record<string, unknown>;
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -127,11 +134,22 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size (0 or absent: everything). */
+  limit?: number;
+  /** The token of the previous page. */
+  continue?: string;
+  /** '' (latest), '0' (any: complete, limit ignored) or a resourceVersion (not older than it, or exactly it). */
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
 }
 
 export interface ListResult {
   items: KubeObject[];
   resourceVersion: string;
+  /** Set when a limited list has more: pass it back as `continue`. */
+  continue?: string;
+  /** How many objects the following pages hold (only for lists without selectors, as upstream). */
+  remainingItemCount?: number;
 }
 
 export interface WatchOptions extends ListOptions {
@@ -141,14 +159,21 @@ export interface WatchOptions extends ListOptions {
 }
 
 /**
+ * Computes `metadata.managedFields` of a write from the stored object (undefined on create) and the object about to be
+ * stored (defaulted); may throw an ApiError (a server-side apply conflict). The API server supplies it; in-process
+ * writers leave managedFields as they were.
+ */
+export type ManagedFieldsHook = (live: KubeObject | undefined, next: KubeObject) => unknown[];
+
+/**
  * The cluster's state: every object of every kind, a single resourceVersion counter,
  * admission on writes, and watches. Synchronous reads; writes are async because admission may be.
  */
 export interface ObjectStore {
   readonly types: ResourceTypeRegistry;
-  create(resource: ResourceType, obj: KubeObject, opts?: { dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  create(resource: ResourceType, obj: KubeObject, opts?: { dryRun?: boolean; managedFields?: ManagedFieldsHook }): Promise<KubeObject>;
   /** Replaces the object; fails with 409 Conflict when metadata.resourceVersion is set and stale. */
-  update(resource: ResourceType, obj: KubeObject, opts?: { subresource?: string; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  update(resource: ResourceType, obj: KubeObject, opts?: { subresource?: string; dryRun?: boolean; managedFields?: ManagedFieldsHook }): Promise<KubeObject>;
   /** Read-modify-write with retries on conflict; the mutator gets a deep copy. */
   mutate(resource: ResourceType, namespace: string | undefined, name: string, mutator: (obj: KubeObject) => void, opts?: { subresource?: string }): Promise<KubeObject>;
   /** Marks for deletion (finalizers) or removes; the garbage-collector controller then takes care of owned objects. */

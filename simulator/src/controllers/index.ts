@@ -7,7 +7,9 @@ import { DaemonSetController } from './daemonset-controller.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { LeaderLease } from './leader-lease.ts';
 import { NamespaceController } from './namespace-controller.ts';
+import type { NamespaceControllerOptions } from './namespace-controller.ts';
 import type { QueueController } from './queue-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { ServiceAccountController } from './serviceaccount-controller.ts';
@@ -17,6 +19,10 @@ export interface ControllerManagerOptions {
   suppressEndpoints?: (service: KubeObject) => boolean;
   /** Cluster CA, published as the kube-root-ca.crt ConfigMap in every namespace. */
   caPem?: string;
+  /** How often the leader-election Lease is renewed (default 2 s, client-go's RetryPeriod). */
+  leaseRenewIntervalMs?: number;
+  /** The namespace controller's modelled pace (node/timings.ts: namespaceDeletionDelayMs, namespaceRequeueMs). */
+  namespaceDeletion?: NamespaceControllerOptions;
 }
 
 export interface ControllerManager {
@@ -24,19 +30,22 @@ export interface ControllerManager {
 }
 
 /**
- * Starts the namespace, garbage-collector, deployment, replicaset, daemonset, endpoints and serviceaccount controllers.
+ * Starts the namespace, garbage-collector, deployment, replicaset, daemonset, endpoints and serviceaccount controllers,
+ * and holds the controller manager's leader-election Lease (renewed every 2 s).
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
-    ...startLifecycleControllers(store),
+    ...startLifecycleControllers(store, opts.namespaceDeletion),
     new DeploymentController(store).start(),
     new ReplicaSetController(store).start(),
     new DaemonSetController(store).start(),
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
     new ServiceAccountController(store, opts.caPem ? { caPem: opts.caPem } : {}).start(),
   ];
+  const lease = new LeaderLease(store, opts.leaseRenewIntervalMs !== undefined ? { renewIntervalMs: opts.leaseRenewIntervalMs } : {}).start();
   return {
     stop() {
+      lease.stop();
       for (const c of controllers.reverse()) c.stop();
     },
   };
@@ -46,8 +55,8 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
  * The namespace and garbage-collector controllers alone: what a bare store needs for Namespace deletion and
  * owner-reference cascades to finish (the API server tests run these without the workload controllers).
  */
-export function startLifecycleControllers(store: ObjectStore): QueueController[] {
-  return [new NamespaceController(store).start(), new GarbageCollector(store).start()];
+export function startLifecycleControllers(store: ObjectStore, namespaceDeletion: NamespaceControllerOptions = {}): QueueController[] {
+  return [new NamespaceController(store, namespaceDeletion).start(), new GarbageCollector(store).start()];
 }
 
 export { EventRecorder } from '../cluster/event-recorder.ts';

@@ -40,7 +40,8 @@ void describe('namespace controller', () => {
     const terminating = await store.delete(typeFor(store, 'Namespace'), undefined, 'app');
     assert.equal((terminating.status as { phase: string }).phase, 'Terminating');
     await waitForStore(store, 'namespace app to be gone', () => (store.get(typeFor(store, 'Namespace'), undefined, 'app') ? undefined : true), { describe: () => seen.join(', ') });
-    assert.deepEqual(seen.filter((e) => e.includes('Namespace')), ['MODIFIED Namespace app', 'DELETED Namespace app']);
+    // Terminating, then the controller's conditions, then gone.
+    assert.deepEqual(seen.filter((e) => e.includes('Namespace')), ['MODIFIED Namespace app', 'MODIFIED Namespace app', 'DELETED Namespace app']);
     assert.deepEqual(seen.filter((e) => !e.includes('Namespace')).sort(), ['DELETED ConfigMap c1', 'DELETED Pod p1']);
     assert.equal(store.list(typeFor(store, 'Pod')).items.length, 0);
   });
@@ -54,6 +55,35 @@ void describe('namespace controller', () => {
     assert.ok(store.get(typeFor(store, 'Namespace'), undefined, 'app'));
     await store.mutate(cms, 'app', 'held', (o) => { o.metadata.finalizers = []; });
     await waitForStore(store, 'namespace app to be gone', () => (store.get(typeFor(store, 'Namespace'), undefined, 'app') ? undefined : true));
+  });
+
+  void it('reports upstream\'s conditions while finalizers hold content, and syncs only after its grace delay', async () => {
+    const store = await storeWithNamespaces('app');
+    const controller = new NamespaceController(store, { delayMs: 100, requeueMs: 300 }).start();
+    stop.push(() => controller.stop());
+    const cms = typeFor(store, 'ConfigMap');
+    const nsType = typeFor(store, 'Namespace');
+    await store.create(cms, cm('held', { finalizers: ['example.com/hold'] }));
+    await store.create(cms, cm('free'));
+    const t0 = Date.now();
+    await store.delete(nsType, undefined, 'app');
+    const conditions = (): { type: string; status: string; reason: string; message: string }[] => ((store.get(nsType, undefined, 'app')?.status as { conditions?: [] } | undefined)?.conditions ?? []);
+    await waitForStore(store, 'the namespace conditions', () => (conditions().length > 0 ? true : undefined));
+    assert.ok(Date.now() - t0 >= 100, 'the sync waits for the grace delay');
+    assert.deepEqual(conditions().map((c) => [c.type, c.status, c.reason, c.message]), [
+      ['NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered', 'All resources successfully discovered'],
+      ['NamespaceDeletionGroupVersionParsingFailure', 'False', 'ParsedGroupVersions', 'All legacy kube types successfully parsed'],
+      ['NamespaceDeletionContentFailure', 'False', 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'],
+      ['NamespaceContentRemaining', 'True', 'SomeResourcesRemain', 'Some resources are remaining: configmaps. has 1 resource instances'],
+      ['NamespaceFinalizersRemaining', 'True', 'SomeFinalizersRemain', 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances'],
+    ]);
+    assert.equal(store.get(cms, 'app', 'free'), undefined);
+    // Releasing the finalizer does not wake the controller: its own status write brought the namespace back after the
+    // grace delay (or the requeue delay would have), and only then is it found empty.
+    await store.mutate(cms, 'app', 'held', (o) => { o.metadata.finalizers = []; });
+    const released = Date.now();
+    await waitForStore(store, 'namespace app to be gone', () => (store.get(nsType, undefined, 'app') ? undefined : true));
+    assert.ok(Date.now() - released >= 80, `gone ${Date.now() - released} ms after the finalizer went`);
   });
 
   void it('finishes a namespace that was already Terminating when it started', async () => {

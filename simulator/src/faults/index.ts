@@ -40,6 +40,7 @@ import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
 import { sidecarNeverReady } from './sidecar-never-ready.ts';
 import { sidecarNotInjected } from './sidecar-not-injected.ts';
 import { watchCut } from './watch-cut.ts';
+import { watchExpired } from './watch-expired.ts';
 
 export const faults = [
   namespaceOnboardingStripped,
@@ -74,6 +75,7 @@ export const faults = [
   apiSlow,
   apiFlaky,
   watchCut,
+  watchExpired,
 ] as const satisfies readonly Fault[];
 
 export type FaultName = (typeof faults)[number]['name'];

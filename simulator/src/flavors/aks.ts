@@ -23,13 +23,14 @@ export const aksClusterName = 'mesh-conformance';
 export const aksNodeResourceGroup = `MC_${aksResourceGroup}_${aksClusterName}_eastus`;
 /** The managed cluster's ARM resource id (Azure Monitor's `_ResourceId`). */
 export const aksClusterResourceId = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${aksResourceGroup}/providers/Microsoft.ContainerService/managedClusters/${aksClusterName}`;
+/** The AKS cluster's Kubernetes version (control plane and node pool alike). */
+export const aksKubernetesVersion = 'v1.29.2';
 export const agicImage = 'mcr.microsoft.com/azure-application-gateway/kubernetes-ingress:1.7.2';
 
 /** A node of the AKS cluster's system pool (`kubeletVersion`: default the OSM cluster's). */
 export function aksNode(index: number, arch: 'amd64' | 'arm64', kubeletVersion?: string): KubeObject {
   const name = `aks-nodepool1-12345678-vmss00000${index}`;
   return node({
-    ...(kubeletVersion ? { kubeletVersion } : {}),
     name,
     arch,
     labels: {
@@ -51,6 +52,7 @@ export function aksNode(index: number, arch: 'amd64' | 'arm64', kubeletVersion?:
     containerRuntimeVersion: 'containerd://1.7.15-1',
     kernelVersion: '5.15.0-1061-azure',
     capacity: { cpu: '2', memory: '7097616Ki', pods: '110', 'ephemeral-storage': '129886128Ki' },
+    kubeletVersion: kubeletVersion ?? aksKubernetesVersion,
   });
 }
 
@@ -101,6 +103,7 @@ export const aksFlavor: Flavor<'aks'> = {
   name: 'aks',
   mesh: 'osm',
   shape: 'aks',
+  kubernetesVersion: aksKubernetesVersion,
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [aksNode(0, arch), aksNode(1, arch)];

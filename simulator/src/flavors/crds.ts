@@ -1,7 +1,8 @@
 /**
  * The OSM v1.2 CustomResourceDefinitions the control plane serves, in the shape osm-bootstrap installs
- * them (cmd/osm-bootstrap/crds/*.yaml, osm.md §3 and §7). Only IngressBackend and MeshConfig are emulated;
- * their schemas are transcribed for the fields OSM v1.2 defines.
+ * them (cmd/osm-bootstrap/crds/*.yaml, osm.md §3 and §7). Only IngressBackend and MeshConfig are emulated. The
+ * API server validates custom resources against these schemas and prunes what they do not declare, so they must be
+ * OSM's: IngressBackend's is its v1.2 YAML verbatim; MeshConfig's is transcribed for the fields OSM v1.2 defines.
  */
 import type { KubeObject } from '../cluster/types.ts';
 
@@ -25,51 +26,54 @@ export function ingressBackendCrd(): KubeObject {
         additionalPrinterColumns: [{ description: 'Current status of the IngressBackend policy.', jsonPath: '.status.currentStatus', name: 'Status', type: 'string' }],
         subresources: { status: {} },
         schema: {
+          // cmd/osm-bootstrap/crds/policy_ingress_backend.yaml of OSM v1.2, as written there (no top-level `required`,
+          // no enum on a source's kind: the validating webhook checks kinds, osm.md §3).
           openAPIV3Schema: {
             type: 'object',
-            required: ['spec'],
             properties: {
               spec: {
                 type: 'object',
                 required: ['backends', 'sources'],
                 properties: {
                   backends: {
-                    description: 'Backends that the IngressBackend policy applies to.',
+                    description: 'Backends the IngressBackend policy is applicable to.',
                     type: 'array',
                     items: {
                       type: 'object',
                       required: ['name', 'port'],
                       properties: {
-                        name: { description: 'Name of the backend service.', type: 'string' },
+                        name: { description: 'Name of the backend.', type: 'string' },
                         port: {
+                          description: 'Port of the backend.',
                           type: 'object',
                           required: ['number', 'protocol'],
                           properties: {
-                            number: { description: 'Port number of the backend, which must match the targetPort of the service.', type: 'integer', minimum: 1, maximum: 65535 },
-                            protocol: { description: 'Protocol of the backend port.', type: 'string' },
+                            number: { description: 'Port number of this port.', type: 'integer', minimum: 1, maximum: 65535 },
+                            protocol: { description: 'Protocol served by this port.', type: 'string' },
                           },
                         },
                         tls: {
+                          description: 'TLS configuration for the backend.',
                           type: 'object',
                           required: ['skipClientCertValidation'],
                           properties: {
-                            skipClientCertValidation: { type: 'boolean' },
-                            sniHosts: { type: 'array', items: { type: 'string' } },
+                            skipClientCertValidation: { description: 'Skip client certificate validation.', type: 'boolean' },
+                            sniHosts: { description: 'SNI hosts allowed by the backend.', type: 'array', items: { type: 'string' } },
                           },
                         },
                       },
                     },
                   },
                   sources: {
-                    description: 'Sources that the IngressBackend policy applies to.',
+                    description: 'Sources the IngressBackend policy is applicable to.',
                     type: 'array',
                     items: {
                       type: 'object',
                       required: ['kind', 'name'],
                       properties: {
-                        kind: { description: 'Kind of this source.', type: 'string', enum: ['Service', 'AuthenticatedPrincipal', 'IPRange'] },
-                        name: { description: 'Name of the source.', type: 'string' },
-                        namespace: { description: 'Namespace of the source.', type: 'string' },
+                        kind: { description: 'Kind of this source.', type: 'string' },
+                        name: { description: 'Name of this source.', type: 'string' },
+                        namespace: { description: 'Namespace of this source.', type: 'string' },
                       },
                     },
                   },
@@ -79,7 +83,11 @@ export function ingressBackendCrd(): KubeObject {
                     items: {
                       type: 'object',
                       required: ['apiGroup', 'kind', 'name'],
-                      properties: { apiGroup: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
+                      properties: {
+                        apiGroup: { description: 'API group for the resource being referenced.', type: 'string' },
+                        kind: { description: 'Type of resource being referenced.', type: 'string' },
+                        name: { description: 'Name of resource being referenced.', type: 'string' },
+                      },
                     },
                   },
                 },

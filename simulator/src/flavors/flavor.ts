@@ -33,8 +33,11 @@ export interface Flavor<N extends string = string> {
   mesh: MeshName;
   /** The cluster it looks like (`--flavor`). */
   shape: ClusterShape;
-  /** What the API server's `/version` and the nodes' kubelets report (default: v1.29.4 and v1.29.2, the OSM clusters). */
-  kubernetesVersion?: { apiServer: string; kubelet: string };
+  /**
+   * The Kubernetes version the cluster reports: the API server's `/version` and every node's kubeletVersion (one value,
+   * as on a freshly created cluster); default defaultKubernetesVersion (nodes.ts).
+   */
+  kubernetesVersion?: string;
   /** Nodes, in registration order. */
   nodes(hooks: SimHooks): KubeObject[];
   /**

@@ -95,7 +95,7 @@ export const istioAksFlavor: Flavor<'istio-aks'> = {
   name: 'istio-aks',
   mesh: 'istio',
   shape: 'aks',
-  kubernetesVersion: { apiServer: istioAksKubernetesVersion, kubelet: istioAksKubernetesVersion },
+  kubernetesVersion: istioAksKubernetesVersion,
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [aksNode(0, arch, istioAksKubernetesVersion), aksNode(1, arch, istioAksKubernetesVersion)];

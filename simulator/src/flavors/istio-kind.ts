@@ -68,7 +68,7 @@ export const istioKindFlavor: Flavor<'istio-kind'> = {
   name: 'istio-kind',
   mesh: 'istio',
   shape: 'kind',
-  kubernetesVersion: { apiServer: istioKubernetesVersion, kubelet: istioKubernetesVersion },
+  kubernetesVersion: istioKubernetesVersion,
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [

@@ -18,13 +18,16 @@ import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
 
 export const kindClusterName = 'mesh-conformance';
-export const ingressNginxImage = 'registry.k8s.io/ingress-nginx/controller:v1.9.4';
+/** What `kind-up` creates: the kindest/node image scripts/lib/versions.mjs pins (flavor-versions.test.ts keeps them equal). */
+export const kindKubernetesVersion = 'v1.27.3';
+/** The controller of the ingress-nginx chart kind-up installs (chart 4.7.1, appVersion 1.8.1). */
+export const ingressNginxVersion = '1.8.1';
+export const ingressNginxImage = `registry.k8s.io/ingress-nginx/controller:v${ingressNginxVersion}`;
 export const prometheusImage = 'prom/prometheus:v2.34.0';
 
-/** A node of the kind cluster (`kubeletVersion`: the kindest/node image's Kubernetes; default the OSM cluster's). */
+/** A node of the kind cluster (`kubeletVersion`: the kindest/node image's Kubernetes; default kind-up's). */
 export function kindNode(name: string, arch: 'amd64' | 'arm64', labels: Record<string, string>, controlPlane: boolean, kubeletVersion?: string): KubeObject {
   return node({
-    ...(kubeletVersion ? { kubeletVersion } : {}),
     name,
     arch,
     labels,
@@ -34,10 +37,11 @@ export function kindNode(name: string, arch: 'amd64' | 'arm64', labels: Record<s
     containerRuntimeVersion: 'containerd://1.7.13',
     kernelVersion: '6.1.0-18-cloud-amd64',
     capacity: { cpu: '2', memory: '8130008Ki', pods: '110', 'ephemeral-storage': '61255492Ki' },
+    kubeletVersion: kubeletVersion ?? kindKubernetesVersion,
   });
 }
 
-const nginxLabels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/part-of': 'ingress-nginx', 'app.kubernetes.io/version': '1.9.4' };
+const nginxLabels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/part-of': 'ingress-nginx', 'app.kubernetes.io/version': ingressNginxVersion };
 const nginxPodLabels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
 
 /** ingress-nginx as the kind provider manifest installs it (hostPort 80/443 on the ingress-ready node). */
@@ -115,6 +119,7 @@ export const kindFlavor: Flavor<'kind'> = {
   name: 'kind',
   mesh: 'osm',
   shape: 'kind',
+  kubernetesVersion: kindKubernetesVersion,
   nodes(hooks: SimHooks) {
     const arch = hooks.cluster.nodeArch;
     return [

@@ -4,7 +4,8 @@
  */
 import type { KubeObject } from '../cluster/types.ts';
 
-export const kubeletVersion = 'v1.29.2';
+/** The Kubernetes version a flavor reports unless it names its own (Flavor.kubernetesVersion). */
+export const defaultKubernetesVersion = 'v1.29.2';
 
 export interface NodeParams {
   name: string;
@@ -16,7 +17,7 @@ export interface NodeParams {
   containerRuntimeVersion: string;
   kernelVersion: string;
   capacity: { cpu: string; memory: string; pods: string; 'ephemeral-storage': string };
-  /** What the kubelet reports (default `kubeletVersion`, the OSM clusters'). */
+  /** The node's kubelet and kube-proxy version: its flavor's Kubernetes version (default defaultKubernetesVersion). */
   kubeletVersion?: string;
 }
 
@@ -56,8 +57,8 @@ export function node(p: NodeParams): KubeObject {
         bootID: crypto.randomUUID(),
         containerRuntimeVersion: p.containerRuntimeVersion,
         kernelVersion: p.kernelVersion,
-        kubeProxyVersion: p.kubeletVersion ?? kubeletVersion,
-        kubeletVersion: p.kubeletVersion ?? kubeletVersion,
+        kubeProxyVersion: p.kubeletVersion ?? defaultKubernetesVersion,
+        kubeletVersion: p.kubeletVersion ?? defaultKubernetesVersion,
         machineID: crypto.randomUUID().replaceAll('-', ''),
         operatingSystem: 'linux',
         osImage: p.osImage,

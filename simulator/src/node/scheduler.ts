@@ -107,7 +107,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       // The Binding subresource in one step: spec.nodeName, then the PodScheduled condition.
       await store.mutate(kinds.pod, ns, name, (obj) => {
         (obj.spec as Record<string, unknown>).nodeName = target;
-      });
+      }, { subresource: 'binding' });
       await store.mutate(kinds.pod, ns, name, (obj) => {
         const status = (obj.status as Record<string, unknown> | undefined) ?? {};
         const conditions = ((status.conditions as { type: string }[] | undefined) ?? []).filter((c) => c.type !== 'PodScheduled');

@@ -30,6 +30,13 @@ export interface NodeTimings {
   azureMonitorIngestionDelayMs: number;
   /** Scrape interval of Azure Monitor managed Prometheus (the AKS docs' Istio job uses 30 s). */
   managedPrometheusIntervalMs: number;
+  /**
+   * How long kube-controller-manager's namespace controller waits after each change of a Terminating namespace before
+   * it syncs it (namespaceDeletionGracePeriod, 5 s upstream: most of the time an empty namespace takes to go).
+   */
+  namespaceDeletionDelayMs: number;
+  /** How long the namespace controller waits before looking again at a namespace whose content remains (upstream: half its estimate, 7.5 s while finalizers hold content). */
+  namespaceRequeueMs: number;
 }
 
 /** No modelled delays; back-offs stay non-zero so that failing containers cannot spin the CPU. */
@@ -47,6 +54,8 @@ export const zeroTimings: NodeTimings = {
   azureMonitorIntervalMs: 1_000,
   azureMonitorIngestionDelayMs: 0,
   managedPrometheusIntervalMs: 1_000,
+  namespaceDeletionDelayMs: 0,
+  namespaceRequeueMs: 200,
 };
 
 /** Fast enough for a conformance run, slow enough that intermediate states are observable. */
@@ -64,6 +73,8 @@ export const quickTimings: NodeTimings = {
   azureMonitorIntervalMs: 2_000,
   azureMonitorIngestionDelayMs: 1_000,
   managedPrometheusIntervalMs: 1_000,
+  namespaceDeletionDelayMs: 100,
+  namespaceRequeueMs: 500,
 };
 
 /** Close to a kind node with a warm-ish image cache: the kubelet's real back-off of 10 s doubling to 5 min. */
@@ -81,6 +92,8 @@ export const realisticTimings: NodeTimings = {
   azureMonitorIntervalMs: 60_000,
   azureMonitorIngestionDelayMs: 120_000,
   managedPrometheusIntervalMs: 30_000,
+  namespaceDeletionDelayMs: 5_000,
+  namespaceRequeueMs: 7_500,
 };
 
 export const timingPresets = { zero: zeroTimings, quick: quickTimings, realistic: realisticTimings } as const;

@@ -55,8 +55,7 @@ export class OsmInboundPolicy implements InboundPolicySource {
       case 'Service': {
         const ns = str(source['namespace']) ?? '';
         const name = str(source['name']) ?? '';
-        // OSM only resolves endpoints of Services in monitored namespaces.
-        if (!this.view.isMonitored(ns)) return false;
+        // Any namespace: OSM v1.2.4 resolves a source Service's endpoints from its cluster-wide Endpoints informer.
         return this.view.endpointIps(ns, name).some((ip) => ip === peer);
       }
       case 'IPRange':

@@ -2,8 +2,10 @@
  * osm-controller writing IngressBackend status (osm.md §3 "Who writes the status, and when").
  * OSM writes it while generating Envoy config for a proxy whose pod backs a listed backend Service, so:
  * empty until an injected pod backing the Service on the backend port is Ready; then `committed`, or
- * `error` when a `Service` source has no endpoints (e.g. its namespace is not monitored). Re-evaluated on
- * every relevant store change; nothing is written while osm-controller is unreachable.
+ * `error` when a `Service` source has no endpoints. Re-evaluated on every relevant store change; nothing is written
+ * while osm-controller is unreachable. A source Service in a namespace the mesh does not monitor still has endpoints:
+ * OSM v1.2.4's Endpoints informer is cluster-wide and its kube endpoints provider does not check the namespace (the
+ * docs' "must be monitored" is docs-only, see simulator/README.md).
  */
 import type { KubeObject, StoreEvent } from '../../cluster/types.ts';
 import { arr, deepEqual, keyOf, num, obj, splitKey, str } from '../../controllers/kube-objects.ts';
@@ -40,8 +42,7 @@ export function computeIngressBackendStatus(view: MeshView, ib: KubeObject): Ing
     if (source['kind'] !== 'Service') continue;
     const sourceNs = str(source['namespace']) ?? '';
     const sourceName = str(source['name']) ?? '';
-    const missing = !view.isMonitored(sourceNs)
-      || view.endpointIps(sourceNs, sourceName).length === 0;
+    const missing = view.endpointIps(sourceNs, sourceName).length === 0;
     if (missing) return { currentStatus: 'error', reason: `endpoints not found for service ${sourceNs}/${sourceName}` };
   }
   return { currentStatus: 'committed', reason: committedReason };

@@ -1,8 +1,9 @@
 /**
  * osm-controller's validating webhook for IngressBackend (`osm-validator.k8s.io`, osm.md §3), as an
- * in-process admission plugin. The rules and messages follow pkg/validator/validators.go
- * (`ingressBackendValidator`) in the order OSM checks them; the store wraps a returned message as
- * kube-apiserver does: `admission webhook "osm-validator.k8s.io" denied the request: <message>`.
+ * in-process admission plugin. The rules and messages follow OSM v1.2.4's pkg/validator/validators.go
+ * (`ingressBackendValidator`) in the order it checks them, including what its code does not do (the cross-IngressBackend
+ * conflict check never fires); the store wraps a returned message as kube-apiserver does:
+ * `admission webhook "osm-validator.k8s.io" denied the request: <message>`.
  */
 import { isIP } from 'node:net';
 import type { AdmissionPlugin, AdmissionRequest, KubeObject } from '../../cluster/types.ts';
@@ -42,38 +43,21 @@ function backendsOf(ib: KubeObject): Backend[] {
 }
 
 /**
- * The denial message for `ib`, or undefined when it is valid. `others` are the IngressBackends already
- * stored in the same namespace (for the conflict rule). Exported for tests.
+ * The denial message for `ib`, or undefined when it is valid, as OSM v1.2.4's `ingressBackendValidator` decides it.
+ * OSM's docs (osm.md §3) also list "a backend that conflicts with another IngressBackend", and the code has a branch
+ * for it, but v1.2.4 never takes it: it looks the backend up as a MeshService without a namespace
+ * (`fakeMeshSvc := service.MeshService{Name, TargetPort, Protocol}`), and `policyClient.GetIngressBackendPolicy` skips
+ * every IngressBackend whose namespace differs from the service's, i.e. all of them. So two IngressBackends for the
+ * same backend are both admitted, as on a real v1.2.4 mesh. Exported for tests.
  */
-export function validateIngressBackend(ib: KubeObject, others: KubeObject[]): string | undefined {
-  const ns = ib.metadata.namespace ?? '';
-  const name = ib.metadata.name ?? '';
+export function validateIngressBackend(ib: KubeObject): string | undefined {
   const seen = new Set<string>();
-  const conflicting = new Set<string>();
-  let conflicts = '';
   const sources = arr(obj(ib['spec'])['sources']);
 
   for (const backend of backendsOf(ib)) {
     const key = `${backend.name}\u0000${backend.number}`;
     if (seen.has(key)) return `Duplicate backends detected with service name: ${backend.name} and port: ${backend.number}`;
     seen.add(key);
-
-    // GetIngressBackendPolicyForService: the first other IngressBackend listing the same name and port.
-    const match = others.find((o) => o.metadata.name !== name && backendsOf(o).some((b) => b.name === backend.name && b.number === backend.number));
-    if (match && !conflicting.has(match.metadata.name ?? '')) {
-      conflicting.add(match.metadata.name ?? '');
-      conflicts += `[+] IngressBackend ${ns}/${name} conflicts with ${ns}/${match.metadata.name}:\n`;
-      const theirs = new Set(backendsOf(match).map((b) => `${b.name}\u0000${b.number}`));
-      const reported = new Set<string>();
-      for (const b of backendsOf(ib)) {
-        const k = `${b.name}\u0000${b.number}`;
-        if (theirs.has(k) && !reported.has(k)) {
-          reported.add(k);
-          conflicts += `Backend ${b.name} specified in ${name} and ${match.metadata.name} conflicts\n`;
-        }
-      }
-      conflicts += '\n';
-    }
 
     switch (backend.protocol.toLowerCase()) {
       case 'http':
@@ -90,7 +74,6 @@ export function validateIngressBackend(ib: KubeObject, others: KubeObject[]): st
         return `Expected 'port.protocol' to be 'http' or 'https', got: ${backend.protocol}`;
     }
   }
-  if (conflicts !== '') return `duplicate backends detected\n${conflicts}`;
 
   for (const source of sources) {
     const kind = str(source['kind']) ?? '';
@@ -139,8 +122,7 @@ export function createValidatorPlugin(opts: ValidatorOptions): AdmissionPlugin &
       }
       const denial = hooks.policyAdmissionDenial(req.object);
       if (denial !== undefined) return denial;
-      const others = view.ingressBackends(namespace).filter((o) => o.metadata.name !== req.object.metadata.name);
-      return validateIngressBackend(req.object, others);
+      return validateIngressBackend(req.object);
     },
   };
 }
