@@ -82,6 +82,11 @@ export class LogAnalyticsSource implements MetricsSource {
     return Math.min(10_000, Math.max(1_000, Math.round(budgetMs / 60)));
   }
 
+  /** Ingestion into the workspace has no schedule a client can see. */
+  nextDataInMs(): undefined {
+    return undefined;
+  }
+
   /**
    * Connects to the workspace. The Azure SDK is loaded here, not at import: only runs that read Log Analytics
    * pay its start-up (about 0.5 s and 60 MB in every Playwright worker otherwise).

@@ -33,15 +33,35 @@ describe('Prometheus at a user URL', () => {
     const pod = { ns: 't-1', pod: 'httpbin-1' };
     pool.intercept({ path: '/api/v1/targets?state=active', ...auth }).reply(200, ok({ activeTargets: [
       { labels: { ns: 't-1', pod: 'other' }, health: 'up', lastError: '', scrapeUrl: 'http://10.0.0.4:9999/metrics' },
-      { labels: pod, health: 'up', lastError: '', scrapeUrl: 'http://10.0.0.5:9999/metrics', lastScrape: '2026-11-28T10:00:00Z', scrapeInterval: '15s' },
+      { labels: pod, health: 'up', lastError: '', scrapeUrl: 'http://10.0.0.5:9999/metrics', lastScrape: '2026-11-28T10:00:00Z', scrapeInterval: '15s', lastScrapeDuration: 0.02 },
     ] }));
     assert.deepEqual(await source.target({ namespace: 't-1', pod: 'httpbin-1' }, { timeoutMs: 1_000 }),
-      { up: true, text: 'up (http://10.0.0.5:9999/metrics)', nextScrapeMs: Date.parse('2026-11-28T10:00:15Z') });
+      { up: true, text: 'up (http://10.0.0.5:9999/metrics)', nextScrapeMs: Date.parse('2026-11-28T10:00:15.020Z') });
 
     pool.intercept({ path: `/api/v1/query?query=${encodeURIComponent('requests_total{ns="t-1",pod="httpbin-1"}')}`, ...auth })
       .reply(200, ok({ resultType: 'vector', result: [{ metric: { ...pod, code: '200' }, value: [1, '7'] }, { metric: { ...pod, code: '503' }, value: [1, '3'] }] }));
     assert.deepEqual(await source.series({ metric: 'requests_total', labels: { ns: 't-1', pod: 'httpbin-1' } }, { namespace: 't-1', pod: 'httpbin-1' }, { timeoutMs: 1_000 }),
       [{ labels: { ...pod, code: '200' }, value: 7 }, { labels: { ...pod, code: '503' }, value: 3 }]);
+  });
+
+  it('knows when the pod\'s next scrape lands: ask right after it, soon while it is overdue, at the fixed poll once it is long overdue or unknown', async () => {
+    agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(200, ok({ version: '2.51.0' }));
+    const source = await connectPrometheus({ kind: 'url', url: base, auth: {} }, m, { timeoutMs: 1_000 });
+    const ref = { namespace: 't-1', pod: 'p' };
+    assert.equal(source.nextDataInMs(ref), undefined, 'no target seen yet');
+    const seen = (lastScrapeMs: number) => agent.get(base).intercept({ path: '/api/v1/targets?state=active' }).reply(200, ok({ activeTargets: [
+      { labels: { ns: 't-1', pod: 'p' }, health: 'up', lastError: '', scrapeUrl: 'u', lastScrape: new Date(lastScrapeMs).toISOString(), scrapeInterval: '10s', lastScrapeDuration: 0.5 },
+    ] }));
+    seen(Date.now() - 4_000);
+    await source.target(ref, { timeoutMs: 1_000 });
+    const wait = source.nextDataInMs(ref) ?? 0;
+    assert.ok(wait > 6_000 && wait <= 6_510, `next scrape in about 6.5 s, got ${wait}`);
+    seen(Date.now() - 10_600);
+    await source.target(ref, { timeoutMs: 1_000 });
+    assert.equal(source.nextDataInMs(ref), 25, 'overdue by 0.1 s');
+    seen(Date.now() - 30_000);
+    await source.target(ref, { timeoutMs: 1_000 });
+    assert.equal(source.nextDataInMs(ref), undefined, 'overdue by more than an interval');
   });
 
   it('says when the pod is not among the targets', async () => {

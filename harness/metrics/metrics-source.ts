@@ -25,9 +25,17 @@ export interface TargetState {
   up: boolean | undefined;
   /** In words: `up (http://…)`, `down: connection refused (…)`, `not a target (…)`. */
   text: string;
-  /** When the next scrape is due (ms since the epoch), when the source knows: the moment a new value can appear. */
+  /**
+   * When the next scrape's samples can be queried (ms since the epoch: last scrape + interval + its duration), when
+   * the source knows: the earliest moment a new value can appear.
+   */
   nextScrapeMs?: number;
 }
+
+/** How soon after the expected end of a scrape to ask: the time Prometheus takes to commit what it scraped. */
+const afterScrapeMs = 10;
+/** How often to look again while a scrape is overdue (its samples not in yet). */
+const overdueRetryMs = 25;
 
 /** Per-call limits. */
 export interface SourceCallOptions {
@@ -43,6 +51,12 @@ export interface MetricsSource {
    * queries are rate-limited and ingestion takes minutes.
    */
   pollIntervalMs(budgetMs: number): number;
+  /**
+   * Milliseconds until the pod's next scrape can have landed, from what the last `target()` call saw (undefined: the
+   * source does not know; poll at `pollIntervalMs`). Asking right then, rather than on a fixed fast poll, sees new
+   * values as soon as they exist and spends one query per scrape.
+   */
+  nextDataInMs(pod: PodRef): number | undefined;
   target(pod: PodRef, opts: SourceCallOptions): Promise<TargetState>;
   /** The series the selector picks; `null` when this source does not collect that metric at all. */
   series(sel: SeriesSelector, pod: PodRef, opts: SourceCallOptions): Promise<Sample[] | null>;
@@ -64,8 +78,21 @@ export class PrometheusSource implements MetricsSource {
     this.description = `${build ? describeBuild(build) : 'a Prometheus-compatible API'} via ${endpoint.where}${Object.keys(extraLabels).length ? `, scoped to ${Object.entries(extraLabels).map(([k, v]) => `${k}="${v}"`).join(',')}` : ''}`;
   }
 
+  /** The last target state seen per pod (`ns/pod`), for nextDataInMs. */
+  private readonly lastSeen = new Map<string, { nextMs: number; intervalMs: number }>();
+
   pollIntervalMs(): number {
     return 250;
+  }
+
+  nextDataInMs(pod: PodRef): number | undefined {
+    const seen = this.lastSeen.get(`${pod.namespace}/${pod.pod}`);
+    if (!seen) return undefined;
+    const wait = seen.nextMs + afterScrapeMs - Date.now();
+    if (wait > 0) return wait;
+    // Overdue: the scrape runs or its samples are being committed; look again soon, but not forever (a target that
+    // stopped being scraped is a fixed poll's business).
+    return -wait < seen.intervalMs ? overdueRetryMs : undefined;
   }
 
   async query(expr: string, opts: SourceCallOptions): Promise<Sample[]> {
@@ -87,7 +114,9 @@ export class PrometheusSource implements MetricsSource {
     const all = parseTargetsResponse(res.body);
     const mine = all.filter((t) => t.labels[nsLabel] === pod.namespace && t.labels[podLabel] === pod.pod);
     const up = mine.find((t) => t.health === 'up');
-    const next = mine.map((t) => t.lastScrapeMs + t.intervalMs).find((n) => Number.isFinite(n));
+    const scraped = mine.find((t) => Number.isFinite(t.lastScrapeMs + t.intervalMs));
+    const next = scraped ? scraped.lastScrapeMs + scraped.intervalMs + (Number.isFinite(scraped.lastScrapeDurationMs) ? scraped.lastScrapeDurationMs : 0) : undefined;
+    if (scraped && next !== undefined) this.lastSeen.set(`${pod.namespace}/${pod.pod}`, { nextMs: next, intervalMs: scraped.intervalMs });
     const text = up ? `up (${up.scrapeUrl})`
       : mine[0] ? `${mine[0].health}${mine[0].lastError ? `: ${mine[0].lastError}` : ''} (${mine[0].scrapeUrl})`
         : `not a target (${all.length} active targets, none with ${nsLabel}="${pod.namespace}", ${podLabel}="${pod.pod}")`;

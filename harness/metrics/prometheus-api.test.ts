@@ -21,8 +21,10 @@ describe('Prometheus API responses', () => {
   it('parses targets and build info, and names the stand-in', () => {
     const targets = parseTargetsResponse(JSON.stringify({ status: 'success', data: { activeTargets: [
       { labels: { source_pod_name: 'p' }, health: 'down', lastError: 'connection refused', scrapeUrl: 'http://1.2.3.4:15010/stats/prometheus' },
+      { labels: { source_pod_name: 'q' }, health: 'up', lastError: '', scrapeUrl: 'u', lastScrape: '2026-11-28T10:00:00.5Z', scrapeInterval: '1m30s', lastScrapeDuration: 0.0125 },
     ] } }));
-    assert.deepEqual(targets.map(({ lastScrapeMs: _l, intervalMs: _i, ...t }) => t), [{ labels: { source_pod_name: 'p' }, health: 'down', lastError: 'connection refused', scrapeUrl: 'http://1.2.3.4:15010/stats/prometheus' }]);
+    assert.deepEqual(targets[0], { labels: { source_pod_name: 'p' }, health: 'down', lastError: 'connection refused', scrapeUrl: 'http://1.2.3.4:15010/stats/prometheus', lastScrapeMs: Number.NaN, intervalMs: Number.NaN, lastScrapeDurationMs: Number.NaN });
+    assert.deepEqual(targets[1], { labels: { source_pod_name: 'q' }, health: 'up', lastError: '', scrapeUrl: 'u', lastScrapeMs: Date.parse('2026-11-28T10:00:00.500Z'), intervalMs: 90_000, lastScrapeDurationMs: 12.5 });
     const info = parseBuildInfo(JSON.stringify({ status: 'success', data: { version: '2.42.0+ds', revision: 'x' } }));
     assert.equal(describeBuild(info), 'Prometheus 2.42.0+ds');
     assert.match(describeBuild({ version: '2.42.0-mesh-conformance-standin', revision: '' }), /built-in Prometheus stand-in/);

@@ -22,6 +22,8 @@ export interface ScrapeTarget {
   /** When it was last scraped (ms since the epoch; NaN when not yet) and how often (ms; NaN when unknown). */
   lastScrapeMs: number;
   intervalMs: number;
+  /** How long the last scrape took (ms; NaN when unknown): its samples are queryable once it ends. */
+  lastScrapeDurationMs: number;
 }
 
 /** Who answered: `/api/v1/status/buildinfo`. */
@@ -51,6 +53,7 @@ const target = z.object({
   scrapeUrl: z.string().optional(),
   lastScrape: z.string().optional(),
   scrapeInterval: z.string().optional(),
+  lastScrapeDuration: z.number().optional(),
 });
 const buildInfo = z.object({ version: z.string(), revision: z.string().optional() });
 
@@ -108,6 +111,7 @@ export function parseTargetsResponse(text: string): ScrapeTarget[] {
     return [{
       labels: r.data.labels ?? {}, health, lastError: r.data.lastError ?? '', scrapeUrl: r.data.scrapeUrl ?? '',
       lastScrapeMs: r.data.lastScrape ? Date.parse(r.data.lastScrape) : Number.NaN, intervalMs: durationMs(r.data.scrapeInterval),
+      lastScrapeDurationMs: r.data.lastScrapeDuration !== undefined ? r.data.lastScrapeDuration * 1_000 : Number.NaN,
     }];
   });
 }

@@ -40,6 +40,25 @@ describe('waitFor', () => {
     assert.equal(probes, 4, 'probed at 0, 400 and 800 ms, and once more at the deadline');
   });
 
+  it('makes the next attempt when the caller says it is worth it (a scrape lands), else at the interval', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const at: number[] = [];
+    const hints = [30, undefined, 5];
+    const waiting = waitFor({
+      description: 'x', timeoutMs: 1_000, intervalMs: 100, nextAttemptInMs: () => hints.shift(),
+      probe: () => {
+        at.push(Date.now());
+        return { done: at.length === 4, observed: 'y' };
+      },
+    });
+    for (const ms of [30, 100, 5]) {
+      await new Promise<void>((r) => queueMicrotask(r));
+      t.mock.timers.tick(ms);
+    }
+    await waiting;
+    assert.deepEqual(at.map((x) => x - at[0]!), [0, 30, 130, 135]);
+  });
+
   it('fails at once on a terminal failure, quoting the reason', async () => {
     const started = Date.now();
     await assert.rejects(waitFor({

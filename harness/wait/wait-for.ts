@@ -26,6 +26,11 @@ export interface WaitOptions<T> {
   changes?: (notify: () => void) => () => void;
   /** Re-evaluation interval: the poll period without `changes`, a safety resync with them. */
   intervalMs: number;
+  /**
+   * When the next attempt is worth making, if the caller knows better than the fixed interval (the next scrape of a
+   * metrics target): milliseconds from now, or undefined for `intervalMs`.
+   */
+  nextAttemptInMs?: () => number | undefined;
 }
 
 /** The state a finished wait ended on. */
@@ -126,7 +131,7 @@ async function waitUntil<T>(opts: WaitOptions<T>): Promise<WaitResult<T>> {
       }
       if (dirty) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(opts.intervalMs, remaining));
+        const timer = setTimeout(resolve, Math.min(opts.nextAttemptInMs?.() ?? opts.intervalMs, remaining));
         wake = () => {
           clearTimeout(timer);
           resolve();

@@ -56,7 +56,11 @@ export const metricsCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
     // The stages share one deadline; a timeout names the whole metrics budget, not the stage's remainder.
     const poll = async <T>(what: string, probe: () => Promise<{ done: boolean; observed: string; failure?: string; value?: T }>): Promise<void> => {
       try {
-        await waitFor({ description: `${what} (pod ${ns.name}/${podName}, from ${from})`, timeoutMs: remaining(), intervalMs: metrics!.pollIntervalMs(timeoutMs), probe });
+        await waitFor({
+          description: `${what} (pod ${ns.name}/${podName}, from ${from})`, timeoutMs: remaining(), probe,
+          // Right after the pod's next scrape where the source knows when that is, else its fixed poll.
+          intervalMs: metrics!.pollIntervalMs(timeoutMs), nextAttemptInMs: () => metrics!.nextDataInMs(podRef),
+        });
       } catch (err) {
         if (!(err instanceof WaitTimeoutError)) throw err;
         throw new WaitTimeoutError(`Timed out after ${formatDuration(timeoutMs)} (metrics timeout) waiting for ${err.description}; last seen: ${err.lastObserved}`, err.description, err.lastObserved);
@@ -65,7 +69,12 @@ export const metricsCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
     const call = () => ({ timeoutMs: Math.min(budgetMs, remaining()) });
     await test.step('assess: the pod is a scrape target that is up', () => poll('the pod to be a scrape target that is up', async () => targetUp(await metrics!.target(podRef, call()))));
     for (const a of m.assessments({ namespace: ns.name, pod: podName, sent, source })) {
-      await test.step(`assess: ${a.title}`, () => poll(a.description, async () => a.judge(await metrics!.series(a.series, podRef, call()))));
+      await test.step(`assess: ${a.title}`, () => poll(a.description, async () => {
+        const seen = a.judge(await metrics!.series(a.series, podRef, call()));
+        // Not there yet: learn when the next scrape lands, to ask right after it.
+        if (!seen.done && seen.failure === undefined) await metrics!.target(podRef, call()).catch(() => undefined);
+        return seen;
+      }));
     }
   } finally {
     await metrics?.close();
