@@ -73,8 +73,8 @@ const podWaitFailFast = (observed: string): FailFastMessage => ({
 export const faultExpectations: Record<string, FaultExpectation> = {
   'namespace-onboarding-stripped': {
     outcome: 'fail', check: 'namespace', aks: true,
-    message: { kind: 'timeout', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', lastSeen: 'last seen: labels["openservicemesh.io/monitored-by"]: expected "osm", got <missing>', limit: 'Timed out after <assert>' },
-    istioMessage: { kind: 'timeout', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', lastSeen: 'last seen: labels["istio.io/rev"]: expected "asm-1-30", got <missing>', limit: 'Timed out after <assert>' },
+    message: { kind: 'fail-fast', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', observed: 'the API server stored it without what the harness had just set (labels["openservicemesh.io/monitored-by"]: expected "osm", got <missing>…): an admission webhook or policy removes it, so waiting cannot help' },
+    istioMessage: { kind: 'fail-fast', object: 'Namespace <ns>', expected: 'to read back the mesh\'s onboarding labels and annotations', observed: 'the API server stored it without what the harness had just set (labels["istio.io/rev"]: expected "asm-1-30", got <missing>…): an admission webhook or policy removes it, so waiting cannot help' },
   },
   'sidecar-not-injected': {
     outcome: 'fail', check: 'httpbin',
@@ -176,7 +176,7 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   },
   'httproute-backend-not-found': {
     outcome: 'fail', check: 'ingress',
-    message: { kind: 'timeout', object: 'HTTPRoute <ns>/httpbin', expected: 'to be Accepted with its references resolved', lastSeen: 'last seen: Accepted=True, ResolvedRefs=False (BackendNotFound: backend(httpbin.<ns>.svc.cluster.local) not found)', limit: 'Timed out after <assert>' },
+    message: { kind: 'fail-fast', object: 'HTTPRoute <ns>/httpbin', expected: 'to be Accepted with its references resolved', observed: 'the HTTPRoute cannot work as written: ResolvedRefs=False (BackendNotFound: backend(httpbin.<ns>.svc.cluster.local) not found)' },
   },
   'authz-deny-ignored': {
     outcome: 'fail', check: 'ingress', http: true, aks: true,

@@ -25,8 +25,10 @@ describe('Gateway API status verdicts', () => {
     const verdict = routeAccepted({ name: 'g', namespace: 'ns' });
     assert.equal(verdict(route([cond('Accepted', 'True', 'Accepted'), cond('ResolvedRefs', 'True', 'ResolvedRefs')])).done, true);
     const missing = verdict(route([cond('Accepted', 'True', 'Accepted'), cond('ResolvedRefs', 'False', 'BackendNotFound', 1, 'backend(httpbin.ns.svc.cluster.local) not found')]));
-    assert.deepEqual([missing.done, missing.failure], [false, undefined]);
+    assert.match(missing.failure ?? '', /cannot work as written: ResolvedRefs=False \(BackendNotFound: backend\(httpbin\.ns\.svc\.cluster\.local\) not found\)/, 'the suite routes to a Service that exists');
     assert.match(missing.observed, /ResolvedRefs=False \(BackendNotFound: backend\(httpbin\.ns\.svc\.cluster\.local\) not found\)/);
+    const stale = verdict({ ...route([cond('Accepted', 'True', 'Accepted', 1), cond('ResolvedRefs', 'False', 'BackendNotFound', 1)]), metadata: { name: 'r', namespace: 'ns', generation: 2 } });
+    assert.deepEqual([stale.done, stale.failure], [false, undefined], 'a condition of an older generation is no verdict');
     assert.match(verdict(route([cond('Accepted', 'False', 'NotAllowedByListeners')])).failure ?? '', /cannot work as written: Accepted=False \(NotAllowedByListeners\)/);
     assert.match(verdict({ metadata: { name: 'r', namespace: 'ns' }, status: { parents: [] } }).observed, /no status\.parents entry for Gateway ns\/g/);
   });

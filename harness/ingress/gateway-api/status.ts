@@ -25,8 +25,12 @@ export interface RouteObject extends KubernetesObject {
   status?: { parents?: { parentRef?: { name?: string; namespace?: string }; controllerName?: string; conditions?: V1Condition[] }[] };
 }
 
-/** Route reasons a controller gives when the route as written can never attach or resolve. */
-const terminalRouteReasons = new Set(['NotAllowedByListeners', 'NoMatchingListenerHostname', 'NoMatchingParent', 'UnsupportedValue', 'InvalidKind', 'RefNotPermitted', 'UnsupportedProtocol']);
+/**
+ * Route reasons a controller gives when the route as written can never attach or resolve. BackendNotFound is among
+ * them because the suite writes its route only after the backend Service exists and its pods are Ready: a controller
+ * that still cannot find it does not see the Service it was given.
+ */
+const terminalRouteReasons = new Set(['NotAllowedByListeners', 'NoMatchingListenerHostname', 'NoMatchingParent', 'UnsupportedValue', 'InvalidKind', 'RefNotPermitted', 'UnsupportedProtocol', 'BackendNotFound']);
 
 /** `Accepted=True`, `Programmed=False (AddressNotAssigned: …)`, `Accepted=<none>`. */
 function describeCondition(type: string, c: V1Condition | undefined, generation: number | undefined): string {
