@@ -143,6 +143,12 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },
     istioMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'istio_requests_total{reporter="destination",destination_workload_namespace="<ns>",destination_workload="httpbin",response_code="200",source_principal="spiffe://…"} to reach at least <n>', lastSeen: 'last seen: istio_requests_total{…}={0|no series}', limit: 'Timed out after <metrics>' },
   },
+  // The old query over every Envoy cluster would pass here: envoy-metrics-cluster counts Prometheus's scrapes (issue 14).
+  'metrics-miss-ingress-traffic': {
+    outcome: 'fail', check: 'metrics', aks: true,
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },
+    istioMessage: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'istio_requests_total{reporter="destination",destination_workload_namespace="<ns>",destination_workload="httpbin",response_code="200",source_principal="spiffe://…"} to reach at least <n>', lastSeen: 'last seen: istio_requests_total{…}={0|no series}', limit: 'Timed out after <metrics>' },
+  },
   'prometheus-unreachable': {
     outcome: 'fail', check: 'metrics',
     message: { kind: 'fail-fast', object: 'Service osm-system/osm-prometheus port 7070', expected: 'Prometheus is unreachable', observed: 'answered 503 ServiceUnavailable: no endpoints available for service "osm-prometheus"' },
@@ -190,10 +196,6 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'mtls-disabled': {
     outcome: 'fail', check: 'ingress', http: true, aks: true,
     message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 200 through the workload\'s sidecar over mTLS from the gateway (X-Forwarded-Client-Cert echoed) <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
-  },
-  'metrics-miss-gateway-traffic': {
-    outcome: 'fail', check: 'metrics', aks: true,
-    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'istio_requests_total{reporter="destination",destination_workload_namespace="<ns>",destination_workload="httpbin",response_code="200",source_principal="spiffe://…"} to reach at least <n>', lastSeen: 'last seen: istio_requests_total{…}={0|no series}', limit: 'Timed out after <metrics>' },
   },
   'classic-sidecars': { outcome: 'pass', aks: true, survives: 'the Istio profile accepts a classic istio-proxy container as it accepts a native sidecar' },
   'watch-expired': { outcome: 'pass', survives: 'a watch resumed from an expired resourceVersion gets 410 Gone and relists before it watches again' },

@@ -86,8 +86,8 @@ export interface NodeHooks {
   sidecarStatsFrozen: boolean;
   /** The httpbin app answers 503 to every request. */
   appAlways503: boolean;
-  /** The Istio sidecar's istio_requests_total never counts requests whose source is a gateway. */
-  sidecarMissesGatewayTraffic: boolean;
+  /** The sidecar never counts the ingress traffic (OSM: its local cluster; Istio: requests from a gateway), its other counters still move. */
+  sidecarMissesIngressTraffic: boolean;
 }
 
 /** Consulted by the ingress controllers' status publisher (ingress/publish-status.ts). */
@@ -173,7 +173,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       sidecarServesNoMetrics: any((h) => h.node?.sidecarServesNoMetrics),
       sidecarStatsFrozen: any((h) => h.node?.sidecarStatsFrozen),
       appAlways503: any((h) => h.node?.appAlways503),
-      sidecarMissesGatewayTraffic: any((h) => h.node?.sidecarMissesGatewayTraffic),
+      sidecarMissesIngressTraffic: any((h) => h.node?.sidecarMissesIngressTraffic),
     },
     ingress: {
       withholdAddress: any((h) => h.ingress?.withholdAddress),

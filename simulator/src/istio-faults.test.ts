@@ -68,8 +68,8 @@ void describe('Istio faults end to end', () => {
     });
   });
 
-  void it('metrics-miss-gateway-traffic and authz-deny-ignored: gateway requests are never counted, and allow-nothing lets them pass', async () => {
-    await withCluster(['metrics-miss-gateway-traffic', 'authz-deny-ignored'], async (c) => {
+  void it('metrics-miss-ingress-traffic and authz-deny-ignored: gateway requests are never counted, and allow-nothing lets them pass', async () => {
+    await withCluster(['metrics-miss-ingress-traffic', 'authz-deny-ignored'], async (c) => {
       const pod = await deployHttpbin(c, ns);
       await applyGatewayApiSample(c, ns);
       const address = await gatewayAddress(c, ns);

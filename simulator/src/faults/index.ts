@@ -14,7 +14,7 @@ import { gatewayNotProgrammed } from './gateway-not-programmed.ts';
 import { httprouteBackendNotFound } from './httproute-backend-not-found.ts';
 import { istioInjectionSkipped } from './istio-injection-skipped.ts';
 import { istioRevisionMissing } from './istio-revision-missing.ts';
-import { metricsMissGatewayTraffic } from './metrics-miss-gateway-traffic.ts';
+import { metricsMissIngressTraffic } from './metrics-miss-ingress-traffic.ts';
 import { mtlsDisabled } from './mtls-disabled.ts';
 import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
@@ -67,7 +67,7 @@ export const faults = [
   metricsNotScraped,
   metricsNotEnabled,
   envoyStatsFrozen,
-  metricsMissGatewayTraffic,
+  metricsMissIngressTraffic,
   prometheusUnreachable,
   classicSidecars,
   serviceProxyForbidden,

@@ -77,6 +77,14 @@ describe('kubelet with the envoy sidecar', () => {
     assert.equal(admin.body, 'LIVE\n');
   });
 
+  it('counts each scrape under envoy-metrics-cluster, as OSM routes its Prometheus listener: a 2xx counter over every cluster grows without traffic', async () => {
+    const first = await request(`http://${status.podIP}:15010/stats/prometheus`);
+    const count = (body: string) => Number(/^envoy_cluster_upstream_rq_xx\{envoy_response_code_class="2",envoy_cluster_name="envoy-metrics-cluster"\} (\d+)$/m.exec(body)?.[1]);
+    const second = await request(`http://${status.podIP}:15010/stats/prometheus`);
+    assert.equal(count(second.body), count(first.body) + 1, 'the previous scrape is counted; the one being answered is not yet');
+    assert.match(second.body, /^envoy_cluster_upstream_rq_xx\{envoy_response_code_class="2",envoy_cluster_name="httpbin\/httpbin\|14001\|local"\} 1$/m, 'the local cluster only counts the app\'s requests');
+  });
+
   it('keeps container logs: envoy access log and httpbin lines', () => {
     const envoy = fx.kubelet.logs.logs('httpbin', 'httpbin-1', 'envoy') ?? '';
     assert.match(envoy, /initializing epoch 0/);

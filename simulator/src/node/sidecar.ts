@@ -19,6 +19,8 @@ import { delay } from './delay.ts';
 
 export const envoyAdminPort = 15000;
 export const envoyMetricsPort = 15010;
+/** The Envoy cluster OSM routes the Prometheus listener's scrapes through (pkg/constants EnvoyMetricsCluster). */
+export const envoyMetricsCluster = 'envoy-metrics-cluster';
 
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
@@ -55,7 +57,18 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
     servers.push(await startAdmin(ctx, stats, neverReady, appPorts));
     const scrape = pod.metadata.annotations?.['prometheus.io/scrape'] === 'true';
     if (scrape && !neverReady && !ctx.hooks.node.sidecarServesNoMetrics) {
+      // OSM's Prometheus listener routes /stats/prometheus to the admin port through the cluster
+      // `envoy-metrics-cluster` (osm pkg/envoy/lds getPrometheusConnectionManager, pkg/constants EnvoyMetricsCluster):
+      // every scrape is an upstream request of that cluster, counted once it has been answered (the response being
+      // rendered does not include itself).
+      const metricsCluster = stats.cluster(envoyMetricsCluster);
       servers.push(await startHttp(ctx.podIP, envoyMetricsPort, (req, res) => {
+        metricsCluster.rqTotal++;
+        metricsCluster.rqActive++;
+        res.once('close', () => {
+          metricsCluster.rqActive--;
+          if (!ctx.hooks.node.sidecarStatsFrozen) metricsCluster.countResponse(res.statusCode);
+        });
         serveMetrics(req, res, stats);
         recordCondition('metrics-scraped', pod);
       }));
@@ -131,7 +144,8 @@ function proxy(ctx: ContainerContext, plan: PortPlan, stats: EnvoyStats, agent: 
   }
   const done = (code: number, bytesSent: number, flags: string): void => {
     cluster.rqActive--;
-    if (!ctx.hooks.node.sidecarStatsFrozen) cluster.countResponse(code);
+    // metrics-miss-ingress-traffic: the app's traffic (all of it comes through the ingress here) is never counted.
+    if (!ctx.hooks.node.sidecarStatsFrozen && !ctx.hooks.node.sidecarMissesIngressTraffic) cluster.countResponse(code);
     ctx.log(accessLog(ctx, req, code, flags, bytesSent, Math.round(performance.now() - started), clusterName, `${ctx.podIP}:${plan.listenPort}`, String(headers['x-request-id'])));
   };
 

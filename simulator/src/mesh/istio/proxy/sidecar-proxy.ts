@@ -164,7 +164,7 @@ function handleInbound(ctx: ContainerContext, env: ProxyEnv, plan: PortPlan, sta
     connection_security_policy: mtls ? 'mutual_tls' : 'none',
   });
   const count = (code: number, flags: string): void => {
-    if (ctx.hooks.node.sidecarMissesGatewayTraffic && peer?.kind === 'router') return;
+    if (ctx.hooks.node.sidecarMissesIngressTraffic && peer?.kind === 'router') return;
     stats.record(labels(code, flags), performance.now() - started);
   };
 
