@@ -36,6 +36,8 @@ export interface SimInvocation {
   token?: string | undefined;
   /** Modelled delays (`--timings`): zero, quick, realistic, or a JSON object of overrides (inline or a file). */
   timings?: string | undefined;
+  /** `--request-log FILE`: mirror the API request log as JSONL (simulator/README.md). */
+  requestLog?: string | undefined;
 }
 
 /** A parsed command line, or a request that was fully handled by commander (help, version). */
@@ -169,10 +171,11 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--port <n>', 'API server port (default: a free one)')
     .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
-    .action((opts: { flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string }) => {
+    .option('--request-log <file>', 'mirror the API request log to this JSONL file')
+    .action((opts: { flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; requestLog?: string }) => {
       onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
-        ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
+        ...(opts.timings !== undefined ? { timings: opts.timings } : {}), ...(opts.requestLog !== undefined ? { requestLog: opts.requestLog } : {}) });
     });
   const checkCommand = program.command('check')
     .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes. Default target: the kubeconfig\'s current context (aks when it is an AKS API server); --target local checks a simulated cluster');

@@ -6,6 +6,7 @@ import type { KubeObject, ObjectStore } from '../cluster/types.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { JobController } from './job-controller.ts';
 import { NamespaceController } from './namespace-controller.ts';
 import type { QueueController } from './queue-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
@@ -23,7 +24,7 @@ export interface ControllerManager {
 }
 
 /**
- * Starts the namespace, garbage-collector, deployment, replicaset, endpoints and serviceaccount controllers.
+ * Starts the namespace, garbage-collector, deployment, replicaset, endpoints, serviceaccount and job controllers.
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
@@ -32,6 +33,7 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
     new ReplicaSetController(store).start(),
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
     new ServiceAccountController(store, opts.caPem ? { caPem: opts.caPem } : {}).start(),
+    new JobController(store).start(),
   ];
   return {
     stop() {

@@ -6,6 +6,7 @@
 import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
+import { startHarnessContainer, isHarnessImage } from './harness-container.ts';
 import { startHttpbinContainer } from './httpbin-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
@@ -64,6 +65,7 @@ export function defaultImageRegistry(): ImageRegistry {
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });
+  registry.register({ kind: 'mesh-conformance', matches: (repo) => isHarnessImage(repo), start: startHarnessContainer });
   registry.register({
     kind: 'osm-init',
     matches: (repo, container) => container.name === 'osm-init' || /\/init$/.test(repo),
