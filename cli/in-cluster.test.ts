@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'selfsigned';
 import { lookupInCluster, renderInClusterKubeconfig } from '../harness/config/in-cluster.ts';
+import { decideInCluster } from './in-cluster.ts';
 import { runMain } from './testing/run-main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-in-cluster-'));
@@ -79,10 +80,10 @@ describe('in-cluster mode (through the CLI)', () => {
     assert.match((await runCli(['run', '--in-cluster', '--target', 'local'], podEnv())).stderr, /^mesh-conformance: --in-cluster runs against the cluster the pod is in: drop --target local/);
   });
 
-  it('is detected in a pod when no kubeconfig is given, and sends the mounted token; the results dir gets a failing JUnit and Sonobuoy\'s done file', async () => {
+  it('is detected in a pod when a real target and no kubeconfig is given, and sends the mounted token; the results dir gets a failing JUnit and Sonobuoy\'s done file', async () => {
     seen.length = 0;
     const results = join(dir, 'sonobuoy-results');
-    const res = await runCli(['run', '--results-dir', results], { ...podEnv(), SONOBUOY_RESULTS_DIR: results });
+    const res = await runCli(['run', '--target', 'kind', '--results-dir', results], { ...podEnv(), SONOBUOY_RESULTS_DIR: results });
     assert.equal(res.code, 2, res.stderr);
     assert.match(res.stderr, new RegExp(`^mesh-conformance: cannot read the cluster \\(context in-cluster\\): authenticated, but the API server https://127\\.0\\.0\\.1:${port} forbids this user: 403`));
     assert.ok(seen.length > 0 && seen.every((s) => s.authorization === `Bearer ${token}`), `every request carried the mounted token: ${JSON.stringify(seen)}`);
@@ -93,6 +94,13 @@ describe('in-cluster mode (through the CLI)', () => {
     const listing = execFileSync('tar', ['-tzf', done], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     assert.deepEqual(listing, ['junit.xml', 'summary.txt']);
     assert.match(res.stdout, /mesh-conformance: results in \S+ \(junit\.xml, summary\.txt, results\.tar\.gz, done\); Sonobuoy done file /);
+  });
+
+  it('is not detected in a checkout without a target: that still means the embedded simulated cluster', () => {
+    const inv = { command: 'run' as const, flags: {}, playwrightArgs: [] };
+    assert.equal(decideInCluster(inv, podEnv(), undefined), undefined);
+    assert.ok(decideInCluster({ ...inv, flags: { target: 'aks' } }, podEnv(), undefined));
+    assert.equal(decideInCluster({ ...inv, flags: { target: 'aks', context: 'c' } }, podEnv(), undefined), undefined);
   });
 
   it('is not used when a kubeconfig is given, and a results dir that is not Sonobuoy\'s gets no done file', async () => {

@@ -4,6 +4,7 @@
  */
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import type { InClusterEnvironment } from '../harness/config/in-cluster.ts';
+import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { inClusterContext, inClusterTarget, lookupInCluster, renderInClusterKubeconfig, writeInClusterKubeconfig } from '../harness/config/in-cluster.ts';
 import { timeouts } from '../harness/timeouts.ts';
@@ -11,6 +12,7 @@ import { runPaths } from '../harness/config/run-config.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { readProvider } from '../harness/report/provider.ts';
 import { BadInputError } from './exit-codes.ts';
+import { simulatorMain } from './paths.ts';
 import type { RunInvocation } from './program.ts';
 import { userLayers } from './run-command.ts';
 
@@ -25,9 +27,9 @@ const truthy = (v: unknown): boolean => v === true || (typeof v === 'string' && 
 
 /**
  * In-cluster when `--in-cluster` (or `MESH_CONFORMANCE_IN_CLUSTER`, or `inCluster:` in the config file) says so, or
- * when nothing names a kubeconfig (flag, variable, config file, `$KUBECONFIG`) or a context, the target is not
- * `local`, and the pod's in-cluster configuration is there. Asked for but absent, or combined with a kubeconfig, a
- * context or the local target, is bad input.
+ * when nothing names a kubeconfig (flag, variable, config file, `$KUBECONFIG`) or a context, the pod's in-cluster
+ * configuration is there, and the target is a real one (`kind`, `aks`) or, in the image (no simulated cluster to
+ * start), not given. Asked for but absent, or combined with a kubeconfig, a context or the local target, is bad input.
  */
 export function decideInCluster(inv: RunInvocation, env: NodeJS.ProcessEnv, fileLayer: ConfigLayer | undefined): InClusterDecision | undefined {
   const layers = userLayers(inv, env, fileLayer);
@@ -35,7 +37,12 @@ export function decideInCluster(inv: RunInvocation, env: NodeJS.ProcessEnv, file
   const forced = value('inCluster') !== undefined ? truthy(value('inCluster')) : undefined;
   if (forced === false) return undefined;
   const target = value('target');
-  if (forced === undefined && (value('kubeconfig') !== undefined || !!env.KUBECONFIG?.trim() || target === 'local' || value('context') !== undefined)) return undefined;
+  if (forced === undefined) {
+    if (value('kubeconfig') !== undefined || !!env.KUBECONFIG?.trim() || target === 'local' || value('context') !== undefined) return undefined;
+    // In a checkout, no target means the embedded simulated cluster (`npm run conformance` in a CI pod stays local);
+    // the image has no simulator, so there it means the cluster the pod runs in.
+    if (target === undefined && existsSync(simulatorMain)) return undefined;
+  }
   const found = lookupInCluster(env);
   if (!found.ok) {
     if (forced) throw new BadInputError(`--in-cluster: ${found.reason}; run it inside a pod, or pass --kubeconfig FILE instead`);

@@ -143,7 +143,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--ingress-address <address>', 'send ingress traffic here instead of the Ingress status address (host, host:port or URL)')
     .option('--namespaces <n>', `check N independent copies of the flow in parallel, one namespace and one httpbin each (1-${maxNamespaces}, default 1)`)
     .option('--list', 'print the checks with their tags and dependencies, without running them (filters such as --grep apply)')
-    .option('--in-cluster', 'run inside a pod with its service account (detected when no kubeconfig is given and the pod\'s in-cluster configuration is there)')
+    .option('--in-cluster', 'run inside a pod with its service account (detected in a pod when no kubeconfig or context is given and the target is kind or aks)')
     .option('--results-dir <dir>', 'also put junit.xml, the ConformanceReport, the summary and the diagnostics here; in Sonobuoy\'s results directory, also its archive and done file')
     .action((playwrightArgs: string[], opts: Record<string, unknown>) => {
       // commander keeps a `--` that follows an unknown option; Playwright would read what follows as file filters.
