@@ -152,7 +152,10 @@ export async function runFleet(inv: RunInvocation, out: { write: (s: string) => 
     running.delete(entry);
     await new Promise<void>((done) => log.end(() => done()));
     const report = readConformanceReport(join(dir, 'conformance-report.json'));
-    const fresh = report && Date.parse(report.date) >= started - 1000 ? report : undefined;
+    // This run's report with results (a run that could not check its cluster reports `error` and no versions).
+    const written = report && Date.parse(report.date) >= started - 1000 ? report : undefined;
+    const fresh = written?.run.result === 'error' ? undefined : written;
+    lastError ??= written?.run.reason;
     const verdict = verdictOf(code, interrupted);
     const cluster: FleetCluster = {
       context, reportDir: folder, target: clusterTarget, verdict, exitCode: code,

@@ -92,8 +92,15 @@ describe('in-cluster mode (through the CLI)', () => {
     const done = readFileSync(join(results, 'done'), 'utf8');
     assert.equal(done, join(results, 'results.tar.gz'), 'done names the archive, without a newline');
     const listing = execFileSync('tar', ['-tzf', done], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
-    assert.deepEqual(listing, ['junit.xml', 'summary.txt']);
-    assert.match(res.stdout, /mesh-conformance: results in \S+ \(junit\.xml, summary\.txt, results\.tar\.gz, done\); Sonobuoy done file /);
+    assert.deepEqual(listing, ['conformance-report.json', 'conformance-report.yaml', 'junit.xml', 'summary.txt']);
+    assert.match(res.stdout, /mesh-conformance: results in \S+ \(conformance-report\.yaml, conformance-report\.json, junit\.xml, summary\.txt, results\.tar\.gz, done\); Sonobuoy done file /);
+    // Every run leaves a ConformanceReport: this one could not check the cluster, and says why.
+    const report = JSON.parse(readFileSync(join(results, 'conformance-report.json'), 'utf8')) as { mode: string; run: { result: string; reason: string }; cluster: { context: string }; core: { tests: unknown[] } };
+    assert.equal(report.mode, 'in-cluster');
+    assert.equal(report.run.result, 'error');
+    assert.match(report.run.reason, /^cannot read the cluster \(context in-cluster\)/);
+    assert.equal(report.cluster.context, 'in-cluster');
+    assert.deepEqual(report.core.tests, []);
   });
 
   it('is not detected in a checkout without a target: that still means the embedded simulated cluster', () => {

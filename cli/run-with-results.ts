@@ -3,14 +3,43 @@
  * Ctrl-C), copies the results into DIR for an engine, with Sonobuoy's archive and done file when DIR is Sonobuoy's
  * results directory (harness/report/results-dir.ts). The exit code is the run's.
  */
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { envNames } from '../harness/config/resolve-config.ts';
+import { runPaths } from '../harness/config/run-config.ts';
+import { createIngressProfile } from '../harness/ingress/index.ts';
+import { createMeshProfile, meshFactory } from '../harness/mesh/index.ts';
+import { couldNotRunReport, writeConformanceReport } from '../harness/report/conformance-report.ts';
 import { exportResults } from '../harness/report/results-dir.ts';
+import { toolVersion } from '../harness/version.ts';
 import { errorText } from '../harness/text.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import type { RunInvocation } from './program.ts';
 import { runConformance } from './run-command.ts';
+
+/**
+ * Every run leaves a ConformanceReport: when the checks never reported (pre-flight, an unreachable cluster, a crash
+ * before the runner), one with `run.result: error` and the reason, from the configuration alone.
+ */
+function writeCouldNotRunReport(config: ConformanceConfig, startedAt: number, reason: string): void {
+  if (!config.runId) return;
+  const paths = runPaths(config.reportDir, config.runId);
+  if (existsSync(paths.conformanceReportJson) && statSync(paths.conformanceReportJson).mtimeMs >= startedAt - 1000) return;
+  try {
+    const mesh = createMeshProfile(config);
+    const ingress = createIngressProfile(config);
+    writeConformanceReport({ yaml: paths.conformanceReport, json: paths.conformanceReportJson }, couldNotRunReport({
+      runId: config.runId, mode: config.inCluster ? 'in-cluster' : config.target, reason, durationSeconds: Math.round((Date.now() - startedAt) / 100) / 10, toolVersion,
+      mesh: { name: config.mesh, title: mesh.title, namespace: config.meshNamespace, revision: config.meshRevision, support: meshFactory(config.mesh).support?.(config.flavor) },
+      cluster: { context: config.context, flavor: config.flavor },
+      profile: { mesh: config.mesh, ingress: config.ingress, target: config.target },
+      supported: [...mesh.features, ...(ingress?.features ?? [])],
+    }));
+  } catch (err) {
+    process.stderr.write(`mesh-conformance: could not write the ConformanceReport: ${errorText(err)}\n`);
+  }
+}
 
 /** Runs `run` and exports its results when a results directory is configured (flag, variable or config file). */
 export async function runWithResults(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout): Promise<number> {
@@ -26,6 +55,7 @@ export async function runWithResults(inv: RunInvocation, out: { write: (s: strin
     error = errorText(err);
     throw err;
   } finally {
+    if (config && code !== exitCodes.passed) writeCouldNotRunReport(config, startedAt, error ?? (code === exitCodes.interrupted ? 'interrupted before the checks ran' : `the run ended with exit code ${code} before the checks reported`));
     // Before the configuration resolved (a bad value), the flag or variable still says where results go.
     const dir = config?.resultsDir ?? (inv.flags.resultsDir as string | undefined) ?? process.env[envNames.resultsDir];
     if (dir) {

@@ -54,7 +54,8 @@ export const conformanceReportSchema = z.object({
   }).strict(),
   run: z.object({
     id: z.string().describe('the run id (label mesh-conformance.io/run-id on everything the run created)'),
-    result: z.enum(['passed', 'failed', 'interrupted', 'timedout']).describe('the test runner\'s verdict'),
+    result: z.enum(['passed', 'failed', 'interrupted', 'timedout', 'error']).describe('the test runner\'s verdict; error: the checks could not run (see reason)'),
+    reason: z.string().optional().describe('result error: why the checks could not run (unreachable API server, credentials, RBAC, pre-flight), one line'),
     durationSeconds: z.number().nonnegative(),
   }).strict(),
   implementation: z.object({
@@ -126,6 +127,32 @@ export function levelOf(outcomes: CheckOutcome[]): ConformanceReport['core'] {
   const stats = { passed: count('passed'), failed: count('failed'), skipped: count('skipped') };
   const result = !tests.length ? 'empty' : stats.failed ? 'failure' : stats.skipped ? 'partial' : 'success';
   return { result, statistics: stats, tests };
+}
+
+/**
+ * The report of a run whose checks never ran (pre-flight, an unreachable cluster, a crash before the runner): what the
+ * configuration says, `run.result: error` with the reason, no test results, and what the cluster could not tell as null.
+ */
+export function couldNotRunReport(o: {
+  runId: string; mode: ReportMode; reason: string; durationSeconds: number; toolVersion: string;
+  mesh: { name: string; title: string; namespace: string; revision: string | undefined; support: { ends: string; note: string } | undefined };
+  cluster: { context: string | undefined; flavor: 'kind' | 'aks' }; profile: { mesh: string; ingress: string; target: 'local' | 'kind' | 'aks' }; supported: string[];
+}, date = new Date()): ConformanceReport {
+  return {
+    apiVersion: reportApiVersion, kind: reportKind, date: date.toISOString(), mode: o.mode,
+    tool: { name: 'mesh-conformance', version: o.toolVersion },
+    run: { id: o.runId, result: 'error', reason: o.reason, durationSeconds: o.durationSeconds },
+    implementation: {
+      mesh: o.mesh.name, title: o.mesh.title, version: null, namespace: o.mesh.namespace,
+      ...(o.mesh.revision ? { revision: o.mesh.revision } : {}),
+      ...(o.mesh.support ? { supportEnds: o.mesh.support.ends, supportNote: o.mesh.support.note } : {}),
+    },
+    cluster: { context: o.cluster.context ?? null, server: null, serverVersion: null, provider: null, flavor: o.cluster.flavor },
+    profile: { name: `${o.profile.mesh}/${o.profile.ingress}`, ...o.profile },
+    core: levelOf([]),
+    extended: levelOf([]),
+    features: { supported: [...o.supported].sort(), tested: [], untested: [] },
+  };
 }
 
 /** Validates a report against the schema (throws with the first problem): nothing invalid is ever written. */
