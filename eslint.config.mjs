@@ -12,7 +12,7 @@ const simulatorBoundary = {
 const profileFolders = ['harness/mesh/*/**', 'harness/ingress/*/**', 'harness/mesh/index.ts', 'harness/ingress/index.ts'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['node_modules/**', 'reports/**', 'test-results/**', 'playwright-report/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -34,6 +34,7 @@ export default defineConfig<object, ConfigFixtures>({
       // `_runEnvironment` worker fixture (fixtures/report.ts) writes with the server and mesh versions.
     }],
     ['./fixtures/summary-reporter.ts', { outputFile: paths.summary }],
+    ['./fixtures/conformance-reporter.ts'],
   ],
   projects: [
     { name: 'local', use: { target: 'local' } },

@@ -5,7 +5,8 @@ import { runConfigCommand } from './config-command.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { listChecks } from './list-checks.ts';
 import { parseArgs } from './program.ts';
-import { runConformance } from './run-command.ts';
+import { runFleet } from './fleet-command.ts';
+import { runWithResults } from './run-with-results.ts';
 import { runSimulator } from './sim-command.ts';
 
 /** Where the CLI writes: the process's streams, or (in tests) collectors. */
@@ -22,7 +23,8 @@ export async function main(argv: string[], io: CliOutput = { stdout: process.std
   try {
     const inv = parseArgs(argv, io.stdout);
     if (inv.command === 'run' && inv.list) return await listChecks(inv);
-    if (inv.command === 'run') return await runConformance(inv, io.stdout);
+    if (inv.command === 'run' && inv.fleet) return await runFleet(inv, io.stdout);
+    if (inv.command === 'run') return await runWithResults(inv, io.stdout);
     if (inv.command === 'sim') return await runSimulator(inv);
     if (inv.command === 'cleanup') return await runCleanup(inv, io.stdout);
     if (inv.command === 'config') return await runConfigCommand(inv, io.stdout);

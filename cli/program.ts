@@ -20,6 +20,39 @@ export interface RunInvocation {
   namespaces?: number | undefined;
   /** `--list`: print the checks (after --grep and other filters) without running them. */
   list?: boolean | undefined;
+  /** Fan-out over several clusters (several `--context`, `--contexts-file`, `--context-pattern`): cli/fleet-command.ts. */
+  fleet?: FleetSelection | undefined;
+  /** The arguments after `run`, as given (a fan-out passes the others on to each cluster's run). */
+  argv?: string[] | undefined;
+}
+
+/** Which kubeconfig contexts a fan-out runs against, and how many at once. */
+export interface FleetSelection {
+  contexts: string[];
+  contextsFile: string | undefined;
+  contextPattern: string | undefined;
+  concurrency: number;
+}
+
+/** Upper bound of `--fleet-concurrency`: each cluster's run is a CLI, a Playwright runner and a worker. */
+export const maxFleetConcurrency = 32;
+export const defaultFleetConcurrency = 4;
+
+function fleetOf(opts: Record<string, unknown>, command: 'run' | 'config' | 'check'): FleetSelection | undefined {
+  const contexts = (opts.context as string[] | undefined) ?? [];
+  const contextsFile = opts.contextsFile as string | undefined;
+  const contextPattern = opts.contextPattern as string | undefined;
+  if (contexts.length <= 1 && contextsFile === undefined && contextPattern === undefined) {
+    if (opts.fleetConcurrency !== undefined && command === 'run') throw new BadInputError('--fleet-concurrency applies to a fan-out: select several clusters with --context A --context B, --contexts-file or --context-pattern');
+    return undefined;
+  }
+  if (command !== 'run') throw new BadInputError(`${command} looks at one cluster: pass one --context (several contexts, --contexts-file and --context-pattern are for run)`);
+  const raw = opts.fleetConcurrency;
+  const concurrency = raw === undefined ? defaultFleetConcurrency : Number(raw);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > maxFleetConcurrency) {
+    throw new BadInputError(`invalid --fleet-concurrency "${String(raw)}": expected a whole number from 1 to ${maxFleetConcurrency}`);
+  }
+  return { contexts, contextsFile, contextPattern, concurrency };
 }
 
 /** `mesh-conformance sim …` as parsed. */
@@ -38,6 +71,8 @@ export interface SimInvocation {
   token?: string | undefined;
   /** Modelled delays (`--timings`): zero, quick, realistic, or a JSON object of overrides (inline or a file). */
   timings?: string | undefined;
+  /** `--request-log FILE`: mirror the API request log as JSONL (simulator/README.md). */
+  requestLog?: string | undefined;
 }
 
 /** A parsed command line, or a request that was fully handled by commander (help, version). */
@@ -75,7 +110,10 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .description('run the conformance checks against a target (default: a simulated cluster started for the run)')
     .addOption(new Option('--target <target>', 'where to run').choices(targets))
     .option('--kubeconfig <file>', 'kubeconfig of the target cluster (kind, aks; default $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context); repeat it to check several clusters at once', collect, [])
+    .option('--contexts-file <file>', 'check every context listed in this file (one a line, # comments), each cluster independently')
+    .option('--context-pattern <glob>', 'check every kubeconfig context whose name matches (e.g. \'prod-*\'), each cluster independently')
+    .option('--fleet-concurrency <n>', `clusters checked at once in a fan-out (1-${maxFleetConcurrency}, default ${defaultFleetConcurrency})`)
     .addOption(new Option('--flavor <flavor>', 'simulated cluster flavor for --target local; selects the profile').choices(flavors))
     .addOption(new Option('--mesh <mesh>', 'the mesh profile (default: osm on the local target)').choices(meshNames))
     .option('--mesh-namespace <ns>', 'where the mesh\'s control plane runs (default: the profile\'s, by flavor)')
@@ -107,9 +145,11 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--ingress-address <address>', 'send ingress traffic here instead of the Ingress status address (host, host:port or URL)')
     .option('--namespaces <n>', `check N independent copies of the flow in parallel, one namespace and one httpbin each (1-${maxNamespaces}, default 1)`)
     .option('--list', 'print the checks with their tags and dependencies, without running them (filters such as --grep apply)')
+    .option('--in-cluster', 'run inside a pod with its service account (detected in a pod when no kubeconfig or context is given and the target is kind or aks)')
+    .option('--results-dir <dir>', 'also put junit.xml, the ConformanceReport, the summary and the diagnostics here; in Sonobuoy\'s results directory, also its archive and done file')
     .action((playwrightArgs: string[], opts: Record<string, unknown>) => {
       // commander keeps a `--` that follows an unknown option; Playwright would read what follows as file filters.
-      onParsed({ command: 'run', flags: runFlags(opts), playwrightArgs: playwrightArgs.filter((a) => a !== '--'), configFile: opts.config as string | undefined, namespaces: namespacesOf(opts.namespaces), list: opts.list === true });
+      onParsed({ command: 'run', flags: runFlags(opts), playwrightArgs: playwrightArgs.filter((a) => a !== '--'), configFile: opts.config as string | undefined, namespaces: namespacesOf(opts.namespaces), list: opts.list === true, fleet: fleetOf(opts, 'run') });
     });
   const runCommand = program.commands.find((c) => c.name() === 'run');
 
@@ -119,6 +159,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
   // The same flags as `run`, so `config` shows exactly what a run with them would use.
   for (const o of runCommand?.options ?? []) configCommand.addOption(o);
   configCommand.action((opts: Record<string, unknown>) => {
+    fleetOf(opts, 'config');
     onParsed({ command: 'config', flags: runFlags(opts), configFile: opts.config as string | undefined, output: opts.output === 'json' ? 'json' : 'text' });
   });
 
@@ -129,7 +170,8 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     };
     take('target', opts.target);
     take('kubeconfig', opts.kubeconfig);
-    take('context', opts.context);
+    const contexts = (opts.context as string[] | undefined) ?? [];
+    if (contexts.length === 1) take('context', contexts[0]);
     take('flavor', opts.flavor);
     take('mesh', opts.mesh);
     take('meshNamespace', opts.meshNamespace);
@@ -154,6 +196,8 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     take('metricsTimeout', opts.metricsTimeout);
     take('ingressAddress', opts.ingressAddress);
     if (Array.isArray(opts.simFault) && opts.simFault.length) flags.simFaults = opts.simFault;
+    take('inCluster', opts.inCluster);
+    take('resultsDir', opts.resultsDir);
     return flags;
   }
 
@@ -168,11 +212,12 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--port <n>', 'API server port (default: a free one)')
     .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
-    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string }) => {
+    .option('--request-log <file>', 'mirror the API request log to this JSONL file')
+    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; requestLog?: string }) => {
       onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
         ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
-        ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
+        ...(opts.timings !== undefined ? { timings: opts.timings } : {}), ...(opts.requestLog !== undefined ? { requestLog: opts.requestLog } : {}) });
     });
   const checkCommand = program.command('check')
     .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes. Default target: the kubeconfig\'s current context (aks when it is an AKS API server); --target local checks a simulated cluster');
@@ -184,6 +229,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
   checkCommand
     .addOption(new Option('-o, --output <format>', 'output format: a table, or one JSON document').choices(['table', 'json']).default('table'))
     .action((opts: Record<string, unknown>) => {
+      fleetOf(opts, 'check');
       onParsed({ command: 'check', flags: runFlags(opts), configFile: opts.config as string | undefined, output: opts.output === 'json' ? 'json' : 'table' });
     });
   program.command('cleanup')
@@ -219,5 +265,6 @@ export function parseArgs(argv: string[], out: { write: (s: string) => void } = 
     out.write(program.helpInformation());
     return { command: 'done' };
   }
+  if (parsed.command === 'run') parsed.argv = argv.slice(argv.indexOf('run') + 1);
   return parsed;
 }

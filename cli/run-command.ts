@@ -9,6 +9,7 @@ import type { ConfigKey } from '../harness/config/config-schema.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { adoptMeshSettings, detectMesh, detectedLayer } from './detect-mesh.ts';
+import { adoptInCluster, decideInCluster, inClusterLayer } from './in-cluster.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { ensureWritableReportDir } from './report-dir.ts';
@@ -61,12 +62,12 @@ export function userLayers(inv: RunInvocation, env: NodeJS.ProcessEnv, fileLayer
  * Settles the mesh from the cluster: detects what the user did not set (mesh, control-plane namespace, revision) and
  * re-derives what depends on it (the default ingress, the budgets). Exit 2 when it is ambiguous or absent.
  */
-export async function settleMesh(config: ConformanceConfig, inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer: ConfigLayer | undefined): Promise<void> {
+export async function settleMesh(config: ConformanceConfig, inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer: ConfigLayer | undefined, lowest: ConfigLayer[] = []): Promise<void> {
   const given = (key: ConfigKey): boolean => userLayers(inv, env, fileLayer).some((l) => l.values[key] !== undefined);
   const client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context });
   const detected = await detectMesh(client, config, given);
   if (!Object.keys(detected).length) return;
-  adoptMeshSettings(config, resolveRunConfig(inv, env, cwd, fileLayer, [detectedLayer(detected)]));
+  adoptMeshSettings(config, resolveRunConfig(inv, env, cwd, fileLayer, [...lowest, detectedLayer(detected)]));
 }
 
 /** The config file layer (`--config`, `$MESH_CONFORMANCE_CONFIG` or mesh-conformance.config.* in `cwd`); problems are bad input. */
@@ -115,18 +116,23 @@ export function namespacesArgs(n: number | undefined): string[] {
  * `playwright test --project=<target>` with the configuration in MESH_CONFORMANCE_* variables, stops the
  * simulator, and returns the mapped exit code (SIGINT/SIGTERM are forwarded once; the result is 130).
  */
-export async function runConformance(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout): Promise<ExitCode> {
+export async function runConformance(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout, onResolved?: (config: ConformanceConfig) => void): Promise<ExitCode> {
   const env = process.env;
   const cwd = process.cwd();
   const fileLayer = await loadRunConfigFile(inv.configFile, env, cwd);
-  const config = resolveRunConfig(inv, env, cwd, fileLayer);
+  // Inside a pod (--in-cluster, or detected): the pod's service account instead of a kubeconfig (cli/in-cluster.ts).
+  const inCluster = decideInCluster(inv, env, fileLayer);
+  const lowest = inCluster ? [await inClusterLayer(inCluster)] : [];
+  const config = resolveRunConfig(inv, env, cwd, fileLayer, lowest);
+  if (inCluster) adoptInCluster(config, inCluster);
+  onResolved?.(config);
   ensureWritableReportDir(config.reportDir);
   // Real clusters: refuse unsafe input, find the mesh (when not given), then check access, the mesh and RBAC
   // before anything is written.
   if (config.target !== 'local') {
     requireExplicitContext(config);
     preflightKubeconfig(config);
-    await settleMesh(config, inv, env, cwd, fileLayer);
+    await settleMesh(config, inv, env, cwd, fileLayer, lowest);
     await preflightRealTarget(config, out);
   }
   // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.

@@ -103,6 +103,10 @@ export const configSchema = z.object({
   metricsTimeout: durationMs.optional(),
   simFaults: list(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be fault names such as ingress-stuck-502' })).default([]),
   simRequestLog: optionalText,
+  /** Run inside a pod with its service account (harness/config/in-cluster.ts); detected when no kubeconfig is given. */
+  inCluster: booleanish.optional(),
+  /** Where to put a copy of the results for an engine (JUnit, ConformanceReport, summary, diagnostics; Sonobuoy's done file). */
+  resultsDir: optionalText,
 });
 
 /** Configuration keys, as they appear in messages and in the config file. */

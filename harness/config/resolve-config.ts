@@ -49,6 +49,10 @@ export interface ConformanceConfig {
   simRequestLog: string | undefined;
   /** Where the metrics check reads sidecar metrics (see README "Metrics"). */
   metrics: MetricsConfig;
+  /** The run reaches its cluster with the pod's in-cluster configuration (the report's mode `in-cluster`). */
+  inCluster: boolean;
+  /** A copy of the results for an engine (junit.xml, the ConformanceReport, summary, diagnostics; Sonobuoy's done file). */
+  resultsDir: string | undefined;
 }
 
 /**
@@ -122,6 +126,8 @@ export const envNames = {
   azureTokenFile: 'MESH_CONFORMANCE_AZURE_TOKEN_FILE',
   azureCaFile: 'MESH_CONFORMANCE_AZURE_CA_FILE',
   metricsTimeout: 'MESH_CONFORMANCE_METRICS_TIMEOUT',
+  inCluster: 'MESH_CONFORMANCE_IN_CLUSTER',
+  resultsDir: 'MESH_CONFORMANCE_RESULTS_DIR',
 } as const satisfies Record<ConfigKey, string>;
 
 const timeoutEnv = (cls: string): string => `${envNames.timeouts}${cls.toUpperCase()}`;
@@ -249,5 +255,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
         : undefined,
       timeoutMs: c.metricsTimeout ?? metricsTimeoutDefaults[c.target],
     },
+    inCluster: c.inCluster ?? false,
+    resultsDir: c.resultsDir,
   };
 }

@@ -30,6 +30,13 @@ export interface RunPaths {
   testOutput: string;
   allureResults: string;
   diagnostics: string;
+  /** The cluster facts the worker read (server and mesh versions, provider), for the ConformanceReport. */
+  environment: string;
+  /** The ConformanceReport, YAML and JSON (harness/report/conformance-report.ts). */
+  conformanceReport: string;
+  conformanceReportJson: string;
+  /** In-cluster mode: the kubeconfig built from the pod's service account (harness/config/in-cluster.ts). */
+  inClusterKubeconfig: string;
 }
 
 export function runPaths(reportDir: string, runId: string): RunPaths {
@@ -49,6 +56,10 @@ export function runPaths(reportDir: string, runId: string): RunPaths {
     testOutput: join(reportDir, 'test-output'),
     allureResults: join(reportDir, 'allure-results'),
     diagnostics: join(reportDir, 'diagnostics'),
+    environment: join(dir, 'environment.json'),
+    conformanceReport: join(reportDir, 'conformance-report.yaml'),
+    conformanceReportJson: join(reportDir, 'conformance-report.json'),
+    inClusterKubeconfig: join(dir, 'in-cluster.kubeconfig'),
   };
 }
 
@@ -68,6 +79,7 @@ export function toConfigInput(c: ConformanceConfig): ConfigInput {
     prometheusUrl: c.metrics.prometheusUrl, prometheusTokenFile: c.metrics.prometheusTokenFile, prometheusCaFile: c.metrics.prometheusCaFile,
     prometheusAuth: c.metrics.prometheusAuth, metricsCluster: c.metrics.cluster, logAnalyticsWorkspace: la?.workspaceId, logAnalyticsEndpoint: la?.endpoint,
     azureTokenFile: la?.tokenFile, azureCaFile: la?.caFile, metricsTimeout: c.metrics.timeoutMs,
+    inCluster: c.inCluster || undefined, resultsDir: c.resultsDir,
   };
 }
 

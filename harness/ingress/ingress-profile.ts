@@ -87,6 +87,8 @@ export interface IngressProfile {
   readiness(): ReadinessCategory[];
   /** Permissions beyond writing its kinds in the run's namespace (reading the controller's pods, say). */
   access(runNamespace: string): AccessRequirement[];
+  /** What its readiness checkers read beyond the core's reads (its own kinds): granted by the shipped RBAC, not reviewed. */
+  reads?(): AccessRequirement[];
 }
 
 /**

@@ -32,4 +32,9 @@ export interface MeshProfileFactory {
    */
   leftovers(): ReadinessCategory;
   create(settings: MeshSettings): MeshProfile;
+  /**
+   * Where the offering's support window is known, its last day (`YYYY-MM-DD`) and a note: the report and the fleet
+   * table show it. Undefined: not known (or open-ended).
+   */
+  support?(flavor: Flavor): { ends: string; note: string } | undefined;
 }

@@ -138,6 +138,8 @@ export interface MeshProfile {
   readiness(): ReadinessCategory[];
   /** Permissions a run needs for what this mesh makes it write or read (besides the core's). */
   access(runNamespace: string): AccessRequirement[];
+  /** What its readiness checkers read beyond the core's reads (its own kinds): granted by the shipped RBAC, not reviewed. */
+  reads?(): AccessRequirement[];
   /** Cluster-wide objects a run may edit (each merged and restored by its owner): the write guard's exceptions. */
   sharedObjects(): SharedObject[];
   /** The control plane's version as the cluster reports it (undefined: not found). */

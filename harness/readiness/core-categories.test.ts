@@ -1,22 +1,23 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { MetricsConfig } from '../config/resolve-config.ts';
 import { ingressProfileFor, ingressProfileNames } from '../ingress/index.ts';
 import { createMeshProfile, meshNames } from '../mesh/index.ts';
 import type { AccessRequirement } from './access-review.ts';
-import { resourceName } from './access-review.ts';
+import { placeholderRunNamespace, resourceName } from './access-review.ts';
 import { runRequirements } from './core-categories.ts';
 
 interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
 
-/** The ClusterRole published in docs/preflight.md. */
-function documentedRole(): Rule[] {
+/** The ClusterRoles published in docs/preflight.md (generated: scripts/render-rbac.ts), by name. */
+function documentedRoles(): Map<string, Rule[]> {
   const doc = readFileSync(new URL('../../docs/preflight.md', import.meta.url), 'utf8');
-  const block = /```yaml\n(apiVersion: rbac\.authorization\.k8s\.io\/v1\nkind: ClusterRole[\s\S]*?)```/.exec(doc)?.[1];
-  assert.ok(block, 'docs/preflight.md has the ClusterRole');
-  return (parse(block) as { rules: Rule[] }).rules;
+  const block = /<!-- rbac:begin[^\n]*\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'docs/preflight.md has the generated RBAC block');
+  const roles = parseAllDocuments(block).map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules: Rule[] });
+  return new Map(roles.filter((r) => r.kind === 'ClusterRole').map((r) => [r.metadata.name, r.rules]));
 }
 
 function granted(rules: Rule[], r: AccessRequirement, verb: string): boolean {
@@ -38,13 +39,17 @@ function requirements(opts: { mesh: (typeof meshNames)[number]; ingress: string;
 }
 
 describe('RBAC requirements of a run', () => {
-  it('the documented ClusterRole grants every permission pre-flight asks for, for every mesh, ingress and metrics path', () => {
-    const rules = documentedRole();
+  it('the documented roles grant every permission pre-flight asks for, for every mesh, ingress and metrics path (run namespaces cluster-wide, others per namespace)', () => {
+    const roles = documentedRoles();
+    const runner = roles.get('mesh-conformance-runner') ?? [];
+    const meshNamespace = roles.get('mesh-conformance-mesh-namespace') ?? [];
+    assert.ok(runner.length && meshNamespace.length, 'both roles are documented');
     for (const mesh of meshNames) {
       for (const ingress of ingressProfileNames) {
         for (const metrics of Object.values(metricsPaths)) {
           for (const r of requirements({ mesh, ingress, metrics, clusterChanges: true }).reqs) {
-            for (const verb of r.verbs) assert.ok(granted(rules, r, verb), `docs/preflight.md ClusterRole lacks ${verb} ${resourceName(r)} (${mesh}, ${ingress})`);
+            const rules = r.namespace === undefined || r.namespace === placeholderRunNamespace ? runner : meshNamespace;
+            for (const verb of r.verbs) assert.ok(granted(rules, r, verb), `docs/preflight.md roles lack ${verb} ${resourceName(r)} (${mesh}, ${ingress})`);
           }
         }
       }

@@ -77,5 +77,6 @@ export function gatewayApiIngressProfile(opts: { gatewayClassName: string }): In
     source: (client, req, budgetMs) => gatewaySource({ client }, req, budgetMs),
     readiness: () => [{ id: 'ingress', title: `Ingress: Gateway API (class ${cls})`, checkers: [{ id: 'ingress/gateway-api', description: 'the Gateway API CRDs and the GatewayClass', fatal: true, check: (ctx) => readinessLines(ctx, cls) }] }],
     access: () => [],
+    reads: () => [{ verbs: ['get'], group: 'gateway.networking.k8s.io', resource: 'gatewayclasses', why: 'the GatewayClass (pre-flight)' }],
   };
 }

@@ -60,5 +60,6 @@ export function nginxIngressProfile(): IngressProfile {
       ],
     }],
     access: () => [],
+    reads: () => [{ verbs: ['get'], group: 'networking.k8s.io', resource: 'ingressclasses', why: 'the controller\'s IngressClass (pre-flight)' }],
   };
 }

@@ -102,6 +102,10 @@ export function istioProfile(settings: MeshSettings): MeshProfile {
     features: [],
     readiness: () => istioReadiness(settings),
     access: () => [writeRequirement(authorizationPolicy, 'gate the ingress with the mesh\'s authorization')],
+    reads: () => [
+      { verbs: ['list'], group: 'apps', resource: 'daemonsets', why: 'the CNI node agent (pre-flight)' },
+      { verbs: ['get'], group: 'gateway.networking.k8s.io', resource: 'gatewayclasses', why: 'the Gateway API class (pre-flight)' },
+    ],
     sharedObjects: () => [],
     async version(client, budgetMs) {
       const d = await client.read<V1Deployment>({ ...resourceTypes.deployment, namespace, name: istiodName(revision) }, { budgetMs });

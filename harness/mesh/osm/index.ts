@@ -21,4 +21,9 @@ export const osm = {
   },
   leftovers: osmLeftovers,
   create: osmProfile,
+  // The AKS add-on is retired: Microsoft supports it until 2027-09-30 and points to the Istio add-on. Upstream OSM is
+  // archived, so a self-installed OSM (kind) has no support window to show.
+  support: (flavor) => flavor === 'aks'
+    ? { ends: '2027-09-30', note: 'the AKS Open Service Mesh add-on is retired; support ends on this day (migrate to the Istio add-on)' }
+    : undefined,
 } as const satisfies MeshProfileFactory;

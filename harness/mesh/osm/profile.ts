@@ -112,6 +112,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     features: [],
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
+    reads: () => [{ verbs: ['get'], group: 'config.openservicemesh.io', resource: 'meshconfigs', why: 'judge the MeshConfig (pre-flight)' }],
     sharedObjects: () => [metrics.collection?.object].filter((o) => o !== undefined),
     environment: () => Promise.resolve({}),
     async version(client, budgetMs) {

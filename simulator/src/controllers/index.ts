@@ -8,6 +8,7 @@ import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { LeaderLease } from './leader-lease.ts';
+import { JobController } from './job-controller.ts';
 import { NamespaceController } from './namespace-controller.ts';
 import type { NamespaceControllerOptions } from './namespace-controller.ts';
 import type { QueueController } from './queue-controller.ts';
@@ -30,8 +31,8 @@ export interface ControllerManager {
 }
 
 /**
- * Starts the namespace, garbage-collector, deployment, replicaset, daemonset, endpoints and serviceaccount controllers,
- * and holds the controller manager's leader-election Lease (renewed every 2 s).
+ * Starts the namespace, garbage-collector, deployment, replicaset, daemonset, endpoints, serviceaccount and job
+ * controllers, and holds the controller manager's leader-election Lease (renewed every 2 s).
  */
 export function startControllerManager(store: ObjectStore, opts: ControllerManagerOptions = {}): ControllerManager {
   const controllers = [
@@ -41,6 +42,7 @@ export function startControllerManager(store: ObjectStore, opts: ControllerManag
     new DaemonSetController(store).start(),
     new EndpointsController(store, opts.suppressEndpoints ? { suppress: opts.suppressEndpoints } : {}).start(),
     new ServiceAccountController(store, opts.caPem ? { caPem: opts.caPem } : {}).start(),
+    new JobController(store).start(),
   ];
   const lease = new LeaderLease(store, opts.leaseRenewIntervalMs !== undefined ? { renewIntervalMs: opts.leaseRenewIntervalMs } : {}).start();
   return {

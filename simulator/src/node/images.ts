@@ -6,6 +6,7 @@
 import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
+import { startHarnessContainer, isHarnessImage } from './harness-container.ts';
 import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
@@ -70,6 +71,8 @@ export function defaultImageRegistry(): ImageRegistry {
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar, interceptsInbound: () => true });
+  registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });
+  registry.register({ kind: 'mesh-conformance', matches: (repo) => isHarnessImage(repo), start: startHarnessContainer });
   registry.register({
     kind: 'osm-init',
     matches: (repo, container) => container.name === 'osm-init' || /\/init$/.test(repo),
