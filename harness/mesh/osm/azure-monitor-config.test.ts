@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addMonitorNamespace, monitorNamespaces, osmConfigToml, removeMonitorNamespace } from './azure-monitor-config.ts';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { KubeApiError } from '../../k8s/api-error.ts';
+import type { KubeClient } from '../../k8s/kube-client.ts';
+import { addMonitorNamespace, ensureNamespaceCollected, monitorNamespaces, osmConfigKey, osmConfigToml, removeMonitorNamespace } from './azure-monitor-config.ts';
 
 const docs = [
   '[osm_metric_collection_configuration]',
@@ -48,5 +51,41 @@ describe('container-azm-ms-osmconfig TOML', () => {
     const ours = addMonitorNamespace(docs, 't-1').toml;
     const theirs = addMonitorNamespace(ours, 'someone-else').toml;
     assert.deepEqual(monitorNamespaces(removeMonitorNamespace(theirs, 't-1')), ['ns1', 'ns2', 'someone-else']);
+  });
+});
+
+describe('ensureNamespaceCollected against concurrent writers', () => {
+  const conflict = () => new KubeApiError('PATCH … → 409 Conflict: the object has been modified', 409, 'Conflict', {} as ConstructorParameters<typeof KubeApiError>[3]);
+
+  it('reads again and retries when another writer changed the ConfigMap first (409), keeping their entry', async () => {
+    let stored: V1ConfigMap = { metadata: { resourceVersion: '1' }, data: { [osmConfigKey]: docs } };
+    let patches = 0;
+    const client = {
+      read: () => Promise.resolve(structuredClone(stored)),
+      create: () => Promise.reject(new Error('must not create')),
+      patch: (_ref: unknown, body: { metadata: { resourceVersion: string }; data: Record<string, string> }) => {
+        patches += 1;
+        if (patches === 1) {
+          // Another worker added its namespace in between: this patch's resourceVersion is stale.
+          stored = { metadata: { resourceVersion: '2' }, data: { [osmConfigKey]: addMonitorNamespace(docs, 'other').toml } };
+          return Promise.reject(conflict());
+        }
+        assert.equal(body.metadata.resourceVersion, '2');
+        stored = { metadata: { resourceVersion: '3' }, data: { ...stored.data, ...body.data } };
+        return Promise.resolve(stored);
+      },
+    } as unknown as KubeClient;
+    const change = await ensureNamespaceCollected(client, { namespace: 'kube-system', name: 'c' }, 'mine', 1_000);
+    assert.equal(change.added, true);
+    assert.equal(patches, 2);
+    assert.deepEqual(monitorNamespaces(stored.data?.[osmConfigKey]), ['ns1', 'ns2', 'other', 'mine']);
+  });
+
+  it('gives up after five conflicts in a row, with the API server\'s message', async () => {
+    const client = {
+      read: () => Promise.resolve({ metadata: { resourceVersion: '1' }, data: { [osmConfigKey]: docs } }),
+      patch: () => Promise.reject(conflict()),
+    } as unknown as KubeClient;
+    await assert.rejects(ensureNamespaceCollected(client, { namespace: 'kube-system', name: 'c' }, 'mine', 1_000), /409 Conflict/);
   });
 });

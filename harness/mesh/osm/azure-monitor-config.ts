@@ -93,8 +93,23 @@ export interface OsmConfigChange extends CollectionChange {
 type Where = { namespace: string; name: string };
 const ref = (w: Where) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: w.namespace, name: w.name });
 
-/** Makes sure the ConfigMap lists the namespace (schema v1). Pair with `restoreOsmConfig` in a fixture teardown. */
+/**
+ * Makes sure the ConfigMap lists the namespace (schema v1). Pair with `restoreOsmConfig` in a fixture teardown. Other
+ * writers (parallel namespaces of this run, another run, the user) may change it at the same time: a 409 (a stale
+ * resourceVersion, or a create that lost the race) reads it again and retries.
+ */
 export async function ensureNamespaceCollected(client: KubeClient, where: Where, namespace: string, budgetMs: number): Promise<OsmConfigChange> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureOnce(client, where, namespace, budgetMs);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 409 && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+async function ensureOnce(client: KubeClient, where: Where, namespace: string, budgetMs: number): Promise<OsmConfigChange> {
   const current = await client.read<V1ConfigMap>(ref(where), { budgetMs });
   if (!current) {
     await client.create<V1ConfigMap>({

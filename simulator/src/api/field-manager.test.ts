@@ -14,7 +14,17 @@ import type { Step } from './testdata/ssa-scenario.ts';
 const golden = new URL('./testdata/ssa-upstream.json', import.meta.url);
 
 /** The value as JSON would carry it (undefined members gone), keys sorted so that ordering inside maps does not matter. */
+/**
+ * Key order ignored; managedFields entries in (operation, manager, apiVersion, subresource) order. Upstream sorts them by
+ * time (seconds) after the operation, so a scenario that crosses a second boundary lists them in another order, on
+ * kube-apiserver as here.
+ */
 function canonical(value: unknown): unknown {
+  const isEntry = (v: unknown): v is Record<string, string> => v !== null && typeof v === 'object' && 'manager' in v && 'operation' in v;
+  if (Array.isArray(value) && value.length > 0 && value.every(isEntry)) {
+    const key = (e: Record<string, string>) => [e.operation, e.manager, e.apiVersion, e.subresource ?? ''].join('\u0000');
+    return [...value].sort((a, b) => key(a).localeCompare(key(b))).map(canonical);
+  }
   if (Array.isArray(value)) return value.map(canonical);
   if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;

@@ -24,6 +24,7 @@ import { createServingCertificate } from '../api/tls.ts';
 import { field, nodeKinds } from '../node/kinds.ts';
 import { parsePrometheusText, scrapeTargetOf, scrapeText } from '../node/prometheus-text.ts';
 import type { NodeTimings } from '../node/timings.ts';
+import { recordDelay } from '../condition-log.ts';
 import { parseInsightsQuery, parseTimespan } from './insights-query.ts';
 import { monitoredNamespacesOf, osmConfigMapName, osmConfigMapNamespace } from './osm-metrics-config.ts';
 
@@ -58,7 +59,7 @@ const columns: { name: keyof InsightsMetricsRow | 't'; type: string }[] = [
 
 export interface AzureMonitorOptions {
   store: ObjectStore;
-  timings: Pick<NodeTimings, 'azureMonitorIntervalMs' | 'azureMonitorIngestionDelayMs'>;
+  timings: Pick<NodeTimings, 'azureMonitorIntervalMs' | 'azureMonitorIngestionDelayMs' | 'azureMonitorConfigReloadMs' | 'azureMonitorDiscoveryMs'>;
   /** Directory for the token and CA files. */
   dir: string;
   /** The AKS cluster's resource id (`_ResourceId`, `container.azm.ms/clusterId`). */
@@ -74,6 +75,8 @@ export interface AzureMonitor {
   caFile: string;
   /** Rows ingested so far (tests). */
   rows(): readonly InsightsMetricsRow[];
+  /** How often the agent restarted on a config edit (tests). */
+  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -91,12 +94,38 @@ export async function startAzureMonitor(opts: AzureMonitorOptions): Promise<Azur
   const rows: InsightsMetricsRow[] = [];
   const clusterName = opts.clusterResourceId.split('/').at(-1) ?? '';
 
+  const { azureMonitorConfigReloadMs: reloadMs, azureMonitorDiscoveryMs: discoveryMs } = opts.timings;
+  const configuredNamespaces = (): Set<string> => new Set(monitoredNamespacesOf(configMapType ? store.get(configMapType, osmConfigMapNamespace, osmConfigMapName) : undefined));
+  // The agent reads its config at container start only (reloadMs > 0); every edit restarts it, reloadMs later.
+  let agentNamespaces = configuredNamespaces();
+  let restarts = 0;
+  let reloadTimer: NodeJS.Timeout | undefined;
+  // Pods found by the last discovery (discoveryMs > 0): a new pod is scraped only from the next one on.
+  let discovered = new Set<string>();
+  const discover = (): void => {
+    discovered = new Set(store.list(kinds.pod).items.filter((p) => agentNamespaces.has(p.metadata.namespace ?? '')).map((p) => p.metadata.uid ?? ''));
+  };
+  discover();
+  const unsubscribe = reloadMs > 0 && configMapType
+    ? store.onChange((event) => {
+      if (event.object.kind !== 'ConfigMap' || event.object.metadata.namespace !== osmConfigMapNamespace || event.object.metadata.name !== osmConfigMapName) return;
+      for (const ns of monitoredNamespacesOf(event.type === 'DELETED' ? undefined : event.object)) recordDelay('azureMonitorConfigReload', { metadata: { namespace: ns, name: osmConfigMapName } }, reloadMs);
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(() => {
+        agentNamespaces = configuredNamespaces();
+        restarts += 1;
+        log(`azure monitor agent: restarted (${restarts}) after a change of ${osmConfigMapNamespace}/${osmConfigMapName}; monitoring ${[...agentNamespaces].join(', ') || 'no namespace'}`);
+        discover();
+      }, reloadMs);
+    })
+    : () => undefined;
+  const discoveryTimer = discoveryMs > 0 ? setInterval(discover, discoveryMs) : undefined;
+
   const collect = async (): Promise<void> => {
-    const cm = configMapType ? store.get(configMapType, osmConfigMapNamespace, osmConfigMapName) : undefined;
-    const namespaces = new Set(monitoredNamespacesOf(cm));
+    const namespaces = reloadMs > 0 ? agentNamespaces : configuredNamespaces();
     if (!namespaces.size) return;
     const now = Date.now();
-    const pods = store.list(kinds.pod).items.filter((p) => namespaces.has(p.metadata.namespace ?? ''));
+    const pods = store.list(kinds.pod).items.filter((p) => namespaces.has(p.metadata.namespace ?? '') && (discoveryMs <= 0 || discovered.has(p.metadata.uid ?? '')));
     await Promise.all(pods.map(async (pod) => {
       const target = scrapeTargetOf(pod);
       if (!target) return;
@@ -205,9 +234,13 @@ export async function startAzureMonitor(opts: AzureMonitorOptions): Promise<Azur
     tokenFile,
     caFile,
     rows: () => rows,
+    restarts: () => restarts,
     stop: () => new Promise<void>((resolve) => {
       running = false;
       clearTimeout(timer);
+      clearTimeout(reloadTimer);
+      clearInterval(discoveryTimer);
+      unsubscribe();
       server.close(() => resolve());
       server.closeAllConnections();
     }),

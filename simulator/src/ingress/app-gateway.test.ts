@@ -52,3 +52,41 @@ describe('Application Gateway (aks flavor)', () => {
     assert.ok(res.headers['x-envoy-upstream-service-time']);
   });
 });
+
+describe('Application Gateway with the realistic programming delay', () => {
+  let fx: SimNodeFixture;
+  let gateway: AppGateway;
+
+  before(async () => {
+    fx = await startSimNodeFixture();
+    fx.policy.allow = () => true;
+    gateway = await startAppGateway({ store: fx.store, network: fx.network, hooks: fx.hooks.ingress, programMs: 400, probeIntervalMs: 300 });
+    await fx.store.create(fakeTypes.service, httpbinService());
+    await fx.store.create(fakeTypes.pod, httpbinPod('httpbin-1'));
+    const hb = await fx.store.waitFor(fakeTypes.pod, 'httpbin', 'httpbin-1', 'to be Running 2/2', podRunningReady, 20_000);
+    await fx.store.create(fakeTypes.endpoints, endpointsFor('httpbin', 'httpbin', (hb!.status as { podIP: string }).podIP, 14001, 'http'));
+  });
+
+  after(async () => {
+    await gateway.stop();
+    await fx.teardown();
+  });
+
+  it('publishes the address before the route exists, answering 502 from the default listener, then 200 once programmed and probed', async () => {
+    await fx.store.create(fakeTypes.ingress, httpbinIngress({ 'kubernetes.io/ingress.class': 'azure/application-gateway' }));
+    const ing = await fx.store.waitFor(fakeTypes.ingress, 'httpbin', 'httpbin', 'to have an address', (i) => !!lbOf(i), 5_000);
+    const lb = lbOf(ing)!;
+    const url = `http://${lb.ip}:${lb.ports?.[0]?.port ?? 80}/get`;
+    const early = await request(url);
+    assert.equal(early.status, 502, 'the address is out before the ARM update: the default listener answers');
+    assert.match(early.body, /Microsoft-Azure-Application-Gateway\/v2/);
+    assert.equal(fx.policy.asked.length, 0, 'nothing reached the mesh');
+    const deadline = Date.now() + 10_000;
+    let last = early.status;
+    while (last !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      last = (await request(url)).status;
+    }
+    assert.equal(last, 200, 'programmed and probed within the modelled delays');
+  });
+});

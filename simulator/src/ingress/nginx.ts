@@ -75,7 +75,7 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
     if (event.type !== 'DELETED' && kinds.ingress && event.resource.plural === kinds.ingress.plural && event.resource.group === kinds.ingress.group) announce(event.object);
   });
 
-  const publisher = publishIngressStatus({ store: ctx.store, kinds, hooks: ctx.hooks.ingress, matches, address: { ip: proxy.host, port: proxy.port }, delayMs: ctx.timings.ingressAddressMs });
+  const publisher = publishIngressStatus({ store: ctx.store, kinds, hooks: ctx.hooks.ingress, matches, address: { ip: proxy.host, port: proxy.port }, delayMs: ctx.timings.ingressAddressMs, periodMs: statusPeriodMs(argv, ctx.timings.nginxStatusIntervalMs) });
 
   return inProcessContainer(async () => {
     publisher.stop();
@@ -86,6 +86,16 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
       healthz.closeAllConnections();
     });
   });
+}
+
+/**
+ * The status sync period when the timings model it: the controller's own `--status-update-interval` (seconds) when
+ * its Deployment sets one, as kind-up's does (5), else the preset's (upstream's default 60 s).
+ */
+function statusPeriodMs(argv: string[], presetMs: number): number {
+  if (presetMs <= 0) return 0;
+  const seconds = Number(argValue(argv, '--status-update-interval'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : presetMs;
 }
 
 function argValue(argv: string[], flag: string): string | undefined {

@@ -31,12 +31,24 @@ export function publishIngressStatus(opts: {
   address: PublishedAddress;
   /** Modelled time before the address appears (timings.ts `ingressAddressMs`). */
   delayMs?: number;
+  /**
+   * A status sync period (ingress-nginx's `--status-update-interval`, timings.ts `nginxStatusIntervalMs`): the
+   * address is written on the next tick after the change, ticks counted from the controller's start. Replaces `delayMs`.
+   */
+  periodMs?: number;
 }): StatusPublisher {
   const { store, kinds } = opts;
   const ingressType = kinds.ingress;
   if (!ingressType || opts.hooks.withholdAddress) return { stop: () => {} };
   const desired = JSON.stringify([loadBalancerEntry(opts.address)]);
   const inFlight = new Set<string>();
+  const startedAt = Date.now();
+  const periodMs = opts.periodMs ?? 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const after = (ms: number): Promise<void> => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => {
+    const timer = setTimeout(() => { timers.delete(timer); resolve(); }, ms);
+    timers.add(timer);
+  }));
 
   const sync = (ingress: KubeObject): void => {
     if (ingress.metadata.deletionTimestamp || !opts.matches(ingress)) return;
@@ -45,9 +57,9 @@ export function publishIngressStatus(opts: {
     const key = `${ingress.metadata.namespace}/${ingress.metadata.name}`;
     if (inFlight.has(key)) return;
     inFlight.add(key);
-    const delayMs = opts.delayMs ?? 0;
+    const delayMs = periodMs > 0 ? periodMs - ((Date.now() - startedAt) % periodMs) : opts.delayMs ?? 0;
     recordDelay('ingressAddress', ingress, delayMs);
-    void (delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve())
+    void after(delayMs)
       .then(() => store.mutate(ingressType, ingress.metadata.namespace, ingress.metadata.name!, (obj) => {
         obj.status = { ...(obj.status as object | undefined), loadBalancer: { ingress: JSON.parse(desired) as unknown[] } };
       }, { subresource: 'status' }))
@@ -59,5 +71,10 @@ export function publishIngressStatus(opts: {
     if (event.type !== 'DELETED' && isType(ingressType, event.resource)) sync(event.object);
   });
   for (const ingress of store.list(ingressType).items) sync(ingress);
-  return { stop: unsubscribe };
+  return {
+    stop: () => {
+      unsubscribe();
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
 }

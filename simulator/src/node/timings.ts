@@ -22,12 +22,36 @@ export interface NodeTimings {
   ingressBackendStatusMs: number;
   /** Time the ingress controller takes to publish its address on a new or changed Ingress. */
   ingressAddressMs: number;
+  /**
+   * ingress-nginx's status sync period (`--status-update-interval`, 60 s upstream; `kind-up` sets 5 s): the address is
+   * written at leader start and then on every tick, so a new Ingress waits for the next tick (0 to the period).
+   * 0: on every change (after `ingressAddressMs`).
+   */
+  nginxStatusIntervalMs: number;
+  /**
+   * Time an Application Gateway update takes after AGIC has written the Ingress's address (an ARM PUT: minutes, AGIC
+   * issues #725, #1425, #1124). Until then the gateway answers for the new host from its default listener (502).
+   */
+  appGatewayProgramMs: number;
+  /**
+   * Application Gateway's health-probe interval (AGIC's default probe: 30 s, unhealthy threshold 3). A backend
+   * newly programmed is used from the next probe on (an assumption: see simulator/README.md). 0: at once.
+   */
+  appGatewayProbeIntervalMs: number;
   /** Scrape interval of osm-prometheus (OSM ships 10 s, osm.md §6a). */
   prometheusScrapeIntervalMs: number;
   /** Collection interval of the Azure Monitor agent for OSM metrics (telegraf `interval = "1m"`, osm.md §6d). */
   azureMonitorIntervalMs: number;
   /** Delay between collection and a row being queryable in Log Analytics (minutes on Azure). */
   azureMonitorIngestionDelayMs: number;
+  /**
+   * Time from an edit of `container-azm-ms-osmconfig` until the agent runs with it: the agent reads the file at start
+   * only; the kubelet updates the mounted file, the agent's inotify watch makes its liveness probe fail and the
+   * container restarts (about 60 s, Docker-Provider). Every edit starts this again. 0: read live on every collection.
+   */
+  azureMonitorConfigReloadMs: number;
+  /** Period of the agent's pod discovery in the monitored namespaces (60 s); a new pod is scraped from then on. 0: live. */
+  azureMonitorDiscoveryMs: number;
   /** Scrape interval of Azure Monitor managed Prometheus (the AKS docs' Istio job uses 30 s). */
   managedPrometheusIntervalMs: number;
   /**
@@ -50,9 +74,14 @@ export const zeroTimings: NodeTimings = {
   sidecarReadyMs: 0,
   ingressBackendStatusMs: 0,
   ingressAddressMs: 0,
+  nginxStatusIntervalMs: 0,
+  appGatewayProgramMs: 0,
+  appGatewayProbeIntervalMs: 0,
   prometheusScrapeIntervalMs: 1_000,
   azureMonitorIntervalMs: 1_000,
   azureMonitorIngestionDelayMs: 0,
+  azureMonitorConfigReloadMs: 0,
+  azureMonitorDiscoveryMs: 0,
   managedPrometheusIntervalMs: 1_000,
   namespaceDeletionDelayMs: 0,
   namespaceRequeueMs: 200,
@@ -69,15 +98,24 @@ export const quickTimings: NodeTimings = {
   sidecarReadyMs: 0,
   ingressBackendStatusMs: 0,
   ingressAddressMs: 0,
+  nginxStatusIntervalMs: 0,
+  appGatewayProgramMs: 0,
+  appGatewayProbeIntervalMs: 0,
   prometheusScrapeIntervalMs: 1_000,
   azureMonitorIntervalMs: 2_000,
   azureMonitorIngestionDelayMs: 1_000,
+  azureMonitorConfigReloadMs: 0,
+  azureMonitorDiscoveryMs: 0,
   managedPrometheusIntervalMs: 1_000,
   namespaceDeletionDelayMs: 100,
   namespaceRequeueMs: 500,
 };
 
-/** Close to a kind node with a warm-ish image cache: the kubelet's real back-off of 10 s doubling to 5 min. */
+/**
+ * Close to a real cluster with a warm-ish image cache: the kubelet's real back-off of 10 s doubling to 5 min,
+ * ingress-nginx's upstream 60 s status period, an Application Gateway update of 90 s and its 30 s probe, and the
+ * Azure Monitor agent's restart on a config edit (60 s), pod discovery (60 s), 1 m collection and 2 min ingestion.
+ */
 export const realisticTimings: NodeTimings = {
   imagePullMs: 2_500,
   containerStartMs: 400,
@@ -88,9 +126,14 @@ export const realisticTimings: NodeTimings = {
   sidecarReadyMs: 1_000,
   ingressBackendStatusMs: 1_000,
   ingressAddressMs: 1_000,
+  nginxStatusIntervalMs: 60_000,
+  appGatewayProgramMs: 90_000,
+  appGatewayProbeIntervalMs: 30_000,
   prometheusScrapeIntervalMs: 10_000,
   azureMonitorIntervalMs: 60_000,
   azureMonitorIngestionDelayMs: 120_000,
+  azureMonitorConfigReloadMs: 60_000,
+  azureMonitorDiscoveryMs: 60_000,
   managedPrometheusIntervalMs: 30_000,
   namespaceDeletionDelayMs: 5_000,
   namespaceRequeueMs: 7_500,

@@ -41,6 +41,7 @@ export const fakeTypes = {
   service: type('', 'v1', 'Service', 'services', true),
   endpoints: type('', 'v1', 'Endpoints', 'endpoints', true),
   ingress: type('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true),
+  configMap: type('', 'v1', 'ConfigMap', 'configmaps', true),
 };
 
 class Registry implements ResourceTypeRegistry {
