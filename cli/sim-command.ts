@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { childExit } from './child-process.ts';
 import { exitCodes } from './exit-codes.ts';
 import { packageRoot } from './paths.ts';
 import type { SimInvocation } from './program.ts';
-import { simulatorArgs } from './simulator-process.ts';
+import { writeSimulatorConfig } from './sim-config-file.ts';
+import { parseReadyLine, simulatorArgs } from './simulator-process.ts';
 
 /**
  * `mesh-conformance sim`: the simulated cluster in the foreground with inherited stdio; SIGINT/SIGTERM are
@@ -16,9 +18,23 @@ export async function runSimulator(inv: SimInvocation): Promise<number> {
   const extra = [...(inv.port !== undefined ? ['--port', inv.port] : []), ...(inv.token !== undefined ? ['--token', inv.token] : []), '--exit-with-parent'];
   // stdin is a pipe only we hold, so the simulator stops when this process dies, even by SIGKILL.
   const child = spawn(process.execPath, [...simulatorArgs({ flavor: inv.flavor, mesh: inv.mesh, kubeconfig, faults: inv.faults, listFaults: inv.listFaults, timings: inv.timings, ...(inv.requestLog ? { requestLog: resolve(inv.requestLog) } : {}) }), ...extra], {
-    cwd: packageRoot, stdio: ['pipe', 'inherit', 'inherit'], detached: true,
+    cwd: packageRoot, stdio: ['pipe', 'pipe', 'inherit'], detached: true,
   });
   child.stdin?.on('error', () => undefined);
+  // Pass the simulator's output through; on its ready line, write the config file for `run --target <flavor>`.
+  if (child.stdout) {
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      process.stdout.write(`${line}\n`);
+      const ready = parseReadyLine(line);
+      if (!ready || inv.listFaults) return;
+      try {
+        const file = writeSimulatorConfig(ready);
+        process.stdout.write(`mesh-conformance sim: to check it as a real ${ready.flavor === 'aks' ? 'aks' : 'kind'} cluster, pre-flight included: mesh-conformance run --config ${file}\n`);
+      } catch (err) {
+        process.stderr.write(`mesh-conformance sim: could not write the config file next to ${ready.kubeconfig}: ${(err as Error).message}\n`);
+      }
+    });
+  }
   const forward = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null) child.kill(signal);
   };
