@@ -34,6 +34,16 @@ describe('requireConsecutive', () => {
     }), /last seen: error: connect ECONNREFUSED 127\.0\.0\.1:80$/);
   });
 
+  it('reports the last complete attempt when the deadline cuts one in flight', async () => {
+    let i = 0;
+    await assert.rejects(requireConsecutive({
+      description: 'GET /get to return 200', times: 1, timeoutMs: 100, retryIntervalMs: 5,
+      attempt: (signal) => (++i === 1
+        ? Promise.resolve({ ok: false, observed: 'GET /get → 503 (1ms)' })
+        : new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('This operation was aborted'))))),
+    }), /best streak 0\/1 in 1 attempts; last seen: GET \/get → 503 \(1ms\)$/);
+  });
+
   it('aborts an attempt in flight at the deadline', async () => {
     const started = Date.now();
     await assert.rejects(requireConsecutive({

@@ -83,6 +83,11 @@ async function attemptUntilStreak(opts: ConsecutiveOptions, signal: AbortSignal,
     try {
       result = await opts.attempt(signal);
     } catch (err) {
+      // An attempt cut by the deadline (or the caller) says nothing about the target: keep what the last complete one saw.
+      if (signal.aborted && attempts > 1) {
+        attempts -= 1;
+        continue;
+      }
       result = { ok: false, observed: `error: ${err instanceof Error ? err.message : String(err)}` };
     }
     observed = result.observed;
