@@ -70,6 +70,10 @@ export interface MeshHooks {
   gatewaySendsPlaintext: boolean;
   /** Istio: istiod's Gateway API controller finds no backend Service (routes get ResolvedRefs=False, BackendNotFound). */
   routeBackendsUnresolved: boolean;
+  /** The mesh CA's root is valid for this long from the start (undefined: the mesh's default, 10 years). */
+  rootCaValidityMs: number | undefined;
+  /** Workload certificates are signed by a CA other than the root the mesh publishes (osm-ca-bundle, istio-ca-root-cert). */
+  foreignWorkloadCa: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -165,6 +169,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       authzIgnoresAllowRules: any((h) => h.mesh?.authzIgnoresAllowRules),
       gatewaySendsPlaintext: any((h) => h.mesh?.gatewaySendsPlaintext),
       routeBackendsUnresolved: any((h) => h.mesh?.routeBackendsUnresolved),
+      rootCaValidityMs: all((h) => h.mesh?.rootCaValidityMs).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined),
+      foreignWorkloadCa: any((h) => h.mesh?.foreignWorkloadCa),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

@@ -9,6 +9,7 @@ import { writeRequirement } from '../../readiness/access-review.ts';
 import { deploymentVersion } from '../../readiness/probes.ts';
 import type { Observation } from '../../wait/wait-for.ts';
 import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import { osmWorkloadCertificates } from './certificates.ts';
 import { isDisabled, isEnabled, osmKeys } from './keys.ts';
 import { osmMetrics } from './metrics.ts';
 import { osmReadiness } from './readiness.ts';
@@ -109,7 +110,8 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics,
-    features: [],
+    features: ['workload-identity'],
+    workloadCertificates: osmWorkloadCertificates(settings),
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     sharedObjects: () => [metrics.collection?.object].filter((o) => o !== undefined),

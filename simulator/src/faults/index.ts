@@ -21,6 +21,7 @@ import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
+import { foreignCaCertificate } from './foreign-ca-certificate.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
 import { imagePullError } from './image-pull-error.ts';
@@ -36,6 +37,7 @@ import { namespaceOnboardingStripped } from './namespace-onboarding-stripped.ts'
 import { podSecurityBaseline } from './pod-security-baseline.ts';
 import { podUnschedulable } from './pod-unschedulable.ts';
 import { prometheusUnreachable } from './prometheus-unreachable.ts';
+import { rootCaExpiring } from './root-ca-expiring.ts';
 import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
 import { sidecarNeverReady } from './sidecar-never-ready.ts';
 import { sidecarNotInjected } from './sidecar-not-injected.ts';
@@ -69,7 +71,9 @@ export const faults = [
   envoyStatsFrozen,
   metricsMissGatewayTraffic,
   prometheusUnreachable,
+  foreignCaCertificate,
   classicSidecars,
+  rootCaExpiring,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,
