@@ -157,6 +157,8 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     istioAksMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
   },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
+  // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
+  'grafana-datasource-wrong-port': { outcome: 'pass', survives: 'a run reads Prometheus directly, not through Grafana; `check` fails metrics/grafana/Prometheus (selftest/integrations-check.spec.ts)' },
   'service-proxy-forbidden': {
     outcome: 'pass',
     survives: 'the metrics check falls back from the services/proxy subresource to a port-forward',

@@ -74,6 +74,8 @@ export interface MeshHooks {
   rootCaValidityMs: number | undefined;
   /** Workload certificates are signed by a CA other than the root the mesh publishes (osm-ca-bundle, istio-ca-root-cert). */
   foreignWorkloadCa: boolean;
+  /** The mesh's Grafana is provisioned with a Prometheus data source on Prometheus's default port (9090), not the mesh's. */
+  grafanaDatasourceWrongPort: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -171,6 +173,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       routeBackendsUnresolved: any((h) => h.mesh?.routeBackendsUnresolved),
       rootCaValidityMs: all((h) => h.mesh?.rootCaValidityMs).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined),
       foreignWorkloadCa: any((h) => h.mesh?.foreignWorkloadCa),
+      grafanaDatasourceWrongPort: any((h) => h.mesh?.grafanaDatasourceWrongPort),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

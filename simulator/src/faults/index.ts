@@ -24,6 +24,7 @@ import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import { foreignCaCertificate } from './foreign-ca-certificate.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
+import { grafanaDatasourceWrongPort } from './grafana-datasource-wrong-port.ts';
 import { imagePullError } from './image-pull-error.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
 import { ingressStuck502 } from './ingress-stuck-502.ts';
@@ -74,6 +75,7 @@ export const faults = [
   foreignCaCertificate,
   classicSidecars,
   rootCaExpiring,
+  grafanaDatasourceWrongPort,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

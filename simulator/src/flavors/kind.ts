@@ -113,6 +113,41 @@ function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
   ];
 }
 
+/**
+ * osm-grafana as `osm install --set osm.deployGrafana=true` deploys it (charts/osm/templates/grafana-*.yaml, values
+ * `grafana.image` grafana/grafana:8.2.2, port 3000): its Prometheus data source points at osm-prometheus.
+ */
+function osmGrafanaObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[] {
+  const ns = layout.osmNamespace;
+  const labels = { app: 'osm-grafana' };
+  const prometheusPort = hooks.grafanaDatasourceWrongPort ? 9090 : 7070;
+  const datasources = [
+    'apiVersion: 1',
+    'deleteDatasources:',
+    '  - name: Prometheus',
+    '    orgId: 1',
+    'datasources:',
+    '  - name: Prometheus',
+    '    type: prometheus',
+    '    access: proxy',
+    '    orgId: 1',
+    `    url: http://osm-prometheus.${ns}.svc:${prometheusPort}`,
+    '    version: 1',
+    '    editable: true',
+    '',
+  ].join('\n');
+  return [
+    serviceAccount('osm-grafana', ns, labels),
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'osm-grafana-datasources', namespace: ns, labels }, data: { 'prometheus.yaml': datasources } },
+    deployment({
+      name: 'osm-grafana', namespace: ns, labels, podLabels: labels, replicas: 1, image: 'grafana/grafana:8.2.2', containerName: 'grafana',
+      serviceAccountName: 'osm-grafana', ports: [{ name: 'grafana', containerPort: 3000 }], nodeSelector: { 'kubernetes.io/os': 'linux' },
+      readinessProbe: { httpGet: { path: '/api/health', port: 3000 } },
+    }),
+    service({ name: 'osm-grafana', namespace: ns, labels, selector: labels, ports: [{ name: 'grafana', port: 3000 }] }),
+  ];
+}
+
 const layout = selfInstallLayout();
 
 export const kindFlavor: Flavor<'kind'> = {
@@ -135,6 +170,7 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmCrds(),
       ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
       ...osmPrometheusObjects(layout),
+      ...osmGrafanaObjects(layout, hooks.mesh),
       ...ingressNginxObjects(),
     ];
   },

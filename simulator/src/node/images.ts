@@ -7,11 +7,12 @@ import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
 import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
+import { startGrafanaContainer } from './grafana-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 
-export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus';
+export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana';
 
 export interface ImageHandler {
   /** One of ImageKind for the built-ins; extensions may use their own names. */
@@ -66,6 +67,7 @@ export function defaultImageRegistry(): ImageRegistry {
     },
   });
   registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
+  registry.register({ kind: 'grafana', matches: (repo) => repo === 'grafana/grafana' || repo.endsWith('/grafana/grafana'), start: startGrafanaContainer });
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });

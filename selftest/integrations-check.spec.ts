@@ -1,0 +1,53 @@
+// Requirement (issue 15, §4 and §7): `check` reports the mesh's certificate provider and its root's validity (warn
+// under 30 days), and, when the mesh's Grafana is deployed, whether its Prometheus data source answers. Each line is
+// proven by a named fault that turns it (and only it) from ok to warn or fail: root-ca-expiring, grafana-datasource-wrong-port.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { ReadinessLine, ReadinessReport } from '../harness/readiness/readiness-result.ts';
+
+const root = join(import.meta.dirname, '..');
+
+interface CheckRun { code: number | null; report: ReadinessReport; stderr: string }
+
+/** `check --target local -o json` on a fresh simulated kind cluster with the given faults. */
+function check(faults: string[]): Promise<CheckRun> {
+  const args = ['bin/mesh-conformance.js', 'check', '--target', 'local', '-o', 'json', ...faults.flatMap((f) => ['--sim-fault', f])];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, report: JSON.parse(stdout) as ReadinessReport, stderr })));
+}
+
+const lines = (r: ReadinessReport): ReadinessLine[] => r.categories.flatMap((c) => c.lines);
+const notOk = (r: ReadinessReport): string[] => lines(r).filter((l) => l.status !== 'ok').map((l) => `${l.id}: ${l.status}`);
+const line = (r: ReadinessReport, id: string): ReadinessLine | undefined => lines(r).find((l) => l.id === id);
+
+test.describe('check: certificates and Grafana', () => {
+  test('a healthy kind cluster: the provider, its root and Grafana\'s data source are ok', async () => {
+    const run = await check([]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(notOk(run.report)).toEqual([]);
+    expect(line(run.report, 'certificates/provider')?.message).toContain('Tresor');
+    expect(line(run.report, 'metrics/grafana/Prometheus')?.message).toMatch(/^Grafana 8\.2\.2 answers; its data source Prometheus \(http:\/\/osm-prometheus\.osm-system\.svc:7070\) answers as Prometheus /);
+  });
+
+  test('root-ca-expiring: only the root CA line warns, with its expiry; exit 0', async () => {
+    const run = await check(['root-ca-expiring']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(notOk(run.report)).toEqual(['certificates/root-ca: warn']);
+    expect(line(run.report, 'certificates/root-ca')?.message).toMatch(/expires on \S+, in 9d \d+h \(under 30 days\) \(Secret osm-system\/osm-ca-bundle key ca\.crt\)/);
+  });
+
+  test('grafana-datasource-wrong-port: only the Grafana line fails, naming the data source, the Service port and the answer; exit 1', async () => {
+    const run = await check(['grafana-datasource-wrong-port']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(notOk(run.report)).toEqual(['metrics/grafana/Prometheus: fail']);
+    const l = line(run.report, 'metrics/grafana/Prometheus');
+    expect(l?.message).toContain('Grafana\'s data source Prometheus (http://osm-prometheus.osm-system.svc:9090, ConfigMap osm-system/osm-grafana-datasources key prometheus.yaml) does not answer');
+    expect(l?.message).toContain('(Service osm-system/osm-prometheus port 9090) answered 503: ServiceUnavailable: no endpoints available for service "osm-prometheus"');
+    expect(l?.hint).toContain('point the data source at the mesh\'s Prometheus');
+  });
+});
