@@ -158,6 +158,9 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
+  // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.
+  'flagger-default-provider': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/provider (selftest/integrations-check.spec.ts)' },
+  'flagger-default-metrics-server': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/metrics-server (selftest/integrations-check.spec.ts)' },
   'grafana-datasource-wrong-port': { outcome: 'pass', survives: 'a run reads Prometheus directly, not through Grafana; `check` fails metrics/grafana/Prometheus (selftest/integrations-check.spec.ts)' },
   'service-proxy-forbidden': {
     outcome: 'pass',

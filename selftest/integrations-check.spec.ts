@@ -1,6 +1,8 @@
-// Requirement (issue 15, §4 and §7): `check` reports the mesh's certificate provider and its root's validity (warn
-// under 30 days), and, when the mesh's Grafana is deployed, whether its Prometheus data source answers. Each line is
-// proven by a named fault that turns it (and only it) from ok to warn or fail: root-ca-expiring, grafana-datasource-wrong-port.
+// Requirement (issue 15, §4, §6 and §7): `check` reports the mesh's certificate provider and its root's validity
+// (warn under 30 days); when Flagger runs, whether its mesh provider is this mesh's and its metrics server answers;
+// and, when the mesh's Grafana is deployed, whether its Prometheus data source answers. Each line is proven by a
+// named fault that turns it (and only it) from ok to warn or fail: root-ca-expiring, flagger-default-provider,
+// flagger-default-metrics-server, grafana-datasource-wrong-port.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -25,12 +27,14 @@ const lines = (r: ReadinessReport): ReadinessLine[] => r.categories.flatMap((c) 
 const notOk = (r: ReadinessReport): string[] => lines(r).filter((l) => l.status !== 'ok').map((l) => `${l.id}: ${l.status}`);
 const line = (r: ReadinessReport, id: string): ReadinessLine | undefined => lines(r).find((l) => l.id === id);
 
-test.describe('check: certificates and Grafana', () => {
+test.describe('check: certificates, Flagger and Grafana', () => {
   test('a healthy kind cluster: the provider, its root and Grafana\'s data source are ok', async () => {
     const run = await check([]);
     expect(run.code, run.stderr).toBe(0);
     expect(notOk(run.report)).toEqual([]);
     expect(line(run.report, 'certificates/provider')?.message).toContain('Tresor');
+    expect(line(run.report, 'flagger/osm-system/flagger/provider')?.message).toContain('-mesh-provider=osm: canaries are routed with SMI TrafficSplit');
+    expect(line(run.report, 'flagger/osm-system/flagger/metrics-server')?.message).toMatch(/^Flagger's metrics server http:\/\/osm-prometheus\.osm-system\.svc:7070 answers as Prometheus /);
     expect(line(run.report, 'metrics/grafana/Prometheus')?.message).toMatch(/^Grafana 8\.2\.2 answers; its data source Prometheus \(http:\/\/osm-prometheus\.osm-system\.svc:7070\) answers as Prometheus /);
   });
 
@@ -49,5 +53,23 @@ test.describe('check: certificates and Grafana', () => {
     expect(l?.message).toContain('Grafana\'s data source Prometheus (http://osm-prometheus.osm-system.svc:9090, ConfigMap osm-system/osm-grafana-datasources key prometheus.yaml) does not answer');
     expect(l?.message).toContain('(Service osm-system/osm-prometheus port 9090) answered 503: ServiceUnavailable: no endpoints available for service "osm-prometheus"');
     expect(l?.hint).toContain('point the data source at the mesh\'s Prometheus');
+  });
+
+  test('flagger-default-provider: only the Flagger provider line fails, naming the default it fell back to; exit 1', async () => {
+    const run = await check(['flagger-default-provider']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(notOk(run.report)).toEqual(['flagger/osm-system/flagger/provider: fail']);
+    const l = line(run.report, 'flagger/osm-system/flagger/provider');
+    expect(l?.message).toContain('Flagger osm-system/flagger runs with -mesh-provider=istio (the default: the flag is absent), not osm');
+    expect(l?.hint).toContain('--set meshProvider=osm');
+  });
+
+  test('flagger-default-metrics-server: only the Flagger metrics-server line fails, naming the missing Service; exit 1', async () => {
+    const run = await check(['flagger-default-metrics-server']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(notOk(run.report)).toEqual(['flagger/osm-system/flagger/metrics-server: fail']);
+    const l = line(run.report, 'flagger/osm-system/flagger/metrics-server');
+    expect(l?.message).toBe('Flagger\'s metrics server http://prometheus:9090 (the default: the flag is absent) does not answer: Service osm-system/prometheus not found');
+    expect(l?.hint).toContain('http://osm-prometheus.osm-system.svc:7070');
   });
 });

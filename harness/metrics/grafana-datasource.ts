@@ -12,11 +12,12 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
-import { describeServiceTarget, serviceOfUrl, serviceProxyGet } from '../k8s/service-proxy.ts';
+import { describeServiceTarget, serviceProxyGet } from '../k8s/service-proxy.ts';
 import type { ReadinessLine } from '../readiness/readiness-result.ts';
 import { fail, ok } from '../readiness/readiness-result.ts';
 import { errorText } from '../text.ts';
 import { statusMessage } from './prometheus-endpoint.ts';
+import { probePrometheusUrl } from './prometheus-url-probe.ts';
 
 /** Where a mesh's Grafana runs and where its data sources are provisioned from. */
 export interface MeshGrafana {
@@ -93,36 +94,17 @@ export async function grafanaLines(client: KubeClient, g: MeshGrafana | undefine
   const lines: ReadinessLine[] = [];
   for (const d of proms) {
     const id = `metrics/grafana/${d.name}`;
-    const target = serviceOfUrl(d.url, g.namespace);
-    if (!target) {
-      lines.push(ok(id, `Grafana${version ? ` ${version}` : ''} answers; its data source ${d.name} (${d.url}) is outside the cluster and not probed`));
-      continue;
-    }
-    const at = describeServiceTarget(target);
-    const exists = await client.read({ ...resourceTypes.service, namespace: target.namespace, name: target.service }, { budgetMs });
-    if (!exists) {
-      lines.push(fail(id, `Grafana's data source ${d.name} (${d.url}, ${source}) does not answer: Service ${target.namespace}/${target.service} not found`,
+    const probe = await probePrometheusUrl(client, d.url, g.namespace, budgetMs);
+    const grafana = `Grafana${version ? ` ${version}` : ''}`;
+    if (probe.kind === 'answers') lines.push(ok(id, `${grafana} answers; its data source ${d.name} (${d.url}) answers as Prometheus ${probe.version}`));
+    else if (probe.kind === 'outside-cluster') lines.push(ok(id, `${grafana} answers; its data source ${d.name} (${d.url}) is outside the cluster and not probed`));
+    else if (probe.kind === 'no-service') {
+      lines.push(fail(id, `Grafana's data source ${d.name} (${d.url}, ${source}) does not answer: Service ${probe.service} not found`,
         `point the data source at the mesh's Prometheus and restart Grafana (\`kubectl -n ${g.namespace} rollout restart deployment\`)`));
-      continue;
-    }
-    const res = await serviceProxyGet(client.kubeConfig, target, `${target.path}/api/v1/status/buildinfo`, budgetMs);
-    const answered = !('error' in res) && res.status === 200 && prometheusVersion(res.body);
-    if (answered) lines.push(ok(id, `Grafana${version ? ` ${version}` : ''} answers; its data source ${d.name} (${d.url}) answers as Prometheus ${answered}`));
-    else {
-      const why = 'error' in res ? res.error : `answered ${res.status}${res.status === 200 ? ', not as Prometheus' : ''}: ${statusMessage(res.body) ?? res.body.slice(0, 200).trim()}`;
-      lines.push(fail(id, `Grafana's data source ${d.name} (${d.url}, ${source}) does not answer: GET /api/v1/status/buildinfo through the API server's service proxy (${at}) ${why}`,
-        `point the data source at the mesh's Prometheus (its Service and port) and restart Grafana; \`kubectl -n ${target.namespace} get endpoints ${target.service}\``));
+    } else {
+      lines.push(fail(id, `Grafana's data source ${d.name} (${d.url}, ${source}) does not answer: GET /api/v1/status/buildinfo through ${probe.where} ${probe.why}`,
+        'point the data source at the mesh\'s Prometheus (its Service and port) and restart Grafana'));
     }
   }
   return lines;
-}
-
-/** Prometheus's version from /api/v1/status/buildinfo, or undefined when the body is not that. */
-function prometheusVersion(body: string): string | undefined {
-  try {
-    const b = JSON.parse(body) as { status?: string; data?: { version?: string } };
-    return b.status === 'success' ? b.data?.version ?? '?' : undefined;
-  } catch {
-    return undefined;
-  }
 }

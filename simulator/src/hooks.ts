@@ -76,6 +76,10 @@ export interface MeshHooks {
   foreignWorkloadCa: boolean;
   /** The mesh's Grafana is provisioned with a Prometheus data source on Prometheus's default port (9090), not the mesh's. */
   grafanaDatasourceWrongPort: boolean;
+  /** Flagger is installed without `-mesh-provider` (Helm's default values), so it runs with its default, istio. */
+  flaggerDefaultProvider: boolean;
+  /** Flagger is installed without `-metrics-server`, so it queries its default, http://prometheus:9090. */
+  flaggerDefaultMetricsServer: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -174,6 +178,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       rootCaValidityMs: all((h) => h.mesh?.rootCaValidityMs).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined),
       foreignWorkloadCa: any((h) => h.mesh?.foreignWorkloadCa),
       grafanaDatasourceWrongPort: any((h) => h.mesh?.grafanaDatasourceWrongPort),
+      flaggerDefaultProvider: any((h) => h.mesh?.flaggerDefaultProvider),
+      flaggerDefaultMetricsServer: any((h) => h.mesh?.flaggerDefaultMetricsServer),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

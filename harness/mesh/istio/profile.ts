@@ -102,6 +102,11 @@ export function istioProfile(settings: MeshSettings): MeshProfile {
     metrics: istioMetrics(sample),
     features: ['workload-identity'],
     workloadCertificates: istioWorkloadCertificates(),
+    // Flagger docs, "Flagger Install on Kubernetes" (docs/flagger.md).
+    flagger: {
+      meshProvider: 'istio', routing: 'Istio VirtualService and DestinationRules (networking.istio.io)',
+      installHint: '`helm upgrade -i flagger flagger/flagger --namespace=istio-system --set meshProvider=istio --set metricsServer=http://prometheus:9090` (Flagger docs, "Flagger Install on Kubernetes")',
+    },
     readiness: () => istioReadiness(settings),
     access: () => [writeRequirement(authorizationPolicy, 'gate the ingress with the mesh\'s authorization')],
     sharedObjects: () => [],

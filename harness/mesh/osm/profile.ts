@@ -112,6 +112,11 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     metrics,
     features: ['workload-identity'],
     workloadCertificates: osmWorkloadCertificates(settings),
+    // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
+    flagger: {
+      meshProvider: 'osm', routing: 'SMI TrafficSplit (split.smi-spec.io)',
+      installHint: `\`helm upgrade -i flagger flagger/flagger --namespace=${settings.namespace} --set meshProvider=osm --set metricsServer=http://osm-prometheus.${settings.namespace}.svc:7070\` (Flagger docs, "Open Service Mesh Deployments")`,
+    },
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     sharedObjects: () => [metrics.collection?.object].filter((o) => o !== undefined),

@@ -24,6 +24,8 @@ import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import { foreignCaCertificate } from './foreign-ca-certificate.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
+import { flaggerDefaultMetricsServer } from './flagger-default-metrics-server.ts';
+import { flaggerDefaultProvider } from './flagger-default-provider.ts';
 import { grafanaDatasourceWrongPort } from './grafana-datasource-wrong-port.ts';
 import { imagePullError } from './image-pull-error.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
@@ -76,6 +78,8 @@ export const faults = [
   classicSidecars,
   rootCaExpiring,
   grafanaDatasourceWrongPort,
+  flaggerDefaultProvider,
+  flaggerDefaultMetricsServer,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

@@ -148,6 +148,30 @@ function osmGrafanaObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObje
   ];
 }
 
+/**
+ * Flagger for OSM as its docs install it ("Open Service Mesh Deployments": `helm upgrade -i flagger flagger/flagger
+ * --namespace=osm-system --set meshProvider=osm --set metricsServer=http://osm-prometheus.osm-system.svc:7070`): the
+ * chart passes `-mesh-provider` and `-metrics-server` only when the values are set (docs/flagger.md). The image's tag
+ * is our choice; the controller's behaviour is not emulated (it runs idle).
+ */
+function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[] {
+  const ns = layout.osmNamespace;
+  const labels = { 'app.kubernetes.io/name': 'flagger', 'app.kubernetes.io/instance': 'flagger' };
+  const args = [
+    '-log-level=info',
+    ...(hooks.flaggerDefaultProvider ? [] : ['-mesh-provider=osm']),
+    ...(hooks.flaggerDefaultMetricsServer ? [] : [`-metrics-server=http://osm-prometheus.${ns}.svc:7070`]),
+    '-enable-config-tracking=true',
+  ];
+  return [
+    serviceAccount('flagger', ns, labels),
+    deployment({
+      name: 'flagger', namespace: ns, labels, podLabels: { app: 'flagger', ...labels }, replicas: 1, image: 'ghcr.io/fluxcd/flagger:1.36.1', containerName: 'flagger',
+      serviceAccountName: 'flagger', args, ports: [{ name: 'http', containerPort: 8080 }],
+    }),
+  ];
+}
+
 const layout = selfInstallLayout();
 
 export const kindFlavor: Flavor<'kind'> = {
@@ -171,6 +195,7 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
       ...osmPrometheusObjects(layout),
       ...osmGrafanaObjects(layout, hooks.mesh),
+      ...flaggerObjects(layout, hooks.mesh),
       ...ingressNginxObjects(),
     ];
   },
