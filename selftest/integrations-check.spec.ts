@@ -69,7 +69,7 @@ test.describe('check: certificates, Flagger and Grafana', () => {
     expect(run.code, run.stderr).toBe(1);
     expect(notOk(run.report)).toEqual(['flagger/osm-system/flagger/metrics-server: fail']);
     const l = line(run.report, 'flagger/osm-system/flagger/metrics-server');
-    expect(l?.message).toBe('Flagger\'s metrics server http://prometheus:9090 (the default: the flag is absent) does not answer: Service osm-system/prometheus not found');
+    expect(l?.message).toBe('Flagger\'s metrics server http://prometheus:9090 does not answer: Service osm-system/prometheus not found');
     expect(l?.hint).toContain('http://osm-prometheus.osm-system.svc:7070');
   });
 });

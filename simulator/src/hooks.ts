@@ -78,7 +78,7 @@ export interface MeshHooks {
   grafanaDatasourceWrongPort: boolean;
   /** Flagger is installed without `-mesh-provider` (Helm's default values), so it runs with its default, istio. */
   flaggerDefaultProvider: boolean;
-  /** Flagger is installed without `-metrics-server`, so it queries its default, http://prometheus:9090. */
+  /** Flagger is installed with the chart's default metricsServer, http://prometheus:9090. */
   flaggerDefaultMetricsServer: boolean;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Flagger installed without `-metrics-server`, so it queries its default, http://prometheus:9090: a Service the OSM
- * cluster does not have. `check` fails the Flagger metrics-server line; a conformance run passes. Kind only.
+ * Flagger installed with the Helm chart's default `metricsServer`, http://prometheus:9090 (the chart always passes
+ * `-metrics-server`): a Service the OSM cluster does not have. `check` fails the Flagger metrics-server line; a
+ * conformance run passes. Kind only.
  */
 import { defineFault } from './fault.ts';
 
@@ -8,6 +9,6 @@ export const flaggerDefaultMetricsServer = defineFault({
   name: 'flagger-default-metrics-server',
   outcome: 'pass',
   flavors: ['kind'],
-  description: 'Flagger runs without -metrics-server, so it queries http://prometheus:9090, which does not exist: `check` fails flagger/<ns>/<name>/metrics-server; a conformance run still passes',
+  description: 'Flagger runs with the chart\'s default -metrics-server=http://prometheus:9090, which does not exist: `check` fails flagger/<ns>/<name>/metrics-server; a conformance run still passes',
   hooks: () => ({ mesh: { flaggerDefaultMetricsServer: true } }),
 });

@@ -151,7 +151,8 @@ function osmGrafanaObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObje
 /**
  * Flagger for OSM as its docs install it ("Open Service Mesh Deployments": `helm upgrade -i flagger flagger/flagger
  * --namespace=osm-system --set meshProvider=osm --set metricsServer=http://osm-prometheus.osm-system.svc:7070`): the
- * chart passes `-mesh-provider` and `-metrics-server` only when the values are set (docs/flagger.md). The image's tag
+ * chart passes `-mesh-provider` only when the value is set, and `-metrics-server` always, `http://prometheus:9090` by
+ * default (charts/flagger/templates/deployment.yaml, docs/flagger.md). The image's tag
  * is our choice; the controller's behaviour is not emulated (it runs idle).
  */
 function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[] {
@@ -160,7 +161,7 @@ function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[
   const args = [
     '-log-level=info',
     ...(hooks.flaggerDefaultProvider ? [] : ['-mesh-provider=osm']),
-    ...(hooks.flaggerDefaultMetricsServer ? [] : [`-metrics-server=http://osm-prometheus.${ns}.svc:7070`]),
+    `-metrics-server=${hooks.flaggerDefaultMetricsServer ? 'http://prometheus:9090' : `http://osm-prometheus.${ns}.svc:7070`}`,
     '-enable-config-tracking=true',
   ];
   return [
