@@ -161,6 +161,9 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.
   'flagger-default-provider': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/provider (selftest/integrations-check.spec.ts)' },
   'flagger-default-metrics-server': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/metrics-server (selftest/integrations-check.spec.ts)' },
+  // Readiness only (docs/dapr.md): a run does not use Dapr; `check` fails the line.
+  'dapr-placement-down': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },
+  'dapr-ports-intercepted': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/ports for the demo pod that does not exclude 50005 and 8201 (selftest/integrations-check.spec.ts)' },
   'grafana-datasource-wrong-port': { outcome: 'pass', survives: 'a run reads Prometheus directly, not through Grafana; `check` fails metrics/grafana/Prometheus (selftest/integrations-check.spec.ts)' },
   'service-proxy-forbidden': {
     outcome: 'pass',

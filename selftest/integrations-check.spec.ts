@@ -2,7 +2,8 @@
 // (warn under 30 days); when Flagger runs, whether its mesh provider is this mesh's and its metrics server answers;
 // and, when the mesh's Grafana is deployed, whether its Prometheus data source answers. Each line is proven by a
 // named fault that turns it (and only it) from ok to warn or fail: root-ca-expiring, flagger-default-provider,
-// flagger-default-metrics-server, grafana-datasource-wrong-port.
+// flagger-default-metrics-server, grafana-datasource-wrong-port; and, when Dapr runs, its control plane and the port
+// exclusions OSM's Dapr guidance requires of Dapr-enabled pods in the mesh: dapr-placement-down, dapr-ports-intercepted.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -27,7 +28,7 @@ const lines = (r: ReadinessReport): ReadinessLine[] => r.categories.flatMap((c) 
 const notOk = (r: ReadinessReport): string[] => lines(r).filter((l) => l.status !== 'ok').map((l) => `${l.id}: ${l.status}`);
 const line = (r: ReadinessReport, id: string): ReadinessLine | undefined => lines(r).find((l) => l.id === id);
 
-test.describe('check: certificates, Flagger and Grafana', () => {
+test.describe('check: certificates, Flagger, Dapr and Grafana', () => {
   test('a healthy kind cluster: the provider, its root and Grafana\'s data source are ok', async () => {
     const run = await check([]);
     expect(run.code, run.stderr).toBe(0);
@@ -35,6 +36,7 @@ test.describe('check: certificates, Flagger and Grafana', () => {
     expect(line(run.report, 'certificates/provider')?.message).toContain('Tresor');
     expect(line(run.report, 'flagger/osm-system/flagger/provider')?.message).toContain('-mesh-provider=osm: canaries are routed with SMI TrafficSplit');
     expect(line(run.report, 'flagger/osm-system/flagger/metrics-server')?.message).toMatch(/^Flagger's metrics server http:\/\/osm-prometheus\.osm-system\.svc:7070 answers as Prometheus /);
+    expect(line(run.report, 'dapr')?.message).toBe('Dapr not installed (optional)');
     expect(line(run.report, 'metrics/grafana/Prometheus')?.message).toMatch(/^Grafana 8\.2\.2 answers; its data source Prometheus \(http:\/\/osm-prometheus\.osm-system\.svc:7070\) answers as Prometheus /);
   });
 
@@ -71,5 +73,26 @@ test.describe('check: certificates, Flagger and Grafana', () => {
     const l = line(run.report, 'flagger/osm-system/flagger/metrics-server');
     expect(l?.message).toBe('Flagger\'s metrics server http://prometheus:9090 does not answer: Service osm-system/prometheus not found');
     expect(l?.hint).toContain('http://osm-prometheus.osm-system.svc:7070');
+  });
+
+  test('dapr-placement-down: only the Dapr control-plane line fails, naming the placement server; exit 1', async () => {
+    const run = await check(['dapr-placement-down']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(notOk(run.report)).toEqual(['dapr/control-plane: fail']);
+    expect(line(run.report, 'dapr/control-plane')?.message).toBe('Dapr\'s control plane in dapr-system is not ready: Service dapr-placement-server has no ready endpoint');
+    expect(line(run.report, 'dapr/ports')?.message).toMatch(/^no Dapr-enabled pod with the envoy sidecar in the mesh's namespaces/);
+  });
+
+  test('dapr-ports-intercepted: only the line of the demo pod that excludes just port 80 fails, naming 8201 and 50005; exit 1', async () => {
+    const run = await check(['dapr-ports-intercepted']);
+    expect(run.code, run.stderr).toBe(1);
+    const failed = notOk(run.report);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^dapr\/ports\/dapr-demo\/nodeapp-[a-z0-9]+-[a-z0-9]+: fail$/);
+    const bad = lines(run.report).find((l) => l.status === 'fail');
+    expect(bad?.message).toContain('runs Dapr and the envoy sidecar, but outbound ports 8201, 50005 of Dapr\'s control plane (dapr-placement-server 50005/8201, dapr-api 80, dapr-sentry 80) are not excluded');
+    expect(bad?.hint).toContain('openservicemesh.io/outbound-port-exclusion-list: "8201,50005"');
+    expect(lines(run.report).find((l) => l.id.startsWith('dapr/ports/dapr-demo/pythonapp-'))?.status).toBe('ok');
+    expect(line(run.report, 'dapr/control-plane')?.status).toBe('ok');
   });
 });

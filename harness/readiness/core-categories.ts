@@ -11,6 +11,7 @@ import { resourceTypes } from '../k8s/resources.ts';
 import { runLabelKeys } from '../k8s/run-labels.ts';
 import type { MeshProfile } from '../mesh/mesh-profile.ts';
 import { LogAnalyticsSource } from '../metrics/log-analytics-source.ts';
+import { daprCategory } from '../dapr/dapr-readiness.ts';
 import { flaggerCategory } from '../progressive-delivery/flagger-readiness.ts';
 import { grafanaLines } from '../metrics/grafana-datasource.ts';
 import { connectPrometheus, prometheusChoiceOf } from '../metrics/metrics-source.ts';
@@ -145,6 +146,7 @@ export function coreCategories(opts: { clusterChanges: boolean }): ReadinessCate
       ],
     },
     flaggerCategory(),
+    daprCategory(),
     { id: 'sidecars', title: 'Pods without a sidecar', checkers: [{ id: 'sidecars', description: 'pods without a sidecar', fatal: false, check: podsWithoutSidecar }] },
     { id: 'leftovers', title: 'Leftovers of earlier runs', checkers: [{ id: 'leftovers', description: 'namespaces left by earlier runs', fatal: false, check: leftovers }] },
     {

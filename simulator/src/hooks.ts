@@ -80,6 +80,10 @@ export interface MeshHooks {
   flaggerDefaultProvider: boolean;
   /** Flagger is installed with the chart's default metricsServer, http://prometheus:9090. */
   flaggerDefaultMetricsServer: boolean;
+  /** Dapr is installed in dapr-system without its placement server's pod (src/dapr/dapr-install.ts). */
+  daprPlacementDown: boolean;
+  /** Dapr is installed, and OSM's Dapr demo app is applied into the mesh once osm-injector serves (src/dapr/dapr-demo.ts). */
+  daprDemoApp: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -180,6 +184,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       grafanaDatasourceWrongPort: any((h) => h.mesh?.grafanaDatasourceWrongPort),
       flaggerDefaultProvider: any((h) => h.mesh?.flaggerDefaultProvider),
       flaggerDefaultMetricsServer: any((h) => h.mesh?.flaggerDefaultMetricsServer),
+      daprPlacementDown: any((h) => h.mesh?.daprPlacementDown),
+      daprDemoApp: any((h) => h.mesh?.daprDemoApp),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

@@ -2,6 +2,7 @@
  * The Open Service Mesh 1.2 profile: self-installed in `osm-system` (kind) or the AKS add-on in `kube-system`.
  * Facts and their sources: ../shared/reference/osm.md.
  */
+import { osmDapr } from './dapr.ts';
 import type { KubernetesObject, V1Deployment, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { IngressSource } from '../../ingress/ingress-profile.ts';
 import { resourceTypes } from '../../k8s/resources.ts';
@@ -112,6 +113,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     metrics,
     features: ['workload-identity'],
     workloadCertificates: osmWorkloadCertificates(settings),
+    dapr: osmDapr(settings),
     // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
     flagger: {
       meshProvider: 'osm', routing: 'SMI TrafficSplit (split.smi-spec.io)',

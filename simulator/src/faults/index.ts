@@ -20,6 +20,8 @@ import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
+import { daprPlacementDown } from './dapr-placement-down.ts';
+import { daprPortsIntercepted } from './dapr-ports-intercepted.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import { foreignCaCertificate } from './foreign-ca-certificate.ts';
 import type { Fault, FaultEnv } from './fault.ts';
@@ -80,6 +82,8 @@ export const faults = [
   grafanaDatasourceWrongPort,
   flaggerDefaultProvider,
   flaggerDefaultMetricsServer,
+  daprPlacementDown,
+  daprPortsIntercepted,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

@@ -16,6 +16,8 @@ import { node } from './nodes.ts';
 import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
 import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
+import { daprControlPlaneObjects } from '../dapr/dapr-install.ts';
+import { daprDemoComponent } from '../dapr/dapr-demo.ts';
 
 export const kindClusterName = 'mesh-conformance';
 /** What `kind-up` creates: the kindest/node image scripts/lib/versions.mjs pins (flavor-versions.test.ts keeps them equal). */
@@ -197,6 +199,7 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmPrometheusObjects(layout),
       ...osmGrafanaObjects(layout, hooks.mesh),
       ...flaggerObjects(layout, hooks.mesh),
+      ...daprControlPlaneObjects(hooks.mesh),
       ...ingressNginxObjects(),
     ];
   },
@@ -207,5 +210,5 @@ export const kindFlavor: Flavor<'kind'> = {
   awaited(hooks: SimHooks) {
     return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
-  components: [osmControlPlaneComponent(layout)],
+  components: [osmControlPlaneComponent(layout), daprDemoComponent()],
 };

@@ -12,7 +12,7 @@ import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 
-export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger';
+export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr';
 
 export interface ImageHandler {
   /** One of ImageKind for the built-ins; extensions may use their own names. */
@@ -67,6 +67,14 @@ export function defaultImageRegistry(): ImageRegistry {
     },
   });
   registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
+  registry.register({
+    kind: 'dapr',
+    matches: (repo) => /(^|\/)daprio\/(dapr|daprd)$/.test(repo),
+    start: (ctx) => {
+      ctx.log(`time="${ctx.clock().toISOString()}" level=info msg="starting Dapr ${ctx.container.name}" app_id=${ctx.container.name} scope=dapr.runtime`);
+      return Promise.resolve(idleContainer());
+    },
+  });
   registry.register({
     kind: 'flagger',
     matches: (repo) => repo === 'fluxcd/flagger' || repo.endsWith('/fluxcd/flagger'),
