@@ -68,9 +68,12 @@ async function settledSnapshot(client: KubeClient): Promise<Map<string, string>>
   return last;
 }
 
+/** Leader-election Leases, which the control plane renews every few seconds whoever reads the cluster. */
+const renewedByControlPlane = (key: string): boolean => key.startsWith('coordination.k8s.io/v1 Lease ');
+
 function diff(before: Map<string, string>, after: Map<string, string>): string[] {
   const out: string[] = [];
-  for (const [k, v] of before) if (after.get(k) !== v) out.push(after.has(k) ? `changed: ${k}` : `deleted: ${k}`);
+  for (const [k, v] of before) if (after.get(k) !== v && !renewedByControlPlane(k)) out.push(after.has(k) ? `changed: ${k}` : `deleted: ${k}`);
   for (const k of after.keys()) if (!before.has(k)) out.push(`created: ${k}`);
   return out;
 }

@@ -114,6 +114,8 @@ export interface CheckResult {
   check: string;
   title: string;
   dependsOn: string | undefined;
+  /** `core` or `extended` (the catalogue's level). */
+  level: string | undefined;
   status: JSONReportTestResult['status'] | 'not run';
   message: string;
   attachments: string[];
@@ -148,6 +150,7 @@ function collectChecks(suites: JSONReportSuite[] | undefined, out: CheckResult[]
           check: ann('check') ?? spec.title,
           title: spec.title,
           dependsOn: ann('depends-on'),
+          level: ann('level'),
           status: last?.status ?? 'not run',
           message: stripAnsi(last?.errors.map((e) => e.message ?? '').join('\n') ?? ''),
           attachments: last?.attachments.map((a) => a.name) ?? [],

@@ -154,6 +154,23 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     message: { kind: 'fail-fast', object: 'Service osm-system/osm-prometheus port 7070', expected: 'Prometheus is unreachable', observed: 'answered 503 ServiceUnavailable: no endpoints available for service "osm-prometheus"' },
     istioMessage: { kind: 'fail-fast', object: 'Service istio-system/prometheus port 9090', expected: 'Prometheus is unreachable', observed: 'answered 503 ServiceUnavailable: no endpoints available for service "prometheus"' },
   },
+  // Extended: workload identity (docs/certificates.md).
+  'foreign-ca-certificate': {
+    outcome: 'fail', check: 'workload-identity', aks: true,
+    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret service-cert:<ns>/httpbin)', expected: 'was expected to be issued by the mesh\'s CA (Secret osm-system/osm-ca-bundle key ca.crt)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
+    aksMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret service-cert:<ns>/httpbin)', expected: 'was expected to be issued by the mesh\'s CA (Secret kube-system/osm-ca-bundle key ca.crt)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
+    istioMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
+    istioAksMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
+  },
+  'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
+  // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
+  // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.
+  'flagger-default-provider': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/provider (selftest/integrations-check.spec.ts)' },
+  'flagger-default-metrics-server': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/metrics-server (selftest/integrations-check.spec.ts)' },
+  // Readiness only (docs/dapr.md): a run does not use Dapr; `check` fails the line.
+  'dapr-placement-down': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },
+  'dapr-ports-intercepted': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/ports for the demo pod that does not exclude 50005 and 8201 (selftest/integrations-check.spec.ts)' },
+  'grafana-datasource-wrong-port': { outcome: 'pass', survives: 'a run reads Prometheus directly, not through Grafana; `check` fails metrics/grafana/Prometheus (selftest/integrations-check.spec.ts)' },
   'service-proxy-forbidden': {
     outcome: 'pass',
     survives: 'the metrics check falls back from the services/proxy subresource to a port-forward',

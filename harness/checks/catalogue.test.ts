@@ -9,15 +9,16 @@ const check = (id: string, dependsOn?: string, extra: Partial<CheckDefinition> =
 describe('check catalogue', () => {
   it('runs every check after the one it depends on, whatever the catalogue order', () => {
     assert.deepEqual(orderedChecks([check('c', 'b'), check('a'), check('b', 'a')]).map((c) => c.id), ['a', 'b', 'c']);
-    assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics']);
+    assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics', 'workload-identity']);
   });
   it('refuses an unknown dependency and a cycle', () => {
     assert.throws(() => orderedChecks([check('a', 'nope')]), /check a depends on nope, which is not in the catalogue/);
     assert.throws(() => orderedChecks([check('a', 'b'), check('b', 'a')]), /dependency cycle: a → b → a/);
   });
   it('tags a check with its level and with the tags of every check built on it', () => {
-    assert.deepEqual(checkTags('httpbin'), ['@core', '@sidecar', '@ingress', '@metrics']);
-    assert.deepEqual(checkTags('metrics'), ['@core', '@metrics']);
+    assert.deepEqual(checkTags('httpbin'), ['@core', '@sidecar', '@ingress', '@metrics', '@identity']);
+    assert.deepEqual(checkTags('metrics'), ['@core', '@metrics', '@identity']);
+    assert.deepEqual(checkTags('workload-identity'), ['@extended', '@identity']);
     assert.deepEqual(checkTags('x', [check('x', undefined, { level: 'extended', tag: '@x' })]), ['@extended', '@x']);
   });
   it('has unique ids and tags, and neutral titles', () => {

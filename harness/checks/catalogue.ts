@@ -54,6 +54,13 @@ export const checkCatalogue = [
     title: 'the httpbin sidecar is scraped and the mesh\'s request metrics count the ingress traffic',
     story: 'the sidecar\'s metrics are scraped and count the suite\'s traffic',
   },
+  // Extended checks of the guide's later sections (docs/guide-coverage.md). They come after the core flow, which they
+  // build on (Flagger takes over the httpbin Service), so each depends on the last core check.
+  {
+    id: 'workload-identity', tag: '@identity', dependsOn: 'metrics', level: 'extended', feature: 'workload-identity', severity: 'normal',
+    title: 'the httpbin sidecar presents a certificate from the mesh\'s CA, for its service account\'s identity, valid for the configured duration',
+    story: 'the mesh\'s CA issues each sidecar the identity of its service account',
+  },
 ] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof checkCatalogue)[number]['id'];

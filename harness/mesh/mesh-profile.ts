@@ -15,6 +15,9 @@ import type { AccessRequirement } from '../readiness/access-review.ts';
 import type { ReadinessCategory } from '../readiness/readiness-registry.ts';
 import type { Observation } from '../wait/wait-for.ts';
 import type { SampleWorkload } from '../workloads/sample-workload.ts';
+import type { WorkloadCertificates } from '../certificates/workload-certificates.ts';
+import type { MeshDapr } from '../dapr/dapr-readiness.ts';
+import type { MeshFlagger } from '../progressive-delivery/flagger-readiness.ts';
 
 /** Labels and annotations of a namespace (a strategic-merge patch, or what must read back). */
 export interface NamespaceMetadata {
@@ -134,6 +137,12 @@ export interface MeshProfile {
   readonly metrics: MeshMetrics;
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features: readonly string[];
+  /** The identity its sidecars present and where to read it (the extended check `workload-identity`). */
+  readonly workloadCertificates?: WorkloadCertificates;
+  /** How Flagger works with this mesh (its `-mesh-provider`), for `check` (harness/progressive-delivery/). */
+  readonly flagger?: MeshFlagger;
+  /** How the mesh keeps Dapr's control-plane traffic out of its sidecar, for `check` (harness/dapr/). */
+  readonly dapr?: MeshDapr;
   /** Readiness categories of this mesh: control plane, CRDs and webhooks, its configuration, namespaces. */
   readiness(): ReadinessCategory[];
   /** Permissions a run needs for what this mesh makes it write or read (besides the core's). */

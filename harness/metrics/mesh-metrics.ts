@@ -4,6 +4,7 @@
  * assessments (a series selector plus what it must show) that prove the mesh counted the suite's traffic. A mesh
  * profile provides this; the check and the sources know no metric names of their own.
  */
+import type { MeshGrafana } from './grafana-datasource.ts';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { IngressSource } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
@@ -92,6 +93,8 @@ export interface MeshMetrics {
   logAnalytics?: LogAnalyticsMapping;
   /** The shared object that tells the Log Analytics agent to collect a namespace. */
   collection?: MetricsCollection;
+  /** The mesh's Grafana, when the mesh ships one: `check` reports whether its Prometheus data source answers. */
+  grafana?: MeshGrafana;
 }
 
 /** The sum of the series' values (undefined: no series). */

@@ -6,12 +6,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { CoreV1Api, PortForward } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
+import { forwardPodPort } from '../k8s/port-forward.ts';
 
 /** One HTTP answer, body as text. */
 export interface EndpointResponse {
@@ -89,32 +88,12 @@ export async function portForwardEndpoint(kc: KubeConfig, target: InClusterProme
     throw new Error(`no Running pod matches ${target.podSelector} in namespace ${target.namespace} to port-forward to (pods: ${seen})`);
   }
   const podName = pod.metadata.name;
-  const forward = new PortForward(kc, true);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    forward.portForward(target.namespace, podName, [target.port], socket, null, socket).then((ws) => {
-      const close = (): void => {
-        const w = typeof ws === 'function' ? ws() : ws;
-        w?.close();
-      };
-      socket.once('close', close);
-    }, (err: unknown) => socket.destroy(err instanceof Error ? err : new Error(String(err))));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const localPort = (server.address() as AddressInfo).port;
-  const urlEndpoint = prometheusUrlEndpoint(`http://127.0.0.1:${localPort}`);
+  const forward = await forwardPodPort(kc, target.namespace, podName, target.port);
+  const urlEndpoint = prometheusUrlEndpoint(forward.url);
   return {
-    where: `a port-forward to pod ${target.namespace}/${podName} port ${target.port} (the service proxy was forbidden)`,
+    where: `${forward.where} (the service proxy was forbidden)`,
     get: (path, o) => urlEndpoint.get(path, { ...o, timeoutMs: Math.min(o.timeoutMs, opts.timeoutMs) }),
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () => forward.close(),
   };
 }
 

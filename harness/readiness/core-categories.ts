@@ -11,6 +11,9 @@ import { resourceTypes } from '../k8s/resources.ts';
 import { runLabelKeys } from '../k8s/run-labels.ts';
 import type { MeshProfile } from '../mesh/mesh-profile.ts';
 import { LogAnalyticsSource } from '../metrics/log-analytics-source.ts';
+import { daprCategory } from '../dapr/dapr-readiness.ts';
+import { flaggerCategory } from '../progressive-delivery/flagger-readiness.ts';
+import { grafanaLines } from '../metrics/grafana-datasource.ts';
 import { connectPrometheus, prometheusChoiceOf } from '../metrics/metrics-source.ts';
 import { errorText } from '../text.ts';
 import type { AccessAlternatives, AccessRequirement } from './access-review.ts';
@@ -136,7 +139,14 @@ async function leftovers(ctx: ReadinessContext): Promise<ReadinessLine[]> {
 /** The core categories, in report order (after the mesh's and the ingress's). */
 export function coreCategories(opts: { clusterChanges: boolean }): ReadinessCategory[] {
   return [
-    { id: 'metrics', title: 'Metrics backend', checkers: [{ id: 'metrics', description: 'the metrics backend', fatal: false, check: metricsBackend }] },
+    {
+      id: 'metrics', title: 'Metrics backend', checkers: [
+        { id: 'metrics', description: 'the metrics backend', fatal: false, check: metricsBackend },
+        { id: 'grafana', description: 'the mesh\'s Grafana and its Prometheus data source', fatal: false, check: (ctx) => grafanaLines(ctx.client, ctx.mesh.metrics.grafana, ctx.budgetMs) },
+      ],
+    },
+    flaggerCategory(),
+    daprCategory(),
     { id: 'sidecars', title: 'Pods without a sidecar', checkers: [{ id: 'sidecars', description: 'pods without a sidecar', fatal: false, check: podsWithoutSidecar }] },
     { id: 'leftovers', title: 'Leftovers of earlier runs', checkers: [{ id: 'leftovers', description: 'namespaces left by earlier runs', fatal: false, check: leftovers }] },
     {

@@ -70,6 +70,20 @@ export interface MeshHooks {
   gatewaySendsPlaintext: boolean;
   /** Istio: istiod's Gateway API controller finds no backend Service (routes get ResolvedRefs=False, BackendNotFound). */
   routeBackendsUnresolved: boolean;
+  /** The mesh CA's root is valid for this long from the start (undefined: the mesh's default, 10 years). */
+  rootCaValidityMs: number | undefined;
+  /** Workload certificates are signed by a CA other than the root the mesh publishes (osm-ca-bundle, istio-ca-root-cert). */
+  foreignWorkloadCa: boolean;
+  /** The mesh's Grafana is provisioned with a Prometheus data source on Prometheus's default port (9090), not the mesh's. */
+  grafanaDatasourceWrongPort: boolean;
+  /** Flagger is installed without `-mesh-provider` (Helm's default values), so it runs with its default, istio. */
+  flaggerDefaultProvider: boolean;
+  /** Flagger is installed with the chart's default metricsServer, http://prometheus:9090. */
+  flaggerDefaultMetricsServer: boolean;
+  /** Dapr is installed in dapr-system without its placement server's pod (src/dapr/dapr-install.ts). */
+  daprPlacementDown: boolean;
+  /** Dapr is installed, and OSM's Dapr demo app is applied into the mesh once osm-injector serves (src/dapr/dapr-demo.ts). */
+  daprDemoApp: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -165,6 +179,13 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       authzIgnoresAllowRules: any((h) => h.mesh?.authzIgnoresAllowRules),
       gatewaySendsPlaintext: any((h) => h.mesh?.gatewaySendsPlaintext),
       routeBackendsUnresolved: any((h) => h.mesh?.routeBackendsUnresolved),
+      rootCaValidityMs: all((h) => h.mesh?.rootCaValidityMs).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined),
+      foreignWorkloadCa: any((h) => h.mesh?.foreignWorkloadCa),
+      grafanaDatasourceWrongPort: any((h) => h.mesh?.grafanaDatasourceWrongPort),
+      flaggerDefaultProvider: any((h) => h.mesh?.flaggerDefaultProvider),
+      flaggerDefaultMetricsServer: any((h) => h.mesh?.flaggerDefaultMetricsServer),
+      daprPlacementDown: any((h) => h.mesh?.daprPlacementDown),
+      daprDemoApp: any((h) => h.mesh?.daprDemoApp),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

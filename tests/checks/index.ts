@@ -4,10 +4,12 @@ import { httpbinCheck } from './httpbin.ts';
 import { ingressCheck } from './ingress.ts';
 import { metricsCheck } from './metrics.ts';
 import { namespaceCheck } from './namespace.ts';
+import { workloadIdentityCheck } from './workload-identity.ts';
 
 export const checkBodies = {
   namespace: namespaceCheck,
   httpbin: httpbinCheck,
   ingress: ingressCheck,
   metrics: metricsCheck,
+  'workload-identity': workloadIdentityCheck,
 } satisfies Record<string, CheckBody>;

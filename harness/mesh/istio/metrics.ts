@@ -61,5 +61,10 @@ export function istioMetrics(sample: string, prometheusNamespace = 'istio-system
       namespace: prometheusNamespace, service: 'prometheus', port: 9090, podSelector: 'app.kubernetes.io/name=prometheus',
       installHint: '`kubectl apply -f samples/addons/prometheus.yaml` of the Istio release',
     },
+    // samples/addons/grafana.yaml: Service grafana port 3000, data sources in ConfigMap grafana (docs/grafana.md).
+    grafana: {
+      namespace: prometheusNamespace, service: 'grafana', port: 3000, datasources: { configMap: 'grafana', key: 'datasources.yaml' },
+      installHint: '`kubectl apply -f samples/addons/grafana.yaml` of the Istio release',
+    },
   };
 }

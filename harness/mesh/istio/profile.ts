@@ -7,6 +7,7 @@ import { resourceTypes } from '../../k8s/resources.ts';
 import { writeRequirement } from '../../readiness/access-review.ts';
 import { deploymentVersion } from '../../readiness/probes.ts';
 import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import { istioWorkloadCertificates } from './certificates.ts';
 import { istioContainers, istiodName, istioKeys, principal } from './keys.ts';
 import { istioMetrics } from './metrics.ts';
 import { istioReadiness } from './readiness.ts';
@@ -99,7 +100,13 @@ export function istioProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: 'through the workload\'s sidecar over mTLS from the gateway (X-Forwarded-Client-Cert echoed)',
     },
     metrics: istioMetrics(sample),
-    features: [],
+    features: ['workload-identity'],
+    workloadCertificates: istioWorkloadCertificates(),
+    // Flagger docs, "Flagger Install on Kubernetes" (docs/flagger.md).
+    flagger: {
+      meshProvider: 'istio', routing: 'Istio VirtualService and DestinationRules (networking.istio.io)',
+      installHint: '`helm upgrade -i flagger flagger/flagger --namespace=istio-system --set meshProvider=istio --set metricsServer=http://prometheus:9090` (Flagger docs, "Flagger Install on Kubernetes")',
+    },
     readiness: () => istioReadiness(settings),
     access: () => [writeRequirement(authorizationPolicy, 'gate the ingress with the mesh\'s authorization')],
     reads: () => [

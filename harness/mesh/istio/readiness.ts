@@ -11,6 +11,7 @@ import type { ReadinessCategory, ReadinessContext } from '../../readiness/readin
 import type { ReadinessLine } from '../../readiness/readiness-result.ts';
 import { fail, ok, warn } from '../../readiness/readiness-result.ts';
 import type { MeshSettings } from '../mesh-profile.ts';
+import { istioCertificateCategory } from './certificates.ts';
 import { istiodName, istioKeys, istioMinor, supportedKubernetes } from './keys.ts';
 
 interface GatewayClass extends KubernetesObject {
@@ -162,5 +163,6 @@ export function istioReadiness(s: MeshSettings): ReadinessCategory[] {
       ],
     },
     { id: 'gateway-api', title: 'Gateway API', checkers: [{ id: 'gateway-api', description: 'the Gateway API CRDs and GatewayClass', fatal: false, check: gatewayApi }] },
+    istioCertificateCategory(s),
   ];
 }

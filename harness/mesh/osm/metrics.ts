@@ -65,6 +65,8 @@ export function osmMetrics(meshNamespace: string, sample: { name: string; target
     targetLabels: { namespace: 'source_namespace', pod: 'source_pod_name' },
     assessments: (s) => assessments(s, (ns) => `${ns}/${sample.name}|${sample.targetPort}|local`),
     prometheus: { namespace: meshNamespace, service: 'osm-prometheus', port: 7070, podSelector: 'app=osm-prometheus', installHint: '`osm install --set osm.deployPrometheus=true`' },
+    // charts/osm/templates/grafana-*.yaml: osm-grafana on port 3000, data sources in osm-grafana-datasources (docs/grafana.md).
+    grafana: { namespace: meshNamespace, service: 'osm-grafana', port: 3000, datasources: { configMap: 'osm-grafana-datasources', key: 'prometheus.yaml' }, installHint: '`osm install --set osm.deployGrafana=true`' },
     logAnalytics: {
       query: (ns) => `InsightsMetrics | where Name contains "envoy" | extend t=parse_json(Tags) | where t.namespace == "${ns.replace(/"/g, '\\"')}"`,
       namespaceTag: 'namespace',

@@ -2,6 +2,7 @@
  * The Open Service Mesh 1.2 profile: self-installed in `osm-system` (kind) or the AKS add-on in `kube-system`.
  * Facts and their sources: ../shared/reference/osm.md.
  */
+import { osmDapr } from './dapr.ts';
 import type { KubernetesObject, V1Deployment, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { IngressSource } from '../../ingress/ingress-profile.ts';
 import { resourceTypes } from '../../k8s/resources.ts';
@@ -9,6 +10,7 @@ import { writeRequirement } from '../../readiness/access-review.ts';
 import { deploymentVersion } from '../../readiness/probes.ts';
 import type { Observation } from '../../wait/wait-for.ts';
 import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import { osmWorkloadCertificates } from './certificates.ts';
 import { isDisabled, isEnabled, osmKeys } from './keys.ts';
 import { osmMetrics } from './metrics.ts';
 import { osmReadiness } from './readiness.ts';
@@ -109,7 +111,14 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics,
-    features: [],
+    features: ['workload-identity'],
+    workloadCertificates: osmWorkloadCertificates(settings),
+    dapr: osmDapr(settings),
+    // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
+    flagger: {
+      meshProvider: 'osm', routing: 'SMI TrafficSplit (split.smi-spec.io)',
+      installHint: `\`helm upgrade -i flagger flagger/flagger --namespace=${settings.namespace} --set meshProvider=osm --set metricsServer=http://osm-prometheus.${settings.namespace}.svc:7070\` (Flagger docs, "Open Service Mesh Deployments")`,
+    },
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     reads: () => [{ verbs: ['get'], group: 'config.openservicemesh.io', resource: 'meshconfigs', why: 'judge the MeshConfig (pre-flight)' }],

@@ -13,6 +13,7 @@ import { crdLine, deploymentLine, deploymentVersion, kubernetesRangeLine, webhoo
 import type { MeshSettings } from '../mesh-profile.ts';
 import { isDisabled, isEnabled, meshConfigName, osmCrds, osmDeployments, osmKeys } from './keys.ts';
 import { osmMetrics } from './metrics.ts';
+import { osmCertificateCategory } from './certificates.ts';
 
 interface MeshConfigObject extends KubernetesObject {
   spec?: {
@@ -183,5 +184,6 @@ export function osmReadiness(s: MeshSettings): ReadinessCategory[] {
         { id: 'namespaces', description: 'the namespaces in the mesh', fatal: false, check: bind(namespaces) },
       ],
     },
+    osmCertificateCategory(s),
   ];
 }

@@ -20,9 +20,15 @@ import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
+import { daprPlacementDown } from './dapr-placement-down.ts';
+import { daprPortsIntercepted } from './dapr-ports-intercepted.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
+import { foreignCaCertificate } from './foreign-ca-certificate.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
+import { flaggerDefaultMetricsServer } from './flagger-default-metrics-server.ts';
+import { flaggerDefaultProvider } from './flagger-default-provider.ts';
+import { grafanaDatasourceWrongPort } from './grafana-datasource-wrong-port.ts';
 import { imagePullError } from './image-pull-error.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
 import { ingressStuck502 } from './ingress-stuck-502.ts';
@@ -36,6 +42,7 @@ import { namespaceOnboardingStripped } from './namespace-onboarding-stripped.ts'
 import { podSecurityBaseline } from './pod-security-baseline.ts';
 import { podUnschedulable } from './pod-unschedulable.ts';
 import { prometheusUnreachable } from './prometheus-unreachable.ts';
+import { rootCaExpiring } from './root-ca-expiring.ts';
 import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
 import { sidecarNeverReady } from './sidecar-never-ready.ts';
 import { sidecarNotInjected } from './sidecar-not-injected.ts';
@@ -69,7 +76,14 @@ export const faults = [
   envoyStatsFrozen,
   metricsMissIngressTraffic,
   prometheusUnreachable,
+  foreignCaCertificate,
   classicSidecars,
+  rootCaExpiring,
+  grafanaDatasourceWrongPort,
+  flaggerDefaultProvider,
+  flaggerDefaultMetricsServer,
+  daprPlacementDown,
+  daprPortsIntercepted,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

@@ -16,6 +16,8 @@ import { node } from './nodes.ts';
 import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
 import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
+import { daprControlPlaneObjects } from '../dapr/dapr-install.ts';
+import { daprDemoComponent } from '../dapr/dapr-demo.ts';
 
 export const kindClusterName = 'mesh-conformance';
 /** What `kind-up` creates: the kindest/node image scripts/lib/versions.mjs pins (flavor-versions.test.ts keeps them equal). */
@@ -113,6 +115,66 @@ function osmPrometheusObjects(layout: OsmLayout): KubeObject[] {
   ];
 }
 
+/**
+ * osm-grafana as `osm install --set osm.deployGrafana=true` deploys it (charts/osm/templates/grafana-*.yaml, values
+ * `grafana.image` grafana/grafana:8.2.2, port 3000): its Prometheus data source points at osm-prometheus.
+ */
+function osmGrafanaObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[] {
+  const ns = layout.osmNamespace;
+  const labels = { app: 'osm-grafana' };
+  const prometheusPort = hooks.grafanaDatasourceWrongPort ? 9090 : 7070;
+  const datasources = [
+    'apiVersion: 1',
+    'deleteDatasources:',
+    '  - name: Prometheus',
+    '    orgId: 1',
+    'datasources:',
+    '  - name: Prometheus',
+    '    type: prometheus',
+    '    access: proxy',
+    '    orgId: 1',
+    `    url: http://osm-prometheus.${ns}.svc:${prometheusPort}`,
+    '    version: 1',
+    '    editable: true',
+    '',
+  ].join('\n');
+  return [
+    serviceAccount('osm-grafana', ns, labels),
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'osm-grafana-datasources', namespace: ns, labels }, data: { 'prometheus.yaml': datasources } },
+    deployment({
+      name: 'osm-grafana', namespace: ns, labels, podLabels: labels, replicas: 1, image: 'grafana/grafana:8.2.2', containerName: 'grafana',
+      serviceAccountName: 'osm-grafana', ports: [{ name: 'grafana', containerPort: 3000 }], nodeSelector: { 'kubernetes.io/os': 'linux' },
+      readinessProbe: { httpGet: { path: '/api/health', port: 3000 } },
+    }),
+    service({ name: 'osm-grafana', namespace: ns, labels, selector: labels, ports: [{ name: 'grafana', port: 3000 }] }),
+  ];
+}
+
+/**
+ * Flagger for OSM as its docs install it ("Open Service Mesh Deployments": `helm upgrade -i flagger flagger/flagger
+ * --namespace=osm-system --set meshProvider=osm --set metricsServer=http://osm-prometheus.osm-system.svc:7070`): the
+ * chart passes `-mesh-provider` only when the value is set, and `-metrics-server` always, `http://prometheus:9090` by
+ * default (charts/flagger/templates/deployment.yaml, docs/flagger.md). The image's tag
+ * is our choice; the controller's behaviour is not emulated (it runs idle).
+ */
+function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[] {
+  const ns = layout.osmNamespace;
+  const labels = { 'app.kubernetes.io/name': 'flagger', 'app.kubernetes.io/instance': 'flagger' };
+  const args = [
+    '-log-level=info',
+    ...(hooks.flaggerDefaultProvider ? [] : ['-mesh-provider=osm']),
+    `-metrics-server=${hooks.flaggerDefaultMetricsServer ? 'http://prometheus:9090' : `http://osm-prometheus.${ns}.svc:7070`}`,
+    '-enable-config-tracking=true',
+  ];
+  return [
+    serviceAccount('flagger', ns, labels),
+    deployment({
+      name: 'flagger', namespace: ns, labels, podLabels: { app: 'flagger', ...labels }, replicas: 1, image: 'ghcr.io/fluxcd/flagger:1.36.1', containerName: 'flagger',
+      serviceAccountName: 'flagger', args, ports: [{ name: 'http', containerPort: 8080 }],
+    }),
+  ];
+}
+
 const layout = selfInstallLayout();
 
 export const kindFlavor: Flavor<'kind'> = {
@@ -135,6 +197,9 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmCrds(),
       ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
       ...osmPrometheusObjects(layout),
+      ...osmGrafanaObjects(layout, hooks.mesh),
+      ...flaggerObjects(layout, hooks.mesh),
+      ...daprControlPlaneObjects(hooks.mesh),
       ...ingressNginxObjects(),
     ];
   },
@@ -145,5 +210,5 @@ export const kindFlavor: Flavor<'kind'> = {
   awaited(hooks: SimHooks) {
     return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
-  components: [osmControlPlaneComponent(layout)],
+  components: [osmControlPlaneComponent(layout), daprDemoComponent()],
 };

@@ -2,6 +2,7 @@
  * The contract between the kubelet and a container implementation: what a container gets when it starts and
  * what it hands back. Implementations live in images.ts (by image), httpbin.ts, sidecar.ts and ingress/.
  */
+import type net from 'node:net';
 import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { SimHooks } from '../hooks.ts';
 import type { NodeTimings } from './timings.ts';
@@ -33,6 +34,12 @@ export interface ContainerContext {
   clock: () => Date;
   /** Appends to this container's log (`kubectl logs`). */
   log(line: string): void;
+  /**
+   * Binds `server` to `127.0.0.1:port` of the pod's network namespace: reachable from inside the pod only (the
+   * kubelet's port-forward lands there), not from other pods. Without network namespaces it listens on a private
+   * port of the pod IP that only the pod's local endpoints know. Absent in unit tests that build a context by hand.
+   */
+  listenLocal?: (server: net.Server, port: number) => Promise<void>;
   /**
    * How a pod reaches the cluster's API server (the in-cluster `kubernetes` Service and the mounted service-account
    * token, in a real pod): for clients such as Prometheus's Kubernetes service discovery. Absent in unit tests.

@@ -67,7 +67,9 @@ describe('node faults', () => {
     const f = await start('metrics-not-scraped');
     const pod = await f.store.waitFor(fakeTypes.pod, 'httpbin', 'httpbin-1', 'to be Running 2/2', podRunningReady, 20_000);
     await assert.rejects(request(`http://${statusOf(pod).podIP}:15010/stats/prometheus`), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
-    assert.equal((await request(`http://${statusOf(pod).podIP}:15000/ready`)).status, 200);
+    const admin = f.kubelet.localEndpoint('httpbin', 'httpbin-1', 15000);
+    assert.ok(admin, 'the admin port has a pod-local endpoint');
+    assert.equal((await request(`http://${admin.host}:${admin.port}/ready`)).status, 200);
   });
 
   it('app-503: the app answers 503 to everything, through the sidecar', async () => {

@@ -8,11 +8,12 @@ import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
 import { startHarnessContainer, isHarnessImage } from './harness-container.ts';
 import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
+import { startGrafanaContainer } from './grafana-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 
-export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus';
+export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr';
 
 export interface ImageHandler {
   /** One of ImageKind for the built-ins; extensions may use their own names. */
@@ -67,6 +68,23 @@ export function defaultImageRegistry(): ImageRegistry {
     },
   });
   registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
+  registry.register({
+    kind: 'dapr',
+    matches: (repo) => /(^|\/)daprio\/(dapr|daprd)$/.test(repo),
+    start: (ctx) => {
+      ctx.log(`time="${ctx.clock().toISOString()}" level=info msg="starting Dapr ${ctx.container.name}" app_id=${ctx.container.name} scope=dapr.runtime`);
+      return Promise.resolve(idleContainer());
+    },
+  });
+  registry.register({
+    kind: 'flagger',
+    matches: (repo) => repo === 'fluxcd/flagger' || repo.endsWith('/fluxcd/flagger'),
+    start: (ctx) => {
+      ctx.log(`{"level":"info","ts":"${ctx.clock().toISOString()}","caller":"flagger/main.go","msg":"Starting flagger with args ${(ctx.container.args ?? []).join(' ')}"}`);
+      return Promise.resolve(idleContainer());
+    },
+  });
+  registry.register({ kind: 'grafana', matches: (repo) => repo === 'grafana/grafana' || repo.endsWith('/grafana/grafana'), start: startGrafanaContainer });
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });

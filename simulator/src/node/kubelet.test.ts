@@ -73,7 +73,11 @@ describe('kubelet with the envoy sidecar', () => {
     assert.match(res.body, /^envoy_cluster_upstream_rq_xx\{envoy_response_code_class="2",envoy_cluster_name="httpbin\/httpbin\|14001\|local"\} 1$/m);
     assert.match(res.body, /^envoy_cluster_upstream_rq\{envoy_response_code="200",envoy_cluster_name="httpbin\/httpbin\|14001\|local"\} 1$/m);
     assert.match(res.body, /^envoy_cluster_upstream_rq_total\{envoy_cluster_name="httpbin\/httpbin\|14001\|local"\} 1$/m);
-    const admin = await request(`http://${status.podIP}:15000/ready`);
+    // The admin port is bound to the pod's localhost: not on the pod IP, reachable where a port-forward lands.
+    await assert.rejects(request(`http://${status.podIP}:15000/ready`, { timeoutMs: 1_000 }), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+    const local = fx.kubelet.localEndpoint('httpbin', 'httpbin-1', 15000);
+    assert.ok(local && local.port !== 15000, 'the admin port has a pod-local endpoint');
+    const admin = await request(`http://${local.host}:${local.port}/ready`);
     assert.equal(admin.body, 'LIVE\n');
   });
 

@@ -7,6 +7,7 @@
  * when they declare one); their readiness counts in the pod's.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type net from 'node:net';
 import type { InboundPolicySource, KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { SimHooks } from '../hooks.ts';
 import type { ContainerLogs } from './container-logs.ts';
@@ -16,7 +17,7 @@ import type { EventRecorder } from '../cluster/event-recorder.ts';
 import type { ImageHandler, ImageRegistry } from './images.ts';
 import { describeError, field } from './kinds.ts';
 import type { NodeKinds } from './kinds.ts';
-import { freePort } from './network.ts';
+import { freePort, listenOn } from './network.ts';
 import { recordDelay } from '../condition-log.ts';
 import { backoffFor } from './timings.ts';
 import type { NodeTimings } from './timings.ts';
@@ -88,6 +89,8 @@ export class PodWorker {
   private readonly writeIdle: (() => void)[] = [];
   private readonly loops: Promise<void>[] = [];
   private ports: PortPlan[] = [];
+  /** Listeners bound to the pod's localhost (listenLocal): port → the private port on the pod IP. */
+  private readonly localPorts = new Map<number, number>();
 
   constructor(
     private pod: KubeObject,
@@ -154,8 +157,22 @@ export class PodWorker {
    */
   localEndpoint(port: number): { host: string; port: number } | undefined {
     if (!this.podIP) return undefined;
+    const local = this.localPorts.get(port);
+    if (local !== undefined) return { host: this.podIP, port: local };
     const plan = this.ports.find((p) => p.containerPort === port);
     return { host: this.podIP, port: plan?.listenPort ?? port };
+  }
+
+  /** A listener on the pod's 127.0.0.1:port: a private port of the pod IP, found only through localEndpoint(port). */
+  private async listenLocal(server: net.Server, port: number): Promise<void> {
+    if (this.localPorts.has(port)) throw Object.assign(new Error(`listen tcp 127.0.0.1:${port}: bind: address already in use`), { code: 'EADDRINUSE' });
+    await listenOn(server, this.podIP!, 0);
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error(`listener for 127.0.0.1:${port} has no TCP address`);
+    this.localPorts.set(port, address.port);
+    server.once('close', () => {
+      if (this.localPorts.get(port) === address.port) this.localPorts.delete(port);
+    });
   }
 
   private get ns(): string {
@@ -253,6 +270,7 @@ export class PodWorker {
         timings: this.deps.timings,
         clock: this.deps.clock,
         log: (line) => this.deps.logs.append(this.ns, this.name, run.spec.name, line),
+        listenLocal: (server, port) => this.listenLocal(server, port),
         ...(this.deps.apiServer ? { apiServer: this.deps.apiServer } : {}),
       });
     } catch (err) {

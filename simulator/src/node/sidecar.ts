@@ -16,6 +16,8 @@ import { field, nodeKinds } from './kinds.ts';
 import { listenOn } from './network.ts';
 import { recordCondition, recordDelay } from '../condition-log.ts';
 import { delay } from './delay.ts';
+import type { EnvoySecret } from './envoy-secrets.ts';
+import { renderCerts, renderConfigDump } from './envoy-secrets.ts';
 
 export const envoyAdminPort = 15000;
 export const envoyMetricsPort = 15010;
@@ -24,8 +26,17 @@ export const envoyMetricsCluster = 'envoy-metrics-cluster';
 
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
-/** Starts the sidecar for a pod: inbound listeners, admin on 15000, and 15010 when the pod asks to be scraped. */
-export async function startSidecar(ctx: ContainerContext): Promise<RunningContainer> {
+/** What the mesh's control plane gives a sidecar besides its listeners: its SDS secrets (service certificate, roots). */
+export interface SidecarOptions {
+  /** The secrets the proxy receives over SDS once connected, for its namespace and service account. */
+  secrets?: (namespace: string, serviceAccount: string) => Promise<EnvoySecret[]>;
+}
+
+/**
+ * Starts the sidecar for a pod: inbound listeners, admin on 15000 (bound to the pod's localhost, as OSM's bootstrap
+ * binds it to 127.0.0.1: only a port-forward reaches it), and 15010 when the pod asks to be scraped.
+ */
+export async function startSidecar(ctx: ContainerContext, opts: SidecarOptions = {}): Promise<RunningContainer> {
   const pod = ctx.pod;
   const ns = pod.metadata.namespace ?? 'default';
   const neverReady = ctx.hooks.node.sidecarNeverReady;
@@ -42,6 +53,9 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
 
   const appPorts = ctx.ports.filter((p) => p.containerName !== ctx.container.name);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const secrets: EnvoySecret[] = [];
+  // OSM's bootstrap names the node `<proxy uuid>.<kind>.<sa>.<ns>.<trust domain>` and the cluster `<sa>.<ns>`.
+  const node = { id: `${pod.metadata.labels?.['osm-proxy-uuid'] ?? pod.metadata.name ?? ''}.sidecar.${serviceAccount}.${ns}.cluster.local`, cluster: `${serviceAccount}.${ns}` };
 
   if (!neverReady && ctx.timings.sidecarReadyMs > 0) {
     // Envoy connecting to osm-controller and receiving its first xDS config (timings.ts `sidecarReadyMs`).
@@ -54,7 +68,7 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
     } else {
       log('warning', 'config', '[source/common/config/grpc_stream.h:201] StreamAggregatedResources gRPC config stream to osm-controller closed since 0s ago: 14, upstream connect error or disconnect/reset before headers. reset reason: connection failure');
     }
-    servers.push(await startAdmin(ctx, stats, neverReady, appPorts));
+    servers.push(await startAdmin(ctx, stats, neverReady, appPorts, { node, secrets }));
     const scrape = pod.metadata.annotations?.['prometheus.io/scrape'] === 'true';
     if (scrape && !neverReady && !ctx.hooks.node.sidecarServesNoMetrics) {
       // OSM's Prometheus listener routes /stats/prometheus to the admin port through the cluster
@@ -77,6 +91,13 @@ export async function startSidecar(ctx: ContainerContext): Promise<RunningContai
     await closeAll(servers);
     agent.destroy();
     throw err;
+  }
+  if (!neverReady && opts.secrets) {
+    // SDS: the certificates arrive over the ADS stream after the first config; Envoy shows them once received.
+    opts.secrets(ns, serviceAccount).then((got) => {
+      secrets.push(...got);
+      log('info', 'secret', `[source/common/secret/sds_api.cc:71] ${got.map((s) => s.name).join(', ')}: secret updated`);
+    }, (err: unknown) => log('warning', 'secret', `[source/common/secret/sds_api.cc:88] SDS update failed: ${String(err)}`));
   }
   if (!neverReady) log('info', 'upstream', '[source/common/upstream/cluster_manager_impl.cc:205] cm init: all clusters initialized');
   if (!neverReady) log('info', 'main', '[source/server/server.cc:868] all clusters initialized. initializing init manager');
@@ -221,9 +242,9 @@ function servesPort(svc: KubeObject, labels: Record<string, string>, plan: PortP
   });
 }
 
-async function startAdmin(ctx: ContainerContext, stats: EnvoyStats, neverReady: boolean, appPorts: PortPlan[]): Promise<net.Server> {
-  return startHttp(ctx.podIP, envoyAdminPort, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+async function startAdmin(ctx: ContainerContext, stats: EnvoyStats, neverReady: boolean, appPorts: PortPlan[], sds: { node: { id: string; cluster: string }; secrets: EnvoySecret[] }): Promise<net.Server> {
+  const handler: http.RequestListener = (req, res) => {
+    const [path, search] = (req.url ?? '/').split('?');
     if (path === '/ready') {
       const text = neverReady ? 'PRE_INITIALIZING\n' : 'LIVE\n';
       res.writeHead(neverReady ? 503 : 200, { 'content-type': 'text/plain; charset=UTF-8', server: 'envoy' });
@@ -241,11 +262,21 @@ async function startAdmin(ctx: ContainerContext, stats: EnvoyStats, neverReady: 
     } else if (path === '/server_info') {
       res.writeHead(200, { 'content-type': 'application/json', server: 'envoy' });
       res.end(JSON.stringify({ version: '1.22.2/Clean/RELEASE/BoringSSL', state: neverReady ? 'PRE_INITIALIZING' : 'LIVE' }, null, 2));
+    } else if (path === '/config_dump') {
+      res.writeHead(200, { 'content-type': 'application/json', server: 'envoy' });
+      res.end(renderConfigDump(sds.node, sds.secrets, new URLSearchParams(search ?? '')));
+    } else if (path === '/certs') {
+      res.writeHead(200, { 'content-type': 'application/json', server: 'envoy' });
+      res.end(renderCerts(sds.secrets, ctx.clock()));
     } else {
       res.writeHead(404, { 'content-type': 'text/plain; charset=UTF-8', server: 'envoy' });
-      res.end('invalid path. admin commands are:\n  /clusters\n  /ready\n  /server_info\n  /stats\n  /stats/prometheus\n');
+      res.end('invalid path. admin commands are:\n  /certs\n  /clusters\n  /config_dump\n  /ready\n  /server_info\n  /stats\n  /stats/prometheus\n');
     }
-  });
+  };
+  const server = http.createServer(handler);
+  if (ctx.listenLocal) await ctx.listenLocal(server, envoyAdminPort);
+  else await listenOn(server, ctx.podIP, envoyAdminPort);
+  return server;
 }
 
 function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse, stats: EnvoyStats): void {

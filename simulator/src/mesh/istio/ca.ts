@@ -1,39 +1,53 @@
 /**
  * istiod's self-signed CA (istio.md §6): a root generated at start (published as `root-cert.pem` in every
  * `istio-ca-root-cert` ConfigMap and kept in the Secret `istio-ca-secret`), and workload certificates for
- * `spiffe://cluster.local/ns/<ns>/sa/<sa>` with an empty subject, valid 24 h, as a proxy gets them from `CA_ADDR`.
- * The proxies use them for real mTLS on their sockets (proxy/mtls.ts).
+ * `spiffe://cluster.local/ns/<ns>/sa/<sa>` with an empty subject, valid 24 h (the agent's default `SECRET_TTL`) and
+ * backdated by Istio's ClockSkewGracePeriod (2 minutes, `security/pkg/pki/util/generate_cert.go`), as a proxy gets
+ * them from `CA_ADDR`. The proxies use them for real mTLS on their sockets (proxy/mtls.ts).
+ *
+ * `signWith` (the fault foreign-ca-certificate) makes istiod sign with another CA than the one it publishes: the
+ * proxies get that CA's root over SDS (so mTLS between them still works), while `istio-ca-root-cert` and
+ * `istio-ca-secret` keep the published root.
  */
-import { generate } from 'selfsigned';
+import type { IssuedCertificate, SigningCa } from '../certificate-authority.ts';
+import { createRoot, issueLeaf } from '../certificate-authority.ts';
 import { spiffeId, trustDomain } from './constants.ts';
 
-export interface WorkloadCertificate {
-  certPem: string;
-  keyPem: string;
-  /** The root the chain ends in (what the peer verifies against). */
-  rootPem: string;
+export type WorkloadCertificate = IssuedCertificate;
+
+/** Istio's default workload certificate TTL (pilot-agent `SECRET_TTL`, istiod `DEFAULT_WORKLOAD_CERT_TTL`): 24 h. */
+export const defaultWorkloadCertTtlMs = 24 * 3600_000;
+/** `ClockSkewGracePeriod`: a workload certificate is valid from 2 minutes before it was signed. */
+export const clockSkewGracePeriodMs = 2 * 60_000;
+/** istiod's self-signed root: 10 years (`DefaultSelfSignedCACertTTL`). */
+const selfSignedRootTtlMs = 10 * 365 * 24 * 3600_000;
+
+export interface IstioCaOptions {
+  /** Validity of the self-signed root from now (default 10 years; the fault root-ca-expiring shortens it). */
+  rootValidityMs?: number;
+  /** Sign workload certificates with a CA other than the published root (fault foreign-ca-certificate). */
+  foreignSigner?: boolean;
 }
 
 export class IstioCa {
   private readonly issued = new Map<string, Promise<WorkloadCertificate>>();
 
-  private constructor(readonly rootPem: string, private readonly rootKey: string) {}
+  private constructor(private readonly root: SigningCa, private readonly signer: SigningCa) {}
 
-  static async create(): Promise<IstioCa> {
-    const now = Date.now();
-    const root = await generate([{ name: 'organizationName', value: trustDomain }], {
-      keyType: 'ec', algorithm: 'sha256', notBeforeDate: new Date(now - 60_000), notAfterDate: new Date(now + 10 * 365 * 24 * 3600_000),
-      extensions: [
-        { name: 'basicConstraints', cA: true, critical: true },
-        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-      ],
-    });
-    return new IstioCa(root.cert, root.private);
+  static async create(o: IstioCaOptions = {}): Promise<IstioCa> {
+    const make = (): Promise<SigningCa> => createRoot({ subject: [{ name: 'organizationName', value: trustDomain }], validityMs: o.rootValidityMs ?? selfSignedRootTtlMs, keyType: 'ec' });
+    const root = await make();
+    return new IstioCa(root, o.foreignSigner ? await make() : root);
+  }
+
+  /** The published root: `istio-ca-root-cert`, `istio-ca-secret`, the webhooks' caBundle. */
+  get rootPem(): string {
+    return this.root.certPem;
   }
 
   /** The CA's key, for the `istio-ca-secret` Secret istiod keeps. */
   get rootKeyPem(): string {
-    return this.rootKey;
+    return this.root.keyPem;
   }
 
   /** A certificate for a workload identity (cached per identity, as the agent caches its SDS secret). */
@@ -41,17 +55,10 @@ export class IstioCa {
     const id = spiffeId(namespace, serviceAccount);
     let cert = this.issued.get(id);
     if (!cert) {
-      const now = Date.now();
-      cert = generate([], {
-        keyType: 'ec', algorithm: 'sha256', notBeforeDate: new Date(now - 60_000), notAfterDate: new Date(now + 24 * 3600_000),
-        ca: { key: this.rootKey, cert: this.rootPem },
-        extensions: [
-          { name: 'basicConstraints', cA: false },
-          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-          { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-          { name: 'subjectAltName', critical: true, altNames: [{ type: 6, value: id }] },
-        ],
-      }).then((c) => ({ certPem: c.cert, keyPem: c.private, rootPem: this.rootPem }));
+      cert = issueLeaf(this.signer, {
+        subject: [], altNames: [{ type: 6, value: id }], criticalSan: true,
+        validityMs: defaultWorkloadCertTtlMs, backdateMs: clockSkewGracePeriodMs, keyType: 'ec',
+      }).then((c) => ({ ...c, rootPem: this.signer.certPem }));
       this.issued.set(id, cert);
     }
     return cert;

@@ -29,7 +29,10 @@ export function istioControlPlaneComponent(layout: IstioLayout): SimComponent {
     async start(ctx) {
       const view = new IstioView(ctx.store, layout);
       const revision = ctx.hooks.mesh.istiodServedRevision ?? layout.revision;
-      const ca = await IstioCa.create();
+      const ca = await IstioCa.create({
+        ...(ctx.hooks.mesh.rootCaValidityMs !== undefined ? { rootValidityMs: ctx.hooks.mesh.rootCaValidityMs } : {}),
+        foreignSigner: ctx.hooks.mesh.foreignWorkloadCa,
+      });
       let configured: Promise<void> | undefined;
       const env: ProxyEnv = { view, ca, hooks: ctx.hooks, revision, configured: () => (configured ??= whenIstiodReachable(view)) };
 

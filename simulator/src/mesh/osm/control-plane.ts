@@ -17,6 +17,9 @@ import { createInjectorPlugin } from './injector.ts';
 import { MeshView } from './mesh-view.ts';
 import { createValidatorPlugin } from './validator.ts';
 import { WebhookConfigController } from './webhook-configs.ts';
+import { startSidecar } from '../../node/sidecar.ts';
+import type { EnvoySecret } from '../../node/envoy-secrets.ts';
+import { sdsSecretNames, TresorCa } from './tresor.ts';
 
 export interface OsmControlPlaneOptions {
   store: ObjectStore;
@@ -67,13 +70,33 @@ export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPl
   };
 }
 
-/** The OSM control plane of a flavor's mesh (`layout`) as a simulator component: it offers the sidecars' inbound policy. */
+/**
+ * The OSM control plane of a flavor's mesh (`layout`) as a simulator component: it offers the sidecars' inbound policy,
+ * and runs the envoy image with the certificates of its CA (Tresor) over SDS.
+ */
 export function osmControlPlaneComponent(layout: OsmLayout): SimComponent {
   return {
     name: 'osm-control-plane',
-    start(ctx) {
+    async start(ctx) {
       const osm = startOsmControlPlane({ store: ctx.store, hooks: ctx.hooks.mesh, layout, caPem: ctx.api.caPem, statusDelayMs: ctx.timings.ingressBackendStatusMs });
-      return Promise.resolve({ inboundPolicy: osm.policy, stop: () => osm.stop() });
+      const ca = await TresorCa.start({ store: ctx.store, view: osm.view, layout, hooks: ctx.hooks.mesh, log: (line) => ctx.log(line) });
+      const secrets = async (namespace: string, serviceAccount: string): Promise<EnvoySecret[]> => {
+        const cert = await ca.issue(namespace, serviceAccount);
+        const names = sdsSecretNames(namespace, serviceAccount);
+        const lastUpdated = new Date();
+        return [
+          { name: names.service, kind: 'tls_certificate', pem: cert.certPem, lastUpdated, versionInfo: '1' },
+          { name: names.rootInbound, kind: 'validation_context', pem: cert.rootPem, lastUpdated, versionInfo: '1' },
+        ];
+      };
+      ctx.images.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: (c) => startSidecar(c, { secrets }), interceptsInbound: () => true });
+      return {
+        inboundPolicy: osm.policy,
+        stop: () => {
+          ca.stop();
+          osm.stop();
+        },
+      };
     },
   };
 }

@@ -2,6 +2,8 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { listenOn } from '../../../node/network.ts';
+import type { EnvoySecret } from '../../../node/envoy-secrets.ts';
+import { renderCerts, renderConfigDump } from '../../../node/envoy-secrets.ts';
 import { proxyPorts } from '../constants.ts';
 import type { IstioStats } from './istio-stats.ts';
 
@@ -48,6 +50,12 @@ export interface ProxyPortsOptions {
   serveMetrics: boolean;
   /** Text of the not-ready answer on /healthz/ready. */
   notReadyReason: () => string;
+  /** The Envoy node (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`) and its SDS secrets, for `/config_dump` and `/certs`. */
+  node: { id: string; cluster: string };
+  secrets: () => readonly EnvoySecret[];
+  /** Binds the admin port to the pod's localhost (`{{ .localhost }}:15000` in envoy_bootstrap.json); absent: the pod IP. */
+  listenLocal?: (server: net.Server, port: number) => Promise<void>;
+  clock: () => Date;
 }
 
 /**
@@ -79,18 +87,39 @@ export async function startProxyPorts(o: ProxyPortsOptions): Promise<net.Server[
         else text(res, 404, 'invalid path. admin commands are:\n  /stats/prometheus\n');
       }));
     }
-    servers.push(await startHttp(o.podIP, proxyPorts.admin, (req, res) => {
-      const path = (req.url ?? '').split('?')[0];
+    const admin = http.createServer((req, res) => {
+      const [path, search] = (req.url ?? '').split('?');
       if (path === '/ready') text(res, o.ready() ? 200 : 503, o.ready() ? 'LIVE\n' : 'PRE_INITIALIZING\n');
       else if (path === '/stats/prometheus') text(res, 200, o.stats.renderEnvoy(), 'text/plain; version=0.0.4; charset=utf-8');
       else if (path === '/server_info') text(res, 200, JSON.stringify({ version: `${o.version}/Clean/RELEASE/BoringSSL`, state: o.ready() ? 'LIVE' : 'PRE_INITIALIZING' }, null, 2), 'application/json');
-      else text(res, 404, 'invalid path. admin commands are:\n  /ready\n  /server_info\n  /stats/prometheus\n');
-    }));
+      else if (path === '/config_dump') text(res, 200, renderConfigDump(o.node, o.secrets(), new URLSearchParams(search ?? '')), 'application/json');
+      else if (path === '/certs') text(res, 200, renderCerts(o.secrets(), o.clock()), 'application/json');
+      else text(res, 404, 'invalid path. admin commands are:\n  /certs\n  /config_dump\n  /ready\n  /server_info\n  /stats/prometheus\n');
+    });
+    if (o.listenLocal) await o.listenLocal(admin, proxyPorts.admin);
+    else await listenOn(admin, o.podIP, proxyPorts.admin);
+    servers.push(admin);
   } catch (error) {
     await closeAll(servers);
     throw error;
   }
   return servers;
+}
+
+/**
+ * The SDS secrets pilot-agent serves its Envoy (what `istioctl proxy-config secret` lists): `default`, the workload
+ * certificate chain, and `ROOTCA`, the trust bundle.
+ */
+export function istioSecrets(cert: { certPem: string; rootPem: string }, received: Date): EnvoySecret[] {
+  return [
+    { name: 'default', kind: 'tls_certificate', pem: cert.certPem, lastUpdated: received, versionInfo: received.toISOString() },
+    { name: 'ROOTCA', kind: 'validation_context', pem: cert.rootPem, lastUpdated: received, versionInfo: received.toISOString() },
+  ];
+}
+
+/** The Envoy node of an Istio proxy: `<type>~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`, cluster `<canonical>.<ns>`. */
+export function istioNode(type: 'sidecar' | 'router', podIP: string, self: { pod: string; namespace: string; canonicalService: string }): { id: string; cluster: string } {
+  return { id: `${type}~${podIP}~${self.pod}.${self.namespace}~${self.namespace}.svc.cluster.local`, cluster: `${self.canonicalService}.${self.namespace}` };
 }
 
 /** pilot-agent's log line format: `2026-05-20T10:00:00.000000Z\tinfo\tmessage`. */

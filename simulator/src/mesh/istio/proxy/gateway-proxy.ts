@@ -20,12 +20,13 @@ import { listenOn } from '../../../node/network.ts';
 import { arr, num, spec } from '../../../controllers/kube-objects.ts';
 import { applicablePolicies, evaluateAuthz } from '../authz.ts';
 import type { WorkloadCertificate } from '../ca.ts';
+import type { EnvoySecret } from '../../../node/envoy-secrets.ts';
 import { clusterId, istioVersion } from '../constants.ts';
 import { gatewayListenPorts, routeGatewayRequest } from '../gateway-routes.ts';
 import type { RouteBackend } from '../gateway-routes.ts';
 import { clientUsesMtls, destinationRuleTlsMode, peerAuthenticationMode } from '../mtls-policy.ts';
 import type { WorkloadInfo } from '../view.ts';
-import { agentLine, closeAll, forwardable, hopByHop, localReply, startProxyPorts } from './common.ts';
+import { agentLine, closeAll, forwardable, hopByHop, istioNode, istioSecrets, localReply, startProxyPorts } from './common.ts';
 import { IstioStats } from './istio-stats.ts';
 import type { RequestLabels } from './istio-stats.ts';
 import { clientTlsOptions, spiffeUriOf } from './mtls.ts';
@@ -54,7 +55,11 @@ export async function startIstioGateway(ctx: ContainerContext, env: ProxyEnv): P
 
   log('info', `Version ${istioVersion}-simulated`);
   log('info', `Proxy role\tips=[${ctx.podIP}] type=router id=${self.pod}.${self.namespace} domain=${self.namespace}.svc.cluster.local`);
-  own.push(...await startProxyPorts({ podIP: ctx.podIP, stats, version: istioVersion, ready: () => ready, serveMetrics: !ctx.hooks.node.sidecarServesNoMetrics, notReadyReason: () => notReadyText }));
+  let secrets: EnvoySecret[] = [];
+  own.push(...await startProxyPorts({
+    podIP: ctx.podIP, stats, version: istioVersion, ready: () => ready, serveMetrics: !ctx.hooks.node.sidecarServesNoMetrics, notReadyReason: () => notReadyText,
+    node: istioNode('router', ctx.podIP, self), secrets: () => secrets, clock: ctx.clock, ...(ctx.listenLocal ? { listenLocal: ctx.listenLocal } : {}),
+  }));
 
   const handler = (podPort: number) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handleGatewayRequest({ ctx, env, self, stats, agents, cert: cert!, roundRobin }, podPort, req, res);
@@ -114,6 +119,7 @@ export async function startIstioGateway(ctx: ContainerContext, env: ProxyEnv): P
   const whenReady = (async () => {
         await env.configured();
         cert = await env.ca.issue(self.namespace, self.serviceAccount);
+        secrets = istioSecrets(cert, ctx.clock());
         agents.mtls = new https.Agent({ keepAlive: true, maxSockets: 256, ...clientTlsOptions(cert) });
         if (stopped) return;
         ready = true;

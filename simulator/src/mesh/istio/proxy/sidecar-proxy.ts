@@ -25,7 +25,8 @@ import { delay } from '../../../node/delay.ts';
 import { applicablePolicies, evaluateAuthz } from '../authz.ts';
 import { clusterId, istioVersion } from '../constants.ts';
 import { peerAuthenticationMode } from '../mtls-policy.ts';
-import { agentLine, closeAll, forwardable, hopByHop, localReply, startProxyPorts } from './common.ts';
+import { agentLine, closeAll, forwardable, hopByHop, istioNode, istioSecrets, localReply, startProxyPorts } from './common.ts';
+import type { EnvoySecret } from '../../../node/envoy-secrets.ts';
 import { IstioStats } from './istio-stats.ts';
 import type { RequestLabels } from './istio-stats.ts';
 import { certificateHash, peekFirstByte, serverSecureContext, spiffeUriOf, tlsHandshakeByte } from './mtls.ts';
@@ -48,8 +49,10 @@ export async function startIstioSidecar(ctx: ContainerContext, env: ProxyEnv): P
 
   log('info', `Version ${istioVersion}-simulated`);
   log('info', `Proxy role\tips=[${ctx.podIP}] type=sidecar id=${self.pod}.${self.namespace} domain=${self.namespace}.svc.cluster.local`);
+  let secrets: EnvoySecret[] = [];
   servers.push(...await startProxyPorts({
     podIP: ctx.podIP, stats, version: istioVersion, ready: () => ready, serveMetrics: !ctx.hooks.node.sidecarServesNoMetrics, notReadyReason: () => notReadyText,
+    node: istioNode('sidecar', ctx.podIP, self), secrets: () => secrets, clock: ctx.clock, ...(ctx.listenLocal ? { listenLocal: ctx.listenLocal } : {}),
   }));
 
   const appPorts = ctx.ports.filter((p) => p.containerName !== ctx.container.name);
@@ -58,7 +61,9 @@ export async function startIstioSidecar(ctx: ContainerContext, env: ProxyEnv): P
     : (async () => {
         await env.configured();
         const cert = await env.ca.issue(self.namespace, self.serviceAccount);
+        secrets = istioSecrets(cert, ctx.clock());
         log('info', `sds\tSDS: PUSH\tresource=default`);
+        log('info', `sds\tSDS: PUSH\tresource=ROOTCA`);
         if (ctx.timings.sidecarReadyMs > 0) {
           recordDelay('sidecarReady', pod, ctx.timings.sidecarReadyMs);
           await delay(ctx.timings.sidecarReadyMs);

@@ -1,0 +1,66 @@
+/**
+ * A local port forwarded to a pod's port (client-node `PortForward`, WebSocket `v4.channel.k8s.io`), as `kubectl
+ * port-forward`, `osm proxy get` and `istioctl proxy-config` do. The connection lands inside the pod, so it reaches
+ * ports bound to the pod's localhost (an Envoy admin port, a Dapr sidecar's API) that nothing else can reach.
+ */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PortForward } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { request } from 'undici';
+
+/** A listening local end of a port-forward. */
+export interface ForwardedPort {
+  /** `http://127.0.0.1:<local port>`. */
+  readonly url: string;
+  /** For messages: `a port-forward to pod <ns>/<pod> port <port>`. */
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1:<free port>; every connection opens a forward to `namespace/pod:port`. */
+export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: string, port: number): Promise<ForwardedPort> {
+  const forward = new PortForward(kc, true);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    forward.portForward(namespace, pod, [port], socket, null, socket).then((ws) => {
+      const close = (): void => {
+        const w = typeof ws === 'function' ? ws() : ws;
+        w?.close();
+      };
+      socket.once('close', close);
+    }, (err: unknown) => socket.destroy(err instanceof Error ? err : new Error(String(err))));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const localPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${localPort}`,
+    where: `a port-forward to pod ${namespace}/${pod} port ${port}`,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** One HTTP answer through a forwarded port. */
+export interface ForwardedResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** `GET <forwarded url><path>` within `timeoutMs`; rejects on a transport failure (the message names where it went). */
+export async function getThroughForward(fwd: ForwardedPort, path: string, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<ForwardedResponse> {
+  try {
+    const res = await request(`${fwd.url}${path}`, { method: 'GET', headers: opts.headers ?? {}, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, signal: AbortSignal.timeout(opts.timeoutMs) });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  } catch (err) {
+    throw new Error(`GET ${path} through ${fwd.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
