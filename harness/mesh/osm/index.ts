@@ -3,6 +3,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { resourceTypes } from '../../k8s/resources.ts';
 import type { MeshProfileFactory } from '../mesh-factory.ts';
 import { osmLeftovers } from './leftovers.ts';
+import { osmInventory } from './migrate/inventory.ts';
 import { osmProfile } from './profile.ts';
 
 export const osm = {
@@ -21,4 +22,7 @@ export const osm = {
   },
   leftovers: osmLeftovers,
   create: osmProfile,
+  // OSM v1.2 strips X-Forwarded-Client-Cert (its connection manager sets no forward_client_cert_details), so its
+  // answers carry no mTLS evidence: mtlsEvidence is left out ("unknown").
+  migration: { inventory: osmInventory },
 } as const satisfies MeshProfileFactory;
