@@ -23,13 +23,13 @@ export type MtlsEvidence = 'mtls' | 'plaintext' | 'unknown';
  */
 export interface MeshMigration {
   /** Reads this mesh's configuration (read-only), with the settings of the control plane (which may be gone). */
-  inventory?(client: KubeClient, settings: { namespace: string; meshName: string }, budgetMs: number): Promise<MeshInventory>;
+  readonly inventory?: (client: KubeClient, settings: { namespace: string; meshName: string }, budgetMs: number) => Promise<MeshInventory>;
   /** This mesh's equivalent of an inventory, one file per namespace; what has none is listed. */
-  plan?(inventory: MeshInventory, options: PlanOptions): MigrationPlan;
+  readonly plan?: (inventory: MeshInventory, options: PlanOptions) => MigrationPlan;
   /** The faults a plan can be made with on purpose (PlanOptions.translationFault). */
   readonly translationFaults?: readonly TranslationFault[];
   /** Whether an answer shows the request reached the workload over this mesh's mTLS (from what the app echoed). */
-  mtlsEvidence?(res: Pick<SeenResponse, 'headers' | 'body'>): MtlsEvidence;
+  readonly mtlsEvidence?: (res: Pick<SeenResponse, 'headers' | 'body'>) => MtlsEvidence;
 }
 
 /**

@@ -3,7 +3,8 @@
  * controllers (their pods' ServiceAccount and labels, which a destination identity must be turned into for a
  * label-selecting policy), and Ingress routes (what an ingress admission fronts). Read-only: lists only.
  */
-import type { V1DaemonSet, V1Deployment, V1Ingress, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubernetesObject, V1DaemonSet, V1Deployment, V1Ingress, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { KubeApiError } from '../k8s/api-error.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
 import type { ClusterFacts, IngressRouteFact, ServiceFact, WorkloadFact } from './model.ts';
@@ -13,6 +14,16 @@ const controllerTypes = {
   StatefulSet: { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   DaemonSet: { apiVersion: 'apps/v1', kind: 'DaemonSet' },
 } as const;
+
+/** The objects of a kind, or none when the API server does not serve it (a cluster without StatefulSets, say). */
+async function listIfServed<T extends KubernetesObject>(client: KubeClient, type: { apiVersion: string; kind: string }, namespace: string, budgetMs: number): Promise<T[]> {
+  try {
+    return (await client.list<T>(type, { namespace }, { budgetMs })).items;
+  } catch (err) {
+    if (err instanceof KubeApiError && (err.code === 404 || /Unrecognized API version and kind/.test(err.message))) return [];
+    throw err;
+  }
+}
 
 /** Reads the facts of the given namespaces (Services, controllers, Ingress routes). */
 export async function readClusterFacts(client: KubeClient, namespaces: readonly string[], budgetMs: number): Promise<ClusterFacts> {
@@ -26,7 +37,7 @@ export async function readClusterFacts(client: KubeClient, namespaces: readonly 
       ports: (s.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
     })));
     for (const [kind, type] of Object.entries(controllerTypes)) {
-      const items = (await client.list<V1Deployment | V1StatefulSet | V1DaemonSet>(type, { namespace }, { budgetMs })).items;
+      const items = await listIfServed<V1Deployment | V1StatefulSet | V1DaemonSet>(client, type, namespace, budgetMs);
       facts.workloads.push(...items.map((w): WorkloadFact => ({
         kind, namespace, name: w.metadata?.name ?? '',
         serviceAccount: w.spec?.template.spec?.serviceAccountName || 'default',
