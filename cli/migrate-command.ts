@@ -118,7 +118,6 @@ function writePlan(plan: MigrationPlan, dir: string, out: Out): void {
   }
   const untranslatable = plan.untranslatable.map((u) => `- ${u.ref}: ${u.reason}`).join('\n');
   writeFileSync(join(dir, 'PLAN.md'), `# ${plan.from} → ${plan.to}${plan.revision ? ` (revision ${plan.revision})` : ''}\n\n## Steps\n\n${plan.steps.map((s, i) => `${i + 1}. \`${s}\``).join('\n')}\n\n## Not translated\n\n${untranslatable || 'nothing'}\n`);
-  writeFileSync(join(dir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
   out.write(`wrote ${join(dir, 'PLAN.md')} (${plan.steps.length} steps, ${plan.untranslatable.length} items not translated)\n`);
   for (const u of plan.untranslatable) out.write(`  not translated: ${u.ref}: ${u.reason}\n`);
 }
