@@ -176,7 +176,7 @@ function handleInbound(ctx: ContainerContext, env: ProxyEnv, plan: PortPlan, sta
   const decision = evaluateAuthz(policies, {
     principal: peerUri?.replace(/^spiffe:\/\//, '') ?? '',
     sourceIp, method: req.method ?? 'GET', path: req.url ?? '/', port: plan.containerPort, host, headers: req.headers,
-  }, { ignoreDeny: mesh.authzIgnoresDeny, ignoreAllowRules: mesh.authzIgnoresAllowRules });
+  }, { ignoreDeny: mesh.authzIgnoresDeny, ignoreAllowRules: mesh.authzIgnoresAllowRules, exactPaths: mesh.authzPathsExact });
   if (!decision.allowed) {
     req.resume();
     localReply(req, res, 403, 'RBAC: access denied');
