@@ -39,6 +39,8 @@ export interface SimInvocation {
   token?: string | undefined;
   /** Modelled delays (`--timings`): zero, quick, realistic, or a JSON object of overrides (inline or a file). */
   timings?: string | undefined;
+  /** A ready-made situation on top of the flavor (`--scenario`; the simulator lists them). */
+  scenario?: string | undefined;
 }
 
 /** A parsed command line, or a request that was fully handled by commander (help, version). */
@@ -169,11 +171,12 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--port <n>', 'API server port (default: a free one)')
     .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
-    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string }) => {
+    .option('--scenario <name>', 'a ready-made situation on top of the flavor (docs/migration.md names the migration demo)')
+    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; scenario?: string }) => {
       onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
         ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
-        ...(opts.timings !== undefined ? { timings: opts.timings } : {}) });
+        ...(opts.timings !== undefined ? { timings: opts.timings } : {}), ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}) });
     });
   const checkCommand = program.command('check')
     .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes. Default target: the kubeconfig\'s current context (aks when it is an AKS API server); --target local checks a simulated cluster');
