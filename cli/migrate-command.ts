@@ -15,6 +15,9 @@ import type { BehaviourChange, BehaviourMatrix } from '../harness/migrate/behavi
 import { compareBehaviour, probesFor } from '../harness/migrate/behaviour.ts';
 import type { MeshInventory, MigrationPlan } from '../harness/migrate/model.ts';
 import { probeBehaviour } from '../harness/migrate/probe-pods.ts';
+import { runCategories } from '../harness/readiness/readiness-registry.ts';
+import type { ReadinessContext } from '../harness/readiness/readiness-registry.ts';
+import type { ReadinessLine } from '../harness/readiness/readiness-result.ts';
 import { errorText } from '../harness/text.ts';
 import { timeouts } from '../harness/timeouts.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
@@ -133,6 +136,20 @@ function printChanges(changes: BehaviourChange[], out: Out): void {
   }
 }
 
+/**
+ * What the source mesh left behind (its profile's leftovers category, as `check` reports it on the target): webhooks
+ * that still block admission fail the verdict; labels, annotations and CRDs are warnings. Its checkers read only.
+ */
+async function sourceLeftovers(client: KubeClient, inv: MigrateInvocation): Promise<ReadinessLine[]> {
+  const target = meshFactory(meshNamed(inv.to, 'target'));
+  const ctx: ReadinessContext = {
+    client, target: 'aks', budgetMs: timeouts.apply, serverVersion: '', ingress: undefined,
+    mesh: target.create({ ...target.defaults('aks'), revision: inv.revision, target: 'aks' }),
+    metrics: { prometheusUrl: undefined, prometheusToken: undefined, prometheusTokenFile: undefined, prometheusCaFile: undefined, prometheusAuth: 'bearer', cluster: undefined, logAnalytics: undefined, timeoutMs: 0 },
+  };
+  return (await runCategories([meshFactory(meshNamed(inv.from, 'source')).leftovers()], ctx)).flatMap((c) => c.lines);
+}
+
 /** Aborts on Ctrl-C so the probe pods are deleted before the process ends. */
 function interruptible(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -191,6 +208,13 @@ export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdo
     }
     if (!inv.baseline) throw new BadInputError('migrate verify needs --baseline FILE: the matrix `migrate baseline --out FILE` wrote before the migration');
     const before = readJson<BehaviourMatrix>(resolve(inv.baseline), 'MeshMigrationBehaviour', 'behaviour baseline');
+    const leftovers = await reaching(client, () => sourceLeftovers(client, inv));
+    for (const l of leftovers.filter((x) => x.status !== 'ok')) out.write(`leftover ${l.status.toUpperCase()} ${l.message}${l.hint ? ` (${l.hint})` : ''}\n`);
+    const blocking = leftovers.filter((x) => x.status === 'fail');
+    if (blocking.length) {
+      out.write(`migrate verify: FAILED: ${blocking.length} leftovers of ${before.mesh} block the cluster; delete them, then verify again (no probe was sent)\n`);
+      return exitCodes.checkFailed;
+    }
     const after = await reaching(client, () => probeBehaviour(client, inv.to, before.namespaces, before.probes.map(({ result: _result, ...p }) => p), before.unprobed, progress, signal));
     if (inv.out) writeFileSync(resolve(inv.out), `${JSON.stringify(after, null, 2)}\n`);
     const changes = compareBehaviour(before, after);
