@@ -160,6 +160,7 @@ function interruptible(): { signal: AbortSignal; dispose: () => void } {
 }
 
 export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
+  meshNamed(inv.from, 'source');
   const targetFactory = meshFactory(meshNamed(inv.to, 'target'));
   if (inv.action === 'inventory') {
     const inventory = await readInventory(inv, connect(inv));
