@@ -210,18 +210,23 @@ export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdo
     if (!inv.baseline) throw new BadInputError('migrate verify needs --baseline FILE: the matrix `migrate baseline --out FILE` wrote before the migration');
     const before = readJson<BehaviourMatrix>(resolve(inv.baseline), 'MeshMigrationBehaviour', 'behaviour baseline');
     const leftovers = await reaching(client, () => sourceLeftovers(client, inv));
-    for (const l of leftovers.filter((x) => x.status !== 'ok')) out.write(`leftover ${l.status.toUpperCase()} ${l.message}${l.hint ? ` (${l.hint})` : ''}\n`);
+    const json = inv.output === 'json';
+    if (!json) for (const l of leftovers.filter((x) => x.status !== 'ok')) out.write(`leftover ${l.status.toUpperCase()} ${l.message}${l.hint ? ` (${l.hint})` : ''}\n`);
     const blocking = leftovers.filter((x) => x.status === 'fail');
     if (blocking.length) {
-      out.write(`migrate verify: FAILED: ${blocking.length} leftovers of ${before.mesh} block the cluster; delete them, then verify again (no probe was sent)\n`);
+      if (json) out.write(`${JSON.stringify({ verdict: 'failed', before: before.mesh, after: inv.to, leftovers, changes: [] }, null, 2)}\n`);
+      else out.write(`migrate verify: FAILED: ${blocking.length} leftovers of ${before.mesh} block the cluster; delete them, then verify again (no probe was sent)\n`);
       return exitCodes.checkFailed;
     }
     const after = await reaching(client, () => probeBehaviour(client, inv.to, before.namespaces, before.probes.map(({ result: _result, ...p }) => p), before.unprobed, progress, signal));
     if (inv.out) writeFileSync(resolve(inv.out), `${JSON.stringify(after, null, 2)}\n`);
     const changes = compareBehaviour(before, after);
-    if (inv.output === 'json') out.write(`${JSON.stringify({ before: before.mesh, after: after.mesh, changes }, null, 2)}\n`);
-    else printChanges(changes, out);
     const bad = changes.filter((c) => c.kind === 'changed' || c.kind === 'missing');
+    if (json) {
+      out.write(`${JSON.stringify({ verdict: bad.length ? 'failed' : 'passed', before: before.mesh, after: after.mesh, leftovers, changes }, null, 2)}\n`);
+      return bad.length ? exitCodes.checkFailed : exitCodes.passed;
+    }
+    printChanges(changes, out);
     out.write(`migrate verify: ${bad.length ? `FAILED: ${bad.length} behaviours changed from ${before.mesh} to ${after.mesh}` : `no behaviour changed from ${before.mesh} to ${after.mesh}`} (${changes.filter((c) => c.kind === 'same').length} same, ${changes.filter((c) => c.kind === 'new').length} new)\n`);
     return bad.length ? exitCodes.checkFailed : exitCodes.passed;
   } finally {
