@@ -4,6 +4,7 @@ import { runCleanup } from './cleanup-command.ts';
 import { runConfigCommand } from './config-command.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { listChecks } from './list-checks.ts';
+import { runMigrate } from './migrate-command.ts';
 import { parseArgs } from './program.ts';
 import { runFleet } from './fleet-command.ts';
 import { runWithResults } from './run-with-results.ts';
@@ -29,6 +30,7 @@ export async function main(argv: string[], io: CliOutput = { stdout: process.std
     if (inv.command === 'cleanup') return await runCleanup(inv, io.stdout);
     if (inv.command === 'config') return await runConfigCommand(inv, io.stdout);
     if (inv.command === 'check') return await runCheck(inv);
+    if (inv.command === 'migrate') return await runMigrate(inv, io.stdout, io.stderr);
     return exitCodes.passed;
   } catch (err) {
     if (err instanceof BadInputError) {

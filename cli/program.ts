@@ -7,6 +7,7 @@ import { meshNames, meshProfiles } from '../harness/mesh/index.ts';
 import type { CheckInvocation } from './check-command.ts';
 import type { CleanupInvocation } from './cleanup-command.ts';
 import type { ConfigInvocation } from './config-command.ts';
+import type { MigrateInvocation } from './migrate-command.ts';
 import { BadInputError } from './exit-codes.ts';
 
 /** `mesh-conformance run …` as parsed: flag values (only those given) and what passes through to Playwright. */
@@ -73,10 +74,12 @@ export interface SimInvocation {
   timings?: string | undefined;
   /** `--request-log FILE`: mirror the API request log as JSONL (simulator/README.md). */
   requestLog?: string | undefined;
+  /** A ready-made situation on top of the flavor (`--scenario`; the simulator lists them). */
+  scenario?: string | undefined;
 }
 
 /** A parsed command line, or a request that was fully handled by commander (help, version). */
-export type Invocation = RunInvocation | SimInvocation | CleanupInvocation | ConfigInvocation | CheckInvocation | { command: 'done' };
+export type Invocation = RunInvocation | SimInvocation | CleanupInvocation | ConfigInvocation | CheckInvocation | MigrateInvocation | { command: 'done' };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -213,11 +216,13 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
     .option('--request-log <file>', 'mirror the API request log to this JSONL file')
-    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; requestLog?: string }) => {
+    .option('--scenario <name>', 'a ready-made situation on top of the flavor (docs/migration.md names the migration demo)')
+    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; requestLog?: string; scenario?: string }) => {
       onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
         ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
-        ...(opts.timings !== undefined ? { timings: opts.timings } : {}), ...(opts.requestLog !== undefined ? { requestLog: opts.requestLog } : {}) });
+        ...(opts.timings !== undefined ? { timings: opts.timings } : {}), ...(opts.requestLog !== undefined ? { requestLog: opts.requestLog } : {}),
+        ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}) });
     });
   const checkCommand = program.command('check')
     .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes. Default target: the kubeconfig\'s current context (aks when it is an AKS API server); --target local checks a simulated cluster');
@@ -241,7 +246,46 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .action((opts: { kubeconfig?: string; context?: string; ttl?: string; dryRun?: boolean }) => {
       onParsed({ command: 'cleanup', kubeconfig: opts.kubeconfig, context: opts.context, ttl: opts.ttl, dryRun: !!opts.dryRun });
     });
+  addMigrateCommand(program, onParsed);
   return program;
+}
+
+/** `migrate inventory|plan|baseline|verify` (cli/migrate-command.ts, docs/migration.md). */
+function addMigrateCommand(program: Command, onParsed: (inv: Invocation) => void): void {
+  const migrate = program.command('migrate')
+    .description('verify a migration from one mesh to another (default OSM to Istio): inventory, plan, baseline, verify (docs/migration.md)');
+  const common = (c: Command): Command => c
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .option('--from <mesh>', `the source mesh (${meshNames.join(', ')})`, meshNames[0])
+    .option('--to <mesh>', `the target mesh (${meshNames.join(', ')})`, meshNames[1] ?? meshNames[0])
+    .option('--mesh-namespace <ns>', 'the source mesh\'s control-plane namespace (default: its AKS add-on\'s)')
+    .option('--mesh-name <name>', 'the source mesh\'s name, for meshes that have one');
+  type Opts = { kubeconfig?: string; context?: string; from: string; to: string; meshNamespace?: string; meshName?: string; output?: string; out?: string; inventory?: string; revision?: string; gatewayNamespace?: string; translationFault?: string; baseline?: string };
+  const parsed = (action: MigrateInvocation['action'], o: Opts): MigrateInvocation => ({
+    command: 'migrate', action, kubeconfig: o.kubeconfig, context: o.context, from: o.from, to: o.to, meshNamespace: o.meshNamespace, meshName: o.meshName,
+    output: o.output === 'json' ? 'json' : 'table', out: o.out, inventory: o.inventory, revision: o.revision, gatewayNamespace: o.gatewayNamespace,
+    translationFault: o.translationFault, baseline: o.baseline,
+  });
+  const output = (): Option => new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+  common(migrate.command('inventory').description('read-only: list what the source mesh enforces (namespaces, access rules, splits, ingress admission, mesh-wide settings)'))
+    .addOption(output())
+    .action((o: Opts) => onParsed(parsed('inventory', o)));
+  common(migrate.command('plan').description('write the target mesh\'s equivalent, one manifest file per namespace, plus PLAN.md (steps, what has no equivalent)'))
+    .option('--out <dir>', 'the directory to write')
+    .option('--inventory <file>', 'translate this inventory (`migrate inventory -o json`) instead of reading the cluster')
+    .option('--revision <rev>', 'the target control plane\'s revision (asm-1-30 on the AKS add-on)')
+    .option('--gateway-namespace <ns>', 'where the plan\'s ingress gateway goes (default: the target profile\'s)')
+    .option('--translation-fault <name>', 'self-test hook: make the plan wrong on purpose (docs/migration.md lists the names)')
+    .action((o: Opts) => onParsed(parsed('plan', o)));
+  common(migrate.command('baseline').description('on the source mesh: probe who may reach whom (from short-lived probe pods) and which pods have a sidecar; write the matrix'))
+    .option('--out <file>', 'the behaviour matrix to write (JSON)')
+    .action((o: Opts) => onParsed(parsed('baseline', o)));
+  common(migrate.command('verify').description('on the target mesh: replay the baseline and print a diff per namespace; exit 1 on any changed behaviour'))
+    .option('--baseline <file>', 'the matrix `migrate baseline` wrote')
+    .option('--out <file>', 'also write the replayed matrix (JSON)')
+    .addOption(output())
+    .action((o: Opts) => onParsed(parsed('verify', o)));
 }
 
 /**

@@ -64,11 +64,11 @@ function stringOf(value: unknown): string | undefined {
 }
 
 /** The simulator's command line (`node --import tsx simulator/src/main.ts …`). */
-export function simulatorArgs(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined }): string[] {
+export function simulatorArgs(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined; scenario?: string | undefined }): string[] {
   return ['--import', 'tsx', simulatorMain, ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, '--kubeconfig', opts.kubeconfig,
     ...opts.faults.flatMap((f) => ['--fault', f]), ...(opts.requestLog ? ['--request-log', opts.requestLog] : []),
     ...(opts.conditionLog ? ['--condition-log', opts.conditionLog] : []), ...(opts.timings ? ['--timings', opts.timings] : []),
-    ...(opts.listFaults ? ['--list-faults'] : [])];
+    ...(opts.listFaults ? ['--list-faults'] : []), ...(opts.scenario ? ['--scenario', opts.scenario] : [])];
 }
 
 /** A running simulated cluster started for one run; `stop()` ends it (SIGTERM, then SIGKILL after a bound). */
@@ -86,7 +86,7 @@ export interface RunningSimulator {
  * Its output goes to `<dir>/simulator.log`, its API request log to `<dir>/requests.jsonl`.
  * Exit 2 from the simulator (bad arguments) becomes a `BadInputError`.
  */
-export async function startSimulator(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined }): Promise<RunningSimulator> {
+export async function startSimulator(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined; scenario?: string | undefined }): Promise<RunningSimulator> {
   const dir = dirname(opts.kubeconfig);
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, 'simulator.log');

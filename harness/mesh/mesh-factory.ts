@@ -1,7 +1,8 @@
 import type { Flavor } from '../config/targets.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ReadinessCategory } from '../readiness/readiness-registry.ts';
-import type { MeshProfile, MeshSettings } from './mesh-profile.ts';
+import type { MeshInventory, MigrationPlan, PlanOptions, TranslationFault } from '../migrate/model.ts';
+import type { MeshProfile, MeshSettings, SeenResponse } from './mesh-profile.ts';
 
 /** What a cluster shows of a mesh's control plane: where it runs and, for revisioned meshes, which revisions. */
 export interface MeshDetection {
@@ -11,6 +12,24 @@ export interface MeshDetection {
   revisions: string[];
   /** In words, for messages: `<controller> in <namespace>`. */
   found: string;
+}
+
+/** What the evidence of a response says about the hop into the workload. */
+export type MtlsEvidence = 'mtls' | 'plaintext' | 'unknown';
+
+/**
+ * A mesh's part in a migration from one mesh to another (harness/migrate/, `mesh-conformance migrate`): as the source,
+ * reading what it enforces into the neutral inventory; as the target, writing the equivalent configuration.
+ */
+export interface MeshMigration {
+  /** Reads this mesh's configuration (read-only), with the settings of the control plane (which may be gone). */
+  readonly inventory?: (client: KubeClient, settings: { namespace: string; meshName: string }, budgetMs: number) => Promise<MeshInventory>;
+  /** This mesh's equivalent of an inventory, one file per namespace; what has none is listed. */
+  readonly plan?: (inventory: MeshInventory, options: PlanOptions) => MigrationPlan;
+  /** The faults a plan can be made with on purpose (PlanOptions.translationFault). */
+  readonly translationFaults?: readonly TranslationFault[];
+  /** Whether an answer shows the request reached the workload over this mesh's mTLS (from what the app echoed). */
+  readonly mtlsEvidence?: (res: Pick<SeenResponse, 'headers' | 'body'>) => MtlsEvidence;
 }
 
 /**
@@ -37,4 +56,6 @@ export interface MeshProfileFactory {
    * table show it. Undefined: not known (or open-ended).
    */
   support?(flavor: Flavor): { ends: string; note: string } | undefined;
+  /** Its part in migrations between meshes (absent: it takes no part). */
+  readonly migration?: MeshMigration;
 }

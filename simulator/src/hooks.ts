@@ -66,6 +66,8 @@ export interface MeshHooks {
   authzIgnoresDeny: boolean;
   /** Istio: no ALLOW rule ever matches, so a workload any ALLOW policy selects denies everything. */
   authzIgnoresAllowRules: boolean;
+  /** Istio: sidecars match AuthorizationPolicy `paths` only exactly, so a prefix (`/api/*`) or suffix pattern matches no request. */
+  authzPathsExact: boolean;
   /** Istio: gateways send plaintext to their backends, as a DestinationRule with `tls.mode: DISABLE` would make them. */
   gatewaySendsPlaintext: boolean;
   /** Istio: istiod's Gateway API controller finds no backend Service (routes get ResolvedRefs=False, BackendNotFound). */
@@ -177,6 +179,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       forceClassicSidecars: any((h) => h.mesh?.forceClassicSidecars),
       authzIgnoresDeny: any((h) => h.mesh?.authzIgnoresDeny),
       authzIgnoresAllowRules: any((h) => h.mesh?.authzIgnoresAllowRules),
+      authzPathsExact: any((h) => h.mesh?.authzPathsExact),
       gatewaySendsPlaintext: any((h) => h.mesh?.gatewaySendsPlaintext),
       routeBackendsUnresolved: any((h) => h.mesh?.routeBackendsUnresolved),
       rootCaValidityMs: all((h) => h.mesh?.rootCaValidityMs).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined),

@@ -12,6 +12,8 @@ import type { ClusterShape, FlavorName, MeshName } from './flavors/names.ts';
 import { startSimulator } from './simulator.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { parseTimingsOption } from './timings-option.ts';
+import { isScenarioName, scenarioNamed, scenarioNames } from './scenarios/index.ts';
+import type { ScenarioName } from './scenarios/index.ts';
 
 const exitCodes = { ok: 0, startFailed: 1, usage: 2 } as const;
 const shutdownBudgetMs = 5_000;
@@ -33,6 +35,7 @@ interface ParsedArgs {
   readyTimeoutMs: number;
   token: string | undefined;
   exitWithParent: boolean;
+  scenario: ScenarioName | undefined;
 }
 
 function parseArgs(argv: string[]): ParsedArgs {
@@ -51,14 +54,15 @@ function parseArgs(argv: string[]): ParsedArgs {
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides (inline or a file)')
     .option('--ready-timeout <seconds>', 'how long to wait for the control-plane pods', '60')
     .option('--token <token>', 'the bearer token the API server accepts (default: a random one)')
-    .option('--exit-with-parent', 'stop when standard input closes (the parent died): the CLI starts it so, so it never outlives a killed CLI');
+    .option('--exit-with-parent', 'stop when standard input closes (the parent died): the CLI starts it so, so it never outlives a killed CLI')
+    .option('--scenario <name>', `a ready-made situation on top of the flavor (${scenarioNames.join(', ')})`);
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')) process.exit(exitCodes.ok);
     throw new UsageError(error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error));
   }
-  const o = program.opts<{ mesh: string; flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean }>();
+  const o = program.opts<{ mesh: string; flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean; scenario?: string }>();
   if (!isMeshName(o.mesh)) throw new UsageError(`unknown mesh "${o.mesh}"; valid meshes: ${meshNames.join(', ')}`);
   if (!isClusterShape(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${clusterShapes.join(', ')}`);
   const registered = flavorNameFor(o.mesh, o.flavor);
@@ -70,6 +74,12 @@ function parseArgs(argv: string[]): ParsedArgs {
     // Suggest a flavor of the same mesh when there is one.
     const suggested = only.find((f) => meshAndShapeOf(f).mesh === o.mesh) ?? only[0] ?? 'kind';
     throw new UsageError(`fault "${elsewhere.name}" has no effect on flavor ${registered} (it applies to ${only.join(', ')}); choose ${flavorFlags(suggested)} or another fault (--list-faults ${flavorFlags(registered)})`);
+  }
+  if (o.scenario !== undefined && !isScenarioName(o.scenario)) throw new UsageError(`unknown scenario "${String(o.scenario)}"; valid scenarios: ${scenarioNames.join(', ')}`);
+  const scenario = o.scenario !== undefined && isScenarioName(o.scenario) ? o.scenario : undefined;
+  if (scenario && !scenarioNamed(scenario).flavors.includes(registered)) {
+    const wanted = scenarioNamed(scenario).flavors[0] ?? 'aks';
+    throw new UsageError(`scenario "${scenario}" runs on flavor ${scenarioNamed(scenario).flavors.join(', ')}, not ${registered}; choose ${flavorFlags(wanted)}`);
   }
   let port: number | undefined;
   if (o.port !== undefined) {
@@ -98,6 +108,7 @@ function parseArgs(argv: string[]): ParsedArgs {
     readyTimeoutMs: readySeconds * 1000,
     token: o.token,
     exitWithParent: o.exitWithParent === true,
+    scenario,
   };
 }
 
@@ -152,6 +163,7 @@ async function main(): Promise<void> {
       ...(args.timings ? { timings: args.timings } : {}),
       readyTimeoutMs: args.readyTimeoutMs,
       ...(args.token ? { token: args.token } : {}),
+      ...(args.scenario ? { scenario: args.scenario } : {}),
       log: (line) => process.stderr.write(`simulator: ${line}\n`),
     });
     closeSimulator = () => sim.close();

@@ -12,6 +12,8 @@ export interface ReadyOffers {
   appGateway?: { address: string; port: number };
   /** Azure Monitor managed Prometheus (istio-aks): the query endpoint, the bearer-token and CA files, the `cluster` label. */
   managedPrometheus?: { endpoint: string; tokenFile: string; caFile: string; cluster: string };
+  /** The AKS management endpoint (aks, scenario osm-migration-demo): what `mesh-conformance sim-az` sends `az aks` operations to. */
+  aksManagement?: { endpoint: string; resourceId: string; tokenFile: string; caFile: string };
 }
 
 export interface ReadyMessage extends ReadyOffers {

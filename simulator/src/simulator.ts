@@ -20,6 +20,8 @@ import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
 import { flavorFor } from './flavors/index.ts';
 import type { ClusterShape, MeshName } from './flavors/index.ts';
 import { defaultKubernetesVersion } from './flavors/nodes.ts';
+import { scenarioNamed, withScenario } from './scenarios/index.ts';
+import type { ScenarioName } from './scenarios/index.ts';
 import { createNetwork } from './node/network.ts';
 import type { LoopbackNetwork } from './node/network.ts';
 import { startKubelet } from './node/kubelet.ts';
@@ -56,6 +58,8 @@ export interface SimulatorOptions {
   readyTimeoutMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** A ready-made situation on top of the flavor (scenarios/). */
+  scenario?: ScenarioName;
 }
 
 /** A running simulated cluster: what main.ts announces (ReadyMessage: kubeconfig, context, server, flavor, mesh, offers). */
@@ -101,8 +105,11 @@ function inboundPolicyOf(started: StartedComponent[]): InboundPolicySource {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const shape = opts.flavor ?? 'kind';
   const mesh = opts.mesh ?? 'osm';
-  const flavor = flavorFor(mesh, shape);
-  const hooks = hooksFor(opts.faults ?? [], { flavor });
+  const scenario = opts.scenario ? scenarioNamed(opts.scenario) : undefined;
+  const registered = flavorFor(mesh, shape);
+  if (scenario && !scenario.flavors.includes(registered.name)) throw new Error(`scenario ${scenario.name} runs on flavor ${scenario.flavors.join(', ')}, not ${registered.name}`);
+  const flavor = withScenario(registered, scenario);
+  const hooks = hooksFor(opts.faults ?? [], { flavor: registered });
   const log = opts.log ?? (() => undefined);
   const kubeconfig = resolve(opts.kubeconfig ?? 'reports/simulator/kubeconfig');
   // `mesh-conformance-sim-kind` for OSM on kind, as always; `mesh-conformance-sim-istio-kind` for Istio.
@@ -180,6 +187,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     await installFlavor(store, flavor, hooks);
     log(`installed the ${flavor.name} flavor; waiting for the control-plane pods`);
     await waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000);
+    if (scenario) {
+      log(`installing scenario ${scenario.name}`);
+      await scenario.install(store);
+      await waitForWorkloads(store, scenario.awaited(), opts.readyTimeoutMs ?? 60_000);
+    }
 
     writeKubeconfig(kubeconfig, { server: api.url, caPem: api.caPem, token: api.token, context });
     const offers: ReadyOffers = Object.assign({}, ...started.map((s) => s.offers ?? {})) as ReadyOffers;

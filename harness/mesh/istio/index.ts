@@ -4,6 +4,8 @@ import { resourceTypes } from '../../k8s/resources.ts';
 import type { MeshProfileFactory } from '../mesh-factory.ts';
 import { istioKeys } from './keys.ts';
 import { istioLeftovers } from './leftovers.ts';
+import { istioMtlsEvidence } from './migrate/mtls-evidence.ts';
+import { istioPlan, istioTranslationFaults } from './migrate/translate.ts';
 import { istioProfile } from './profile.ts';
 
 export const istio = {
@@ -25,4 +27,5 @@ export const istio = {
   },
   leftovers: istioLeftovers,
   create: istioProfile,
+  migration: { plan: istioPlan, translationFaults: istioTranslationFaults, mtlsEvidence: istioMtlsEvidence },
 } as const satisfies MeshProfileFactory;

@@ -3,6 +3,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { resourceTypes } from '../../k8s/resources.ts';
 import type { MeshProfileFactory } from '../mesh-factory.ts';
 import { osmLeftovers } from './leftovers.ts';
+import { osmInventory } from './migrate/inventory.ts';
 import { osmProfile } from './profile.ts';
 
 export const osm = {
@@ -26,4 +27,7 @@ export const osm = {
   support: (flavor) => flavor === 'aks'
     ? { ends: '2027-09-30', note: 'the AKS Open Service Mesh add-on is retired; support ends on this day (migrate to the Istio add-on)' }
     : undefined,
+  // OSM v1.2 strips X-Forwarded-Client-Cert (its connection manager sets no forward_client_cert_details), so its
+  // answers carry no mTLS evidence: mtlsEvidence is left out ("unknown").
+  migration: { inventory: osmInventory },
 } as const satisfies MeshProfileFactory;

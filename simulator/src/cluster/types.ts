@@ -211,7 +211,70 @@ export interface SimNetwork {
   mapVirtual(loopback: string, clusterAddress: string): void;
   /** The address the mesh sees for a connection from this loopback address. */
   clusterAddressOf(loopback: string): string;
+  /**
+   * Who takes the outbound connections of a pod (what iptables redirection achieves on a node): its sidecar's handler,
+   * `refused` while the redirection exists but nothing listens yet (the sidecar has not started or has no
+   * configuration), or undefined (no sidecar: the pod's own connections go out directly through kube-proxy).
+   */
+  setOutbound(podIP: string, handler: OutboundHandler | 'refused' | undefined): void;
+  outboundOf(podIP: string): OutboundHandler | 'refused' | undefined;
 }
+
+/** An HTTP request a pod's process sends to a Service (by name or ClusterIP) or an address. */
+export interface OutboundRequest {
+  host: string;
+  port: number;
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The sending pod's address. */
+  from: string;
+  /** The sending pod's namespace (short Service names resolve in it). */
+  namespace: string;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * Sends one outbound request as the pod's network path does; rejects with an Error carrying a Node `code`
+ * (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, `ETIMEDOUT`) when no HTTP answer comes back.
+ */
+export type OutboundHandler = (req: OutboundRequest) => Promise<OutboundResponse>;
+
+/** What a sidecar's HTTP filters answer themselves (an Envoy local reply). */
+export interface LocalReply {
+  status: number;
+  body: string;
+  /** Why, for the access log. */
+  reason: string;
+}
+
+/** An inbound HTTP request as route matching and RBAC see it. */
+export interface InboundRequestFacts {
+  method: string;
+  /** Without the query string. */
+  path: string;
+  /** Lower-cased names. */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Where a sidecar's outbound listener sends a request to a Service port. */
+export type OutboundRoute =
+  /** Nothing listens on the outbound port (no configuration yet): connection refused. */
+  | { kind: 'refused'; reason: string }
+  /** No filter chain matches: the proxy closes the connection. */
+  | { kind: 'reset'; reason: string }
+  /** The proxy answers itself. */
+  | { kind: 'local'; status: number; body: string; reason: string }
+  /** To one endpoint of the mesh (mTLS stands for the mesh's own, see simulator/README.md). */
+  | { kind: 'upstream'; address: string; port: number; service: string; reason: string }
+  /** Out of the mesh, as sent: plain TCP to the original destination (kube-proxy picks the endpoint). */
+  | { kind: 'passthrough'; reason: string };
 
 /**
  * What the mesh control plane tells a sidecar about inbound traffic, as xDS does for Envoy.
@@ -224,6 +287,13 @@ export interface InboundPolicySource {
    * plane is unreachable has no configuration for the port, which is a denial too.
    */
   inboundAllowed(pod: KubeObject, port: number, peerClusterAddress: string): boolean;
+  /**
+   * The HTTP filters' verdict on one request of an allowed connection (route match and per-route RBAC): a local reply,
+   * or undefined to pass it to the app. Absent: every request of an allowed connection passes.
+   */
+  inboundRequest?(pod: KubeObject, port: number, peerClusterAddress: string, req: InboundRequestFacts): LocalReply | undefined;
+  /** The outbound listener's decision for a request to `host:port` (a Service name or ClusterIP). Absent: no outbound interception. */
+  outbound?(pod: KubeObject, host: string, port: number): OutboundRoute;
 }
 
 /** The container runtime's view, for `kubectl logs` and diagnostics. */

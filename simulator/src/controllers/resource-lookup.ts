@@ -26,6 +26,10 @@ export const kinds = {
   ValidatingWebhookConfiguration: 'admissionregistration.k8s.io/v1',
   IngressBackend: 'policy.openservicemesh.io/v1alpha1',
   MeshConfig: 'config.openservicemesh.io/v1alpha2',
+  TrafficTarget: 'access.smi-spec.io/v1alpha3',
+  HTTPRouteGroup: 'specs.smi-spec.io/v1alpha4',
+  TCPRoute: 'specs.smi-spec.io/v1alpha4',
+  TrafficSplit: 'split.smi-spec.io/v1alpha2',
 } as const;
 
 export type KnownKind = keyof typeof kinds;

@@ -8,6 +8,7 @@ import { combineHooks } from '../hooks.ts';
 import type { SimHooks } from '../hooks.ts';
 import { accessReviewDenied } from './access-review-denied.ts';
 import { authzAllowIgnored } from './authz-allow-ignored.ts';
+import { authzPathPrefixIgnored } from './authz-path-prefix-ignored.ts';
 import { authzDenyIgnored } from './authz-deny-ignored.ts';
 import { classicSidecars } from './classic-sidecars.ts';
 import { gatewayNotProgrammed } from './gateway-not-programmed.ts';
@@ -69,6 +70,7 @@ export const faults = [
   httprouteBackendNotFound,
   authzDenyIgnored,
   authzAllowIgnored,
+  authzPathPrefixIgnored,
   mtlsDisabled,
   app503,
   metricsNotScraped,

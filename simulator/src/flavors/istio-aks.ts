@@ -29,7 +29,7 @@ export const istioAksKubernetesVersion = 'v1.35.0';
  * 15021, 80 `http2`, 443). Installed rendered (the proxy `router` container filled in); its ServiceAccount name is
  * UNCONFIRMED (README): we use the Service's name.
  */
-function aksIngressGatewayObjects(layout: IstioLayout): KubeObject[] {
+export function aksIngressGatewayObjects(layout: IstioLayout): KubeObject[] {
   const g = aksIngressGateway;
   const selector = { app: g.selectorLabel, istio: g.selectorLabel };
   const labels = { ...selector, [revLabel]: layout.revision, 'kubernetes.azure.com/managedby': 'aks' };

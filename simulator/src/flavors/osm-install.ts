@@ -9,6 +9,7 @@ import type { MeshHooks } from '../hooks.ts';
 import { controlPlanePorts } from '../mesh/osm/constants.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { ingressBackendCrd, meshConfigCrd } from './crds.ts';
+import { smiCrds } from './smi-crds.ts';
 import { deployment, osmNodeAffinity, service, serviceAccount } from './workloads.ts';
 
 function osmLabels(layout: OsmLayout, app: string): Record<string, string> {
@@ -70,9 +71,9 @@ export interface OsmInstallOptions {
   replicas: number;
 }
 
-/** The CRDs, in the order they must exist before their instances. */
+/** The CRDs osm-bootstrap installs (OSM's and SMI's), in the order they must exist before their instances. */
 export function osmCrds(): KubeObject[] {
-  return [ingressBackendCrd(), meshConfigCrd()];
+  return [ingressBackendCrd(), meshConfigCrd(), ...smiCrds()];
 }
 
 /**

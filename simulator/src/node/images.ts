@@ -6,6 +6,7 @@
 import { recordDelay } from '../condition-log.ts';
 import { idleContainer } from './container.ts';
 import type { ContainerSpec, ContainerStarter } from './container.ts';
+import { startFortioContainer } from './fortio.ts';
 import { startHarnessContainer, isHarnessImage } from './harness-container.ts';
 import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
 import { startGrafanaContainer } from './grafana-container.ts';
@@ -13,7 +14,7 @@ import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 
-export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr';
+export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr' | 'fortio';
 
 export interface ImageHandler {
   /** One of ImageKind for the built-ins; extensions may use their own names. */
@@ -88,6 +89,7 @@ export function defaultImageRegistry(): ImageRegistry {
   registry.register({ kind: 'ingress-nginx', matches: (repo) => repo.includes('ingress-nginx/controller'), start: startNginxControllerContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'kennethreitz/httpbin' || repo.endsWith('/httpbin') || repo === 'httpbin', start: startHttpbinContainer });
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });
+  registry.register({ kind: 'fortio', matches: (repo) => repo === 'fortio/fortio' || repo.endsWith('/fortio/fortio'), start: startFortioContainer });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar, interceptsInbound: () => true });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });
   registry.register({ kind: 'mesh-conformance', matches: (repo) => isHarnessImage(repo), start: startHarnessContainer });

@@ -5,7 +5,7 @@
  * instead of the loopback address their sockets really use.
  */
 import net from 'node:net';
-import type { SimNetwork } from '../cluster/types.ts';
+import type { OutboundHandler, SimNetwork } from '../cluster/types.ts';
 
 /** A SimNetwork that owns a loopback block until close(). */
 export interface LoopbackNetwork extends SimNetwork {
@@ -43,6 +43,7 @@ class Network implements LoopbackNetwork {
   private readonly purposes = new Map<string, string>();
   private readonly released: string[] = [];
   private readonly virtual = new Map<string, string>();
+  private readonly outbound = new Map<string, OutboundHandler | 'refused'>();
 
   constructor(
     private readonly n: number,
@@ -70,11 +71,21 @@ class Network implements LoopbackNetwork {
   release(address: string): void {
     if (!this.purposes.delete(address)) return;
     this.virtual.delete(address);
+    this.outbound.delete(address);
     this.released.push(address);
   }
 
   mapVirtual(loopback: string, clusterAddress: string): void {
     this.virtual.set(loopback, clusterAddress);
+  }
+
+  setOutbound(podIP: string, handler: OutboundHandler | 'refused' | undefined): void {
+    if (handler === undefined) this.outbound.delete(podIP);
+    else this.outbound.set(podIP, handler);
+  }
+
+  outboundOf(podIP: string): OutboundHandler | 'refused' | undefined {
+    return this.outbound.get(podIP);
   }
 
   clusterAddressOf(loopback: string): string {

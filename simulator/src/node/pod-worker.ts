@@ -383,6 +383,9 @@ export class PodWorker {
   private async planPorts(): Promise<PortPlan[]> {
     const intercepts = (r: ContainerRun): boolean => r.spec.name === 'envoy' || this.deps.images.resolve(r.spec)?.interceptsInbound?.(r.spec) === true;
     const hasSidecar = [...this.initRuns, ...this.appRuns].some(intercepts);
+    // The init container's iptables rules redirect the pod's own connections to the sidecar's outbound port too:
+    // until the sidecar listens there, they are refused.
+    if (hasSidecar && this.podIP !== this.deps.hostIP) this.deps.network.setOutbound(this.podIP!, 'refused');
     const plans: PortPlan[] = [];
     for (const run of this.appRuns) {
       if (intercepts(run)) continue;

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { KubeObject } from '../cluster/types.ts';
+import type { KubeObject, OutboundHandler, OutboundResponse } from '../cluster/types.ts';
 import type { ContainerContext, PortPlan, RunningContainer } from './container.ts';
 import { inProcessContainer } from './container.ts';
 import { EnvoyStats } from './envoy-stats.ts';
@@ -18,6 +18,7 @@ import { recordCondition, recordDelay } from '../condition-log.ts';
 import { delay } from './delay.ts';
 import type { EnvoySecret } from './envoy-secrets.ts';
 import { renderCerts, renderConfigDump } from './envoy-secrets.ts';
+import { networkError, sendDirect, sendHttp } from './outbound.ts';
 
 export const envoyAdminPort = 15000;
 export const envoyMetricsPort = 15010;
@@ -99,12 +100,16 @@ export async function startSidecar(ctx: ContainerContext, opts: SidecarOptions =
       log('info', 'secret', `[source/common/secret/sds_api.cc:71] ${got.map((s) => s.name).join(', ')}: secret updated`);
     }, (err: unknown) => log('warning', 'secret', `[source/common/secret/sds_api.cc:88] SDS update failed: ${String(err)}`));
   }
+  // The outbound listener (15001, where osm-init redirects the pod's own connections) is up with the configuration.
+  if (!neverReady && ctx.policy.outbound) ctx.network.setOutbound(ctx.podIP, outboundHandler(ctx, log));
   if (!neverReady) log('info', 'upstream', '[source/common/upstream/cluster_manager_impl.cc:205] cm init: all clusters initialized');
   if (!neverReady) log('info', 'main', '[source/server/server.cc:868] all clusters initialized. initializing init manager');
   if (!neverReady) log('info', 'config', '[source/server/listener_manager_impl.cc:841] all dependencies initialized. starting workers');
 
   return inProcessContainer(async () => {
     log('warning', 'main', '[source/server/server.cc:760] caught SIGTERM');
+    // iptables still redirects the pod's connections to 15001, where nothing listens any more.
+    if (ctx.network.outboundOf(ctx.podIP) !== undefined) ctx.network.setOutbound(ctx.podIP, 'refused');
     await closeAll(servers);
     agent.destroy();
   }, !neverReady);
@@ -129,6 +134,20 @@ async function startInbound(
       // The policy changed under a kept-alive connection: Envoy drains it on the listener update.
       stats.rbacDenied++;
       req.socket.resetAndDestroy();
+      return;
+    }
+    // The HTTP filters: route match and the route's RBAC (non-permissive mode).
+    const peer = ctx.network.clusterAddressOf(req.socket.remoteAddress ?? '');
+    const headers: Record<string, string | string[] | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+    const reply = ctx.policy.inboundRequest?.(ctx.pod, port, peer, { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', headers });
+    if (reply) {
+      if (reply.status === 403) stats.rbacDenied++;
+      req.resume();
+      const body = req.method === 'HEAD' ? '' : reply.body;
+      res.writeHead(reply.status, { 'content-length': Buffer.byteLength(reply.body), ...(reply.body ? { 'content-type': 'text/plain' } : {}), date: new Date().toUTCString(), server: 'envoy' });
+      res.end(body);
+      log('debug', 'rbac', `[source/extensions/filters/http/rbac/rbac_filter.cc:139] local reply ${reply.status}: ${reply.reason} (peer ${peer})`);
       return;
     }
     proxy(ctx, plan, stats, agent, req, res);
@@ -330,4 +349,43 @@ function accessLog(ctx: ContainerContext, req: http.IncomingMessage, code: numbe
 
 function envoyTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** An Envoy local reply on the outbound side (503 UF/UC, no healthy upstream). */
+function localOutboundReply(status: number, body: string): OutboundResponse {
+  return { status, headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'text/plain', date: new Date().toUTCString(), server: 'envoy' }, body: Buffer.from(body) };
+}
+
+/**
+ * The outbound listener: what osm-controller's configuration says about a request to a Service (ctx.policy.outbound):
+ * to an endpoint (over the mesh: the server sidecar sees this pod's address, standing for its certificate), out
+ * through the egress passthrough, a local reply, or a closed connection.
+ */
+function outboundHandler(ctx: ContainerContext, log: (level: string, source: string, message: string) => void): OutboundHandler {
+  return async (req) => {
+    const route = ctx.policy.outbound!(ctx.pod, req.host, req.port);
+    log('debug', 'router', `[source/common/router/router.cc:470] outbound ${req.method} ${req.host}:${req.port}${req.path}: ${route.kind} (${route.reason})`);
+    switch (route.kind) {
+      case 'refused':
+        throw networkError('ECONNREFUSED', route.reason);
+      case 'reset':
+        throw networkError('ECONNRESET', route.reason);
+      case 'local':
+        return localOutboundReply(route.status, route.body);
+      case 'passthrough':
+        return sendDirect(ctx.store, req);
+      case 'upstream': {
+        const started = performance.now();
+        try {
+          const res = await sendHttp(req, route.address, route.port);
+          return { ...res, headers: { ...res.headers, 'x-envoy-upstream-service-time': String(Math.round(performance.now() - started)), server: 'envoy' } };
+        } catch (err) {
+          const refused = (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+          return localOutboundReply(503, refused
+            ? 'upstream connect error or disconnect/reset before headers. reset reason: connection failure'
+            : 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+        }
+      }
+    }
+  };
 }

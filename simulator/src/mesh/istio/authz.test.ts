@@ -57,4 +57,11 @@ void describe('AuthorizationPolicy evaluation', () => {
     assert.equal(evaluateAuthz([ap('allow-nothing', {})], req(), { ignoreDeny: true }).allowed, true);
     assert.equal(evaluateAuthz([ap('allow-nothing', {}), allowGateway], req(), { ignoreAllowRules: true }).allowed, false);
   });
+
+  void it('authz-path-prefix-ignored: paths match only exactly, so a prefix rule admits nothing and an exact one still works', () => {
+    const byPrefix = [ap('p', { rules: [{ to: [{ operation: { paths: ['/status/*'] } }] }] })];
+    assert.equal(evaluateAuthz(byPrefix, req({ path: '/status/200' })).allowed, true);
+    assert.equal(evaluateAuthz(byPrefix, req({ path: '/status/200' }), { exactPaths: true }).allowed, false);
+    assert.equal(evaluateAuthz([ap('p', { rules: [{ to: [{ operation: { paths: ['/get'] } }] }] })], req(), { exactPaths: true }).allowed, true);
+  });
 });

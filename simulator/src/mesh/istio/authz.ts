@@ -34,6 +34,8 @@ export interface AuthzOptions {
   ignoreDeny?: boolean;
   /** No ALLOW rule matches (hook authzIgnoresAllowRules). */
   ignoreAllowRules?: boolean;
+  /** `paths` patterns match only exactly (hook authzPathsExact). */
+  exactPaths?: boolean;
 }
 
 /** The policies that apply to a workload with these labels in `namespace`. */
@@ -81,12 +83,12 @@ function sourceMatches(source: Record<string, unknown>, req: AuthzRequest): bool
     && fieldMatches(strings(source['ipBlocks']), strings(source['notIpBlocks']), req.sourceIp, ip);
 }
 
-function operationMatches(op: Record<string, unknown>, req: AuthzRequest): boolean {
+function operationMatches(op: Record<string, unknown>, req: AuthzRequest, exactPaths: boolean): boolean {
   const path = req.path.split('?')[0] ?? '/';
   const host = req.host.toLowerCase();
   const hostMatch = (pattern: string, value: string): boolean => stringMatches(pattern.toLowerCase(), value) || stringMatches(pattern.toLowerCase(), value.replace(/:\d+$/, ''));
   return fieldMatches(strings(op['methods']), strings(op['notMethods']), req.method)
-    && fieldMatches(strings(op['paths']), strings(op['notPaths']), path)
+    && fieldMatches(strings(op['paths']), strings(op['notPaths']), path, exactPaths ? (pattern, value) => pattern === value : stringMatches)
     && fieldMatches(strings(op['ports']), strings(op['notPorts']), String(req.port))
     && fieldMatches(strings(op['hosts']), strings(op['notHosts']), host, hostMatch);
 }
@@ -108,17 +110,17 @@ function conditionMatches(c: Record<string, unknown>, req: AuthzRequest): boolea
   return fieldMatches(strings(c['values']), strings(c['notValues']), actual);
 }
 
-function ruleMatches(rule: Record<string, unknown>, req: AuthzRequest): boolean {
+function ruleMatches(rule: Record<string, unknown>, req: AuthzRequest, exactPaths: boolean): boolean {
   const from = arr(rule['from']);
   const to = arr(rule['to']);
   const when = arr(rule['when']);
   return (from.length === 0 || from.some((f) => sourceMatches(obj(f['source']), req)))
-    && (to.length === 0 || to.some((t) => operationMatches(obj(t['operation']), req)))
+    && (to.length === 0 || to.some((t) => operationMatches(obj(t['operation']), req, exactPaths)))
     && when.every((c) => conditionMatches(c, req));
 }
 
-function policyMatches(policy: KubeObject, req: AuthzRequest): boolean {
-  return arr(spec(policy)['rules']).some((rule) => ruleMatches(rule, req));
+function policyMatches(policy: KubeObject, req: AuthzRequest, exactPaths = false): boolean {
+  return arr(spec(policy)['rules']).some((rule) => ruleMatches(rule, req, exactPaths));
 }
 
 function actionOf(policy: KubeObject): string {
@@ -129,12 +131,12 @@ function actionOf(policy: KubeObject): string {
 export function evaluateAuthz(policies: KubeObject[], req: AuthzRequest, opts: AuthzOptions = {}): AuthzDecision {
   const name = (p: KubeObject): string => `ns[${p.metadata.namespace ?? ''}]-policy[${p.metadata.name ?? ''}]`;
   if (!opts.ignoreDeny) {
-    const deny = policies.find((p) => actionOf(p) === 'DENY' && policyMatches(p, req));
+    const deny = policies.find((p) => actionOf(p) === 'DENY' && policyMatches(p, req, opts.exactPaths));
     if (deny) return { allowed: false, reason: 'denied-by-policy', policy: name(deny) };
   }
   let allows = policies.filter((p) => actionOf(p) === 'ALLOW');
   if (opts.ignoreDeny) allows = allows.filter((p) => arr(spec(p)['rules']).length > 0);
   if (allows.length === 0) return { allowed: true, reason: 'no-policy' };
-  if (!opts.ignoreAllowRules && allows.some((p) => policyMatches(p, req))) return { allowed: true, reason: 'allowed-by-policy' };
+  if (!opts.ignoreAllowRules && allows.some((p) => policyMatches(p, req, opts.exactPaths))) return { allowed: true, reason: 'allowed-by-policy' };
   return { allowed: false, reason: 'no-allow-match' };
 }

@@ -77,7 +77,7 @@ function header(headers: GatewayRequest['headers'], name: string): string | unde
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-function pickWeighted<T extends { weight: number }>(items: T[]): T | undefined {
+export function pickWeighted<T extends { weight: number }>(items: T[]): T | undefined {
   const positive = items.filter((i) => i.weight > 0);
   const total = positive.reduce((sum, i) => sum + i.weight, 0);
   let r = Math.random() * total;
@@ -182,7 +182,7 @@ function stringMatch(m: Record<string, unknown>, value: string, ignoreCase = fal
   return true;
 }
 
-function istioMatch(m: Record<string, unknown>, req: GatewayRequest, gatewayRef: string): boolean {
+export function istioMatch(m: Record<string, unknown>, req: GatewayRequest, gatewayRef: string): boolean {
   const path = req.path.split('?')[0] ?? '/';
   if (m['uri'] && !stringMatch(obj(m['uri']), path, m['ignoreUriCase'] === true)) return false;
   if (m['method'] && !stringMatch(obj(m['method']), req.method)) return false;
@@ -199,7 +199,7 @@ function istioMatch(m: Record<string, unknown>, req: GatewayRequest, gatewayRef:
 }
 
 /** `host`, `host.ns`, `host.ns.svc.cluster.local`: a VirtualService destination host as a Service, resolved in the VS namespace. */
-function destinationService(view: IstioView, host: string, vsNamespace: string): { service: KubeObject | undefined; fqdn: string } {
+export function destinationService(view: IstioView, host: string, vsNamespace: string): { service: KubeObject | undefined; fqdn: string } {
   const parts = host.split('.');
   const name = parts[0] ?? host;
   const ns = parts.length >= 2 ? parts[1]! : vsNamespace;

@@ -5,7 +5,7 @@
  * (their Services' endpoints), which the flavor deploys as ordinary Deployments; osmControlPlaneComponent() is
  * how a flavor runs it.
  */
-import type { InboundPolicySource, ObjectStore } from '../../cluster/types.ts';
+import type { ObjectStore } from '../../cluster/types.ts';
 import type { SimComponent } from '../../component.ts';
 import { obj, str } from '../../controllers/kube-objects.ts';
 import type { MeshHooks } from '../../hooks.ts';
@@ -34,7 +34,7 @@ export interface OsmControlPlaneOptions {
 
 export interface OsmControlPlane {
   /** What sidecars ask for each inbound connection. */
-  policy: InboundPolicySource;
+  policy: OsmInboundPolicy;
   view: MeshView;
   /** Resolves when the status and webhook controllers are idle (tests). */
   whenIdle(): Promise<void>;
@@ -51,17 +51,20 @@ export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPl
   opts.store.addAdmissionPlugin(injector);
   opts.store.addAdmissionPlugin(validator);
   const webhooks = new WebhookConfigController(view, Buffer.from(opts.caPem ?? '').toString('base64')).start();
+  const policy = new OsmInboundPolicy(view, hooks);
+  const unfollow = policy.start();
   const status = new IngressBackendStatusController({
     view, hooks,
     ...(opts.statusDelayMs ? { statusDelayMs: opts.statusDelayMs } : {}),
   }).start();
   return {
-    policy: new OsmInboundPolicy(view, hooks),
+    policy,
     view,
     async whenIdle() {
       await Promise.all([webhooks.whenIdle(), status.whenIdle()]);
     },
     stop() {
+      unfollow();
       injector.stop();
       validator.stop();
       webhooks.stop();

@@ -1,25 +1,65 @@
 /**
- * The inbound half of the Envoy config osm-controller sends to a sidecar (LDS ingress filter chains,
- * osm.md §3), answered per connection through the InboundPolicySource contract. A connection from peer
- * address A to port X of pod P passes when an IngressBackend in P's namespace lists a backend Service that
- * selects P with targetPort X and one of its sources matches A. In-mesh traffic (peer is another injected
- * pod) passes in permissive mode, standing in for the mTLS filter chains; Envoy's own metrics listener
- * (15010) is always open, as it is a separate listener.
+ * The Envoy config osm-controller sends to a sidecar, answered per connection and per request through the
+ * InboundPolicySource contract (osm.md §3; smi-policy.ts for SMI):
+ * - inbound, per connection: a connection from peer address A to port X of pod P passes when an IngressBackend in P's
+ *   namespace lists a backend Service that selects P with targetPort X and one of its sources matches A (the ingress
+ *   filter chain); from another injected pod (in-mesh: the peer's address stands for its mTLS certificate) it passes in
+ *   permissive mode, and in non-permissive mode when the network RBAC built from TrafficTargets admits the peer's
+ *   identity; Envoy's own metrics listener (15010) is always open, as it is a separate listener;
+ * - inbound, per request of an in-mesh connection in non-permissive mode: the virtual host, the routes of the
+ *   HTTPRouteGroups and their RBAC (404 NR, 403 `RBAC: access denied`);
+ * - outbound: a request to a Service goes to one of its endpoints when the Service is in the mesh and, in
+ *   non-permissive mode, a TrafficTarget lets the pod's identity reach the Service's pods; a TrafficSplit on the
+ *   Service picks the backend by weight; anything else leaves through the egress passthrough when MeshConfig enables
+ *   egress (the helm default) and is closed otherwise.
+ * Envoy keeps the last configuration it accepted when its xDS server goes away: once osm-controller has no ready
+ * endpoint, the sidecars that were connected keep answering from a copy of the mesh taken at that moment (frozen
+ * view: policies, Services and endpoints as they were), and sidecars of pods created later have no configuration at
+ * all (no listener: connections refused or closed). When osm-controller is back, everyone follows the live mesh again.
  */
-import type { InboundPolicySource, KubeObject } from '../../cluster/types.ts';
-import { arr, num, obj, str } from '../../controllers/kube-objects.ts';
+import type { InboundPolicySource, InboundRequestFacts, KubeObject, LocalReply, OutboundRoute } from '../../cluster/types.ts';
+import { arr, num, obj, spec, str } from '../../controllers/kube-objects.ts';
 import type { MeshHooks } from '../../hooks.ts';
 import { noHooks } from '../../hooks.ts';
+import { readyBackends, resolveService } from '../../node/outbound.ts';
 import { cidrContains } from './cidr.ts';
 import { envoyPorts } from './constants.ts';
 import { isInjected } from './mesh-view.ts';
 import type { MeshView } from './mesh-view.ts';
+import { httpDecision, identityOfPod, l4Allowed, splitBackend, upstreamAllowed } from './smi-policy.ts';
 
-export const inboundDecisions = ['allowed-by-ingress-backend', 'allowed-in-mesh', 'allowed-metrics-listener', 'allowed-not-meshed', 'denied-no-config', 'denied-no-matching-source', 'denied-ingress-rejected'] as const;
+export const inboundDecisions = [
+  'allowed-by-ingress-backend', 'allowed-in-mesh', 'allowed-by-traffic-target', 'allowed-metrics-listener', 'allowed-not-meshed',
+  'denied-no-config', 'denied-no-matching-source', 'denied-ingress-rejected', 'denied-by-traffic-target',
+] as const;
 export type InboundDecision = (typeof inboundDecisions)[number];
 
 export class OsmInboundPolicy implements InboundPolicySource {
+  /** What osm-controller last sent, kept once it became unreachable. */
+  private lastKnown: MeshView | undefined;
+  private readonly roundRobin = new Map<string, number>();
+
   constructor(private readonly view: MeshView, private readonly hooks: MeshHooks = noHooks.mesh) {}
+
+  /** Follows osm-controller's reachability: takes the frozen view when it goes away, drops it when it is back. */
+  start(): () => void {
+    let reachable = this.view.componentReachable('osm-controller');
+    return this.view.store.onChange((event) => {
+      if (event.object.kind !== 'Endpoints') return;
+      const now = this.view.componentReachable('osm-controller');
+      if (reachable && !now) this.lastKnown = this.view.frozen();
+      if (now) this.lastKnown = undefined;
+      reachable = now;
+    });
+  }
+
+  /** The configuration `pod`'s sidecar serves from: live, the last known (it was connected before osm-controller went), or none. */
+  configFor(pod: KubeObject): MeshView | undefined {
+    if (this.view.componentReachable('osm-controller')) return this.view;
+    if (!this.lastKnown) return undefined;
+    const known = this.lastKnown.pods(pod.metadata.namespace).some((p) => p.metadata.uid === pod.metadata.uid);
+    return known ? this.lastKnown : undefined;
+  }
 
   inboundAllowed(pod: KubeObject, port: number, peerClusterAddress: string): boolean {
     return this.decide(pod, port, peerClusterAddress).startsWith('allowed');
@@ -29,34 +69,84 @@ export class OsmInboundPolicy implements InboundPolicySource {
   decide(pod: KubeObject, port: number, peer: string): InboundDecision {
     if (!isInjected(pod)) return 'allowed-not-meshed';
     if (port === envoyPorts.metrics) return 'allowed-metrics-listener';
-    // Without osm-controller the sidecar never received listeners: nothing inbound is accepted.
-    if (!this.view.componentReachable('osm-controller')) return 'denied-no-config';
+    // Without configuration the sidecar has no listeners: nothing inbound is accepted.
+    const view = this.configFor(pod);
+    if (!view) return 'denied-no-config';
 
-    if (this.view.meshedPodWithIp(peer) && this.view.permissiveMode()) return 'allowed-in-mesh';
+    // The peer's identity comes from its certificate: an OSM-injected pod that exists now.
+    const peerPod = this.view.meshedPodWithIp(peer);
+    if (peerPod) {
+      if (view.permissiveMode()) return 'allowed-in-mesh';
+      return l4Allowed(view, identityOfPod(pod), port, identityOfPod(peerPod)) ? 'allowed-by-traffic-target' : 'denied-by-traffic-target';
+    }
     if (this.hooks.rejectIngressTraffic) return 'denied-ingress-rejected';
-    if (!this.view.featureFlag('enableIngressBackendPolicy', true)) return 'denied-no-matching-source';
+    if (!view.featureFlag('enableIngressBackendPolicy', true)) return 'denied-no-matching-source';
 
-    for (const ib of this.view.ingressBackends(pod.metadata.namespace)) {
-      const spec = obj(ib['spec']);
-      const backendMatches = arr(spec['backends']).some((backend) => {
+    for (const ib of view.ingressBackends(pod.metadata.namespace)) {
+      const ibSpec = obj(ib['spec']);
+      const backendMatches = arr(ibSpec['backends']).some((backend) => {
         const number = num(obj(backend['port'])['number']);
         if (number !== port) return false;
-        const service = this.view.service(pod.metadata.namespace, str(backend['name']) ?? '');
-        return service !== undefined && this.view.serviceTargetsPod(service, pod, port);
+        const service = view.service(pod.metadata.namespace, str(backend['name']) ?? '');
+        return service !== undefined && view.serviceTargetsPod(service, pod, port);
       });
       if (!backendMatches) continue;
-      if (arr(spec['sources']).some((source) => this.sourceMatches(source, peer))) return 'allowed-by-ingress-backend';
+      if (arr(ibSpec['sources']).some((source) => this.sourceMatches(view, source, peer))) return 'allowed-by-ingress-backend';
     }
     return 'denied-no-matching-source';
   }
 
-  private sourceMatches(source: Record<string, unknown>, peer: string): boolean {
+  inboundRequest(pod: KubeObject, port: number, peer: string, req: InboundRequestFacts): LocalReply | undefined {
+    if (!isInjected(pod) || port === envoyPorts.metrics) return undefined;
+    const view = this.configFor(pod);
+    const peerPod = this.view.meshedPodWithIp(peer);
+    // The ingress filter chain has a wildcard route (osm.md §3); permissive mode's in-mesh route is a wildcard too.
+    if (!view || !peerPod || view.permissiveMode()) return undefined;
+    const decision = httpDecision(view, pod, port, identityOfPod(peerPod), req);
+    if (decision.allowed) return undefined;
+    return decision.status === 403 ? { status: 403, body: 'RBAC: access denied', reason: decision.reason } : { status: 404, body: '', reason: decision.reason };
+  }
+
+  outbound(pod: KubeObject, host: string, port: number): OutboundRoute {
+    const view = this.configFor(pod);
+    if (!view) return { kind: 'refused', reason: 'the sidecar has no configuration (osm-controller unreachable since before it started)' };
+    const resolved = resolveService(view.store, host, pod.metadata.namespace ?? 'default', port);
+    const egress = (why: string): OutboundRoute => (view.egressEnabled()
+      ? { kind: 'passthrough', reason: `${why}: egress passthrough` }
+      : { kind: 'reset', reason: `${why}, and egress is disabled` });
+    if (!resolved?.port) return egress(`no mesh service for ${host}:${port}`);
+    const ns = resolved.service.metadata.namespace ?? 'default';
+    if (!view.isMonitored(ns)) return egress(`${ns}/${resolved.service.metadata.name ?? ''} is not in the mesh`);
+    const pick = splitBackend(view, resolved.service, Math.random());
+    const backend = pick.service === resolved.service.metadata.name ? resolved.service : view.service(ns, pick.service);
+    const backendPort = backend ? arr(spec(backend)['ports']).find((p) => num(p['port']) === port) : undefined;
+    if (!backend || !backendPort) return { kind: 'local', status: 503, body: 'no healthy upstream', reason: `TrafficSplit ${pick.split ?? ''} backend ${pick.service} has no port ${port}` };
+    const backends = readyBackends(view.store, backend, backendPort);
+    if (!view.permissiveMode()) {
+      const self = identityOfPod(pod);
+      const allowed = readyBackends(view.store, backend, backendPort).some((b) => upstreamAllowed(view, self, identityOfPod(b.pod)));
+      if (!allowed) return egress(`no TrafficTarget lets ${self.serviceAccount}.${self.namespace} reach ${ns}/${backend.metadata.name ?? ''}`);
+    }
+    if (backends.length === 0) return { kind: 'local', status: 503, body: 'no healthy upstream', reason: `${ns}/${backend.metadata.name ?? ''} has no ready endpoint` };
+    const key = `${ns}/${backend.metadata.name ?? ''}:${port}`;
+    const index = (this.roundRobin.get(key) ?? 0) % backends.length;
+    this.roundRobin.set(key, index + 1);
+    const chosen = backends[index]!;
+    // The upstream cluster speaks OSM's mTLS: an endpoint without OSM's sidecar (none, or another mesh's) cannot
+    // complete the handshake, and Envoy answers its local 503 (UC).
+    if (!isInjected(chosen.pod)) {
+      return { kind: 'local', status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination', reason: `endpoint ${chosen.ip} has no OSM sidecar to complete mTLS` };
+    }
+    return { kind: 'upstream', address: chosen.ip, port: chosen.port, service: key, reason: pick.split ? `TrafficSplit ${pick.split}` : 'in-mesh' };
+  }
+
+  private sourceMatches(view: MeshView, source: Record<string, unknown>, peer: string): boolean {
     switch (source['kind']) {
       case 'Service': {
         const ns = str(source['namespace']) ?? '';
         const name = str(source['name']) ?? '';
         // Any namespace: OSM v1.2.4 resolves a source Service's endpoints from its cluster-wide Endpoints informer.
-        return this.view.endpointIps(ns, name).some((ip) => ip === peer);
+        return view.endpointIps(ns, name).some((ip) => ip === peer);
       }
       case 'IPRange':
         return cidrContains(str(source['name']) ?? '', peer);

@@ -70,9 +70,11 @@ export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & {
       const namespace = req.namespace ?? req.object.metadata.namespace;
       if (!view.webhookApplies('MutatingWebhookConfiguration', layout.injectorWebhookConfigName, injectorWebhookName, namespace)) return;
       if (!view.componentReachable('osm-injector')) {
-        // failurePolicy: Fail, with the message kube-apiserver gives for a Service without endpoints.
+        // failurePolicy: Fail, with the message kube-apiserver gives for a Service without endpoints, or without the
+        // Service (the OSM add-on disabled: its Services are gone, the runtime-created webhook configuration stays).
+        const why = view.service(layout.osmNamespace, 'osm-injector') ? 'no endpoints available for service "osm-injector"' : 'service "osm-injector" not found';
         throw new ApiError(500, 'InternalError',
-          `Internal error occurred: failed calling webhook "${injectorWebhookName}": failed to call webhook: Post "https://osm-injector.${layout.osmNamespace}.svc:${controlPlanePorts.injector}/mutate-pod-creation?timeout=30s": no endpoints available for service "osm-injector"`);
+          `Internal error occurred: failed calling webhook "${injectorWebhookName}": failed to call webhook: Post "https://osm-injector.${layout.osmNamespace}.svc:${controlPlanePorts.injector}/mutate-pod-creation?timeout=30s": ${why}`);
       }
       if (hooks.skipInjection) return;
 

@@ -4,12 +4,13 @@
  * whether a control-plane component is reachable (its Service has ready endpoints, as kube-apiserver and
  * Envoy would need to reach it).
  */
-import type { KubeObject, ObjectStore } from '../../cluster/types.ts';
+import type { KubeObject, ListOptions, ListResult, ObjectStore, ResourceType } from '../../cluster/types.ts';
 import { matchesLabelSelector, matchesMapSelector } from '../../controllers/label-selector.ts';
 import type { LabelSelector } from '../../controllers/label-selector.ts';
-import { arr, isPodReady, isTerminating, obj, podIP, spec } from '../../controllers/kube-objects.ts';
+import { arr, clone, isPodReady, isTerminating, obj, podIP, spec } from '../../controllers/kube-objects.ts';
 import { resolveTargetPort } from '../../controllers/endpoints-controller.ts';
-import { typeFor } from '../../controllers/resource-lookup.ts';
+import { maybeTypeFor, typeFor } from '../../controllers/resource-lookup.ts';
+import type { KnownKind } from '../../controllers/resource-lookup.ts';
 import { proxyUuidLabel } from './constants.ts';
 import type { OsmLayout } from './constants.ts';
 import { isMonitoredNamespace } from './injection-decision.ts';
@@ -27,6 +28,10 @@ export class MeshView {
 
   service(namespace: string | undefined, name: string): KubeObject | undefined {
     return this.store.get(typeFor(this.store, 'Service'), namespace, name);
+  }
+
+  servicesInNamespace(namespace: string): KubeObject[] {
+    return this.store.list(typeFor(this.store, 'Service'), { namespace }).items;
   }
 
   /** Ready addresses of a Service's Endpoints (what OSM turns into /32 source ranges). */
@@ -80,6 +85,48 @@ export class MeshView {
     return typeof value === 'boolean' ? value : defaultValue;
   }
 
+  /** Objects of an optional kind (an SMI CRD that is not installed lists nothing). */
+  private optional(kind: KnownKind, namespace?: string): KubeObject[] {
+    const type = maybeTypeFor(this.store, kind);
+    return type ? this.store.list(type, namespace ? { namespace } : {}).items.filter((o) => !isTerminating(o)) : [];
+  }
+
+  /** SMI TrafficTargets, in every namespace (the SMI client filters them, smi-policy.ts). */
+  trafficTargets(): KubeObject[] {
+    return this.optional('TrafficTarget');
+  }
+
+  httpRouteGroup(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.optional('HTTPRouteGroup', namespace).find((g) => g.metadata.name === name);
+  }
+
+  tcpRoute(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.optional('TCPRoute', namespace).find((r) => r.metadata.name === name);
+  }
+
+  trafficSplits(namespace?: string): KubeObject[] {
+    return this.optional('TrafficSplit', namespace);
+  }
+
+  /** Pods of a namespace (not terminating). */
+  pods(namespace: string | undefined): KubeObject[] {
+    return this.store.list(typeFor(this.store, 'Pod'), namespace ? { namespace } : {}).items.filter((p) => !isTerminating(p));
+  }
+
+  /** MeshConfig `traffic.enableEgress` (Helm default true). */
+  egressEnabled(): boolean {
+    const value = obj(obj(this.meshConfig()?.['spec'])['traffic'])['enableEgress'];
+    return typeof value === 'boolean' ? value : true;
+  }
+
+  /**
+   * The same queries over a copy of what osm-controller last knew: the configuration a connected Envoy keeps serving
+   * after it loses its xDS server (Envoy keeps its last accepted configuration until it gets a newer one).
+   */
+  frozen(): MeshView {
+    return new MeshView(snapshotStore(this.store, ['Namespace', 'Service', 'Endpoints', 'Pod', 'IngressBackend', 'MeshConfig', 'TrafficTarget', 'HTTPRouteGroup', 'TCPRoute', 'TrafficSplit']), this.layout);
+  }
+
   permissiveMode(): boolean {
     const value = obj(obj(this.meshConfig()?.['spec'])['traffic'])['enablePermissiveTrafficPolicyMode'];
     return typeof value === 'boolean' ? value : true;
@@ -103,4 +150,38 @@ export class MeshView {
 /** Whether the injector mutated this pod (label `osm-proxy-uuid`, osm.md §2 "How a test can tell"). */
 export function isInjected(pod: KubeObject): boolean {
   return Object.hasOwn(pod.metadata.labels ?? {}, proxyUuidLabel);
+}
+
+/**
+ * A read-only copy of some kinds of a store: `get` and `list` (namespace and label selector) answer from the copy,
+ * every other kind lists nothing, and writes throw.
+ */
+function snapshotStore(store: ObjectStore, copied: KnownKind[]): ObjectStore {
+  const key = (t: ResourceType): string => `${t.group}/${t.plural}`;
+  const copies = new Map<string, KubeObject[]>();
+  for (const kind of copied) {
+    const type = maybeTypeFor(store, kind);
+    if (type) copies.set(key(type), store.list(type).items.map((o) => clone(o)));
+  }
+  const resourceVersion = store.currentResourceVersion();
+  const items = (t: ResourceType): KubeObject[] => copies.get(key(t)) ?? [];
+  const readOnly = (): never => {
+    throw new Error('a frozen mesh view is read-only');
+  };
+  return {
+    types: store.types,
+    get: (t, namespace, name) => items(t).find((o) => o.metadata.name === name && (o.metadata.namespace ?? undefined) === (namespace ?? undefined)),
+    list: (t, opts: ListOptions = {}): ListResult => ({
+      items: items(t).filter((o) => (opts.namespace === undefined || o.metadata.namespace === opts.namespace)
+        && (!opts.labelSelector || matchesLabelSelector(parseEqualitySelector(opts.labelSelector), o.metadata.labels))),
+      resourceVersion,
+    }),
+    create: readOnly, update: readOnly, mutate: readOnly, delete: readOnly, watch: readOnly, onChange: () => () => undefined,
+    addAdmissionPlugin: readOnly, currentResourceVersion: () => resourceVersion,
+  };
+}
+
+/** `a=b,c=d` as a LabelSelector (the only form the views use). */
+function parseEqualitySelector(text: string): LabelSelector {
+  return { matchLabels: Object.fromEntries(text.split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])) };
 }

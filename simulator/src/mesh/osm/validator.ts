@@ -117,8 +117,9 @@ export function createValidatorPlugin(opts: ValidatorOptions): AdmissionPlugin &
       const namespace = req.namespace ?? req.object.metadata.namespace;
       if (!view.webhookApplies('ValidatingWebhookConfiguration', view.layout.validatorWebhookConfigName, validatorWebhookName, namespace)) return undefined;
       if (!view.componentReachable('osm-validator')) {
+        const why = view.service(view.layout.osmNamespace, 'osm-validator') ? 'no endpoints available for service "osm-validator"' : 'service "osm-validator" not found';
         throw new ApiError(500, 'InternalError',
-          `Internal error occurred: failed calling webhook "${validatorWebhookName}": failed to call webhook: Post "https://osm-validator.${view.layout.osmNamespace}.svc:${controlPlanePorts.validator}/validate?timeout=30s": no endpoints available for service "osm-validator"`);
+          `Internal error occurred: failed calling webhook "${validatorWebhookName}": failed to call webhook: Post "https://osm-validator.${view.layout.osmNamespace}.svc:${controlPlanePorts.validator}/validate?timeout=30s": ${why}`);
       }
       const denial = hooks.policyAdmissionDenial(req.object);
       if (denial !== undefined) return denial;

@@ -32,6 +32,7 @@ import type { RequestLabels } from './istio-stats.ts';
 import { certificateHash, peekFirstByte, serverSecureContext, spiffeUriOf, tlsHandshakeByte } from './mtls.ts';
 import { peerIdHeader, peerMetadataHeader, readPeer } from './peer-metadata.ts';
 import type { ProxyEnv } from './proxy-env.ts';
+import { istioOutboundHandler } from './sidecar-outbound.ts';
 
 const notReadyText = 'Envoy proxy is NOT ready: config not received from XDS server (is Istiod running?): cds updates: 0 successful, 0 rejected; lds updates: 0 successful, 0 rejected';
 
@@ -77,6 +78,7 @@ export async function startIstioSidecar(ctx: ContainerContext, env: ProxyEnv): P
           return;
         }
         ready = true;
+        ctx.network.setOutbound(ctx.podIP, istioOutboundHandler(env, ctx.podIP, self, cert));
         log('info', `ads\tADS: new connection for node:${self.pod}.${self.namespace}-1`);
         log('info', 'Readiness succeeded in 0.1s');
         log('info', 'Envoy proxy is ready');
@@ -86,6 +88,7 @@ export async function startIstioSidecar(ctx: ContainerContext, env: ProxyEnv): P
   return {
     ...inProcessContainer(async () => {
       stopped = true;
+      if (ctx.network.outboundOf(ctx.podIP) !== undefined) ctx.network.setOutbound(ctx.podIP, 'refused');
       log('info', 'Agent draining Proxy for termination');
       await closeAll(servers);
       agent.destroy();
@@ -178,7 +181,7 @@ function handleInbound(ctx: ContainerContext, env: ProxyEnv, plan: PortPlan, sta
   const decision = evaluateAuthz(policies, {
     principal: peerUri?.replace(/^spiffe:\/\//, '') ?? '',
     sourceIp, method: req.method ?? 'GET', path: req.url ?? '/', port: plan.containerPort, host, headers: req.headers,
-  }, { ignoreDeny: mesh.authzIgnoresDeny, ignoreAllowRules: mesh.authzIgnoresAllowRules });
+  }, { ignoreDeny: mesh.authzIgnoresDeny, ignoreAllowRules: mesh.authzIgnoresAllowRules, exactPaths: mesh.authzPathsExact });
   if (!decision.allowed) {
     req.resume();
     localReply(req, res, 403, 'RBAC: access denied');

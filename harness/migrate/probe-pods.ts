@@ -1,0 +1,145 @@
+/**
+ * Probes a behaviour matrix's service-to-service requests (behaviour.ts) from inside the mesh. A request is judged by
+ * the identity it is sent as, so the probe client runs as the source ServiceAccount, in its namespace: one
+ * `fortio server` pod per source identity (fortio is the client of Istio's own samples), labelled with the run's id
+ * and deleted afterwards, also on failure (CleanupRegistry, which deletes only what carries this run's label). The
+ * harness reaches each probe pod by a port-forward (which enters the pod's network namespace on loopback, past the
+ * sidecar's inbound capture, so the destination mesh's policies do not refuse the harness itself) and asks fortio's
+ * fetch proxy (`/fortio/fetch2/?url=`) to send the request; the request then leaves through the pod's sidecar as the
+ * workload's own would.
+ */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PortForward } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
+import { CleanupRegistry } from '../k8s/cleanup-registry.ts';
+import type { KubeClient } from '../k8s/kube-client.ts';
+import { resourceTypes } from '../k8s/resources.ts';
+import { generateRunId, runLabels } from '../k8s/run-labels.ts';
+import { meshProfiles } from '../mesh/index.ts';
+import { timeouts } from '../timeouts.ts';
+import { podRunningAndReady } from '../wait/conditions.ts';
+import { waitForObject } from '../wait/wait-for-object.ts';
+import type { BehaviourMatrix, ProbeResult, ServiceProbe, SidecarFact } from './behaviour.ts';
+import { classify } from './behaviour.ts';
+import { describeIdentity } from './model.ts';
+import type { WorkloadIdentity } from './model.ts';
+
+export const probeImage = 'fortio/fortio:1.69.5';
+const fortioPort = 8080;
+/** Marks the probe pods, so the sidecar census leaves them out. */
+export const probePodLabel = 'mesh-conformance.io/migrate-probe';
+const requestTimeoutMs = 10_000;
+
+/** The mesh whose sidecar a pod carries (the first registered profile that recognises it), or undefined. */
+export function sidecarOf(pod: V1Pod): string | undefined {
+  for (const factory of meshProfiles) {
+    const profile = factory.create({ namespace: '', meshName: '', revision: undefined, target: 'local' });
+    if (profile.sidecar.present(pod)) return factory.name;
+  }
+  return undefined;
+}
+
+/** The pods of the namespaces (probe pods left out), with their sidecar. */
+export async function sidecarCensus(client: KubeClient, namespaces: readonly string[]): Promise<SidecarFact[]> {
+  const out: SidecarFact[] = [];
+  for (const namespace of namespaces) {
+    const pods = (await client.list<V1Pod>(resourceTypes.pod, { namespace }, { budgetMs: timeouts.apply })).items;
+    for (const pod of pods) {
+      if (pod.metadata?.labels?.[probePodLabel] || pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') continue;
+      out.push({ namespace, pod: pod.metadata?.name ?? '', sidecar: sidecarOf(pod) });
+    }
+  }
+  return out.sort((a, b) => `${a.namespace}/${a.pod}`.localeCompare(`${b.namespace}/${b.pod}`));
+}
+
+function probePod(id: WorkloadIdentity, runId: string): V1Pod {
+  const name = `mc-migrate-probe-${id.serviceAccount}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-$/, '');
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: `${name}-${runId.slice(-4)}`, namespace: id.namespace, labels: { ...runLabels(runId), [probePodLabel]: 'true', app: 'mesh-conformance-migrate-probe' } },
+    spec: {
+      serviceAccountName: id.serviceAccount,
+      containers: [{ name: 'fortio', image: probeImage, args: ['server'], ports: [{ name: 'http-fortio', containerPort: fortioPort }] }],
+    },
+  };
+}
+
+/** A local port forwarded to a pod's port; `close` ends it. */
+async function forwardTo(client: KubeClient, namespace: string, pod: string, port: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const forward = new PortForward(client.kubeConfig, true);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    forward.portForward(namespace, pod, [port], socket, null, socket).then((ws) => {
+      socket.once('close', () => (typeof ws === 'function' ? ws() : ws)?.close());
+    }, (err: unknown) => socket.destroy(err instanceof Error ? err : new Error(String(err))));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function send(base: string, probe: ServiceProbe): Promise<ProbeResult> {
+  const target = `http://${probe.service}.${probe.namespace}.svc.cluster.local:${probe.port}${probe.path}`;
+  try {
+    const res = await fetch(`${base}/fortio/fetch2/?url=${encodeURIComponent(target)}`, { headers: { ...probe.headers, connection: 'close' }, signal: AbortSignal.timeout(requestTimeoutMs) });
+    return classify(res.status, await res.text());
+  } catch (err) {
+    return { outcome: 'error', status: 0, detail: `the probe pod did not answer: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * Sends every probe as its source identity and returns the matrix. `log` gets one line per step. The probe pods are
+ * removed before it returns or throws.
+ */
+export async function probeBehaviour(client: KubeClient, mesh: string, namespaces: string[], probes: ServiceProbe[], unprobed: string[], log: (line: string) => void,
+  signal?: AbortSignal): Promise<BehaviourMatrix> {
+  const runId = generateRunId();
+  const registry = new CleanupRegistry(client, runId);
+  const results: BehaviourMatrix['probes'] = [];
+  try {
+    const sources = new Map(probes.map((p) => [describeIdentity(p.source), p.source]));
+    const pods = new Map<string, string>();
+    for (const [key, id] of sources) {
+      const pod = probePod(id, runId);
+      registry.register(pod);
+      await client.create(pod, { budgetMs: timeouts.apply });
+      pods.set(key, pod.metadata?.name ?? '');
+    }
+    for (const [key, id] of sources) {
+      const name = pods.get(key) ?? '';
+      const ready = await waitForObject<V1Pod, V1Pod>(client, resourceTypes.pod, id.namespace, name, `probe Pod ${id.namespace}/${name} (ServiceAccount ${id.serviceAccount}) to be Running and Ready`,
+        podRunningAndReady, { timeoutMs: timeouts.rollout, ...(signal ? { signal } : {}) });
+      const sidecar = ready.value ? sidecarOf(ready.value) : undefined;
+      log(`probe pod ${id.namespace}/${name} ready (${sidecar ? `${sidecar} sidecar` : 'no sidecar'})`);
+      const forward = await forwardTo(client, id.namespace, name, fortioPort);
+      try {
+        for (const probe of probes.filter((p) => describeIdentity(p.source) === key)) {
+          signal?.throwIfAborted();
+          results.push({ ...probe, result: await send(forward.url, probe) });
+        }
+      } finally {
+        await forward.close();
+      }
+    }
+  } finally {
+    const report = await registry.deleteAll({ budgetMs: timeouts.cleanup });
+    if (report.errors.length || report.refused.length) log(`cleanup of the probe pods: ${[...report.errors, ...report.refused].join('; ')}`);
+  }
+  return {
+    kind: 'MeshMigrationBehaviour', version: 1, mesh, takenAt: new Date().toISOString(), namespaces,
+    probes: results, sidecars: await sidecarCensus(client, namespaces), unprobed,
+  };
+}

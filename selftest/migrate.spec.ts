@@ -1,0 +1,175 @@
+// Requirement (issue 13, OSM → Istio migration, verified): on the simulator's osm-migration-demo (AKS, OSM add-on in
+// non-permissive mode, SMI policies, a TrafficSplit, an IngressBackend), the whole path: inventory and baseline on
+// OSM, the add-on switch as the AKS guidance does it (disable OSM, delete its leftover webhooks, enable Istio
+// asm-1-30), the plan applied (namespaces relabelled, manifests applied, workloads restarted), and verify with no
+// changed behaviour. Two ways the verdict must fail: a translation fault (a TrafficTarget translated too
+// permissively: verify exits 1 naming the namespace and the pair that went from denied to allowed), and the simulator
+// fault authz-path-prefix-ignored (Istio refuses routes allowed by prefix: allowed → denied).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy } from '@kubernetes/client-node';
+import { expect, test } from '@playwright/test';
+import { parseAllDocuments } from 'yaml';
+import { startSimulator } from '../cli/simulator-process.ts';
+import type { RunningSimulator } from '../cli/simulator-process.ts';
+import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { resourceTypes } from '../harness/k8s/resources.ts';
+
+const root = join(import.meta.dirname, '..');
+const budget = { budgetMs: 15_000 };
+const revision = 'asm-1-30';
+const appNamespaces = ['bookbuyer', 'bookstore', 'bookthief', 'bookwarehouse'];
+
+interface CliRun { code: number | null; stdout: string; stderr: string }
+
+function cli(args: string[]): Promise<CliRun> {
+  const child = spawn(process.execPath, ['bin/mesh-conformance.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** `az aks …` against the simulator's AKS management endpoint (aks-management.json next to the kubeconfig). */
+async function az(kubeconfig: string, operation: string, body: Record<string, unknown>): Promise<void> {
+  const access = JSON.parse(readFileSync(join(kubeconfig, '..', 'aks-management.json'), 'utf8')) as { endpoint: string; resourceId: string; tokenFile: string; caFile: string };
+  const { Agent, request } = await import('undici');
+  const res = await request(`${access.endpoint}${access.resourceId}/${operation}`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${readFileSync(access.tokenFile, 'utf8').trim()}`, 'content-type': 'application/json' },
+    dispatcher: new Agent({ connect: { ca: readFileSync(access.caFile, 'utf8') } }),
+  });
+  const text = await res.body.text();
+  expect(res.statusCode, `POST ${operation}: ${text.slice(0, 300)}`).toBe(200);
+}
+
+/** The guidance's steps 2–9 with the plan: disable OSM, delete its webhooks, enable Istio, relabel, apply, restart. */
+async function cutOver(client: KubeClient, kubeconfig: string, planDir: string, baseline?: string): Promise<void> {
+  await az(kubeconfig, 'disableAddons', { addons: 'open-service-mesh' });
+  if (baseline) {
+    // Verify reports the leftover webhooks (they block pod admission) and fails before it sends any probe.
+    const early = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', baseline]);
+    expect(early.code, `${early.stdout}\n${early.stderr}`).toBe(1);
+    expect(early.stdout).toMatch(/leftover FAIL MutatingWebhookConfiguration aks-osm-webhook-osm of OSM calls kube-system\/osm-injector, which is gone, with failurePolicy Fail/);
+    expect(early.stdout).toMatch(/migrate verify: FAILED: [12] leftovers of osm block the cluster/);
+  }
+  // The add-on leaves OSM's webhooks behind; with their Services gone they refuse pod admission until deleted.
+  const webhooks = [
+    ...(await client.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' }, {}, budget)).items,
+    ...(await client.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' }, {}, budget)).items,
+  ].filter((w) => /osm/.test(w.metadata?.name ?? ''));
+  expect(webhooks.map((w) => w.metadata?.name).sort()).toEqual(['aks-osm-validator-mesh-osm', 'aks-osm-webhook-osm']);
+  for (const w of webhooks) await client.delete({ apiVersion: w.apiVersion ?? '', kind: w.kind ?? '', name: w.metadata?.name ?? '' }, budget);
+  await az(kubeconfig, 'meshEnable', { revision });
+  for (const ns of appNamespaces) {
+    await client.patch({ ...resourceTypes.namespace, name: ns }, {
+      metadata: { labels: { 'openservicemesh.io/monitored-by': null, 'istio.io/rev': revision }, annotations: { 'openservicemesh.io/sidecar-injection': null, 'openservicemesh.io/metrics': null } },
+    }, { ...budget, strategy: PatchStrategy.MergePatch });
+  }
+  await applyPlan(client, planDir);
+  const restartedAt = new Date().toISOString();
+  for (const ns of appNamespaces) {
+    for (const d of (await client.list<V1Deployment>(resourceTypes.deployment, { namespace: ns }, budget)).items) {
+      await client.patch({ ...resourceTypes.deployment, namespace: ns, name: d.metadata?.name ?? '' }, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+    }
+  }
+  await expect.poll(async () => {
+    const pods = (await Promise.all(appNamespaces.map(async (ns) => (await client.list<V1Pod>(resourceTypes.pod, { namespace: ns }, budget)).items))).flat();
+    return pods.map((p) => `${p.metadata?.name ?? ''} ${p.status?.phase ?? ''} ${(p.spec?.initContainers ?? []).concat(p.spec?.containers ?? []).some((c) => c.name === 'istio-proxy') ? 'istio' : 'no-istio'}`)
+      .filter((s) => !s.endsWith('Running istio'));
+  }, { message: 'every pod of the demo restarted, Running with the Istio sidecar', timeout: 120_000 }).toEqual([]);
+}
+
+async function applyPlan(client: KubeClient, planDir: string): Promise<void> {
+  const files = readdirSync(planDir).filter((f) => f.endsWith('.yaml')).sort();
+  for (const f of files) {
+    for (const doc of parseAllDocuments(readFileSync(join(planDir, f), 'utf8'))) {
+      const o = doc.toJS() as KubernetesObject | null;
+      if (o?.kind) await client.apply(o, budget);
+    }
+  }
+}
+
+async function startDemo(dir: string, faults: string[]): Promise<{ sim: RunningSimulator; client: KubeClient; kubeconfig: string }> {
+  const sim = await startSimulator({ flavor: 'aks', kubeconfig: join(dir, 'kubeconfig'), faults, scenario: 'osm-migration-demo', timeoutMs: 150_000 });
+  return { sim, client: KubeClient.connect({ kubeconfig: sim.ready.kubeconfig, context: sim.ready.context }), kubeconfig: sim.ready.kubeconfig };
+}
+
+/** Inventory and baseline on OSM, with what they must show. */
+async function baselineOnOsm(dir: string, kubeconfig: string): Promise<void> {
+  const inventory = await cli(['migrate', 'inventory', '--kubeconfig', kubeconfig, '-o', 'json']);
+  expect(inventory.code, inventory.stderr).toBe(0);
+  writeFileSync(join(dir, 'inventory.json'), inventory.stdout);
+  const baseline = await cli(['migrate', 'baseline', '--kubeconfig', kubeconfig, '--out', join(dir, 'baseline.json')]);
+  expect(baseline.code, baseline.stderr).toBe(0);
+  // bookbuyer may reach bookstore's two routes (on the apex and both versions): 6 allowed; everything else is refused.
+  expect(baseline.stdout).toContain('baseline on osm: 6 allowed, 42 denied, 0 errors; 5/5 pods with a sidecar');
+  expect(baseline.stdout).toContain('not probed: bookwarehouse/bookwarehouse route bookwarehouse-service-routes/restock-books');
+}
+
+test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
+  // One after the other: each is a simulator with 5 workloads and 4 probe pods, and the API calls have 15 s budgets.
+  test.describe.configure({ mode: 'default', timeout: 420_000 });
+
+  test('inventory, baseline, switch, plan, apply, verify: no behaviour changes; a too permissive translation fails verify, naming the pair', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-conformance-migrate-'));
+    const { sim, client, kubeconfig } = await startDemo(dir, []);
+    try {
+      await baselineOnOsm(dir, kubeconfig);
+      const plan = await cli(['migrate', 'plan', '--inventory', join(dir, 'inventory.json'), '--revision', revision, '--out', join(dir, 'plan')]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toContain('not translated: Egress bookwarehouse/example-api');
+      await cutOver(client, kubeconfig, join(dir, 'plan'), join(dir, 'baseline.json'));
+      // After the cutover the OSM CRDs are still there (a warning), the webhooks are gone.
+      const verify = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
+      expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
+      expect(verify.stdout).toContain('migrate verify: no behaviour changed from osm to istio (52 same, 0 new)');
+      expect(verify.stdout).toContain('namespace bookstore: 37 same, 0 changed');
+      expect(verify.stdout).toMatch(/leftover WARN .*CRD/);
+      expect(verify.stdout).not.toContain('leftover FAIL');
+
+      // The translation fault: the TrafficTarget's AuthorizationPolicy admits any principal on both its routes.
+      const faulty = await cli(['migrate', 'plan', '--inventory', join(dir, 'inventory.json'), '--revision', revision, '--out', join(dir, 'plan-faulty'), '--translation-fault', 'traffic-target-too-permissive']);
+      expect(faulty.code, faulty.stderr).toBe(0);
+      const planned = readFileSync(join(dir, 'plan-faulty', 'bookstore.yaml'), 'utf8');
+      expect(planned).toContain('TRANSLATION FAULT traffic-target-too-permissive');
+      await applyPlan(client, join(dir, 'plan-faulty'));
+      const failing = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
+      expect(failing.code, `${failing.stdout}\n${failing.stderr}`).toBe(1);
+      expect(failing.stdout).toContain('namespace bookstore: 19 same, 18 changed');
+      expect(failing.stdout).toMatch(/CHANGED bookthief\/bookthief → bookstore\.bookstore:14001 GET \/anything\/buy-a-book\/probe: before denied \(.*\), after allowed \(200\)/);
+      expect(failing.stdout).toContain('migrate verify: FAILED: 18 behaviours changed from osm to istio');
+      // The probe pods are gone.
+      for (const ns of appNamespaces) {
+        expect((await client.list<V1Pod>(resourceTypes.pod, { namespace: ns, labelSelector: 'mesh-conformance.io/migrate-probe' }, budget)).items.map((p) => p.metadata?.name)).toEqual([]);
+      }
+    } finally {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('simulator fault authz-path-prefix-ignored: the routes allowed by prefix are refused after the cutover, and verify says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-conformance-migrate-fault-'));
+    const { sim, client, kubeconfig } = await startDemo(dir, ['authz-path-prefix-ignored']);
+    try {
+      await baselineOnOsm(dir, kubeconfig);
+      const plan = await cli(['migrate', 'plan', '--inventory', join(dir, 'inventory.json'), '--revision', revision, '--out', join(dir, 'plan')]);
+      expect(plan.code, plan.stderr).toBe(0);
+      await cutOver(client, kubeconfig, join(dir, 'plan'));
+      const verify = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
+      expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(1);
+      // buy-a-book is allowed by the prefix /anything/buy-a-book/*; books-bought by an exact path still passes.
+      expect(verify.stdout).toMatch(/CHANGED bookbuyer\/bookbuyer → bookstore\.bookstore:14001 GET \/anything\/buy-a-book\/probe: before allowed \(200\), after denied \(403 RBAC: access denied\)/);
+      expect(verify.stdout).not.toMatch(/CHANGED [^\n]*books-bought/);
+      expect(verify.stdout).toContain('migrate verify: FAILED: 3 behaviours changed from osm to istio');
+    } finally {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
