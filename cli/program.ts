@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
+import { clusterChangeNames } from '../harness/config/config-schema.ts';
 import type { ConfigLayer } from '../harness/config/resolve-config.ts';
 import { flavors, targets } from '../harness/config/targets.ts';
 import { ingressProfileNames } from '../harness/ingress/index.ts';
@@ -86,7 +87,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--ingress-source-cidr <cidr>', 'the address range of a gateway outside the cluster that the mesh must admit (default 10.0.0.0/8)')
     .option('--gateway-class <name>', 'the GatewayClass a Gateway API ingress writes (default: istio)')
     .option('--gateway-service <ns/name>', 'an existing gateway Service to route through (ingress istio-gateway; default: the AKS add-on\'s external gateway on aks)')
-    .option('--allow-cluster-change <change>', 'let the run make a cluster-wide change, restored afterwards (repeatable: metrics-collection)', collect, [])
+    .option('--allow-cluster-change <change>', `let the run make a cluster-wide change, restored afterwards (repeatable: ${clusterChangeNames.join(', ')})`, collect, [])
     .option('--sim-fault <name>', 'switch on a simulator fault (repeatable; see `mesh-conformance sim --list-faults`)', collect, [])
     .option('--consecutive-successes <n>', 'HTTP responses required in a row (default 5)')
     .option('--keep-on-failure', 'keep the namespace of a failed run for inspection')

@@ -115,6 +115,8 @@ export interface CheckResult {
   title: string;
   dependsOn: string | undefined;
   status: JSONReportTestResult['status'] | 'not run';
+  /** Skipped because the profiles or the cluster lack its (extended) feature. */
+  unsupported: boolean;
   message: string;
   attachments: string[];
   /** Inline attachment bodies by name (the diagnostics are inline; files such as error-context are not read). */
@@ -149,6 +151,7 @@ function collectChecks(suites: JSONReportSuite[] | undefined, out: CheckResult[]
           title: spec.title,
           dependsOn: ann('depends-on'),
           status: last?.status ?? 'not run',
+          unsupported: [...t.annotations, ...(last?.annotations ?? [])].some((a) => a.type === 'unsupported'),
           message: stripAnsi(last?.errors.map((e) => e.message ?? '').join('\n') ?? ''),
           attachments: last?.attachments.map((a) => a.name) ?? [],
           attachmentBodies: new Map((last?.attachments ?? []).filter((a) => a.body !== undefined).map((a) => [a.name, Buffer.from(a.body ?? '', 'base64').toString('utf8')])),

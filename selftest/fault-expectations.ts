@@ -63,6 +63,17 @@ export interface PassExpectation {
 }
 export type FaultExpectation = FailExpectation | PassExpectation;
 
+/** A simulated cluster of the matrix. */
+export type SimClusterName = 'kind' | 'aks' | 'istio-kind' | 'istio-aks';
+
+/**
+ * Where each extended check's feature is present on the simulator (its clean run passes it, and a fault there makes
+ * it fail); on the other clusters the clean run skips it as unsupported, with the reason. Every extended check in the
+ * catalogue needs an entry (the matrix checks it), and docs/faults.md lists them.
+ */
+export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]>> = {
+};
+
 const podWaitFailFast = (observed: string): FailFastMessage => ({
   kind: 'fail-fast',
   object: 'Pod <ns>/<pod>',

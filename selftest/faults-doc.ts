@@ -5,8 +5,10 @@
  */
 import type { Fault, SimTarget } from './conformance-run.ts';
 import { simTargets } from './conformance-run.ts';
+import type { CheckDefinition } from '../harness/checks/catalogue.ts';
+import { checkCatalogue } from '../harness/checks/catalogue.ts';
 import type { FaultExpectation, MessageShape } from './fault-expectations.ts';
-import { messageFor } from './fault-expectations.ts';
+import { extendedChecksOn, messageFor } from './fault-expectations.ts';
 
 export const faultsDocPath = 'docs/faults.md';
 
@@ -67,5 +69,26 @@ export function renderFaultsDoc(catalogue: ReadonlyMap<SimTarget['name'], Fault[
     '|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...extendedSection(),
   ].join('\n');
+}
+
+/** Where each extended check's feature is present on the simulator (the others skip it as unsupported). */
+function extendedSection(): string[] {
+  const extended = (checkCatalogue as readonly CheckDefinition[]).filter((c) => c.level === 'extended');
+  if (!extended.length) return [];
+  return [
+    '## Extended checks on the simulated clusters',
+    '',
+    'An extended check runs where the cluster has its feature; a clean run passes it there, and elsewhere skips it as',
+    'unsupported with the reason (the matrix asserts both). The faults above that fail it run on the clusters listed.',
+    '',
+    '| check | feature | runs on | skipped as unsupported on |',
+    '|---|---|---|---|',
+    ...extended.map((c) => {
+      const on = extendedChecksOn[c.id as keyof typeof extendedChecksOn] ?? [];
+      return `| ${code(c.id)} | ${code(c.feature ?? '')} | ${on.join(', ') || 'none'} | ${simTargets.filter((t) => !on.includes(t.name)).map((t) => t.name).join(', ') || 'none'} |`;
+    }),
+    '',
+  ];
 }

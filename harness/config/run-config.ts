@@ -19,6 +19,8 @@ export interface RunPaths {
   config: string;
   /** The namespace fixture's cleanup records. */
   cleanup: string;
+  /** The journal of cluster-wide changes not yet restored (harness/k8s/shared-change.ts). */
+  clusterChanges: string;
   /** The simulated cluster's files on the local target (kubeconfig, request log). */
   simulator: string;
   kubeconfig: string;
@@ -39,6 +41,7 @@ export function runPaths(reportDir: string, runId: string): RunPaths {
     dir,
     config: join(dir, 'config.json'),
     cleanup: join(dir, 'cleanup'),
+    clusterChanges: join(dir, 'cluster-changes'),
     simulator,
     kubeconfig: join(simulator, 'kubeconfig'),
     requestLog: join(simulator, 'requests.jsonl'),

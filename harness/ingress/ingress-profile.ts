@@ -4,6 +4,7 @@
  * An ingress profile is one folder under harness/ingress/<profile>/, registered in harness/ingress/index.ts.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { FeatureProbeContext } from '../checks/features.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
 import type { AccessRequirement } from '../readiness/access-review.ts';
@@ -78,6 +79,8 @@ export interface IngressProfile {
   readonly addressBeforeRoute?: boolean;
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features?: readonly string[];
+  /** Why this cluster lacks one of `features` (harness/checks/features.ts); undefined: it has it. */
+  featureUnavailable?(feature: string, ctx: FeatureProbeContext): Promise<string | undefined>;
   /** The resource types it writes into the run's namespace (RBAC, diagnostics). */
   readonly writes: readonly ResourceType[];
   route(req: RouteRequest): IngressRoute;

@@ -6,6 +6,7 @@
  * Specs, fixtures and the CLI reach a mesh only through this interface.
  */
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { FeatureProbeContext } from '../checks/features.ts';
 import type { IngressSource, IngressSourceKind } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
@@ -134,11 +135,13 @@ export interface MeshProfile {
   readonly metrics: MeshMetrics;
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features: readonly string[];
+  /** Why this cluster lacks one of `features` (harness/checks/features.ts); undefined: it has it. */
+  featureUnavailable?(feature: string, ctx: FeatureProbeContext): Promise<string | undefined>;
   /** Readiness categories of this mesh: control plane, CRDs and webhooks, its configuration, namespaces. */
   readiness(): ReadinessCategory[];
   /** Permissions a run needs for what this mesh makes it write or read (besides the core's). */
   access(runNamespace: string): AccessRequirement[];
-  /** Cluster-wide objects a run may edit (each merged and restored by its owner): the write guard's exceptions. */
+  /** Cluster-wide objects a run may edit, each with the cluster change that allows it (merged and restored): the write guard's exceptions. */
   sharedObjects(): SharedObject[];
   /** The control plane's version as the cluster reports it (undefined: not found). */
   version(client: KubeClient, budgetMs: number): Promise<string | undefined>;
