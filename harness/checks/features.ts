@@ -23,6 +23,12 @@ export interface FeatureProbeContext {
 /** A profile that lists features and may probe the cluster for them (mesh and ingress profiles both are). */
 export interface FeatureProbe extends FeatureSupport {
   /**
+   * Features this profile can never serve, whoever lists them, with the reason and what to use instead (an ingress
+   * that speaks only HTTP to backends cannot carry mTLS): the check is skipped with it, and `run` refuses a selection
+   * that asks for the check explicitly (exit 2).
+   */
+  readonly refusedFeatures?: Readonly<Record<string, string>>;
+  /**
    * Why the cluster cannot run `feature` (one line that says what is missing and how to get it), or undefined when it
    * can. Only asked for features the profile lists. Throw when the cluster cannot be asked (the check then fails).
    */
@@ -34,6 +40,8 @@ export interface FeatureProbe extends FeatureSupport {
  * feature, or a profile that lists it says the cluster lacks it. Core checks (no feature) always run.
  */
 export async function featureUnavailableReason(feature: string | undefined, ctx: FeatureProbeContext): Promise<string | undefined> {
+  const refused = feature === undefined ? undefined : ctx.profiles.map((p) => p.refusedFeatures?.[feature]).find((r) => r !== undefined);
+  if (refused) return `extended feature ${feature} is not available: ${refused}`;
   const unsupported = featureSkipReason(feature, ctx.profiles);
   if (unsupported || feature === undefined) return unsupported;
   for (const profile of ctx.profiles.filter((p) => p.features?.includes(feature))) {

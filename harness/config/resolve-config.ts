@@ -32,6 +32,12 @@ export interface ConformanceConfig {
   gatewayService: string | undefined;
   /** Where to send ingress traffic instead of the Ingress status address (kind behind NAT, a gateway FQDN). */
   ingressAddress: string | undefined;
+  /** The ApplicationLoadBalancer (`ns/name`) an Application Gateway for Containers ingress binds its Gateway to. */
+  applicationLoadBalancer: string | undefined;
+  /** A DNS server (`host:port`) asked first for the ingress's host name (the simulated AKS cluster's public DNS). */
+  dnsServer: string | undefined;
+  /** The external authorization check's deny probe: the path and the headers of a request the policy denies. */
+  authzDenyProbe: { path: string; headers: Record<string, string> };
   /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
   parallelism: number;
   consecutiveSuccesses: number;
@@ -99,6 +105,10 @@ export const envNames = {
   gatewayClass: 'MESH_CONFORMANCE_GATEWAY_CLASS',
   gatewayService: 'MESH_CONFORMANCE_GATEWAY_SERVICE',
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
+  applicationLoadBalancer: 'MESH_CONFORMANCE_APPLICATION_LOAD_BALANCER',
+  dnsServer: 'MESH_CONFORMANCE_DNS_SERVER',
+  authzDenyPath: 'MESH_CONFORMANCE_AUTHZ_DENY_PATH',
+  authzDenyHeaders: 'MESH_CONFORMANCE_AUTHZ_DENY_HEADERS',
   parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
   timeouts: 'MESH_CONFORMANCE_TIMEOUT_',
@@ -184,6 +194,14 @@ function formatIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, sour
   return `${top || 'config'} ${issue.message}${got}`;
 }
 
+/** `["name: value", …]` → `{ name: value }` (names lower-cased, as HTTP compares them). */
+export function headerMap(lines: readonly string[]): Record<string, string> {
+  return Object.fromEntries(lines.map((l) => {
+    const at = l.indexOf(':');
+    return [l.slice(0, at).trim().toLowerCase(), l.slice(at + 1).trim()];
+  }));
+}
+
 /**
  * Merges sources (later layers win: defaults < config file < environment < flags), validates with zod and
  * derives the profile defaults. Throws `ConfigError` with one line per the first problem found.
@@ -208,7 +226,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   const timeouts = { ...defaultTimeouts, ...profileBudgets, ...Object.fromEntries(Object.entries(c.timeouts).filter(([, v]) => v !== undefined)) } as Timeouts;
   const meshNamespace = c.meshNamespace ?? d.namespace;
   const meshProfile = createMeshProfile({ mesh, meshNamespace, meshName: c.meshName ?? d.meshName, meshRevision: c.meshRevision, target: c.target });
-  const ingressProfile = createIngressProfile({ ingress, flavor, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService });
+  const ingressProfile = createIngressProfile({ ingress, flavor, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService, applicationLoadBalancer: c.applicationLoadBalancer });
   if (ingressProfile && !meshProfile.ingressPolicy.admits.includes(ingressProfile.sourceKind)) {
     throw new ConfigError(`Invalid configuration: ingress ${ingress} presents its traffic as a ${ingressProfile.sourceKind} source, which the ${meshProfile.title} profile cannot admit (it admits ${meshProfile.ingressPolicy.admits.join(', ')}); choose another ingress (${sourceOf('ingress')})`);
   }
@@ -226,6 +244,9 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     gatewayClass: c.gatewayClass,
     gatewayService: c.gatewayService,
     ingressAddress: c.ingressAddress,
+    applicationLoadBalancer: c.applicationLoadBalancer,
+    dnsServer: c.dnsServer,
+    authzDenyProbe: { path: c.authzDenyPath, headers: headerMap(c.authzDenyHeaders) },
     parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
     timeouts,
