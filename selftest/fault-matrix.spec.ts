@@ -78,11 +78,23 @@ for (const target of simTargets) {
       const e: FaultExpectation | undefined = faultExpectations[fault.name];
       if (!e) throw new Error(`fault ${fault.name} (${fault.outcome}: ${fault.description}) has no expectation in selftest/fault-expectations.ts: add the check that must fail and the shape of its message`);
       expect(e.outcome, `fault ${fault.name}: the catalogue's outcome`).toBe(fault.outcome);
-      const run = await conformanceRun(target, fault.name, testInfo);
+      const run = await conformanceRun(target, fault.name, testInfo, e.outcome === 'fail' ? e.ingress : undefined);
       if (e.outcome === 'pass') expectPassingRun(run, target);
       else expectFailingRun(run, e, messageFor(e, target.name), target);
     });
   }
+}
+
+// Ingress profiles a simulated cluster serves besides its default one, each with its own faults (`ingress` in the
+// expectation): a clean run through each passes too.
+const extraIngresses = [...new Set(Object.values(faultExpectations).flatMap((e) => (e.outcome === 'fail' && e.ingress ? [e.ingress] : [])))];
+for (const ingress of extraIngresses) {
+  const target = simTargets.find((t) => t.name === 'aks');
+  if (!target) continue;
+  test(`${target.name} with ingress ${ingress}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
+    const run = await conformanceRun(target, undefined, testInfo, ingress);
+    expectPassingRun(run, target);
+  });
 }
 
 // A fault limited to other clusters of the same mesh is refused (exit 2, one line saying why), never run as a no-op.
@@ -98,8 +110,8 @@ for (const target of simTargets) {
   }
 }
 
-async function conformanceRun(target: SimTarget, fault: string | undefined, testInfo: TestInfo): Promise<RunEvidence> {
-  const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
+async function conformanceRun(target: SimTarget, fault: string | undefined, testInfo: TestInfo, ingress?: string): Promise<RunEvidence> {
+  const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, ingress, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
   await testInfo.attach('conformance run output', { body: run.output, contentType: 'text/plain' });
   const failed = run.checks.find((c) => c.status !== 'passed' && c.status !== 'skipped');
   testInfo.annotations.push({ type: 'run', description: `exit ${run.code} in ${(run.durationMs / 1000).toFixed(1)}s; ${run.checks.map((c) => `${c.check}=${c.status}`).join(' ')}` });
