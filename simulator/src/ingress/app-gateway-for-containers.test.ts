@@ -83,7 +83,7 @@ describe('Application Gateway for Containers (aks flavor)', () => {
     const route = await fx.store.waitFor(types.httpRoute, 'httpbin', 'httpbin', 'to be Accepted', (r) => ((r?.status as { parents?: { conditions: Cond[] }[] } | undefined)?.parents ?? []).length > 0, 5_000);
     const parent = (route?.status as { parents: { controllerName: string; conditions: Cond[] }[] }).parents[0]!;
     assert.equal(parent.controllerName, 'alb.networking.azure.io/alb-controller');
-    assert.deepEqual(parent.conditions.map((c) => [c.type, c.status]), [['Accepted', 'True'], ['ResolvedRefs', 'True']]);
+    assert.deepEqual(parent.conditions.map((c) => [c.type, c.status]), [['ResolvedRefs', 'True'], ['Accepted', 'True'], ['Programmed', 'True']]);
 
     const [address] = await resolve(agc.dnsServer, fqdn.value);
     assert.equal(address, agc.address);

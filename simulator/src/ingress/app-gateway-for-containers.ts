@@ -9,7 +9,11 @@
  *   alb-namespace` and `alb-name`): a frontend with an FQDN `<16 hex>.fz<nn>.alb.azure.com`, written to
  *   `status.addresses` (type Hostname) with Accepted and Programmed after the modelled frontend delay; a Gateway whose
  *   ApplicationLoadBalancer does not exist stays Accepted=False (reason and wording UNCONFIRMED);
- * - HTTPRoute `status.parents[]`: Accepted and ResolvedRefs (BackendNotFound for a missing Service);
+ * - HTTPRoute `status.parents[]`: ResolvedRefs (BackendNotFound for a missing Service), Accepted, Programmed;
+ * - status wording as the AGC quickstarts and how-to guides show it (MicrosoftDocs/azure-docs,
+ *   articles/application-gateway/for-containers/: `Valid GatewayClass`, `Valid Application Gateway for Containers
+ *   resource`, `alb-id=…`, `Valid Gateway`, `Listener is accepted`, `Route is Accepted`, `Application Gateway For
+ *   Containers resource has been successfully updated.`);
  * - the data path: one HTTP listener on a loopback address (port 80, a free port when 80 cannot be bound, which a
  *   client then cannot reach by the FQDN alone), connecting to pods from a loopback address the mesh sees as the
  *   AGC subnet's 10.225.1.4, inside the guide's IngressBackend IPRange 10.0.0.0/8;
@@ -40,6 +44,8 @@ export const albControllerName = 'alb.networking.azure.io/alb-controller';
 export const albGroup = 'alb.networking.azure.io';
 const gatewayGroup = 'gateway.networking.k8s.io';
 export const albAnnotations = { namespace: 'alb.networking.azure.io/alb-namespace', name: 'alb.networking.azure.io/alb-name' } as const;
+/** The Programmed message of Gateways, listeners and routes (the AGC how-to guides' example status). */
+const programmedMessage = 'Application Gateway For Containers resource has been successfully updated.';
 /** The AGC subnet address the mesh sees as the source of AGC's connections (the subnet is UNCONFIRMED; any 10.x works with the guide's 10.0.0.0/8). */
 export const agcSubnetAddress = '10.225.1.4';
 
@@ -165,7 +171,7 @@ export class AgcController extends QueueController {
     const wanted = associated
       ? [
         { type: 'Accepted', status: 'True' as const, reason: 'Accepted', message: 'Valid Application Gateway for Containers resource' },
-        { type: 'Deployment', status: 'True' as const, reason: 'Ready', message: `Application Gateway for Containers resource ${namespace}/${name} is ready` },
+        { type: 'Deployment', status: 'True' as const, reason: 'Ready', message: `alb-id=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/MC_mesh-conformance_mesh-conformance_eastus/providers/Microsoft.ServiceNetworking/trafficControllers/alb-${(alb.metadata.uid ?? '').slice(0, 8)}` },
       ]
       : [{ type: 'Accepted', status: 'False' as const, reason: 'Invalid', message: 'spec.associations must name the subnet delegated to Microsoft.ServiceNetworking/trafficControllers' }];
     await this.writeStatus(type, alb, { conditions: conditions(status(alb)['conditions'], generation, wanted) });
@@ -221,18 +227,18 @@ export class AgcController extends QueueController {
       addresses: [{ type: 'Hostname', value: fqdn }],
       conditions: conditions(status(gw)['conditions'], generation, [
         { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Valid Gateway' },
-        { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Application Gateway for Containers resource has been successfully updated.' },
+        { type: 'Programmed', status: 'True', reason: 'Programmed', message: programmedMessage },
       ]),
       listeners: listeners.map((l) => {
         const prev = arr(status(gw)['listeners']).find((x) => x['name'] === l['name']);
         return {
           name: l['name'],
-          supportedKinds: [{ group: gatewayGroup, kind: 'HTTPRoute' }, { group: gatewayGroup, kind: 'GRPCRoute' }],
+          supportedKinds: [{ group: gatewayGroup, kind: 'HTTPRoute' }],
           attachedRoutes: attached.filter((r) => (r.metadata.namespace ?? '') === namespace).length,
           conditions: conditions(prev?.['conditions'], generation, [
             { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
-            { type: 'Accepted', status: 'True', reason: 'Accepted', message: '' },
-            { type: 'Programmed', status: 'True', reason: 'Programmed', message: '' },
+            { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Listener is accepted' },
+            { type: 'Programmed', status: 'True', reason: 'Programmed', message: programmedMessage },
           ]),
         };
       }),
@@ -250,7 +256,7 @@ export class AgcController extends QueueController {
       && !this.store.get(svcType, str(b['namespace']) ?? namespace, str(b['name']) ?? ''));
     const resolved: Wanted = missing
       ? { type: 'ResolvedRefs', status: 'False', reason: 'BackendNotFound', message: `Service ${str(missing['namespace']) ?? namespace}/${str(missing['name']) ?? ''} not found` }
-      : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'Resolved all the Object references for the Route' };
+      : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' };
     const others = arr(status(route)['parents']).filter((p) => p['controllerName'] !== albControllerName);
     const ours = parentRefs(route).filter((p) => p.group === gatewayGroup && p.kind === 'Gateway').flatMap((p) => {
       const gw = this.store.get(gwType, p.namespace, p.name);
@@ -260,8 +266,9 @@ export class AgcController extends QueueController {
         parentRef: { group: p.group, kind: p.kind, name: p.name, namespace: p.namespace },
         controllerName: albControllerName,
         conditions: conditions(prev?.['conditions'], generation, [
-          { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is Accepted' },
           resolved,
+          { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is Accepted' },
+          { type: 'Programmed', status: 'True', reason: 'Programmed', message: programmedMessage },
         ]),
       }];
     });
