@@ -81,9 +81,6 @@ export const configSchema = z.object({
   applicationLoadBalancer: z.string().trim().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: 'must be namespace/name of an ApplicationLoadBalancer' }).optional(),
   /** A DNS server (`host:port`) that resolves the ingress's host name before the system's resolver does (the simulated AKS cluster's public DNS). */
   dnsServer: z.string().trim().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i, { error: 'must be an IP address with an optional port, such as 127.0.0.1:5353' }).optional(),
-  /** The request the external authorization policy must deny (403): its path, and headers as `name: value`. */
-  authzDenyPath: z.string().trim().regex(/^\/\S*$/, { error: 'must be a path such as /get' }).default('/get'),
-  authzDenyHeaders: list(z.string().regex(/^[A-Za-z0-9-]+:\s*\S.*$/, { error: 'must be headers as "name: value"' })).default(['x-mesh-conformance-authz: deny']),
   /** Copies of the flow checked at once, one namespace each: the default of `run --namespaces`. */
   parallelism: wholeNumber(1, 50).default(1),
   consecutiveSuccesses: wholeNumber(1, 100).default(5),

@@ -36,8 +36,6 @@ export interface ConformanceConfig {
   applicationLoadBalancer: string | undefined;
   /** A DNS server (`host:port`) asked first for the ingress's host name (the simulated AKS cluster's public DNS). */
   dnsServer: string | undefined;
-  /** The external authorization check's deny probe: the path and the headers of a request the policy denies. */
-  authzDenyProbe: { path: string; headers: Record<string, string> };
   /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
   parallelism: number;
   consecutiveSuccesses: number;
@@ -107,8 +105,6 @@ export const envNames = {
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
   applicationLoadBalancer: 'MESH_CONFORMANCE_APPLICATION_LOAD_BALANCER',
   dnsServer: 'MESH_CONFORMANCE_DNS_SERVER',
-  authzDenyPath: 'MESH_CONFORMANCE_AUTHZ_DENY_PATH',
-  authzDenyHeaders: 'MESH_CONFORMANCE_AUTHZ_DENY_HEADERS',
   parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
   timeouts: 'MESH_CONFORMANCE_TIMEOUT_',
@@ -194,14 +190,6 @@ function formatIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, sour
   return `${top || 'config'} ${issue.message}${got}`;
 }
 
-/** `["name: value", …]` → `{ name: value }` (names lower-cased, as HTTP compares them). */
-export function headerMap(lines: readonly string[]): Record<string, string> {
-  return Object.fromEntries(lines.map((l) => {
-    const at = l.indexOf(':');
-    return [l.slice(0, at).trim().toLowerCase(), l.slice(at + 1).trim()];
-  }));
-}
-
 /**
  * Merges sources (later layers win: defaults < config file < environment < flags), validates with zod and
  * derives the profile defaults. Throws `ConfigError` with one line per the first problem found.
@@ -246,7 +234,6 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     ingressAddress: c.ingressAddress,
     applicationLoadBalancer: c.applicationLoadBalancer,
     dnsServer: c.dnsServer,
-    authzDenyProbe: { path: c.authzDenyPath, headers: headerMap(c.authzDenyHeaders) },
     parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
     timeouts,

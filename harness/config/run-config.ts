@@ -66,7 +66,6 @@ export function toConfigInput(c: ConformanceConfig): ConfigInput {
     mesh: c.mesh, meshName: c.meshName || undefined, meshNamespace: c.meshNamespace, meshRevision: c.meshRevision,
     ingress: c.ingress, ingressAddress: c.ingressAddress, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService,
     applicationLoadBalancer: c.applicationLoadBalancer, dnsServer: c.dnsServer,
-    authzDenyPath: c.authzDenyProbe.path, authzDenyHeaders: Object.entries(c.authzDenyProbe.headers).map(([k, v]) => `${k}: ${v}`),
     parallelism: c.parallelism, consecutiveSuccesses: c.consecutiveSuccesses, timeouts: { ...c.timeouts },
     keepOnFailure: c.keepOnFailure, sweep: c.sweep, sweepTtl: c.sweepTtl, allowClusterChanges: [...c.clusterChanges],
     reportDir: c.reportDir, runId: c.runId, simFaults: [...c.simFaults], simRequestLog: c.simRequestLog,
