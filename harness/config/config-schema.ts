@@ -7,12 +7,11 @@ import { timeoutClasses } from '../timeouts.ts';
 import { flavors, targets } from './targets.ts';
 
 /**
- * The cluster-wide changes a run may make when the user allows them, each restored afterwards:
- * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings;
- * - `ingress-gateway-certificate`: the mesh issues the ingress controller a client certificate (ingress over mTLS);
- * - `external-authorization`: the mesh sends inbound requests to an external authorization service already deployed.
+ * The cluster-wide changes a run may make when the user allows them, each restored afterwards (an extended check
+ * that changes cluster-wide state adds its name here):
+ * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings.
  */
-export const clusterChangeNames = ['metrics-collection', 'ingress-gateway-certificate', 'external-authorization'] as const;
+export const clusterChangeNames = ['metrics-collection'] as const;
 export type ClusterChange = (typeof clusterChangeNames)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>

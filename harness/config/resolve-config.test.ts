@@ -85,8 +85,7 @@ describe('resolveConfig', () => {
   it('allows cluster-wide changes only when asked, except on the simulated cluster', () => {
     assert.deepEqual(resolveConfig([flags({ target: 'kind' })]).clusterChanges, []);
     assert.deepEqual(resolveConfig([flags({ target: 'kind', allowClusterChanges: 'metrics-collection' })]).clusterChanges, ['metrics-collection']);
-    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection', 'ingress-gateway-certificate', 'external-authorization']);
-    assert.deepEqual(resolveConfig([flags({ target: 'kind', allowClusterChanges: 'ingress-gateway-certificate,external-authorization' })]).clusterChanges, ['ingress-gateway-certificate', 'external-authorization']);
-    assert.throws(() => resolveConfig([flags({ allowClusterChanges: 'everything' })]), /allowClusterChanges must be one of metrics-collection, ingress-gateway-certificate, external-authorization/);
+    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection']);
+    assert.throws(() => resolveConfig([flags({ allowClusterChanges: 'everything' })]), /allowClusterChanges must be one of metrics-collection/);
   });
 });
