@@ -1,10 +1,12 @@
-// Requirement (issue 15, §1 and §2): `check` on an AKS cluster judges Application Gateway for Containers (GatewayClass,
-// ALB controller, ApplicationLoadBalancer) and flags an AGIC Ingress in front of a backend whose IngressBackend expects
-// TLS, which AGIC cannot speak; against the simulated aks cluster, changed step by step.
+// Requirement (issue 15, §1, §2 and §5's readiness): `check` on an AKS cluster judges Application Gateway for Containers
+// (GatewayClass, ALB controller, ApplicationLoadBalancer), flags an AGIC Ingress in front of a backend whose
+// IngressBackend expects TLS, which AGIC cannot speak, and reports the MeshConfig's external authorization: whether its
+// service answers, and a warning when it fails open; against the simulated aks cluster, changed step by step.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PatchStrategy } from '@kubernetes/client-node';
 import { expect, test } from '@playwright/test';
 import { startSimulator } from '../cli/simulator-process.ts';
 import type { RunningSimulator } from '../cli/simulator-process.ts';
@@ -25,7 +27,7 @@ function check(args: string[]): Promise<{ code: number | null; stdout: string; s
 const linesOf = (r: ReadinessReport) => r.categories.flatMap((c) => c.lines);
 const lineOf = (r: ReadinessReport, id: string) => linesOf(r).find((l) => l.id === id);
 
-test.describe('check on aks: Application Gateway for Containers and AGIC\'s HTTP-only limit', () => {
+test.describe('check on aks: Application Gateway for Containers, AGIC\'s HTTP-only limit, external authorization', () => {
   test.describe.configure({ mode: 'serial' });
   let dir = '';
   let sim: RunningSimulator | undefined;
@@ -79,5 +81,34 @@ test.describe('check on aks: Application Gateway for Containers and AGIC\'s HTTP
     await client.apply(ingressBackend('http'), budget);
     const fine = JSON.parse((await check([...target, '--ingress', 'agic'])).stdout) as ReadinessReport;
     expect(lineOf(fine, 'ingress/agic-tls-backends')).toMatchObject({ status: 'ok', message: 'no AGIC Ingress routes to a backend that expects TLS (1 AGIC Ingress, 0 TLS backend policies)' });
+  });
+
+  test('external authorization: a missing service fails with what follows, fail-open warns, a served port with a ready endpoint passes', async () => {
+    const meshConfig = { apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig', namespace: 'kube-system', name: 'osm-mesh-config' };
+    const extAuthz = (spec: Record<string, unknown>) => client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: spec } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+    await extAuthz({ enable: true, address: 'opa.opa.svc.cluster.local', port: 9191, timeout: '1s', failureModeAllow: true });
+    const down = await check(target);
+    expect(down.code, down.stderr).toBe(1);
+    const report = JSON.parse(down.stdout) as ReadinessReport;
+    expect(lineOf(report, 'mesh-config/external-authorization')).toMatchObject({ status: 'ok', message: 'inbound external authorization: on (opa.opa.svc.cluster.local:9191, timeout 1s, failureModeAllow true): sidecars ask it about every inbound request' });
+    expect(lineOf(report, 'mesh-config/external-authorization/service')).toMatchObject({
+      status: 'fail', message: 'the authorization service opa.opa.svc.cluster.local:9191 does not answer: Service opa/opa not found, so every inbound request is let through unchecked (failureModeAllow: true)',
+    });
+    expect(lineOf(report, 'mesh-config/external-authorization/failure-mode-allow')).toMatchObject({ status: 'warn' });
+
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'opa' } }, budget);
+    await client.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'opa', namespace: 'opa' }, spec: { ports: [{ name: 'grpc', port: 9191 }] } }, budget);
+    await extAuthz({ failureModeAllow: false });
+    const noEndpoints = JSON.parse((await check(target)).stdout) as ReadinessReport;
+    expect(lineOf(noEndpoints, 'mesh-config/external-authorization/service')).toMatchObject({
+      status: 'fail', message: 'the authorization service opa.opa.svc.cluster.local:9191 does not answer: Service opa/opa has no ready endpoints, so every inbound request is denied, the ingress check\'s too',
+    });
+    expect(lineOf(noEndpoints, 'mesh-config/external-authorization/failure-mode-allow')).toBeUndefined();
+
+    await client.apply({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'opa', namespace: 'opa' }, subsets: [{ addresses: [{ ip: '10.244.1.77' }], ports: [{ name: 'grpc', port: 9191 }] }] }, budget);
+    const up = JSON.parse((await check(target)).stdout) as ReadinessReport;
+    expect(lineOf(up, 'mesh-config/external-authorization/service')).toMatchObject({ status: 'ok', message: 'the authorization service Service opa/opa serves port 9191 with 1 ready endpoint' });
+    await extAuthz({ enable: false });
+    expect(lineOf(JSON.parse((await check(target)).stdout) as ReadinessReport, 'mesh-config/external-authorization')).toMatchObject({ status: 'ok', message: 'inbound external authorization: off' });
   });
 });
