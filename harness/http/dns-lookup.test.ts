@@ -41,7 +41,7 @@ describe('lookupVia', () => {
   it('leaves IP addresses and names the server does not know to the system resolver', async () => {
     const fn = lookupVia(dns.server);
     assert.equal(await lookup(fn, '127.0.0.7'), '127.0.0.7');
-    assert.match(String(await lookup(fn, 'localhost')), /^(127\.0\.0\.1|::1)$/);
+    assert.match(await lookup(fn, 'localhost') as string, /^(127\.0\.0\.1|::1)$/);
     await assert.rejects(lookup(fn, 'nothing.invalid'), (e: NodeJS.ErrnoException) => e.code === 'ENOTFOUND');
   });
 });
