@@ -68,6 +68,9 @@ export type FaultExpectation = FailExpectation | PassExpectation;
 /** A simulated cluster of the matrix. */
 export type SimClusterName = 'kind' | 'aks' | 'istio-kind' | 'istio-aks';
 
+/** The simulated cluster that serves each ingress profile an expectation names in `ingress` (besides its default one). */
+export const ingressServedOn: Record<NonNullable<FailExpectation['ingress']>, SimClusterName> = { agc: 'aks' };
+
 /**
  * Where each extended check's feature is present on the simulator (its clean run passes it, and a fault there makes
  * it fail); on the other clusters the clean run skips it as unsupported, with the reason. Every extended check in the

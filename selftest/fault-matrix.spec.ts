@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { CheckResult, Fault, RunEvidence, SimTarget } from './conformance-run.ts';
 import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudgets, simTargets } from './conformance-run.ts';
 import type { FailExpectation, FaultExpectation, MessageShape } from './fault-expectations.ts';
-import { extendedChecksOn, faultExpectations, httpFor, messageFor } from './fault-expectations.ts';
+import { extendedChecksOn, faultExpectations, httpFor, ingressServedOn, messageFor } from './fault-expectations.ts';
 import { matchesFragment } from './templates.ts';
 import type { CheckDefinition } from '../harness/checks/catalogue.ts';
 import { checkCatalogue as catalogueValue } from '../harness/checks/catalogue.ts';
@@ -89,7 +89,7 @@ for (const target of simTargets) {
 // expectation): a clean run through each passes too.
 const extraIngresses = [...new Set(Object.values(faultExpectations).flatMap((e) => (e.outcome === 'fail' && e.ingress ? [e.ingress] : [])))];
 for (const ingress of extraIngresses) {
-  const target = simTargets.find((t) => t.name === 'aks');
+  const target = simTargets.find((t) => t.name === ingressServedOn[ingress]);
   if (!target) continue;
   test(`${target.name} with ingress ${ingress}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
     const run = await conformanceRun(target, undefined, testInfo, ingress);
