@@ -81,7 +81,7 @@ export interface TlsBackendPolicy {
   namespace: string;
   /** The backend Service. */
   service: string;
-  /** The policy object, as the mesh names it: `IngressBackend ns/name`. */
+  /** The policy object, as the mesh names it: `<Kind> ns/name`. */
   policy: string;
   /** What makes it TLS: `protocol https`, `tls set`. */
   why: string;
