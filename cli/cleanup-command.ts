@@ -6,6 +6,7 @@ import { ConfigError, defaultKubeconfig, envLayer, resolveConfig } from '../harn
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
+import { restoreJournaledChanges } from '../harness/k8s/shared-change.ts';
 import { KubeApiError } from '../harness/k8s/api-error.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { errorText } from '../harness/text.ts';
@@ -116,7 +117,8 @@ function keptNamespaces(reportDir: string, runId: string): string[] {
 }
 
 /**
- * After the test runner ended, however it ended: deletes whatever of this run is still in the cluster (a namespace
+ * After the test runner ended, however it ended: restores the cluster-wide changes still in the run's journal, and
+ * deletes whatever of this run is still in the cluster (a namespace
  * created while the run was being interrupted, a worker that crashed before its teardown) and waits until it is
  * gone, bounded by the cleanup budget. An interrupted run keeps nothing; otherwise namespaces kept on failure stay.
  * Prints one line when it had work to do; never throws.
@@ -125,6 +127,10 @@ export async function cleanupAfterRun(config: ConformanceConfig, opts: { interru
   if (!config.kubeconfig || !config.runId) return;
   try {
     const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    // Cluster-wide changes a check could not restore (a crashed worker, a second Ctrl-C): the journal holds them.
+    for (const line of await restoreJournaledChanges(client, runPaths(config.reportDir, config.runId).clusterChanges, config.timeouts.apply)) {
+      out.write(`mesh-conformance: cleanup after the run: ${line}\n`);
+    }
     const keep = opts.interrupted ? [] : keptNamespaces(config.reportDir, config.runId);
     const report = await deleteRunLeftovers(client, config.runId, { keep, budgetMs: config.timeouts.apply, waitMs: config.timeouts.cleanup });
     const removed = report.found.filter((n) => !report.kept.includes(n));

@@ -142,7 +142,7 @@ describe('pre-flight: API access failures (through the CLI, exit 2)', () => {
     writeFileSync(file, 'target: kind\ningress: traefik\n');
     const res = await runCli(['run'], {}, project);
     assert.equal(res.code, 2);
-    assert.equal(res.stderr, `mesh-conformance: Invalid configuration: ingress must be one of nginx, agic, gateway-api, istio-gateway, none (got "traefik" from key ingress in ${file})\n`);
+    assert.equal(res.stderr, `mesh-conformance: Invalid configuration: ingress must be one of nginx, agic, agc, gateway-api, istio-gateway, none (got "traefik" from key ingress in ${file})\n`);
     writeFileSync(file, 'target: kind\ntimeout: 5m\n');
     const unknown = await runCli(['config'], {}, project);
     assert.equal(unknown.code, 2);

@@ -54,7 +54,7 @@ describe('resolveRunConfig', () => {
 
   it('reports invalid env values as bad input naming the variable', () => {
     assert.throws(() => resolveRunConfig(run(['run']), { MESH_CONFORMANCE_INGRESS: 'istio' }, '/w'),
-      (err: unknown) => err instanceof BadInputError && /ingress must be one of nginx, agic, gateway-api, istio-gateway, none \(got "istio" from MESH_CONFORMANCE_INGRESS\)/.test(err.message));
+      (err: unknown) => err instanceof BadInputError && /ingress must be one of nginx, agic, agc, gateway-api, istio-gateway, none \(got "istio" from MESH_CONFORMANCE_INGRESS\)/.test(err.message));
   });
 
   it('uses $KUBECONFIG for a real target', () => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
+import { clusterChangeNames } from '../harness/config/config-schema.ts';
 import type { ConfigLayer } from '../harness/config/resolve-config.ts';
 import { flavors, targets } from '../harness/config/targets.ts';
 import { ingressProfileNames } from '../harness/ingress/index.ts';
@@ -127,7 +128,9 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--ingress-source-cidr <cidr>', 'the address range of a gateway outside the cluster that the mesh must admit (default 10.0.0.0/8)')
     .option('--gateway-class <name>', 'the GatewayClass a Gateway API ingress writes (default: istio)')
     .option('--gateway-service <ns/name>', 'an existing gateway Service to route through (ingress istio-gateway; default: the AKS add-on\'s external gateway on aks)')
-    .option('--allow-cluster-change <change>', 'let the run make a cluster-wide change, restored afterwards (repeatable: metrics-collection)', collect, [])
+    .option('--application-load-balancer <ns/name>', 'the ApplicationLoadBalancer an Application Gateway for Containers Gateway binds to (ingress agc; default alb-test-infra/alb-test)')
+    .option('--dns-server <ip[:port]>', 'ask this DNS server first for the ingress host name (an FQDN such as AGC\'s; the simulated aks cluster offers one)')
+    .option('--allow-cluster-change <change>', `let the run make a cluster-wide change, restored afterwards (repeatable: ${clusterChangeNames.join(', ')})`, collect, [])
     .option('--sim-fault <name>', 'switch on a simulator fault (repeatable; see `mesh-conformance sim --list-faults`)', collect, [])
     .option('--consecutive-successes <n>', 'HTTP responses required in a row (default 5)')
     .option('--keep-on-failure', 'keep the namespace of a failed run for inspection')
@@ -184,6 +187,8 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     take('ingressSourceCidr', opts.ingressSourceCidr);
     take('gatewayClass', opts.gatewayClass);
     take('gatewayService', opts.gatewayService);
+    take('applicationLoadBalancer', opts.applicationLoadBalancer);
+    take('dnsServer', opts.dnsServer);
     take('prometheusTokenFile', opts.prometheusTokenFile);
     take('prometheusCaFile', opts.prometheusCaFile);
     take('prometheusAuth', opts.prometheusAuth);
@@ -228,7 +233,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .description('read-only readiness report of the target cluster (API, the mesh\'s control plane, CRDs, webhooks and configuration, ingress, metrics, namespaces, sidecars, permissions); never writes. Default target: the kubeconfig\'s current context (aks when it is an AKS API server); --target local checks a simulated cluster');
   // The profile and target flags of `run`, so `check` judges the cluster exactly as a run with them would use it.
   const checkFlags = new Set(['--target', '--kubeconfig', '--context', '--flavor', '--mesh', '--mesh-namespace', '--mesh-name', '--mesh-revision', '--istio-revision',
-    '--ingress', '--ingress-source-cidr', '--gateway-class', '--gateway-service', '--allow-cluster-change', '--sim-fault', '--prometheus-url', '--prometheus-token-file',
+    '--ingress', '--ingress-source-cidr', '--gateway-class', '--gateway-service', '--application-load-balancer', '--allow-cluster-change', '--sim-fault', '--prometheus-url', '--prometheus-token-file',
     '--prometheus-ca-file', '--prometheus-auth', '--metrics-cluster', '--log-analytics-workspace', '--config']);
   for (const o of runCommand?.options ?? []) if (o.long && checkFlags.has(o.long)) checkCommand.addOption(o);
   checkCommand

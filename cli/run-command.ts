@@ -89,6 +89,8 @@ export function adoptSimulator(config: ConformanceConfig, simulator: RunningSimu
   config.kubeconfig = simulator.ready.kubeconfig;
   config.context = simulator.ready.context;
   config.simRequestLog = simulator.requestLog;
+  // The frontends' FQDNs of the simulated Application Gateway for Containers resolve only through its own DNS server.
+  if (!config.dnsServer && simulator.ready.agc) config.dnsServer = simulator.ready.agc.dnsServer;
   if (config.metrics.prometheusUrl || config.metrics.logAnalytics) return; // the user chose a metrics source
   const la = simulator.ready.logAnalytics;
   const mp = simulator.ready.managedPrometheus;

@@ -20,6 +20,8 @@ export interface SimulatorReady {
   managedPrometheus?: { endpoint: string; tokenFile: string | undefined; caFile: string | undefined; cluster: string | undefined };
   /** The aks flavor's Azure Monitor: the Log Analytics query endpoint, workspace, bearer-token and CA files. */
   logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string | undefined; caFile: string | undefined };
+  /** The aks flavor's Application Gateway for Containers: the DNS server (`ip:port`) that resolves its frontends' FQDNs. */
+  agc?: { dnsServer: string };
 }
 
 const readyPrefix = 'simulator ready ';
@@ -27,7 +29,7 @@ const readyPrefix = 'simulator ready ';
 /**
  * Parses `simulator ready <JSON>` (simulator/README.md, "Start it"): a JSON object with `kubeconfig`, `context`,
  * `server`, `flavor`, `mesh` and what the flavor offers, of which `logAnalytics` ({endpoint, workspaceId, tokenFile,
- * caFile}) and `managedPrometheus` ({endpoint, tokenFile, caFile, cluster}) are read; other keys are ignored. Undefined for any other line, or one without a kubeconfig and a context.
+ * caFile}), `managedPrometheus` ({endpoint, tokenFile, caFile, cluster}) and `agc` ({dnsServer}) are read; other keys are ignored. Undefined for any other line, or one without a kubeconfig and a context.
  */
 export function parseReadyLine(line: string): SimulatorReady | undefined {
   if (!line.startsWith(readyPrefix)) return undefined;
@@ -47,11 +49,13 @@ export function parseReadyLine(line: string): SimulatorReady | undefined {
   const mesh = stringOf(announced.mesh);
   const mp = isRecord(announced.managedPrometheus) ? announced.managedPrometheus : undefined;
   const mpEndpoint = stringOf(mp?.endpoint);
+  const dnsServer = stringOf(isRecord(announced.agc) ? announced.agc.dnsServer : undefined);
   return {
     kubeconfig, context, server: stringOf(announced.server), flavor: stringOf(announced.flavor),
     ...(mesh ? { mesh } : {}),
     ...(endpoint && workspaceId ? { logAnalytics: { endpoint, workspaceId, tokenFile: stringOf(la?.tokenFile), caFile: stringOf(la?.caFile) } } : {}),
     ...(mpEndpoint ? { managedPrometheus: { endpoint: mpEndpoint, tokenFile: stringOf(mp?.tokenFile), caFile: stringOf(mp?.caFile), cluster: stringOf(mp?.cluster) } } : {}),
+    ...(dnsServer ? { agc: { dnsServer } } : {}),
   };
 }
 

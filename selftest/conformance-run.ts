@@ -117,6 +117,8 @@ export interface CheckResult {
   /** `core` or `extended` (the catalogue's level). */
   level: string | undefined;
   status: JSONReportTestResult['status'] | 'not run';
+  /** Skipped because the profiles or the cluster lack its (extended) feature. */
+  unsupported: boolean;
   message: string;
   attachments: string[];
   /** Inline attachment bodies by name (the diagnostics are inline; files such as error-context are not read). */
@@ -152,6 +154,7 @@ function collectChecks(suites: JSONReportSuite[] | undefined, out: CheckResult[]
           dependsOn: ann('depends-on'),
           level: ann('level'),
           status: last?.status ?? 'not run',
+          unsupported: [...t.annotations, ...(last?.annotations ?? [])].some((a) => a.type === 'unsupported'),
           message: stripAnsi(last?.errors.map((e) => e.message ?? '').join('\n') ?? ''),
           attachments: last?.attachments.map((a) => a.name) ?? [],
           attachmentBodies: new Map((last?.attachments ?? []).filter((a) => a.body !== undefined).map((a) => [a.name, Buffer.from(a.body ?? '', 'base64').toString('utf8')])),
@@ -163,9 +166,9 @@ function collectChecks(suites: JSONReportSuite[] | undefined, out: CheckResult[]
 }
 
 /** Runs `mesh-conformance run` for one simulated cluster and fault (none: a clean run) and gathers its evidence. */
-export async function runConformance(opts: { mesh?: string; flavor: string; fault: string | undefined; reportDir: string; budgets: Budgets; timeoutMs: number }): Promise<RunEvidence> {
+export async function runConformance(opts: { mesh?: string; flavor: string; ingress?: string | undefined; fault: string | undefined; reportDir: string; budgets: Budgets; timeoutMs: number }): Promise<RunEvidence> {
   const reportDir = resolve(opts.reportDir);
-  const args = ['run', ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, '--report-dir', reportDir, ...(opts.fault ? ['--sim-fault', opts.fault] : [])];
+  const args = ['run', ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, ...(opts.ingress ? ['--ingress', opts.ingress] : []), '--report-dir', reportDir, ...(opts.fault ? ['--sim-fault', opts.fault] : [])];
   const r = await runCli(args, { env: budgetEnv(opts.budgets), timeoutMs: opts.timeoutMs });
   const resultsFile = join(reportDir, 'results.json');
   const checks: CheckResult[] = [];

@@ -38,6 +38,8 @@ export interface FailExpectation {
   aksHttp?: boolean;
   /** Run on the aks flavor too: the fault goes through a path that differs there (ingress, control plane, metrics). */
   aks?: boolean;
+  /** The ingress profile the fault breaks, when it is not the cluster's default: the matrix runs it with `--ingress` set so (agc: Application Gateway for Containers on aks). */
+  ingress?: 'agc';
   /** The message on aks, where it differs from kind's. */
   aksMessage?: MessageShape;
   /** The message on the Istio clusters, where it differs (another mesh's names); `istioAksMessage` for Istio on AKS. */
@@ -62,6 +64,20 @@ export interface PassExpectation {
   survives: string;
 }
 export type FaultExpectation = FailExpectation | PassExpectation;
+
+/** A simulated cluster of the matrix. */
+export type SimClusterName = 'kind' | 'aks' | 'istio-kind' | 'istio-aks';
+
+/** The simulated cluster that serves each ingress profile an expectation names in `ingress` (besides its default one). */
+export const ingressServedOn: Record<NonNullable<FailExpectation['ingress']>, SimClusterName> = { agc: 'aks' };
+
+/**
+ * Where each extended check's feature is present on the simulator (its clean run passes it, and a fault there makes
+ * it fail); on the other clusters the clean run skips it as unsupported, with the reason. Every extended check in the
+ * catalogue needs an entry (the matrix checks it), and docs/faults.md lists them.
+ */
+export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]>> = {
+};
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
   kind: 'fail-fast',
@@ -200,6 +216,11 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'httproute-backend-not-found': {
     outcome: 'fail', check: 'ingress',
     message: { kind: 'fail-fast', object: 'HTTPRoute <ns>/httpbin', expected: 'to be Accepted with its references resolved', observed: 'the HTTPRoute cannot work as written: ResolvedRefs=False (BackendNotFound: backend(httpbin.<ns>.svc.cluster.local) not found)' },
+  },
+  // The frontend's FQDN is the address the ingress check sends to; until it resolves, not even the refusal is seen.
+  'agc-frontend-unresolvable': {
+    outcome: 'fail', check: 'ingress', http: true, aks: true, ingress: 'agc',
+    message: { kind: 'timeout', object: 'GET <url>/get', expected: 'to return 502 or 503 <n> times in a row', lastSeen: 'last seen: error: GET <url>/get failed after <n>ms: Error: getaddrinfo ENOTFOUND', limit: 'Timed out after <http>' },
   },
   'authz-deny-ignored': {
     outcome: 'fail', check: 'ingress', http: true, aks: true,

@@ -8,9 +8,13 @@ import { parse } from 'yaml';
 import type { CheckResult, Fault, RunEvidence, SimTarget } from './conformance-run.ts';
 import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudgets, simTargets } from './conformance-run.ts';
 import type { FailExpectation, FaultExpectation, MessageShape } from './fault-expectations.ts';
-import { faultExpectations, httpFor, messageFor } from './fault-expectations.ts';
+import { extendedChecksOn, faultExpectations, httpFor, ingressServedOn, messageFor } from './fault-expectations.ts';
 import { matchesFragment } from './templates.ts';
-import { checkCatalogue } from '../harness/checks/catalogue.ts';
+import type { CheckDefinition } from '../harness/checks/catalogue.ts';
+import { checkCatalogue as catalogueValue } from '../harness/checks/catalogue.ts';
+
+/** The catalogue as plain definitions (so the checks of either level can be asked about, whatever it holds today). */
+const checkCatalogue: readonly CheckDefinition[] = catalogueValue;
 
 /** Bound on one conformance run: budgets of a failing wait, simulator start, cleanup and a loaded machine. */
 const runTimeoutMs = 150_000;
@@ -48,17 +52,25 @@ test('catalogue: every fault listed by `sim --list-faults` has an expectation, a
 });
 
 test('every check in the catalogue is proven to fail, on every simulated cluster: some fault makes exactly that check fail', () => {
+  const failingOn = (target: SimTarget) => new Set<string>(faultsOf(target).map((f) => faultExpectations[f.name]).filter((e): e is FailExpectation => e?.outcome === 'fail').map((e) => e.check));
   for (const target of simTargets) {
-    const failing = new Set(faultsOf(target).map((f) => faultExpectations[f.name]).filter((e): e is FailExpectation => e?.outcome === 'fail').map((e) => e.check));
+    const failing = failingOn(target);
     const unproven = checkCatalogue.filter((c) => c.level === 'core' && !failing.has(c.id)).map((c) => c.id);
     expect(unproven, `${target.name}: checks no fault makes fail (add a fault to the simulator and its expectation): ${unproven.join(', ')}`).toEqual([]);
+  }
+  // An extended check runs only where the simulated cluster has its feature: it is proven to fail on each of those.
+  for (const c of checkCatalogue.filter((x) => x.level === 'extended')) {
+    const where = extendedChecksOn[c.id as keyof typeof extendedChecksOn] ?? [];
+    expect(where.length, `extended check ${c.id}: name the simulated clusters that have its feature in extendedChecksOn (selftest/fault-expectations.ts)`).toBeGreaterThan(0);
+    const unproven = simTargets.filter((t) => where.includes(t.name) && !failingOn(t).has(c.id)).map((t) => t.name);
+    expect(unproven, `extended check ${c.id}: clusters with its feature where no fault makes it fail: ${unproven.join(', ')}`).toEqual([]);
   }
 });
 
 for (const target of simTargets) {
   test(`${target.name}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
     const run = await conformanceRun(target, undefined, testInfo);
-    expectPassingRun(run);
+    expectPassingRun(run, target);
   });
 
   for (const fault of faultsOf(target).filter((f) => runsOn(target, f))) {
@@ -66,11 +78,23 @@ for (const target of simTargets) {
       const e: FaultExpectation | undefined = faultExpectations[fault.name];
       if (!e) throw new Error(`fault ${fault.name} (${fault.outcome}: ${fault.description}) has no expectation in selftest/fault-expectations.ts: add the check that must fail and the shape of its message`);
       expect(e.outcome, `fault ${fault.name}: the catalogue's outcome`).toBe(fault.outcome);
-      const run = await conformanceRun(target, fault.name, testInfo);
-      if (e.outcome === 'pass') expectPassingRun(run);
+      const run = await conformanceRun(target, fault.name, testInfo, e.outcome === 'fail' ? e.ingress : undefined);
+      if (e.outcome === 'pass') expectPassingRun(run, target);
       else expectFailingRun(run, e, messageFor(e, target.name), target);
     });
   }
+}
+
+// Ingress profiles a simulated cluster serves besides its default one, each with its own faults (`ingress` in the
+// expectation): a clean run through each passes too.
+const extraIngresses = [...new Set(Object.values(faultExpectations).flatMap((e) => (e.outcome === 'fail' && e.ingress ? [e.ingress] : [])))];
+for (const ingress of extraIngresses) {
+  const target = simTargets.find((t) => t.name === ingressServedOn[ingress]);
+  if (!target) continue;
+  test(`${target.name} with ingress ${ingress}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
+    const run = await conformanceRun(target, undefined, testInfo, ingress);
+    expectPassingRun(run, target);
+  });
 }
 
 // A fault limited to other clusters of the same mesh is refused (exit 2, one line saying why), never run as a no-op.
@@ -86,8 +110,8 @@ for (const target of simTargets) {
   }
 }
 
-async function conformanceRun(target: SimTarget, fault: string | undefined, testInfo: TestInfo): Promise<RunEvidence> {
-  const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
+async function conformanceRun(target: SimTarget, fault: string | undefined, testInfo: TestInfo, ingress?: string): Promise<RunEvidence> {
+  const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, ingress, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
   await testInfo.attach('conformance run output', { body: run.output, contentType: 'text/plain' });
   const failed = run.checks.find((c) => c.status !== 'passed' && c.status !== 'skipped');
   testInfo.annotations.push({ type: 'run', description: `exit ${run.code} in ${(run.durationMs / 1000).toFixed(1)}s; ${run.checks.map((c) => `${c.check}=${c.status}`).join(' ')}` });
@@ -97,11 +121,21 @@ async function conformanceRun(target: SimTarget, fault: string | undefined, test
 
 const tail = (run: RunEvidence): string => `\n--- run output (last 3000 chars) ---\n${run.output.slice(-3000)}`;
 
-function expectPassingRun(run: RunEvidence): void {
+/** What a check must do in a run that passes on `target`: pass, or (an extended check without its feature there) be skipped as unsupported. */
+function expectedOnPassingRun(check: string, target: SimTarget): 'passed' | 'unsupported' {
+  const def = checkCatalogue.find((c) => c.id === check);
+  if (def?.level !== 'extended') return 'passed';
+  return (extendedChecksOn[check as keyof typeof extendedChecksOn] ?? []).includes(target.name) ? 'passed' : 'unsupported';
+}
+
+function expectPassingRun(run: RunEvidence, target: SimTarget): void {
   expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
   expect(run.checks.length, `the run reported no checks${tail(run)}`).toBeGreaterThan(0);
-  const notPassed = run.checks.filter((c) => c.status !== 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
-  expect(notPassed, 'every check passes').toEqual([]);
+  const notPassed = run.checks.filter((c) => c.status !== 'passed' && expectedOnPassingRun(c.check, target) === 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
+  expect(notPassed, 'every check passes (extended ones where the cluster has their feature)').toEqual([]);
+  const wronglyRun = run.checks.filter((c) => expectedOnPassingRun(c.check, target) === 'unsupported' && !(c.status === 'skipped' && c.unsupported)).map((c) => `${c.check}: ${c.status}`);
+  expect(wronglyRun, `extended checks whose feature ${target.name} lacks are skipped as unsupported, with the reason`).toEqual([]);
+  for (const c of run.checks.filter((x) => x.unsupported)) expect(run.summary, `summary line of unsupported check ${c.check}`).toMatch(new RegExp(`^- ${c.check}: skipped, extended feature \\S+ is not (supported by|available: ).+$`, 'm'));
   expect(run.summary, 'the summary reports the cleanup').toMatch(/^✔ cleanup: namespace mesh-conformance-\w+ and \d+ objects in it deleted$/m);
   // The request log is the evidence for "nothing created twice": it must exist and show the run's own creates.
   expect(run.requestLogFile, `no simulator request log under ${run.reportDir}/simulator/`).toBeDefined();
@@ -119,18 +153,19 @@ function expectFailingRun(run: RunEvidence, e: FailExpectation, shape: MessageSh
   expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails (with its own message, not the test timeout)${tail(run)}`).toEqual([`${e.check}=failed`]);
   const failedCheck = byCheck.get(e.check) as CheckResult;
 
-  // The others pass, or are skipped because they depend (directly or not) on the failed check.
-  // Or, run after it in the serial group, they are not run because it failed (an extended check after a failed one).
+  // The others pass, or are skipped because they depend (directly or not) on the failed check, or run after it (the
+  // checks share one namespace: an extended check after a failed one is not run), or lack their feature here.
   const order = run.checks.map((c) => c.check);
   for (const c of run.checks.filter((x) => x.status === 'skipped')) {
+    if (c.unsupported && expectedOnPassingRun(c.check, target) === 'unsupported') continue;
     const chain: string[] = [];
     for (let d = c.dependsOn; d; d = byCheck.get(d)?.dependsOn) chain.push(d);
-    if (!chain.includes(e.check) && order.indexOf(c.check) > order.indexOf(e.check)) {
-      expect(run.summary, `summary line of check ${c.check}, not run after ${e.check} failed`).toMatch(new RegExp(`^- ${c.check}: skipped, not run: ${e.check} failed before it`, 'm'));
-      continue;
+    if (chain.includes(e.check)) {
+      expect(run.summary, `summary line of skipped check ${c.check}`).toMatch(new RegExp(`^- ${c.check}: skipped, depends on ${c.dependsOn}, which (failed|was skipped)$`, 'm'));
+    } else {
+      expect(order.indexOf(c.check), `check ${c.check} was skipped: it must depend on ${e.check} or run after it`).toBeGreaterThan(order.indexOf(e.check));
+      expect(run.summary, `summary line of skipped check ${c.check}`).toMatch(new RegExp(`^- ${c.check}: skipped, not run: ${e.check} failed before it`, 'm'));
     }
-    expect(chain, `check ${c.check} was skipped: it must depend on ${e.check}`).toContain(e.check);
-    expect(run.summary, `summary line of skipped check ${c.check}`).toMatch(new RegExp(`^- ${c.check}: skipped, depends on ${c.dependsOn}, which (failed|was skipped)$`, 'm'));
   }
 
   // The message names the object, the expectation, the last state (timeout) or the reason (fail-fast), the limit.

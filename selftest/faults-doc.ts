@@ -5,8 +5,10 @@
  */
 import type { Fault, SimTarget } from './conformance-run.ts';
 import { simTargets } from './conformance-run.ts';
+import type { CheckDefinition } from '../harness/checks/catalogue.ts';
+import { checkCatalogue } from '../harness/checks/catalogue.ts';
 import type { FaultExpectation, MessageShape } from './fault-expectations.ts';
-import { messageFor } from './fault-expectations.ts';
+import { extendedChecksOn, messageFor } from './fault-expectations.ts';
 
 export const faultsDocPath = 'docs/faults.md';
 
@@ -61,11 +63,34 @@ export function renderFaultsDoc(catalogue: ReadonlyMap<SimTarget['name'], Fault[
     'Simulated clusters: `kind` and `aks` run OSM, `istio-kind` and `istio-aks` run Istio (`--mesh istio`). A fault has an',
     'effect only on the clusters listed; the simulator refuses it elsewhere (exit 2) rather than run a `fail` fault that',
     'cannot fail. The matrix runs every fault on the kind clusters and, on the aks ones, the faults whose path differs',
-    'there (ingress, control plane, metrics); `MESH_CONFORMANCE_SELFTEST_AKS=all` runs all of them.',
+    'there (ingress, control plane, metrics); `MESH_CONFORMANCE_SELFTEST_AKS=all` runs all of them. A fault of an ingress',
+    'profile other than the cluster\'s default (`agc` on aks) runs with `--ingress` set to it, and a clean run through that',
+    'profile passes too.',
     '',
     '| fault | outcome | what it breaks | clusters | failing check | message |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...extendedSection(),
   ].join('\n');
+}
+
+/** Where each extended check's feature is present on the simulator (the others skip it as unsupported). */
+function extendedSection(): string[] {
+  const extended = (checkCatalogue as readonly CheckDefinition[]).filter((c) => c.level === 'extended');
+  if (!extended.length) return [];
+  return [
+    '## Extended checks on the simulated clusters',
+    '',
+    'An extended check runs where the cluster has its feature; a clean run passes it there, and elsewhere skips it as',
+    'unsupported with the reason (the matrix asserts both). The faults above that fail it run on the clusters listed.',
+    '',
+    '| check | feature | runs on | skipped as unsupported on |',
+    '|---|---|---|---|',
+    ...extended.map((c) => {
+      const on = extendedChecksOn[c.id as keyof typeof extendedChecksOn] ?? [];
+      return `| ${code(c.id)} | ${code(c.feature ?? '')} | ${on.join(', ') || 'none'} | ${simTargets.filter((t) => !on.includes(t.name)).map((t) => t.name).join(', ') || 'none'} |`;
+    }),
+    '',
+  ];
 }

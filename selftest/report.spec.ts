@@ -61,6 +61,10 @@ test.describe('reports of a run with a failed check', () => {
     expect(files.join(' ')).toMatch(/events/);
     expect(files.join(' ')).toMatch(/log-httpbin/);
     expect(summary.some((l) => /^✔ namespace: .* \(\d+\.\ds\)$/.test(l)), 'a passed check shows its duration').toBe(true);
+    // Core and extended results apart (Gateway API conformance style): a line per level, and conformance-report.json.
+    expect(summary).toContain('core: 1 passed, 1 failed, 2 skipped (failure)');
+    const report = JSON.parse(readFileSync(join(dir, 'conformance-report.json'), 'utf8')) as { core: { result: string; statistics: Record<string, number> }; extended: { result: string } };
+    expect(report.core).toEqual({ result: 'failure', statistics: { passed: 1, failed: 1, skipped: 2 } });
   });
 
   test('Allure results carry epic, feature, story, severity, tags, the environment and the manifests applied', () => {
@@ -75,7 +79,10 @@ test.describe('reports of a run with a failed check', () => {
       expect(label('epic'), r.name).toEqual(['Open Service Mesh (OSM)']);
       expect(label('story'), r.name).toHaveLength(1);
       expect(['blocker', 'critical', 'normal']).toContain(label('severity')[0]);
-      expect(label('tag'), r.name).toContain('core');
+      // Core and extended checks apart: the level as a tag and the suite the report's tree groups by.
+      const level = label('tag').find((t) => t === 'core' || t === 'extended') ?? '';
+      expect(['core', 'extended'], r.name).toContain(level);
+      expect(label('suite'), r.name).toEqual([level === 'core' ? 'Core checks' : 'Extended checks']);
     }
     const env = readFileSync(join(resultsDir, 'environment.properties'), 'utf8');
     expect(env).toMatch(/^target=local$/m);

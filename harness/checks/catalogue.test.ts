@@ -11,6 +11,15 @@ describe('check catalogue', () => {
     assert.deepEqual(orderedChecks([check('c', 'b'), check('a'), check('b', 'a')]).map((c) => c.id), ['a', 'b', 'c']);
     assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics', 'workload-identity']);
   });
+  it('runs the core checks first, then the extended ones', () => {
+    const ext = (id: string, dependsOn?: string) => check(id, dependsOn, { level: 'extended', feature: `f-${id}` });
+    assert.deepEqual(orderedChecks([ext('x', 'a'), check('a'), ext('y', 'x'), check('b', 'a')]).map((c) => c.id), ['a', 'b', 'x', 'y']);
+  });
+  it('refuses a core check built on an extended one, an extended check without a feature, a core check with one', () => {
+    assert.throws(() => orderedChecks([check('x', undefined, { level: 'extended', feature: 'f' }), check('a', 'x')]), /core check a depends on extended check x/);
+    assert.throws(() => orderedChecks([check('x', undefined, { level: 'extended' })]), /extended check x names no feature/);
+    assert.throws(() => orderedChecks([check('a', undefined, { feature: 'f' })]), /core check a names feature f/);
+  });
   it('refuses an unknown dependency and a cycle', () => {
     assert.throws(() => orderedChecks([check('a', 'nope')]), /check a depends on nope, which is not in the catalogue/);
     assert.throws(() => orderedChecks([check('a', 'b'), check('b', 'a')]), /dependency cycle: a → b → a/);

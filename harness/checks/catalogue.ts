@@ -13,6 +13,8 @@ export type Severity = (typeof severities)[number];
 /** Core checks run everywhere; extended ones only where the profiles support their feature. */
 export const checkLevels = ['core', 'extended'] as const;
 export type CheckLevel = (typeof checkLevels)[number];
+/** How reports head each level (the summary, the Allure suites, `run --list`). */
+export const levelTitles: Record<CheckLevel, string> = { core: 'Core', extended: 'Extended' };
 
 /** One conformance check as data (e2e-framework's feature value, minus the steps, which live in tests/). */
 export interface CheckDefinition {
@@ -28,7 +30,11 @@ export interface CheckDefinition {
   /** The behaviour it proves, as the report's story. */
   readonly story: string;
   readonly level: CheckLevel;
-  /** Extended checks: the profile feature they exercise (a mesh or ingress profile lists what it supports). */
+  /**
+   * Extended checks (required there, absent on core ones): the feature they exercise, named like the Gateway API
+   * conformance suite's supported features. A mesh or ingress profile lists what it supports in `features` and may
+   * probe the cluster for it (harness/checks/features.ts); elsewhere the check is skipped with the reason.
+   */
   readonly feature?: string;
 }
 
@@ -80,11 +86,19 @@ export function checkDefinition(id: CheckId): CheckDefinition {
 }
 
 /**
- * The checks in the order they run: every check after the one it depends on (a stable topological order of
- * the catalogue). Throws on an unknown dependency or a cycle, which a unit test keeps from landing.
+ * The checks in the order they run: the core checks, then the extended ones, each after the one it depends on (a
+ * stable topological order of the catalogue within each level). Throws on an unknown dependency, a cycle, a core
+ * check that depends on an extended one, or an extended check without a feature: a unit test keeps them from landing.
  */
 export function orderedChecks(catalogue: readonly CheckDefinition[] = checkCatalogue): CheckDefinition[] {
   const byId = new Map(catalogue.map((c) => [c.id, c]));
+  for (const c of catalogue) {
+    if (c.level === 'extended' && !c.feature) throw new Error(`extended check ${c.id} names no feature: set \`feature\` (the profiles list the features they support)`);
+    if (c.level === 'core' && c.feature) throw new Error(`core check ${c.id} names feature ${c.feature}: a core check runs on every profile; make it extended or drop the feature`);
+    if (c.level === 'core' && c.dependsOn !== undefined && byId.get(c.dependsOn)?.level === 'extended') {
+      throw new Error(`core check ${c.id} depends on extended check ${c.dependsOn}: a core check cannot need a feature some profiles lack`);
+    }
+  }
   const done = new Set<string>();
   const out: CheckDefinition[] = [];
   const visit = (c: CheckDefinition, path: string[]): void => {
@@ -98,7 +112,7 @@ export function orderedChecks(catalogue: readonly CheckDefinition[] = checkCatal
     done.add(c.id);
     out.push(c);
   };
-  for (const c of catalogue) visit(c, []);
+  for (const level of checkLevels) for (const c of catalogue.filter((x) => x.level === level)) visit(c, []);
   return out;
 }
 
@@ -127,7 +141,7 @@ export interface FeatureSupport {
 
 /**
  * Why an extended check must be skipped: none of the profiles supports its feature (undefined: run it). Core checks
- * (no feature) always run.
+ * (no feature) always run. Whether the cluster has the feature too is the profiles' probe (harness/checks/features.ts).
  */
 export function featureSkipReason(feature: string | undefined, profiles: readonly FeatureSupport[]): string | undefined {
   if (feature === undefined) return undefined;

@@ -6,7 +6,11 @@ import type { timeouts } from '../timeouts.ts';
 import { timeoutClasses } from '../timeouts.ts';
 import { flavors, targets } from './targets.ts';
 
-/** The cluster-wide changes a run may make when the user allows them, each restored afterwards. */
+/**
+ * The cluster-wide changes a run may make when the user allows them, each restored afterwards (an extended check
+ * that changes cluster-wide state adds its name here):
+ * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings.
+ */
 export const clusterChangeNames = ['metrics-collection'] as const;
 export type ClusterChange = (typeof clusterChangeNames)[number];
 
@@ -72,6 +76,10 @@ export const configSchema = z.object({
   gatewayClass: optionalText,
   /** `namespace/name` of an existing gateway Service an ingress profile routes through (default: the profile's, by flavor). */
   gatewayService: z.string().trim().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: 'must be namespace/name of a Service' }).optional(),
+  /** `namespace/name` of the ApplicationLoadBalancer an Application Gateway for Containers Gateway is bound to (ALB-managed). */
+  applicationLoadBalancer: z.string().trim().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: 'must be namespace/name of an ApplicationLoadBalancer' }).optional(),
+  /** A DNS server (`host:port`) that resolves the ingress's host name before the system's resolver does (the simulated AKS cluster's public DNS). */
+  dnsServer: z.string().trim().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i, { error: 'must be an IP address with an optional port, such as 127.0.0.1:5353' }).optional(),
   /** Copies of the flow checked at once, one namespace each: the default of `run --namespaces`. */
   parallelism: wholeNumber(1, 50).default(1),
   consecutiveSuccesses: wholeNumber(1, 100).default(5),

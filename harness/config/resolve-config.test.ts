@@ -43,7 +43,7 @@ describe('resolveConfig', () => {
       assert.equal(err.message, 'Invalid configuration: target must be one of local, kind, aks (got "minikube" from MESH_CONFORMANCE_TARGET)');
       return true;
     });
-    assert.throws(() => resolveConfig([flags({ ingress: 'traefik' })]), /^ConfigError: Invalid configuration: ingress must be one of nginx, agic, gateway-api, istio-gateway, none \(got "traefik" from --ingress\)$/);
+    assert.throws(() => resolveConfig([flags({ ingress: 'traefik' })]), /^ConfigError: Invalid configuration: ingress must be one of nginx, agic, agc, gateway-api, istio-gateway, none \(got "traefik" from --ingress\)$/);
     assert.throws(() => resolveConfig([flags({ consecutiveSuccesses: '0' })]), /consecutiveSuccesses must be a whole number from 1 to 100 \(got "0" from --consecutiveSuccesses\)/);
     assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_TIMEOUT_ROLLOUT: 'soon' })]), /timeouts\.rollout must be a positive duration such as 90s, 2m or 1500 \(ms\), at most 24h \(got "soon" from MESH_CONFORMANCE_TIMEOUT_ROLLOUT\)/);
     assert.throws(() => resolveConfig([envLayer({ MESH_CONFORMANCE_KEEP_ON_FAILURE: 'maybe' })]), /keepOnFailure must be one of true, false, 1, 0/);

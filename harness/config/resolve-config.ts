@@ -32,6 +32,10 @@ export interface ConformanceConfig {
   gatewayService: string | undefined;
   /** Where to send ingress traffic instead of the Ingress status address (kind behind NAT, a gateway FQDN). */
   ingressAddress: string | undefined;
+  /** The ApplicationLoadBalancer (`ns/name`) an Application Gateway for Containers ingress binds its Gateway to. */
+  applicationLoadBalancer: string | undefined;
+  /** A DNS server (`host:port`) asked first for the ingress's host name (the simulated AKS cluster's public DNS). */
+  dnsServer: string | undefined;
   /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
   parallelism: number;
   consecutiveSuccesses: number;
@@ -103,6 +107,8 @@ export const envNames = {
   gatewayClass: 'MESH_CONFORMANCE_GATEWAY_CLASS',
   gatewayService: 'MESH_CONFORMANCE_GATEWAY_SERVICE',
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
+  applicationLoadBalancer: 'MESH_CONFORMANCE_APPLICATION_LOAD_BALANCER',
+  dnsServer: 'MESH_CONFORMANCE_DNS_SERVER',
   parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
   timeouts: 'MESH_CONFORMANCE_TIMEOUT_',
@@ -214,7 +220,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   const timeouts = { ...defaultTimeouts, ...profileBudgets, ...Object.fromEntries(Object.entries(c.timeouts).filter(([, v]) => v !== undefined)) } as Timeouts;
   const meshNamespace = c.meshNamespace ?? d.namespace;
   const meshProfile = createMeshProfile({ mesh, meshNamespace, meshName: c.meshName ?? d.meshName, meshRevision: c.meshRevision, target: c.target });
-  const ingressProfile = createIngressProfile({ ingress, flavor, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService });
+  const ingressProfile = createIngressProfile({ ingress, flavor, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService, applicationLoadBalancer: c.applicationLoadBalancer });
   if (ingressProfile && !meshProfile.ingressPolicy.admits.includes(ingressProfile.sourceKind)) {
     throw new ConfigError(`Invalid configuration: ingress ${ingress} presents its traffic as a ${ingressProfile.sourceKind} source, which the ${meshProfile.title} profile cannot admit (it admits ${meshProfile.ingressPolicy.admits.join(', ')}); choose another ingress (${sourceOf('ingress')})`);
   }
@@ -232,6 +238,8 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     gatewayClass: c.gatewayClass,
     gatewayService: c.gatewayService,
     ingressAddress: c.ingressAddress,
+    applicationLoadBalancer: c.applicationLoadBalancer,
+    dnsServer: c.dnsServer,
     parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
     timeouts,

@@ -19,6 +19,8 @@ export interface RunPaths {
   config: string;
   /** The namespace fixture's cleanup records. */
   cleanup: string;
+  /** The journal of cluster-wide changes not yet restored (harness/k8s/shared-change.ts). */
+  clusterChanges: string;
   /** The simulated cluster's files on the local target (kubeconfig, request log). */
   simulator: string;
   kubeconfig: string;
@@ -46,6 +48,7 @@ export function runPaths(reportDir: string, runId: string): RunPaths {
     dir,
     config: join(dir, 'config.json'),
     cleanup: join(dir, 'cleanup'),
+    clusterChanges: join(dir, 'cluster-changes'),
     simulator,
     kubeconfig: join(simulator, 'kubeconfig'),
     requestLog: join(simulator, 'requests.jsonl'),
@@ -73,6 +76,7 @@ export function toConfigInput(c: ConformanceConfig): ConfigInput {
     target: c.target, flavor: c.target === 'local' ? c.flavor : undefined, kubeconfig: c.kubeconfig, context: c.context,
     mesh: c.mesh, meshName: c.meshName || undefined, meshNamespace: c.meshNamespace, meshRevision: c.meshRevision,
     ingress: c.ingress, ingressAddress: c.ingressAddress, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService,
+    applicationLoadBalancer: c.applicationLoadBalancer, dnsServer: c.dnsServer,
     parallelism: c.parallelism, consecutiveSuccesses: c.consecutiveSuccesses, timeouts: { ...c.timeouts },
     keepOnFailure: c.keepOnFailure, sweep: c.sweep, sweepTtl: c.sweepTtl, allowClusterChanges: [...c.clusterChanges],
     reportDir: c.reportDir, runId: c.runId, simFaults: [...c.simFaults], simRequestLog: c.simRequestLog,

@@ -8,13 +8,19 @@ import type { AttemptResult } from '../wait/consecutive.ts';
 import type { HttpClient } from './http-client.ts';
 import { describeResponse } from './http-client.ts';
 
+/** `502`, `502 or 503`: the statuses an answer accepts. */
+export function answerStatuses(answer: ExpectedAnswer): string {
+  return [answer.status, ...(answer.alsoStatuses ?? [])].join(' or ');
+}
+
 /** One attempt expecting `GET url` to give the answer (status, and text in the body when the answer names one). */
 export function expectAnswer(http: HttpClient, url: string, answer: ExpectedAnswer, requestTimeoutMs: number, host?: string) {
   return async (signal: AbortSignal): Promise<AttemptResult> => {
     const res = await http.send('GET', url, { timeoutMs: requestTimeoutMs, signal, host });
     const bodyOk = answer.bodyIncludes === undefined || res.body.includes(answer.bodyIncludes);
-    const observed = `${describeResponse('GET', url, res)}${res.status === answer.status && !bodyOk ? `, body without "${answer.bodyIncludes ?? ''}": ${JSON.stringify(res.body.slice(0, 80))}` : ''}`;
-    return { ok: res.status === answer.status && bodyOk, observed };
+    const statusOk = [answer.status, ...(answer.alsoStatuses ?? [])].includes(res.status);
+    const observed = `${describeResponse('GET', url, res)}${statusOk && !bodyOk ? `, body without "${answer.bodyIncludes ?? ''}": ${JSON.stringify(res.body.slice(0, 80))}` : ''}`;
+    return { ok: statusOk && bodyOk, observed };
   };
 }
 

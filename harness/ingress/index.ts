@@ -5,6 +5,7 @@
  */
 import type { Flavor, Target } from '../config/targets.ts';
 import type { Timeouts } from '../timeouts.ts';
+import { agcIngressProfile } from './agc/profile.ts';
 import { agicIngressProfile } from './agic/profile.ts';
 import { gatewayApiIngressProfile } from './gateway-api/profile.ts';
 import type { IngressProfile } from './ingress-profile.ts';
@@ -20,6 +21,8 @@ export interface IngressSettings {
   gatewayClass: string | undefined;
   /** `namespace/name` of an existing gateway Service to route through (default: the profile's, by flavor). */
   gatewayService: string | undefined;
+  /** `namespace/name` of the ApplicationLoadBalancer an Application Gateway for Containers Gateway binds to. */
+  applicationLoadBalancer: string | undefined;
 }
 
 /** `ns/name` → { namespace, name }. */
@@ -43,6 +46,9 @@ export const ingressProfiles = [
   // AGIC writes the address before it programs the Application Gateway, whose updates take minutes, and the gateway
   // probes backends every 30 s with an unhealthy threshold of 3 (AGIC issues #725, #1425, #1124; docs/aks.md).
   { name: 'agic', budgets: { aks: { assert: 300_000, http: 600_000 } }, create: (s) => agicIngressProfile({ sourceCidr: s.sourceCidr }) },
+  // AGC: a new Gateway gets a frontend and its FQDN, which must resolve (public DNS) before traffic flows; the
+  // ApplicationLoadBalancer itself is deployed beforehand (aks-up). Frontend times are UNCONFIRMED (docs/aks.md).
+  { name: 'agc', budgets: { aks: { assert: 300_000, http: 300_000 } }, create: (s) => agcIngressProfile({ sourceCidr: s.sourceCidr, applicationLoadBalancer: s.applicationLoadBalancer }) },
   { name: 'gateway-api', budgets: {}, create: (s) => gatewayApiIngressProfile({ gatewayClassName: s.gatewayClass ?? 'istio' }) },
   {
     name: 'istio-gateway', budgets: {},
@@ -69,6 +75,6 @@ export function ingressProfileFor(name: IngressProfileName, settings: IngressSet
 }
 
 /** The ingress profile of a resolved configuration (undefined for `none`). */
-export function createIngressProfile(c: { ingress: IngressProfileName; flavor: Flavor; ingressSourceCidr: string; gatewayClass: string | undefined; gatewayService: string | undefined }): IngressProfile | undefined {
-  return ingressProfileFor(c.ingress, { flavor: c.flavor, sourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService });
+export function createIngressProfile(c: { ingress: IngressProfileName; flavor: Flavor; ingressSourceCidr: string; gatewayClass: string | undefined; gatewayService: string | undefined; applicationLoadBalancer?: string | undefined }): IngressProfile | undefined {
+  return ingressProfileFor(c.ingress, { flavor: c.flavor, sourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService, applicationLoadBalancer: c.applicationLoadBalancer });
 }

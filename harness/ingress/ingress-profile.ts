@@ -4,6 +4,7 @@
  * An ingress profile is one folder under harness/ingress/<profile>/, registered in harness/ingress/index.ts.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { FeatureProbeContext } from '../checks/features.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
 import type { AccessRequirement } from '../readiness/access-review.ts';
@@ -76,8 +77,17 @@ export interface IngressProfile {
    * yet. The ingress check then proves the refusal after the route has answered 200: it revokes the admission.
    */
   readonly addressBeforeRoute?: boolean;
+  /**
+   * What the ingress answers when the backend resets the connection (a mesh sidecar that refuses its source): 502 for
+   * ingress-nginx and the Application Gateway; default [502].
+   */
+  readonly backendResetStatuses?: readonly number[];
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features?: readonly string[];
+  /** Features it can never serve, with the reason and what to use instead (harness/checks/features.ts). */
+  readonly refusedFeatures?: Readonly<Record<string, string>>;
+  /** Why this cluster lacks one of `features` (harness/checks/features.ts); undefined: it has it. */
+  featureUnavailable?(feature: string, ctx: FeatureProbeContext): Promise<string | undefined>;
   /** The resource types it writes into the run's namespace (RBAC, diagnostics). */
   readonly writes: readonly ResourceType[];
   route(req: RouteRequest): IngressRoute;

@@ -5,7 +5,7 @@ import { WriteOutsideScopeError, WriteScope } from './write-scope.ts';
 const cm = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'container-azm-ms-osmconfig' };
 
 describe('WriteScope', () => {
-  const scope = new WriteScope('mesh-conformance-', [{ ...cm, why: 'merged and restored' }]);
+  const scope = new WriteScope('mesh-conformance-', [{ ...cm, why: 'merged and restored', change: 'metrics-collection' }]);
 
   it('allows creating a prefixed namespace by generateName, then writes into the adopted namespace only', () => {
     scope.check('create', { apiVersion: 'v1', kind: 'Namespace', name: '' }, 'mesh-conformance-');

@@ -11,6 +11,8 @@ export interface SharedObject {
   namespace?: string;
   name: string;
   why: string;
+  /** The cluster-wide change it belongs to: the run may write it only when the user allowed that name. */
+  change: string;
 }
 
 /** The harness tried to write where a run must not: a harness bug, never something to retry. */

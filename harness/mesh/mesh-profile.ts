@@ -6,6 +6,7 @@
  * Specs, fixtures and the CLI reach a mesh only through this interface.
  */
 import type { KubernetesObject, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { FeatureProbeContext } from '../checks/features.ts';
 import type { IngressSource, IngressSourceKind } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
@@ -63,15 +64,30 @@ export interface IngressPolicyRequest {
   /** The identity the ingress presents (from the ingress profile). */
   source: IngressSource;
   labels: Record<string, string>;
+  /** What the ingress answers when the backend resets the connection (from the ingress profile; 502 for most). */
+  backendResetStatuses: readonly number[];
 }
 
 /** An HTTP answer the mesh must give, as the ingress client sees it. */
 export interface ExpectedAnswer {
   status: number;
+  /** Other statuses that count as this answer (an ingress whose error status for a reset backend is not known for sure). */
+  alsoStatuses?: readonly number[];
   /** Text the body must contain (`RBAC: access denied`). */
   bodyIncludes?: string;
   /** For step titles and messages: `502 while nothing admits the ingress`. */
   description: string;
+}
+
+/** A mesh policy that admits ingress traffic to a backend only over TLS. */
+export interface TlsBackendPolicy {
+  namespace: string;
+  /** The backend Service. */
+  service: string;
+  /** The policy object, as the mesh names it: `<Kind> ns/name`. */
+  policy: string;
+  /** What makes it TLS: `protocol https`, `tls set`. */
+  why: string;
 }
 
 /** The response the client saw, as far as the proof of the sidecar needs it. */
@@ -93,6 +109,11 @@ export interface IngressPolicy {
   readonly types: readonly ResourceType[];
   /** The source kinds this mesh can admit; an ingress profile presenting another one cannot be paired with it. */
   readonly admits: readonly IngressSourceKind[];
+  /**
+   * The mesh's ingress policies that expect the ingress to speak TLS to a backend (HTTPS, or mTLS with a client
+   * certificate), cluster-wide: an ingress that speaks only HTTP to backends cannot serve them.
+   */
+  tlsBackends?(client: KubeClient, budgetMs: number): Promise<TlsBackendPolicy[]>;
   /** Why the source cannot work with this mesh as it is set up (OSM: the controller's namespace must be in the mesh). */
   sourceProblem(client: KubeClient, source: IngressSource, budgetMs: number): Promise<string | undefined>;
   /** Objects that make the mesh refuse the ingress (none when the absence of an admitting object already refuses), and the refusal. */
@@ -143,13 +164,15 @@ export interface MeshProfile {
   readonly flagger?: MeshFlagger;
   /** How the mesh keeps Dapr's control-plane traffic out of its sidecar, for `check` (harness/dapr/). */
   readonly dapr?: MeshDapr;
+  /** Why this cluster lacks one of `features` (harness/checks/features.ts); undefined: it has it. */
+  featureUnavailable?(feature: string, ctx: FeatureProbeContext): Promise<string | undefined>;
   /** Readiness categories of this mesh: control plane, CRDs and webhooks, its configuration, namespaces. */
   readiness(): ReadinessCategory[];
   /** Permissions a run needs for what this mesh makes it write or read (besides the core's). */
   access(runNamespace: string): AccessRequirement[];
   /** What its readiness checkers read beyond the core's reads (its own kinds): granted by the shipped RBAC, not reviewed. */
   reads?(): AccessRequirement[];
-  /** Cluster-wide objects a run may edit (each merged and restored by its owner): the write guard's exceptions. */
+  /** Cluster-wide objects a run may edit, each with the cluster change that allows it (merged and restored): the write guard's exceptions. */
   sharedObjects(): SharedObject[];
   /** The control plane's version as the cluster reports it (undefined: not found). */
   version(client: KubeClient, budgetMs: number): Promise<string | undefined>;

@@ -69,7 +69,7 @@ export interface RunShape {
 export function shapeRequirements(shape: RunShape): AccessRequirement[] {
   const d = meshFactory(shape.mesh).defaults(shape.flavor);
   const mesh = createMeshProfile({ mesh: shape.mesh, meshNamespace: d.namespace, meshName: d.meshName, meshRevision: undefined, target: shape.flavor });
-  const ingress = ingressProfileFor(shape.ingress, { flavor: shape.flavor, sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined });
+  const ingress = ingressProfileFor(shape.ingress, { flavor: shape.flavor, sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined, applicationLoadBalancer: undefined });
   const reviewed = runRequirements({ mesh, ingress, metrics: metricsConfig(shape.metrics), clusterChanges: shape.clusterChanges });
   const flat = reviewed.flatMap((r: AccessRequirement | AccessAlternatives) => ('anyOf' in r ? r.anyOf : [r]));
   return [...flat, ...coreReadRequirements(), ...(mesh.reads?.() ?? []), ...(ingress?.reads?.() ?? [])];

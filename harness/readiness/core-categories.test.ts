@@ -34,7 +34,7 @@ const metricsPaths: Record<string, MetricsConfig> = {
 
 function requirements(opts: { mesh: (typeof meshNames)[number]; ingress: string; metrics: MetricsConfig; clusterChanges: boolean }) {
   const mesh = createMeshProfile({ mesh: opts.mesh, meshNamespace: 'mesh-ns', meshName: 'm', meshRevision: undefined, target: 'kind' });
-  const ingress = ingressProfileFor(opts.ingress as (typeof ingressProfileNames)[number], { flavor: 'kind', sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined });
+  const ingress = ingressProfileFor(opts.ingress as (typeof ingressProfileNames)[number], { flavor: 'kind', sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined, applicationLoadBalancer: undefined });
   return { mesh, ingress, reqs: runRequirements({ mesh, ingress, metrics: opts.metrics, clusterChanges: opts.clusterChanges }).flatMap((r) => ('anyOf' in r ? r.anyOf : [r])) };
 }
 

@@ -1,14 +1,18 @@
 /**
  * The Allure labels of a conformance check, derived from its catalogue entry so specs carry no report code:
- * epic = the mesh, feature = the check, story = the behaviour it proves, severity, and the level (core or extended)
- * as a tag. They travel as Playwright annotations of the form `@allure.label.<name>`, which allure-playwright turns
- * into labels when the test begins: a check skipped because its dependency failed is labelled too.
+ * epic = the mesh, feature = the check, story = the behaviour it proves, severity, the level (core or extended) as a
+ * tag, and the suites the report's tree groups by: the mesh, then `Core checks` or `Extended checks`, then (extended)
+ * the feature, as the Gateway API conformance report keeps core and extended results apart. They travel as
+ * Playwright annotations of the form `@allure.label.<name>`, which allure-playwright turns into labels when the test
+ * begins (its default suites, from the file and describe titles, apply only where none is set): a check skipped
+ * because its dependency failed is labelled too.
  */
 import type { CheckDefinition } from '../checks/catalogue.ts';
+import { levelTitles } from '../checks/catalogue.ts';
 
 /** One Allure label. */
 export interface AllureLabel {
-  name: 'epic' | 'feature' | 'story' | 'severity' | 'tag';
+  name: 'epic' | 'feature' | 'story' | 'severity' | 'tag' | 'parentSuite' | 'suite' | 'subSuite';
   value: string;
 }
 
@@ -20,6 +24,9 @@ export function checkLabels(check: CheckDefinition, epic: string): AllureLabel[]
     { name: 'story', value: check.story },
     { name: 'severity', value: check.severity },
     { name: 'tag', value: check.level },
+    { name: 'parentSuite', value: epic },
+    { name: 'suite', value: `${levelTitles[check.level]} checks` },
+    { name: 'subSuite', value: check.feature ?? 'the guide\'s core flow' },
   ];
 }
 

@@ -17,11 +17,20 @@ describe('allure labels', () => {
       { name: 'story', value: 'the ingress reaches the meshed app only once the mesh\'s ingress policy admits it' },
       { name: 'severity', value: 'critical' },
       { name: 'tag', value: 'core' },
+      { name: 'parentSuite', value: 'Open Service Mesh (OSM)' },
+      { name: 'suite', value: 'Core checks' },
+      { name: 'subSuite', value: 'the guide\'s core flow' },
     ]);
+  });
+  it('puts extended checks in a suite of their own, by feature', () => {
+    const ext = { id: 'x', title: 'x', tag: '@x', dependsOn: 'ingress', severity: 'normal', story: 'x', level: 'extended', feature: 'some-feature' } as const;
+    const labels = checkLabels(ext, 'Istio');
+    assert.deepEqual(labels.filter((l) => ['tag', 'suite', 'subSuite'].includes(l.name)).map((l) => l.value), ['extended', 'Extended checks', 'some-feature']);
   });
   it('writes them as annotations allure-playwright reads (@allure.label.<name>)', () => {
     assert.deepEqual(allureLabelAnnotations(checkDefinition('namespace'), 'Istio').map((a) => a.type),
-      ['@allure.label.epic', '@allure.label.feature', '@allure.label.story', '@allure.label.severity', '@allure.label.tag']);
+      ['@allure.label.epic', '@allure.label.feature', '@allure.label.story', '@allure.label.severity', '@allure.label.tag',
+        '@allure.label.parentSuite', '@allure.label.suite', '@allure.label.subSuite']);
   });
 });
 

@@ -1,6 +1,7 @@
 // What aks-up does, as steps over a Runner (runner.mjs). Two environments:
-//   osm (default): the OSM add-on, the Application Gateway Ingress Controller add-on and Container insights (Azure
-//     Monitor) collecting the InsightsMetrics stream, then credentials under a named context;
+//   osm (default): the OSM add-on, the Application Gateway Ingress Controller add-on (or, with ingress agc, the
+//     managed Gateway API and Application Gateway for Containers add-ons and an ALB-managed ApplicationLoadBalancer)
+//     and Container insights (Azure Monitor) collecting the InsightsMetrics stream, then credentials under a named context;
 //   istio: the Istio-based service mesh add-on at the newest revision the region offers (or --revision), its external
 //     ingress gateway, Azure Monitor managed Prometheus with an Azure Monitor workspace and the Istio scrape config.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { UsageError } from './script-main.mjs';
  *   addonProfiles?: Record<string, { enabled?: boolean, config?: Record<string, string> } | null | undefined>,
  *   serviceMeshProfile?: { mode?: string, istio?: { revisions?: string[], components?: { ingressGateways?: { mode?: string, enabled?: boolean }[] } } } | null,
  *   azureMonitorProfile?: { metrics?: { enabled?: boolean } | null } | null,
+ *   ingressProfile?: { applicationLoadBalancer?: { enabled?: boolean } | null } | null,
+ *   securityProfile?: { workloadIdentity?: { enabled?: boolean } | null } | null,
  * }} AksShow
  */
 
@@ -23,7 +26,7 @@ import { UsageError } from './script-main.mjs';
  * @typedef {{
  *   resourceGroup: string, name: string, mesh?: 'osm' | 'istio', location?: string, create?: boolean, nodeCount?: number,
  *   appgwName?: string, appgwSubnetCidr?: string, workspaceResourceId?: string, context?: string, subscription?: string,
- *   revision?: string, azureMonitorWorkspace?: string, azureMonitorWorkspaceResourceId?: string,
+ *   revision?: string, azureMonitorWorkspace?: string, azureMonitorWorkspaceResourceId?: string, ingress?: 'agic' | 'agc',
  *   writeFile?: (name: string, text: string) => string,
  * }} AksUpOptions `writeFile` stores a file the az CLI reads (default: a new temporary folder) and returns its path
  */
@@ -136,6 +139,9 @@ function jsonOf(res) {
  */
 export async function aksUp(r, opts) {
   const o = { ...aksDefaults, appgwName: `${opts.name}-appgw`, context: opts.name, ...opts };
+  const agc = o.ingress === 'agc';
+  // With AGC the ingress is the Application Gateway for Containers add-on instead of AGIC.
+  const addons = agc ? aksAddons.filter((a) => a.addon !== 'ingress-appgw') : aksAddons;
   const sub = o.subscription ? ['--subscription', o.subscription] : [];
   const login = await r.query('az', ['account', 'show', '--output', 'none', ...sub]);
   if (!login.ok && !r.dryRun) throw new UsageError('the Azure CLI is not logged in (or cannot see the subscription): run `az login` (and `az account set --subscription …`), then retry');
@@ -156,12 +162,14 @@ export async function aksUp(r, opts) {
       if (!r.dryRun) doc = jsonOf(await show());
     } else {
       const settings = settingsFileFor(r, o);
+      if (agc) await agcPrerequisites(r, sub);
       await r.run('az', [
         'aks', 'create', ...target, '--location', o.location, '--node-count', String(o.nodeCount),
-        // AGIC needs Azure CNI: pods get VNet addresses the Application Gateway can reach.
+        // AGIC and AGC need Azure CNI: pods get VNet addresses the gateway can reach.
         '--network-plugin', 'azure',
-        '--enable-addons', aksAddons.map((a) => a.addon).join(','),
-        ...aksAddons.flatMap((a) => addonArgs(a.addon, o, settings)),
+        '--enable-addons', addons.map((a) => a.addon).join(','),
+        ...addons.flatMap((a) => addonArgs(a.addon, o, settings)),
+        ...(agc ? agcCreateArgs : []),
         '--generate-ssh-keys', '--output', 'none',
       ]);
     }
@@ -173,7 +181,7 @@ export async function aksUp(r, opts) {
 
   if (doc) {
     const enabled = enabledAddons(doc);
-    for (const a of aksAddons) {
+    for (const a of addons) {
       if (enabled.has(a.addon)) {
         r.say(`add-on ${a.addon} is enabled (${a.why}): keeping it`);
         if (a.addon === 'monitoring') await checkInsightsMetrics(r, o, doc);
@@ -181,8 +189,10 @@ export async function aksUp(r, opts) {
       }
       await r.run('az', ['aks', 'enable-addons', ...target, '--addons', a.addon, ...addonArgs(a.addon, o, a.addon === 'monitoring' ? settingsFileFor(r, o) : ''), '--output', 'none']);
     }
+    if (agc) await agcAddon(r, target, sub, doc);
   }
   await r.run('az', ['aks', 'get-credentials', ...target, '--context', o.context, '--overwrite-existing']);
+  if (agc) await applicationLoadBalancerUp(r, o, target);
 
   // The Log Analytics workspace Container insights writes to: the metrics check queries it (customerId = workspace id).
   const ws = await r.query('az', ['aks', 'show', ...target, '--query', 'addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID', '--output', 'tsv']);
@@ -191,9 +201,74 @@ export async function aksUp(r, opts) {
     const id = await r.query('az', ['monitor', 'log-analytics', 'workspace', 'show', '--ids', ws.stdout.trim(), '--query', 'customerId', '--output', 'tsv']);
     if (id.ok && id.stdout.trim()) workspaceId = id.stdout.trim();
   }
-  r.say(`ready: AKS cluster ${o.name} with OSM, AGIC and Container insights (context ${o.context})`);
-  r.say(`next: npx mesh-conformance run --target aks --context ${o.context}${workspaceId ? ` --log-analytics-workspace ${workspaceId}` : ' --log-analytics-workspace <workspace id>'}`);
+  r.say(`ready: AKS cluster ${o.name} with OSM, ${agc ? 'Application Gateway for Containers' : 'AGIC'} and Container insights (context ${o.context})`);
+  r.say(`next: npx mesh-conformance run --target aks --context ${o.context}${agc ? ' --ingress agc' : ''}${workspaceId ? ` --log-analytics-workspace ${workspaceId}` : ' --log-analytics-workspace <workspace id>'}`);
   return { context: o.context, workspaceId };
+}
+
+/** `az aks create` flags of the AGC add-on (AGC add-on quickstart: workload identity, managed Gateway API, ALB controller). */
+const agcCreateArgs = Object.freeze(['--enable-oidc-issuer', '--enable-workload-identity', '--enable-gateway-api', '--enable-application-load-balancer']);
+/** The quickstart's ALB-managed ApplicationLoadBalancer, which the agc ingress profile binds its Gateways to by default. */
+export const applicationLoadBalancer = Object.freeze({ namespace: 'alb-test-infra', name: 'alb-test' });
+/** The subnet the AGC add-on creates, delegated to Microsoft.ServiceNetworking/TrafficController, in an AKS-managed VNet. */
+export const agcSubnetName = 'aks-appgateway';
+
+/**
+ * What the AGC add-on needs in the subscription and the CLI (AGC add-on quickstart): the Microsoft.ServiceNetworking
+ * provider, the `alb` and `aks-preview` extensions, and the preview features ManagedGatewayAPIPreview and
+ * ApplicationLoadBalancerPreview (registration takes minutes; `az feature show` says when it is Registered).
+ * @param {import('./runner.mjs').Runner} r
+ * @param {string[]} sub
+ */
+async function agcPrerequisites(r, sub) {
+  await r.run('az', ['provider', 'register', '--namespace', 'Microsoft.ServiceNetworking', ...sub]);
+  for (const ext of ['alb', 'aks-preview']) await r.run('az', ['extension', 'add', '--name', ext, '--upgrade', '--output', 'none']);
+  for (const feature of ['ManagedGatewayAPIPreview', 'ApplicationLoadBalancerPreview']) {
+    await r.run('az', ['feature', 'register', '--namespace', 'Microsoft.ContainerService', '--name', feature, '--output', 'none', ...sub]);
+  }
+}
+
+/**
+ * On an existing cluster: enables workload identity when off, then the managed Gateway API and the ALB controller
+ * add-ons, unless `ingressProfile.applicationLoadBalancer.enabled` says they are on.
+ * @param {import('./runner.mjs').Runner} r
+ * @param {string[]} target
+ * @param {string[]} sub
+ * @param {AksShow} doc
+ */
+async function agcAddon(r, target, sub, doc) {
+  if (doc.ingressProfile?.applicationLoadBalancer?.enabled) {
+    r.say('add-on application-load-balancer is enabled (Application Gateway for Containers ALB controller): keeping it');
+    return;
+  }
+  await agcPrerequisites(r, sub);
+  if (!doc.securityProfile?.workloadIdentity?.enabled) await r.run('az', ['aks', 'update', ...target, '--enable-oidc-issuer', '--enable-workload-identity', '--output', 'none']);
+  await r.run('az', ['aks', 'update', ...target, '--enable-gateway-api', '--enable-application-load-balancer', '--output', 'none']);
+}
+
+/**
+ * The ApplicationLoadBalancer `alb-test-infra/alb-test` associated with the add-on's subnet `aks-appgateway` in the
+ * cluster's VNet (ALB-managed deployment), and a wait until its Azure resource is deployed (5-6 minutes per the quickstart).
+ * @param {import('./runner.mjs').Runner} r
+ * @param {AksUpOptions & { context: string }} o
+ * @param {string[]} target
+ */
+async function applicationLoadBalancerUp(r, o, target) {
+  const tsv = async (/** @type {string[]} */ args, /** @type {string} */ placeholder) => {
+    const res = await r.query('az', [...args, '--output', 'tsv']);
+    return res.ok && res.stdout.trim() ? res.stdout.trim() : r.dryRun ? placeholder : undefined;
+  };
+  const nodeGroup = await tsv(['aks', 'show', ...target, '--query', 'nodeResourceGroup'], '<node resource group>');
+  const vnet = nodeGroup && await tsv(['network', 'vnet', 'list', '--resource-group', nodeGroup, '--query', '[0].name'], '<vnet>');
+  const subnetId = nodeGroup && vnet && await tsv(['network', 'vnet', 'subnet', 'show', '--resource-group', nodeGroup, '--vnet-name', vnet, '--name', agcSubnetName, '--query', 'id'], `<id of subnet ${agcSubnetName}>`);
+  if (!subnetId) {
+    throw new UsageError(`no subnet ${agcSubnetName} in the cluster's VNet (the AGC add-on creates it only in an AKS-managed VNet): create a subnet delegated to Microsoft.ServiceNetworking/trafficControllers and an ApplicationLoadBalancer ${applicationLoadBalancer.namespace}/${applicationLoadBalancer.name} listing it in spec.associations (docs/aks.md)`);
+  }
+  const manifest = stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: applicationLoadBalancer.namespace } })
+    + '---\n'
+    + stringify({ apiVersion: 'alb.networking.azure.io/v1', kind: 'ApplicationLoadBalancer', metadata: { ...applicationLoadBalancer }, spec: { associations: [subnetId] } });
+  await r.run('kubectl', ['--context', o.context, 'apply', '-f', '-'], { input: manifest });
+  await r.run('kubectl', ['--context', o.context, 'wait', '--for=condition=Deployment', `applicationloadbalancer/${applicationLoadBalancer.name}`, '-n', applicationLoadBalancer.namespace, '--timeout=15m']);
 }
 
 /**

@@ -89,6 +89,48 @@ describe('aks-up (osm)', () => {
     assert.deepEqual(r.commands, [`az aks get-credentials ${target} --context mesh --overwrite-existing`], 'read-only: nothing is disabled by surprise');
   });
 
+  it('--ingress agc: creates the cluster with the Gateway API and ALB controller add-ons instead of AGIC, then the ApplicationLoadBalancer', async () => {
+    const r = recordingRunner([loggedIn,
+      [`az aks show ${target} --query nodeResourceGroup --output tsv`, { stdout: 'MC_rg_mesh_westeurope\n' }],
+      ["az network vnet list --resource-group MC_rg_mesh_westeurope --query $'[0].name' --output tsv", { stdout: 'aks-vnet-1\n' }],
+      ['az network vnet subnet show --resource-group MC_rg_mesh_westeurope --vnet-name aks-vnet-1 --name aks-appgateway --query id --output tsv', { stdout: '/subscriptions/s/subnets/aks-appgateway\n' }]]);
+    const f = files();
+    await aksUp(r, { resourceGroup: 'rg', name: 'mesh', create: true, ingress: 'agc', writeFile: f.writeFile });
+    assert.deepEqual(r.commands, [
+      'az group create --name rg --location westeurope --output none',
+      'az provider register --namespace Microsoft.ServiceNetworking',
+      'az extension add --name alb --upgrade --output none',
+      'az extension add --name aks-preview --upgrade --output none',
+      'az feature register --namespace Microsoft.ContainerService --name ManagedGatewayAPIPreview --output none',
+      'az feature register --namespace Microsoft.ContainerService --name ApplicationLoadBalancerPreview --output none',
+      `az aks create ${target} --location westeurope --node-count 2 --network-plugin azure --enable-addons open-service-mesh,monitoring --data-collection-settings /tmp/t/data-collection-settings.json --enable-oidc-issuer --enable-workload-identity --enable-gateway-api --enable-application-load-balancer --generate-ssh-keys --output none`,
+      `az aks get-credentials ${target} --context mesh --overwrite-existing`,
+      'kubectl --context mesh apply -f -',
+      'kubectl --context mesh wait --for=condition=Deployment applicationloadbalancer/alb-test -n alb-test-infra --timeout=15m',
+    ]);
+    const applied = r.calls.find((c) => c.line === 'kubectl --context mesh apply -f -')?.input ?? '';
+    assert.deepEqual(applied.split('---\n').map((d) => parse(d)), [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'alb-test-infra' } },
+      { apiVersion: 'alb.networking.azure.io/v1', kind: 'ApplicationLoadBalancer', metadata: { namespace: 'alb-test-infra', name: 'alb-test' }, spec: { associations: ['/subscriptions/s/subnets/aks-appgateway'] } },
+    ]);
+    assert.equal(r.said.at(-1), 'next: npx mesh-conformance run --target aks --context mesh --ingress agc --log-analytics-workspace <workspace id>');
+  });
+
+  it('--ingress agc on an existing cluster: workload identity and the add-ons only when off; stops with what to do when the subnet is missing', async () => {
+    const show = { addonProfiles: { openServiceMesh: { enabled: true }, omsagent: { enabled: true } }, securityProfile: { workloadIdentity: { enabled: true } } };
+    const r = recordingRunner([loggedIn, [showLine, { stdout: JSON.stringify(show) }]]);
+    await assert.rejects(aksUp(r, { resourceGroup: 'rg', name: 'mesh', ingress: 'agc' }), /no subnet aks-appgateway in the cluster's VNet .*ApplicationLoadBalancer alb-test-infra\/alb-test/);
+    assert.ok(r.commands.includes(`az aks update ${target} --enable-gateway-api --enable-application-load-balancer --output none`));
+    assert.ok(!r.commands.some((c) => c.includes('--enable-workload-identity')), 'workload identity is already on');
+    assert.ok(!r.commands.some((c) => c.includes('ingress-appgw')), 'no AGIC with agc');
+
+    const ready = { ...show, ingressProfile: { applicationLoadBalancer: { enabled: true } } };
+    const again = recordingRunner([loggedIn, [showLine, { stdout: JSON.stringify(ready) }]]);
+    await assert.rejects(aksUp(again, { resourceGroup: 'rg', name: 'mesh', ingress: 'agc' }), /no subnet aks-appgateway/);
+    assert.ok(!again.commands.some((c) => c.startsWith('az aks update') || c.startsWith('az feature')), 'nothing to enable');
+    assert.ok(again.said.includes('add-on application-load-balancer is enabled (Application Gateway for Containers ALB controller): keeping it'));
+  });
+
   it('stops with a hint when az is not logged in', async () => {
     await assert.rejects(aksUp(recordingRunner([]), { resourceGroup: 'rg', name: 'mesh' }), /not logged in .*run `az login`/);
   });

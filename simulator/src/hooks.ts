@@ -112,6 +112,8 @@ export interface IngressHooks {
   withholdAddress: boolean;
   /** The load balancer provider (MetalLB on kind, the Azure load balancer on AKS) never assigns an address. */
   withholdLoadBalancerAddress: boolean;
+  /** Public DNS has no record for Application Gateway for Containers' frontends: their FQDNs never resolve. */
+  agcFrontendUnresolvable: boolean;
 }
 
 /** Every extension point of one simulator instance, by the component group that consults it. */
@@ -202,6 +204,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
     ingress: {
       withholdAddress: any((h) => h.ingress?.withholdAddress),
       withholdLoadBalancerAddress: any((h) => h.ingress?.withholdLoadBalancerAddress),
+      agcFrontendUnresolvable: any((h) => h.ingress?.agcFrontendUnresolvable),
     },
   };
 }

@@ -10,6 +10,8 @@ export interface ReadyOffers {
   logAnalytics?: { endpoint: string; workspaceId: string; tokenFile: string; caFile: string };
   /** The Azure Application Gateway's frontend (aks), as `http://<address>:<port>`. */
   appGateway?: { address: string; port: number };
+  /** Application Gateway for Containers (aks): the DNS server (`ip:port`) that resolves its frontends' FQDNs. */
+  agc?: { dnsServer: string };
   /** Azure Monitor managed Prometheus (istio-aks): the query endpoint, the bearer-token and CA files, the `cluster` label. */
   managedPrometheus?: { endpoint: string; tokenFile: string; caFile: string; cluster: string };
   /** The AKS management endpoint (aks, scenario osm-migration-demo): what `mesh-conformance sim-az` sends `az aks` operations to. */

@@ -2,7 +2,7 @@
 // refused before, 200 through the sidecar after.
 import type { CheckBody } from '../../fixtures/index.ts';
 import {
-  describeSource, expect, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, requireConsecutive, runLabels, test,
+  answerStatuses, describeSource, expect, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, requireConsecutive, runLabels, test,
   waitForObject, waitForVerdict,
 } from '../../fixtures/index.ts';
 
@@ -42,12 +42,15 @@ export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
       expect(problem, `${describeSource(s)}: ${problem ?? ''}`).toBeUndefined();
       return s;
     });
-    const policyRequest = { namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, source, labels: runLabels(runId) };
+    const policyRequest = {
+      namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, source, labels: runLabels(runId),
+      backendResetStatuses: ingressController.backendResetStatuses ?? [502],
+    };
 
     const refused = policy.refused(policyRequest);
     const expectRefused = (when: string) => test.step(`assess: ${when}${url} answers ${refused.answer.description}`, async () => {
       await requireConsecutive({
-        description: `GET ${url} (Host: ${host}) to return ${refused.answer.status}${refused.answer.bodyIncludes ? ` "${refused.answer.bodyIncludes}"` : ''}`, times,
+        description: `GET ${url} (Host: ${host}) to return ${answerStatuses(refused.answer)}${refused.answer.bodyIncludes ? ` "${refused.answer.bodyIncludes}"` : ''}`, times,
         timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
         attempt: expectAnswer(http, url, refused.answer, intervals.httpRequest, host),
       });

@@ -17,11 +17,12 @@ import { gatewayAddress, gatewayReady, gatewayTypes, routeAccepted } from './sta
 /** The listener port the Gateway opens for the run. */
 const listenerPort = 80;
 
-function gatewayObjects(req: RouteRequest, gatewayClassName: string): Manifest[] {
+/** A Gateway of a class with one HTTP listener for the request's host, and an HTTPRoute `/` to the backend (any Gateway API ingress). */
+export function gatewayObjects(req: RouteRequest, gatewayClassName: string, annotations?: Record<string, string>): Manifest[] {
   return [
     {
       apiVersion: gatewayTypes.gateway.apiVersion, kind: 'Gateway',
-      metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
+      metadata: { name: req.name, namespace: req.namespace, labels: req.labels, ...(annotations ? { annotations } : {}) },
       spec: { gatewayClassName, listeners: [{ name: 'http', port: listenerPort, protocol: 'HTTP', hostname: req.host, allowedRoutes: { namespaces: { from: 'Same' } } }] },
     },
     {
@@ -43,18 +44,26 @@ async function gatewaySource(ctx: { client: ReadinessContext['client'] }, req: R
   return { kind: 'ServiceAccount', namespace: req.namespace, name: sa };
 }
 
-async function readinessLines(ctx: ReadinessContext, gatewayClassName: string): Promise<ReadinessLine[]> {
-  const lines = await Promise.all(['gateways', 'httproutes', 'gatewayclasses'].map((p) => crdLine(ctx.client, {
-    id: `ingress/crds/${p}`, name: `${p}.gateway.networking.k8s.io`, version: 'v1',
-    installHint: 'install the Gateway API CRDs (standard channel): `node scripts/kind-up.mjs --mesh istio` does; on AKS `az aks update --enable-gateway-api`',
+/** The Gateway API CRDs serve v1 (one line each). */
+export async function gatewayApiCrdLines(ctx: ReadinessContext, installHint: string): Promise<ReadinessLine[]> {
+  return Promise.all(['gateways', 'httproutes', 'gatewayclasses'].map((p) => crdLine(ctx.client, {
+    id: `ingress/crds/${p}`, name: `${p}.gateway.networking.k8s.io`, version: 'v1', installHint,
     versionHint: 'upgrade the Gateway API CRDs to a bundle that serves v1',
   }, ctx.budgetMs)));
+}
+
+/** The GatewayClass exists and its controller accepted it. */
+export async function gatewayClassLine(ctx: ReadinessContext, gatewayClassName: string, hint: string): Promise<ReadinessLine> {
   const cls = await ctx.client.read<KubernetesObject & { status?: { conditions?: V1Condition[] } }>({ ...gatewayTypes.gatewayClass, name: gatewayClassName }, { budgetMs: ctx.budgetMs }).catch(() => undefined);
   const accepted = cls?.status?.conditions?.find((c) => c.type === 'Accepted');
-  lines.push(accepted?.status === 'True'
+  return accepted?.status === 'True'
     ? ok('ingress/class', `GatewayClass ${gatewayClassName} is Accepted${accepted.message ? ` (${accepted.message})` : ''}`)
-    : fail('ingress/class', `GatewayClass ${gatewayClassName} is ${cls ? `not Accepted (${accepted ? `${accepted.reason ?? ''}: ${accepted.message ?? ''}` : 'no condition'})` : 'absent'}`,
-      `its controller creates or accepts it (Istio: istiod, once the Gateway API CRDs exist; restart istiod if the CRDs came later)`));
+    : fail('ingress/class', `GatewayClass ${gatewayClassName} is ${cls ? `not Accepted (${accepted ? `${accepted.reason ?? ''}: ${accepted.message ?? ''}` : 'no condition'})` : 'absent'}`, hint);
+}
+
+async function readinessLines(ctx: ReadinessContext, gatewayClassName: string): Promise<ReadinessLine[]> {
+  const lines = await gatewayApiCrdLines(ctx, 'install the Gateway API CRDs (standard channel): `node scripts/kind-up.mjs --mesh istio` does; on AKS `az aks update --enable-gateway-api`');
+  lines.push(await gatewayClassLine(ctx, gatewayClassName, 'its controller creates or accepts it (Istio: istiod, once the Gateway API CRDs exist; restart istiod if the CRDs came later)'));
   return lines;
 }
 

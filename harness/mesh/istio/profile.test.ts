@@ -44,7 +44,7 @@ describe('Istio profile', () => {
   });
 
   it('refuses with allow-nothing, admits the gateway\'s principal, and proves the sidecar by the echoed X-Forwarded-Client-Cert', () => {
-    const req = { namespace: 'ns', name: 'httpbin', service: 'httpbin', port: 8000, labels: {}, source: { kind: 'ServiceAccount' as const, namespace: 'aks-istio-ingress', name: 'gw-sa' } };
+    const req = { namespace: 'ns', name: 'httpbin', service: 'httpbin', port: 8000, labels: {}, backendResetStatuses: [502], source: { kind: 'ServiceAccount' as const, namespace: 'aks-istio-ingress', name: 'gw-sa' } };
     const refused = profile.ingressPolicy.refused(req);
     assert.deepEqual(refused.objects.map((o) => [o.kind, (o as { spec?: unknown }).spec]), [['AuthorizationPolicy', { selector: { matchLabels: { app: 'httpbin' } } }]]);
     assert.deepEqual(refused.answer, { status: 403, bodyIncludes: 'RBAC: access denied', description: '403 "RBAC: access denied" while only an allow-nothing AuthorizationPolicy selects it' });

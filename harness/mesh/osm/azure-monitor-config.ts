@@ -162,6 +162,7 @@ export const azureMonitorCollection: MetricsCollection = {
   object: {
     apiVersion: 'v1', kind: 'ConfigMap', ...azureMonitorConfigMap,
     why: 'Azure Monitor: this run\'s namespace merged into monitor_namespaces, then restored',
+    change: 'metrics-collection',
   },
   ensure: (client, namespace, budgetMs) => ensureNamespaceCollected(client, azureMonitorConfigMap, namespace, budgetMs),
   restore: (client, change, budgetMs) => restoreOsmConfig(client, azureMonitorConfigMap, change as OsmConfigChange, budgetMs),

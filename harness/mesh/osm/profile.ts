@@ -16,6 +16,7 @@ import { osmMetrics } from './metrics.ts';
 import { osmReadiness } from './readiness.ts';
 
 interface IngressBackendObject extends KubernetesObject {
+  spec?: { backends?: { name?: string; port?: { number?: number; protocol?: string }; tls?: unknown }[] };
   status?: { currentStatus?: string; reason?: string };
 }
 
@@ -69,6 +70,16 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       kind: 'IngressBackend',
       types: [ingressBackendType],
       admits: ['Service', 'IPRange'],
+      // IngressBackends whose backend is `protocol: https` or has `tls` (osm.md §3, §5a): the ingress must speak TLS.
+      async tlsBackends(client, budgetMs) {
+        const all = (await client.list<IngressBackendObject>(ingressBackendType, {}, { budgetMs })).items;
+        return all.flatMap((ib) => (ib.spec?.backends ?? []).flatMap((b) => {
+          const https = (b.port?.protocol ?? '').toLowerCase() === 'https';
+          if (!https && b.tls === undefined) return [];
+          const ns = ib.metadata?.namespace ?? '';
+          return [{ namespace: ns, service: b.name ?? '', policy: `IngressBackend ${ns}/${ib.metadata?.name ?? ''}`, why: [https ? 'protocol https' : '', b.tls !== undefined ? 'tls set' : ''].filter(Boolean).join(', ') }];
+        }));
+      },
       async sourceProblem(client, source: IngressSource, budgetMs) {
         // A Service source counts only when OSM watches its namespace (and does not inject the controller), osm.md §3.
         if (source.kind !== 'Service') return undefined;
@@ -84,8 +95,12 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
         }
         return undefined;
       },
-      // Without an IngressBackend the sidecar accepts no ingress source: the ingress answers 502 (osm.md §5).
-      refused: () => ({ objects: [], answer: { status: 502, description: '502 while no IngressBackend admits the ingress' } }),
+      // Without an IngressBackend the sidecar accepts no ingress source: it resets the connection, which the ingress
+      // answers with its error page, 502 for ingress-nginx and AGIC (osm.md §5).
+      refused: (req) => {
+        const [status = 502, ...alsoStatuses] = req.backendResetStatuses;
+        return { objects: [], answer: { status, ...(alsoStatuses.length ? { alsoStatuses } : {}), description: `${[status, ...alsoStatuses].join(' or ')} while no IngressBackend admits the ingress` } };
+      },
       admit(req: IngressPolicyRequest): KubernetesObject[] {
         const source = req.source.kind === 'IPRange'
           ? { kind: 'IPRange', name: req.source.cidr }

@@ -3,7 +3,7 @@
  * the MeshConfig settings the suite depends on, and the namespaces in the mesh. Fatal checkers are what pre-flight
  * runs before a real-cluster run writes anything.
  */
-import type { KubernetesObject, V1Deployment, V1Namespace } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Endpoints, V1Namespace, V1Service } from '@kubernetes/client-node';
 import { resourceTypes } from '../../k8s/resources.ts';
 import { runLabelKeys } from '../../k8s/run-labels.ts';
 import type { ReadinessCategory, ReadinessContext } from '../../readiness/readiness-registry.ts';
@@ -17,9 +17,68 @@ import { osmCertificateCategory } from './certificates.ts';
 
 interface MeshConfigObject extends KubernetesObject {
   spec?: {
-    traffic?: { enablePermissiveTrafficPolicyMode?: boolean; inboundExternalAuthorization?: { enable?: boolean; address?: string; port?: number; failureModeAllow?: boolean } };
+    traffic?: { enablePermissiveTrafficPolicyMode?: boolean; inboundExternalAuthorization?: ExternalAuthorization };
     featureFlags?: { enableIngressBackendPolicy?: boolean };
   };
+}
+
+/** MeshConfig `spec.traffic.inboundExternalAuthorization` (osm.md; OSM's ext_authz filter on every inbound listener). */
+interface ExternalAuthorization {
+  enable?: boolean;
+  address?: string;
+  port?: number;
+  statPrefix?: string;
+  timeout?: string;
+  failureModeAllow?: boolean;
+}
+
+const endpointsType = { apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints', namespaced: true } as const;
+
+/** `opa.opa.svc.cluster.local`, `opa.opa.svc`, `opa.opa` → the Service; undefined for an IP or a name outside the cluster. */
+export function serviceOfAddress(address: string): { namespace: string; name: string } | undefined {
+  const parts = address.toLowerCase().split('.');
+  const [name, namespace, svc, ...rest] = parts;
+  if (!name || !namespace || /^\d+$/.test(name)) return undefined;
+  if (parts.length === 2 || (svc === 'svc' && (rest.length === 0 || rest.join('.') === 'cluster.local'))) return { namespace, name };
+  return undefined;
+}
+
+/**
+ * External authorization as the MeshConfig sets it (§5 of the guide: OPA): its settings; whether the service it names
+ * answers, as far as the API tells (the Service, its port, ready endpoints); a warning when `failureModeAllow` lets
+ * every request through while the service is down.
+ */
+async function externalAuthorizationLines(ctx: ReadinessContext, ext: ExternalAuthorization | undefined, patch: (json: string) => string): Promise<ReadinessLine[]> {
+  const id = 'mesh-config/external-authorization';
+  if (!ext?.enable) return [ok(id, 'inbound external authorization: off')];
+  const address = ext.address ?? '';
+  const port = ext.port ?? 0;
+  const failOpen = ext.failureModeAllow === true;
+  const lines = [ok(id, `inbound external authorization: on (${address || '<no address>'}:${port}, timeout ${ext.timeout ?? 'unset'}, failureModeAllow ${String(failOpen)}): sidecars ask it about every inbound request`)];
+  const off = `to turn it off: ${patch('{"spec":{"traffic":{"inboundExternalAuthorization":{"enable":false}}}}')}`;
+  const consequence = failOpen ? 'every inbound request is let through unchecked (failureModeAllow: true)' : 'every inbound request is denied, the ingress check\'s too';
+  const svcId = `${id}/service`;
+  const svcRef = serviceOfAddress(address);
+  if (!address || !port) {
+    lines.push(fail(svcId, `inbound external authorization names no ${address ? 'port' : 'address'}: ${consequence}`, `set spec.traffic.inboundExternalAuthorization.address and port to the authorization service (OPA's Envoy plugin listens on gRPC 9191), or ${off}`));
+  } else if (!svcRef) {
+    lines.push(warn(svcId, `the authorization service ${address}:${port} is not a Service of this cluster: check cannot tell whether it answers`, `make sure the sidecars reach ${address}:${port}; if it does not answer, ${consequence}`));
+  } else {
+    const svc = await ctx.client.read<V1Service>({ ...resourceTypes.service, ...svcRef }, { budgetMs: ctx.budgetMs });
+    const served = svc?.spec?.ports?.some((p) => p.port === port);
+    const endpoints = svc && served ? await ctx.client.read<V1Endpoints>({ ...endpointsType, ...svcRef }, { budgetMs: ctx.budgetMs }) : undefined;
+    const ready = (endpoints?.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
+    const where = `Service ${svcRef.namespace}/${svcRef.name}`;
+    if (!svc) lines.push(fail(svcId, `the authorization service ${address}:${port} does not answer: ${where} not found, so ${consequence}`, `deploy it (OPA with its Envoy plugin serves gRPC on 9191), or ${off}`));
+    else if (!served) lines.push(fail(svcId, `the authorization service ${address}:${port} does not answer: ${where} has no port ${port} (ports ${(svc.spec?.ports ?? []).map((p) => p.port).join(', ') || 'none'}), so ${consequence}`, `point spec.traffic.inboundExternalAuthorization.port at the Service's port, or ${off}`));
+    else if (ready === 0) lines.push(fail(svcId, `the authorization service ${address}:${port} does not answer: ${where} has no ready endpoints, so ${consequence}`, `start its pods (kubectl -n ${svcRef.namespace} get pods), or ${off}`));
+    else lines.push(ok(svcId, `the authorization service ${where} serves port ${port} with ${ready} ready endpoint${ready === 1 ? '' : 's'}`));
+  }
+  if (failOpen) {
+    lines.push(warn(`${id}/failure-mode-allow`, 'inbound external authorization: failureModeAllow is true: while the authorization service is down or slow, the sidecars let every request through unchecked',
+      `unless fail-open is intended, ${patch('{"spec":{"traffic":{"inboundExternalAuthorization":{"failureModeAllow":false}}}}')}`));
+  }
+  return lines;
 }
 
 /** The lowest Kubernetes version the OSM 1.2 chart accepts (`kubeVersion: ">= 1.22.9-0"`, osm.md §7). */
@@ -115,11 +174,7 @@ async function meshConfigSettings(ctx: ReadinessContext, s: MeshSettings): Promi
     ? ok('mesh-config/ingress-backend-policy', 'featureFlags.enableIngressBackendPolicy: true')
     : fail('mesh-config/ingress-backend-policy', `featureFlags.enableIngressBackendPolicy: ${String(flag ?? 'unset')}: OSM ignores IngressBackends, the ingress check cannot pass`,
       patch('{"spec":{"featureFlags":{"enableIngressBackendPolicy":true}}}')));
-  const ext = traffic?.inboundExternalAuthorization;
-  lines.push(ext?.enable
-    ? warn('mesh-config/external-authorization', `inbound external authorization: on (${ext.address ?? '?'}:${ext.port ?? '?'}, failureModeAllow ${String(ext.failureModeAllow ?? false)}): every inbound request is sent to it first`,
-      `the ingress check fails if that service denies or cannot be reached; to turn it off: ${patch('{"spec":{"traffic":{"inboundExternalAuthorization":{"enable":false}}}}')}`)
-    : ok('mesh-config/external-authorization', 'inbound external authorization: off'));
+  lines.push(...await externalAuthorizationLines(ctx, traffic?.inboundExternalAuthorization, patch));
   return lines;
 }
 

@@ -7,6 +7,7 @@
 import { combineHooks } from '../hooks.ts';
 import type { SimHooks } from '../hooks.ts';
 import { accessReviewDenied } from './access-review-denied.ts';
+import { agcFrontendUnresolvable } from './agc-frontend-unresolvable.ts';
 import { authzAllowIgnored } from './authz-allow-ignored.ts';
 import { authzPathPrefixIgnored } from './authz-path-prefix-ignored.ts';
 import { authzDenyIgnored } from './authz-deny-ignored.ts';
@@ -68,6 +69,7 @@ export const faults = [
   ingressStuck502,
   gatewayNotProgrammed,
   httprouteBackendNotFound,
+  agcFrontendUnresolvable,
   authzDenyIgnored,
   authzAllowIgnored,
   authzPathPrefixIgnored,

@@ -2,9 +2,10 @@
  * The aks flavor: an AKS cluster with the OSM add-on (osm.md §7 "AKS add-on") and AGIC (osm.md §5b):
  * two `aks-nodepool1-12345678-vmss00000N` nodes, OSM in kube-system with 2 osm-controller and 2
  * osm-injector replicas and `aks-osm-*` webhook configurations, the `azure-application-gateway`
- * IngressClass and the AGIC Deployment. Its components: the OSM control plane, the Application Gateway, which
- * runs outside the cluster (simulator/src/ingress/app-gateway.ts) and reaches pods from a 10.x address, and
- * Azure Monitor (simulator/src/azure/azure-monitor.ts).
+ * IngressClass and the AGIC Deployment, and Application Gateway for Containers as `aks-up --ingress agc` sets it up
+ * (flavors/agc-install.ts). Its components: the OSM control plane, the Application Gateway and Application Gateway
+ * for Containers, which run outside the cluster (simulator/src/ingress/app-gateway.ts, app-gateway-for-containers.ts)
+ * and reach pods from 10.x addresses, and Azure Monitor (simulator/src/azure/azure-monitor.ts).
  */
 import type { KubeObject } from '../cluster/types.ts';
 import type { SimHooks } from '../hooks.ts';
@@ -12,6 +13,8 @@ import { aksAddonLayout } from '../mesh/osm/constants.ts';
 import { kubernetesService, systemNamespaces } from './base-cluster.ts';
 import { azureMonitorComponent } from '../azure/azure-monitor.ts';
 import { appGatewayComponent } from '../ingress/app-gateway.ts';
+import { agcComponent } from '../ingress/app-gateway-for-containers.ts';
+import { agcObjects, albController, albControllerImage } from './agc-install.ts';
 import { osmControlPlaneComponent } from '../mesh/osm/control-plane.ts';
 import type { Flavor } from './flavor.ts';
 import { node } from './nodes.ts';
@@ -115,15 +118,17 @@ export const aksFlavor: Flavor<'aks'> = {
       ...osmCrds(),
       ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 2 }),
       ...agicObjects(),
+      ...agcObjects(),
     ];
   },
   services: {},
   awaited(hooks: SimHooks) {
-    return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }];
+    return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'kube-system', name: 'ingress-appgw-deployment' }, albController];
   },
   components: [
     osmControlPlaneComponent(layout),
     appGatewayComponent({ agicImage }),
+    agcComponent({ albControllerImage }),
     azureMonitorComponent({ clusterResourceId: aksClusterResourceId }),
   ],
 };

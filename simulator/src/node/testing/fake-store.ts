@@ -18,7 +18,8 @@ import type {
   WatchOptions,
 } from '../../cluster/types.ts';
 
-function type(group: string, version: string, kind: string, plural: string, namespaced: boolean): ResourceType {
+/** A served resource type with the usual verbs and a status subresource (tests register CRD kinds with it). */
+export function type(group: string, version: string, kind: string, plural: string, namespaced: boolean): ResourceType {
   return {
     group,
     version,
