@@ -17,7 +17,7 @@ import { grafanaLines } from '../metrics/grafana-datasource.ts';
 import { connectPrometheus, prometheusChoiceOf } from '../metrics/metrics-source.ts';
 import { errorText } from '../text.ts';
 import type { AccessAlternatives, AccessRequirement } from './access-review.ts';
-import { checkAccess, coreRequirements, writeRequirement } from './access-review.ts';
+import { checkAccess, coreRequirements, placeholderRunNamespace, writeRequirement } from './access-review.ts';
 import type { ApiProblem } from './api-access.ts';
 import { classifyApiAccess, probe } from './api-access.ts';
 import type { ReadinessCategory, ReadinessContext } from './readiness-registry.ts';
@@ -40,6 +40,9 @@ export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile 
   const reqs: (AccessRequirement | AccessAlternatives)[] = [...coreRequirements()];
   for (const t of o.ingress?.writes ?? []) reqs.push(writeRequirement(t, `route the ingress to httpbin (${o.ingress?.title ?? ''})`));
   reqs.push(...(o.ingress?.access('') ?? []), ...o.mesh.access(''));
+  if (o.mesh.workloadCertificates) {
+    reqs.push({ verbs: ['create'], group: '', resource: 'pods', subresource: 'portforward', namespace: placeholderRunNamespace, why: 'read the httpbin sidecar\'s certificate from its Envoy admin (extended check workload-identity)' });
+  }
   const prom = o.mesh.metrics.prometheus;
   const access = metricsAccess(o.metrics);
   if (access === 'in-cluster-prometheus') {
