@@ -47,6 +47,7 @@ export async function startAppGateway(opts: { store: ObjectStore; network: SimNe
       listenHost: publicAddress,
       preferredPort: 80,
       sourceAddress,
+      network,
       // AppGW answers 502 for every backend failure, including an empty backend pool.
       errorPage: (status) => htmlErrorPage(status === 503 ? 502 : status, serverToken, { server: serverToken }),
       responseHeaders: {},
