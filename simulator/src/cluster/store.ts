@@ -293,7 +293,7 @@ export class MemoryStore implements ObjectStore {
     obj.kind ||= resource.kind;
     obj.metadata ??= {};
     const meta = obj.metadata;
-    if (resource.kind === 'SelfSubjectAccessReview') return this.answerAccessReview(obj);
+    if (resource.kind === 'SelfSubjectAccessReview') return this.answerAccessReview(resource, obj);
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     if (resource.namespaced) {
       if (!meta.namespace) meta.namespace = 'default';
@@ -518,7 +518,13 @@ export class MemoryStore implements ObjectStore {
     }
   }
 
-  private answerAccessReview(obj: KubeObject): KubeObject {
+  private answerAccessReview(resource: ResourceType, obj: KubeObject): KubeObject {
+    // kube-apiserver refuses any metadata but managedFields (ValidateSelfSubjectAccessReview: "must be empty"); the
+    // internal object has no kind yet, so the error names the kind as `.authorization.k8s.io`.
+    const { managedFields: _managedFields, ...meta } = obj.metadata;
+    if (Object.values(meta).some((v) => v !== undefined)) {
+      throw invalid({ ...resource, kind: '' }, '', [{ type: 'Invalid', field: 'metadata', value: obj.metadata, detail: 'must be empty' }]);
+    }
     const verdict = this.accessReview((obj.spec ?? {}) as Record<string, unknown>);
     return {
       ...obj,

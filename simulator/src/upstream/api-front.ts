@@ -95,6 +95,9 @@ export async function startApiFront(opts: ApiFrontOptions): Promise<ApiFront> {
       const headers = forwardHeaders(answer.headers);
       if (!o.buffer && !o.transform) {
         res.writeHead(answer.statusCode ?? 502, headers);
+        // kube-apiserver flushes a watch's headers before any event; Node holds them until the first body write, and
+        // a client (client-node's Watch) cannot abort a watch whose headers it has not had yet.
+        res.flushHeaders();
         answer.pipe(res);
         if (o.watch) {
           const end = (): void => {
