@@ -45,8 +45,8 @@ test('upstream: without the built binaries, `sim --control-plane upstream` exits
   const cache = mkdtempSync(join(tmpdir(), 'mesh-upstream-empty-'));
   const r = await runCli(['sim', '--control-plane', 'upstream', '--kubeconfig', join(cache, 'kubeconfig')], { env: { MESH_UPSTREAM_CACHE: cache }, timeoutMs: 60_000 });
   expect(r.code, r.output).toBe(2);
-  const lines = r.output.split('\n').filter((l) => l.includes('upstream'));
-  expect(lines, r.output).toEqual([expect.stringMatching(/the upstream control plane is not built \(no binaries in .*\): run `npm run upstream:build`/)]);
+  const lines = r.output.split('\n').filter((l) => l.includes('not built'));
+  expect(lines, r.output).toEqual([expect.stringMatching(/^simulator: the upstream control plane is not built \(no binaries in .*\): run `npm run upstream:build`/)]);
   expect(r.output).not.toMatch(/\n\s+at /);
 });
 
