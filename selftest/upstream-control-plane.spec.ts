@@ -35,8 +35,19 @@ function tail(run: RunEvidence): string {
   return `\n--- output (last 3000 chars) ---\n${run.output.slice(-3000)}`;
 }
 
-function upstreamRun(fault: string | undefined, testInfo: TestInfo): Promise<RunEvidence> {
-  return runConformance({ flavor: 'kind', fault, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
+function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: 'kind' | 'aks' = 'kind'): Promise<RunEvidence> {
+  return runConformance({ flavor, fault, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
+}
+
+function expectCleanPass(run: RunEvidence): void {
+  expect(run.output, 'the run says which control plane it started').toContain('upstream control plane');
+  expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
+  const notPassed = run.checks.filter((c) => c.status !== 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
+  expect(run.checks.length, `the run reported no checks${tail(run)}`).toBeGreaterThan(0);
+  expect(notPassed, 'every check passes').toEqual([]);
+  expect(run.summary).toMatch(/^✔ cleanup: namespace mesh-conformance-\w+ and \d+ objects in it deleted$/m);
+  expect(run.requestLogFile, 'the API front writes the request log').toBeDefined();
+  expect(createdTwice(run.requests), 'objects created by more than one successful create').toEqual([]);
 }
 
 test.describe.configure({ mode: 'parallel' });
@@ -60,16 +71,16 @@ test.describe('on the upstream control plane', () => {
   test.skip(!built, skipReason);
   test.setTimeout(runTimeoutMs + 60_000);
 
-  test('kind: a clean run passes every check and creates nothing twice', async ({}, testInfo) => {
-    const run = await upstreamRun(undefined, testInfo);
-    expect(run.output, 'the run says which control plane it started').toContain('upstream control plane');
-    expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
-    const notPassed = run.checks.filter((c) => c.status !== 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
-    expect(run.checks.length, `the run reported no checks${tail(run)}`).toBeGreaterThan(0);
-    expect(notPassed, 'every check passes').toEqual([]);
-    expect(run.summary).toMatch(/^✔ cleanup: namespace mesh-conformance-\w+ and \d+ objects in it deleted$/m);
-    expect(run.requestLogFile, 'the API front writes the request log').toBeDefined();
-    expect(createdTwice(run.requests), 'objects created by more than one successful create').toEqual([]);
+  for (const flavor of ['kind', 'aks'] as const) {
+    test(`${flavor}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
+      expectCleanPass(await upstreamRun(undefined, testInfo, flavor));
+    });
+  }
+
+  test('kind: `check --target local` reports the cluster ready (exit 0)', async () => {
+    const r = await runCli(['check', '--target', 'local', '--control-plane', 'upstream'], { timeoutMs: runTimeoutMs });
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    expect(r.output).toMatch(/Status: \d+ ok, \d+ warnings?, 0 failures: ready \(exit 0\)/);
   });
 
   for (const fault of faultsOnUpstream) {
