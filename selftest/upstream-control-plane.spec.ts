@@ -23,12 +23,19 @@ const binDir = upstreamBinDir();
 const built = upstreamBinariesPresent(binDir);
 const skipReason = `the upstream control plane is not built (no binaries in ${binDir}): run \`npm run upstream:build\` (needs Go) to run these tests`;
 
-/** Faults acting through each part attached to kube-apiserver, one each. */
+/** Faults acting through each part attached to kube-apiserver, and one per check (all verified on this mode). */
 const faultsOnUpstream = [
   'sidecar-not-injected', // the mutating webhook
   'ingressbackend-admission-denied', // the validating webhook
+  'pod-security-baseline', // kube-apiserver's own PodSecurity admission
   'pod-unschedulable', // kube-scheduler's verdict on the pod
+  'image-pull-error', // the node agent's pod status through the API
+  'namespace-onboarding-stripped', // a write through the API-backed store
+  'ingressbackend-no-status', // our controller's status through the API
+  'ingress-no-address', // the ingress controller's status through the API
+  'metrics-not-scraped', // Prometheus' pod discovery on cluster addresses
   'watch-cut', // the API front's watch hook
+  'watch-expired', // etcd compaction without the watch cache
 ];
 
 function tail(run: RunEvidence): string {
