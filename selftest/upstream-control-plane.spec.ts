@@ -34,6 +34,7 @@ const faultsOnUpstream = [
   'ingressbackend-no-status', // our controller's status through the API
   'ingress-no-address', // the ingress controller's status through the API
   'metrics-not-scraped', // Prometheus' pod discovery on cluster addresses
+  'app-503', // the data path: ingress to sidecar to app on cluster addresses
   'watch-cut', // the API front's watch hook
   'watch-expired', // etcd compaction without the watch cache
 ];
