@@ -77,6 +77,8 @@ export interface SimInvocation {
   requestLog?: string | undefined;
   /** A ready-made situation on top of the flavor (`--scenario`; the simulator lists them). */
   scenario?: string | undefined;
+  /** `--control-plane`: embedded (default) or upstream. */
+  controlPlane?: 'embedded' | 'upstream' | undefined;
 }
 
 /** A parsed command line, or a request that was fully handled by commander (help, version). */
@@ -132,6 +134,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--dns-server <ip[:port]>', 'ask this DNS server first for the ingress host name (an FQDN such as AGC\'s; the simulated aks cluster offers one)')
     .option('--allow-cluster-change <change>', `let the run make a cluster-wide change, restored afterwards (repeatable: ${clusterChangeNames.join(', ')})`, collect, [])
     .option('--sim-fault <name>', 'switch on a simulator fault (repeatable; see `mesh-conformance sim --list-faults`)', collect, [])
+    .addOption(new Option('--control-plane <name>', 'for --target local: our embedded API server (default) or the real Kubernetes control plane (upstream; build it with `npm run upstream:build`)').choices(['embedded', 'upstream']))
     .option('--consecutive-successes <n>', 'HTTP responses required in a row (default 5)')
     .option('--keep-on-failure', 'keep the namespace of a failed run for inspection')
     .option('--report-dir <dir>', 'where reports go (default reports)')
@@ -206,6 +209,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     if (Array.isArray(opts.simFault) && opts.simFault.length) flags.simFaults = opts.simFault;
     take('inCluster', opts.inCluster);
     take('resultsDir', opts.resultsDir);
+    take('controlPlane', opts.controlPlane);
     return flags;
   }
 
@@ -222,9 +226,11 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
     .option('--timings <preset|json|file>', 'modelled delays: zero, quick (default), realistic, or a JSON object of overrides')
     .option('--request-log <file>', 'mirror the API request log to this JSONL file')
     .option('--scenario <name>', 'a ready-made situation on top of the flavor (docs/migration.md names the migration demo)')
-    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; requestLog?: string; scenario?: string }) => {
+    .addOption(new Option('--control-plane <name>', 'our embedded API server (default) or the real Kubernetes control plane (upstream; build it with `npm run upstream:build`, needs Go)').choices(['embedded', 'upstream']))
+    .action((opts: { mesh?: 'osm' | 'istio'; flavor: 'kind' | 'aks'; kubeconfig?: string; fault: string[]; listFaults?: boolean; reportDir?: string; port?: string; token?: string; timings?: string; requestLog?: string; scenario?: string; controlPlane?: 'embedded' | 'upstream' }) => {
       onParsed({ command: 'sim', flavor: opts.flavor, kubeconfig: opts.kubeconfig, faults: opts.fault, listFaults: !!opts.listFaults, reportDir: opts.reportDir,
         ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}),
+        ...(opts.controlPlane !== undefined ? { controlPlane: opts.controlPlane } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
         ...(opts.timings !== undefined ? { timings: opts.timings } : {}), ...(opts.requestLog !== undefined ? { requestLog: opts.requestLog } : {}),
         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}) });
@@ -234,7 +240,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
   // The profile and target flags of `run`, so `check` judges the cluster exactly as a run with them would use it.
   const checkFlags = new Set(['--target', '--kubeconfig', '--context', '--flavor', '--mesh', '--mesh-namespace', '--mesh-name', '--mesh-revision', '--istio-revision',
     '--ingress', '--ingress-source-cidr', '--gateway-class', '--gateway-service', '--application-load-balancer', '--allow-cluster-change', '--sim-fault', '--prometheus-url', '--prometheus-token-file',
-    '--prometheus-ca-file', '--prometheus-auth', '--metrics-cluster', '--log-analytics-workspace', '--config']);
+    '--prometheus-ca-file', '--prometheus-auth', '--metrics-cluster', '--log-analytics-workspace', '--config', '--control-plane']);
   for (const o of runCommand?.options ?? []) if (o.long && checkFlags.has(o.long)) checkCommand.addOption(o);
   checkCommand
     .addOption(new Option('-o, --output <format>', 'output format: a table, or one JSON document').choices(['table', 'json']).default('table'))

@@ -48,6 +48,7 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
     config.context = undefined;
   } else {
     if (config.simFaults.length) throw new BadInputError('--sim-fault applies only to --target local: drop --sim-fault for a real cluster, or use --target local to break the simulated one');
+    if (config.controlPlane !== 'embedded') throw new BadInputError('--control-plane applies only to --target local (it chooses what runs the simulated cluster): drop it for a real cluster');
     config.kubeconfig = resolve(cwd, config.kubeconfig ?? defaultKubeconfig(env));
   }
   return config;
@@ -156,9 +157,9 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   let simulator: RunningSimulator | undefined;
   try {
     if (config.target === 'local') {
-      process.stdout.write(`mesh-conformance: starting the simulated cluster (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})\n`);
+      process.stdout.write(`mesh-conformance: starting the simulated cluster (flavor ${config.flavor}${config.controlPlane === 'upstream' ? ', upstream control plane' : ''}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})\n`);
       try {
-        simulator = await startSimulator({ flavor: config.flavor, mesh: config.mesh, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
+        simulator = await startSimulator({ flavor: config.flavor, mesh: config.mesh, controlPlane: config.controlPlane, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
       } catch (err) {
         if (interrupted) return exitCodes.interrupted; // the simulator was stopped; the run created nothing yet
         throw err;

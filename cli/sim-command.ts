@@ -17,7 +17,7 @@ export async function runSimulator(inv: SimInvocation): Promise<number> {
   if (!inv.listFaults) process.stdout.write(`mesh-conformance sim: kubeconfig ${kubeconfig} (use: KUBECONFIG=${kubeconfig} kubectl get pods -A)\n`);
   const extra = [...(inv.port !== undefined ? ['--port', inv.port] : []), ...(inv.token !== undefined ? ['--token', inv.token] : []), '--exit-with-parent'];
   // stdin is a pipe only we hold, so the simulator stops when this process dies, even by SIGKILL.
-  const child = spawn(process.execPath, [...simulatorArgs({ flavor: inv.flavor, mesh: inv.mesh, kubeconfig, faults: inv.faults, listFaults: inv.listFaults, timings: inv.timings, scenario: inv.scenario, ...(inv.requestLog ? { requestLog: resolve(inv.requestLog) } : {}) }), ...extra], {
+  const child = spawn(process.execPath, [...simulatorArgs({ flavor: inv.flavor, mesh: inv.mesh, controlPlane: inv.controlPlane, kubeconfig, faults: inv.faults, listFaults: inv.listFaults, timings: inv.timings, scenario: inv.scenario, ...(inv.requestLog ? { requestLog: resolve(inv.requestLog) } : {}) }), ...extra], {
     cwd: packageRoot, stdio: ['pipe', 'pipe', 'inherit'], detached: true,
   });
   child.stdin?.on('error', () => undefined);

@@ -68,8 +68,9 @@ function stringOf(value: unknown): string | undefined {
 }
 
 /** The simulator's command line (`node --import tsx simulator/src/main.ts …`). */
-export function simulatorArgs(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined; scenario?: string | undefined }): string[] {
-  return ['--import', 'tsx', simulatorMain, ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, '--kubeconfig', opts.kubeconfig,
+export function simulatorArgs(opts: { flavor: string; mesh?: string | undefined; controlPlane?: string | undefined; kubeconfig: string; faults: string[]; listFaults?: boolean; requestLog?: string; conditionLog?: string; timings?: string | undefined; scenario?: string | undefined }): string[] {
+  return ['--import', 'tsx', simulatorMain, ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor,
+    ...(opts.controlPlane && opts.controlPlane !== 'embedded' ? ['--control-plane', opts.controlPlane] : []), '--kubeconfig', opts.kubeconfig,
     ...opts.faults.flatMap((f) => ['--fault', f]), ...(opts.requestLog ? ['--request-log', opts.requestLog] : []),
     ...(opts.conditionLog ? ['--condition-log', opts.conditionLog] : []), ...(opts.timings ? ['--timings', opts.timings] : []),
     ...(opts.listFaults ? ['--list-faults'] : []), ...(opts.scenario ? ['--scenario', opts.scenario] : [])];
@@ -90,7 +91,7 @@ export interface RunningSimulator {
  * Its output goes to `<dir>/simulator.log`, its API request log to `<dir>/requests.jsonl`.
  * Exit 2 from the simulator (bad arguments) becomes a `BadInputError`.
  */
-export async function startSimulator(opts: { flavor: string; mesh?: string | undefined; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined; scenario?: string | undefined }): Promise<RunningSimulator> {
+export async function startSimulator(opts: { flavor: string; mesh?: string | undefined; controlPlane?: string | undefined; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined; scenario?: string | undefined }): Promise<RunningSimulator> {
   const dir = dirname(opts.kubeconfig);
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, 'simulator.log');

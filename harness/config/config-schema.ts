@@ -110,6 +110,8 @@ export const configSchema = z.object({
   azureCaFile: optionalText,
   metricsTimeout: durationMs.optional(),
   simFaults: list(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be fault names such as ingress-stuck-502' })).default([]),
+  /** Local target: our embedded API server, or the upstream Kubernetes control plane (`npm run upstream:build`). */
+  controlPlane: oneOf(['embedded', 'upstream'] as const).default('embedded'),
   simRequestLog: optionalText,
   /** Run inside a pod with its service account (harness/config/in-cluster.ts); detected when no kubeconfig is given. */
   inCluster: booleanish.optional(),

@@ -49,6 +49,8 @@ export interface ConformanceConfig {
   reportDir: string;
   runId: string | undefined;
   simFaults: string[];
+  /** Local target: which control plane runs the simulated cluster (embedded: ours; upstream: Kubernetes' own). */
+  controlPlane: 'embedded' | 'upstream';
   /** Local target: the simulator's API request log (JSONL), attached to a failed check's diagnostics. */
   simRequestLog: string | undefined;
   /** Where the metrics check reads sidecar metrics (see README "Metrics"). */
@@ -119,6 +121,7 @@ export const envNames = {
   reportDir: 'MESH_CONFORMANCE_REPORT_DIR',
   runId: 'MESH_CONFORMANCE_RUN_ID',
   simFaults: 'MESH_CONFORMANCE_SIM_FAULTS',
+  controlPlane: 'MESH_CONFORMANCE_CONTROL_PLANE',
   simRequestLog: 'MESH_CONFORMANCE_SIM_REQUEST_LOG',
   prometheusUrl: 'MESH_CONFORMANCE_PROMETHEUS_URL',
   prometheusToken: 'MESH_CONFORMANCE_PROMETHEUS_TOKEN',
@@ -250,6 +253,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     reportDir: c.reportDir,
     runId: c.runId,
     simFaults: c.simFaults,
+    controlPlane: c.controlPlane,
     simRequestLog: c.simRequestLog,
     metrics: {
       prometheusUrl: c.prometheusUrl,

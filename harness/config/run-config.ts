@@ -79,7 +79,7 @@ export function toConfigInput(c: ConformanceConfig): ConfigInput {
     applicationLoadBalancer: c.applicationLoadBalancer, dnsServer: c.dnsServer,
     parallelism: c.parallelism, consecutiveSuccesses: c.consecutiveSuccesses, timeouts: { ...c.timeouts },
     keepOnFailure: c.keepOnFailure, sweep: c.sweep, sweepTtl: c.sweepTtl, allowClusterChanges: [...c.clusterChanges],
-    reportDir: c.reportDir, runId: c.runId, simFaults: [...c.simFaults], simRequestLog: c.simRequestLog,
+    reportDir: c.reportDir, runId: c.runId, simFaults: [...c.simFaults], controlPlane: c.controlPlane, simRequestLog: c.simRequestLog,
     prometheusUrl: c.metrics.prometheusUrl, prometheusTokenFile: c.metrics.prometheusTokenFile, prometheusCaFile: c.metrics.prometheusCaFile,
     prometheusAuth: c.metrics.prometheusAuth, metricsCluster: c.metrics.cluster, logAnalyticsWorkspace: la?.workspaceId, logAnalyticsEndpoint: la?.endpoint,
     azureTokenFile: la?.tokenFile, azureCaFile: la?.caFile, metricsTimeout: c.metrics.timeoutMs,

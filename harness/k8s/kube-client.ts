@@ -160,6 +160,9 @@ export class KubeClient {
     // A create is not idempotent. Only a refusal made before the server acted (429) is retried as is; after an
     // ambiguous failure (5xx, connection reset) the object may exist, so it is looked up by its marker first and
     // created again only when it is not there: never a blind second create.
+    // Reviews (SelfSubjectAccessReview and the like) are answered, never stored, so a retry is harmless, and
+    // kube-apiserver refuses them any metadata ("metadata: must be empty"): they go as given.
+    if (obj.kind?.endsWith('Review')) return this.call(`create ${obj.kind}`, () => this.objects.create<T>(obj, undefined, undefined, fieldManager), opts);
     const marker = randomBytes(8).toString('hex');
     const body = { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata?.labels, [createMarkerLabel]: marker } } } as T;
     const deadline = Date.now() + opts.budgetMs;

@@ -1,8 +1,9 @@
 /**
  * The simulated cluster as a process (simulator/README.md, "Start it"):
- *   node --import tsx simulator/src/main.ts [--mesh osm|istio] --flavor kind|aks --kubeconfig FILE [--fault NAME]... [--list-faults]
+ *   node --import tsx simulator/src/main.ts [--mesh osm|istio] --flavor kind|aks [--control-plane embedded|upstream] --kubeconfig FILE [--fault NAME]... [--list-faults]
  * Prints exactly one `simulator ready <JSON>` line on stdout when it serves (ready-message.ts), keeps serving until
- * SIGINT or SIGTERM, then stops everything within 5 s and exits 0. Bad arguments: one line on stderr, exit 2.
+ * SIGINT or SIGTERM, then stops everything within 5 s and exits 0. Bad arguments, or `--control-plane upstream`
+ * without the built binaries (`npm run upstream:build`): one line on stderr, exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { describeFault, faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';
@@ -10,6 +11,9 @@ import type { FaultName } from './faults/index.ts';
 import { clusterShapes, flavorFlags, flavorNameFor, flavorNames, isClusterShape, isMeshName, meshAndShapeOf, meshNames } from './flavors/names.ts';
 import type { ClusterShape, FlavorName, MeshName } from './flavors/names.ts';
 import { startSimulator } from './simulator.ts';
+import { controlPlanes, isControlPlaneName } from './cluster-core.ts';
+import type { ControlPlaneName } from './cluster-core.ts';
+import { UpstreamBinariesMissingError } from './upstream/upstream-core.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { parseTimingsOption } from './timings-option.ts';
 import { isScenarioName, scenarioNamed, scenarioNames } from './scenarios/index.ts';
@@ -23,6 +27,7 @@ class UsageError extends Error {}
 interface ParsedArgs {
   mesh: MeshName;
   flavor: ClusterShape;
+  controlPlane: ControlPlaneName;
   /** The registered flavor the two select (flavors/names.ts). */
   registered: FlavorName;
   kubeconfig: string;
@@ -45,6 +50,7 @@ function parseArgs(argv: string[]): ParsedArgs {
     .configureOutput({ writeErr: () => undefined })
     .addOption(new Option('--mesh <mesh>', 'the service mesh').choices([...meshNames]).default('osm'))
     .addOption(new Option('--flavor <flavor>', 'cluster flavor').choices([...clusterShapes]).default('kind'))
+    .addOption(new Option('--control-plane <name>', 'our API server (embedded) or the real Kubernetes control plane built by `npm run upstream:build` (upstream)').choices([...controlPlanes]).default('embedded'))
     .option('--kubeconfig <file>', 'where to write the kubeconfig', 'reports/simulator/kubeconfig')
     .option('--fault <name>', 'switch on a named fault (repeatable; --list-faults shows them)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--list-faults', 'print NAME<TAB>fail|pass<TAB>description for every fault and exit')
@@ -62,9 +68,10 @@ function parseArgs(argv: string[]): ParsedArgs {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')) process.exit(exitCodes.ok);
     throw new UsageError(error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error));
   }
-  const o = program.opts<{ mesh: string; flavor: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean; scenario?: string }>();
+  const o = program.opts<{ mesh: string; flavor: string; controlPlane: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean; scenario?: string }>();
   if (!isMeshName(o.mesh)) throw new UsageError(`unknown mesh "${o.mesh}"; valid meshes: ${meshNames.join(', ')}`);
   if (!isClusterShape(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${clusterShapes.join(', ')}`);
+  if (!isControlPlaneName(o.controlPlane)) throw new UsageError(`unknown control plane "${o.controlPlane}"; valid: ${controlPlanes.join(', ')}`);
   const registered = flavorNameFor(o.mesh, o.flavor);
   const unknown = o.fault.filter((f) => !isFaultName(f));
   if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${faults.map((f) => f.name).join(', ')}`);
@@ -97,6 +104,7 @@ function parseArgs(argv: string[]): ParsedArgs {
   return {
     mesh: o.mesh,
     flavor: o.flavor,
+    controlPlane: o.controlPlane,
     registered,
     kubeconfig: o.kubeconfig,
     faults: o.fault.filter(isFaultName),
@@ -155,6 +163,7 @@ async function main(): Promise<void> {
     const sim = await startSimulator({
       mesh: args.mesh,
       flavor: args.flavor,
+      controlPlane: args.controlPlane,
       kubeconfig: args.kubeconfig,
       faults: args.faults,
       ...(args.port !== undefined ? { port: args.port } : {}),
@@ -174,6 +183,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${sim.readyLine}\n`);
   } catch (error) {
     if (stopping) return;
+    if (error instanceof UpstreamBinariesMissingError) {
+      process.stderr.write(`simulator: ${error.message}\n`);
+      process.exit(exitCodes.usage);
+    }
     if ((error as { code?: unknown } | undefined)?.code === 'EADDRINUSE') {
       process.stderr.write(`simulator: port ${args.port ?? ''} is already in use: pass another --port, or omit --port to use a free one\n`);
       process.exit(exitCodes.usage);

@@ -27,6 +27,8 @@ export interface ReadyMessage extends ReadyOffers {
   flavor: string;
   /** The mesh it runs (`osm`, `istio`). */
   mesh: string;
+  /** `upstream` when the real Kubernetes control plane runs the cluster (absent: our embedded API server). */
+  controlPlane?: string;
 }
 
 export const readyPrefix = 'simulator ready ';

@@ -1,19 +1,17 @@
 /**
- * Assembles one simulated cluster: the core (store, API server, kube-controller-manager, network, scheduler,
- * kubelets), the components its flavor declares (mesh control plane, ingress outside the cluster, monitoring; see
- * component.ts) and the flavor's objects. Use startSimulator() in-process (tests) or through main.ts (a separate
- * process). A flavor adds components by listing them; nothing here names one.
+ * Assembles one simulated cluster: the core (cluster-core.ts: the API server and what acts on it, ours or the
+ * upstream one), the network and kubelets, the components its flavor declares (mesh control plane, ingress outside
+ * the cluster, monitoring; see component.ts) and the flavor's objects. Use startSimulator() in-process (tests) or
+ * through main.ts (a separate process). A flavor adds components by listing them; nothing here names one, and they
+ * run unchanged on either core.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { InboundPolicySource, LogSource } from './cluster/types.ts';
-import { createStore } from './cluster/store.ts';
-import { startApiServer } from './api/server.ts';
-import type { ApiServer } from './api/server.ts';
+import type { InboundPolicySource } from './cluster/types.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
+import { startEmbeddedCore } from './cluster-core.ts';
+import type { ClusterCore, ControlPlaneName } from './cluster-core.ts';
 import type { ComponentContext, StartedComponent } from './component.ts';
-import { startControllerManager } from './controllers/index.ts';
-import type { ControllerManager } from './controllers/index.ts';
 import { hooksFor } from './faults/index.ts';
 import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
@@ -26,21 +24,21 @@ import { createNetwork } from './node/network.ts';
 import type { LoopbackNetwork } from './node/network.ts';
 import { startKubelet } from './node/kubelet.ts';
 import type { Kubelet } from './node/kubelet.ts';
-import { startScheduler } from './node/scheduler.ts';
-import type { Scheduler } from './node/scheduler.ts';
 import { defaultImageRegistry } from './node/images.ts';
-import { createPodPortForward, createPodProxy, createServiceProxy } from './node/api-proxy.ts';
 import { quickTimings } from './node/timings.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { closeConditionLog, openConditionLog, watchConditions } from './condition-log.ts';
 import { formatReadyLine } from './ready-message.ts';
 import type { ReadyMessage, ReadyOffers } from './ready-message.ts';
+import { startUpstreamCore } from './upstream/upstream-core.ts';
 
 export interface SimulatorOptions {
   /** The mesh (default osm). */
   mesh?: MeshName;
   /** The cluster shape (default kind); with `mesh`, it selects the registered flavor (flavors/names.ts). */
   flavor?: ClusterShape;
+  /** Our API server (default) or the upstream Kubernetes control plane (cluster-core.ts). */
+  controlPlane?: ControlPlaneName;
   /** Where to write the kubeconfig; default reports/simulator/kubeconfig (relative to the cwd). */
   kubeconfig?: string;
   faults?: FaultName[];
@@ -66,29 +64,11 @@ export interface SimulatorOptions {
 export interface Simulator extends ReadyMessage {
   flavor: ClusterShape;
   mesh: MeshName;
+  controlPlane: ControlPlaneName;
   /** The exact ready line main.ts prints: `simulator ready <JSON of the ReadyMessage>`. */
   readyLine: string;
   /** Stops everything started, in reverse order (child processes included). */
   close(): Promise<void>;
-}
-
-/**
- * The kubelet's views (logs, pod endpoints for port-forward) for the API server, which starts first
- * because the controllers and the OSM control plane need its CA.
- */
-class LateKubelet implements LogSource {
-  target: Kubelet | undefined;
-  logs(namespace: string, pod: string, container: string, opts?: { tailLines?: number; previous?: boolean }): string | undefined {
-    return this.target?.logs.logs(namespace, pod, container, opts);
-  }
-  localEndpoint(...args: Parameters<Kubelet['localEndpoint']>): ReturnType<Kubelet['localEndpoint']> | undefined {
-    return this.target?.localEndpoint(...args);
-  }
-}
-
-/** 27 for `v1.27.3`. */
-function minorVersionOf(gitVersion: string): number {
-  return Number(/^v?\d+\.(\d+)/.exec(gitVersion)?.[1] ?? 0);
 }
 
 /** Without a mesh control plane nothing filters inbound traffic (there are no sidecars to ask either). */
@@ -128,42 +108,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   try {
-    const store = createStore(undefined, {
-      accessReview: hooks.api.accessReview,
-      ...(hooks.api.compactionWindowMs !== undefined ? { compactionWindowMs: hooks.api.compactionWindowMs } : {}),
-    });
-    for (const policy of hooks.cluster.admissionPolicies) store.addAdmissionPlugin(policy);
+    const controlPlane = opts.controlPlane ?? 'embedded';
+    // Pods have loopback addresses; on the upstream control plane, cluster addresses standing for them (network.ts).
+    const network: LoopbackNetwork = await createNetwork({ podAddresses: controlPlane === 'upstream' ? 'cluster' : 'loopback' });
+    cleanups.push(() => network.close());
+    const coreOptions = {
+      hooks, network, timings, log,
+      gitVersion: flavor.kubernetesVersion ?? defaultKubernetesVersion,
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.requestLog ? { requestLog: resolve(opts.requestLog) } : {}),
+      ...(opts.token ? { token: opts.token } : {}),
+    };
+    const core: ClusterCore = controlPlane === 'upstream' ? await startUpstreamCore(coreOptions) : await startEmbeddedCore(coreOptions);
+    cleanups.push(() => core.close());
+    const { store } = core;
     if (opts.conditionLog) {
       openConditionLog(resolve(opts.conditionLog));
       cleanups.push(closeConditionLog);
       cleanups.push(watchConditions(store));
     }
-    const lateKubelet = new LateKubelet();
-    const api: ApiServer = await startApiServer({
-      store, hooks: hooks.api, logs: lateKubelet,
-      gitVersion: flavor.kubernetesVersion ?? defaultKubernetesVersion,
-      serviceProxy: hooks.api.serviceProxy(createServiceProxy({ store })),
-      podProxy: createPodProxy({ store }),
-      // kube-apiserver 1.30+ accepts kubectl's SPDY-over-WebSocket port-forward (PortForwardWebsockets); older ones make
-      // kubectl fall back to SPDY.
-      podPortForward: createPodPortForward({ kubelet: lateKubelet, spdyOverWebSocket: minorVersionOf(flavor.kubernetesVersion ?? defaultKubernetesVersion) >= 30 }),
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.requestLog ? { requestLogFile: resolve(opts.requestLog) } : {}),
-      ...(opts.token ? { token: opts.token } : {}),
-    });
-    cleanups.push(() => api.close());
-    log(`api server listening on ${api.url}`);
-
-    const controllers: ControllerManager = startControllerManager(store, {
-      suppressEndpoints: hooks.cluster.withholdEndpoints, caPem: api.caPem,
-      namespaceDeletion: { delayMs: timings.namespaceDeletionDelayMs, requeueMs: timings.namespaceRequeueMs },
-    });
-    cleanups.push(() => controllers.stop());
-
-    const network: LoopbackNetwork = await createNetwork();
-    cleanups.push(() => network.close());
     mkdirSync(dirname(kubeconfig), { recursive: true });
-    const apiAccess = { url: api.url, caPem: api.caPem, token: api.token };
+    const apiAccess = core.api;
     const images = defaultImageRegistry();
 
     // The flavor's components, in its order, before any pod exists (admission plugins, images, inbound policy).
@@ -178,11 +143,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       log(`started ${component.name}`);
     }
 
-    const scheduler: Scheduler = startScheduler({ store });
-    cleanups.push(() => scheduler.stop());
     const kubelet: Kubelet = startKubelet({ store, network, hooks, policy: inboundPolicyOf(started), images, timings, apiServer: apiAccess });
-    lateKubelet.target = kubelet;
     cleanups.push(() => kubelet.stop());
+    await core.attach(kubelet);
 
     await installFlavor(store, flavor, hooks);
     log(`installed the ${flavor.name} flavor; waiting for the control-plane pods`);
@@ -193,10 +156,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       await waitForWorkloads(store, scenario.awaited(), opts.readyTimeoutMs ?? 60_000);
     }
 
-    writeKubeconfig(kubeconfig, { server: api.url, caPem: api.caPem, token: api.token, context });
+    writeKubeconfig(kubeconfig, { server: core.client.url, caPem: core.client.caPem, token: core.client.token, context });
     const offers: ReadyOffers = Object.assign({}, ...started.map((s) => s.offers ?? {})) as ReadyOffers;
-    const ready = { kubeconfig, context, server: api.url, flavor: shape, mesh, ...offers };
-    return { ...ready, readyLine: formatReadyLine(ready), close };
+    const ready = { kubeconfig, context, server: core.client.url, flavor: shape, mesh, ...(controlPlane === 'upstream' ? { controlPlane } : {}), ...offers };
+    return { ...ready, controlPlane, readyLine: formatReadyLine(ready), close };
   } catch (error) {
     await close();
     throw error;

@@ -317,13 +317,16 @@ void test('kubectl: a Terminating namespace reports the namespace controller\'s 
 const sdkBin = '/usr/lib/google-cloud-sdk/bin';
 const examples = fileURLToPath(new URL('../../../docs/examples/', import.meta.url));
 
-void describe('kubectl 1.27–1.33 follow the guide (docs/examples) against the kind flavor', () => {
+/** `MESH_SIM_CONTROL_PLANE=upstream` runs the matrix on the real control plane instead (`npm run upstream:build` first). */
+const matrixControlPlane = process.env.MESH_SIM_CONTROL_PLANE === 'upstream' ? 'upstream' : 'embedded';
+
+void describe(`kubectl 1.27–1.33 follow the guide (docs/examples) against the kind flavor (${matrixControlPlane} control plane)`, () => {
   let sim: Simulator | undefined;
   let dir: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sim-kubectl-matrix-'));
-    sim = await startSimulator({ flavor: 'kind', kubeconfig: join(dir, 'kubeconfig'), readyTimeoutMs: 60_000 });
+    sim = await startSimulator({ flavor: 'kind', controlPlane: matrixControlPlane, kubeconfig: join(dir, 'kubeconfig'), readyTimeoutMs: 60_000 });
   });
   after(async () => {
     await sim?.close();

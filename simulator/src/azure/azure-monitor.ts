@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { KubeObject, ObjectStore } from '../cluster/types.ts';
+import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { SimComponent } from '../component.ts';
 import { createServingCertificate } from '../api/tls.ts';
 import { field, nodeKinds } from '../node/kinds.ts';
@@ -64,6 +64,8 @@ export interface AzureMonitorOptions {
   dir: string;
   /** The AKS cluster's resource id (`_ResourceId`, `container.azm.ms/clusterId`). */
   clusterResourceId: string;
+  /** Maps the pods' addresses to where they are dialled (the node network). */
+  network?: Pick<SimNetwork, 'dialAddressOf'>;
   log?: (line: string) => void;
 }
 
@@ -129,7 +131,7 @@ export async function startAzureMonitor(opts: AzureMonitorOptions): Promise<Azur
     await Promise.all(pods.map(async (pod) => {
       const target = scrapeTargetOf(pod);
       if (!target) return;
-      const text = await scrapeText(target, 5_000).catch(() => undefined);
+      const text = await scrapeText(target, 5_000, opts.network).catch(() => undefined);
       if (text === undefined) return;
       for (const s of parsePrometheusText(text)) {
         if (!(osmFieldpass as readonly string[]).includes(s.name)) continue;
@@ -252,7 +254,7 @@ export function azureMonitorComponent(opts: { clusterResourceId: string }): SimC
   return {
     name: 'azure-monitor',
     async start(ctx) {
-      const monitor = await startAzureMonitor({ store: ctx.store, timings: ctx.timings, dir: ctx.dir, clusterResourceId: opts.clusterResourceId, log: (line) => ctx.log(line) });
+      const monitor = await startAzureMonitor({ store: ctx.store, timings: ctx.timings, dir: ctx.dir, clusterResourceId: opts.clusterResourceId, network: ctx.network, log: (line) => ctx.log(line) });
       return {
         offers: { logAnalytics: { endpoint: monitor.endpoint, workspaceId: monitor.workspaceId, tokenFile: monitor.tokenFile, caFile: monitor.caFile } },
         stop: () => monitor.stop(),

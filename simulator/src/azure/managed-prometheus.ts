@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ObjectStore } from '../cluster/types.ts';
+import type { ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { SimComponent } from '../component.ts';
 import { createServingCertificate } from '../api/tls.ts';
 import { nodeKinds } from '../node/kinds.ts';
@@ -34,7 +34,7 @@ export interface ManagedPrometheus {
 /** Samples kept per series (enough for rate() over a few minutes at the quick interval). */
 const maxSamplesPerSeries = 600;
 
-export async function startManagedPrometheus(opts: { store: ObjectStore; intervalMs: number; dir: string; cluster: string; log?: (line: string) => void }): Promise<ManagedPrometheus> {
+export async function startManagedPrometheus(opts: { store: ObjectStore; intervalMs: number; dir: string; cluster: string; network?: Pick<SimNetwork, 'dialAddressOf'>; log?: (line: string) => void }): Promise<ManagedPrometheus> {
   const { store } = opts;
   const kinds = nodeKinds(store);
   const token = randomBytes(24).toString('base64url');
@@ -45,7 +45,7 @@ export async function startManagedPrometheus(opts: { store: ObjectStore; interva
     await Promise.all(store.list(kinds.pod).items.map(async (pod) => {
       const target = scrapeTargetOf(pod);
       if (!target) return;
-      const text = await scrapeText(target, Math.max(1_000, opts.intervalMs)).catch(() => undefined);
+      const text = await scrapeText(target, Math.max(1_000, opts.intervalMs), opts.network).catch(() => undefined);
       const instance = `${target.host}:${target.port}`;
       const base = { job: 'kubernetes-pods', instance, namespace: pod.metadata.namespace ?? '', pod: pod.metadata.name ?? '', cluster: opts.cluster };
       const add = (name: string, labels: Record<string, string>, value: number): void => {
@@ -185,7 +185,7 @@ export function managedPrometheusComponent(opts: { cluster: string }): SimCompon
   return {
     name: 'azure-monitor-managed-prometheus',
     async start(ctx) {
-      const mp = await startManagedPrometheus({ store: ctx.store, intervalMs: ctx.timings.managedPrometheusIntervalMs, dir: ctx.dir, cluster: opts.cluster, log: (l) => ctx.log(l) });
+      const mp = await startManagedPrometheus({ store: ctx.store, intervalMs: ctx.timings.managedPrometheusIntervalMs, dir: ctx.dir, cluster: opts.cluster, network: ctx.network, log: (l) => ctx.log(l) });
       return { offers: { managedPrometheus: { endpoint: mp.endpoint, tokenFile: mp.tokenFile, caFile: mp.caFile, cluster: mp.cluster } }, stop: () => mp.stop() };
     },
   };

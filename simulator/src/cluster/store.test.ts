@@ -219,3 +219,18 @@ void test('onChange sees every committed change with the old object', async () =
   assert.deepEqual(seen, ['ADDED ConfigMap a', 'MODIFIED ConfigMap a old', 'DELETED ConfigMap a old']);
   assert.ok(new ApiError(404, 'NotFound', 'x').toStatus());
 });
+
+void test('a SelfSubjectAccessReview with metadata is refused as kube-apiserver does; empty or zero metadata is answered', async () => {
+  const { store } = await fixture();
+  const ssar = store.types.byPath('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews')!;
+  const spec = { resourceAttributes: { verb: 'get', resource: 'pods' } };
+  await assert.rejects(
+    store.create(ssar, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { labels: { a: 'b' } }, spec }),
+    (err: unknown) => err instanceof ApiError && err.code === 422 && /^\.authorization\.k8s\.io "" is invalid: metadata: Invalid value: .*must be empty$/.test(err.message),
+  );
+  const zero = { name: '', namespace: '', resourceVersion: '', generation: 0, creationTimestamp: '1970-01-01T00:00:00Z', managedFields: [{ manager: 'm' }] };
+  for (const metadata of [{}, zero]) {
+    const answer = await store.create(ssar, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata, spec });
+    assert.equal((answer.status as { allowed?: boolean }).allowed, true);
+  }
+});

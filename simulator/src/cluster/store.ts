@@ -293,7 +293,7 @@ export class MemoryStore implements ObjectStore {
     obj.kind ||= resource.kind;
     obj.metadata ??= {};
     const meta = obj.metadata;
-    if (resource.kind === 'SelfSubjectAccessReview') return this.answerAccessReview(obj);
+    if (resource.kind === 'SelfSubjectAccessReview') return this.answerAccessReview(resource, obj);
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     if (resource.namespaced) {
       if (!meta.namespace) meta.namespace = 'default';
@@ -518,7 +518,13 @@ export class MemoryStore implements ObjectStore {
     }
   }
 
-  private answerAccessReview(obj: KubeObject): KubeObject {
+  private answerAccessReview(resource: ResourceType, obj: KubeObject): KubeObject {
+    // kube-apiserver refuses any metadata but managedFields (ValidateSelfSubjectAccessReview: "must be empty"); the
+    // internal object has no kind yet, so the error names the kind as `.authorization.k8s.io`.
+    const { managedFields: _managedFields, ...meta } = obj.metadata;
+    if (Object.entries(meta).some(([key, value]) => !isZeroMetadataValue(key, value))) {
+      throw invalid({ ...resource, kind: '' }, '', [{ type: 'Invalid', field: 'metadata', value: obj.metadata, detail: 'must be empty' }]);
+    }
     const verdict = this.accessReview((obj.spec ?? {}) as Record<string, unknown>);
     return {
       ...obj,
@@ -704,4 +710,16 @@ function prepareCrd(crd: KubeObject): void {
  */
 export function createStore(registry: ResourceTypeRegistry = createResourceTypeRegistry(), options: StoreOptions = {}): MemoryStore {
   return new MemoryStore(registry, options);
+}
+
+/**
+ * Whether a metadata field holds Go's zero value, as `apiequality.Semantic.DeepEqual(metav1.ObjectMeta{}, …)` sees it:
+ * a protobuf body (kubectl auth can-i) carries every scalar empty and creationTimestamp as the zero Timestamp.
+ */
+function isZeroMetadataValue(key: string, value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false) return true;
+  if (key === 'creationTimestamp' && value === '1970-01-01T00:00:00Z') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.keys(value).length === 0;
+  return false;
 }

@@ -103,6 +103,14 @@ export interface AdmissionPlugin {
   name: string;
   mutate?(req: AdmissionRequest): void | Promise<void>;
   validate?(req: AdmissionRequest): string | undefined | Promise<string | undefined>;
+  /**
+   * Where the webhook is served, as its webhook configuration's `clientConfig.service` names it: on a real API server
+   * (upstream mode) the calls to that Service and path reach this plugin. Absent: a cluster policy without a webhook
+   * configuration of its own; upstream mode then registers one for it (or `builtin` stands for it).
+   */
+  endpoint?: { namespace: string; service: string; path: string };
+  /** A kube-apiserver admission plugin that does the same on a real API server (upstream mode), instead of a webhook. */
+  builtin?: { podSecurity: { enforce: 'baseline' | 'restricted'; exemptNamespaces: string[] } };
 }
 
 /** A Kubernetes Status failure, thrown by the store and rendered by the API server as-is. */
@@ -218,6 +226,12 @@ export interface SimNetwork {
    */
   setOutbound(podIP: string, handler: OutboundHandler | 'refused' | undefined): void;
   outboundOf(podIP: string): OutboundHandler | 'refused' | undefined;
+  /**
+   * Where a connection to a cluster address (a pod IP or an endpoint read from the API) really goes: its loopback
+   * address. The identity for an address that is its own loopback address (nodes, load balancers, and every pod when
+   * pods use loopback addresses). Dial pod and endpoint addresses through it.
+   */
+  dialAddressOf(clusterAddress: string): string;
 }
 
 /** An HTTP request a pod's process sends to a Service (by name or ClusterIP) or an address. */

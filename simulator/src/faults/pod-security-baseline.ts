@@ -12,7 +12,8 @@ import type { FlavorName } from '../flavors/names.ts';
 /** Capabilities baseline allows to be added (pod-security-admission's `capabilities_baseline` check). */
 const allowed = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
 /** Namespaces exempt from the policy (the control planes'). */
-const exempt = (ns: string | undefined): boolean => ['kube-system', 'osm-system', 'istio-system', 'aks-istio-system', 'aks-istio-ingress', 'ingress-nginx'].includes(ns ?? '');
+const exemptNamespaces = ['kube-system', 'osm-system', 'istio-system', 'aks-istio-system', 'aks-istio-ingress', 'ingress-nginx'];
+const exempt = (ns: string | undefined): boolean => exemptNamespaces.includes(ns ?? '');
 
 interface Container { name?: string; securityContext?: { capabilities?: { add?: string[] } } }
 
@@ -37,6 +38,8 @@ export const podSecurityBaseline = defineFault({
     cluster: {
       admissionPolicies: [{
         name: 'PodSecurity',
+        // On a real API server (upstream mode), kube-apiserver's own PodSecurity plugin with these defaults.
+        builtin: { podSecurity: { enforce: 'baseline', exemptNamespaces } },
         validate: (req) => {
           if (req.resource.kind !== 'Pod' || req.operation !== 'CREATE' || exempt(req.namespace)) return undefined;
           const violation = baselineViolation(req.object);

@@ -60,6 +60,7 @@ export async function startAppGateway(opts: {
       listenHost: publicAddress,
       preferredPort: 80,
       sourceAddress,
+      network,
       // AppGW answers 502 for every backend failure, including an empty backend pool; a host or path it has no rule for
       // goes to AGIC's default listener and its empty `defaultaddresspool`, so also 502 (never nginx's 404).
       errorPage: (status) => htmlErrorPage(status === 503 || status === 404 ? 502 : status, serverToken, { server: serverToken }),

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { KubeObject, ObjectStore } from '../cluster/types.ts';
+import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { NodeKinds } from '../node/kinds.ts';
 import { listenWithFallback } from '../node/network.ts';
 import { resolveUpstreams, routeRequest } from './routing.ts';
@@ -27,6 +27,8 @@ export interface IngressProxyOptions {
   preferredPort: number;
   /** Every upstream connection is made from this address. */
   sourceAddress: string;
+  /** Maps endpoint addresses to where they are dialled (the node network; absent: dialled as they are). */
+  network?: Pick<SimNetwork, 'dialAddressOf'>;
   /** The controller's own error page for a status (502, 503, 404, 504). */
   errorPage(status: number): ErrorPage;
   /** Headers the controller adds to every response it proxies. */
@@ -107,7 +109,7 @@ export async function startIngressProxy(opts: IngressProxyOptions): Promise<Ingr
       headers['x-forwarded-proto'] = 'http';
       headers['x-scheme'] = 'http';
       headers['x-request-id'] = requestId;
-      const upstream = http.request({ host: target.ip, port: target.port, method: req.method, path: req.url, headers, agent, localAddress: opts.sourceAddress, timeout: upstreamTimeoutMs });
+      const upstream = http.request({ host: opts.network ? opts.network.dialAddressOf(target.ip) : target.ip, port: target.port, method: req.method, path: req.url, headers, agent, localAddress: opts.sourceAddress, timeout: upstreamTimeoutMs });
       const address = `${target.ip}:${target.port}`;
       upstream.on('response', (up) => {
         const out: http.OutgoingHttpHeaders = { ...opts.responseHeaders };

@@ -44,7 +44,7 @@ export function startLoadBalancerProvider(opts: { store: ObjectStore; network: S
       client.resetAndDestroy();
       return;
     }
-    const upstream = net.connect({ host: target.ip, port: target.port });
+    const upstream = net.connect({ host: network.dialAddressOf(target.ip), port: target.port });
     client.pipe(upstream).pipe(client);
     const close = (): void => {
       client.destroy();

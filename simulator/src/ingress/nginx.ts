@@ -46,6 +46,7 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
     listenHost,
     preferredPort,
     sourceAddress: ctx.podIP,
+    network: ctx.network,
     errorPage: (status) => htmlErrorPage(status, 'nginx', { server: 'nginx' }),
     responseHeaders: { server: 'nginx' },
     accessLog: (entry) => ctx.log(nginxAccessLine(entry, ctx.clock())),

@@ -3,6 +3,11 @@
  * `lo` on Linux, so these addresses need no setup) and hands out one address per pod, node or load balancer.
  * Out-of-cluster peers get a virtual cluster address (the AKS Application Gateway's 10.225.0.4) that the mesh sees
  * instead of the loopback address their sockets really use.
+ *
+ * Pod addresses: `loopback` (the default) reports a pod's loopback address as its IP. `cluster` gives every pod a
+ * cluster address in 10.244.0.0/16 (kind's pod subnet) that stands for its loopback address 127.N.a.b as 10.244.a.b:
+ * kube-apiserver refuses loopback addresses in Endpoints and EndpointSlices (ValidateEndpointIP), so the upstream
+ * control plane needs it. Whatever dials a pod or endpoint address read from the cluster maps it with dialAddressOf().
  */
 import net from 'node:net';
 import type { OutboundHandler, SimNetwork } from '../cluster/types.ts';
@@ -28,14 +33,20 @@ const sentinelPort = 47_999;
  * Claims a free 127.N.0.0/16 block (N in 2..250, picked at random and verified by binding) and returns the
  * network that allocates from it. Use one per simulator instance; close() it when the instance stops.
  */
-export async function createNetwork(opts: { block?: number } = {}): Promise<LoopbackNetwork> {
+export async function createNetwork(opts: { block?: number; podAddresses?: PodAddressing } = {}): Promise<LoopbackNetwork> {
   const candidates = opts.block !== undefined ? [opts.block] : shuffled(range(2, 250));
   for (const n of candidates) {
     const sentinel = await tryListen(sentinelHost(n), sentinelPort);
-    if (sentinel) return new Network(n, sentinel);
+    if (sentinel) return new Network(n, sentinel, opts.podAddresses ?? 'loopback');
   }
   throw new Error(`no free loopback block: every 127.N.0.0/16 with N in 2..250 is claimed (sentinel port ${sentinelPort})`);
 }
+
+/** How pods are addressed (see the file comment). */
+export type PodAddressing = 'loopback' | 'cluster';
+
+/** The pod subnet of `cluster` addressing: 127.N.a.b stands for 10.244.a.b. */
+const podSubnetPrefix = '10.244.';
 
 class Network implements LoopbackNetwork {
   readonly block: string;
@@ -48,6 +59,7 @@ class Network implements LoopbackNetwork {
   constructor(
     private readonly n: number,
     private readonly sentinel: net.Server,
+    private readonly podAddresses: PodAddressing = 'loopback',
   ) {
     this.block = `127.${n}.0.0/16`;
   }
@@ -65,6 +77,9 @@ class Network implements LoopbackNetwork {
     address ??= this.released.shift();
     if (!address) throw new Error(`loopback block ${this.block} is exhausted`);
     this.purposes.set(address, purpose);
+    if (this.podAddresses === 'cluster' && purpose.startsWith('pod:')) {
+      this.virtual.set(address, `${podSubnetPrefix}${address.split('.').slice(2).join('.')}`);
+    }
     return address;
   }
 
@@ -73,6 +88,14 @@ class Network implements LoopbackNetwork {
     this.virtual.delete(address);
     this.outbound.delete(address);
     this.released.push(address);
+  }
+
+  dialAddressOf(clusterAddress: string): string {
+    const plain = clusterAddress.startsWith('::ffff:') ? clusterAddress.slice(7) : clusterAddress;
+    // A pod address whose pod is gone still maps into the block (connection refused, as a dead pod IP answers),
+    // never onto the host's real network.
+    if (this.podAddresses === 'cluster' && plain.startsWith(podSubnetPrefix)) return `127.${this.n}.${plain.slice(podSubnetPrefix.length)}`;
+    return plain;
   }
 
   mapVirtual(loopback: string, clusterAddress: string): void {

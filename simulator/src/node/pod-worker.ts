@@ -457,13 +457,15 @@ export class PodWorker {
     this.setCondition('Ready', ready, 'ContainersNotReady', `containers with unready status: [${notReady.join(' ')}]`);
     this.setCondition('ContainersReady', ready, 'ContainersNotReady', `containers with unready status: [${notReady.join(' ')}]`);
     this.setCondition('PodScheduled', true, '', '');
-    const podIPs = this.podIP ? [{ ip: this.podIP }] : [];
+    // The pod's address in the cluster (its loopback address, or the cluster address standing for it: network.ts).
+    const podIP = this.podIP ? this.deps.network.clusterAddressOf(this.podIP) : undefined;
+    const podIPs = podIP ? [{ ip: podIP }] : [];
     return {
       phase: this.phase(),
       conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((t) => this.conditions.get(t)!),
       hostIP: this.deps.hostIP,
       hostIPs: [{ ip: this.deps.hostIP }],
-      ...(this.podIP ? { podIP: this.podIP, podIPs } : {}),
+      ...(podIP ? { podIP, podIPs } : {}),
       startTime: this.startTime ?? this.now(),
       qosClass: 'BestEffort',
       ...(this.initRuns.length ? { initContainerStatuses: this.initRuns.map((r) => this.containerStatus(r)) } : {}),

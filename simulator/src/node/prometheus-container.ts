@@ -52,7 +52,7 @@ export async function startPrometheusContainerWith(ctx: ContainerContext, setup:
 
 async function startReal(ctx: ContainerContext, port: number, intervalSeconds: number, setup: PrometheusScrapeSetup): Promise<RunningContainer> {
   const dir = await mkdtemp(join(tmpdir(), 'mesh-sim-prometheus-'));
-  const discovery = await startPodDiscoveryEndpoint(ctx.store, ctx.podIP);
+  const discovery = await startPodDiscoveryEndpoint(ctx.store, ctx.podIP, ctx.network);
   const configFile = join(dir, 'prometheus.yml');
   await writeFile(configFile, setup.render({ scrapeIntervalSeconds: intervalSeconds, httpDiscovery: { url: discovery.url, refreshSeconds: intervalSeconds } }));
   const args = [

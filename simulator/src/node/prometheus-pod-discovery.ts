@@ -6,7 +6,7 @@
  * pod role (discovery/kubernetes/pod.go), so OSM's relabel rules apply unchanged.
  */
 import http from 'node:http';
-import type { KubeObject, ObjectStore } from '../cluster/types.ts';
+import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import { field, nodeKinds } from './kinds.ts';
 import { listenOn } from './network.ts';
 
@@ -23,7 +23,7 @@ function sanitize(name: string): string {
 type Container = { name: string; ports?: { name?: string; containerPort: number; protocol?: string }[] };
 
 /** The target groups the pod role yields for one pod (none until it has an IP, as in Prometheus). */
-export function podTargetGroups(pod: KubeObject): TargetGroup[] {
+export function podTargetGroups(pod: KubeObject, dialAddressOf: (address: string) => string = (a) => a): TargetGroup[] {
   const status = field<Record<string, unknown>>(pod, 'status') ?? {};
   const spec = field<Record<string, unknown>>(pod, 'spec') ?? {};
   const podIP = status.podIP as string | undefined;
@@ -57,12 +57,12 @@ export function podTargetGroups(pod: KubeObject): TargetGroup[] {
     for (const c of containers) {
       const base = { ...podLabels, __meta_kubernetes_pod_container_name: c.name, __meta_kubernetes_pod_container_init: String(init) };
       if (!c.ports?.length) {
-        groups.push({ targets: [podIP], labels: base });
+        groups.push({ targets: [dialAddressOf(podIP)], labels: base });
         continue;
       }
       for (const p of c.ports) {
         groups.push({
-          targets: [`${podIP}:${p.containerPort}`],
+          targets: [`${dialAddressOf(podIP)}:${p.containerPort}`],
           labels: { ...base, __meta_kubernetes_pod_container_port_name: p.name ?? '', __meta_kubernetes_pod_container_port_number: String(p.containerPort), __meta_kubernetes_pod_container_port_protocol: p.protocol ?? 'TCP' },
         });
       }
@@ -74,10 +74,10 @@ export function podTargetGroups(pod: KubeObject): TargetGroup[] {
 }
 
 /** Serves `GET /pods` (HTTP SD) on host:0 from the store; resolves with its URL and a close function. */
-export async function startPodDiscoveryEndpoint(store: ObjectStore, host: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPodDiscoveryEndpoint(store: ObjectStore, host: string, network?: Pick<SimNetwork, 'dialAddressOf'>): Promise<{ url: string; close(): Promise<void> }> {
   const kinds = nodeKinds(store);
   const server = http.createServer((req, res) => {
-    const groups = store.list(kinds.pod).items.filter((p) => !p.metadata.deletionTimestamp).flatMap(podTargetGroups);
+    const groups = store.list(kinds.pod).items.filter((p) => !p.metadata.deletionTimestamp).flatMap((p) => podTargetGroups(p, network ? (a) => network.dialAddressOf(a) : undefined));
     const body = JSON.stringify(groups);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);

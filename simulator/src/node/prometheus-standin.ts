@@ -126,7 +126,7 @@ export async function startPrometheusStandin(ctx: ContainerContext, port: number
       targets.set(key, state);
       let up = 0;
       try {
-        const text = await scrapeText(target, Math.max(500, intervalMs));
+        const text = await scrapeText(target, Math.max(500, intervalMs), ctx.network);
         for (const s of parsePrometheusText(text)) {
           if (!relabeling.keep(s.name)) continue;
           const labels: Record<string, string> = relabeling.honorLabels ? { ...targetLabels, ...s.labels, __name__: s.name } : { ...s.labels, ...targetLabels, __name__: s.name };

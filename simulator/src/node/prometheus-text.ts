@@ -3,7 +3,7 @@
  * the scrape of one annotated pod, shared by the built-in Prometheus stand-in and the Azure Monitor agent emulation.
  */
 import http from 'node:http';
-import type { KubeObject } from '../cluster/types.ts';
+import type { KubeObject, SimNetwork } from '../cluster/types.ts';
 import { field } from './kinds.ts';
 
 export interface TextSample {
@@ -46,9 +46,9 @@ export function scrapeTargetOf(pod: KubeObject): { host: string; port: number; p
 }
 
 /** GETs a metrics endpoint; rejects with Prometheus-like messages (`connection refused`, `server returned HTTP status 404`). */
-export function scrapeText(target: { host: string; port: number; path: string }, timeoutMs: number): Promise<string> {
+export function scrapeText(target: { host: string; port: number; path: string }, timeoutMs: number, network?: Pick<SimNetwork, 'dialAddressOf'>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: target.host, port: target.port, path: target.path, agent: false, timeout: timeoutMs, headers: { accept: 'text/plain;version=0.0.4' } }, (res) => {
+    const req = http.get({ host: network ? network.dialAddressOf(target.host) : target.host, port: target.port, path: target.path, agent: false, timeout: timeoutMs, headers: { accept: 'text/plain;version=0.0.4' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

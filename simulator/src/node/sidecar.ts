@@ -153,7 +153,13 @@ async function startInbound(
     proxy(ctx, plan, stats, agent, req, res);
   });
   http1.keepAliveTimeout = 60_000;
+  // The HTTP server never listens, so it tracks none of these sockets (its closeAllConnections() does nothing) and the
+  // TCP server's close() waits for them: a kept-alive connection (the ingress keeps its upstream connections 60 s)
+  // held a stopping sidecar, and so a deleted pod, that long. Envoy closes them as it exits.
+  const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     stats.downstreamCxTotal++;
     if (!allowed(socket)) {
       stats.rbacDenied++;
@@ -163,8 +169,8 @@ async function startInbound(
     }
     http1.emit('connection', socket);
   });
-  tcp.on('close', () => {
-    http1.closeAllConnections();
+  connectionClosers.set(tcp, () => {
+    for (const socket of sockets) socket.destroy();
   });
   await listenOn(tcp, ctx.podIP, port);
   return tcp;
@@ -310,6 +316,9 @@ async function startHttp(host: string, port: number, handler: http.RequestListen
   return server;
 }
 
+/** How to close the connections a plain TCP server handed to an HTTP server (closeAll). */
+const connectionClosers = new WeakMap<net.Server, () => void>();
+
 function closeAll(servers: net.Server[]): Promise<void> {
   return Promise.all(
     servers.map(
@@ -317,6 +326,7 @@ function closeAll(servers: net.Server[]): Promise<void> {
         new Promise<void>((resolve) => {
           s.close(() => resolve());
           if (s instanceof http.Server) s.closeAllConnections();
+          connectionClosers.get(s)?.();
         }),
     ),
   ).then(() => undefined);

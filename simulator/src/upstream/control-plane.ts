@@ -21,7 +21,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { generate } from 'selfsigned';
+import { createCA, signLeaf } from './pki.ts';
+import type { KeyPair } from './pki.ts';
 import { renderKubeconfig, writeKubeconfig } from '../api/kubeconfig.ts';
 import { killChild, spawnTracked } from '../node/processes.ts';
 
@@ -51,6 +52,16 @@ export interface UpstreamControlPlaneOptions {
   readyTimeoutMs?: number;
   /** Extra flags per component, appended last (so they win). */
   extraArgs?: Partial<Record<Component, string[]>>;
+  /** The admin bearer token (default: a random one). */
+  adminToken?: string;
+  /**
+   * A Unix socket that speaks HTTP CONNECT: kube-apiserver's egress to the cluster network (--egress-selector-config-file,
+   * `cluster`), as konnectivity provides it. Webhooks, the kubelets (logs, port-forward) and the proxy subresources are
+   * dialled through it. With it, the API server also resolves Services to endpoints (--enable-aggregator-routing).
+   */
+  clusterEgressSocket?: string;
+  /** Pod Security Admission defaults (AdmissionConfiguration for the PodSecurity plugin), as a cluster-wide policy sets them. */
+  podSecurity?: { enforce: 'privileged' | 'baseline' | 'restricted'; exemptNamespaces: string[] };
 }
 
 export interface UpstreamControlPlane {
@@ -59,6 +70,8 @@ export interface UpstreamControlPlane {
   /** The admin kubeconfig (token user in system:masters). */
   kubeconfig: string;
   caPem: string;
+  /** The CA itself, which signs the simulator's servers that kube-apiserver and clients verify (webhooks, the API front). */
+  ca: KeyPair;
   /** The admin bearer token. */
   token: string;
   /** The temporary directory: pki/, kubeconfigs, etcd data, logs/<component>.log. */
@@ -161,7 +174,7 @@ export async function startUpstreamControlPlane(opts: UpstreamControlPlaneOption
       writeFile(f('sa.pub'), sa.publicKey), writeFile(f('sa.key'), sa.privateKey, { mode: 0o600 }),
     ]);
     const token = () => randomBytes(24).toString('hex');
-    const tokens = { admin: token(), kcm: token(), scheduler: token() };
+    const tokens = { admin: opts.adminToken ?? token(), kcm: token(), scheduler: token() };
     const saCredentials = opts.serviceAccountCredentials ?? false;
     // token,user,uid,"groups"; the controller manager and the scheduler are bound by user name in RBAC's bootstrap policy.
     await writeFile(f('tokens.csv'), [
@@ -214,6 +227,38 @@ export async function startUpstreamControlPlane(opts: UpstreamControlPlaneOption
     ]);
     await awaitHealthy('etcd', etcd, `${etcdUrl}/health`);
 
+    const apiserverOptional: string[] = [];
+    if (opts.clusterEgressSocket) {
+      await writeFile(join(dir, 'egress-selector.yaml'), [
+        'apiVersion: apiserver.k8s.io/v1beta1',
+        'kind: EgressSelectorConfiguration',
+        'egressSelections:',
+        '- name: cluster',
+        '  connection:',
+        '    proxyProtocol: HTTPConnect',
+        '    transport:',
+        '      uds:',
+        `        udsName: ${JSON.stringify(opts.clusterEgressSocket)}`,
+        '',
+      ].join('\n'));
+      apiserverOptional.push(`--egress-selector-config-file=${join(dir, 'egress-selector.yaml')}`, '--enable-aggregator-routing=true');
+    }
+    if (opts.podSecurity) {
+      await writeFile(join(dir, 'admission.yaml'), JSON.stringify({
+        apiVersion: 'apiserver.config.k8s.io/v1',
+        kind: 'AdmissionConfiguration',
+        plugins: [{
+          name: 'PodSecurity',
+          configuration: {
+            apiVersion: 'pod-security.admission.config.k8s.io/v1',
+            kind: 'PodSecurityConfiguration',
+            defaults: { enforce: opts.podSecurity.enforce, 'enforce-version': 'latest', audit: 'privileged', 'audit-version': 'latest', warn: 'privileged', 'warn-version': 'latest' },
+            exemptions: { usernames: [], runtimeClasses: [], namespaces: opts.podSecurity.exemptNamespaces },
+          },
+        }],
+      }));
+      apiserverOptional.push(`--admission-control-config-file=${join(dir, 'admission.yaml')}`);
+    }
     const apiserver = spawnComponent('kube-apiserver', join(binDir, 'kube-apiserver'), [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1', `--secure-port=${apiPort}`, '--advertise-address=127.0.0.1',
@@ -234,6 +279,9 @@ export async function startUpstreamControlPlane(opts: UpstreamControlPlaneOption
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
       `--cert-dir=${join(dir, 'apiserver-certs')}`, '--profiling=false',
+      // The kubelets are reached at their InternalIP (a node's Hostname address does not resolve here).
+      '--kubelet-preferred-address-types=InternalIP',
+      ...apiserverOptional,
       ...extra('kube-apiserver'),
     ]);
     await awaitHealthy('kube-apiserver', apiserver, `${server}/readyz`, { auth: tokens.admin });
@@ -276,7 +324,7 @@ export async function startUpstreamControlPlane(opts: UpstreamControlPlaneOption
     const version = await request(`${server}/version`, { dispatcher: tls, headers: { authorization: `Bearer ${tokens.admin}` } }).then((r) => r.body.json() as Promise<{ gitVersion: string }>);
     const etcdVersion = await request(`${etcdUrl}/version`).then((r) => r.body.json() as Promise<{ etcdserver: string }>);
     return {
-      server, kubeconfig, caPem: ca.cert, token: tokens.admin, dir, pids, startupMs,
+      server, kubeconfig, caPem: ca.cert, ca, token: tokens.admin, dir, pids, startupMs,
       versions: { kubernetes: version.gitVersion, etcd: etcdVersion.etcdserver },
       stop,
     };
@@ -292,36 +340,6 @@ async function etcdMinor(binary: string): Promise<number> {
     execFile(binary, ['--version'], { timeout: 10_000 }, (_e, stdout) => resolve(String(stdout)));
   });
   return Number(/etcd Version: 3\.(\d+)\./.exec(out)?.[1] ?? 0);
-}
-
-interface KeyPair { cert: string; key: string }
-
-async function createCA(): Promise<KeyPair> {
-  const ca = await generate([{ name: 'commonName', value: 'mesh-conformance-upstream-ca' }], {
-    keyType: 'ec', algorithm: 'sha256', notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + 365 * 24 * 3600_000),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    ],
-  });
-  return { cert: ca.cert, key: ca.private };
-}
-
-/** A leaf certificate signed by the CA: serving (with SANs) or client (CN = user, O = groups). */
-async function signLeaf(ca: KeyPair, commonName: string, use: { hosts: string[] } | { client: true }): Promise<KeyPair> {
-  const serving = 'hosts' in use;
-  const altNames = serving ? use.hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })) : [];
-  const c = await generate([{ name: 'commonName', value: commonName }], {
-    keyType: 'ec', algorithm: 'sha256', notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + 365 * 24 * 3600_000),
-    ca: { key: ca.key, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      serving ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
-      ...(serving ? [{ name: 'subjectAltName' as const, altNames }] : []),
-    ],
-  });
-  return { cert: c.cert, key: c.private };
 }
 
 /** 10.96.0.0/16 → 10.96.0.1 (the kubernetes Service's ClusterIP, in the serving certificate as in kubeadm). */

@@ -82,6 +82,7 @@ export function createIstioInjector(opts: InjectorOptions): AdmissionPlugin & { 
   let stopped = false;
   return {
     name: 'istio-sidecar-injector',
+    endpoint: { namespace: view.layout.namespace, service: istiodName(view.layout), path: '/inject' },
     stop() {
       stopped = true;
     },

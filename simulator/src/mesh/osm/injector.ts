@@ -62,6 +62,7 @@ export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & {
 
   return {
     name: injectorWebhookName,
+    endpoint: { namespace: layout.osmNamespace, service: 'osm-injector', path: '/mutate-pod-creation' },
     stop() {
       stopped = true;
     },

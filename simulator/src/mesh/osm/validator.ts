@@ -108,6 +108,7 @@ export function createValidatorPlugin(opts: ValidatorOptions): AdmissionPlugin &
   const hooks = opts.hooks ?? noHooks.mesh;
   return {
     name: validatorWebhookName,
+    endpoint: { namespace: view.layout.osmNamespace, service: 'osm-validator', path: '/validate' },
     stop() {
       stopped = true;
     },

@@ -240,7 +240,7 @@ function handleGatewayRequest(s: GatewayState, podPort: number, req: http.Incomi
   if (isLoopbackOrPrivate(clientIp)) headers['x-envoy-internal'] = 'true';
   Object.assign(headers, peerHeaders('router', ctx.podIP, self));
 
-  const options = { host: endpoint.ip, port: endpoint.port, method: req.method, path: req.url, headers, localAddress: ctx.podIP };
+  const options = { host: ctx.network.dialAddressOf(endpoint.ip), port: endpoint.port, method: req.method, path: req.url, headers, localAddress: ctx.podIP };
   const upstream = mtls ? https.request({ ...options, agent: s.agents.mtls }) : http.request({ ...options, agent: s.agents.plain });
   upstream.on('response', (up) => {
     const out: http.OutgoingHttpHeaders = {};

@@ -1,0 +1,108 @@
+// Requirement (issue 18, phase 2): `run --control-plane upstream` runs the suite on the real Kubernetes control plane
+// (etcd, kube-apiserver, kube-controller-manager, kube-scheduler built by `npm run upstream:build`) with our node agent,
+// webhooks and controllers attached: a clean run passes every check, and faults that act through each attached part
+// (the injection webhook, the validating webhook, the scheduler's input, the API front) keep their verdict. Without
+// the binaries those tests skip, saying how to build them; the refusals (no binaries, a real target) need none.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { TestInfo } from '@playwright/test';
+import type { RunEvidence } from './conformance-run.ts';
+import { createdTwice, runCli, runConformance } from './conformance-run.ts';
+import type { Budgets } from './templates.ts';
+import { faultExpectations } from './fault-expectations.ts';
+import { upstreamBinariesPresent, upstreamBinDir } from '../simulator/src/upstream/control-plane.ts';
+
+/** Budgets for the real control plane on a loaded 2-core machine: kube-controller-manager's rollout takes longer than ours. */
+const upstreamBudgets: Budgets = { rollout: 60_000, assert: 20_000, http: 20_000, metrics: 60_000 };
+/** Bound on one run: the control plane's start (~15 s, more under load), a failing wait's budget, cleanup. */
+const runTimeoutMs = 360_000;
+
+const binDir = upstreamBinDir();
+const built = upstreamBinariesPresent(binDir);
+const skipReason = `the upstream control plane is not built (no binaries in ${binDir}): run \`npm run upstream:build\` (needs Go) to run these tests`;
+
+/** Faults acting through each part attached to kube-apiserver, and one per check (all verified on this mode). */
+const faultsOnUpstream = [
+  'sidecar-not-injected', // the mutating webhook
+  'ingressbackend-admission-denied', // the validating webhook
+  'pod-security-baseline', // kube-apiserver's own PodSecurity admission
+  'pod-unschedulable', // kube-scheduler's verdict on the pod
+  'image-pull-error', // the node agent's pod status through the API
+  'namespace-onboarding-stripped', // a write through the API-backed store
+  'ingressbackend-no-status', // our controller's status through the API
+  'ingress-no-address', // the ingress controller's status through the API
+  'metrics-not-scraped', // Prometheus' pod discovery on cluster addresses
+  'app-503', // the data path: ingress to sidecar to app on cluster addresses
+  'watch-cut', // the API front's watch hook
+  'watch-expired', // etcd compaction without the watch cache
+];
+
+function tail(run: RunEvidence): string {
+  return `\n--- output (last 3000 chars) ---\n${run.output.slice(-3000)}`;
+}
+
+function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: 'kind' | 'aks' = 'kind'): Promise<RunEvidence> {
+  return runConformance({ flavor, fault, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
+}
+
+function expectCleanPass(run: RunEvidence): void {
+  expect(run.output, 'the run says which control plane it started').toContain('upstream control plane');
+  expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
+  const notPassed = run.checks.filter((c) => c.status !== 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
+  expect(run.checks.length, `the run reported no checks${tail(run)}`).toBeGreaterThan(0);
+  expect(notPassed, 'every check passes').toEqual([]);
+  expect(run.summary).toMatch(/^✔ cleanup: namespace mesh-conformance-\w+ and \d+ objects in it deleted$/m);
+  expect(run.requestLogFile, 'the API front writes the request log').toBeDefined();
+  expect(createdTwice(run.requests), 'objects created by more than one successful create').toEqual([]);
+}
+
+test.describe.configure({ mode: 'parallel' });
+
+test('upstream: without the built binaries, `sim --control-plane upstream` exits 2 with one line saying how to build them', async () => {
+  const cache = mkdtempSync(join(tmpdir(), 'mesh-upstream-empty-'));
+  const r = await runCli(['sim', '--control-plane', 'upstream', '--kubeconfig', join(cache, 'kubeconfig')], { env: { MESH_UPSTREAM_CACHE: cache }, timeoutMs: 60_000 });
+  expect(r.code, r.output).toBe(2);
+  const lines = r.output.split('\n').filter((l) => l.includes('not built'));
+  expect(lines, r.output).toEqual([expect.stringMatching(/^simulator: the upstream control plane is not built \(no binaries in .*\): run `npm run upstream:build`/)]);
+  expect(r.output).not.toMatch(/\n\s+at /);
+});
+
+test('upstream: --control-plane is refused for a real target (exit 2, one line)', async () => {
+  const r = await runCli(['run', '--target', 'kind', '--control-plane', 'upstream'], { timeoutMs: 60_000 });
+  expect(r.code, r.output).toBe(2);
+  expect(r.output.trim()).toBe('mesh-conformance: --control-plane applies only to --target local (it chooses what runs the simulated cluster): drop it for a real cluster');
+});
+
+test.describe('on the upstream control plane', () => {
+  test.skip(!built, skipReason);
+  test.setTimeout(runTimeoutMs + 60_000);
+
+  for (const flavor of ['kind', 'aks'] as const) {
+    test(`${flavor}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
+      expectCleanPass(await upstreamRun(undefined, testInfo, flavor));
+    });
+  }
+
+  test('kind: `check --target local` reports the cluster ready (exit 0)', async () => {
+    const r = await runCli(['check', '--target', 'local', '--control-plane', 'upstream'], { timeoutMs: runTimeoutMs });
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    expect(r.output).toMatch(/Status: \d+ ok, \d+ warnings?, 0 failures: ready \(exit 0\)/);
+  });
+
+  for (const fault of faultsOnUpstream) {
+    test(`kind: ${fault} keeps its verdict`, async ({}, testInfo) => {
+      const e = faultExpectations[fault];
+      if (!e) throw new Error(`fault ${fault} has no expectation in selftest/fault-expectations.ts`);
+      const run = await upstreamRun(fault, testInfo);
+      if (e.outcome === 'pass') {
+        expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
+        return;
+      }
+      expect(run.code, `exit code of a run that must fail${tail(run)}`).toBe(1);
+      const failed = run.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
+      expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails${tail(run)}`).toEqual([`${e.check}=failed`]);
+    });
+  }
+});
