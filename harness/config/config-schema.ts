@@ -80,6 +80,10 @@ export const configSchema = z.object({
   applicationLoadBalancer: z.string().trim().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: 'must be namespace/name of an ApplicationLoadBalancer' }).optional(),
   /** A DNS server (`host:port`) that resolves the ingress's host name before the system's resolver does (the simulated AKS cluster's public DNS). */
   dnsServer: z.string().trim().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i, { error: 'must be an IP address with an optional port, such as 127.0.0.1:5353' }).optional(),
+  /** The sample's image instead of the mesh's published one (a mirror, a digest, an arm64 build: docs/kind.md). */
+  sampleImage: z.string().trim().regex(/^[a-z0-9][a-z0-9._/:@-]*$/i, { error: 'must be an image reference such as registry.example/httpbin@sha256:…' }).optional(),
+  /** The node architecture the sample is scheduled on: amd64 or arm64, or any (no `kubernetes.io/arch` selector). */
+  sampleArch: oneOf(['amd64', 'arm64', 'any'] as const).optional(),
   /** Copies of the flow checked at once, one namespace each: the default of `run --namespaces`. */
   parallelism: wholeNumber(1, 50).default(1),
   consecutiveSuccesses: wholeNumber(1, 100).default(5),

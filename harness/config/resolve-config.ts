@@ -36,6 +36,9 @@ export interface ConformanceConfig {
   applicationLoadBalancer: string | undefined;
   /** A DNS server (`host:port`) asked first for the ingress's host name (the simulated AKS cluster's public DNS). */
   dnsServer: string | undefined;
+  /** Overrides of the mesh's sample: another image, another node architecture (`any`: no arch selector). */
+  sampleImage: string | undefined;
+  sampleArch: 'amd64' | 'arm64' | 'any' | undefined;
   /** Copies of the flow checked at once, each in a namespace of its own (the default of `run --namespaces`). */
   parallelism: number;
   consecutiveSuccesses: number;
@@ -107,6 +110,8 @@ export const envNames = {
   ingress: 'MESH_CONFORMANCE_INGRESS',
   ingressSourceCidr: 'MESH_CONFORMANCE_INGRESS_SOURCE_CIDR',
   gatewayClass: 'MESH_CONFORMANCE_GATEWAY_CLASS',
+  sampleImage: 'MESH_CONFORMANCE_SAMPLE_IMAGE',
+  sampleArch: 'MESH_CONFORMANCE_SAMPLE_ARCH',
   gatewayService: 'MESH_CONFORMANCE_GATEWAY_SERVICE',
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
   applicationLoadBalancer: 'MESH_CONFORMANCE_APPLICATION_LOAD_BALANCER',
@@ -239,6 +244,8 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     ingress,
     ingressSourceCidr: c.ingressSourceCidr,
     gatewayClass: c.gatewayClass,
+    sampleImage: c.sampleImage,
+    sampleArch: c.sampleArch,
     gatewayService: c.gatewayService,
     ingressAddress: c.ingressAddress,
     applicationLoadBalancer: c.applicationLoadBalancer,

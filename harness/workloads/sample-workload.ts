@@ -25,6 +25,20 @@ export interface SampleWorkload {
   nodeSelector?: Record<string, string>;
 }
 
+/**
+ * The sample with the user's overrides (config `sampleImage`, `sampleArch`): another image (a mirror, a digest, an
+ * arm64 build), and the node architecture it is scheduled on (`any`: no `kubernetes.io/arch` selector).
+ */
+export function withSampleOverrides(s: SampleWorkload, o: { sampleImage?: string | undefined; sampleArch?: 'amd64' | 'arm64' | 'any' | undefined }): SampleWorkload {
+  const out: SampleWorkload = { ...s, ...(o.sampleImage ? { image: o.sampleImage } : {}) };
+  if (o.sampleArch === undefined) return out;
+  const { 'kubernetes.io/arch': _arch, ...rest } = s.nodeSelector ?? {};
+  const nodeSelector = o.sampleArch === 'any' ? rest : { ...rest, 'kubernetes.io/arch': o.sampleArch };
+  if (Object.keys(nodeSelector).length) return { ...out, nodeSelector };
+  const { nodeSelector: _dropped, ...withoutSelector } = out;
+  return withoutSelector;
+}
+
 /** `app=httpbin`: the selector of the sample's pods. */
 export function sampleSelector(s: SampleWorkload): string {
   return `app=${s.name}`;
@@ -65,6 +79,11 @@ export function sampleManifests(s: SampleWorkload, namespace: string, labels: Re
             ...(s.command ? { command: [...s.command] } : {}),
             ...(s.args ? { args: [...s.args] } : {}),
             ports: [{ containerPort: s.targetPort }],
+            // Probes and resources, which the docs' sample lacks and AKS Deployment Safeguards (enforced on AKS
+            // Automatic) require. OSM and Istio rewrite HTTP probes so they pass through the sidecar's own ports.
+            readinessProbe: { httpGet: { path: '/status/200', port: s.targetPort }, periodSeconds: 5 },
+            livenessProbe: { httpGet: { path: '/status/200', port: s.targetPort }, periodSeconds: 10, failureThreshold: 6 },
+            resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
           }],
         },
       },

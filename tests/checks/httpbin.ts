@@ -1,11 +1,11 @@
 // Check `httpbin`: the mesh's sample deployed into the onboarded namespace runs with the sidecar injected.
 import type { V1Service } from '@kubernetes/client-node';
 import type { CheckBody } from '../../fixtures/index.ts';
-import { expect, readyCount, resourceTypes, runLabels, sampleManifests, sampleSelector, test, waitForPodRunningAndReady } from '../../fixtures/index.ts';
+import { expect, readyCount, resourceTypes, runLabels, sampleManifests, sampleSelector, test, waitForPodRunningAndReady, withSampleOverrides } from '../../fixtures/index.ts';
 
 export const httpbinCheck: CheckBody = async ({ cluster, ns, mesh, runId, conformanceConfig: config }) => {
   const budgetMs = config.timeouts.apply;
-  const sample = mesh.sample;
+  const sample = withSampleOverrides(mesh.sample, config);
   const sidecar = mesh.sidecar;
 
   await test.step(`setup: deploy the ${sample.name} sample (ServiceAccount, Service, Deployment; ${sample.source})`, async () => {

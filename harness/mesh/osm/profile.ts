@@ -36,7 +36,8 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     // OSM-docs release-v1.2 manifests/samples/httpbin/httpbin.yaml (osm.md §4).
     sample: {
       source: 'OSM docs release-v1.2 manifests/samples/httpbin/httpbin.yaml',
-      name: 'httpbin', image: 'kennethreitz/httpbin', port: 14001, targetPort: 14001, portName: 'http',
+      // Pinned by digest (the linux/amd64 image: kennethreitz/httpbin publishes no other); `sampleImage` overrides it.
+      name: 'httpbin', image: 'kennethreitz/httpbin@sha256:599fe5e5073102dbb0ee3dbb65f049dab44fa9fc251f6835c9990f8fb196a72b', port: 14001, targetPort: 14001, portName: 'http',
       command: ['gunicorn', '-b', '0.0.0.0:14001', 'httpbin:app', '-k', 'gevent'],
       nodeSelector: { 'kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'linux' },
     },
