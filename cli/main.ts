@@ -1,3 +1,4 @@
+import { redactText } from '../harness/report/redact.ts';
 import { errorText } from '../harness/text.ts';
 import { runCheck } from './check-command.ts';
 import { runCleanup } from './cleanup-command.ts';
@@ -30,11 +31,11 @@ export async function main(argv: string[], io: CliOutput = { stdout: process.std
     return exitCodes.passed;
   } catch (err) {
     if (err instanceof BadInputError) {
-      io.stderr.write(`mesh-conformance: ${err.message}\n`);
+      io.stderr.write(`mesh-conformance: ${redactText(err.message)}\n`);
       return exitCodes.badInput;
     }
     // Anything else is the harness or the environment failing: still one line, the stack only on demand.
-    io.stderr.write(`mesh-conformance: ${errorText(err)}\n`);
+    io.stderr.write(`mesh-conformance: ${redactText(errorText(err))}\n`);
     if (process.env.MESH_CONFORMANCE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return exitCodes.checkFailed;
   }

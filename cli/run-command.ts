@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { loadConfigFileLayer } from '../harness/config/config-file.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
-import { runConfigEnv, runPaths, writeRunConfig } from '../harness/config/run-config.ts';
+import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
@@ -131,7 +131,7 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     const runConfigFile = writeRunConfig(config);
     child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
       cwd: packageRoot,
-      env: { ...process.env, [runConfigEnv]: runConfigFile },
+      env: runnerEnv(config, process.env, runConfigFile),
       stdio: 'inherit',
       // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
       detached: true,

@@ -11,6 +11,7 @@ import type { WriteScope } from './write-scope.ts';
 import { describeRef } from './resources.ts';
 import { pauseBetweenAttempts } from '../wait/delay.ts';
 import { formatDuration } from '../timeouts.ts';
+import { redactUrl } from '../report/redact.ts';
 
 /** The field manager of every server-side apply the harness makes. */
 export const fieldManager = 'mesh-conformance';
@@ -103,9 +104,9 @@ export class KubeClient {
     this.watcher = new Watch(kubeConfig);
   }
 
-  /** The API server URL of the current context. */
+  /** The API server URL of the current context, for messages (credentials in it redacted). */
   get server(): string {
-    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+    return redactUrl(this.kubeConfig.getCurrentCluster()?.server ?? '');
   }
 
   /** The selected context name. */

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsQueryClient, LogsTable } from '@azure/monitor-query-logs';
+import { redactUrl } from '../report/redact.ts';
 import type { LogAnalyticsMapping, Sample, SeriesSelector } from './mesh-metrics.ts';
 import type { MetricsSource, PodRef, SourceCallOptions, TargetState } from './metrics-source.ts';
 
@@ -103,7 +104,7 @@ export class LogAnalyticsSource implements MetricsSource {
         }],
       } : {}),
     });
-    const description = `Log Analytics workspace ${settings.workspaceId} at ${settings.endpoint ?? 'https://api.loganalytics.io/v1'} (InsightsMetrics, ${token ? 'bearer token from the configuration' : 'DefaultAzureCredential'})`;
+    const description = `Log Analytics workspace ${settings.workspaceId} at ${redactUrl(settings.endpoint ?? 'https://api.loganalytics.io/v1')} (InsightsMetrics, ${token ? 'bearer token from the configuration' : 'DefaultAzureCredential'})`;
     return new LogAnalyticsSource(settings, m, client, description);
   }
 

@@ -51,6 +51,19 @@ describe('Prometheus at a user URL', () => {
     assert.deepEqual(await source.target({ namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), { up: undefined, text: 'not a target (1 active targets, none with ns="t-1", pod="p")' });
   });
 
+  it('sends a URL\'s credentials (user info as Basic auth, query parameters) but never names them (issue 19, F1)', async () => {
+    const withCreds = 'http://alice:pw-SECRET@prom.example:9090/?api_key=key-SECRET';
+    const basic = `Basic ${Buffer.from('alice:pw-SECRET').toString('base64')}`;
+    const pool = agent.get(base);
+    pool.intercept({ path: '/api/v1/status/buildinfo?api_key=key-SECRET', headers: { authorization: basic } }).reply(200, ok({ version: '2.51.0' }));
+    const source = await connectPrometheus({ kind: 'url', url: withCreds }, m, { timeoutMs: 1_000 });
+    assert.equal(source.description, 'Prometheus 2.51.0 via http://alice:<redacted>@prom.example:9090/?api_key=<redacted>');
+    pool.intercept({ path: '/api/v1/targets?state=active&api_key=key-SECRET', headers: { authorization: basic } }).reply(503, 'overloaded');
+    await assert.rejects(source.target({ namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), (err: Error) => !/SECRET/.test(err.message) && /HTTP 503 from http:\/\/alice:<redacted>@/.test(err.message));
+    pool.intercept({ path: '/api/v1/status/buildinfo?api_key=key-SECRET' }).reply(401, 'no');
+    await assert.rejects(connectPrometheus({ kind: 'url', url: withCreds }, m, { timeoutMs: 1_000 }), (err: Error) => !/SECRET/.test(err.message) && /refused the request \(HTTP 401\)/.test(err.message));
+  });
+
   it('reports an unreachable Prometheus with where it looked and what answered', async () => {
     agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error');
     await assert.rejects(connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 1_000 }),

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { CoreV1Api, PortForward } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
+import { redactUrl } from '../report/redact.ts';
 
 /** One HTTP answer, body as text. */
 export interface EndpointResponse {
@@ -53,7 +54,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
   const server = kc.getCurrentCluster()?.server ?? '';
   const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/services/${encodeURIComponent(target.service)}:${target.port}/proxy`;
   return {
-    where: `the API server's service proxy ${server}${base} (Service ${target.namespace}/${target.service} port ${target.port})`,
+    where: `the API server's service proxy ${redactUrl(server)}${base} (Service ${target.namespace}/${target.service} port ${target.port})`,
     async get(path, opts) {
       const url = new URL(`${base}${path}`, server);
       const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
@@ -117,16 +118,31 @@ export async function portForwardEndpoint(kc: KubeConfig, target: InClusterProme
   };
 }
 
-/** A Prometheus-compatible API at a URL (its API root's parent, e.g. `https://prom.example:9090`), optional bearer token. */
+/**
+ * A Prometheus-compatible API at a URL (its API root's parent, e.g. `https://prom.example:9090`), optional bearer
+ * token. Credentials in the URL are used, never shown: user info becomes Basic auth (unless a token is given), and
+ * query parameters (`?api_key=…`) go with every request; `where` names the URL with them redacted.
+ */
 export function prometheusUrlEndpoint(baseUrl: string, token?: string): PrometheusEndpoint {
-  const base = baseUrl.replace(/\/+$/, '');
+  const parsed = new URL(baseUrl);
+  const basic = parsed.username || parsed.password
+    ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
+    : undefined;
+  const baseQuery = parsed.search.replace(/^\?/, '');
+  const root = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  const urlOf = (path: string): string => {
+    if (!baseQuery) return `${root}${path}`;
+    return `${root}${path}${path.includes('?') ? '&' : '?'}${baseQuery}`;
+  };
+  const where = redactUrl(baseQuery ? baseUrl : baseUrl.replace(/\/+$/, ''));
+  const authorization = token ? `Bearer ${token}` : basic;
   return {
-    where: `${base}${token ? ' (with a bearer token)' : ''}`,
+    where: `${where}${token ? ' (with a bearer token)' : ''}`,
     async get(path, opts) {
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
-      const res = await request(`${base}${path}`, {
+      const res = await request(urlOf(path), {
         method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
-        headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
       });
       return { status: res.statusCode, body: await res.body.text() };
     },
