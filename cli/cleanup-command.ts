@@ -1,5 +1,5 @@
-import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { sweepLeftovers } from '../harness/cleanup/leftovers.ts';
 import type { RunNamespaceInfo } from '../harness/cleanup/leftovers.ts';
 import { ConfigError, defaultKubeconfig, envLayer, resolveConfig } from '../harness/config/resolve-config.ts';
@@ -8,6 +8,7 @@ import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
 import { KubeApiError } from '../harness/k8s/api-error.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { KubeconfigError, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { errorText } from '../harness/text.ts';
 import { formatDuration } from '../harness/timeouts.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
@@ -37,15 +38,11 @@ export function cleanupConfig(inv: CleanupInvocation, env: NodeJS.ProcessEnv): C
 }
 
 /** Connects with the user's kubeconfig, turning every way that can fail into bad input with what to do. */
-export function connectForCleanup(kubeconfig: string, context: string | undefined): KubeClient {
+export function connectForCleanup(kubeconfig: string, context: string | undefined, budgetMs?: number): KubeClient {
   try {
-    accessSync(kubeconfig, constants.R_OK);
-  } catch {
-    throw new BadInputError(`cannot read kubeconfig ${kubeconfig}: pass --kubeconfig FILE or set KUBECONFIG`);
-  }
-  try {
-    return KubeClient.connect({ kubeconfig, context });
+    return KubeClient.connect({ kubeconfig, context, credentialBudgetMs: budgetMs });
   } catch (err) {
+    if (err instanceof KubeconfigError) throw new BadInputError(err.message);
     throw new BadInputError(`unusable kubeconfig ${kubeconfig}: ${errorText(err)}`);
   }
 }
@@ -62,7 +59,7 @@ export async function runCleanup(inv: CleanupInvocation, out: { write: (s: strin
   const env = process.env;
   const config = cleanupConfig(inv, env);
   const ttlMs = config.sweepTtl;
-  const client = connectForCleanup(resolve(config.kubeconfig ?? defaultKubeconfig(env)), config.context);
+  const client = connectForCleanup(resolveKubeconfigSpec(process.cwd(), config.kubeconfig ?? defaultKubeconfig(env)), config.context, config.timeouts.apply);
   let report;
   try {
     report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: config.timeouts.apply });
@@ -89,7 +86,7 @@ export async function runCleanup(inv: CleanupInvocation, out: { write: (s: strin
 export async function preRunSweep(config: ConformanceConfig, out: { write: (s: string) => void } = process.stdout): Promise<void> {
   if (!config.sweep || !config.kubeconfig) return;
   try {
-    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context, credentialBudgetMs: config.timeouts.apply });
     const report = await sweepLeftovers(client, { ttlMs: config.sweepTtl, ownRunId: config.runId, budgetMs: config.timeouts.apply });
     const live = report.considered.filter((n) => n.verdict === 'live' || n.verdict === 'younger-than-ttl').length;
     if (report.deleted.length || report.errors.length) {
@@ -124,13 +121,14 @@ function keptNamespaces(reportDir: string, runId: string): string[] {
 export async function cleanupAfterRun(config: ConformanceConfig, opts: { interrupted: boolean }, out: { write: (s: string) => void } = process.stdout): Promise<void> {
   if (!config.kubeconfig || !config.runId) return;
   try {
-    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context, credentialBudgetMs: config.timeouts.apply });
     const keep = opts.interrupted ? [] : keptNamespaces(config.reportDir, config.runId);
     const report = await deleteRunLeftovers(client, config.runId, { keep, budgetMs: config.timeouts.apply, waitMs: config.timeouts.cleanup });
-    const removed = report.found.filter((n) => !report.kept.includes(n));
-    if (removed.length || report.errors.length) {
-      out.write(`mesh-conformance: cleanup after the run: ${removed.length ? `deleted ${removed.join(', ')}` : 'nothing left'}${report.gone ? ` (gone after ${formatDuration(report.elapsedMs)})` : ''}${report.errors.length ? `; problems: ${report.errors.join('; ')}` : ''}\n`);
-    }
+    // Say exactly what happened: deleted (and gone, or not yet), or could not be deleted, never "deleted" for all.
+    const parts: string[] = [];
+    if (report.deleted.length) parts.push(`deleted ${report.deleted.join(', ')}${report.gone ? ` (gone after ${formatDuration(report.elapsedMs)})` : ' (not gone yet)'}`);
+    if (report.errors.length) parts.push(`problems: ${report.errors.join('; ')}`);
+    if (parts.length) out.write(`mesh-conformance: cleanup after the run: ${parts.join('; ')}\n`);
   } catch (err) {
     out.write(`mesh-conformance: warning: the cleanup after the run failed (${errorText(err)}); \`mesh-conformance cleanup --ttl 0\` removes what is left\n`);
   }

@@ -1,7 +1,7 @@
-import { accessSync, constants } from 'node:fs';
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { ingressProfileFor } from '../harness/ingress/index.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { KubeconfigError } from '../harness/k8s/kubeconfig.ts';
 import { createMeshProfile } from '../harness/mesh/index.ts';
 import type { PreflightReport, ReadinessOptions } from '../harness/readiness/readiness.ts';
 import { formatPreflight, runPreflight } from '../harness/readiness/readiness.ts';
@@ -23,15 +23,12 @@ export function preflightKubeconfig(config: ConformanceConfig): KubeClient {
   const file = config.kubeconfig;
   if (!file) throw new BadInputError(`target ${config.target} needs a kubeconfig: pass --kubeconfig FILE or set KUBECONFIG`);
   try {
-    accessSync(file, constants.R_OK);
-  } catch {
-    throw new BadInputError(`cannot read kubeconfig ${file}: pass --kubeconfig FILE with a readable kubeconfig of the ${config.target} cluster`);
-  }
-  try {
-    const client = KubeClient.connect({ kubeconfig: file, context: config.context });
-    if (!client.context) throw new Error(`${file} has no current-context; pass --context NAME`);
-    return client;
+    return KubeClient.connect({ kubeconfig: file, context: config.context, credentialBudgetMs: config.timeouts.apply });
   } catch (err) {
+    if (err instanceof KubeconfigError && err.unreadable) {
+      throw new BadInputError(`cannot read kubeconfig ${err.where}${err.reason ? ` (${err.reason})` : ''}: pass --kubeconfig FILE with a readable kubeconfig of the ${config.target} cluster`);
+    }
+    if (err instanceof KubeconfigError) throw new BadInputError(err.message);
     throw new BadInputError(`unusable kubeconfig ${file}: ${errorText(err)}; fix it or pass --kubeconfig FILE and --context NAME (see \`kubectl config get-contexts\`)`);
   }
 }

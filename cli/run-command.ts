@@ -5,6 +5,8 @@ import { loadConfigFileLayer } from '../harness/config/config-file.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
 import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
+import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
+import { resolveKubeconfig, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
@@ -44,7 +46,7 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
     config.context = undefined;
   } else {
     if (config.simFaults.length) throw new BadInputError('--sim-fault applies only to --target local: drop --sim-fault for a real cluster, or use --target local to break the simulated one');
-    config.kubeconfig = resolve(cwd, config.kubeconfig ?? defaultKubeconfig(env));
+    config.kubeconfig = resolveKubeconfigSpec(cwd, config.kubeconfig ?? defaultKubeconfig(env));
   }
   return config;
 }
@@ -103,6 +105,7 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted = true;
     starting.abort();
+    stopCredentialPlugins();
     // Playwright runs its teardown (namespace deletion) on the first SIGINT; a second one would cut it short.
     if (child && child.exitCode === null) child.kill('SIGINT');
     else if (!child) process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
@@ -129,9 +132,11 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}) ingress=${config.ingress}\n`);
     // The configuration is resolved once, here: the runner, its workers and the reporters read this file.
     const runConfigFile = writeRunConfig(config);
+    // The runner and its workers use the kubeconfig as read here, never the files again (a pipe can be read once).
+    const kubeconfig = resolveKubeconfig(config.kubeconfig ?? '', config.context);
     child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
       cwd: packageRoot,
-      env: runnerEnv(config, process.env, runConfigFile),
+      env: runnerEnv(config, process.env, runConfigFile, kubeconfig),
       stdio: 'inherit',
       // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
       detached: true,

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { z } from 'zod';
 import type { IngressProfileName } from '../ingress/index.ts';
 import { ingressFactory, ingressProfileFor } from '../ingress/index.ts';
@@ -132,10 +132,13 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   };
 }
 
-/** The kubeconfig a real target uses when none is given: `$KUBECONFIG` (first entry), else `~/.kube/config`. */
+/**
+ * The kubeconfig a real target uses when none is given: `$KUBECONFIG` (every entry: kubectl merges them), else
+ * `~/.kube/config`. Relative entries are the caller's to resolve (against the working directory).
+ */
 export function defaultKubeconfig(env: NodeJS.ProcessEnv): string {
-  const first = env.KUBECONFIG?.split(delimiter).find((p) => p.trim() !== '');
-  return first ? resolve(first) : join(homedir(), '.kube', 'config');
+  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.trim() !== '');
+  return files.length ? files.join(delimiter) : join(homedir(), '.kube', 'config');
 }
 
 function merge(layers: ConfigLayer[]): { raw: Record<string, unknown>; sourceOf: (path: string) => string } {

@@ -9,6 +9,8 @@ import type { ConfigInput } from './config-schema.ts';
 import type { ConfigLayer, ConformanceConfig } from './resolve-config.ts';
 import { ConfigError, envNames, resolveConfig } from './resolve-config.ts';
 import { urlHasCredentials } from '../report/redact.ts';
+import { kubeconfigSeed, kubeconfigSeedEnv } from '../k8s/kubeconfig.ts';
+import type { ResolvedKubeconfig } from '../k8s/kubeconfig.ts';
 
 /** The one variable the CLI hands to the test runner: the path of the run's config file. */
 export const runConfigEnv = 'MESH_CONFORMANCE_RUN_CONFIG';
@@ -109,11 +111,15 @@ export function readRunConfig(file: string, env: NodeJS.ProcessEnv): Conformance
 }
 
 /**
- * The environment of the test runner the CLI spawns: the caller's, the run's config file, and the values kept out
- * of that file because they carry credentials (URLs with a password or a token in their query).
+ * The environment of the test runner the CLI spawns: the caller's, the run's config file, the kubeconfig the CLI
+ * read, and the values kept out of that file because they carry credentials (URLs with a password or a token in
+ * their query).
  */
-export function runnerEnv(c: ConformanceConfig, base: NodeJS.ProcessEnv, configFile: string): NodeJS.ProcessEnv {
+export function runnerEnv(c: ConformanceConfig, base: NodeJS.ProcessEnv, configFile: string, kubeconfig?: ResolvedKubeconfig): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, [runConfigEnv]: configFile };
+  // The kubeconfig as the CLI read it (once: it may be a pipe), its selected context only.
+  if (kubeconfig) env[kubeconfigSeedEnv] = kubeconfigSeed(kubeconfig);
+  else delete env[kubeconfigSeedEnv];
   const urls: Record<(typeof urlKeys)[number], string | undefined> = { prometheusUrl: c.metrics.prometheusUrl, logAnalyticsEndpoint: c.metrics.logAnalytics?.endpoint };
   for (const k of urlKeys) {
     const v = urls[k];

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { formatDuration } from '../timeouts.ts';
 import { errorText } from '../text.ts';
+import { CredentialError } from '../k8s/exec-credential.ts';
 
 /** Why the API server cannot be used, and what to do. */
 export interface ApiProblem {
@@ -13,7 +14,7 @@ export interface ApiProblem {
 /** How one raw GET against the API server ended. */
 export type ProbeOutcome =
   | { kind: 'response'; status: number; contentType: string; body: string }
-  | { kind: 'error'; code: string; message: string }
+  | { kind: 'error'; code: string; message: string; hint?: string }
   | { kind: 'timeout' };
 
 /** Node's codes for a server certificate the kubeconfig's CA does not vouch for (or a hostname it was not issued to). */
@@ -33,12 +34,13 @@ export async function probe(kc: KubeConfig, path: string, timeoutMs: number): Pr
   try {
     await kc.applyToHTTPSOptions(opts);
   } catch (err) {
-    return { kind: 'error', code: 'CREDENTIALS', message: errorText(err) };
+    return { kind: 'error', code: 'CREDENTIALS', message: errorText(err), ...(err instanceof CredentialError ? { hint: err.hint } : {}) };
   }
   const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
   return new Promise<ProbeOutcome>((resolve) => {
     const lib = url.protocol === 'http:' ? http : https;
-    const req = lib.request(url, { ...opts, agent: false }, (res) => {
+    // The kubeconfig's agent: its proxy-url (or HTTPS_PROXY), CA and client certificate.
+    const req = lib.request(url, opts, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -105,7 +107,7 @@ export function classifyApiAccess(
       if (o.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || o.code === 'EPROTO' || /wrong version number|ssl/i.test(o.message)) {
         return problem(`TLS: ${ctx.server} does not speak TLS (${o.code}: ${o.message})`, 'check the server URL in the kubeconfig (https and the API server port, usually 6443 or 443), not an HTTP port or a proxy');
       }
-      if (o.code === 'CREDENTIALS') return problem(`cannot get credentials from the kubeconfig: ${o.message}`, `${refreshHint(ctx.target)}; an exec plugin (kubelogin, aws, gke-gcloud-auth-plugin) must be on PATH`);
+      if (o.code === 'CREDENTIALS') return problem(`cannot get credentials from the kubeconfig: ${o.message}`, o.hint ?? `${refreshHint(ctx.target)}; an exec plugin (kubelogin, aws, gke-gcloud-auth-plugin) must be on PATH`);
       if (o.code === 'ECONNREFUSED') return problem(`nothing listens at ${ctx.server} (connection refused)`, ctx.target === 'kind' ? 'is the kind cluster running? `kind get clusters`, or create it with `node scripts/kind-up.mjs`' : 'is the cluster running and the server URL in the kubeconfig right?');
       if (o.code === 'ENOTFOUND' || o.code === 'EAI_AGAIN') return problem(`the API server host of ${ctx.server} does not resolve (${o.code})`, 'check the server URL and your DNS or VPN');
       return problem(`cannot reach the API server ${ctx.server}: ${o.code} ${o.message}`, 'check the server URL, network and proxy settings');

@@ -25,44 +25,34 @@ export function urlHasCredentials(url: string): boolean {
  * and the value of every credential-bearing query parameter. Anything that is not a URL is returned as it is.
  */
 export function redactUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return url;
-  }
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
+  if (!m) return url;
+  const [, scheme = '', authority = '', rest = ''] = m;
   let changed = false;
-  let userinfo = '';
-  if (u.password) {
-    userinfo = `${u.username}:${redacted}@`;
-    changed = true;
-  } else if (u.username) {
-    userinfo = `${redacted}@`;
+  let out = authority;
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    out = `${colon >= 0 ? `${userinfo.slice(0, colon)}:${redacted}` : redacted}@${authority.slice(at + 1)}`;
     changed = true;
   }
-  const params = url.includes('?') ? rawQuery(url) : undefined;
-  let query = '';
-  if (params !== undefined) {
-    const parts = params.split('&').map((part) => {
+  let tail = rest;
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    const hashAt = rest.indexOf('#', q);
+    const query = hashAt < 0 ? rest.slice(q + 1) : rest.slice(q + 1, hashAt);
+    const parts = query.split('&').map((part) => {
       const eq = part.indexOf('=');
-      const name = decodeSafe(eq < 0 ? part : part.slice(0, eq));
-      if (eq >= 0 && isCredentialParam(name)) {
+      if (eq >= 0 && isCredentialParam(decodeSafe(part.slice(0, eq)))) {
         changed = true;
         return `${part.slice(0, eq)}=${redacted}`;
       }
       return part;
     });
-    query = `?${parts.join('&')}`;
+    tail = `${rest.slice(0, q)}?${parts.join('&')}${hashAt < 0 ? '' : rest.slice(hashAt)}`;
   }
-  if (!changed) return url;
-  const hash = u.hash;
-  return `${u.protocol}//${userinfo}${u.host}${u.pathname}${query}${hash}`;
-}
-
-function rawQuery(url: string): string {
-  const afterQ = url.slice(url.indexOf('?') + 1);
-  const hashAt = afterQ.indexOf('#');
-  return hashAt < 0 ? afterQ : afterQ.slice(0, hashAt);
+  return changed ? `${scheme}${out}${tail}` : url;
 }
 
 function decodeSafe(s: string): string {
