@@ -55,6 +55,14 @@ after(() => {
 });
 
 describe('KubeClient', () => {
+  it('ends a call at its budget whatever it is stuck in (a credential plugin, a proxy that never answers; issue 19, F14)', async () => {
+    const started = Date.now();
+    await assert.rejects(client().call('read stuck', () => new Promise<never>(() => undefined), { budgetMs: 300 }),
+      (err: unknown) => err instanceof KubeApiError && /read stuck → request failed: no answer within 300ms \(the call's budget\)/.test(err.message));
+    const took = Date.now() - started;
+    assert.ok(took < 800, `ended after ${took} ms`);
+  });
+
   it('gives up on a server that never answers when the call\'s budget runs out, naming the request', async () => {
     handler = () => undefined; // accept the request, never respond
     const started = Date.now();

@@ -28,6 +28,11 @@ export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
   private loop: Promise<void> | undefined;
   /** The last problem the stream had, shown in observations while it recovers. */
   lastError: string | undefined;
+  /**
+   * Set when the API server answered that it does not serve this resource type at all (404 on the collection):
+   * a CustomResourceDefinition deleted or never installed. Waiting cannot help; waits fail at once on it.
+   */
+  notServed: string | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -36,11 +41,29 @@ export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
     private readonly budgetMs: number,
   ) {}
 
-  /** Lists once (so `get` answers at once) and starts following changes in the background. */
+  /**
+   * Lists once (so `get` answers at once) and starts following changes in the background. A failed first list
+   * does not throw: it is the state the wait observes (`lastError`, `notServed`) while the list is retried, so the
+   * wait's deadline, not the list's, decides when to give up.
+   */
   async start(): Promise<this> {
-    await this.relist();
+    try {
+      await this.relist();
+    } catch (err) {
+      this.noteFailure('list failed', err);
+    }
     this.loop = this.follow();
     return this;
+  }
+
+  private noteFailure(what: string, err: unknown): void {
+    const text = err instanceof Error ? err.message : String(err);
+    this.lastError = `${what}: ${text}`;
+    const code = (err as { code?: unknown }).code;
+    const reason = (err as { reason?: unknown }).reason;
+    if ((code === 404 && (reason === 'NotFound' || reason === undefined)) || /Unrecognized API version and kind/i.test(text)) {
+      this.notServed = `${this.type.apiVersion} ${this.type.plural} is not served by the API server (${text})`;
+    }
   }
 
   /** Stops the stream; safe to call twice. */
@@ -84,6 +107,18 @@ export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
   private async follow(): Promise<void> {
     const path = collectionPath(this.type, this.query.namespace);
     while (!this.stopper.signal.aborted) {
+      if (this.resourceVersion === undefined) {
+        // No list yet (the first one failed): list again before watching.
+        try {
+          await this.relist();
+          this.lastError = undefined;
+          this.notServed = undefined;
+        } catch (err) {
+          this.noteFailure('list failed', err);
+          await pauseBetweenAttempts(intervals.watchRetry, this.stopper.signal);
+          continue;
+        }
+      }
       let gone = false;
       const openedAt = Date.now();
       const ended = await new Promise<unknown>((resolve) => {
@@ -106,14 +141,16 @@ export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
           await this.relist();
           this.lastError = undefined;
         } catch (err) {
-          this.lastError = `relist failed: ${err instanceof Error ? err.message : String(err)}`;
+          this.noteFailure('relist failed', err);
           await pauseBetweenAttempts(intervals.watchRetry, this.stopper.signal);
         }
         continue;
       }
       if (ended !== null && ended !== undefined) {
-        // A failed stream (non-200, reset): retry from the same resourceVersion after a short pause.
+        // A failed stream (non-200, reset): retry from the same resourceVersion after a short pause. A 404 may mean
+        // the type is gone: list again to find out.
         this.lastError = `watch failed: ${ended instanceof Error ? ended.message : JSON.stringify(ended)}`;
+        if (status === 404) this.resourceVersion = undefined;
         await pauseBetweenAttempts(intervals.watchRetry, this.stopper.signal);
       }
       // ended === null: the server closed the stream (timeout, cut); re-establish from the last resourceVersion,
