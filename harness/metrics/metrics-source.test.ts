@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MockAgent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { startConnectProxy } from '../http/testing/connect-proxy.ts';
 import type { Dispatcher } from 'undici';
 import { MetricsUnreachableError, connectPrometheus } from './metrics-source.ts';
 import { testMetrics as m } from './testing/fake-metrics.ts';
@@ -68,5 +71,31 @@ describe('Prometheus at a user URL', () => {
     agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error');
     await assert.rejects(connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 1_000 }),
       (err: Error) => err instanceof MetricsUnreachableError && err.message === `Prometheus is unreachable at ${base}: HTTP 503 upstream connect error`);
+  });
+});
+
+describe('Prometheus at a user URL behind HTTP_PROXY (issue 19, F4)', () => {
+  it('goes through the proxy kubectl would use, with the proxy\'s credentials; a host only the proxy resolves answers', async () => {
+    const prom = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url?.startsWith('/api/v1/status/buildinfo') ? ok({ version: '2.99.0' }) : ok({ activeTargets: [] }));
+    });
+    await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
+    const promPort = (prom.address() as AddressInfo).port;
+    const proxy = await startConnectProxy({ credentials: 'pu:pp-SECRET', map: (host, port) => (host === 'prom.mesh.invalid' ? { host: '127.0.0.1', port: String(promPort) } : { host, port }) });
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      const source = await connectPrometheus({ kind: 'url', url: 'http://prom.mesh.invalid:9090' }, m, { timeoutMs: 5_000 });
+      assert.equal(source.description, 'Prometheus 2.99.0 via http://prom.mesh.invalid:9090');
+      assert.deepEqual(proxy.tunnels, [{ target: 'prom.mesh.invalid:9090', authorized: true }]);
+      await source.close();
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+      await proxy.close();
+      prom.closeAllConnections();
+      prom.close();
+    }
   });
 });

@@ -10,7 +10,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, PortForward } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { request } from 'undici';
+import { ProxyAgent, request } from 'undici';
+import { proxyForUrl } from '../http/proxy.ts';
 import { redactUrl } from '../report/redact.ts';
 
 /** One HTTP answer, body as text. */
@@ -118,6 +119,18 @@ export async function portForwardEndpoint(kc: KubeConfig, target: InClusterProme
   };
 }
 
+const proxyAgents = new Map<string, ProxyAgent>();
+
+/** One undici ProxyAgent per proxy URL (credentials in it become Proxy-Authorization). */
+function proxyAgent(uri: string): ProxyAgent {
+  let agent = proxyAgents.get(uri);
+  if (!agent) {
+    agent = new ProxyAgent({ uri });
+    proxyAgents.set(uri, agent);
+  }
+  return agent;
+}
+
 /**
  * A Prometheus-compatible API at a URL (its API root's parent, e.g. `https://prom.example:9090`), optional bearer
  * token. Credentials in the URL are used, never shown: user info becomes Basic auth (unless a token is given), and
@@ -136,12 +149,15 @@ export function prometheusUrlEndpoint(baseUrl: string, token?: string): Promethe
   };
   const where = redactUrl(baseQuery ? baseUrl : baseUrl.replace(/\/+$/, ''));
   const authorization = token ? `Bearer ${token}` : basic;
+  // HTTPS_PROXY/NO_PROXY as kubectl applies them (harness/http/proxy.ts); undici alone ignores them.
+  const proxy = proxyForUrl(root);
+  const dispatcher = proxy ? proxyAgent(proxy) : undefined;
   return {
     where: `${where}${token ? ' (with a bearer token)' : ''}`,
     async get(path, opts) {
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
       const res = await request(urlOf(path), {
-        method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
+        method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, ...(dispatcher ? { dispatcher } : {}),
         headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
       });
       return { status: res.statusCode, body: await res.body.text() };
