@@ -19,8 +19,13 @@ export interface CheckInvocation {
   output: 'table' | 'json';
 }
 
-/** The exit code of a report: 2 when it could not run, 1 with a failed line, 0 otherwise (warnings allowed). */
+/**
+ * The exit code of a report: 3 when the cluster stayed unavailable (every failed line says so), 2 when it could
+ * not run otherwise, 1 with a failed line, 0 otherwise (warnings allowed).
+ */
 export function checkExitCode(report: ReadinessReport): number {
+  const failed = report.categories.flatMap((c) => c.lines).filter((l) => l.status === 'fail');
+  if (failed.length && failed.every((l) => l.unavailable)) return exitCodes.infrastructure;
   if (!report.ran) return exitCodes.badInput;
   return report.ready ? exitCodes.passed : exitCodes.checkFailed;
 }

@@ -3,7 +3,7 @@ import { errorText } from '../harness/text.ts';
 import { runCheck } from './check-command.ts';
 import { runCleanup } from './cleanup-command.ts';
 import { runConfigCommand } from './config-command.ts';
-import { BadInputError, exitCodes } from './exit-codes.ts';
+import { BadInputError, InfrastructureError, exitCodes } from './exit-codes.ts';
 import { listChecks } from './list-checks.ts';
 import { parseArgs } from './program.ts';
 import { runConformance } from './run-command.ts';
@@ -33,6 +33,10 @@ export async function main(argv: string[], io: CliOutput = { stdout: process.std
     if (err instanceof BadInputError) {
       io.stderr.write(`mesh-conformance: ${redactText(err.message)}\n`);
       return exitCodes.badInput;
+    }
+    if (err instanceof InfrastructureError) {
+      io.stderr.write(`mesh-conformance: ${redactText(err.message)}\n`);
+      return exitCodes.infrastructure;
     }
     // Anything else is the harness or the environment failing: still one line, the stack only on demand.
     io.stderr.write(`mesh-conformance: ${redactText(errorText(err))}\n`);

@@ -6,7 +6,7 @@ import { createMeshProfile } from '../harness/mesh/index.ts';
 import type { PreflightReport, ReadinessOptions } from '../harness/readiness/readiness.ts';
 import { formatPreflight, runPreflight } from '../harness/readiness/readiness.ts';
 import { errorText } from '../harness/text.ts';
-import { BadInputError } from './exit-codes.ts';
+import { BadInputError, InfrastructureError } from './exit-codes.ts';
 
 /** Pre-flight found problems: printed as the report (a header line, then one line per problem with a hint); exit 2. */
 export class PreflightError extends BadInputError {
@@ -64,6 +64,8 @@ export async function preflightRealTarget(config: ConformanceConfig, out: { writ
   requireExplicitContext(config);
   const client = preflightKubeconfig(config);
   const report = await runPreflight(client, readinessOptionsOf(config));
+  // Only the cluster being unavailable (nothing the user could change): exit 3, the same report.
+  if (report.problems.length && report.problems.every((p) => p.unavailable)) throw new InfrastructureError(formatPreflight(report));
   if (report.problems.length) throw new PreflightError(report);
   out.write(`mesh-conformance: ${formatPreflight(report)}\n`);
   return report;

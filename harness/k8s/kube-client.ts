@@ -157,8 +157,15 @@ export class KubeClient {
       () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts);
   }
 
-  /** Creates an object as given (use for `generateName`, which apply cannot do). */
-  async create<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+  /**
+   * Creates an object as given (use for `generateName`, which apply cannot do). `nonPersisted` marks a create the
+   * API server evaluates without storing anything (SelfSubjectAccessReview, TokenReview): it is safe to repeat, so
+   * it is retried like a read, never looked up by marker.
+   */
+  async create<T extends KubernetesObject>(obj: T, opts: CallOptions & { nonPersisted?: boolean }): Promise<T> {
+    if (opts.nonPersisted) {
+      return this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(obj), opts);
+    }
     const ref = { ...refLike(obj), name: obj.metadata?.name ?? '' };
     this.writeScope?.check('create', ref, obj.metadata?.generateName);
     const created = await this.createUnscoped(obj, opts);

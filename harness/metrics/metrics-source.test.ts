@@ -67,10 +67,22 @@ describe('Prometheus at a user URL', () => {
     await assert.rejects(connectPrometheus({ kind: 'url', url: withCreds }, m, { timeoutMs: 1_000 }), (err: Error) => !/SECRET/.test(err.message) && /refused the request \(HTTP 401\)/.test(err.message));
   });
 
-  it('reports an unreachable Prometheus with where it looked and what answered', async () => {
-    agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error');
-    await assert.rejects(connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 1_000 }),
-      (err: Error) => err instanceof MetricsUnreachableError && err.message === `Prometheus is unreachable at ${base}: HTTP 503 upstream connect error`);
+  it('reports a Prometheus that stays unreachable with where it looked and what answered, after retrying within the budget', async () => {
+    const down = 'http://prom-down.example:9090';
+    agent.get(down).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error').persist();
+    await assert.rejects(connectPrometheus({ kind: 'url', url: down }, m, { timeoutMs: 1_000 }),
+      (err: Error) => err instanceof MetricsUnreachableError && /^Prometheus is unreachable at http:\/\/prom-down\.example:9090: HTTP 503 upstream connect error \(still so after retrying for [\d.]+m?s\)$/.test(err.message));
+  });
+
+  it('retries a 429 or 503 on buildinfo, capping Retry-After at the budget (issue 19, F5)', async () => {
+    const pool = agent.get(base);
+    pool.intercept({ path: '/api/v1/status/buildinfo' }).reply(429, 'slow down', { headers: { 'retry-after': '3600' } });
+    pool.intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'overloaded');
+    pool.intercept({ path: '/api/v1/status/buildinfo' }).reply(200, ok({ version: '2.51.0' }));
+    const started = Date.now();
+    const source = await connectPrometheus({ kind: 'url', url: base }, m, { timeoutMs: 5_000 });
+    assert.equal(source.description, `Prometheus 2.51.0 via ${base}`);
+    assert.ok(Date.now() - started < 4_000, 'Retry-After: 3600 is not obeyed past the budget');
   });
 });
 

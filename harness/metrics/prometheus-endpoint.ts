@@ -18,6 +18,8 @@ import { redactUrl } from '../report/redact.ts';
 export interface EndpointResponse {
   status: number;
   body: string;
+  /** The Retry-After header of a throttled or unavailable answer. */
+  retryAfter?: string | undefined;
 }
 
 /** A Prometheus HTTP API base. */
@@ -65,7 +67,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
         const req = lib.request(url, { ...options, timeout: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined }));
           res.on('error', reject);
         });
         req.on('timeout', () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
@@ -160,7 +162,8 @@ export function prometheusUrlEndpoint(baseUrl: string, token?: string): Promethe
         method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, ...(dispatcher ? { dispatcher } : {}),
         headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
       });
-      return { status: res.statusCode, body: await res.body.text() };
+      const retryAfter = res.headers['retry-after'];
+      return { status: res.statusCode, body: await res.body.text(), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
     },
     close: () => Promise.resolve(),
   };

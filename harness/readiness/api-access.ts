@@ -9,11 +9,13 @@ import { CredentialError } from '../k8s/exec-credential.ts';
 export interface ApiProblem {
   message: string;
   hint: string;
+  /** It stayed unavailable (429, 5xx, resets) through every retry within the budget: not the user's input. */
+  unavailable?: true;
 }
 
 /** How one raw GET against the API server ended. */
 export type ProbeOutcome =
-  | { kind: 'response'; status: number; contentType: string; body: string }
+  | { kind: 'response'; status: number; contentType: string; body: string; retryAfter?: string | undefined }
   | { kind: 'error'; code: string; message: string; hint?: string }
   | { kind: 'timeout' };
 
@@ -49,7 +51,7 @@ export async function probe(kc: KubeConfig, path: string, timeoutMs: number): Pr
       });
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ kind: 'response', status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') });
+        resolve({ kind: 'response', status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] });
       });
       res.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'error', code: err.code ?? 'ERR', message: err.message }));
     });
@@ -63,6 +65,31 @@ export async function probe(kc: KubeConfig, path: string, timeoutMs: number): Pr
     });
     req.end();
   });
+}
+
+/** Transport failures worth another attempt: the connection was cut, not refused. */
+const transientCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** An outcome another attempt may change: throttled (429), a server error (5xx), a reset connection. */
+export function isTransient(o: ProbeOutcome): boolean {
+  if (o.kind === 'response') return o.status === 429 || (o.status >= 500 && o.status <= 504);
+  return o.kind === 'error' && (transientCodes.has(o.code) || /socket hang up/i.test(o.message));
+}
+
+/**
+ * `probe`, retried as the run's calls are retried: on a transient outcome, again after a pause (Retry-After,
+ * capped at 2 s and at what is left of the budget) until `budgetMs` is spent; returns the last outcome.
+ */
+export async function probeWithRetries(kc: KubeConfig, path: string, budgetMs: number): Promise<ProbeOutcome> {
+  const deadline = Date.now() + budgetMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await probe(kc, path, Math.max(1, deadline - Date.now()));
+    if (!isTransient(outcome)) return outcome;
+    const asked = outcome.kind === 'response' && outcome.retryAfter !== undefined ? Number(outcome.retryAfter) * 1000 : Number.NaN;
+    const pause = Math.min(Number.isFinite(asked) ? asked : 200 * attempt, 2_000, deadline - Date.now());
+    if (pause <= 0 || Date.now() + pause >= deadline) return outcome;
+    await new Promise((r) => setTimeout(r, pause));
+  }
 }
 
 function statusMessage(body: string): string {
@@ -94,7 +121,14 @@ export function classifyApiAccess(
 ): { problem: ApiProblem } | { version: string } {
   const problem = (message: string, hint: string): { problem: ApiProblem } => ({ problem: { message, hint } });
   const outcomes = authed ? [version, authed] : [version];
+  const unavailableHint = 'the control plane is overloaded, restarting or behind a failing load balancer: retry later, or raise timeouts.apply if it only needs longer';
   for (const o of outcomes) {
+    if (isTransient(o)) {
+      const what = o.kind === 'response'
+        ? `${o === version ? 'GET /version' : 'GET /api/v1/namespaces/default'} answered ${o.status}${statusMessage(o.body) ? ` (${statusMessage(o.body)})` : ''}`
+        : `the connection failed (${o.kind === 'error' ? `${o.code}: ${o.message}` : 'timeout'})`;
+      return { problem: { message: `the API server ${ctx.server} stayed unavailable through every retry within ${formatDuration(ctx.timeoutMs)} (timeouts.apply): ${what}`, hint: unavailableHint, unavailable: true } };
+    }
     if (o.kind === 'timeout') {
       return problem(`the API server ${ctx.server} did not answer within ${formatDuration(ctx.timeoutMs)} (timeouts.apply)`,
         'check the server URL, VPN or firewall (a private AKS cluster is reachable only from its network); raise timeouts.apply if the server is just slow');
