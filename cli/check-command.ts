@@ -1,4 +1,5 @@
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
+import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { checkReadiness } from '../harness/readiness/readiness.ts';
 import { errorText } from '../harness/text.ts';
@@ -7,7 +8,7 @@ import type { ReadinessReport } from '../harness/readiness/readiness-result.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { preflightKubeconfig, readinessOptionsOf } from './preflight.ts';
 import type { RunInvocation } from './program.ts';
-import { adoptSimulator, loadRunConfigFile, resolveRunConfig, simTimingsEnv } from './run-command.ts';
+import { adoptSimulator, loadRunConfigFile, resolveRunConfig, simTimingsEnv, stopSignals } from './run-command.ts';
 import type { RunningSimulator } from './simulator-process.ts';
 import { startSimulator } from './simulator-process.ts';
 
@@ -63,10 +64,10 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
   const starting = new AbortController();
   const onSignal = (): void => {
     starting.abort();
+    stopCredentialPlugins();
     void (simulator ? simulator.stop() : Promise.resolve()).finally(() => process.exit(exitCodes.interrupted));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of stopSignals) process.on(sig, onSignal);
   try {
     let client: KubeClient;
     if (config.target === 'local') {
@@ -82,7 +83,6 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
     return checkExitCode(report);
   } finally {
     if (simulator) await simulator.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const sig of stopSignals) process.removeListener(sig, onSignal);
   }
 }

@@ -8,6 +8,7 @@ import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-confi
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { resolveKubeconfig, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
+import { parentWatchEnv } from '../fixtures/parent-watch.ts';
 import { childExit } from './child-process.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { ensureWritableReportDir } from './report-dir.ts';
@@ -94,27 +95,38 @@ export function namespacesArgs(n: number | undefined): string[] {
 export async function runConformance(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout): Promise<ExitCode> {
   const config = resolveRunConfig(inv, process.env, process.cwd(), await loadRunConfigFile(inv.configFile, process.env, process.cwd()));
   ensureWritableReportDir(config.reportDir);
-  // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written.
-  if (config.target !== 'local') await preflightRealTarget(config, out);
-  // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.
-  if (config.target !== 'local') await preRunSweep(config, out);
 
+  // Signals are ours from here on, pre-flight included: Ctrl-C, SIGTERM and SIGHUP (the terminal or SSH session
+  // closed) all stop the run the same way, and the exit code is 130.
   let interrupted = false;
   let child: ReturnType<typeof spawn> | undefined;
   const starting = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === 'SIGHUP') {
+      // The terminal is gone: writing to it would fail; keep going silently.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    }
     interrupted = true;
     starting.abort();
     stopCredentialPlugins();
     // Playwright runs its teardown (namespace deletion) on the first SIGINT; a second one would cut it short.
     if (child && child.exitCode === null) child.kill('SIGINT');
-    else if (!child) process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
+    else if (!child && signal !== 'SIGHUP') process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of stopSignals) process.on(s, onSignal);
 
   let simulator: RunningSimulator | undefined;
   try {
+    if (config.target !== 'local') {
+      // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written; then
+      // sweep leftovers of dead runs older than the TTL (live runs keep a heartbeat and are never touched).
+      // Interrupted here, nothing of this run exists yet: stop at once.
+      const before = async (): Promise<void> => {
+        await preflightRealTarget(config, out);
+        await preRunSweep(config, out);
+      };
+      if (await untilInterrupted(before(), starting.signal) === 'interrupted') return exitCodes.interrupted;
+    }
     if (config.target === 'local') {
       process.stdout.write(`mesh-conformance: starting the simulated cluster (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})\n`);
       try {
@@ -136,18 +148,32 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     const kubeconfig = resolveKubeconfig(config.kubeconfig ?? '', config.context);
     child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
       cwd: packageRoot,
-      env: runnerEnv(config, process.env, runConfigFile, kubeconfig),
-      stdio: 'inherit',
+      env: { ...runnerEnv(config, process.env, runConfigFile, kubeconfig), [parentWatchEnv]: 'stdin' },
+      // stdin is a pipe only we hold: if we die, even by SIGKILL, the runner sees it end and stops (fixtures/parent-watch.ts).
+      stdio: ['pipe', 'inherit', 'inherit'],
       // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
       detached: true,
     });
+    child.stdin?.on('error', () => undefined);
     const { code, signal } = await childExit(child);
     return interrupted ? exitCodes.interrupted : mapPlaywrightExit(code, signal);
   } finally {
     // However the runner ended (interrupted in any phase, crashed): remove what is left of this run, bounded.
     if (child) await cleanupAfterRun(config, { interrupted });
     if (simulator) await simulator.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const s of stopSignals) process.removeListener(s, onSignal);
   }
+}
+
+/** The signals that stop a run (and `check`): Ctrl-C, SIGTERM, and SIGHUP when the terminal or SSH session closes. */
+export const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Settles with `work`, or with 'interrupted' as soon as `signal` aborts (the work is left to settle unobserved). */
+async function untilInterrupted(work: Promise<void>, signal: AbortSignal): Promise<'done' | 'interrupted'> {
+  work.catch(() => undefined);
+  if (signal.aborted) return 'interrupted';
+  return Promise.race([
+    work.then(() => 'done' as const),
+    new Promise<'interrupted'>((resolve) => signal.addEventListener('abort', () => resolve('interrupted'), { once: true })),
+  ]);
 }

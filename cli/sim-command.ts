@@ -20,10 +20,12 @@ export async function runSimulator(inv: SimInvocation): Promise<number> {
   });
   child.stdin?.on('error', () => undefined);
   const forward = (signal: NodeJS.Signals): void => {
-    if (child.exitCode === null) child.kill(signal);
+    // SIGHUP (the terminal closed) stops the simulator as SIGTERM does.
+    if (child.exitCode === null) child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
   try {
     const { code, signal } = await childExit(child);
     if (code !== null) return code;
@@ -31,5 +33,6 @@ export async function runSimulator(inv: SimInvocation): Promise<number> {
   } finally {
     process.removeListener('SIGINT', forward);
     process.removeListener('SIGTERM', forward);
+    process.removeListener('SIGHUP', forward);
   }
 }
