@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { childExit } from './child-process.ts';
-import { exitCodes } from './exit-codes.ts';
+import { BadInputError, exitCodes } from './exit-codes.ts';
+import { fsProblem, makeDirs } from './report-dir.ts';
 import { packageRoot } from './paths.ts';
 import type { SimInvocation } from './program.ts';
 import { simulatorArgs } from './simulator-process.ts';
@@ -12,6 +13,17 @@ import { simulatorArgs } from './simulator-process.ts';
  */
 export async function runSimulator(inv: SimInvocation): Promise<number> {
   const kubeconfig = resolve(inv.kubeconfig ?? join(inv.reportDir ?? 'reports', 'simulator', 'standalone', 'kubeconfig'));
+  if (inv.token !== undefined && inv.token.trim() === '') {
+    throw new BadInputError('--token must not be empty: pass the bearer token the simulated API server should accept, or omit --token for a random one');
+  }
+  if (!inv.listFaults) {
+    // Created here, level by level: a recursive mkdir below /proc never returns.
+    try {
+      makeDirs(dirname(kubeconfig));
+    } catch (err) {
+      throw new BadInputError(`cannot write the kubeconfig ${kubeconfig} (${fsProblem(err)}): pass --kubeconfig FILE in a directory you can write`);
+    }
+  }
   if (!inv.listFaults) process.stdout.write(`mesh-conformance sim: kubeconfig ${kubeconfig} (use: KUBECONFIG=${kubeconfig} kubectl get pods -A)\n`);
   const extra = [...(inv.port !== undefined ? ['--port', inv.port] : []), ...(inv.token !== undefined ? ['--token', inv.token] : []), '--exit-with-parent'];
   // stdin is a pipe only we hold, so the simulator stops when this process dies, even by SIGKILL.
