@@ -139,7 +139,11 @@ export async function runObjects(client: KubeClient, runId?: string): Promise<st
   const selector = runId ? `${runLabelKeys.runId}=${runId}` : runLabelKeys.runId;
   const found: string[] = [];
   for (const type of runKinds) {
-    const list = await client.list<KubernetesObject>(type, { labelSelector: selector }, { budgetMs: 15_000 });
+    const list = await client.list<KubernetesObject>(type, { labelSelector: selector }, { budgetMs: 15_000 }).catch((err: unknown) => {
+      // A type the cluster no longer serves (its CRD deleted) holds nothing.
+      if ((err as { code?: number }).code === 404) return { items: [] as KubernetesObject[] };
+      throw err;
+    });
     for (const o of list.items) found.push(`${type.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}${o.metadata?.deletionTimestamp ? ' (terminating)' : ''}`);
   }
   return found;

@@ -154,7 +154,8 @@ export class KubeClient {
     this.writeScope?.check('apply', refLike(obj));
     this.sent.push({ verb: 'apply', object: obj });
     return this.call(`apply ${describeRef(refLike(obj))}`,
-      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts);
+      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts)
+      .catch((err: unknown) => { throw typeNotServed(err, obj); });
   }
 
   /**
@@ -168,7 +169,7 @@ export class KubeClient {
     }
     const ref = { ...refLike(obj), name: obj.metadata?.name ?? '' };
     this.writeScope?.check('create', ref, obj.metadata?.generateName);
-    const created = await this.createUnscoped(obj, opts);
+    const created = await this.createUnscoped(obj, opts).catch((err: unknown) => { throw typeNotServed(err, obj); });
     // A namespace the run created is its own from now on: it may write into it.
     if (this.writeScope && obj.kind === 'Namespace' && created.metadata?.name) this.writeScope.adopt(created.metadata.name);
     return created;
@@ -294,6 +295,17 @@ export class KubeClient {
     this.failures.push(detail);
     if (this.failures.length > maxFailuresKept) this.failures.shift();
   }
+}
+
+/**
+ * A 404 on a type's collection (not on one object) means the API server does not serve the type at all: say so,
+ * with the likely cause, instead of a bare "could not find the requested resource".
+ */
+export function typeNotServed(err: unknown, obj: KubernetesObject): unknown {
+  if (!(err instanceof KubeApiError)) return err;
+  const collection404 = err.code === 404 && /could not find the requested resource/i.test(err.message);
+  if (!collection404 && !/Unrecognized API version and kind/i.test(err.message)) return err;
+  return new KubeApiError(`${err.message}: the API server does not serve ${obj.apiVersion ?? '?'} ${obj.kind ?? '?'} (its CustomResourceDefinition was deleted or is not installed)`, err.code, err.reason, err.detail);
 }
 
 /** Settles with `p`, or rejects when `signal` aborts first (`p` is then left to settle unobserved). */

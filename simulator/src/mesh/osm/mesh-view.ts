@@ -9,7 +9,7 @@ import { matchesLabelSelector, matchesMapSelector } from '../../controllers/labe
 import type { LabelSelector } from '../../controllers/label-selector.ts';
 import { arr, isPodReady, isTerminating, obj, podIP, spec } from '../../controllers/kube-objects.ts';
 import { resolveTargetPort } from '../../controllers/endpoints-controller.ts';
-import { typeFor } from '../../controllers/resource-lookup.ts';
+import { maybeTypeFor, typeFor } from '../../controllers/resource-lookup.ts';
 import { proxyUuidLabel } from './constants.ts';
 import type { OsmLayout } from './constants.ts';
 import { isMonitoredNamespace } from './injection-decision.ts';
@@ -61,8 +61,10 @@ export class MeshView {
     return this.store.list(typeFor(this.store, 'Pod')).items.find((pod) => isInjected(pod) && !isTerminating(pod) && podIP(pod) === ip);
   }
 
+  /** The IngressBackends (none when their CRD is not installed, or was deleted while the cluster runs). */
   ingressBackends(namespace?: string): KubeObject[] {
-    return this.store.list(typeFor(this.store, 'IngressBackend'), namespace ? { namespace } : {}).items;
+    const type = maybeTypeFor(this.store, 'IngressBackend');
+    return type ? this.store.list(type, namespace ? { namespace } : {}).items : [];
   }
 
   meshConfig(): KubeObject | undefined {
