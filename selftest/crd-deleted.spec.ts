@@ -3,6 +3,7 @@
 // served, and still removes what it created.
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
 import type { TestSim } from './reliability-support.ts';
 import { pollUntil, quickBudgets, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
@@ -23,7 +24,7 @@ test('the IngressBackend CRD deleted during a run: the simulator keeps serving, 
     { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: runId } });
   // The Ingress has its address: the check is about to prove the refusal, then apply the IngressBackend.
   await pollUntil('the run\'s Ingress to get an address', async () => {
-    const list = await sim.client.list<{ status?: { loadBalancer?: { ingress?: unknown[] } } }>({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
+    const list = await sim.client.list<KubernetesObject & { status?: { loadBalancer?: { ingress?: unknown[] } } }>({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
     return list.items.some((i) => i.status?.loadBalancer?.ingress?.length) ? true : undefined;
   }, 90_000);
   const deletedAt = Date.now();
