@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatDuration, intervals } from '../harness/timeouts.ts';
@@ -144,6 +144,9 @@ export async function startSimulator(opts: { flavor: string; kubeconfig: string;
       await stopChild(child);
       process.removeListener('exit', killOnExit);
       log.end();
+      // Its credentials (the kubeconfig's bearer token, the Azure token) are dead now: they do not stay in the
+      // report folder. The logs, the request log and the CA stay for diagnostics.
+      for (const f of [ready.kubeconfig, ready.logAnalytics?.tokenFile]) if (f) rmSync(f, { force: true });
     },
   };
 }

@@ -118,6 +118,8 @@ export interface RunEvidence extends CliResult {
   summary: string;
   requests: RequestLogEntry[];
   requestLogFile: string | undefined;
+  /** Credential files of the simulated cluster still in the report folder after the run (its kubeconfig, its Azure token). */
+  credentialFiles: string[];
 }
 
 // eslint-disable-next-line no-control-regex
@@ -164,7 +166,8 @@ export async function runConformance(opts: { flavor: string; fault: string | und
   const requests = requestLogFile
     ? readFileSync(requestLogFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RequestLogEntry)
     : [];
-  return { ...r, reportDir, checks, runErrors, summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '', requests, requestLogFile };
+  const credentialFiles = runDirs.flatMap((d) => ['kubeconfig', 'azure-token'].map((f) => join(simDir, d, f))).filter((f) => existsSync(f));
+  return { ...r, reportDir, checks, runErrors, summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '', requests, requestLogFile, credentialFiles };
 }
 
 /**

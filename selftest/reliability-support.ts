@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseReadyLine } from '../cli/simulator-process.ts';
+import type { SimulatorReady } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
 
@@ -98,6 +99,8 @@ export interface TestSim {
   kubeconfig: string;
   context: string;
   server: string;
+  /** What the simulator announced (the aks flavor's Log Analytics workspace among it). */
+  ready: SimulatorReady | undefined;
   process: CliProcess;
   client: KubeClient;
   stop(): Promise<void>;
@@ -114,7 +117,7 @@ export async function startTestSim(dir: string, opts: { faults?: string[]; token
   const context = ready?.context ?? '';
   const server = ready?.server ?? '';
   return {
-    kubeconfig, context, server, process: proc,
+    kubeconfig, context, server, ready, process: proc,
     client: KubeClient.connect({ kubeconfig }),
     async stop() {
       if (proc.child.exitCode === null) proc.child.kill('SIGINT');

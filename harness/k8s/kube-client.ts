@@ -234,13 +234,17 @@ export class KubeClient {
       () => this.objects.list<T>(type.apiVersion, type.kind, query.namespace, undefined, undefined, undefined, query.fieldSelector, query.labelSelector), opts);
   }
 
-  /** Deletes one object (background propagation); `false` when it was already gone. */
-  async delete(ref: ObjectRef, opts: CallOptions): Promise<boolean> {
+  /**
+   * Deletes one object (background propagation); `false` when it was already gone. `preconditions.resourceVersion`
+   * makes the delete conditional (409 Conflict when the object changed since it was read).
+   */
+  async delete(ref: ObjectRef, opts: CallOptions & { preconditions?: { resourceVersion?: string | undefined } }): Promise<boolean> {
     this.writeScope?.check('delete', ref);
+    const body = opts.preconditions?.resourceVersion ? { preconditions: { resourceVersion: opts.preconditions.resourceVersion } } : undefined;
     try {
       await this.call(`delete ${describeRef(ref)}`,
         () => this.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } },
-          undefined, undefined, undefined, undefined, 'Background'), opts);
+          undefined, undefined, undefined, undefined, 'Background', body), opts);
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return false;
