@@ -13,6 +13,8 @@ export const reportDirMarker = '.mesh-conformance-reports';
 const toolEntries = new Set([
   reportDirMarker, 'summary.txt', 'junit.xml', 'results.json', 'html', 'test-output', 'allure-results', 'diagnostics', 'runs', 'simulator',
   'allure-report', 'allure-history.jsonl', 'selftest', 'bench', 'soak',
+  // What keeps an empty report folder in git.
+  '.gitkeep', '.gitignore',
 ]);
 /** Files a run overwrites, and folders it empties (Playwright's html and output folders, Allure results, diagnostics). */
 const overwrittenFiles = ['summary.txt', 'junit.xml', 'results.json'];

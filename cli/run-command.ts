@@ -10,6 +10,7 @@ import { resolveKubeconfig, resolveKubeconfigSpec } from '../harness/k8s/kubecon
 import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { parentWatchEnv } from '../fixtures/parent-watch.ts';
 import { childExit } from './child-process.ts';
+import { selectedChecks } from './list-checks.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { ensureWritableReportDir } from './report-dir.ts';
 import { BadInputError, exitCodes, mapPlaywrightExit } from './exit-codes.ts';
@@ -95,6 +96,9 @@ export function namespacesArgs(n: number | undefined): string[] {
 export async function runConformance(inv: RunInvocation, out: { write: (s: string) => void } = process.stdout): Promise<ExitCode> {
   const config = resolveRunConfig(inv, process.env, process.cwd(), await loadRunConfigFile(inv.configFile, process.env, process.cwd()));
   ensureWritableReportDir(config.reportDir);
+  // Arguments for Playwright are checked now, by a listing that runs nothing: a typo is bad input before the
+  // simulator starts or pre-flight runs, not a failure after them.
+  if (inv.playwrightArgs.length) selectedChecks(inv, config);
 
   // Signals are ours from here on, pre-flight included: Ctrl-C, SIGTERM and SIGHUP (the terminal or SSH session
   // closed) all stop the run the same way, and the exit code is 130.
