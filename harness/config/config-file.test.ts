@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { configFileLayer, findConfigFile, loadConfigFileLayer } from './config-file.ts';
+import { configFileLayer, findConfigFile, loadConfigFileLayer, readConfigFile } from './config-file.ts';
 import { ConfigError, envLayer, resolveConfig } from './resolve-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-config-'));
@@ -36,6 +36,14 @@ describe('config file', () => {
     assert.deepEqual(json?.values, { target: 'aks', context: 'prod-aks', ingressAddress: 'gw.example:8080' });
     const ts = await loadConfigFileLayer(undefined, {}, project({ 'mesh-conformance.config.ts': 'export default { target: \'kind\', parallelism: 2 } as const;\n' }));
     assert.deepEqual(ts?.values, { target: 'kind', parallelism: 2 });
+  });
+
+  it('gives up on a TypeScript config whose top-level await never settles, within its limit, in one line (issue 19)', async () => {
+    const d = project({ 'mesh-conformance.config.ts': 'await new Promise(() => undefined);\nexport default { target: \'kind\' };\n' });
+    const started = Date.now();
+    await assert.rejects(readConfigFile(join(d, 'mesh-conformance.config.ts'), { limitMs: 300 }),
+      (err: unknown) => err instanceof ConfigError && /did not finish loading within 0\.3s \(a top-level await that never settles\?\): make its default export plain data/.test(err.message));
+    assert.ok(Date.now() - started < 2_000);
   });
 
   it('names the file and key of a bad value, with the allowed values', async () => {
