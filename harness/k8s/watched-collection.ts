@@ -26,6 +26,8 @@ export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
   private resourceVersion: string | undefined;
   private current: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** Counts stream starts: events and ends of a superseded stream (one that took too long to start) are ignored. */
+  private generation = 0;
   /** The last problem the stream had, shown in observations while it recovers. */
   lastError: string | undefined;
   /**
@@ -121,20 +123,41 @@ export class WatchedCollection<T extends KubernetesObject = KubernetesObject> {
       }
       let gone = false;
       const openedAt = Date.now();
+      // client-node's Watch cannot be aborted before the server answers (its controller comes with the response),
+      // and sets no timeout: a server that never answers would hold the stream, and stop(), forever. So the start
+      // is bounded by the budget and by stop(); a superseded stream is aborted when (if ever) it starts.
+      const generation = ++this.generation;
       const ended = await new Promise<unknown>((resolve) => {
+        const onStop = (): void => {
+          clearTimeout(startTimer);
+          resolve(null);
+        };
+        const startTimer = setTimeout(() => resolve(new Error(`no answer to the watch request within ${this.budgetMs} ms`)), this.budgetMs);
+        this.stopper.signal.addEventListener('abort', onStop, { once: true });
+        const settle = (err: unknown): void => {
+          clearTimeout(startTimer);
+          this.stopper.signal.removeEventListener('abort', onStop);
+          resolve(err);
+        };
         this.client.watch(path, {
           resourceVersion: this.resourceVersion,
           allowWatchBookmarks: true,
           labelSelector: this.query.labelSelector,
           fieldSelector: this.query.fieldSelector,
         }, (type, obj) => {
-          if (this.apply(type as WatchEventType, obj)) gone = true;
-        }, resolve).then((ctrl) => {
+          if (generation === this.generation && this.apply(type as WatchEventType, obj)) gone = true;
+        }, (err: unknown) => { if (generation === this.generation) settle(err); }).then((ctrl) => {
+          clearTimeout(startTimer);
+          if (generation !== this.generation || this.stopper.signal.aborted) {
+            ctrl.abort();
+            return;
+          }
           this.current = ctrl;
-          if (this.stopper.signal.aborted) ctrl.abort();
-        }, resolve);
+        }, settle);
       });
       if (this.stopper.signal.aborted) return;
+      // Whatever ended this stream, its late events must not count any more.
+      this.generation += 1;
       const status = (ended as { statusCode?: number } | null)?.statusCode;
       if (gone || status === 410) {
         try {
