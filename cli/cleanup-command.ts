@@ -6,12 +6,13 @@ import { ConfigError, defaultKubeconfig, envLayer, resolveConfig } from '../harn
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
-import { KubeApiError } from '../harness/k8s/api-error.ts';
+import { KubeApiError, isRetryable } from '../harness/k8s/api-error.ts';
+import { waitForNamespaceGone } from '../harness/k8s/namespaces.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { KubeconfigError, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { errorText } from '../harness/text.ts';
 import { formatDuration } from '../harness/timeouts.ts';
-import { BadInputError, exitCodes } from './exit-codes.ts';
+import { BadInputError, InfrastructureError, exitCodes } from './exit-codes.ts';
 
 /** `mesh-conformance cleanup …` as parsed. */
 export interface CleanupInvocation {
@@ -64,6 +65,9 @@ export async function runCleanup(inv: CleanupInvocation, out: { write: (s: strin
   try {
     report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: config.timeouts.apply });
   } catch (err) {
+    if (err instanceof KubeApiError && isRetryable(err) && (err.code !== undefined || /ECONNRESET|socket hang up/i.test(err.message))) {
+      throw new InfrastructureError(`the API server ${client.server} (context ${client.context}) stayed unavailable through every retry within ${formatDuration(config.timeouts.apply)} (timeouts.apply): ${err.message}; retry later`);
+    }
     if (err instanceof KubeApiError && (err.code === undefined || err.code === 401 || err.code === 403)) {
       const why = err.code === undefined ? 'cannot reach the API server' : err.code === 401 ? 'the API server rejected the credentials (401)' : 'not allowed to list namespaces (403)';
       throw new BadInputError(`${why} ${client.server} (context ${client.context}): check --kubeconfig/--context and that the cluster is up; ${err.message}`);
@@ -71,15 +75,27 @@ export async function runCleanup(inv: CleanupInvocation, out: { write: (s: strin
     throw err;
   }
   const doomed = report.considered.filter((n) => n.verdict === 'sweep');
+  // A deleted namespace is gone only when its finalizers are done: wait (bounded by timeouts.cleanup) and say
+  // which did not go, and what holds them, rather than call a namespace stuck Terminating "deleted".
+  const stuck = new Map<string, string>();
+  await Promise.all(report.deleted.map(async (name) => {
+    try {
+      await waitForNamespaceGone(client, name, { timeoutMs: config.timeouts.cleanup, budgetMs: config.timeouts.apply });
+    } catch (err) {
+      stuck.set(name, errorText(err));
+    }
+  }));
   for (const info of report.considered) {
-    if (info.verdict === 'sweep') out.write(`${line(info, inv.dryRun ? 'would delete' : report.deleted.includes(info.name) ? 'deleted' : 'did not delete')}\n`);
-    else out.write(`${line(info, 'keeping')}\n`);
+    if (info.verdict !== 'sweep') out.write(`${line(info, 'keeping')}\n`);
+    else if (inv.dryRun) out.write(`${line(info, 'would delete')}\n`);
+    else if (stuck.has(info.name)) out.write(`${line(info, 'not gone')}; ${stuck.get(info.name) ?? ''}\n`);
+    else out.write(`${line(info, report.deleted.includes(info.name) ? 'deleted' : 'did not delete')}\n`);
   }
   for (const s of report.skipped) out.write(`left alone namespace ${s}\n`);
   for (const e of report.errors) out.write(`failed to delete namespace ${e}\n`);
   const verb = inv.dryRun ? 'would delete' : 'deleted';
-  out.write(`mesh-conformance cleanup: ${verb} ${inv.dryRun ? doomed.length : report.deleted.length} of ${report.considered.length} run namespaces (dead runs older than ${formatDuration(ttlMs)}; context ${client.context})\n`);
-  return report.errors.length ? exitCodes.checkFailed : exitCodes.passed;
+  out.write(`mesh-conformance cleanup: ${verb} ${inv.dryRun ? doomed.length : report.deleted.length - stuck.size} of ${report.considered.length} run namespaces (dead runs older than ${formatDuration(ttlMs)}; context ${client.context})${stuck.size ? `; ${stuck.size} still terminating` : ''}\n`);
+  return report.errors.length || stuck.size ? exitCodes.checkFailed : exitCodes.passed;
 }
 
 /** The sweep before a run on a real cluster: dead runs older than the TTL go; a failure only warns (never blocks the run). */

@@ -4,8 +4,8 @@
 // namespace delete and a namespace held by someone else's finalizer are reported as such, never as "deleted".
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
-import { runLabelKeys } from '../harness/k8s/run-labels.ts';
+import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import { runLabelKeys, runLabels } from '../harness/k8s/run-labels.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import { chaos, startFaultProxy } from './fault-proxy.ts';
 import type { TestSim } from './reliability-support.ts';
@@ -108,5 +108,25 @@ test('a namespace held by another controller\'s finalizer is reported as not gon
   } finally {
     await sim.client.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'held' }, { metadata: { finalizers: null } }, { budgetMs: 10_000 }).catch(() => undefined);
     await pollUntil(`namespace ${ns} to be gone`, async () => ((await runObjects(sim.client, runId)).length === 0 ? true : undefined), 30_000);
+  }
+});
+
+test('`cleanup` waits for what it deleted and reports a namespace held by a finalizer as not gone, naming the object', async () => {
+  // A dead run's namespace (created long ago, no heartbeat) holding someone else's finalizer.
+  const runId = testRunId('deadheld');
+  const created = await sim.client.create<V1Namespace>({
+    apiVersion: 'v1', kind: 'Namespace', metadata: { generateName: 'mesh-conformance-', labels: runLabels(runId, new Date(Date.now() - 3 * 3_600_000)) },
+  }, { budgetMs: 10_000 });
+  const ns = created.metadata?.name ?? '';
+  await sim.client.create<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: ns, finalizers: ['example.com/hold'] } }, { budgetMs: 10_000 });
+  try {
+    const r = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', '0'], { env: { MESH_CONFORMANCE_TIMEOUT_CLEANUP: '5000' }, timeoutMs: 60_000 });
+    expect(r.code, r.output).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^not gone namespace ${ns} \\(run ${runId}\\): .*Timed out after 5s waiting for Namespace ${ns} to be deleted.*held by ConfigMap ${ns}/held \\(finalizers: example\\.com/hold\\)`, 'm'));
+    expect(r.stdout, 'not called deleted').not.toMatch(new RegExp(`^deleted namespace ${ns}`, 'm'));
+    expect(r.stdout).toMatch(/; 1 still terminating$/m);
+  } finally {
+    await sim.client.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'held' }, { metadata: { finalizers: null } }, { budgetMs: 10_000 }).catch(() => undefined);
+    await sim.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { budgetMs: 10_000 }).catch(() => undefined);
   }
 });
