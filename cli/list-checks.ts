@@ -85,7 +85,7 @@ export function selectedChecks(inv: RunInvocation, config: ConformanceConfig): L
     const error = lines.find((l) => l.startsWith('error: '))?.replace(/^error: /, '');
     const hint = lines.find((l) => /^\(Did you mean/.test(l));
     const what = error ? `${error}${hint ? ` ${hint}` : ''}` : lines.at(-1) ?? `exit code ${r.status}`;
-    throw new BadInputError(`Playwright refused the arguments passed to it (${inv.playwrightArgs.join(' ')}): ${what}; see \`npx playwright test --help\` for its options`);
+    throw new BadInputError(`Playwright refused the arguments passed to it (${inv.playwrightArgs.join(' ')}): ${what}; check \`npx playwright test --help\` for its options`);
   }
   const error = json.errors?.find((e) => e.message)?.message;
   const checks = checksFromListing(json);

@@ -44,9 +44,12 @@ export interface CliProcess {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
 }
 
-/** Starts `mesh-conformance <args>` with a clean environment plus `env`. */
-export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? packageRoot, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `mesh-conformance <args>` (or another script) with a clean environment plus `env`, optionally as another user. */
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; script?: string[]; uid?: number } = {}): CliProcess {
+  const child = spawn(process.execPath, [...(opts.script ?? [cliPath]), ...args], {
+    cwd: opts.cwd ?? packageRoot, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+  });
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -84,7 +87,7 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
 }
 
 /** Runs the CLI to completion, bounded (SIGINT, then the error, after `timeoutMs`). */
-export async function runCliToEnd(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs: number }): Promise<{ code: number | null; stdout: string; stderr: string; output: string; durationMs: number }> {
+export async function runCliToEnd(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs: number; script?: string[]; uid?: number }): Promise<{ code: number | null; stdout: string; stderr: string; output: string; durationMs: number }> {
   const started = Date.now();
   const p = startCli(args, opts);
   const timer = setTimeout(() => p.child.kill('SIGINT'), opts.timeoutMs);

@@ -65,7 +65,7 @@ describe('config file', () => {
   it('finds one file, refuses two, and requires an explicitly named one to exist', async () => {
     assert.equal(findConfigFile(undefined, {}, project({})), undefined);
     const two = project({ 'mesh-conformance.config.json': '{}', 'mesh-conformance.config.yaml': '' });
-    assert.throws(() => findConfigFile(undefined, {}, two), /found mesh-conformance\.config\.json and mesh-conformance\.config\.yaml in .*: keep one, or pick one with --config FILE/);
+    assert.throws(() => findConfigFile(undefined, {}, two), /found mesh-conformance\.config\.json and mesh-conformance\.config\.yaml in .*: keep one, or choose one with --config FILE/);
     assert.equal(findConfigFile('mesh-conformance.config.json', {}, two), join(two, 'mesh-conformance.config.json'));
     assert.throws(() => findConfigFile(undefined, { MESH_CONFORMANCE_CONFIG: 'nope.yaml' }, two), /config file .*nope\.yaml does not exist \(from MESH_CONFORMANCE_CONFIG\)/);
     await assert.rejects(loadConfigFileLayer(undefined, {}, project({ 'mesh-conformance.config.yaml': 'target: [kind\n' })), /is not valid YAML/);

@@ -52,7 +52,7 @@ export function findConfigFile(explicit: string | undefined, env: NodeJS.Process
   }
   const found = configFileNames.map((n) => join(cwd, n)).filter((p) => existsSync(p));
   if (found.length > 1) {
-    throw new ConfigError(`found ${found.map((p) => basename(p)).join(' and ')} in ${cwd}: keep one, or pick one with --config FILE`);
+    throw new ConfigError(`found ${found.map((p) => basename(p)).join(' and ')} in ${cwd}: keep one, or choose one with --config FILE`);
   }
   return found[0];
 }
@@ -94,7 +94,7 @@ export async function readConfigFile(path: string, opts: { limitMs?: number } = 
       mod = await importConfigModule(path, opts.limitMs ?? configLoadLimitMs);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
-      throw new ConfigError(`cannot load config file ${path}: ${errorText(err)}`);
+      throw new ConfigError(`cannot load config file ${path}: ${errorText(err)}; fix it, or use mesh-conformance.config.yaml`);
     }
     if (mod.default === undefined) throw new ConfigError(`config file ${path} has no default export: write \`export default { target: 'kind', ... }\``);
     return mod.default;

@@ -185,7 +185,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   }
   const c = parsed.data;
   if (c.flavor !== undefined && c.target !== 'local' && c.flavor !== c.target) {
-    throw new ConfigError(`Invalid configuration: flavor applies only to target local (got flavor ${c.flavor} from ${sourceOf('flavor')} with target ${c.target}); target ${c.target} always uses the ${c.target} profile`);
+    throw new ConfigError(`Invalid configuration: flavor applies only to target local (got flavor ${c.flavor} from ${sourceOf('flavor')} with target ${c.target}): drop ${sourceOf('flavor')} (target ${c.target} always uses the ${c.target} profile), or use --target local for a simulated ${c.flavor} cluster`);
   }
   const flavor = flavorOf(c.target, c.flavor ?? 'kind');
   const mesh = c.mesh ?? 'osm';

@@ -78,7 +78,7 @@ describe('kubeconfig loading (issue 19)', () => {
   it('says what is wrong, in one line, for kubeconfigs client-node misreads', () => {
     rejects(() => resolveKubeconfig(write('empty.yaml', ''), undefined, {}), /^unusable kubeconfig .*empty\.yaml: it is empty \(no clusters, users or contexts\); write one with/);
     rejects(() => resolveKubeconfig(write('noscheme.yaml', { clusters: [cluster('c', '127.0.0.1:6443')], users: [user('u')], contexts: [context('x', 'c', 'u')], 'current-context': 'x' }), undefined, {}),
-      /cluster "c" has server "127\.0\.0\.1:6443", which is not an http\(s\) URL; write it with its scheme, e\.g\. server: https:\/\/127\.0\.0\.1:6443/);
+      /cluster "c" has server "127\.0\.0\.1:6443", which is not an http\(s\) URL; fix it with the scheme, e\.g\. server: https:\/\/127\.0\.0\.1:6443/);
     rejects(() => resolveKubeconfig(write('nouser.yaml', { clusters: [cluster('c')], users: [user('u')], contexts: [context('x', 'c', 'ghost')], 'current-context': 'x' }), undefined, {}),
       /context "x" names user "ghost", which is not defined \(users: u\); fix the context's user/);
     rejects(() => resolveKubeconfig(write('nocluster.yaml', { clusters: [cluster('c')], users: [user('u')], contexts: [context('x', 'gone', 'u')], 'current-context': 'x' }), undefined, {}),

@@ -193,7 +193,7 @@ function minify(doc: Doc, where: string, context: string | undefined): { doc: Do
     url = undefined;
   }
   if (!url || !/^https?:$/.test(url.protocol) || !url.hostname) {
-    throw new KubeconfigError(where, `cluster "${cluster.name}" has server "${redactUrl(server)}", which is not an http(s) URL`, `write it with its scheme, e.g. server: https://${redactUrl(server).replace(/^[a-z]*:\/\//i, '')}`);
+    throw new KubeconfigError(where, `cluster "${cluster.name}" has server "${redactUrl(server)}", which is not an http(s) URL`, `fix it with the scheme, e.g. server: https://${redactUrl(server).replace(/^[a-z]*:\/\//i, '')}`);
   }
   readable(where, c['certificate-authority'], `cluster "${cluster.name}"'s certificate-authority`, 'fix the path, use certificate-authority-data, or refresh the kubeconfig');
   const proxy = c['proxy-url'];

@@ -144,6 +144,12 @@ export function classifyApiAccess(
       if (o.code === 'CREDENTIALS') return problem(`cannot get credentials from the kubeconfig: ${o.message}`, o.hint ?? `${refreshHint(ctx.target)}; an exec plugin (kubelogin, aws, gke-gcloud-auth-plugin) must be on PATH`);
       if (o.code === 'ECONNREFUSED') return problem(`nothing listens at ${ctx.server} (connection refused)`, ctx.target === 'kind' ? 'is the kind cluster running? `kind get clusters`, or create it with `node scripts/kind-up.mjs`' : 'is the cluster running and the server URL in the kubeconfig right?');
       if (o.code === 'ENOTFOUND' || o.code === 'EAI_AGAIN') return problem(`the API server host of ${ctx.server} does not resolve (${o.code})`, 'check the server URL and your DNS or VPN');
+      const proxyStatus = /Bad response: (\d+)/.exec(o.message)?.[1];
+      if (proxyStatus === '407') {
+        return problem(`the proxy in front of ${ctx.server} refused the credentials it was given, or wants some (407 Proxy Authentication Required)`,
+          'fix the user and password in the cluster\'s proxy-url (or in HTTPS_PROXY when the kubeconfig names no proxy-url)');
+      }
+      if (proxyStatus) return problem(`the proxy in front of ${ctx.server} refused to connect to it (CONNECT answered ${proxyStatus})`, 'check the cluster\'s proxy-url (or HTTPS_PROXY, NO_PROXY) and that the proxy may reach the API server');
       return problem(`cannot reach the API server ${ctx.server}: ${o.code} ${o.message}`, 'check the server URL, network and proxy settings');
     }
     if (o.status === 401) {
