@@ -8,6 +8,7 @@ import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
 import { KubeApiError, isRetryable } from '../harness/k8s/api-error.ts';
 import { waitForNamespaceGone } from '../harness/k8s/namespaces.ts';
+import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { KubeconfigError, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { errorText } from '../harness/text.ts';
@@ -57,6 +58,21 @@ function line(info: RunNamespaceInfo, action: string): string {
  * runs (no fresh heartbeat) older than the TTL; `--dry-run` lists what it would delete and what it keeps and why.
  */
 export async function runCleanup(inv: CleanupInvocation, out: { write: (s: string) => void } = process.stdout): Promise<number> {
+  // Interrupted, a credential plugin it started (its own process group) must not be left running; deletes already
+  // sent stand, which is what a sweep is for.
+  const onSignal = (): void => {
+    stopCredentialPlugins();
+    process.exit(exitCodes.interrupted);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  try {
+    return await sweepCommand(inv, out);
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
+  }
+}
+
+async function sweepCommand(inv: CleanupInvocation, out: { write: (s: string) => void }): Promise<number> {
   const env = process.env;
   const config = cleanupConfig(inv, env);
   const ttlMs = config.sweepTtl;

@@ -40,7 +40,7 @@ export async function main(argv: string[], io: CliOutput = { stdout: process.std
     }
     // Anything else is the harness or the environment failing: still one line, the stack only on demand.
     io.stderr.write(`mesh-conformance: ${redactText(errorText(err))}\n`);
-    if (process.env.MESH_CONFORMANCE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    if (process.env.MESH_CONFORMANCE_DEBUG && err instanceof Error) io.stderr.write(`${redactText(err.stack ?? '')}\n`);
     return exitCodes.checkFailed;
   }
 }

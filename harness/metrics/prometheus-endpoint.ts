@@ -13,6 +13,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ProxyAgent, request } from 'undici';
 import { proxyForUrl } from '../http/proxy.ts';
 import { redactUrl } from '../report/redact.ts';
+import { withDeadline } from '../readiness/cluster-facts.ts';
 
 /** One HTTP answer, body as text. */
 export interface EndpointResponse {
@@ -85,7 +86,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
  */
 export async function portForwardEndpoint(kc: KubeConfig, target: InClusterPrometheus, opts: { timeoutMs: number }): Promise<PrometheusEndpoint> {
   const core = kc.makeApiClient(CoreV1Api);
-  const pods = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector });
+  const pods = await withDeadline(core.listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector }), opts.timeoutMs, `listing the pods ${target.podSelector} in ${target.namespace}`);
   const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   if (!pod?.metadata?.name) {
     const seen = pods.items.map((p) => `${p.metadata?.name ?? '?'} (${p.status?.phase ?? 'unknown'})`).join(', ') || 'none';
