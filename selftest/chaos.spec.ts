@@ -4,8 +4,8 @@
 // namespace delete and a namespace held by someone else's finalizer are reported as such, never as "deleted".
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { KubernetesObject, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
-import { runLabelKeys, runLabels } from '../harness/k8s/run-labels.ts';
+import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import { runLabels } from '../harness/k8s/run-labels.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import { chaos, startFaultProxy } from './fault-proxy.ts';
 import type { TestSim } from './reliability-support.ts';
@@ -49,16 +49,19 @@ test('the whole suite behind resets, 503s, 429s with Retry-After: 3600 and 500s 
 test('a frozen API server: the wait in progress ends at its budget, and the run ends within its budgets', async () => {
   const runId = testRunId('frozen');
   const budgets = { ...quickBudgets, MESH_CONFORMANCE_TIMEOUT_APPLY: '5000', MESH_CONFORMANCE_TIMEOUT_ROLLOUT: '10000', MESH_CONFORMANCE_TIMEOUT_CLEANUP: '10000' };
+  // The API server freezes at the rollout wait's first request (its list of the run's pods), so the wait is the call in
+  // progress whatever the machine's load: freezing when the Deployment appeared raced the simulated pod, which could
+  // be Ready before the freeze, so a later read met it instead of the wait.
+  let frozenAt = 0;
+  proxy.setRule((req) => {
+    if (!frozenAt && req.method === 'GET' && /^\/api\/v1\/namespaces\/mesh-conformance-[a-z0-9]+\/pods(\?|$)/.test(req.url ?? '')) frozenAt = Date.now();
+    return frozenAt ? { kind: 'freeze' } : { kind: 'pass' };
+  });
   const run = startCli(['run', '--target', 'kind', '--kubeconfig', proxy.kubeconfig, '--report-dir', join(dir, runId), '--', '--grep', '@sidecar'],
     { env: { ...budgets, MESH_CONFORMANCE_RUN_ID: runId } });
-  await pollUntil('the run\'s Deployment', async () => {
-    const list = await sim.client.list<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment' }, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
-    return list.items.length ? true : undefined;
-  }, 90_000);
-  const frozenAt = Date.now();
-  proxy.setRule(() => ({ kind: 'freeze' }));
   const ended = await run.ended;
   proxy.setRule(pass);
+  expect(frozenAt, `the run reached the rollout wait:\n${run.output().slice(-3000)}`).toBeGreaterThan(0);
   const tookMs = ended.endedAt - frozenAt;
   console.log(`chaos: API frozen during the rollout wait: exit ${ended.code} ${tookMs} ms later`);
   expect(ended.code, run.output().slice(-3000)).toBe(1);
