@@ -81,7 +81,8 @@ test('a namespace delete refused with 403 is reported at once as not deleted (F1
   const runId = testRunId('forbid');
   const started = Date.now();
   const run = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', proxy.kubeconfig, '--report-dir', join(dir, runId), '--', '--grep', '@namespace'],
-    { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: runId }, timeoutMs: 120_000 });
+    // A cleanup budget far beyond the bound below: a wait for the namespace would show, however loaded the machine.
+    { env: { ...quickBudgets, MESH_CONFORMANCE_TIMEOUT_CLEANUP: '600000', MESH_CONFORMANCE_RUN_ID: runId }, timeoutMs: 170_000 });
   proxy.setRule(pass);
   const ns = (await runObjects(sim.client, runId)).find((o) => o.startsWith('Namespace '))?.slice('Namespace '.length) ?? '';
   try {
@@ -90,7 +91,8 @@ test('a namespace delete refused with 403 is reported at once as not deleted (F1
     expect(run.output).toMatch(new RegExp(`✖ cleanup: could not delete namespace ${ns}: .*403`));
     expect(run.output).toMatch(new RegExp(`cleanup after the run: problems: could not delete ${ns}: .*403`));
     expect(run.output, 'nothing claims it was deleted').not.toMatch(new RegExp(`(✔ cleanup: namespace ${ns}|deleted ${ns})`));
-    expect(Date.now() - started, 'no wait for a namespace whose delete was refused (cleanup budget 30 s)').toBeLessThan(60_000);
+    expect(run.output, 'no wait for a namespace whose delete was refused').not.toMatch(/waiting for Namespace/);
+    expect(Date.now() - started, 'no wait for a namespace whose delete was refused (cleanup budget 10 min)').toBeLessThan(150_000);
   } finally {
     if (ns) await sim.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { budgetMs: 10_000 });
   }
