@@ -86,7 +86,8 @@ async function sweepCommand(inv: CleanupInvocation, out: { write: (s: string) =>
     }
     if (err instanceof KubeApiError && (err.code === undefined || err.code === 401 || err.code === 403)) {
       const why = err.code === undefined ? 'cannot reach the API server' : err.code === 401 ? 'the API server rejected the credentials (401)' : 'not allowed to list namespaces (403)';
-      throw new BadInputError(`${why} ${client.server} (context ${client.context}): check --kubeconfig/--context and that the cluster is up; ${err.message}`);
+      const via = client.proxy ? ` through the proxy ${client.proxy}` : '';
+      throw new BadInputError(`${why} ${client.server}${via} (context ${client.context}): check --kubeconfig/--context${via ? ', the proxy' : ''} and that the cluster is up; ${err.message}`);
     }
     throw err;
   }

@@ -245,7 +245,7 @@ const cases: BadInput[] = [
     const p = await startConnectProxy({ hang: true });
     closers.push(() => p.close());
     return run('--kubeconfig', kubeconfigVariant('proxy-hang', (d) => { d.clusters[0]!.cluster['proxy-url'] = p.url; }));
-  }, expect: /\[api\] the API server https:\/\/127\.0\.0\.1:\d+ did not answer within 2s \(timeouts\.apply\)\. Hint: check the server URL, VPN or firewall/, preflight: true },
+  }, expect: /\[api\] the API server https:\/\/127\.0\.0\.1:\d+, through the proxy http:\/\/127\.0\.0\.1:\d+, did not answer within 2s \(timeouts\.apply\)\. Hint: check that the proxy \(the cluster's proxy-url, or HTTPS_PROXY and NO_PROXY\) is up/, preflight: true },
   { name: 'a proxy-url with the wrong credentials (407)', args: async () => {
     const p = await startConnectProxy({ credentials: 'u:right' });
     closers.push(() => p.close());
@@ -349,6 +349,12 @@ const cases: BadInput[] = [
     expect: /cannot write the kubeconfig \/proc\/mesh-conformance\/kubeconfig \(a folder cannot be created there\): pass --kubeconfig FILE in a directory you can write/ },
   { name: 'cleanup against a server that is not there', args: () => ['cleanup', '--kubeconfig', kubeconfigVariant('cleanup-refused', (d) => { d.clusters[0]!.cluster.server = 'https://127.0.0.1:1'; })],
     expect: /cannot reach the API server https:\/\/127\.0\.0\.1:1 \(context [^)]+\): check --kubeconfig\/--context and that the cluster is up/ },
+  // Issue 19, F4: `cleanup --dry-run` behind a proxy that never answered was still alive at 600 s.
+  { name: 'cleanup --dry-run through a proxy-url that never answers', withinMs: 30_000, env: { MESH_CONFORMANCE_TIMEOUT_APPLY: '2s' }, args: async () => {
+    const p = await startConnectProxy({ hang: true });
+    closers.push(() => p.close());
+    return ['cleanup', '--dry-run', '--kubeconfig', kubeconfigVariant('cleanup-proxy-hang', (d) => { d.clusters[0]!.cluster['proxy-url'] = p.url; })];
+  }, expect: /cannot reach the API server https:\/\/127\.0\.0\.1:\d+ through the proxy http:\/\/127\.0\.0\.1:\d+ \(context [^)]+\): check --kubeconfig\/--context, the proxy and that the cluster is up; .*no answer within 2s/ },
   { name: 'missing CRDs', destructive: true, args: async () => {
     await sim.client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'ingressbackends.policy.openservicemesh.io' }, { budgetMs: 10_000 });
     return run();

@@ -114,6 +114,12 @@ export class KubeClient {
     return redactUrl(this.kubeConfig.getCurrentCluster()?.server ?? '');
   }
 
+  /** The proxy the API server is reached through (the cluster's proxy-url, or HTTPS_PROXY), credentials redacted; undefined when none. */
+  get proxy(): string | undefined {
+    const url = this.kubeConfig.getCurrentCluster()?.proxyUrl;
+    return url ? redactUrl(url) : undefined;
+  }
+
   /** The selected context name. */
   get context(): string {
     return this.kubeConfig.getCurrentContext();

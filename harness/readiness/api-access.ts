@@ -117,7 +117,7 @@ function refreshHint(target: string): string {
 export function classifyApiAccess(
   version: ProbeOutcome,
   authed: ProbeOutcome | undefined,
-  ctx: { server: string; target: string; timeoutMs: number },
+  ctx: { server: string; proxy?: string | undefined; target: string; timeoutMs: number },
 ): { problem: ApiProblem } | { version: string } {
   const problem = (message: string, hint: string): { problem: ApiProblem } => ({ problem: { message, hint } });
   const outcomes = authed ? [version, authed] : [version];
@@ -130,8 +130,12 @@ export function classifyApiAccess(
       return { problem: { message: `the API server ${ctx.server} stayed unavailable through every retry within ${formatDuration(ctx.timeoutMs)} (timeouts.apply): ${what}`, hint: unavailableHint, unavailable: true } };
     }
     if (o.kind === 'timeout') {
-      return problem(`the API server ${ctx.server} did not answer within ${formatDuration(ctx.timeoutMs)} (timeouts.apply)`,
-        'check the server URL, VPN or firewall (a private AKS cluster is reachable only from its network); raise timeouts.apply if the server is just slow');
+      // Through a proxy, the proxy is as likely to be what never answered (a hung proxy accepts and says nothing).
+      return ctx.proxy
+        ? problem(`the API server ${ctx.server}, through the proxy ${ctx.proxy}, did not answer within ${formatDuration(ctx.timeoutMs)} (timeouts.apply)`,
+          'check that the proxy (the cluster\'s proxy-url, or HTTPS_PROXY and NO_PROXY) is up and may reach the API server, then the server URL; raise timeouts.apply if the server is just slow')
+        : problem(`the API server ${ctx.server} did not answer within ${formatDuration(ctx.timeoutMs)} (timeouts.apply)`,
+          'check the server URL, VPN or firewall (a private AKS cluster is reachable only from its network); raise timeouts.apply if the server is just slow');
     }
     if (o.kind === 'error') {
       if (tlsTrustCodes.has(o.code)) {

@@ -59,7 +59,7 @@ export async function apiAccess(client: KubeClient, target: string, budgetMs: nu
   // Retried as the run's calls are: a 503 or a reset is a blip, not a server that "is not Kubernetes".
   const version = await probeWithRetries(client.kubeConfig, '/version', budgetMs);
   const authed = version.kind === 'response' && version.status === 200 ? await probeWithRetries(client.kubeConfig, '/api/v1/namespaces/default', budgetMs) : undefined;
-  return classifyApiAccess(version, authed, { server: client.server, target, timeoutMs: budgetMs });
+  return classifyApiAccess(version, authed, { server: client.server, proxy: client.proxy, target, timeoutMs: budgetMs });
 }
 
 /** Whether the source the metrics check would use answers: a Prometheus URL, a Log Analytics workspace, or the mesh's Prometheus. */
