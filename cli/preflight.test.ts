@@ -143,8 +143,10 @@ describe('pre-flight: API access failures (through the CLI, exit 2)', () => {
   it('a 503, a reset and Retry-After: 3600 on /version are retried within the budget, not "not Kubernetes" (issue 19, F5)', async () => {
     const started = Date.now();
     // Past the blips the server answers /version, then forbids the read: the problem found is that one.
-    await expectApiProblem(kc.flapping!, /authenticated, but the API server \S+ forbids this user: 403 Forbidden/, { MESH_CONFORMANCE_TIMEOUT_APPLY: '8s' });
-    assert.ok(Date.now() - started < 8_000, 'Retry-After capped: no hour-long wait');
+    // Four blips cost about 6.6 s of pauses (Retry-After capped at 2 s): a budget well above it, so a loaded machine's
+    // slower requests do not spend it first.
+    await expectApiProblem(kc.flapping!, /authenticated, but the API server \S+ forbids this user: 403 Forbidden/, { MESH_CONFORMANCE_TIMEOUT_APPLY: '20s' });
+    assert.ok(Date.now() - started < 60_000, 'Retry-After capped: no hour-long wait');
   });
 
   it('an API server that stays unavailable is exit 3 (infrastructure), not bad input', async () => {

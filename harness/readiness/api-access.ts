@@ -78,7 +78,8 @@ export function isTransient(o: ProbeOutcome): boolean {
 
 /**
  * `probe`, retried as the run's calls are retried: on a transient outcome, again after a pause (Retry-After,
- * capped at 2 s and at what is left of the budget) until `budgetMs` is spent; returns the last outcome.
+ * capped at 2 s and at half of what is left of the budget, so a last attempt still fits) until `budgetMs` is spent;
+ * returns the last outcome.
  */
 export async function probeWithRetries(kc: KubeConfig, path: string, budgetMs: number): Promise<ProbeOutcome> {
   const deadline = Date.now() + budgetMs;
@@ -86,8 +87,10 @@ export async function probeWithRetries(kc: KubeConfig, path: string, budgetMs: n
     const outcome = await probe(kc, path, Math.max(1, deadline - Date.now()));
     if (!isTransient(outcome)) return outcome;
     const asked = outcome.kind === 'response' && outcome.retryAfter !== undefined ? Number(outcome.retryAfter) * 1000 : Number.NaN;
-    const pause = Math.min(Number.isFinite(asked) ? asked : 200 * attempt, 2_000, deadline - Date.now());
-    if (pause <= 0 || Date.now() + pause >= deadline) return outcome;
+    // Capped at half of what is left: a full 2 s pause near the end of the budget used to forgo the last attempt.
+    const left = deadline - Date.now();
+    const pause = Math.min(Number.isFinite(asked) ? asked : 200 * attempt, 2_000, left / 2);
+    if (left < 100) return outcome;
     await new Promise((r) => setTimeout(r, pause));
   }
 }
