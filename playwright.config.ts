@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import type { ConfigFixtures } from './fixtures/config.ts';
 import { budgets, runConfig } from './fixtures/config.ts';
 import { runPaths } from './harness/config/run-config.ts';
+import { watchParent } from './fixtures/parent-watch.ts';
 
 // The CLI (`mesh-conformance run`) resolves and validates the configuration once and names the run's config file
 // in MESH_CONFORMANCE_RUN_CONFIG; the runner, every worker and the reporters read it (fixtures/config.ts).
@@ -9,6 +10,8 @@ const paths = runPaths(runConfig?.reportDir ?? 'reports', runConfig?.runId ?? 'n
 // The longest check (ingress) runs two HTTP expectations and up to three status waits after a rollout; the test
 // budget exceeds their sum so a wait always fails with its own message before the test times out.
 const testTimeout = 2 * budgets.http + 3 * budgets.assert + budgets.rollout + 60_000;
+// The runner stops when its CLI is gone (even SIGKILLed), leaving the teardown of each worker's namespace time to run.
+watchParent(budgets.cleanup + 4 * budgets.apply + 60_000);
 
 export default defineConfig<object, ConfigFixtures>({
   testDir: './tests',

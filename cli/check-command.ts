@@ -2,6 +2,7 @@ import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { defaultKubeconfig, resolveConfig } from '../harness/config/resolve-config.ts';
+import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { apiAccess } from '../harness/readiness/core-categories.ts';
 import { checkReadiness } from '../harness/readiness/readiness.ts';
@@ -11,7 +12,7 @@ import type { ReadinessReport } from '../harness/readiness/readiness-result.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { preflightKubeconfig, readinessOptionsOf } from './preflight.ts';
 import type { RunInvocation } from './program.ts';
-import { adoptSimulator, loadRunConfigFile, resolveRunConfig, settleMesh, simTimingsEnv, userLayers } from './run-command.ts';
+import { adoptSimulator, loadRunConfigFile, resolveRunConfig, settleMesh, simTimingsEnv, stopSignals, userLayers } from './run-command.ts';
 import type { RunningSimulator } from './simulator-process.ts';
 import { startSimulator } from './simulator-process.ts';
 
@@ -23,8 +24,13 @@ export interface CheckInvocation {
   output: 'table' | 'json';
 }
 
-/** The exit code of a report: 2 when it could not run, 1 with a failed line, 0 otherwise (warnings allowed). */
+/**
+ * The exit code of a report: 3 when the cluster stayed unavailable (every failed line says so), 2 when it could
+ * not run otherwise, 1 with a failed line, 0 otherwise (warnings allowed).
+ */
 export function checkExitCode(report: ReadinessReport): number {
+  const failed = report.categories.flatMap((c) => c.lines).filter((l) => l.status === 'fail');
+  if (failed.length && failed.every((l) => l.unavailable)) return exitCodes.infrastructure;
   if (!report.ran) return exitCodes.badInput;
   return report.ready ? exitCodes.passed : exitCodes.checkFailed;
 }
@@ -84,10 +90,10 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
   const starting = new AbortController();
   const onSignal = (): void => {
     starting.abort();
+    stopCredentialPlugins();
     void (simulator ? simulator.stop() : Promise.resolve()).finally(() => process.exit(exitCodes.interrupted));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of stopSignals) process.on(sig, onSignal);
   try {
     let client: KubeClient;
     if (config.target === 'local') {
@@ -105,7 +111,6 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
     return checkExitCode(report);
   } finally {
     if (simulator) await simulator.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const sig of stopSignals) process.removeListener(sig, onSignal);
   }
 }

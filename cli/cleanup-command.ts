@@ -1,5 +1,5 @@
-import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { sweepLeftovers } from '../harness/cleanup/leftovers.ts';
 import type { RunNamespaceInfo } from '../harness/cleanup/leftovers.ts';
 import { ConfigError, defaultKubeconfig, envLayer, resolveConfig } from '../harness/config/resolve-config.ts';
@@ -7,11 +7,14 @@ import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
 import { restoreJournaledChanges } from '../harness/k8s/shared-change.ts';
-import { KubeApiError } from '../harness/k8s/api-error.ts';
+import { KubeApiError, isRetryable } from '../harness/k8s/api-error.ts';
+import { waitForNamespaceGone } from '../harness/k8s/namespaces.ts';
+import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { KubeconfigError, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { errorText } from '../harness/text.ts';
 import { formatDuration } from '../harness/timeouts.ts';
-import { BadInputError, exitCodes } from './exit-codes.ts';
+import { BadInputError, InfrastructureError, exitCodes } from './exit-codes.ts';
 
 /** `mesh-conformance cleanup …` as parsed. */
 export interface CleanupInvocation {
@@ -38,15 +41,11 @@ export function cleanupConfig(inv: CleanupInvocation, env: NodeJS.ProcessEnv): C
 }
 
 /** Connects with the user's kubeconfig, turning every way that can fail into bad input with what to do. */
-export function connectForCleanup(kubeconfig: string, context: string | undefined): KubeClient {
+export function connectForCleanup(kubeconfig: string, context: string | undefined, budgetMs?: number): KubeClient {
   try {
-    accessSync(kubeconfig, constants.R_OK);
-  } catch {
-    throw new BadInputError(`cannot read kubeconfig ${kubeconfig}: pass --kubeconfig FILE or set KUBECONFIG`);
-  }
-  try {
-    return KubeClient.connect({ kubeconfig, context });
+    return KubeClient.connect({ kubeconfig, context, credentialBudgetMs: budgetMs });
   } catch (err) {
+    if (err instanceof KubeconfigError) throw new BadInputError(err.message);
     throw new BadInputError(`unusable kubeconfig ${kubeconfig}: ${errorText(err)}`);
   }
 }
@@ -60,37 +59,68 @@ function line(info: RunNamespaceInfo, action: string): string {
  * runs (no fresh heartbeat) older than the TTL; `--dry-run` lists what it would delete and what it keeps and why.
  */
 export async function runCleanup(inv: CleanupInvocation, out: { write: (s: string) => void } = process.stdout): Promise<number> {
+  // Interrupted, a credential plugin it started (its own process group) must not be left running; deletes already
+  // sent stand, which is what a sweep is for.
+  const onSignal = (): void => {
+    stopCredentialPlugins();
+    process.exit(exitCodes.interrupted);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  try {
+    return await sweepCommand(inv, out);
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
+  }
+}
+
+async function sweepCommand(inv: CleanupInvocation, out: { write: (s: string) => void }): Promise<number> {
   const env = process.env;
   const config = cleanupConfig(inv, env);
   const ttlMs = config.sweepTtl;
-  const client = connectForCleanup(resolve(config.kubeconfig ?? defaultKubeconfig(env)), config.context);
+  const client = connectForCleanup(resolveKubeconfigSpec(process.cwd(), config.kubeconfig ?? defaultKubeconfig(env)), config.context, config.timeouts.apply);
   let report;
   try {
     report = await sweepLeftovers(client, { ttlMs, dryRun: inv.dryRun, budgetMs: config.timeouts.apply });
   } catch (err) {
+    if (err instanceof KubeApiError && isRetryable(err) && (err.code !== undefined || /ECONNRESET|socket hang up/i.test(err.message))) {
+      throw new InfrastructureError(`the API server ${client.server} (context ${client.context}) stayed unavailable through every retry within ${formatDuration(config.timeouts.apply)} (timeouts.apply): ${err.message}; retry later`);
+    }
     if (err instanceof KubeApiError && (err.code === undefined || err.code === 401 || err.code === 403)) {
       const why = err.code === undefined ? 'cannot reach the API server' : err.code === 401 ? 'the API server rejected the credentials (401)' : 'not allowed to list namespaces (403)';
-      throw new BadInputError(`${why} ${client.server} (context ${client.context}): check --kubeconfig/--context and that the cluster is up; ${err.message}`);
+      const via = client.proxy ? ` through the proxy ${client.proxy}` : '';
+      throw new BadInputError(`${why} ${client.server}${via} (context ${client.context}): check --kubeconfig/--context${via ? ', the proxy' : ''} and that the cluster is up; ${err.message}`);
     }
     throw err;
   }
   const doomed = report.considered.filter((n) => n.verdict === 'sweep');
+  // A deleted namespace is gone only when its finalizers are done: wait (bounded by timeouts.cleanup) and say
+  // which did not go, and what holds them, rather than call a namespace stuck Terminating "deleted".
+  const stuck = new Map<string, string>();
+  await Promise.all(report.deleted.map(async (name) => {
+    try {
+      await waitForNamespaceGone(client, name, { timeoutMs: config.timeouts.cleanup, budgetMs: config.timeouts.apply });
+    } catch (err) {
+      stuck.set(name, errorText(err));
+    }
+  }));
   for (const info of report.considered) {
-    if (info.verdict === 'sweep') out.write(`${line(info, inv.dryRun ? 'would delete' : report.deleted.includes(info.name) ? 'deleted' : 'did not delete')}\n`);
-    else out.write(`${line(info, 'keeping')}\n`);
+    if (info.verdict !== 'sweep') out.write(`${line(info, 'keeping')}\n`);
+    else if (inv.dryRun) out.write(`${line(info, 'would delete')}\n`);
+    else if (stuck.has(info.name)) out.write(`${line(info, 'not gone')}; ${stuck.get(info.name) ?? ''}\n`);
+    else out.write(`${line(info, report.deleted.includes(info.name) ? 'deleted' : 'did not delete')}\n`);
   }
   for (const s of report.skipped) out.write(`left alone namespace ${s}\n`);
   for (const e of report.errors) out.write(`failed to delete namespace ${e}\n`);
   const verb = inv.dryRun ? 'would delete' : 'deleted';
-  out.write(`mesh-conformance cleanup: ${verb} ${inv.dryRun ? doomed.length : report.deleted.length} of ${report.considered.length} run namespaces (dead runs older than ${formatDuration(ttlMs)}; context ${client.context})\n`);
-  return report.errors.length ? exitCodes.checkFailed : exitCodes.passed;
+  out.write(`mesh-conformance cleanup: ${verb} ${inv.dryRun ? doomed.length : report.deleted.length - stuck.size} of ${report.considered.length} run namespaces (dead runs older than ${formatDuration(ttlMs)}; context ${client.context})${stuck.size ? `; ${stuck.size} still terminating` : ''}\n`);
+  return report.errors.length || stuck.size ? exitCodes.checkFailed : exitCodes.passed;
 }
 
 /** The sweep before a run on a real cluster: dead runs older than the TTL go; a failure only warns (never blocks the run). */
 export async function preRunSweep(config: ConformanceConfig, out: { write: (s: string) => void } = process.stdout): Promise<void> {
   if (!config.sweep || !config.kubeconfig) return;
   try {
-    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context, credentialBudgetMs: config.timeouts.apply });
     const report = await sweepLeftovers(client, { ttlMs: config.sweepTtl, ownRunId: config.runId, budgetMs: config.timeouts.apply });
     const live = report.considered.filter((n) => n.verdict === 'live' || n.verdict === 'younger-than-ttl').length;
     if (report.deleted.length || report.errors.length) {
@@ -126,17 +156,18 @@ function keptNamespaces(reportDir: string, runId: string): string[] {
 export async function cleanupAfterRun(config: ConformanceConfig, opts: { interrupted: boolean }, out: { write: (s: string) => void } = process.stdout): Promise<void> {
   if (!config.kubeconfig || !config.runId) return;
   try {
-    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context });
+    const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context, credentialBudgetMs: config.timeouts.apply });
     // Cluster-wide changes a check could not restore (a crashed worker, a second Ctrl-C): the journal holds them.
     for (const line of await restoreJournaledChanges(client, runPaths(config.reportDir, config.runId).clusterChanges, config.timeouts.apply)) {
       out.write(`mesh-conformance: cleanup after the run: ${line}\n`);
     }
     const keep = opts.interrupted ? [] : keptNamespaces(config.reportDir, config.runId);
     const report = await deleteRunLeftovers(client, config.runId, { keep, budgetMs: config.timeouts.apply, waitMs: config.timeouts.cleanup });
-    const removed = report.found.filter((n) => !report.kept.includes(n));
-    if (removed.length || report.errors.length) {
-      out.write(`mesh-conformance: cleanup after the run: ${removed.length ? `deleted ${removed.join(', ')}` : 'nothing left'}${report.gone ? ` (gone after ${formatDuration(report.elapsedMs)})` : ''}${report.errors.length ? `; problems: ${report.errors.join('; ')}` : ''}\n`);
-    }
+    // Say exactly what happened: deleted (and gone, or not yet), or could not be deleted, never "deleted" for all.
+    const parts: string[] = [];
+    if (report.deleted.length) parts.push(`deleted ${report.deleted.join(', ')}${report.gone ? ` (gone after ${formatDuration(report.elapsedMs)})` : ' (not gone yet)'}`);
+    if (report.errors.length) parts.push(`problems: ${report.errors.join('; ')}`);
+    if (parts.length) out.write(`mesh-conformance: cleanup after the run: ${parts.join('; ')}\n`);
   } catch (err) {
     out.write(`mesh-conformance: warning: the cleanup after the run failed (${errorText(err)}); \`mesh-conformance cleanup --ttl 0\` removes what is left\n`);
   }

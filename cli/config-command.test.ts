@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configFileLayer } from '../harness/config/config-file.ts';
 import { envLayer } from '../harness/config/resolve-config.ts';
-import { effectiveConfig, formatEffectiveConfig, redactUrl } from './config-command.ts';
+import { redactUrl } from '../harness/report/redact.ts';
+import { effectiveConfig, formatEffectiveConfig } from './config-command.ts';
 import { flagLayer } from './program.ts';
 import { resolveRunConfig } from './run-command.ts';
 

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { redacted, redactUrl } from '../harness/report/redact.ts';
 import { fileKeys, secretKeys } from '../harness/config/config-file.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
@@ -23,20 +24,6 @@ export interface EffectiveEntry {
   key: string;
   value: string | number | boolean | string[] | null;
   source: string;
-}
-
-const redacted = '<redacted>';
-
-/** A URL with its password (if any) replaced, so `config` output and logs can be shared. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.password) return url;
-    u.password = 'redacted';
-    return u.toString().replace(':redacted@', `:${redacted}@`);
-  } catch {
-    return url;
-  }
 }
 
 /**
@@ -85,7 +72,7 @@ export function effectiveConfig(config: ConformanceConfig, layers: ConfigLayer[]
     { key: 'prometheusUrl', value: m.prometheusUrl ? redactUrl(m.prometheusUrl) : null, source: sourceOf('prometheusUrl', 'not set: the mesh\'s in-cluster Prometheus through the API server') },
     { key: 'prometheusToken', value: m.prometheusToken ? redacted : null, source: sourceOf('prometheusToken', 'not set') },
     { key: 'logAnalyticsWorkspace', value: la?.workspaceId ?? null, source: sourceOf('logAnalyticsWorkspace', config.target === 'local' && config.flavor === 'aks' ? 'the simulated cluster\'s workspace' : 'not set') },
-    { key: 'logAnalyticsEndpoint', value: la?.endpoint ?? null, source: sourceOf('logAnalyticsEndpoint', 'default https://api.loganalytics.io/v1') },
+    { key: 'logAnalyticsEndpoint', value: la?.endpoint ? redactUrl(la.endpoint) : null, source: sourceOf('logAnalyticsEndpoint', 'default https://api.loganalytics.io/v1') },
     { key: 'azureToken', value: la?.token ? redacted : null, source: sourceOf('azureToken', 'not set: DefaultAzureCredential (environment, workload identity, Azure CLI)') },
     { key: 'azureTokenFile', value: la?.tokenFile ?? null, source: sourceOf('azureTokenFile', 'not set') },
     { key: 'azureCaFile', value: la?.caFile ?? null, source: sourceOf('azureCaFile', 'not set') },

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkCatalogue } from '../harness/checks/catalogue.ts';
+import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { runConfigEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
 import { packageRoot, playwrightCli } from './paths.ts';
@@ -55,6 +56,16 @@ export function formatChecks(checks: ListedCheck[], project: string): string {
 export async function listChecks(inv: RunInvocation): Promise<number> {
   const cwd = process.cwd();
   const config = resolveRunConfig(inv, process.env, cwd, await loadRunConfigFile(inv.configFile, process.env, cwd));
+  process.stdout.write(formatChecks(selectedChecks(inv, config), config.target));
+  return exitCodes.passed;
+}
+
+/**
+ * The checks Playwright would run with the pass-through arguments (`--list`, nothing run, no cluster touched).
+ * A mistyped option, a bad value, a spec that does not load or a filter that selects nothing is bad input: `run`
+ * asks before it starts anything, so a typo never surfaces after pre-flight or after the simulator started.
+ */
+export function selectedChecks(inv: RunInvocation, config: ConformanceConfig): ListedCheck[] {
   const args = [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...inv.playwrightArgs, '--list', '--reporter=json'];
   // Listing runs nothing, so its run configuration lives in a temporary folder, removed at once.
   const scratch = mkdtempSync(join(tmpdir(), 'mesh-conformance-list-'));
@@ -69,13 +80,16 @@ export async function listChecks(inv: RunInvocation): Promise<number> {
   try {
     json = JSON.parse(r.stdout) as JsonListing;
   } catch {
-    const last = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${r.status}`;
-    throw new BadInputError(`cannot list the checks: ${last}`);
+    const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    // commander's own words: `error: unknown option '--grp'` and, on the next line, `(Did you mean --grep?)`.
+    const error = lines.find((l) => l.startsWith('error: '))?.replace(/^error: /, '');
+    const hint = lines.find((l) => /^\(Did you mean/.test(l));
+    const what = error ? `${error}${hint ? ` ${hint}` : ''}` : lines.at(-1) ?? `exit code ${r.status}`;
+    throw new BadInputError(`Playwright refused the arguments passed to it (${inv.playwrightArgs.join(' ')}): ${what}; check \`npx playwright test --help\` for its options`);
   }
   const error = json.errors?.find((e) => e.message)?.message;
   const checks = checksFromListing(json);
   if (error && !/No tests found/.test(error)) throw new BadInputError(`cannot list the checks: ${firstLine(error)}`);
   if (!checks.length) throw new BadInputError(`no check matches ${inv.playwrightArgs.join(' ') || 'the selection'}; \`mesh-conformance run --list\` shows them all (tags: @core, @extended, ${checkCatalogue.map((c) => c.tag).join(', ')})`);
-  process.stdout.write(formatChecks(checks, config.target));
-  return exitCodes.passed;
+  return checks;
 }

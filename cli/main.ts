@@ -1,8 +1,9 @@
+import { redactText } from '../harness/report/redact.ts';
 import { errorText } from '../harness/text.ts';
 import { runCheck } from './check-command.ts';
 import { runCleanup } from './cleanup-command.ts';
 import { runConfigCommand } from './config-command.ts';
-import { BadInputError, exitCodes } from './exit-codes.ts';
+import { BadInputError, InfrastructureError, exitCodes } from './exit-codes.ts';
 import { listChecks } from './list-checks.ts';
 import { runMigrate } from './migrate-command.ts';
 import { parseArgs } from './program.ts';
@@ -34,12 +35,16 @@ export async function main(argv: string[], io: CliOutput = { stdout: process.std
     return exitCodes.passed;
   } catch (err) {
     if (err instanceof BadInputError) {
-      io.stderr.write(`mesh-conformance: ${err.message}\n`);
+      io.stderr.write(`mesh-conformance: ${redactText(err.message)}\n`);
       return exitCodes.badInput;
     }
+    if (err instanceof InfrastructureError) {
+      io.stderr.write(`mesh-conformance: ${redactText(err.message)}\n`);
+      return exitCodes.infrastructure;
+    }
     // Anything else is the harness or the environment failing: still one line, the stack only on demand.
-    io.stderr.write(`mesh-conformance: ${errorText(err)}\n`);
-    if (process.env.MESH_CONFORMANCE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    io.stderr.write(`mesh-conformance: ${redactText(errorText(err))}\n`);
+    if (process.env.MESH_CONFORMANCE_DEBUG && err instanceof Error) io.stderr.write(`${redactText(err.stack ?? '')}\n`);
     return exitCodes.checkFailed;
   }
 }

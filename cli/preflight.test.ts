@@ -91,6 +91,20 @@ describe('pre-flight: API access failures (through the CLI, exit 2)', () => {
     kc.wrongCa = await serve('wrong-ca', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(versionBody);
     }, otherCa.cert);
+    let flaps = 0;
+    kc.flapping = await serve('flapping', (req, res) => {
+      flaps += 1;
+      if (flaps === 3) {
+        req.socket.destroy(); // a reset in between
+        return;
+      }
+      if (flaps <= 4) res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '3600' }).end(status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'));
+      else if (req.url === '/version') res.writeHead(200, { 'content-type': 'application/json' }).end(versionBody);
+      else res.writeHead(403, { 'content-type': 'application/json' }).end(status(403, 'Forbidden', 'namespaces "default" is forbidden: User "jane" cannot get resource'));
+    });
+    kc.unavailable = await serve('unavailable', (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'));
+    });
     // Accepts connections and never answers.
     kc.blackHole = kubeconfig('black-hole', `https://127.0.0.1:${await listen(net.createServer(() => undefined))}`);
     const closed = net.createServer();
@@ -124,6 +138,21 @@ describe('pre-flight: API access failures (through the CLI, exit 2)', () => {
 
   it('a timeout names the limit and the timeout class', async () => {
     await expectApiProblem(kc.blackHole!, /did not answer within 1s \(timeouts\.apply\)/, { MESH_CONFORMANCE_TIMEOUT_APPLY: '1s' });
+  });
+
+  it('a 503, a reset and Retry-After: 3600 on /version are retried within the budget, not "not Kubernetes" (issue 19, F5)', async () => {
+    const started = Date.now();
+    // Past the blips the server answers /version, then forbids the read: the problem found is that one.
+    // Four blips cost about 6.6 s of pauses (Retry-After capped at 2 s): a budget well above it, so a loaded machine's
+    // slower requests do not spend it first.
+    await expectApiProblem(kc.flapping!, /authenticated, but the API server \S+ forbids this user: 403 Forbidden/, { MESH_CONFORMANCE_TIMEOUT_APPLY: '20s' });
+    assert.ok(Date.now() - started < 60_000, 'Retry-After capped: no hour-long wait');
+  });
+
+  it('an API server that stays unavailable is exit 3 (infrastructure), not bad input', async () => {
+    const res = await runCli(['run', '--target', 'kind', '--kubeconfig', kc.unavailable!], { MESH_CONFORMANCE_TIMEOUT_APPLY: '1s' });
+    assert.equal(res.code, 3, res.stderr);
+    assert.match(res.stderr, /^mesh-conformance: pre-flight failed .*: 1 problem, nothing was written to the cluster\n {2}- \[api\] the API server https:\/\/127\.0\.0\.1:\d+ stayed unavailable through every retry within 1s \(timeouts\.apply\): GET \/version answered 503 \(ServiceUnavailable: the server is currently unable to handle the request\)\. Hint: /);
   });
 
   it('nothing listening', async () => {

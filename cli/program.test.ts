@@ -57,8 +57,9 @@ describe('resolveRunConfig', () => {
       (err: unknown) => err instanceof BadInputError && /ingress must be one of nginx, agic, agc, gateway-api, istio-gateway, none \(got "istio" from MESH_CONFORMANCE_INGRESS\)/.test(err.message));
   });
 
-  it('uses $KUBECONFIG for a real target', () => {
-    assert.equal(resolveRunConfig(run(['run', '--target', 'aks']), { KUBECONFIG: '/a/config:/b/config' }, '/w').kubeconfig, '/a/config');
+  it('uses $KUBECONFIG for a real target, every file of it (kubectl merges them; issue 19)', () => {
+    assert.equal(resolveRunConfig(run(['run', '--target', 'aks']), { KUBECONFIG: '/a/config:/b/config' }, '/w').kubeconfig, '/a/config:/b/config');
+    assert.equal(resolveRunConfig(run(['run', '--target', 'aks']), { KUBECONFIG: 'rel/config::/b/config' }, '/w').kubeconfig, '/w/rel/config:/b/config');
   });
 });
 

@@ -92,12 +92,15 @@ export const maxNamespaces = 50;
 function namespacesOf(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > maxNamespaces) throw new BadInputError(`invalid --namespaces "${typeof value === 'string' ? value : JSON.stringify(value)}": expected a whole number from 1 to ${maxNamespaces}`);
+  if (!Number.isInteger(n) || n < 1 || n > maxNamespaces) throw new BadInputError(`invalid --namespaces "${typeof value === 'string' ? value : JSON.stringify(value)}": pass a whole number from 1 to ${maxNamespaces}`);
   return n;
 }
 
-/** Names CLI flags in configuration messages (`--consecutive-successes`). */
-export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^timeouts\./, 'timeout-')}`;
+/** Flags whose name is not the key's (a repeatable flag is singular). */
+const flagAliases: Record<string, string> = { allowClusterChanges: '--allow-cluster-change', simFaults: '--sim-fault', parallelism: '--namespaces' };
+
+/** Names CLI flags in configuration messages (`--consecutive-successes`), as the user typed them. */
+export const flagName = (key: string): string => flagAliases[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^timeouts\./, 'timeout-')}`;
 
 /** The flags of `run` as a configuration layer (highest precedence). */
 export function flagLayer(flags: Partial<Record<ConfigKey, unknown>>): ConfigLayer {

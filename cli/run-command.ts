@@ -4,13 +4,17 @@ import { join, resolve } from 'node:path';
 import { loadConfigFileLayer } from '../harness/config/config-file.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
-import { runConfigEnv, runPaths, writeRunConfig } from '../harness/config/run-config.ts';
+import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
+import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { resolveKubeconfig, resolveKubeconfigSpec } from '../harness/k8s/kubeconfig.ts';
 import { generateRunId } from '../harness/k8s/run-labels.ts';
+import { parentWatchEnv } from '../fixtures/parent-watch.ts';
 import { adoptMeshSettings, detectMesh, detectedLayer } from './detect-mesh.ts';
 import { adoptInCluster, decideInCluster, inClusterLayer } from './in-cluster.ts';
 import { childExit } from './child-process.ts';
+import { selectedChecks } from './list-checks.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { ensureWritableReportDir } from './report-dir.ts';
 import { BadInputError, exitCodes, mapPlaywrightExit } from './exit-codes.ts';
@@ -49,7 +53,7 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
   } else {
     if (config.simFaults.length) throw new BadInputError('--sim-fault applies only to --target local: drop --sim-fault for a real cluster, or use --target local to break the simulated one');
     if (config.controlPlane !== 'embedded') throw new BadInputError('--control-plane applies only to --target local (it chooses what runs the simulated cluster): drop it for a real cluster');
-    config.kubeconfig = resolve(cwd, config.kubeconfig ?? defaultKubeconfig(env));
+    config.kubeconfig = resolveKubeconfigSpec(cwd, config.kubeconfig ?? defaultKubeconfig(env));
   }
   return config;
 }
@@ -130,32 +134,47 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   if (inCluster) adoptInCluster(config, inCluster);
   onResolved?.(config);
   ensureWritableReportDir(config.reportDir);
-  // Real clusters: refuse unsafe input, find the mesh (when not given), then check access, the mesh and RBAC
-  // before anything is written.
+  // Arguments for Playwright are checked now, by a listing that runs nothing: a typo is bad input before the
+  // simulator starts or pre-flight runs, not a failure after them.
+  if (inv.playwrightArgs.length) selectedChecks(inv, config);
+  // Real clusters: unsafe input is refused before anything else (bad input, exit 2).
   if (config.target !== 'local') {
     requireExplicitContext(config);
     preflightKubeconfig(config);
-    await settleMesh(config, inv, env, cwd, fileLayer, lowest);
-    await preflightRealTarget(config, out);
   }
-  // Leftovers of dead runs (SIGKILLed, lost machine) older than the TTL; live runs keep a heartbeat and are never touched.
-  if (config.target !== 'local') await preRunSweep(config, out);
 
+  // Signals are ours from here on, pre-flight included: Ctrl-C, SIGTERM and SIGHUP (the terminal or SSH session
+  // closed) all stop the run the same way, and the exit code is 130.
   let interrupted = false;
   let child: ReturnType<typeof spawn> | undefined;
   const starting = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === 'SIGHUP') {
+      // The terminal is gone: writing to it would fail; keep going silently.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    }
     interrupted = true;
     starting.abort();
+    stopCredentialPlugins();
     // Playwright runs its teardown (namespace deletion) on the first SIGINT; a second one would cut it short.
     if (child && child.exitCode === null) child.kill('SIGINT');
-    else if (!child) process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
+    else if (!child && signal !== 'SIGHUP') process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of stopSignals) process.on(s, onSignal);
 
   let simulator: RunningSimulator | undefined;
   try {
+    if (config.target !== 'local') {
+      // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written; then
+      // sweep leftovers of dead runs older than the TTL (live runs keep a heartbeat and are never touched).
+      // Interrupted here, nothing of this run exists yet: stop at once.
+      const before = async (): Promise<void> => {
+        await settleMesh(config, inv, env, cwd, fileLayer, lowest); // find the mesh when not given
+        await preflightRealTarget(config, out);
+        await preRunSweep(config, out);
+      };
+      if (await untilInterrupted(before(), starting.signal) === 'interrupted') return exitCodes.interrupted;
+    }
     if (config.target === 'local') {
       process.stdout.write(`mesh-conformance: starting the simulated cluster (flavor ${config.flavor}${config.controlPlane === 'upstream' ? ', upstream control plane' : ''}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})\n`);
       try {
@@ -174,20 +193,36 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}${config.meshRevision ? `, revision ${config.meshRevision}` : ''}) ingress=${config.ingress}\n`);
     // The configuration is resolved once, here: the runner, its workers and the reporters read this file.
     const runConfigFile = writeRunConfig(config);
+    // The runner and its workers use the kubeconfig as read here, never the files again (a pipe can be read once).
+    const kubeconfig = resolveKubeconfig(config.kubeconfig ?? '', config.context);
     child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
       cwd: packageRoot,
-      env: { ...process.env, [runConfigEnv]: runConfigFile },
-      stdio: 'inherit',
+      env: { ...runnerEnv(config, process.env, runConfigFile, kubeconfig), [parentWatchEnv]: 'stdin' },
+      // stdin is a pipe only we hold: if we die, even by SIGKILL, the runner sees it end and stops (fixtures/parent-watch.ts).
+      stdio: ['pipe', 'inherit', 'inherit'],
       // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
       detached: true,
     });
+    child.stdin?.on('error', () => undefined);
     const { code, signal } = await childExit(child);
     return interrupted ? exitCodes.interrupted : mapPlaywrightExit(code, signal);
   } finally {
     // However the runner ended (interrupted in any phase, crashed): remove what is left of this run, bounded.
     if (child) await cleanupAfterRun(config, { interrupted });
     if (simulator) await simulator.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const s of stopSignals) process.removeListener(s, onSignal);
   }
+}
+
+/** The signals that stop a run (and `check`): Ctrl-C, SIGTERM, and SIGHUP when the terminal or SSH session closes. */
+export const stopSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Settles with `work`, or with 'interrupted' as soon as `signal` aborts (the work is left to settle unobserved). */
+async function untilInterrupted(work: Promise<void>, signal: AbortSignal): Promise<'done' | 'interrupted'> {
+  work.catch(() => undefined);
+  if (signal.aborted) return 'interrupted';
+  return Promise.race([
+    work.then(() => 'done' as const),
+    new Promise<'interrupted'>((resolve) => signal.addEventListener('abort', () => resolve('interrupted'), { once: true })),
+  ]);
 }

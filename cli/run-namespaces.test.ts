@@ -23,7 +23,7 @@ void describe('run --namespaces', () => {
     for (const bad of ['0', '51', '2.5', 'many']) {
       assert.throws(() => parseArgs(['run', '--namespaces', bad], quiet), (err: unknown) => {
         assert.ok(err instanceof BadInputError);
-        assert.equal(err.message, `invalid --namespaces "${bad}": expected a whole number from 1 to 50`);
+        assert.equal(err.message, `invalid --namespaces "${bad}": pass a whole number from 1 to 50`);
         return true;
       });
     }

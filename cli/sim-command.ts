@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { childExit } from './child-process.ts';
-import { exitCodes } from './exit-codes.ts';
+import { BadInputError, exitCodes } from './exit-codes.ts';
+import { fsProblem, makeDirs } from './report-dir.ts';
 import { packageRoot } from './paths.ts';
 import type { SimInvocation } from './program.ts';
 import { writeSimulatorConfig } from './sim-config-file.ts';
@@ -14,6 +15,17 @@ import { parseReadyLine, simulatorArgs } from './simulator-process.ts';
  */
 export async function runSimulator(inv: SimInvocation): Promise<number> {
   const kubeconfig = resolve(inv.kubeconfig ?? join(inv.reportDir ?? 'reports', 'simulator', 'standalone', 'kubeconfig'));
+  if (inv.token !== undefined && inv.token.trim() === '') {
+    throw new BadInputError('--token must not be empty: pass the bearer token the simulated API server should accept, or omit --token for a random one');
+  }
+  if (!inv.listFaults) {
+    // Created here, level by level: a recursive mkdir below /proc never returns.
+    try {
+      makeDirs(dirname(kubeconfig));
+    } catch (err) {
+      throw new BadInputError(`cannot write the kubeconfig ${kubeconfig} (${fsProblem(err)}): pass --kubeconfig FILE in a directory you can write`);
+    }
+  }
   if (!inv.listFaults) process.stdout.write(`mesh-conformance sim: kubeconfig ${kubeconfig} (use: KUBECONFIG=${kubeconfig} kubectl get pods -A)\n`);
   const extra = [...(inv.port !== undefined ? ['--port', inv.port] : []), ...(inv.token !== undefined ? ['--token', inv.token] : []), '--exit-with-parent'];
   // stdin is a pipe only we hold, so the simulator stops when this process dies, even by SIGKILL.
@@ -36,10 +48,12 @@ export async function runSimulator(inv: SimInvocation): Promise<number> {
     });
   }
   const forward = (signal: NodeJS.Signals): void => {
-    if (child.exitCode === null) child.kill(signal);
+    // SIGHUP (the terminal closed) stops the simulator as SIGTERM does.
+    if (child.exitCode === null) child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
   try {
     const { code, signal } = await childExit(child);
     if (code !== null) return code;
@@ -47,5 +61,6 @@ export async function runSimulator(inv: SimInvocation): Promise<number> {
   } finally {
     process.removeListener('SIGINT', forward);
     process.removeListener('SIGTERM', forward);
+    process.removeListener('SIGHUP', forward);
   }
 }

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatDuration, intervals } from '../harness/timeouts.ts';
 import { childExit, stopChild } from './child-process.ts';
 import { BadInputError } from './exit-codes.ts';
 import { packageRoot, simulatorMain } from './paths.ts';
+import { fsProblem, makeDirs } from './report-dir.ts';
 
 /** What the simulator announced once it serves. */
 export interface SimulatorReady {
@@ -93,7 +94,12 @@ export interface RunningSimulator {
  */
 export async function startSimulator(opts: { flavor: string; mesh?: string | undefined; controlPlane?: string | undefined; kubeconfig: string; faults: string[]; timeoutMs?: number; signal?: AbortSignal; timings?: string | undefined; scenario?: string | undefined }): Promise<RunningSimulator> {
   const dir = dirname(opts.kubeconfig);
-  mkdirSync(dir, { recursive: true });
+  try {
+    // Level by level: a recursive mkdir below /proc (MESH_CONFORMANCE_REPORT_DIR=/proc/x) never returns.
+    makeDirs(dir);
+  } catch (err) {
+    throw new BadInputError(`cannot write the simulated cluster's files to ${dir} (${fsProblem(err)}): set MESH_CONFORMANCE_REPORT_DIR (or pass run --report-dir DIR) to a directory you can write`);
+  }
   const logFile = join(dir, 'simulator.log');
   const requestLog = join(dir, 'requests.jsonl');
   // When each awaited condition became true and which modelled delays applied (read by `npm run bench`).
@@ -158,6 +164,9 @@ export async function startSimulator(opts: { flavor: string; mesh?: string | und
       await stopChild(child);
       process.removeListener('exit', killOnExit);
       log.end();
+      // Its credentials (the kubeconfig's bearer token, the Azure token) are dead now: they do not stay in the
+      // report folder. The logs, the request log and the CA stay for diagnostics.
+      for (const f of [ready.kubeconfig, ready.logAnalytics?.tokenFile]) if (f) rmSync(f, { force: true });
     },
   };
 }

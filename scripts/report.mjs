@@ -6,7 +6,7 @@
 //
 //   npm run report [-- --report-dir DIR] [--history FILE] [--output DIR]
 //   MESH_CONFORMANCE_ALLURE_HISTORY=/cache/allure-history.jsonl npm run report   # CI: persist this file
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,45 @@ if (!existsSync(results) || !readdirSync(results).some((f) => f.endsWith('-resul
   fail(2, `no Allure results in ${results}: run \`mesh-conformance run\` first (or pass --report-dir DIR of a run)`);
 }
 
+/** `mkdir -p`, one level at a time (Node's recursive mkdir never returns below /proc). */
+function makeDirs(dir) {
+  const missing = [];
+  let p = dir;
+  while (!existsSync(p) && dirname(p) !== p) {
+    missing.unshift(p);
+    p = dirname(p);
+  }
+  for (const m of missing) mkdirSync(m);
+}
+const fsProblem = (err) => ({ ENOTDIR: 'a part of the path is a file', EEXIST: 'a part of the path is a file', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOENT: 'a folder cannot be created there' })[err?.code] ?? err?.code ?? String(err);
+
+if (existsSync(output) && !statSync(output).isDirectory()) fail(2, `--output ${output} is a file: pass --output DIR, the folder the report goes to`);
+if (existsSync(history) && statSync(history).isDirectory()) fail(2, `--history ${history} is a folder: pass --history FILE, the history file (JSON lines)`);
+for (const [what, dir] of [['--output', output], ['--history', dirname(history)]]) {
+  try {
+    makeDirs(dir);
+  } catch (err) {
+    fail(2, `cannot create ${dir} for ${what} (${fsProblem(err)}): pass ${what} in a folder you can write`);
+  }
+}
+// A history file cut short (a full disk, a killed job, a partial CI cache) must not break every later build:
+// its unreadable lines are dropped, with a warning, and the rest of the trend kept.
+if (existsSync(history)) {
+  const lines = readFileSync(history, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const good = lines.filter((l) => {
+    try {
+      const v = JSON.parse(l);
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    } catch {
+      return false;
+    }
+  });
+  if (good.length !== lines.length) {
+    process.stderr.write(`report: warning: skipped ${lines.length - good.length} unreadable line(s) of the history ${history} (cut short?); ${good.length} earlier build(s) kept\n`);
+    writeFileSync(history, good.length ? `${good.join('\n')}\n` : '');
+  }
+}
+
 const allureCli = join(root, 'node_modules', 'allure', 'cli.js');
 if (!existsSync(allureCli)) fail(2, 'the `allure` package is not installed: run `npm ci`');
 
@@ -56,7 +95,8 @@ const env = {
 const started = Date.now();
 const done = await $({ env, cwd: root, nothrow: true })`${process.execPath} ${allureCli} generate ${results} --config ${join(root, 'allurerc.mjs')} --output ${output}`;
 if (done.exitCode !== 0) {
-  const last = `${done.stderr}\n${done.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${done.exitCode}`;
+  // eslint-disable-next-line no-control-regex
+  const last = `${done.stderr}\n${done.stdout}`.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${done.exitCode}`;
   fail(1, `allure generate failed: ${last}`);
 }
 const index = join(output, 'index.html');

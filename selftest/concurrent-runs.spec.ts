@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { V1Ingress, V1Namespace } from '@kubernetes/client-node';
 import type { TestSim } from './reliability-support.ts';
+import { heartbeatAnnotation } from '../harness/cleanup/leftovers.ts';
+import { runLabels } from '../harness/k8s/run-labels.ts';
 import { quickBudgets, runCliToEnd, runObjects, startTestSim, testRunId } from './reliability-support.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -56,6 +58,32 @@ test('two runs at once against one simulator both pass, each on its own namespac
     expect(mine.filter((s) => s === 200).length, `200s served by ${ns}'s httpbin`).toBeGreaterThanOrEqual(10);
   }
   expect(await runObjects(sim.client), 'objects of either run left in the cluster').toEqual([]);
+});
+
+test('a run id already in the cluster is refused before anything is written; that run\'s namespace is untouched (issue 19, F8)', async () => {
+  const id = testRunId('same');
+  // What a live run of that id has in the cluster: its namespace, labelled, with a fresh heartbeat (its lease).
+  const created = await sim.client.create<V1Namespace>({
+    apiVersion: 'v1', kind: 'Namespace',
+    metadata: { generateName: 'mesh-conformance-', labels: runLabels(id), annotations: { [heartbeatAnnotation]: new Date().toISOString() } },
+  }, { budgetMs: 10_000 });
+  const ns = created.metadata?.name ?? '';
+  try {
+    const run = (): Promise<Awaited<ReturnType<typeof runCliToEnd>>> => runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, `${id}-2`), '--sweep-ttl', '0'],
+      { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: id }, timeoutMs: 90_000 });
+    const live = await run();
+    expect(live.code, live.output).toBe(2);
+    expect(live.stderr).toMatch(new RegExp(`^mesh-conformance: run id ${id} is in use by a live run \\(namespace ${ns}, run still alive \\(heartbeat .*\\)\\): unset MESH_CONFORMANCE_RUN_ID, or give each run its own id\n$`));
+    // The run is dead (its lease expired) but its namespace is there: still refused, with what to do.
+    await sim.client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { metadata: { annotations: { [heartbeatAnnotation]: new Date(Date.now() - 3_600_000).toISOString() } } }, { budgetMs: 10_000 });
+    const dead = await run();
+    expect(dead.code, dead.output).toBe(2);
+    expect(dead.stderr).toContain(`namespaces of an earlier run with id ${id} are still in the cluster (${ns}): remove them with \`mesh-conformance cleanup --ttl 0\``);
+    const still = await sim.client.read<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { budgetMs: 10_000 });
+    expect(still?.metadata?.deletionTimestamp, 'the other run\'s namespace was left alone').toBeUndefined();
+  } finally {
+    await sim.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { budgetMs: 10_000 });
+  }
 });
 
 test('another tenant\'s catch-all Ingress on the same controller does not capture the run\'s traffic', async () => {

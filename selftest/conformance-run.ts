@@ -137,6 +137,8 @@ export interface RunEvidence extends CliResult {
   summary: string;
   requests: RequestLogEntry[];
   requestLogFile: string | undefined;
+  /** Credential files of the simulated cluster still in the report folder after the run (its kubeconfig, its Azure token). */
+  credentialFiles: string[];
 }
 
 // eslint-disable-next-line no-control-regex
@@ -186,7 +188,8 @@ export async function runConformance(opts: { mesh?: string; flavor: string; ingr
   const requests = requestLogFile
     ? readFileSync(requestLogFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RequestLogEntry)
     : [];
-  return { ...r, reportDir, checks, runErrors, summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '', requests, requestLogFile };
+  const credentialFiles = runDirs.flatMap((d) => ['kubeconfig', 'azure-token'].map((f) => join(simDir, d, f))).filter((f) => existsSync(f));
+  return { ...r, reportDir, checks, runErrors, summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '', requests, requestLogFile, credentialFiles };
 }
 
 /**

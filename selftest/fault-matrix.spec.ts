@@ -114,6 +114,9 @@ async function conformanceRun(target: SimTarget, fault: string | undefined, test
   const run = await runConformance({ mesh: target.mesh, flavor: target.flavor, ingress, fault, reportDir: testInfo.outputPath('run'), budgets: selftestBudgets, timeoutMs: runTimeoutMs });
   await testInfo.attach('conformance run output', { body: run.output, contentType: 'text/plain' });
   const failed = run.checks.find((c) => c.status !== 'passed' && c.status !== 'skipped');
+  // Issue 19, F15: the simulated cluster's credentials (its kubeconfig's bearer token, its Azure token) do not stay
+  // in the report folder once the run is over.
+  expect(run.credentialFiles, 'credential files left in the report folder').toEqual([]);
   testInfo.annotations.push({ type: 'run', description: `exit ${run.code} in ${(run.durationMs / 1000).toFixed(1)}s; ${run.checks.map((c) => `${c.check}=${c.status}`).join(' ')}` });
   if (failed) testInfo.annotations.push({ type: 'message', description: failed.message.split('\n')[0] ?? '' });
   return run;

@@ -1,7 +1,9 @@
 // Requirement (issue 7, cleanup): SIGINT or SIGTERM in any phase of a run deletes what the run created before the
 // process exits, within a bounded time, with exit code 130; a SIGKILLed CLI leaves no simulator running.
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { expect, test } from '@playwright/test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
@@ -14,7 +16,7 @@ const exitBoundMs = 45_000;
 test.describe.configure({ mode: 'serial' });
 
 let sim: TestSim;
-const dir = join(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'interrupt');
+const dir = resolve(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'interrupt');
 
 test.beforeAll(async () => {
   // api-slow widens every phase (150 ms per API call), so each can be hit on purpose.
@@ -37,6 +39,8 @@ const phases: { name: string; signal: NodeJS.Signals; when?: (runId: string) => 
   { name: 'rollout wait (Deployment applied, pod not Ready)', signal: 'SIGINT', when: (id) => appears(id, { apiVersion: 'apps/v1', kind: 'Deployment' }) },
   { name: 'HTTP loop (Ingress has an address, requests under way)', signal: 'SIGTERM',
     when: (id) => appears(id, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }, (o) => !!(o as { status?: { loadBalancer?: { ingress?: unknown[] } } }).status?.loadBalancer?.ingress?.length) },
+  // The terminal or SSH session closes (issue 19, F10): the same as SIGTERM, not an exit 129 with the runner going on.
+  { name: 'rollout wait, the terminal closing (SIGHUP)', signal: 'SIGHUP', when: (id) => appears(id, { apiVersion: 'apps/v1', kind: 'Deployment' }) },
   // The last check has passed (the reporter printed it); the worker is tearing the namespace down.
   { name: 'teardown (the last check passed, the namespace is being deleted)', signal: 'SIGINT', line: /✓.*ingress: GET/ },
 ];
@@ -115,6 +119,60 @@ test('SIGKILL of the CLI (target local): the simulator child does not outlive it
   console.log(`interrupt: SIGKILL of the CLI: simulator gone ${Date.now() - killedAt} ms later`);
   // Playwright (own process group) may still be finishing against the dead cluster; it is bounded by its own timeouts.
 });
+
+test('SIGTERM during pre-flight (a credential plugin still running): exit 130 at once, the plugin stopped (issue 19, F10, F3)', async () => {
+  const pidFile = join(dir, `plugin-${Date.now().toString(36)}.pid`);
+  const plugin = join(dir, 'slow-plugin.sh');
+  writeFileSync(plugin, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`, { mode: 0o755 });
+  const kc = parse(readFileSync(sim.kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  kc.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: plugin, args: ['get-token'] } };
+  const kubeconfig = join(dir, 'slow-plugin.kubeconfig');
+  writeFileSync(kubeconfig, stringify(kc), { mode: 0o600 });
+  const run = startCli(['run', '--target', 'kind', '--kubeconfig', kubeconfig, '--report-dir', join(dir, 'preflight-term')], { env: quickBudgets });
+  const pid = await pollUntil('the credential plugin to start', () => Promise.resolve(existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined), 30_000);
+  const signalledAt = Date.now();
+  run.child.kill('SIGTERM');
+  const ended = await run.ended;
+  console.log(`interrupt: SIGTERM during pre-flight: exit ${ended.code} in ${ended.endedAt - signalledAt} ms`);
+  expect(ended.code, run.output()).toBe(130);
+  expect(ended.endedAt - signalledAt, 'at once: nothing of the run exists yet').toBeLessThan(5_000);
+  await pollUntil(`the plugin process ${pid} to be gone`, () => Promise.resolve(alive(pid) ? undefined : true), 5_000);
+});
+
+test('SIGKILL of the CLI during the HTTP loop: the runner stops by itself and its workers delete what the run created (issue 19, F10)', async () => {
+  const runId = testRunId('kill9');
+  const reportDir = join(dir, runId);
+  const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--', '--grep', '@ingress'],
+    { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: runId } });
+  await pollUntil('the run to reach the HTTP loop', appears(runId, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }), 90_000);
+  expect(processesOfRun(reportDir).length, 'the runner and its worker run before the kill').toBeGreaterThan(1);
+  const killedAt = Date.now();
+  run.child.kill('SIGKILL');
+  await pollUntil('the runner and its workers to exit', () => Promise.resolve(processesOfRun(reportDir).length === 0 ? true : undefined), exitBoundMs);
+  await pollUntil('the run\'s objects to be gone', async () => ((await runObjects(sim.client, runId)).length === 0 ? true : undefined), exitBoundMs);
+  console.log(`interrupt: SIGKILL of the CLI: runner gone and objects deleted ${Date.now() - killedAt} ms later`);
+});
+
+/** Whether a process is alive (inspection only). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of processes whose environment names `reportDir` (the runner and its workers carry the run's config path). */
+function processesOfRun(reportDir: string): string[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/environ`, 'latin1').includes(`${reportDir}/runs/`);
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** Pids of simulator processes whose command line names a kubeconfig under `reportDir` (inspection only, never killed here). */
 function simulatorProcessesUnder(reportDir: string): string[] {

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseReadyLine } from '../cli/simulator-process.ts';
+import type { SimulatorReady } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
 
@@ -43,9 +44,12 @@ export interface CliProcess {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
 }
 
-/** Starts `mesh-conformance <args>` with a clean environment plus `env`. */
-export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd ?? packageRoot, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `mesh-conformance <args>` (or another script) with a clean environment plus `env`, optionally as another user. */
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; script?: string[]; uid?: number } = {}): CliProcess {
+  const child = spawn(process.execPath, [...(opts.script ?? [cliPath]), ...args], {
+    cwd: opts.cwd ?? packageRoot, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+  });
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -83,7 +87,7 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
 }
 
 /** Runs the CLI to completion, bounded (SIGINT, then the error, after `timeoutMs`). */
-export async function runCliToEnd(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs: number }): Promise<{ code: number | null; stdout: string; stderr: string; output: string; durationMs: number }> {
+export async function runCliToEnd(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs: number; script?: string[]; uid?: number }): Promise<{ code: number | null; stdout: string; stderr: string; output: string; durationMs: number }> {
   const started = Date.now();
   const p = startCli(args, opts);
   const timer = setTimeout(() => p.child.kill('SIGINT'), opts.timeoutMs);
@@ -98,6 +102,8 @@ export interface TestSim {
   kubeconfig: string;
   context: string;
   server: string;
+  /** What the simulator announced (the aks flavor's Log Analytics workspace among it). */
+  ready: SimulatorReady | undefined;
   process: CliProcess;
   client: KubeClient;
   stop(): Promise<void>;
@@ -114,7 +120,7 @@ export async function startTestSim(dir: string, opts: { faults?: string[]; token
   const context = ready?.context ?? '';
   const server = ready?.server ?? '';
   return {
-    kubeconfig, context, server, process: proc,
+    kubeconfig, context, server, ready, process: proc,
     client: KubeClient.connect({ kubeconfig }),
     async stop() {
       if (proc.child.exitCode === null) proc.child.kill('SIGINT');
@@ -139,7 +145,11 @@ export async function runObjects(client: KubeClient, runId?: string): Promise<st
   const selector = runId ? `${runLabelKeys.runId}=${runId}` : runLabelKeys.runId;
   const found: string[] = [];
   for (const type of runKinds) {
-    const list = await client.list<KubernetesObject>(type, { labelSelector: selector }, { budgetMs: 15_000 });
+    const list = await client.list<KubernetesObject>(type, { labelSelector: selector }, { budgetMs: 15_000 }).catch((err: unknown) => {
+      // A type the cluster no longer serves (its CRD deleted) holds nothing.
+      if ((err as { code?: number }).code === 404) return { items: [] as KubernetesObject[] };
+      throw err;
+    });
     for (const o of list.items) found.push(`${type.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}${o.metadata?.deletionTimestamp ? ' (terminating)' : ''}`);
   }
   return found;

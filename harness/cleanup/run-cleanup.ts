@@ -4,7 +4,8 @@ import { resourceTypes } from '../k8s/resources.ts';
 import { runSelector } from '../k8s/run-labels.ts';
 import { WatchedCollection } from '../k8s/watched-collection.ts';
 import { intervals } from '../timeouts.ts';
-import { waitFor } from '../wait/wait-for.ts';
+import { WaitTimeoutError, waitFor } from '../wait/wait-for.ts';
+import { finalizerHolders } from '../k8s/namespace-contents.ts';
 
 /** What the run's final cleanup found and did. */
 export interface RunCleanupReport {
@@ -29,6 +30,7 @@ export async function deleteRunLeftovers(client: KubeClient, runId: string, opts
   const report: RunCleanupReport = { found: [], deleted: [], kept: [], gone: false, errors: [], elapsedMs: 0 };
   const call = { budgetMs: opts.budgetMs, signal: opts.signal };
   const list = await client.list<V1Namespace>(resourceTypes.namespace, { labelSelector: runSelector(runId) }, call);
+  const failed = new Set<string>();
   for (const ns of list.items) {
     const name = ns.metadata?.name ?? '';
     report.found.push(name);
@@ -39,18 +41,22 @@ export async function deleteRunLeftovers(client: KubeClient, runId: string, opts
     try {
       if (!ns.metadata?.deletionTimestamp && await client.delete({ ...resourceTypes.namespace, name }, call)) report.deleted.push(name);
     } catch (err) {
-      report.errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      failed.add(name);
+      report.errors.push(`could not delete ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const pending = (all: V1Namespace[]): string[] => all.map((n) => n.metadata?.name ?? '').filter((n) => !keep.has(n));
+  // A namespace whose delete failed (403, …) will not go: waiting for it would only spend the budget.
+  const pending = (all: V1Namespace[]): string[] => all.map((n) => n.metadata?.name ?? '').filter((n) => !keep.has(n) && !failed.has(n));
   if (pending(list.items).length === 0) {
-    report.gone = true;
+    report.gone = failed.size === 0;
   } else {
-    const watched = await new WatchedCollection<V1Namespace>(client, resourceTypes.namespace, { labelSelector: runSelector(runId) }, opts.budgetMs).start();
+    const deadline = Date.now() + opts.waitMs;
+    const watched = await new WatchedCollection<V1Namespace>(client, resourceTypes.namespace, { labelSelector: runSelector(runId) }, Math.min(opts.budgetMs, opts.waitMs)).start();
     try {
       await waitFor({
         description: `the namespaces of run ${runId} to be deleted`,
-        timeoutMs: opts.waitMs,
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        limitMs: opts.waitMs,
         signal: opts.signal,
         intervalMs: intervals.watchResync,
         changes: watched.subscribe,
@@ -59,9 +65,14 @@ export async function deleteRunLeftovers(client: KubeClient, runId: string, opts
           return left.length === 0 ? { done: true, observed: 'none left' } : { done: false, observed: `still present: ${left.join(', ')}` };
         },
       });
-      report.gone = true;
+      report.gone = failed.size === 0;
     } catch (err) {
-      report.errors.push(err instanceof Error ? err.message : String(err));
+      let message = err instanceof Error ? err.message : String(err);
+      if (err instanceof WaitTimeoutError) {
+        const holders = (await Promise.all(pending(watched.list()).map((n) => finalizerHolders(client, n, { budgetMs: opts.budgetMs }).catch(() => [])))).flat();
+        if (holders.length) message = `${message}; held by ${holders.join(', ')}`;
+      }
+      report.errors.push(message);
     } finally {
       await watched.stop();
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { configFileLayer, findConfigFile, loadConfigFileLayer } from './config-file.ts';
+import { configFileLayer, findConfigFile, loadConfigFileLayer, readConfigFile } from './config-file.ts';
 import { ConfigError, envLayer, resolveConfig } from './resolve-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-config-'));
@@ -38,6 +38,14 @@ describe('config file', () => {
     assert.deepEqual(ts?.values, { target: 'kind', parallelism: 2 });
   });
 
+  it('gives up on a TypeScript config whose top-level await never settles, within its limit, in one line (issue 19)', async () => {
+    const d = project({ 'mesh-conformance.config.ts': 'await new Promise(() => undefined);\nexport default { target: \'kind\' };\n' });
+    const started = Date.now();
+    await assert.rejects(readConfigFile(join(d, 'mesh-conformance.config.ts'), { limitMs: 300 }),
+      (err: unknown) => err instanceof ConfigError && /did not finish loading within 0\.3s \(a top-level await that never settles\?\): make its default export plain data/.test(err.message));
+    assert.ok(Date.now() - started < 2_000);
+  });
+
   it('names the file and key of a bad value, with the allowed values', async () => {
     const file = await loadConfigFileLayer(undefined, {}, project({ 'mesh-conformance.config.yaml': 'target: minikube\n' }));
     assert.throws(() => resolveConfig([file!]), /^ConfigError: Invalid configuration: target must be one of local, kind, aks \(got "minikube" from key target in \/.*mesh-conformance\.config\.yaml\)$/);
@@ -57,7 +65,7 @@ describe('config file', () => {
   it('finds one file, refuses two, and requires an explicitly named one to exist', async () => {
     assert.equal(findConfigFile(undefined, {}, project({})), undefined);
     const two = project({ 'mesh-conformance.config.json': '{}', 'mesh-conformance.config.yaml': '' });
-    assert.throws(() => findConfigFile(undefined, {}, two), /found mesh-conformance\.config\.json and mesh-conformance\.config\.yaml in .*: keep one, or pick one with --config FILE/);
+    assert.throws(() => findConfigFile(undefined, {}, two), /found mesh-conformance\.config\.json and mesh-conformance\.config\.yaml in .*: keep one, or choose one with --config FILE/);
     assert.equal(findConfigFile('mesh-conformance.config.json', {}, two), join(two, 'mesh-conformance.config.json'));
     assert.throws(() => findConfigFile(undefined, { MESH_CONFORMANCE_CONFIG: 'nope.yaml' }, two), /config file .*nope\.yaml does not exist \(from MESH_CONFORMANCE_CONFIG\)/);
     await assert.rejects(loadConfigFileLayer(undefined, {}, project({ 'mesh-conformance.config.yaml': 'target: [kind\n' })), /is not valid YAML/);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -51,19 +52,49 @@ export function findConfigFile(explicit: string | undefined, env: NodeJS.Process
   }
   const found = configFileNames.map((n) => join(cwd, n)).filter((p) => existsSync(p));
   if (found.length > 1) {
-    throw new ConfigError(`found ${found.map((p) => basename(p)).join(' and ')} in ${cwd}: keep one, or pick one with --config FILE`);
+    throw new ConfigError(`found ${found.map((p) => basename(p)).join(' and ')} in ${cwd}: keep one, or choose one with --config FILE`);
   }
   return found[0];
 }
 
+/** How long a TypeScript config file may take to load (a top-level await that never settles must not hang the CLI). */
+export const configLoadLimitMs = 10_000;
+
+let esmHookRegistered = false;
+
+/**
+ * Imports a TypeScript (or JavaScript) config file as an ES module, whatever the package around it says, within
+ * `configLoadLimitMs`. (`.cts`/`.cjs` files are CommonJS by name and loaded as such.)
+ */
+async function importConfigModule(path: string, limitMs: number): Promise<{ default?: unknown }> {
+  const esm = !/\.c[jt]s$/.test(path);
+  if (esm && !esmHookRegistered) {
+    esmHookRegistered = true;
+    register(new URL('./esm-config-hooks.mjs', import.meta.url).href);
+  }
+  const url = `${pathToFileURL(path).href}${esm ? '?mesh-conformance-config=esm' : ''}`;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConfigError(`config file ${path} did not finish loading within ${limitMs / 1000}s (a top-level await that never settles?): make its default export plain data, or use mesh-conformance.config.yaml`)), limitMs);
+  });
+  const loading = import(url) as Promise<{ default?: unknown }>;
+  loading.catch(() => undefined);
+  try {
+    return await Promise.race([loading, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Reads a config file into a plain object: JSON, YAML, or the default export of a TypeScript module. */
-export async function readConfigFile(path: string): Promise<unknown> {
+export async function readConfigFile(path: string, opts: { limitMs?: number } = {}): Promise<unknown> {
   if (/\.[cm]?[jt]s$/.test(path)) {
     let mod: { default?: unknown };
     try {
-      mod = await import(pathToFileURL(path).href) as { default?: unknown };
+      mod = await importConfigModule(path, opts.limitMs ?? configLoadLimitMs);
     } catch (err) {
-      throw new ConfigError(`cannot load config file ${path}: ${errorText(err)}`);
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`cannot load config file ${path}: ${errorText(err)}; fix it, or use mesh-conformance.config.yaml`);
     }
     if (mod.default === undefined) throw new ConfigError(`config file ${path} has no default export: write \`export default { target: 'kind', ... }\``);
     return mod.default;

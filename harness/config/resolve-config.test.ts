@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meshFactory } from '../mesh/index.ts';
 import { ConfigError, envLayer, resolveConfig } from './resolve-config.ts';
-import { readRunConfig, runPaths, writeRunConfig } from './run-config.ts';
+import { readRunConfig, runConfigEnv, runPaths, runnerEnv, writeRunConfig } from './run-config.ts';
 
 const flags = (values: Record<string, unknown>) => ({ nameOf: (k: string) => `--${k}`, values });
 
@@ -64,6 +64,29 @@ describe('resolveConfig', () => {
       assert.doesNotMatch(readFileSync(file, 'utf8'), /s3cret/);
       assert.deepEqual(readRunConfig(file, env), c);
       assert.equal(readRunConfig(file, {}).metrics.prometheusToken, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a URL\'s credentials out of the run\'s config file; the runner gets them in its environment (issue 19, F1)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-config-'));
+    try {
+      const url = 'http://u:pw-SECRET@p:9090/?api_key=key-SECRET';
+      const endpoint = 'https://la.example/v1?sig=sig-SECRET';
+      const c = resolveConfig([flags({ target: 'kind', kubeconfig: '/k', runId: 'r-2', reportDir: dir, prometheusUrl: url, logAnalyticsWorkspace: 'ws', logAnalyticsEndpoint: endpoint })]);
+      const file = writeRunConfig(c);
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /SECRET/);
+      const env = runnerEnv(c, { PATH: '/bin', MESH_CONFORMANCE_PROMETHEUS_URL: 'http://stale' }, file);
+      assert.equal(env[runConfigEnv], file);
+      assert.equal(env.PATH, '/bin');
+      const back = readRunConfig(file, env);
+      assert.equal(back.metrics.prometheusUrl, url);
+      assert.equal(back.metrics.logAnalytics?.endpoint, endpoint);
+      // Without credentials the file holds the URL, and a stale variable of the caller does not override it.
+      const plain = resolveConfig([flags({ target: 'kind', kubeconfig: '/k', runId: 'r-3', reportDir: dir, prometheusUrl: 'http://p:9090' })]);
+      const plainFile = writeRunConfig(plain);
+      assert.equal(readRunConfig(plainFile, runnerEnv(plain, { MESH_CONFORMANCE_PROMETHEUS_URL: 'http://stale' }, plainFile)).metrics.prometheusUrl, 'http://p:9090');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { z } from 'zod';
 import type { IngressProfileName } from '../ingress/index.ts';
 import { createIngressProfile, ingressFactory } from '../ingress/index.ts';
@@ -167,10 +167,13 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   };
 }
 
-/** The kubeconfig a real target uses when none is given: `$KUBECONFIG` (first entry), else `~/.kube/config`. */
+/**
+ * The kubeconfig a real target uses when none is given: `$KUBECONFIG` (every entry: kubectl merges them), else
+ * `~/.kube/config`. Relative entries are the caller's to resolve (against the working directory).
+ */
 export function defaultKubeconfig(env: NodeJS.ProcessEnv): string {
-  const first = env.KUBECONFIG?.split(delimiter).find((p) => p.trim() !== '');
-  return first ? resolve(first) : join(homedir(), '.kube', 'config');
+  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.trim() !== '');
+  return files.length ? files.join(delimiter) : join(homedir(), '.kube', 'config');
 }
 
 function merge(layers: ConfigLayer[]): { raw: Record<string, unknown>; sourceOf: (path: string) => string } {
@@ -217,7 +220,7 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   }
   const c = parsed.data;
   if (c.flavor !== undefined && c.target !== 'local' && c.flavor !== c.target) {
-    throw new ConfigError(`Invalid configuration: flavor applies only to target local (got flavor ${c.flavor} from ${sourceOf('flavor')} with target ${c.target}); target ${c.target} always uses the ${c.target} profile`);
+    throw new ConfigError(`Invalid configuration: flavor applies only to target local (got flavor ${c.flavor} from ${sourceOf('flavor')} with target ${c.target}): drop ${sourceOf('flavor')} (target ${c.target} always uses the ${c.target} profile), or use --target local for a simulated ${c.flavor} cluster`);
   }
   const flavor = flavorOf(c.target, c.flavor ?? 'kind');
   const mesh = c.mesh ?? 'osm';

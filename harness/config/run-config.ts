@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { ConfigInput } from './config-schema.ts';
 import type { ConfigLayer, ConformanceConfig } from './resolve-config.ts';
 import { ConfigError, envNames, resolveConfig } from './resolve-config.ts';
+import { urlHasCredentials } from '../report/redact.ts';
+import { kubeconfigSeed, kubeconfigSeedEnv } from '../k8s/kubeconfig.ts';
+import type { ResolvedKubeconfig } from '../k8s/kubeconfig.ts';
 
 /** The one variable the CLI hands to the test runner: the path of the run's config file. */
 export const runConfigEnv = 'MESH_CONFORMANCE_RUN_CONFIG';
@@ -68,6 +71,8 @@ export function runPaths(reportDir: string, runId: string): RunPaths {
 
 /** The keys that hold credentials: never written to disk. */
 const secretKeys = ['prometheusToken', 'azureToken'] as const;
+/** URL keys: written to disk only when the URL carries no credential (user info, `?api_key=`); else passed in the environment. */
+const urlKeys = ['prometheusUrl', 'logAnalyticsEndpoint'] as const;
 
 /** A resolved configuration as schema input again (every value explicit), without credentials. */
 export function toConfigInput(c: ConformanceConfig): ConfigInput {
@@ -92,7 +97,8 @@ export function writeRunConfig(c: ConformanceConfig): string {
   if (!c.runId) throw new Error('a run config needs a run id');
   const file = runPaths(c.reportDir, c.runId).config;
   mkdirSync(join(file, '..'), { recursive: true });
-  const input = Object.fromEntries(Object.entries(toConfigInput(c)).filter(([, v]) => v !== undefined));
+  const input = Object.fromEntries(Object.entries(toConfigInput(c))
+    .filter(([k, v]) => v !== undefined && !(urlKeys.includes(k as (typeof urlKeys)[number]) && typeof v === 'string' && urlHasCredentials(v))));
   writeFileSync(file, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
@@ -109,11 +115,35 @@ export function readRunConfig(file: string, env: NodeJS.ProcessEnv): Conformance
     throw new ConfigError(`cannot read the run's configuration ${file}: ${err instanceof Error ? err.message : String(err)}; start runs with \`mesh-conformance run\``);
   }
   const fileLayer: ConfigLayer = { nameOf: (key) => `key ${key} in ${file}`, values: values as ConfigLayer['values'] };
+  const inFile = values as Record<string, unknown>;
   const secrets: ConfigLayer = {
     nameOf: (key) => envNames[key as (typeof secretKeys)[number]] ?? key,
-    values: Object.fromEntries(secretKeys.map((k) => [k, env[envNames[k]] || undefined])),
+    values: Object.fromEntries([
+      ...secretKeys.map((k): [string, string | undefined] => [k, env[envNames[k]] || undefined]),
+      // A URL the file does not hold carried credentials: the CLI passed it in the environment (`runnerEnv`).
+      ...urlKeys.map((k): [string, string | undefined] => [k, inFile[k] === undefined ? env[envNames[k]] || undefined : undefined]),
+    ]),
   };
   return resolveConfig([fileLayer, secrets]);
+}
+
+/**
+ * The environment of the test runner the CLI spawns: the caller's, the run's config file, the kubeconfig the CLI
+ * read, and the values kept out of that file because they carry credentials (URLs with a password or a token in
+ * their query).
+ */
+export function runnerEnv(c: ConformanceConfig, base: NodeJS.ProcessEnv, configFile: string, kubeconfig?: ResolvedKubeconfig): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, [runConfigEnv]: configFile };
+  // The kubeconfig as the CLI read it (once: it may be a pipe), its selected context only.
+  if (kubeconfig) env[kubeconfigSeedEnv] = kubeconfigSeed(kubeconfig);
+  else delete env[kubeconfigSeedEnv];
+  const urls: Record<(typeof urlKeys)[number], string | undefined> = { prometheusUrl: c.metrics.prometheusUrl, logAnalyticsEndpoint: c.metrics.logAnalytics?.endpoint };
+  for (const k of urlKeys) {
+    const v = urls[k];
+    if (v !== undefined && urlHasCredentials(v)) env[envNames[k]] = v;
+    else delete env[envNames[k]];
+  }
+  return env;
 }
 
 /** The run's configuration in a test-runner process: from the file the CLI named, or an error saying how to start a run. */

@@ -32,6 +32,21 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const items = stored.filter((n) => !key || n.metadata?.labels?.[key] === value);
     return json(res, 200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
   }
+  if (req.method === 'GET' && url.pathname === '/apis/authorization.k8s.io/v1') {
+    return json(res, 200, { kind: 'APIResourceList', groupVersion: 'authorization.k8s.io/v1', resources: [{ name: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] }] });
+  }
+  if (url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+    // Not a stored object: it cannot be listed (a real API server answers 405).
+    if (req.method !== 'POST') return json(res, 405, status(405, 'MethodNotAllowed'));
+    const mode = failures > 0 ? failCreate : 'none';
+    if (mode !== 'none') failures -= 1;
+    if (mode === 'after') return json(res, 503, status(503, 'ServiceUnavailable'));
+    if (mode === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    return json(res, 201, { ...(JSON.parse(body) as object), status: { allowed: true } });
+  }
   if (req.method === 'POST' && url.pathname === '/api/v1/namespaces') {
     const mode = failures > 0 ? failCreate : 'none';
     if (mode !== 'none') failures -= 1;
@@ -118,5 +133,19 @@ describe('KubeClient.create after a failure', () => {
     assert.equal(creates(), 2);
     assert.equal(requests.filter((r) => r === 'GET /api/v1/namespaces').length, 0);
     assert.equal(stored.length, 1);
+  });
+
+  it('repeats a create the API server does not store (SelfSubjectAccessReview) like a read, never listing it (issue 19, F5)', async () => {
+    for (const mode of ['after', 'reset'] as const) {
+      requests.length = 0;
+      failCreate = mode;
+      failures = 2;
+      const review = await client().create<{ apiVersion: string; kind: string; status?: { allowed?: boolean } }>(
+        { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } } as never,
+        { budgetMs: 5_000, nonPersisted: true });
+      assert.equal(review.status?.allowed, true, mode);
+      assert.equal(requests.filter((r) => r.startsWith('GET /apis/authorization.k8s.io/v1/selfsubjectaccessreviews')).length, 0, 'never listed');
+      assert.equal(requests.filter((r) => r === 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews').length, 3);
+    }
   });
 });

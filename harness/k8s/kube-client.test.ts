@@ -55,10 +55,22 @@ after(() => {
 });
 
 describe('KubeClient', () => {
+  it('ends a call at its budget whatever it is stuck in (a credential plugin, a proxy that never answers; issue 19, F14)', async () => {
+    const started = Date.now();
+    await assert.rejects(client().call('read stuck', () => new Promise<never>(() => undefined), { budgetMs: 300 }),
+      (err: unknown) => err instanceof KubeApiError && /read stuck → request failed: no answer within 300ms \(the call's budget\)/.test(err.message));
+    const took = Date.now() - started;
+    assert.ok(took < 800, `ended after ${took} ms`);
+  });
+
   it('gives up on a server that never answers when the call\'s budget runs out, naming the request', async () => {
+    // Discovery first, answered (a loaded machine may need more than the budget for it): then the request itself hangs.
+    const c = client();
+    handler = (_req, res) => json(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'pods "p" not found' });
+    assert.equal(await c.read({ ...resourceTypes.pod, namespace: 'x', name: 'p' }, { budgetMs: 5_000 }), undefined);
     handler = () => undefined; // accept the request, never respond
     const started = Date.now();
-    await assert.rejects(client().read({ ...resourceTypes.pod, namespace: 'x', name: 'p' }, { budgetMs: 300 }),
+    await assert.rejects(c.read({ ...resourceTypes.pod, namespace: 'x', name: 'p' }, { budgetMs: 300 }),
       (err: unknown) => err instanceof KubeApiError && /^GET \/api\/v1\/namespaces\/x\/pods\/p → request failed: no answer within 300ms \(the call's budget\)$/.test(err.message));
     assert.ok(Date.now() - started < 2_000, 'the call is bounded by its budget');
   });

@@ -1,24 +1,33 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import http from 'node:http';
+import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import {
-  CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, Watch, createConfiguration,
+  CoreV1Api, KubernetesObjectApi, PatchStrategy, ServerConfiguration, Watch, createConfiguration,
 } from '@kubernetes/client-node';
-import type { KubernetesListObject, KubernetesObject, RequestContext } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, RequestContext } from '@kubernetes/client-node';
 import type { ApiFailureDetail, ApiRequest } from './api-error.ts';
 import { KubeApiError, isRetryable, retryAfterMs, toKubeApiError } from './api-error.ts';
 import type { ObjectRef } from './resources.ts';
 import type { WriteScope } from './write-scope.ts';
+import { CredentialError } from './exec-credential.ts';
+import { resolveKubeconfig, toKubeConfig } from './kubeconfig.ts';
+import type { ResolvedKubeconfig } from './kubeconfig.ts';
 import { describeRef } from './resources.ts';
 import { pauseBetweenAttempts } from '../wait/delay.ts';
-import { formatDuration } from '../timeouts.ts';
+import { formatDuration, timeouts } from '../timeouts.ts';
+import { redactUrl } from '../report/redact.ts';
 
 /** The field manager of every server-side apply the harness makes. */
 export const fieldManager = 'mesh-conformance';
 
 /** Where the cluster is: a kubeconfig file and (optionally) a context in it. */
 export interface ClusterAccess {
+  /** A kubeconfig file, or several as KUBECONFIG lists them (`a:b`). */
   kubeconfig: string;
   context?: string | undefined;
+  /** How long an exec credential plugin may take (timeouts.apply). */
+  credentialBudgetMs?: number | undefined;
 }
 
 /** Per-call limits: the budget (from `timeouts.apply`) covers retries of throttled or failed requests. */
@@ -64,20 +73,17 @@ export class KubeClient {
   private readonly core: CoreV1Api;
   private readonly watcher: Watch;
 
-  /** Loads a kubeconfig file and selects the context; throws a plain one-line Error when either is unusable. */
+  /**
+   * Loads a kubeconfig (one file or a KUBECONFIG-style list, read once per process) and selects the context;
+   * throws a one-line `KubeconfigError` when it is unusable. Exec plugins are bounded by `credentialBudgetMs`
+   * (default timeouts.apply).
+   */
   static connect(access: ClusterAccess): KubeClient {
-    const kc = new KubeConfig();
-    kc.loadFromFile(access.kubeconfig);
-    if (access.context) {
-      if (!kc.getContextObject(access.context)) {
-        throw new Error(`context "${access.context}" not found in ${access.kubeconfig} (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
-      }
-      kc.setCurrentContext(access.context);
-    }
-    return new KubeClient(kc);
+    const resolved = resolveKubeconfig(access.kubeconfig, access.context);
+    return new KubeClient(toKubeConfig(resolved, { budgetMs: access.credentialBudgetMs ?? timeouts.apply }), resolved);
   }
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, readonly resolved?: ResolvedKubeconfig) {
     this.kubeConfig = kubeConfig;
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error(`kubeconfig has no cluster for context "${kubeConfig.getCurrentContext()}"`);
@@ -103,9 +109,15 @@ export class KubeClient {
     this.watcher = new Watch(kubeConfig);
   }
 
-  /** The API server URL of the current context. */
+  /** The API server URL of the current context, for messages (credentials in it redacted). */
   get server(): string {
-    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+    return redactUrl(this.kubeConfig.getCurrentCluster()?.server ?? '');
+  }
+
+  /** The proxy the API server is reached through (the cluster's proxy-url, or HTTPS_PROXY), credentials redacted; undefined when none. */
+  get proxy(): string | undefined {
+    const url = this.kubeConfig.getCurrentCluster()?.proxyUrl;
+    return url ? redactUrl(url) : undefined;
   }
 
   /** The selected context name. */
@@ -124,14 +136,20 @@ export class KubeClient {
       const timeout = AbortSignal.timeout(remainingMs);
       const scope: CallScope = { signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout };
       try {
-        return await this.scope.run(scope, fn);
+        // Wall-clock true: whatever the call is stuck in (a TLS handshake, a proxy that never answers, a credential
+        // plugin), it ends at the budget.
+        return await untilAborted(this.scope.run(scope, fn), scope.signal);
       } catch (err) {
-        const wrapped = timeout.aborted && !opts.signal?.aborted
-          ? toKubeApiError(new Error(`no answer within ${formatDuration(opts.budgetMs)} (the call's budget)`), scope.request, what)
-          : toKubeApiError(err, scope.request, what);
+        const credentials = err instanceof CredentialError;
+        const wrapped = credentials
+          ? new KubeApiError(`${what} → cannot get credentials: ${err.message}`, undefined, 'Credentials', { request: what, code: undefined, headers: {}, body: err.message, at: new Date().toISOString() })
+          : timeout.aborted && !opts.signal?.aborted
+            ? toKubeApiError(new Error(`no answer within ${formatDuration(opts.budgetMs)} (the call's budget)`), scope.request, what)
+            : toKubeApiError(err, scope.request, what);
         this.remember(wrapped.detail);
-        const pause = Math.min(retryAfterMs(wrapped) ?? 200 * attempt, 2_000);
-        if (!(opts.retryable ?? isRetryable)(wrapped) || opts.signal?.aborted || Date.now() + pause >= deadline) throw wrapped;
+        // Retry-After is honoured up to the call's own pace, and never past its budget.
+        const pause = Math.min(retryAfterMs(wrapped) ?? 200 * attempt, 2_000, Math.max(0, deadline - Date.now()));
+        if (credentials || !(opts.retryable ?? isRetryable)(wrapped) || opts.signal?.aborted || Date.now() + pause >= deadline) throw wrapped;
         await pauseBetweenAttempts(pause, opts.signal);
       }
     }
@@ -142,14 +160,22 @@ export class KubeClient {
     this.writeScope?.check('apply', refLike(obj));
     this.sent.push({ verb: 'apply', object: obj });
     return this.call(`apply ${describeRef(refLike(obj))}`,
-      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts);
+      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts)
+      .catch((err: unknown) => { throw typeNotServed(err, obj); });
   }
 
-  /** Creates an object as given (use for `generateName`, which apply cannot do). */
-  async create<T extends KubernetesObject>(obj: T, opts: CallOptions): Promise<T> {
+  /**
+   * Creates an object as given (use for `generateName`, which apply cannot do). `nonPersisted` marks a create the
+   * API server evaluates without storing anything (SelfSubjectAccessReview, TokenReview): it is safe to repeat, so
+   * it is retried like a read, never looked up by marker.
+   */
+  async create<T extends KubernetesObject>(obj: T, opts: CallOptions & { nonPersisted?: boolean }): Promise<T> {
+    if (opts.nonPersisted) {
+      return this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(obj), opts);
+    }
     const ref = { ...refLike(obj), name: obj.metadata?.name ?? '' };
     this.writeScope?.check('create', ref, obj.metadata?.generateName);
-    const created = await this.createUnscoped(obj, opts);
+    const created = await this.createUnscoped(obj, opts).catch((err: unknown) => { throw typeNotServed(err, obj); });
     // A namespace the run created is its own from now on: it may write into it.
     if (this.writeScope && obj.kind === 'Namespace' && created.metadata?.name) this.writeScope.adopt(created.metadata.name);
     return created;
@@ -217,18 +243,50 @@ export class KubeClient {
       () => this.objects.list<T>(type.apiVersion, type.kind, query.namespace, undefined, undefined, undefined, query.fieldSelector, query.labelSelector), opts);
   }
 
-  /** Deletes one object (background propagation); `false` when it was already gone. */
-  async delete(ref: ObjectRef, opts: CallOptions): Promise<boolean> {
+  /**
+   * Deletes one object (background propagation); `false` when it was already gone. `preconditions.resourceVersion`
+   * makes the delete conditional (409 Conflict when the object changed since it was read).
+   */
+  async delete(ref: ObjectRef, opts: CallOptions & { preconditions?: { resourceVersion?: string | undefined } }): Promise<boolean> {
     this.writeScope?.check('delete', ref);
+    const body = opts.preconditions?.resourceVersion ? { preconditions: { resourceVersion: opts.preconditions.resourceVersion } } : undefined;
     try {
       await this.call(`delete ${describeRef(ref)}`,
         () => this.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } },
-          undefined, undefined, undefined, undefined, 'Background'), opts);
+          undefined, undefined, undefined, undefined, 'Background', body), opts);
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return false;
       throw err;
     }
+  }
+
+  /**
+   * GETs a path of the API server as JSON (discovery documents, collections of any type), with the kubeconfig's
+   * credentials, proxy and CA, retried and bounded like every other call.
+   */
+  async getJson<T>(path: string, opts: CallOptions): Promise<T> {
+    return this.call(`GET ${path}`, async () => {
+      const store = this.scope.getStore();
+      if (store) store.request = { method: 'GET', path };
+      const server = this.kubeConfig.getCurrentCluster()?.server ?? '';
+      const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
+      const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+      await this.kubeConfig.applyToHTTPSOptions(options);
+      const lib = url.protocol === 'http:' ? http : https;
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = lib.request(url, { ...options, ...(store?.signal ? { signal: store.signal } : {}) }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      if (status !== 200) throw Object.assign(new Error(body.slice(0, 300)), { code: status, body, headers: {} });
+      return JSON.parse(body) as T;
+    }, opts);
   }
 
   /** The log of one container (init and sidecar containers included); `previous` for the last crashed run. */
@@ -250,6 +308,35 @@ export class KubeClient {
     this.failures.push(detail);
     if (this.failures.length > maxFailuresKept) this.failures.shift();
   }
+}
+
+/**
+ * A 404 on a type's collection (not on one object) means the API server does not serve the type at all: say so,
+ * with the likely cause, instead of a bare "could not find the requested resource".
+ */
+export function typeNotServed(err: unknown, obj: KubernetesObject): unknown {
+  if (!(err instanceof KubeApiError)) return err;
+  const collection404 = err.code === 404 && /could not find the requested resource/i.test(err.message);
+  if (!collection404 && !/Unrecognized API version and kind/i.test(err.message)) return err;
+  return new KubeApiError(`${err.message}: the API server does not serve ${obj.apiVersion ?? '?'} ${obj.kind ?? '?'} (its CustomResourceDefinition was deleted or is not installed)`, err.code, err.reason, err.detail);
+}
+
+/** Settles with `p`, or rejects when `signal` aborts first (`p` is then left to settle unobserved). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  p.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, (e: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e instanceof Error ? e : new Error(String(e)));
+    });
+  });
 }
 
 function refLike(obj: KubernetesObject): ObjectRef {

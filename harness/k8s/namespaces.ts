@@ -4,7 +4,8 @@ import type { NamespaceMetadata } from '../mesh/mesh-profile.ts';
 import { intervals } from '../timeouts.ts';
 import { namespaceGone } from '../wait/conditions.ts';
 import type { WaitResult } from '../wait/wait-for.ts';
-import { waitFor } from '../wait/wait-for.ts';
+import { WaitTimeoutError, waitFor } from '../wait/wait-for.ts';
+import { finalizerHolders } from './namespace-contents.ts';
 import type { KubeClient } from './kube-client.ts';
 import { resourceTypes } from './resources.ts';
 import { runLabels } from './run-labels.ts';
@@ -27,18 +28,29 @@ export async function patchNamespaceMetadata(client: KubeClient, name: string, m
   return client.patch<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name }, { metadata }, { budgetMs });
 }
 
-/** Waits (watching) until the namespace no longer exists; the timeout names its phase and finalizers. */
-export async function waitForNamespaceGone(client: KubeClient, name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<WaitResult<unknown>> {
+/**
+ * Waits (watching) until the namespace no longer exists; the timeout names its phase, its conditions and the
+ * objects in it whose finalizers hold it (found through discovery, within `budgetMs`).
+ */
+export async function waitForNamespaceGone(client: KubeClient, name: string, opts: { timeoutMs: number; signal?: AbortSignal; budgetMs?: number }): Promise<WaitResult<unknown>> {
+  const deadline = Date.now() + opts.timeoutMs;
   const watched = await new WatchedCollection<V1Namespace>(client, resourceTypes.namespace, { fieldSelector: `metadata.name=${name}` }, opts.timeoutMs).start();
   try {
     return await waitFor({
       description: `Namespace ${name} to be deleted`,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      limitMs: opts.timeoutMs,
       signal: opts.signal,
       intervalMs: intervals.watchResync,
       changes: watched.subscribe,
       probe: () => namespaceGone(watched.get(name)),
     });
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    const holders = await finalizerHolders(client, name, { budgetMs: opts.budgetMs ?? 10_000 }).catch(() => []);
+    if (!holders.length) throw err;
+    const observed = `${err.lastObserved}; held by ${holders.join(', ')}`;
+    throw new WaitTimeoutError(`${err.message}; held by ${holders.join(', ')}: remove the finalizers (their controller may be gone), e.g. \`kubectl patch -n ${name} <kind>/<name> --type merge -p '{"metadata":{"finalizers":null}}'\``, err.description, observed);
   } finally {
     await watched.stop();
   }

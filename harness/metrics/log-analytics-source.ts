@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { LogsQueryClient, LogsTable } from '@azure/monitor-query-logs';
+import { proxyForUrl } from '../http/proxy.ts';
+import { redactUrl } from '../report/redact.ts';
 import type { LogAnalyticsMapping, Sample, SeriesSelector } from './mesh-metrics.ts';
 import type { MetricsSource, PodRef, SourceCallOptions, TargetState } from './metrics-source.ts';
 
@@ -96,8 +98,12 @@ export class LogAnalyticsSource implements MetricsSource {
     const { LogsQueryClient } = await import('@azure/monitor-query-logs');
     const credential = token ? staticTokenCredential(token) : new (await import('@azure/identity')).DefaultAzureCredential();
     const ca = settings.caFile ? readFileSync(settings.caFile, 'utf8') : undefined;
+    // The same proxy rules as every other request (harness/http/proxy.ts), credentials included.
+    const proxy = proxyForUrl(settings.endpoint ?? 'https://api.loganalytics.io/v1');
+    const proxyUrl = proxy ? new URL(proxy) : undefined;
     const client = new LogsQueryClient(credential, {
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(proxyUrl ? { proxyOptions: { host: `${proxyUrl.protocol}//${proxyUrl.hostname}`, port: Number(proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80)), ...(proxyUrl.username ? { username: decodeURIComponent(proxyUrl.username), password: decodeURIComponent(proxyUrl.password) } : {}) } } : {}),
       ...(ca ? {
         additionalPolicies: [{
           position: 'perCall' as const,
@@ -108,7 +114,7 @@ export class LogAnalyticsSource implements MetricsSource {
         }],
       } : {}),
     });
-    const description = `Log Analytics workspace ${settings.workspaceId} at ${settings.endpoint ?? 'https://api.loganalytics.io/v1'} (InsightsMetrics, ${token ? 'bearer token from the configuration' : 'DefaultAzureCredential'})`;
+    const description = `Log Analytics workspace ${settings.workspaceId} at ${redactUrl(settings.endpoint ?? 'https://api.loganalytics.io/v1')} (InsightsMetrics, ${token ? 'bearer token from the configuration' : 'DefaultAzureCredential'})`;
     return new LogAnalyticsSource(settings, m, client, description);
   }
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MockAgent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { startConnectProxy } from '../http/testing/connect-proxy.ts';
 import type { Dispatcher } from 'undici';
 import { MetricsUnreachableError, connectPrometheus } from './metrics-source.ts';
 import { testMetrics as m } from './testing/fake-metrics.ts';
@@ -84,9 +87,60 @@ describe('Prometheus at a user URL', () => {
     assert.deepEqual(await source.series({ metric: 'requests_total', labels: { ns: 't-1' } }, { namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), []);
   });
 
-  it('reports an unreachable Prometheus with where it looked and what answered', async () => {
-    agent.get(base).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error');
-    await assert.rejects(connectPrometheus({ kind: 'url', url: base, auth: {} }, m, { timeoutMs: 1_000 }),
-      (err: Error) => err instanceof MetricsUnreachableError && err.message === `Prometheus is unreachable at ${base}: HTTP 503 upstream connect error`);
+  it('sends a URL\'s credentials (user info as Basic auth, query parameters) but never names them (issue 19, F1)', async () => {
+    const withCreds = 'http://alice:pw-SECRET@prom.example:9090/?api_key=key-SECRET';
+    const basic = `Basic ${Buffer.from('alice:pw-SECRET').toString('base64')}`;
+    const pool = agent.get(base);
+    pool.intercept({ path: '/api/v1/status/buildinfo?api_key=key-SECRET', headers: { authorization: basic } }).reply(200, ok({ version: '2.51.0' }));
+    const source = await connectPrometheus({ kind: 'url', url: withCreds, auth: {} }, m, { timeoutMs: 1_000 });
+    assert.equal(source.description, 'Prometheus 2.51.0 via http://alice:<redacted>@prom.example:9090/?api_key=<redacted>');
+    pool.intercept({ path: '/api/v1/targets?state=active&api_key=key-SECRET', headers: { authorization: basic } }).reply(503, 'overloaded');
+    await assert.rejects(source.target({ namespace: 't-1', pod: 'p' }, { timeoutMs: 1_000 }), (err: Error) => !/SECRET/.test(err.message) && /HTTP 503 from http:\/\/alice:<redacted>@/.test(err.message));
+    pool.intercept({ path: '/api/v1/status/buildinfo?api_key=key-SECRET' }).reply(401, 'no');
+    await assert.rejects(connectPrometheus({ kind: 'url', url: withCreds, auth: {} }, m, { timeoutMs: 1_000 }), (err: Error) => !/SECRET/.test(err.message) && /refused the request \(HTTP 401\)/.test(err.message));
+  });
+
+  it('reports a Prometheus that stays unreachable with where it looked and what answered, after retrying within the budget', async () => {
+    const down = 'http://prom-down.example:9090';
+    agent.get(down).intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'upstream connect error').persist();
+    await assert.rejects(connectPrometheus({ kind: 'url', url: down, auth: {} }, m, { timeoutMs: 1_000 }),
+      (err: Error) => err instanceof MetricsUnreachableError && /^Prometheus is unreachable at http:\/\/prom-down\.example:9090: HTTP 503 upstream connect error \(still so after retrying for [\d.]+m?s\)$/.test(err.message));
+  });
+
+  it('retries a 429 or 503 on buildinfo, capping Retry-After at the budget (issue 19, F5)', async () => {
+    const pool = agent.get(base);
+    pool.intercept({ path: '/api/v1/status/buildinfo' }).reply(429, 'slow down', { headers: { 'retry-after': '3600' } });
+    pool.intercept({ path: '/api/v1/status/buildinfo' }).reply(503, 'overloaded');
+    pool.intercept({ path: '/api/v1/status/buildinfo' }).reply(200, ok({ version: '2.51.0' }));
+    const started = Date.now();
+    const source = await connectPrometheus({ kind: 'url', url: base, auth: {} }, m, { timeoutMs: 5_000 });
+    assert.equal(source.description, `Prometheus 2.51.0 via ${base}`);
+    assert.ok(Date.now() - started < 4_000, 'Retry-After: 3600 is not obeyed past the budget');
+  });
+});
+
+describe('Prometheus at a user URL behind HTTP_PROXY (issue 19, F4)', () => {
+  it('goes through the proxy kubectl would use, with the proxy\'s credentials; a host only the proxy resolves answers', async () => {
+    const prom = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url?.startsWith('/api/v1/status/buildinfo') ? ok({ version: '2.99.0' }) : ok({ activeTargets: [] }));
+    });
+    await new Promise<void>((r) => prom.listen(0, '127.0.0.1', r));
+    const promPort = (prom.address() as AddressInfo).port;
+    const proxy = await startConnectProxy({ credentials: 'pu:pp-SECRET', map: (host, port) => (host === 'prom.mesh.invalid' ? { host: '127.0.0.1', port: String(promPort) } : { host, port }) });
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      const source = await connectPrometheus({ kind: 'url', url: 'http://prom.mesh.invalid:9090', auth: {} }, m, { timeoutMs: 5_000 });
+      assert.equal(source.description, 'Prometheus 2.99.0 via http://prom.mesh.invalid:9090');
+      assert.deepEqual(proxy.tunnels, [{ target: 'prom.mesh.invalid:9090', authorized: true }]);
+      await source.close();
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+      await proxy.close();
+      prom.closeAllConnections();
+      prom.close();
+    }
   });
 });

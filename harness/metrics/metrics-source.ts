@@ -10,7 +10,9 @@ import type { MeshMetrics, Sample, SeriesSelector } from './mesh-metrics.ts';
 import type { MetricsConfig } from '../config/resolve-config.ts';
 import type { PrometheusBuildInfo } from './prometheus-api.ts';
 import { describeBuild, parseBuildInfo, parseTargetsResponse, parseVectorResponse, selector } from './prometheus-api.ts';
-import type { PrometheusEndpoint, UrlAuth } from './prometheus-endpoint.ts';
+import type { EndpointResponse, PrometheusEndpoint, UrlAuth } from './prometheus-endpoint.ts';
+import { pauseBetweenAttempts } from '../wait/delay.ts';
+import { formatDuration } from '../timeouts.ts';
 import { portForwardEndpoint, prometheusUrlEndpoint, serviceProxyEndpoint, statusMessage } from './prometheus-endpoint.ts';
 
 /** Which pod's metrics to read. */
@@ -132,15 +134,45 @@ export class PrometheusSource implements MetricsSource {
   }
 }
 
-async function buildInfo(endpoint: PrometheusEndpoint, timeoutMs: number): Promise<{ status: number; body: string; info?: PrometheusBuildInfo }> {
-  const res = await endpoint.get('/api/v1/status/buildinfo', { timeoutMs });
-  if (res.status !== 200) return res;
-  try {
-    return { ...res, info: parseBuildInfo(res.body) };
-  } catch {
-    return res; // A Prometheus-compatible API without buildinfo (some managed services): still usable.
+/** Answers worth another attempt: throttled or a server error (a proxy's 502/503, an overloaded Prometheus). */
+const transientStatus = (status: number): boolean => status === 429 || (status >= 500 && status <= 504);
+
+/**
+ * `/api/v1/status/buildinfo`, retried as the run's API calls are: a 429, a 5xx or a transport failure is tried
+ * again (after Retry-After, capped at 2 s and at the budget) until `timeoutMs` is spent; then the last answer
+ * (or error) is what counts.
+ */
+async function buildInfo(endpoint: PrometheusEndpoint, timeoutMs: number): Promise<{ status: number; body: string; info?: PrometheusBuildInfo; retriedMs?: number }> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    let res: EndpointResponse & { retryAfter?: string | undefined };
+    try {
+      res = await endpoint.get('/api/v1/status/buildinfo', { timeoutMs: Math.max(1, deadline - Date.now()) });
+    } catch (err) {
+      if (Date.now() + 200 * attempt >= deadline) throw err;
+      await pauseBetweenAttempts(Math.min(200 * attempt, 2_000));
+      continue;
+    }
+    if (transientStatus(res.status)) {
+      const asked = res.retryAfter !== undefined ? Number(res.retryAfter) * 1000 : Number.NaN;
+      const pause = Math.min(Number.isFinite(asked) ? asked : 200 * attempt, 2_000);
+      if (Date.now() + pause < deadline) {
+        await pauseBetweenAttempts(pause);
+        continue;
+      }
+      return { ...res, retriedMs: Date.now() - started };
+    }
+    if (res.status !== 200) return res;
+    try {
+      return { ...res, info: parseBuildInfo(res.body) };
+    } catch {
+      return res; // A Prometheus-compatible API without buildinfo (some managed services): still usable.
+    }
   }
 }
+
+const retried = (res: { retriedMs?: number }): string => (res.retriedMs !== undefined ? ` (still so after retrying for ${formatDuration(res.retriedMs)})` : '');
 
 /** Where to read Prometheus metrics from. */
 export type PrometheusChoice =
@@ -184,7 +216,7 @@ export async function connectPrometheus(choice: PrometheusChoice, m: MeshMetrics
       throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: ${errorWithCause(err)}`);
     });
     if (res.status === 401 || res.status === 403) throw new MetricsUnreachableError(`Prometheus at ${endpoint.where} refused the request (HTTP ${res.status}); check MESH_CONFORMANCE_PROMETHEUS_TOKEN, --prometheus-token-file, or --prometheus-auth azure for managed Prometheus`);
-    if (res.status >= 500) throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    if (res.status >= 500 || res.status === 429) throw new MetricsUnreachableError(`Prometheus is unreachable at ${endpoint.where}: HTTP ${res.status} ${res.body.slice(0, 200)}${retried(res)}`);
     return new PrometheusSource(endpoint, m, res.info, choice.extraLabels);
   }
   const proxy = serviceProxyEndpoint(choice.kubeConfig, p);
@@ -202,5 +234,5 @@ export async function connectPrometheus(choice: PrometheusChoice, m: MeshMetrics
     });
     return new PrometheusSource(forward, m, viaForward.info);
   }
-  throw new MetricsUnreachableError(`Prometheus is unreachable: ${proxy.where} answered ${res.status} ${statusMessage(res.body) ?? res.body.slice(0, 200)}; ${hint}`);
+  throw new MetricsUnreachableError(`Prometheus is unreachable: ${proxy.where} answered ${res.status} ${statusMessage(res.body) ?? res.body.slice(0, 200)}${retried(res)}; ${hint}`);
 }

@@ -9,13 +9,19 @@ import https from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { Agent, ProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { forwardPodPort } from '../k8s/port-forward.ts';
+import { proxyForUrl } from '../http/proxy.ts';
+import { redactUrl } from '../report/redact.ts';
+import { withDeadline } from '../readiness/cluster-facts.ts';
 
 /** One HTTP answer, body as text. */
 export interface EndpointResponse {
   status: number;
   body: string;
+  /** The Retry-After header of a throttled or unavailable answer. */
+  retryAfter?: string | undefined;
 }
 
 /** A Prometheus HTTP API base. */
@@ -53,7 +59,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
   const server = kc.getCurrentCluster()?.server ?? '';
   const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/services/${encodeURIComponent(target.service)}:${target.port}/proxy`;
   return {
-    where: `the API server's service proxy ${server}${base} (Service ${target.namespace}/${target.service} port ${target.port})`,
+    where: `the API server's service proxy ${redactUrl(server)}${base} (Service ${target.namespace}/${target.service} port ${target.port})`,
     async get(path, opts) {
       const url = new URL(`${base}${path}`, server);
       const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
@@ -63,7 +69,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
         const req = lib.request(url, { ...options, timeout: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined }));
           res.on('error', reject);
         });
         req.on('timeout', () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
@@ -81,7 +87,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
  */
 export async function portForwardEndpoint(kc: KubeConfig, target: InClusterPrometheus, opts: { timeoutMs: number }): Promise<PrometheusEndpoint> {
   const core = kc.makeApiClient(CoreV1Api);
-  const pods = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector });
+  const pods = await withDeadline(core.listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector }), opts.timeoutMs, `listing the pods ${target.podSelector} in ${target.namespace}`);
   const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   if (!pod?.metadata?.name) {
     const seen = pods.items.map((p) => `${p.metadata?.name ?? '?'} (${p.status?.phase ?? 'unknown'})`).join(', ') || 'none';
@@ -109,29 +115,57 @@ export interface UrlAuth {
   caFile?: string | undefined;
 }
 
+const proxyAgents = new Map<string, ProxyAgent>();
+
+/** One undici ProxyAgent per proxy URL (credentials in it become Proxy-Authorization). */
+function proxyAgent(uri: string): ProxyAgent {
+  let agent = proxyAgents.get(uri);
+  if (!agent) {
+    agent = new ProxyAgent({ uri });
+    proxyAgents.set(uri, agent);
+  }
+  return agent;
+}
+
 /**
  * A Prometheus-compatible API at a URL (its API root's parent, e.g. `https://prom.example:9090`), with a bearer token
- * (fixed, from a file or from a provider) and an extra CA when given. `where` names the URL without credentials.
+ * (fixed, from a file or from a provider) and an extra CA when given. Credentials in the URL are used, never shown:
+ * user info becomes Basic auth (unless a token is given), and query parameters (`?api_key=…`) go with every request;
+ * `where` names the URL with them redacted. HTTPS_PROXY/NO_PROXY apply as kubectl applies them.
  */
 export function prometheusUrlEndpoint(baseUrl: string, auth: UrlAuth = {}): PrometheusEndpoint {
-  const base = baseUrl.replace(/\/+$/, '');
+  const parsed = new URL(baseUrl);
+  const basic = parsed.username || parsed.password
+    ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
+    : undefined;
+  const baseQuery = parsed.search.replace(/^\?/, '');
+  const root = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  const urlOf = (path: string): string => {
+    if (!baseQuery) return `${root}${path}`;
+    return `${root}${path}${path.includes('?') ? '&' : '?'}${baseQuery}`;
+  };
+  const where = redactUrl(baseQuery ? baseUrl : baseUrl.replace(/\/+$/, ''));
   const ca = auth.caFile ? readFileSync(auth.caFile, 'utf8') : undefined;
-  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  // undici alone ignores HTTPS_PROXY/NO_PROXY (harness/http/proxy.ts). An own dispatcher (a CA) is closed with the endpoint.
+  const proxy = proxyForUrl(root);
+  const owned: Dispatcher | undefined = ca ? (proxy ? new ProxyAgent({ uri: proxy, requestTls: { ca } }) : new Agent({ connect: { ca } })) : undefined;
+  const dispatcher = owned ?? (proxy ? proxyAgent(proxy) : undefined);
   const how = auth.tokenProvider ? ' (with an Entra ID token)' : auth.token || auth.tokenFile ? ' (with a bearer token)' : '';
   return {
-    where: `${base}${how}`,
+    where: `${where}${how}`,
     async get(path, opts) {
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
       const token = auth.tokenProvider ? await auth.tokenProvider() : auth.token ?? (auth.tokenFile ? readFileSync(auth.tokenFile, 'utf8').trim() : undefined);
-      const res = await request(`${base}${path}`, {
-        method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
-        headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        ...(dispatcher ? { dispatcher } : {}),
+      const authorization = token ? `Bearer ${token}` : basic;
+      const res = await request(urlOf(path), {
+        method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, ...(dispatcher ? { dispatcher } : {}),
+        headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
       });
-      return { status: res.statusCode, body: await res.body.text() };
+      const retryAfter = res.headers['retry-after'];
+      return { status: res.statusCode, body: await res.body.text(), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
     },
     close: async () => {
-      await dispatcher?.close();
+      await owned?.close();
     },
   };
 }

@@ -73,7 +73,7 @@ async function review(client: KubeClient, r: AccessRequirement, verb: string, bu
         ...(r.namespace ? { namespace: r.namespace } : {}),
       },
     },
-  } as KubernetesObject, { budgetMs });
+  } as KubernetesObject, { budgetMs, nonPersisted: true });
   return { allowed: got.status?.allowed === true, reason: got.status?.reason || got.status?.evaluationError || undefined };
 }
 

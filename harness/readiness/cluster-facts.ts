@@ -5,6 +5,7 @@
 import type { KubeConfig, VersionInfo } from '@kubernetes/client-node';
 import { VersionApi } from '@kubernetes/client-node';
 import { formatDuration } from '../timeouts.ts';
+import { redactUrl } from '../report/redact.ts';
 
 /** Rejects with `what did not answer within <limit>` when `promise` takes longer than `ms`. */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -21,5 +22,5 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 
 /** `GET /version`: the API server's build (gitVersion `v1.29.4`, platform). */
 export async function readServerVersion(kc: KubeConfig, budgetMs: number): Promise<VersionInfo> {
-  return withDeadline(kc.makeApiClient(VersionApi).getCode(), budgetMs, `GET /version on ${kc.getCurrentCluster()?.server ?? 'the API server'}`);
+  return withDeadline(kc.makeApiClient(VersionApi).getCode(), budgetMs, `GET /version on ${redactUrl(kc.getCurrentCluster()?.server ?? 'the API server')}`);
 }

@@ -19,7 +19,7 @@ import { errorText } from '../text.ts';
 import type { AccessAlternatives, AccessRequirement } from './access-review.ts';
 import { checkAccess, coreRequirements, placeholderRunNamespace, writeRequirement } from './access-review.ts';
 import type { ApiProblem } from './api-access.ts';
-import { classifyApiAccess, probe } from './api-access.ts';
+import { classifyApiAccess, probeWithRetries } from './api-access.ts';
 import type { ReadinessCategory, ReadinessContext } from './readiness-registry.ts';
 import type { ReadinessLine } from './readiness-result.ts';
 import { fail, ok, warn } from './readiness-result.ts';
@@ -62,9 +62,10 @@ export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile 
 
 /** `GET /version` and an authenticated read: the server version, or why the API cannot be used. */
 export async function apiAccess(client: KubeClient, target: string, budgetMs: number): Promise<{ problem: ApiProblem } | { version: string }> {
-  const version = await probe(client.kubeConfig, '/version', budgetMs);
-  const authed = version.kind === 'response' && version.status === 200 ? await probe(client.kubeConfig, '/api/v1/namespaces/default', budgetMs) : undefined;
-  return classifyApiAccess(version, authed, { server: client.server, target, timeoutMs: budgetMs });
+  // Retried as the run's calls are: a 503 or a reset is a blip, not a server that "is not Kubernetes".
+  const version = await probeWithRetries(client.kubeConfig, '/version', budgetMs);
+  const authed = version.kind === 'response' && version.status === 200 ? await probeWithRetries(client.kubeConfig, '/api/v1/namespaces/default', budgetMs) : undefined;
+  return classifyApiAccess(version, authed, { server: client.server, proxy: client.proxy, target, timeoutMs: budgetMs });
 }
 
 /** Whether the source the metrics check would use answers: a Prometheus URL, a Log Analytics workspace, or the mesh's Prometheus. */

@@ -10,6 +10,7 @@ import type { IngressProfile } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { MeshProfile } from '../mesh/mesh-profile.ts';
 import { errorText } from '../text.ts';
+import { KubeApiError, isRetryable } from '../k8s/api-error.ts';
 import type { CategoryResult, ReadinessLine } from './readiness-result.ts';
 import { fail } from './readiness-result.ts';
 
@@ -52,7 +53,9 @@ async function runChecker(checker: Checker, ctx: ReadinessContext): Promise<Read
   } catch (err) {
     const msg = errorText(err);
     const hint = /→ 403/.test(msg) ? 'the user may not read it: ask a cluster admin for read access (docs/preflight.md)' : 'retry; if it persists, check the API server';
-    return [fail(`${checker.id}/error`, `could not check ${checker.description}: ${msg}`, hint)];
+    const line = fail(`${checker.id}/error`, `could not check ${checker.description}: ${msg}`, hint);
+    // Throttled, failing or resetting through every retry: the cluster is unavailable, the input is not wrong.
+    return [err instanceof KubeApiError && isRetryable(err) && err.reason !== 'Credentials' ? { ...line, unavailable: true } : line];
   }
 }
 

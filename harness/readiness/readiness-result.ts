@@ -14,6 +14,11 @@ export interface ReadinessLine {
   status: ReadinessStatus;
   message: string;
   hint?: string | undefined;
+  /**
+   * The line failed because the cluster stayed unavailable (429, 5xx, connection resets through every retry within
+   * the budget), not because of anything the user must change: pre-flight then exits 3, not 2.
+   */
+  unavailable?: true;
 }
 
 /** A category's lines, printed under one heading. */
@@ -75,7 +80,9 @@ export function formatReadiness(r: ReadinessReport): string {
     }
   }
   const { ok: n, warn: w, fail: f } = r.summary;
-  const verdict = !r.ran ? 'the check could not run (exit 2)'
+  const failed = r.categories.flatMap((c) => c.lines).filter((l) => l.status === 'fail');
+  const verdict = failed.length && failed.every((l) => l.unavailable) ? 'the cluster stayed unavailable, retry later (exit 3)'
+    : !r.ran ? 'the check could not run (exit 2)'
     : f ? `not ready: ${f} failure${f === 1 ? '' : 's'} (exit 1)`
       : w ? 'ready, with warnings (exit 0)' : 'ready (exit 0)';
   out.push('', `Status: ${n} ok, ${w} warning${w === 1 ? '' : 's'}, ${f} failure${f === 1 ? '' : 's'}: ${verdict}`);

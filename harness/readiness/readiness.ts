@@ -44,7 +44,8 @@ export function readinessCategories(o: ReadinessOptions): ReadinessCategory[] {
 async function run(client: KubeClient, o: ReadinessOptions, fatalOnly: boolean): Promise<{ ran: boolean; serverVersion: string | undefined; categories: CategoryResult[] }> {
   const api = await apiAccess(client, o.target, o.budgetMs);
   if ('problem' in api) {
-    return { ran: false, serverVersion: undefined, categories: [{ id: 'api', title: 'Kubernetes API', lines: [fail('api/access', api.problem.message, api.problem.hint)] }] };
+    const line = fail('api/access', api.problem.message, api.problem.hint);
+    return { ran: false, serverVersion: undefined, categories: [{ id: 'api', title: 'Kubernetes API', lines: [api.problem.unavailable ? { ...line, unavailable: true } : line] }] };
   }
   const ctx: ReadinessContext = { client, target: o.target, mesh: o.mesh, ingress: o.ingress, metrics: o.metrics, budgetMs: o.budgetMs, serverVersion: api.version };
   const apiLines = [ok('api/access', `API server ${client.server} reachable, credentials accepted`), ok('api/version', `Kubernetes ${api.version}`)];
@@ -67,6 +68,8 @@ export interface PreflightProblem {
   area: string;
   message: string;
   hint: string;
+  /** The cluster stayed unavailable (429, 5xx, resets through every retry): not something the user must change. */
+  unavailable?: true;
 }
 
 /** What pre-flight found: problems stop the run (exit 2); `passed` says what was verified. */
@@ -84,7 +87,7 @@ export async function runPreflight(client: KubeClient, o: ReadinessOptions): Pro
   const report: PreflightReport = { context: client.context, server: client.server, serverVersion, passed: [], problems: [] };
   for (const c of categories) {
     for (const l of c.lines) {
-      if (l.status === 'fail') report.problems.push({ area: c.id, message: l.message, hint: l.hint ?? '' });
+      if (l.status === 'fail') report.problems.push({ area: c.id, message: l.message, hint: l.hint ?? '', ...(l.unavailable ? { unavailable: true as const } : {}) });
       else if (l.status === 'ok') report.passed.push(l.message);
     }
   }

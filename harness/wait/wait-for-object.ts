@@ -13,13 +13,16 @@ import { waitFor } from './wait-for.ts';
  */
 export async function waitForObject<O extends KubernetesObject, T>(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string,
   description: string, condition: Condition<O, T>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<WaitResult<T>> {
+  const deadline = Date.now() + opts.timeoutMs;
   const watched = await new WatchedCollection<O>(client, type, { ...(namespace !== undefined ? { namespace } : {}), fieldSelector: `metadata.name=${name}` }, opts.timeoutMs).start();
   try {
     return await waitFor<T>({
-      description, timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: intervals.watchResync,
+      description, timeoutMs: Math.max(0, deadline - Date.now()), limitMs: opts.timeoutMs, signal: opts.signal, intervalMs: intervals.watchResync,
       changes: watched.subscribe,
       probe: () => {
         const o = condition(watched.get(name));
+        // The type itself is gone (its CRD deleted): no status will ever come.
+        if (watched.notServed && !o.done) return { ...o, failure: `${watched.notServed}; its CustomResourceDefinition was deleted or is not installed` };
         return watched.lastError && !o.done ? { ...o, observed: `${o.observed} (watch: ${watched.lastError})` } : o;
       },
     });

@@ -27,6 +27,17 @@ describe('waitFor', () => {
     });
   });
 
+  it('times out at its deadline even when a probe never returns (issue 19, F14)', async () => {
+    let calls = 0;
+    const started = Date.now();
+    await assert.rejects(waitFor({
+      description: 'Namespace x to be deleted', timeoutMs: 200, intervalMs: 10,
+      probe: () => (++calls === 1 ? Promise.resolve({ done: false, observed: 'phase=Terminating' }) : new Promise<never>(() => undefined)),
+    }), (err: unknown) => err instanceof WaitTimeoutError
+      && err.message === 'Timed out after 200ms waiting for Namespace x to be deleted; last seen: phase=Terminating (the last probe was still running at the deadline)');
+    assert.ok(Date.now() - started < 500, `ended after ${Date.now() - started} ms`);
+  });
+
   it('formats whole seconds as seconds (on mock timers: no real second goes by)', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     let probes = 0;

@@ -19,6 +19,8 @@ export interface WaitOptions<T> {
   /** What is awaited, completing "waiting for …": `Pod ns/httpbin-x to be Running with 2/2 ready`. */
   description: string | (() => string);
   timeoutMs: number;
+  /** The limit a timeout message names, when part of it was spent before the wait began (default `timeoutMs`). */
+  limitMs?: number;
   signal?: AbortSignal;
   /** Evaluates the current state; a throw is recorded as the observed state and the wait goes on. */
   probe: () => Observation<T> | Promise<Observation<T>>;
@@ -70,6 +72,25 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The probe's observation, or undefined when the deadline (or the signal) comes first. */
+async function beforeDeadline<T>(probe: Observation<T> | Promise<Observation<T>>, deadline: number, signal: AbortSignal | undefined): Promise<Observation<T> | undefined> {
+  if (!(probe instanceof Promise)) return probe;
+  probe.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    onAbort = () => resolve(undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([probe, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Waits until `probe` reports done, fails at once on a reported failure, and times out with a message
  * naming what was awaited, the limit and the last state seen. Use it for every setup readiness wait.
@@ -112,8 +133,10 @@ async function waitUntil<T>(opts: WaitOptions<T>): Promise<WaitResult<T>> {
       dirty = false;
       let result: Observation<T> | undefined;
       try {
-        result = await opts.probe();
-        observed = result.observed;
+        // A probe stuck in a call must not hold the wait past its deadline: the budget is wall-clock true.
+        result = await beforeDeadline(opts.probe(), deadline, opts.signal);
+        if (result) observed = result.observed;
+        else if (!opts.signal?.aborted) observed = `${observed} (the last probe was still running at the deadline)`;
       } catch (err) {
         observed = `error: ${errorText(err)}`;
       }
@@ -126,7 +149,7 @@ async function waitUntil<T>(opts: WaitOptions<T>): Promise<WaitResult<T>> {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new WaitTimeoutError(
-          `Timed out after ${formatDuration(opts.timeoutMs)} waiting for ${describe(opts.description)}; last seen: ${observed}`,
+          `Timed out after ${formatDuration(opts.limitMs ?? opts.timeoutMs)} waiting for ${describe(opts.description)}; last seen: ${observed}`,
           describe(opts.description), observed);
       }
       if (dirty) continue;

@@ -18,13 +18,15 @@ export async function waitForPodRunningAndReady(
   selector: string,
   opts: { timeoutMs: number; signal?: AbortSignal; expectedContainers: number },
 ): Promise<WaitResult<V1Pod>> {
+  const deadline = Date.now() + opts.timeoutMs;
   const pods = await new WatchedCollection<V1Pod>(client, resourceTypes.pod, { namespace, labelSelector: selector }, opts.timeoutMs).start();
   const sets = await new WatchedCollection<V1ReplicaSet>(client, replicaSetType, { namespace, labelSelector: selector }, opts.timeoutMs).start();
   let seen: string | undefined;
   try {
     return await waitFor<V1Pod>({
       description: () => `Pod ${namespace}/${seen ?? `(${selector})`} to be Running with ${opts.expectedContainers}/${opts.expectedContainers} ready`,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      limitMs: opts.timeoutMs,
       signal: opts.signal,
       intervalMs: intervals.watchResync,
       changes: (notify) => {

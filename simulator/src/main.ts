@@ -99,6 +99,7 @@ function parseArgs(argv: string[]): ParsedArgs {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  if (o.token !== undefined && o.token.trim() === '') throw new UsageError('--token must not be empty: pass the bearer token the API server should accept, or omit --token for a random one');
   const readySeconds = Number(o.readyTimeout);
   if (!Number.isFinite(readySeconds) || readySeconds <= 0) throw new UsageError(`invalid --ready-timeout "${o.readyTimeout}": expected a positive number of seconds`);
   return {

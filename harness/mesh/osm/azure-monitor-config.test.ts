@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { KubeApiError } from '../../k8s/api-error.ts';
 import type { KubeClient } from '../../k8s/kube-client.ts';
-import { addMonitorNamespace, ensureNamespaceCollected, monitorNamespaces, osmConfigKey, osmConfigToml, removeMonitorNamespace } from './azure-monitor-config.ts';
+import { addMonitorNamespace, ensureNamespaceCollected, monitorNamespaces, osmConfigKey, osmConfigToml, removeMonitorNamespace, restoreOsmConfig } from './azure-monitor-config.ts';
 
 const docs = [
   '[osm_metric_collection_configuration]',
@@ -87,5 +87,65 @@ describe('ensureNamespaceCollected against concurrent writers', () => {
       patch: () => Promise.reject(conflict()),
     } as unknown as KubeClient;
     await assert.rejects(ensureNamespaceCollected(client, { namespace: 'kube-system', name: 'c' }, 'mine', 1_000), /409 Conflict/);
+  });
+});
+
+describe('container-azm-ms-osmconfig shared by parallel workers (issue 19, F15)', () => {
+  /** A ConfigMap store with kubectl's semantics for what the check uses: read, create, merge patch, delete (with a resourceVersion precondition). */
+  function fakeCluster(initial?: V1ConfigMap) {
+    let cm: V1ConfigMap | undefined = initial ? structuredClone(initial) : undefined;
+    let rv = 1;
+    const bump = (): void => {
+      if (cm) cm.metadata = { ...cm.metadata, resourceVersion: String(++rv) };
+    };
+    const client = {
+      read: () => Promise.resolve(cm ? structuredClone(cm) : undefined),
+      create: (obj: V1ConfigMap) => {
+        if (cm) return Promise.reject(new KubeApiError('409 AlreadyExists', 409, 'AlreadyExists', { request: '', code: 409, headers: {}, body: '', at: '' }));
+        cm = structuredClone(obj);
+        bump();
+        return Promise.resolve(structuredClone(cm));
+      },
+      patch: (_ref: unknown, patch: { metadata?: { resourceVersion?: string }; data?: Record<string, string> }) => {
+        if (!cm) return Promise.reject(new KubeApiError('404', 404, 'NotFound', { request: '', code: 404, headers: {}, body: '', at: '' }));
+        if (patch.metadata?.resourceVersion && patch.metadata.resourceVersion !== cm.metadata?.resourceVersion) return Promise.reject(new KubeApiError('409 Conflict', 409, 'Conflict', { request: '', code: 409, headers: {}, body: '', at: '' }));
+        cm.data = { ...cm.data, ...patch.data };
+        bump();
+        return Promise.resolve(structuredClone(cm));
+      },
+      delete: (_ref: unknown, opts: { preconditions?: { resourceVersion?: string } }) => {
+        if (!cm) return Promise.resolve(false);
+        if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== cm.metadata?.resourceVersion) return Promise.reject(new KubeApiError('409 Conflict', 409, 'Conflict', { request: '', code: 409, headers: {}, body: '', at: '' }));
+        cm = undefined;
+        return Promise.resolve(true);
+      },
+    };
+    return { client: client as unknown as KubeClient, current: () => cm };
+  }
+  const where = { namespace: 'kube-system', name: 'container-azm-ms-osmconfig' };
+
+  it('the last worker to restore deletes the ConfigMap the run created, whichever created it', async () => {
+    for (const order of [['a', 'b'], ['b', 'a']] as const) {
+      const { client, current } = fakeCluster();
+      const a = await ensureNamespaceCollected(client, where, 'mc-a', 1_000);
+      const b = await ensureNamespaceCollected(client, where, 'mc-b', 1_000);
+      assert.equal(a.created, true);
+      assert.equal(b.created, false);
+      assert.deepEqual(monitorNamespaces(current()?.data?.[osmConfigKey]), ['mc-a', 'mc-b']);
+      const changes = { a, b };
+      await restoreOsmConfig(client, where, changes[order[0]], 1_000);
+      assert.ok(current(), 'still listing the other worker\'s namespace');
+      await restoreOsmConfig(client, where, changes[order[1]], 1_000);
+      assert.equal(current(), undefined, `order ${order.join(', ')}: nothing left behind`);
+    }
+  });
+
+  it('never deletes a ConfigMap someone else created, nor one that lists another namespace', async () => {
+    const theirs: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: where.name, namespace: where.namespace }, data: { [osmConfigKey]: osmConfigToml([]) } };
+    const { client, current } = fakeCluster(theirs);
+    const a = await ensureNamespaceCollected(client, where, 'mc-a', 1_000);
+    await restoreOsmConfig(client, where, a, 1_000);
+    assert.ok(current(), 'the user\'s ConfigMap stays');
+    assert.deepEqual(monitorNamespaces(current()?.data?.[osmConfigKey]), []);
   });
 });

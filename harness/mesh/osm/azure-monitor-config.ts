@@ -127,9 +127,14 @@ async function ensureOnce(client: KubeClient, where: Where, namespace: string, b
   return { namespace, created: false, added: true, summary: `${where.namespace}/${where.name}: added ${namespace} (restored after the test)` };
 }
 
+/** The label a ConfigMap created by mesh-conformance carries (whichever worker or run created it). */
+const createdByUs = (cm: V1ConfigMap): boolean => cm.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'mesh-conformance';
+
 /**
  * Undoes `ensureNamespaceCollected`: removes only the namespace it added, from the ConfigMap as it is now (others
- * may have changed it meanwhile); deletes the ConfigMap only if the run created it and it lists nothing else.
+ * may have changed it meanwhile). A ConfigMap mesh-conformance created (its label says so, whichever parallel
+ * worker created it) is deleted by whoever takes the last namespace out, provided it holds nothing else; the delete
+ * is conditional on the version read, so a namespace another worker adds meanwhile is never lost.
  */
 export async function restoreOsmConfig(client: KubeClient, where: Where, change: OsmConfigChange, budgetMs: number): Promise<string> {
   if (!change.added) return `${where.namespace}/${where.name} already listed ${change.namespace}: left unchanged`;
@@ -140,9 +145,9 @@ export async function restoreOsmConfig(client: KubeClient, where: Where, change:
     const rest = monitorNamespaces(removeMonitorNamespace(toml, change.namespace));
     const otherKeys = Object.keys(current.data ?? {}).filter((k) => !['schema-version', 'config-version', osmConfigKey].includes(k));
     try {
-      if (change.created && rest.length === 0 && otherKeys.length === 0) {
-        await client.delete(ref(where), { budgetMs });
-        return `deleted ${where.namespace}/${where.name}, which the run created`;
+      if ((change.created || createdByUs(current)) && rest.length === 0 && otherKeys.length === 0) {
+        await client.delete(ref(where), { budgetMs, preconditions: { resourceVersion: current.metadata?.resourceVersion } });
+        return `deleted ${where.namespace}/${where.name}, which mesh-conformance created`;
       }
       await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [osmConfigKey]: removeMonitorNamespace(toml, change.namespace) } },
         { budgetMs, strategy: PatchStrategy.MergePatch });

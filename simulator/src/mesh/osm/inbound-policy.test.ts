@@ -39,6 +39,19 @@ void describe('OSM inbound policy (xDS view)', () => {
     }
   });
 
+  void it('keeps answering when the IngressBackend CRD is deleted: no IngressBackend admits anything any more (issue 19, F11)', async () => {
+    const { fx, httpbin, policy } = await scenario();
+    try {
+      await fx.store.create(typeFor(fx.store, 'IngressBackend'), httpbinIngressBackend([{ kind: 'IPRange', name: '127.0.0.0/8' }]));
+      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'allowed-by-ingress-backend');
+      await fx.store.delete(typeFor(fx.store, 'CustomResourceDefinition'), undefined, 'ingressbackends.policy.openservicemesh.io');
+      assert.equal(policy.decide(httpbin, 14001, '127.0.99.10'), 'denied-no-matching-source');
+      assert.deepEqual(fx.osm.view.ingressBackends('httpbin'), []);
+    } finally {
+      fx.stop();
+    }
+  });
+
   void it('matches IPRange sources by CIDR and never AuthenticatedPrincipal over plain HTTP', async () => {
     const { fx, httpbin, policy } = await scenario();
     try {

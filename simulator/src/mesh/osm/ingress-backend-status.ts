@@ -9,7 +9,7 @@
  */
 import type { KubeObject, StoreEvent } from '../../cluster/types.ts';
 import { arr, deepEqual, keyOf, num, obj, splitKey, str } from '../../controllers/kube-objects.ts';
-import { typeFor } from '../../controllers/resource-lookup.ts';
+import { maybeTypeFor } from '../../controllers/resource-lookup.ts';
 import { QueueController } from '../../controllers/queue-controller.ts';
 import type { MeshHooks } from '../../hooks.ts';
 import { noHooks } from '../../hooks.ts';
@@ -92,7 +92,9 @@ export class IngressBackendStatusController extends QueueController {
     if ((this.opts.hooks ?? noHooks.mesh).controllerDown || !view.componentReachable('osm-controller')) return;
     if (!view.featureFlag('enableIngressBackendPolicy', true)) return;
     const { namespace, name } = splitKey(key);
-    const type = typeFor(this.store, 'IngressBackend');
+    // The CRD may be deleted while the cluster runs: then there is nothing to write a status to.
+    const type = maybeTypeFor(this.store, 'IngressBackend');
+    if (!type) return;
     const ib = this.store.get(type, namespace, name);
     if (!ib) return;
     let next = computeIngressBackendStatus(view, ib);
@@ -104,6 +106,7 @@ export class IngressBackendStatusController extends QueueController {
       recordDelay('ingressBackendStatus', ib, delayMs);
       await delay(delayMs);
       // Decide again on the world after the delay (the IngressBackend may be gone or its backends changed).
+      if (!maybeTypeFor(this.store, 'IngressBackend')) return;
       const latest = this.store.get(type, namespace, name);
       next = latest ? computeIngressBackendStatus(view, latest) : undefined;
       if (!next) return;

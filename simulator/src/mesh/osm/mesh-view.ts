@@ -66,8 +66,10 @@ export class MeshView {
     return this.store.list(typeFor(this.store, 'Pod')).items.find((pod) => isInjected(pod) && !isTerminating(pod) && podIP(pod) === ip);
   }
 
+  /** The IngressBackends (none when their CRD is not installed, or was deleted while the cluster runs). */
   ingressBackends(namespace?: string): KubeObject[] {
-    return this.store.list(typeFor(this.store, 'IngressBackend'), namespace ? { namespace } : {}).items;
+    const type = maybeTypeFor(this.store, 'IngressBackend');
+    return type ? this.store.list(type, namespace ? { namespace } : {}).items : [];
   }
 
   meshConfig(): KubeObject | undefined {
