@@ -4,7 +4,8 @@ import type { KubeClient } from '../harness/k8s/kube-client.ts';
 import type { MeshName } from '../harness/mesh/index.ts';
 import { meshFactory, meshProfiles } from '../harness/mesh/index.ts';
 import { apiAccess } from '../harness/readiness/core-categories.ts';
-import { BadInputError } from './exit-codes.ts';
+import { BadInputError, InfrastructureError } from './exit-codes.ts';
+import { formatPreflight } from '../harness/readiness/readiness.ts';
 import { PreflightError } from './preflight.ts';
 
 /** The mesh settings read from the cluster, as the lowest-precedence configuration layer. */
@@ -22,7 +23,10 @@ export async function detectMesh(client: KubeClient, config: ConformanceConfig, 
   // Before anything is read, the API must answer: the same classified message pre-flight would give.
   const api = await apiAccess(client, config.target, budgetMs);
   if ('problem' in api) {
-    throw new PreflightError({ context: client.context, server: client.server, serverVersion: undefined, passed: [], problems: [{ area: 'api', ...api.problem }] });
+    const report = { context: client.context, server: client.server, serverVersion: undefined, passed: [], problems: [{ area: 'api' as const, ...api.problem }] };
+    // A cluster that stays unavailable is infrastructure (exit 3), as in pre-flight; anything else is bad input.
+    if (api.problem.unavailable) throw new InfrastructureError(formatPreflight(report));
+    throw new PreflightError(report);
   }
   const values: Partial<Record<ConfigKey, unknown>> = {};
   let mesh: MeshName = config.mesh;

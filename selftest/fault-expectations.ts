@@ -77,6 +77,8 @@ export const ingressServedOn: Record<NonNullable<FailExpectation['ingress']>, Si
  * catalogue needs an entry (the matrix checks it), and docs/faults.md lists them.
  */
 export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]>> = {
+  // Both meshes publish their root and give each sidecar a certificate for its identity (docs/certificates.md).
+  'workload-identity': ['kind', 'aks', 'istio-kind', 'istio-aks'],
 };
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
