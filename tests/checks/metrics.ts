@@ -1,9 +1,10 @@
 // Check `metrics`: the sample's sidecar is scraped, and the mesh's request metrics count at least the requests the
 // suite received through the ingress (what "count" means, and which series, is the mesh profile's).
-import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { V1Namespace } from '@kubernetes/client-node';
 import type { CheckBody, MetricsSource } from '../../fixtures/index.ts';
+import { findSamplePod } from './sample-pod.ts';
 import {
-  LogAnalyticsSource, connectPrometheus, prometheusChoiceOf, expect, formatDuration, ingressHostFor, resourceTypes, runLabels, sampleSelector, scrapeAnnotationProblems,
+  LogAnalyticsSource, connectPrometheus, prometheusChoiceOf, expect, formatDuration, ingressHostFor, resourceTypes, runLabels, scrapeAnnotationProblems,
   targetUp, test, waitFor, WaitTimeoutError,
 } from '../../fixtures/index.ts';
 
@@ -17,12 +18,7 @@ export const metricsCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
   const deadline = Date.now() + timeoutMs;
   const remaining = (): number => Math.max(1_000, deadline - Date.now());
 
-  const pod = await test.step(`setup: find the ${sample.name} pod`, async () => {
-    const pods = await cluster.list<V1Pod>(resourceTypes.pod, { namespace: ns.name, labelSelector: sampleSelector(sample) }, { budgetMs });
-    const running = pods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-    expect(running.length, `no Running pod matches ${sampleSelector(sample)} in namespace ${ns.name}`).toBeGreaterThan(0);
-    return running[0]!;
-  });
+  const pod = await findSamplePod(cluster, ns.name, sample, budgetMs);
   const podName = pod.metadata?.name ?? '';
   const podRef = { namespace: ns.name, pod: podName };
 

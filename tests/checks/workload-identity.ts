@@ -2,10 +2,10 @@
 // identity the mesh assigns its service account, valid for the configured duration. It reads the certificate as
 // `istioctl proxy-config secret` and `osm proxy get config_dump` do: through a port-forward to the proxy's Envoy admin
 // port, which is bound to the pod's localhost.
-import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckBody, ForwardedPort } from '../../fixtures/index.ts';
+import { findSamplePod } from './sample-pod.ts';
 import {
-  describeCertificate, expect, forwardPodPort, getThroughForward, identityProblem, intervals, issuerProblem, parseBundle, resourceTypes, sampleSelector,
+  describeCertificate, expect, forwardPodPort, getThroughForward, identityProblem, intervals, issuerProblem, parseBundle,
   secretsFromConfigDump, test, validityProblem, waitFor,
 } from '../../fixtures/index.ts';
 
@@ -15,12 +15,7 @@ export const workloadIdentityCheck: CheckBody = async ({ cluster, ns, mesh, conf
   if (!certs) throw new Error(`the ${mesh.title} profile lists the feature workload-identity but describes no workload certificates`);
   const sample = mesh.sample;
 
-  const pod = await test.step(`setup: find the ${sample.name} pod`, async () => {
-    const pods = await cluster.list<V1Pod>(resourceTypes.pod, { namespace: ns.name, labelSelector: sampleSelector(sample) }, { budgetMs });
-    const running = pods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-    expect(running.length, `no Running pod matches ${sampleSelector(sample)} in namespace ${ns.name}`).toBeGreaterThan(0);
-    return running[0]!;
-  });
+  const pod = await findSamplePod(cluster, ns.name, sample, budgetMs);
   const podName = pod.metadata?.name ?? '';
   const serviceAccount = pod.spec?.serviceAccountName ?? 'default';
   const secretName = certs.secretName(ns.name, serviceAccount);
