@@ -43,7 +43,10 @@ if (!existsSync(results) || !readdirSync(results).some((f) => f.endsWith('-resul
   fail(2, `no Allure results in ${results}: run \`mesh-conformance run\` first (or pass --report-dir DIR of a run)`);
 }
 
-/** `mkdir -p`, one level at a time (Node's recursive mkdir never returns below /proc). */
+/**
+ * `mkdir -p`, one level at a time (Node's recursive mkdir never returns below /proc).
+ * @param {string} dir
+ */
 function makeDirs(dir) {
   const missing = [];
   let p = dir;
@@ -53,11 +56,17 @@ function makeDirs(dir) {
   }
   for (const m of missing) mkdirSync(m);
 }
-const fsProblem = (err) => ({ ENOTDIR: 'a part of the path is a file', EEXIST: 'a part of the path is a file', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOENT: 'a folder cannot be created there' })[err?.code] ?? err?.code ?? String(err);
+/** @type {Record<string, string>} */
+const fsProblems = { ENOTDIR: 'a part of the path is a file', EEXIST: 'a part of the path is a file', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOENT: 'a folder cannot be created there' };
+/** @param {unknown} err */
+const fsProblem = (err) => {
+  const code = /** @type {{ code?: string } | undefined} */ (err)?.code;
+  return (code ? fsProblems[code] : undefined) ?? code ?? String(err);
+};
 
 if (existsSync(output) && !statSync(output).isDirectory()) fail(2, `--output ${output} is a file: pass --output DIR, the folder the report goes to`);
 if (existsSync(history) && statSync(history).isDirectory()) fail(2, `--history ${history} is a folder: pass --history FILE, the history file (JSON lines)`);
-for (const [what, dir] of [['--output', output], ['--history', dirname(history)]]) {
+for (const [what, dir] of /** @type {[string, string][]} */ ([['--output', output], ['--history', dirname(history)]])) {
   try {
     makeDirs(dir);
   } catch (err) {
