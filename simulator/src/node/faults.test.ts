@@ -54,7 +54,7 @@ describe('node faults', () => {
 
   it('sidecar-never-ready: envoy runs but is never ready, and refuses connections', async () => {
     const f = await start('sidecar-never-ready');
-    const pod = await f.store.waitFor(fakeTypes.pod, 'httpbin', 'httpbin-1', 'to run both containers', (p) => !!container(p, 'envoy')?.state.running && !!container(p, 'httpbin')?.state.running);
+    const pod = await f.store.waitFor(fakeTypes.pod, 'httpbin', 'httpbin-1', 'to run both containers', (p) => !!container(p, 'envoy')?.state.running && !!container(p, 'httpbin')?.state.running, 30_000);
     assert.equal(statusOf(pod).phase, 'Running');
     assert.equal(container(pod, 'envoy')?.ready, false);
     assert.equal(container(pod, 'httpbin')?.ready, true);
