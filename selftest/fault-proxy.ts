@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import selfsigned from 'selfsigned';
@@ -101,6 +102,34 @@ export async function startFaultProxy(simKubeconfig: string, outFile: string, ru
     out.on('error', () => req.socket.destroy());
     res.on('close', () => out.destroy());
     req.pipe(out);
+  });
+  // Upgrades (port-forward and exec over WebSocket or SPDY) meet the same faults; passed ones are spliced through.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const action = current(req);
+    counts[action.kind] += 1;
+    socket.on('error', () => undefined);
+    if (action.kind === 'reset') {
+      socket.destroy();
+      return;
+    }
+    if (action.kind === 'freeze') return;
+    if (action.kind === 'status' || action.kind === 'after') {
+      const code = action.status;
+      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `injected by the fault proxy: ${action.reason}`, reason: action.reason, code });
+      socket.end(`HTTP/1.1 ${code} ${action.reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${Object.entries(action.kind === 'status' ? action.headers ?? {} : {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+      return;
+    }
+    const upstreamSocket = tls.connect({ host: upstream.hostname, port: Number(upstream.port), ca: upstreamCa, servername: upstream.hostname === '127.0.0.1' ? undefined : upstream.hostname }, () => {
+      const headers = Object.entries({ ...req.headers, host: upstream.host }).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => `${k}: ${x}`) : v === undefined ? [] : [`${k}: ${v}`]));
+      upstreamSocket.write(`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
+      if (head.length) upstreamSocket.write(head);
+      upstreamSocket.pipe(socket);
+      socket.pipe(upstreamSocket);
+    });
+    upstreamSocket.on('error', () => socket.destroy());
+    socket.once('close', () => upstreamSocket.destroy());
+    sockets.add(upstreamSocket);
+    upstreamSocket.once('close', () => sockets.delete(upstreamSocket));
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);

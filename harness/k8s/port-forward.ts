@@ -25,13 +25,16 @@ export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: str
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // A failed forward (a reset, a 503 from the API server) ends this connection only: the client on the other side
+    // sees it closed and its wait retries. An 'error' with no listener would crash the worker instead.
+    socket.on('error', () => undefined);
     forward.portForward(namespace, pod, [port], socket, null, socket).then((ws) => {
       const close = (): void => {
         const w = typeof ws === 'function' ? ws() : ws;
         w?.close();
       };
       socket.once('close', close);
-    }, (err: unknown) => socket.destroy(err instanceof Error ? err : new Error(String(err))));
+    }, (err: unknown) => socket.destroy(new Error(`port-forward to pod ${namespace}/${pod} port ${port} failed: ${describeFailure(err)}`)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,6 +49,22 @@ export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: str
       server.close(() => resolve());
     }),
   };
+}
+
+/** What a WebSocket failure says: client-node rejects with an Error, a ws ErrorEvent or a status object. */
+function describeFailure(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null) {
+    const o = err as { message?: unknown; error?: unknown; status?: unknown };
+    if (typeof o.message === 'string' && o.message) return o.message;
+    if (o.error instanceof Error) return o.error.message;
+    try {
+      return JSON.stringify(err).slice(0, 300);
+    } catch {
+      return 'unknown error';
+    }
+  }
+  return String(err);
 }
 
 /** One HTTP answer through a forwarded port. */

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorText } from '../text.ts';
+import { pauseBetweenAttempts } from '../wait/delay.ts';
 
 export interface ServiceProxyTarget {
   namespace: string;
@@ -22,8 +23,24 @@ export function describeServiceTarget(t: ServiceProxyTarget): string {
   return `Service ${t.namespace}/${t.service} port ${t.port}`;
 }
 
-/** The status and body, or the transport error in one line. */
+/**
+ * The status and body, or the transport error in one line. A reset, a 429 or a 503 that is not the service proxy's
+ * own verdict (`no endpoints available`, `error trying to reach`) is the API server or the network failing for a moment: it is tried again,
+ * with a growing pause, while the budget lasts; the last answer is returned.
+ */
 export async function serviceProxyGet(kc: KubeConfig, t: ServiceProxyTarget, path: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - Date.now();
+    const res = await serviceProxyGetOnce(kc, t, path, Math.max(left, 1));
+    const transient = 'error' in res || res.status === 429 || (res.status === 503 && !/no endpoints available|error trying to reach|has no IP address/.test(res.body));
+    const pause = Math.min(1_000, 100 * 2 ** attempt);
+    if (!transient || Date.now() + pause >= deadline) return res;
+    await pauseBetweenAttempts(pause);
+  }
+}
+
+async function serviceProxyGetOnce(kc: KubeConfig, t: ServiceProxyTarget, path: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
   const server = kc.getCurrentCluster()?.server ?? '';
   const url = new URL(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/services/${t.tls ? 'https:' : ''}${encodeURIComponent(t.service)}:${t.port}/proxy${path}`, server);
   try {
