@@ -100,7 +100,7 @@ async function checkTarget(inv: CheckInvocation): Promise<number> {
       log(`starting the simulated cluster to check (flavor ${config.flavor}${config.simFaults.length ? `, faults ${config.simFaults.join(',')}` : ''})`);
       simulator = await startSimulator({ flavor: config.flavor, mesh: config.mesh, controlPlane: config.controlPlane, kubeconfig: config.kubeconfig ?? '', faults: config.simFaults, timings: process.env[simTimingsEnv], signal: starting.signal });
       adoptSimulator(config, simulator);
-      client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context });
+      client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context, credentialBudgetMs: config.timeouts.apply });
     } else {
       client = preflightKubeconfig(config);
     }

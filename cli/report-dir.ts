@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BadInputError } from './exit-codes.ts';
+import { makeDirs } from '../harness/report/make-dirs.ts';
 
 /**
  * The file that marks a folder as mesh-conformance's report folder. A run clears `html/`, `test-output/`,
@@ -32,22 +33,7 @@ export const fsProblem = (err: unknown): string => {
           : code ?? (err instanceof Error ? err.message : String(err));
 };
 
-/**
- * `mkdir -p` that cannot hang: Node's recursive mkdir loops forever below /proc (`--report-dir /proc/x`), so each
- * missing level is created on its own, top down. Throws the first level's error.
- */
-export function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  let p = dir;
-  while (!existsSync(p)) {
-    missing.unshift(p);
-    const parent = dirname(p);
-    if (parent === p) break;
-    p = parent;
-  }
-  if (existsSync(p) && !statSync(p).isDirectory()) throw Object.assign(new Error(`${p} is a file`), { code: 'ENOTDIR' });
-  for (const m of missing) mkdirSync(m);
-}
+export { makeDirs } from '../harness/report/make-dirs.ts';
 
 /** Every directory under `dir` (itself included), up to `limit`, for a permission check. */
 function directoriesUnder(dir: string, limit = 2_000): string[] {

@@ -69,7 +69,7 @@ export function userLayers(inv: RunInvocation, env: NodeJS.ProcessEnv, fileLayer
  */
 export async function settleMesh(config: ConformanceConfig, inv: RunInvocation, env: NodeJS.ProcessEnv, cwd: string, fileLayer: ConfigLayer | undefined, lowest: ConfigLayer[] = []): Promise<void> {
   const given = (key: ConfigKey): boolean => userLayers(inv, env, fileLayer).some((l) => l.values[key] !== undefined);
-  const client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context });
+  const client = KubeClient.connect({ kubeconfig: config.kubeconfig ?? '', context: config.context, credentialBudgetMs: config.timeouts.apply });
   const detected = await detectMesh(client, config, given);
   if (!Object.keys(detected).length) return;
   adoptMeshSettings(config, resolveRunConfig(inv, env, cwd, fileLayer, [...lowest, detectedLayer(detected)]));

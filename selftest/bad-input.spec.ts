@@ -343,7 +343,7 @@ const cases: BadInput[] = [
   }, env: { MESH_CONFORMANCE_RUN_ID: 'st-taken-id' }, expect: /run id st-taken-id is in use by a live run \(namespace mesh-conformance-\w+, run still alive \(heartbeat .*\)\): unset MESH_CONFORMANCE_RUN_ID, or give each run its own id/ },
   { name: 'check with an unknown output format', args: () => ['check', '-o', 'yaml'], expect: /option '-o, --output <format>' argument 'yaml' is invalid\. Allowed choices are table, json/ },
   { name: 'sim with an empty token', args: () => ['sim', '--token', ''], expect: /--token must not be empty: pass the bearer token the simulated API server should accept, or omit --token for a random one/ },
-  { name: 'check with a report folder below /proc', withinMs: 30_000, args: () => ['check'], env: { MESH_CONFORMANCE_REPORT_DIR: '/proc/mesh-conformance-reports' },
+  { name: 'check with a report folder below /proc', withinMs: 30_000, args: () => ['check', '--target', 'local'], env: { MESH_CONFORMANCE_REPORT_DIR: '/proc/mesh-conformance-reports' },
     expect: /cannot write the simulated cluster's files to \/proc\/mesh-conformance-reports\/simulator\/\S+ \(a folder cannot be created there\): set MESH_CONFORMANCE_REPORT_DIR \(or pass run --report-dir DIR\) to a directory you can write/ },
   { name: 'sim with a kubeconfig below /proc', withinMs: 30_000, args: () => ['sim', '--kubeconfig', '/proc/mesh-conformance/kubeconfig'],
     expect: /cannot write the kubeconfig \/proc\/mesh-conformance\/kubeconfig \(a folder cannot be created there\): pass --kubeconfig FILE in a directory you can write/ },

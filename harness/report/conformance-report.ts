@@ -6,7 +6,8 @@
  * `docs/conformance-report.schema.json` is generated from it (`node --import tsx scripts/render-report-schema.ts`;
  * a unit test fails when that file is stale). Documented in docs/conformance-report.md.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeDirs } from './make-dirs.ts';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
@@ -168,7 +169,7 @@ export function validReport(report: unknown): ConformanceReport {
 /** Writes the report as YAML and JSON (after validating it). */
 export function writeConformanceReport(files: { yaml: string; json: string }, report: ConformanceReport): void {
   const valid = validReport(report);
-  mkdirSync(dirname(files.yaml), { recursive: true });
+  makeDirs(dirname(files.yaml)); // not mkdirSync's recursive form: it never returns below /proc
   writeFileSync(files.yaml, `# mesh-conformance ConformanceReport (docs/conformance-report.md; schema: docs/conformance-report.schema.json)\n${stringify(valid, { lineWidth: 0 })}`);
   writeFileSync(files.json, `${JSON.stringify(valid, null, 2)}\n`);
 }
