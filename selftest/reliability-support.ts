@@ -147,7 +147,8 @@ export async function runObjects(client: KubeClient, runId?: string): Promise<st
   for (const type of runKinds) {
     const list = await client.list<KubernetesObject>(type, { labelSelector: selector }, { budgetMs: 15_000 }).catch((err: unknown) => {
       // A type the cluster no longer serves (its CRD deleted) holds nothing.
-      if ((err as { code?: number }).code === 404) return { items: [] as KubernetesObject[] };
+      // (a 404 from the server, or client-node's discovery finding no such kind).
+      if ((err as { code?: number }).code === 404 || /Unrecognized API version and kind/.test(String((err as Error).message))) return { items: [] as KubernetesObject[] };
       throw err;
     });
     for (const o of list.items) found.push(`${type.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}${o.metadata?.deletionTimestamp ? ' (terminating)' : ''}`);
