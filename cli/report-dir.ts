@@ -14,7 +14,7 @@ export const reportDirMarker = '.mesh-conformance-reports';
 const toolEntries = new Set([
   reportDirMarker, 'summary.txt', 'junit.xml', 'results.json', 'html', 'test-output', 'allure-results', 'diagnostics', 'runs', 'simulator',
   'allure-report', 'allure-history.jsonl', 'selftest', 'bench', 'soak',
-  'conformance-report.yaml', 'conformance-report.json', 'fleet', 'migrate',
+  'conformance-report.yaml', 'conformance-report.json', 'fleet', 'migrate', 'run.log',
   // What keeps an empty report folder in git.
   '.gitkeep', '.gitignore',
 ]);

@@ -4,6 +4,7 @@
  * mesh profile says where its proxy's admin port is, which SDS secret holds the workload certificate, what identity
  * the mesh gives a service account, where the mesh publishes its root, and the validity it is configured to issue.
  */
+import type { AccessRequirement } from '../readiness/access-review.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '../k8s/kube-client.ts';
 
@@ -39,6 +40,8 @@ export interface WorkloadCertificates {
   /** The roots the mesh publishes (a Secret or ConfigMap), which a workload certificate must chain to. */
   trustAnchors(client: KubeClient, namespace: string, budgetMs: number): Promise<TrustAnchors>;
   validity(client: KubeClient, pod: V1Pod, budgetMs: number): Promise<ConfiguredValidity>;
+  /** What `trustAnchors` and `validity` read beyond the core's reads: pre-flight reviews it, the shipped RBAC grants it. */
+  readonly reads: AccessRequirement[];
 }
 
 /** One secret from a config dump. */

@@ -41,6 +41,7 @@ export function coreRequirements(): AccessRequirement[] {
     { verbs: rw, group: '', resource: 'services', namespace: ns, why: 'deploy httpbin' },
     { verbs: [...rw, 'list', 'watch'], group: 'apps', resource: 'deployments', namespace: ns, why: 'deploy httpbin' },
     { verbs: ['get', 'list', 'watch'], group: '', resource: 'pods', namespace: ns, why: 'wait for httpbin to be Ready with its sidecar' },
+    { verbs: ['list', 'watch'], group: 'apps', resource: 'replicasets', namespace: ns, why: 'fail at once when the ReplicaSet cannot create the pod (FailedCreate)' },
     { verbs: ['get'], group: '', resource: 'pods', subresource: 'log', namespace: ns, why: 'collect container logs when a check fails' },
     { verbs: ['list'], group: '', resource: 'events', namespace: ns, why: 'collect events when a check fails' },
   ];

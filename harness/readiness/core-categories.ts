@@ -42,6 +42,7 @@ export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile 
   reqs.push(...(o.ingress?.access('') ?? []), ...o.mesh.access(''));
   if (o.mesh.workloadCertificates) {
     reqs.push({ verbs: ['create'], group: '', resource: 'pods', subresource: 'portforward', namespace: placeholderRunNamespace, why: 'read the httpbin sidecar\'s certificate from its Envoy admin (extended check workload-identity)' });
+    reqs.push(...o.mesh.workloadCertificates.reads);
   }
   const prom = o.mesh.metrics.prometheus;
   const access = metricsAccess(o.metrics);

@@ -6,6 +6,7 @@
  * in `istio-ca-root-cert`, valid for the agent's `SECRET_TTL` (24 h by default) from 2 minutes before signing
  * (`ClockSkewGracePeriod`, security/pkg/pki/util/generate_cert.go).
  */
+import { placeholderRunNamespace } from '../../readiness/access-review.ts';
 import type { V1ConfigMap, V1Namespace, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { ConfiguredValidity, ExpectedIdentity, TrustAnchors, WorkloadCertificates } from '../../certificates/workload-certificates.ts';
 import { distinguishedName, parseBundle, parseGoDuration, rootValidityVerdict } from '../../certificates/x509.ts';
@@ -43,6 +44,7 @@ const decode = (b64: string | undefined): string => (b64 ? Buffer.from(b64, 'bas
 export function istioWorkloadCertificates(): WorkloadCertificates {
   return {
     adminPort: 15000,
+    reads: [{ verbs: ['get'], group: '', resource: 'configmaps', namespace: placeholderRunNamespace, why: 'read the root istiod publishes (istio-ca-root-cert) for the extended check workload-identity' }],
     // pilot-agent's SDS names the workload certificate `default` and the trust bundle `ROOTCA` (istio.md §6).
     secretName: () => 'default',
     identity: (namespace, serviceAccount): ExpectedIdentity => ({

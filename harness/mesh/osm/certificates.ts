@@ -85,6 +85,7 @@ async function caBundle(client: KubeClient, namespace: string, name: string, bud
 export function osmWorkloadCertificates(s: MeshSettings): WorkloadCertificates {
   return {
     adminPort: 15000,
+    reads: [{ verbs: ['get'], group: '', resource: 'secrets', namespace: s.namespace, why: 'read the root OSM publishes (osm-ca-bundle) for the extended check workload-identity' }],
     // pkg/envoy/secrets: "service-cert:<namespace>/<service account>".
     secretName: (namespace, serviceAccount) => `service-cert:${namespace}/${serviceAccount}`,
     identity(namespace, serviceAccount): ExpectedIdentity {
