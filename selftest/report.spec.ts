@@ -111,7 +111,7 @@ test.describe('reports of a run with a failed check', () => {
     expect(readFileSync(index, 'utf8')).not.toContain('googletagmanager');
   });
 
-  test('the report opens from disk in headless Chromium and shows the run\'s totals and check names', async () => {
+  test('the report opens from disk in headless Chromium and shows the run\'s totals and check names (skipped without Debian\'s chromium)', async () => {
     test.skip(!existsSync(chromiumPath), `Debian's chromium is not installed at ${chromiumPath} (apt-get install -y chromium): the report was built but not opened`);
     const index = join(dir, 'allure-report', 'index.html');
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as JsonReport;

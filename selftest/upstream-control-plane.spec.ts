@@ -75,7 +75,7 @@ test('upstream: --control-plane is refused for a real target (exit 2, one line)'
   expect(r.output.trim()).toBe('mesh-conformance: --control-plane applies only to --target local (it chooses what runs the simulated cluster): drop it for a real cluster');
 });
 
-test.describe('on the upstream control plane', () => {
+test.describe('on the upstream control plane (skipped where the upstream binaries are not built: npm run upstream:build)', () => {
   test.skip(!built, skipReason);
   test.setTimeout(runTimeoutMs + 60_000);
 

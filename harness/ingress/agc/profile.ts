@@ -4,7 +4,7 @@
  * `alb.networking.azure.io/alb-namespace` and `alb-name` annotations (ALB-managed deployment), and an HTTPRoute to
  * the backend. The controller's verdict is the Gateway's and the route's status conditions, fresh (observedGeneration);
  * the address is the frontend's FQDN in `gateway.status.addresses`. The gateway runs outside the cluster, in its own
- * delegated subnet of the VNet, so the mesh admits it as an address range, as the guide's IngressBackend does.
+ * delegated subnet of the VNet, so the mesh admits it as an address range, as the mesh's ingress policy names it.
  */
 import type { KubernetesObject, V1Condition, V1Deployment } from '@kubernetes/client-node';
 import { resourceTypes } from '../../k8s/resources.ts';

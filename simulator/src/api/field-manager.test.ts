@@ -54,7 +54,7 @@ test('the server-side apply scenario gives kube-apiserver\'s results (ownership,
   steps.forEach((s, i) => assert.deepEqual(canonical(s), canonical(expected.steps[i]), `step "${String(s.name)}"`));
 });
 
-test('the recorded results are kube-apiserver\'s (re-run against the upstream build)', async (t) => {
+test('the recorded results are kube-apiserver\'s (re-run against the upstream build) (skipped where the upstream binaries are not built: npm run upstream:build)', async (t) => {
   if (!upstreamBinariesPresent()) {
     t.skip(`upstream binaries not built (no ${upstreamBinDir()}): run node scripts/upstream-build.mjs`);
     return;

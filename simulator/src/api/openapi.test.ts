@@ -144,7 +144,7 @@ test('free-form values are YAML as go-yaml v3 writes them', () => {
   assert.equal(yamlOf({ a: { b: ['x'] } }), 'a:\n    b:\n        - x\n');
 });
 
-test('the protobuf encoding is byte-identical to kube-apiserver\'s for its own document', async (t) => {
+test('the protobuf encoding is byte-identical to kube-apiserver\'s for its own document (skipped where the upstream binaries are not built: npm run upstream:build)', async (t) => {
   if (!upstreamBinariesPresent()) {
     t.skip(`upstream binaries not built (no ${upstreamBinDir()}): run node scripts/upstream-build.mjs`);
     return;

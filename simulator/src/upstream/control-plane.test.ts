@@ -8,7 +8,7 @@ import { liveChildCount } from '../node/processes.ts';
 import { startUpstreamControlPlane, upstreamBinariesPresent, upstreamBinDir } from './control-plane.ts';
 
 describe('upstream control plane', () => {
-  it('starts etcd, kube-apiserver, kube-controller-manager and kube-scheduler, serves a namespace, and stops', async (t) => {
+  it('starts etcd, kube-apiserver, kube-controller-manager and kube-scheduler, serves a namespace, and stops (skipped where the upstream binaries are not built: npm run upstream:build)', async (t) => {
     if (!upstreamBinariesPresent()) {
       t.skip(`upstream binaries not built (no ${upstreamBinDir()}): run node scripts/upstream-build.mjs`);
       return;

@@ -14,7 +14,7 @@
  * - a TrafficSplit → a VirtualService for the apex host with weighted destinations (percentages) and a
  *   DestinationRule whose subsets are the backends' selectors (a backend the apex Service does not select goes by its
  *   own host instead);
- * - an ingress admission (IngressBackend) → an AuthorizationPolicy admitting the plan's ingress gateway's principal on
+ * - an ingress admission (the source mesh's ingress policy) → an AuthorizationPolicy admitting the plan's ingress gateway's principal on
  *   the backend's target port, plus the Gateway API route: a Gateway (class istio) in its own namespace (an
  *   allow-nothing policy in an application namespace would also refuse a gateway deployed there, simulator/README.md)
  *   and one HTTPRoute per Ingress that fronts the backend, with its hosts and paths.
