@@ -15,6 +15,8 @@ export interface ForwardedPort {
   readonly url: string;
   /** For messages: `a port-forward to pod <ns>/<pod> port <port>`. */
   readonly where: string;
+  /** Why the last forward failed to open (a 400 from the kubelet, a 403), if one did: what `other side closed` hides. */
+  lastFailure(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export interface ForwardedPort {
 export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: string, port: number): Promise<ForwardedPort> {
   const forward = new PortForward(kc, true);
   const sockets = new Set<net.Socket>();
+  let lastFailure: string | undefined;
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -34,7 +37,10 @@ export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: str
         w?.close();
       };
       socket.once('close', close);
-    }, (err: unknown) => socket.destroy(new Error(`port-forward to pod ${namespace}/${pod} port ${port} failed: ${describeFailure(err)}`)));
+    }, (err: unknown) => {
+      lastFailure = describeFailure(err);
+      socket.destroy(new Error(`port-forward to pod ${namespace}/${pod} port ${port} failed: ${lastFailure}`));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -44,6 +50,7 @@ export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: str
   return {
     url: `http://127.0.0.1:${localPort}`,
     where: `a port-forward to pod ${namespace}/${pod} port ${port}`,
+    lastFailure: () => lastFailure,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
@@ -80,6 +87,7 @@ export async function getThroughForward(fwd: ForwardedPort, path: string, opts: 
     const res = await request(`${fwd.url}${path}`, { method: 'GET', headers: opts.headers ?? {}, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, signal: AbortSignal.timeout(opts.timeoutMs) });
     return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   } catch (err) {
-    throw new Error(`GET ${path} through ${fwd.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const failure = fwd.lastFailure();
+    throw new Error(`GET ${path} through ${fwd.where}: ${err instanceof Error ? err.message : String(err)}${failure ? ` (the port-forward failed: ${failure})` : ''}`, { cause: err });
   }
 }

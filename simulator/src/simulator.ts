@@ -143,7 +143,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       log(`started ${component.name}`);
     }
 
-    const kubelet: Kubelet = startKubelet({ store, network, hooks, policy: inboundPolicyOf(started), images, timings, apiServer: apiAccess });
+    const kubelet: Kubelet = startKubelet({ store, network, hooks, policy: inboundPolicyOf(started), images, timings, apiServer: apiAccess, log });
     cleanups.push(() => kubelet.stop());
     await core.attach(kubelet);
 

@@ -77,7 +77,7 @@ export function applyDefaults(resource: ResourceType, obj: KubeObject, ips: Clus
       defaultPodSpec(rec(o, 'spec'));
       const status = rec(o, 'status');
       status.phase ??= 'Pending';
-      status.qosClass ??= 'BestEffort';
+      // status.qosClass is set after mutating admission (cluster/store.ts, api/pod-qos.ts).
       break;
     }
     case '/Service': {

@@ -86,3 +86,17 @@ void test('a Deployment\'s selector is immutable', async () => {
   assert.equal(r.code, 422);
   assert.equal(r.message, 'Deployment.apps "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "v":"2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable');
 });
+
+void test('the QoS class is computed at creation from the admitted spec, and a status write that changes it is refused', async () => {
+  const created = await core.createNamespacedPod({
+    namespace: 'default',
+    body: { metadata: { name: 'qos' }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '10m', memory: '64Mi' } } }] } },
+  });
+  assert.equal(created.status?.qosClass, 'Burstable');
+  assert.equal((await core.readNamespacedPod({ namespace: 'default', name: 'p1' })).status?.qosClass, 'BestEffort');
+  // Upstream's words, as kube-apiserver 1.35 answered the simulator's kubelet when it reported BestEffort.
+  const r = await status(core.patchNamespacedPodStatus({ namespace: 'default', name: 'qos', body: { status: { qosClass: 'BestEffort' } } }, merge));
+  assert.equal(r.code, 422);
+  assert.equal(r.message, 'Pod "qos" is invalid: status.qosClass: Invalid value: "BestEffort": field is immutable');
+  await core.deleteNamespacedPod({ namespace: 'default', name: 'qos', gracePeriodSeconds: 0 });
+});

@@ -14,6 +14,7 @@ import { invalid } from './field-errors.ts';
 import { deepEqualJson } from './json-equal.ts';
 import { applySchemaDefaults, pruneUnknownFields, validateAgainstSchema } from './structural-schema.ts';
 import { validateBuiltinUpdate } from './update-validation.ts';
+import { podQosClass } from '../api/pod-qos.ts';
 import { parseSelectors } from './selectors.ts';
 import type { ObjectMatcher } from './selectors.ts';
 import { ApiError } from './types.ts';
@@ -501,8 +502,12 @@ export class MemoryStore implements ObjectStore {
       const errors = validateAgainstSchema(object, resource.schema);
       if (errors.length > 0) throw invalid(resource, name, errors);
     }
-    if (req.operation === 'UPDATE' && req.oldObject && req.subresource === undefined) {
-      const errors = validateBuiltinUpdate(resource, object, req.oldObject);
+    // PrepareForCreate after mutating admission: the QoS class of the pod as admitted (sidecars included).
+    if (req.operation === 'CREATE' && resource.group === '' && resource.kind === 'Pod') {
+      object.status = { ...((object.status as Record<string, unknown> | undefined) ?? {}), qosClass: podQosClass(object.spec) };
+    }
+    if (req.operation === 'UPDATE' && req.oldObject && (req.subresource === undefined || req.subresource === 'status')) {
+      const errors = validateBuiltinUpdate(resource, object, req.oldObject, req.subresource);
       if (errors.length > 0) throw invalid(resource, name, errors);
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The update rules of kube-apiserver's validation for builtin kinds that clients run into (pkg/apis/core/validation
  * ValidatePodUpdate, apps ValidateDeploymentUpdate / ValidateReplicaSetUpdate): a Pod's spec is immutable but for the
- * fields upstream lets change, and a workload's selector is immutable. Returns field errors for `invalid()`.
+ * fields upstream lets change, its status.qosClass never changes (ValidatePodStatusUpdate), and a workload's selector
+ * is immutable. Returns field errors for `invalid()`.
  */
 import { deepEqualJson } from './json-equal.ts';
 import { GoSyntax } from './field-errors.ts';
@@ -110,8 +111,17 @@ function goLabelSelector(selector: unknown): string {
   return `v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${expressions}}`;
 }
 
-/** The update rules of the builtin kinds that have them; [] for everything else. */
-export function validateBuiltinUpdate(type: ResourceType, next: KubeObject, old: KubeObject): FieldError[] {
+/** ValidatePodStatusUpdate's rule that clients meet: the QoS class set at creation never changes. */
+export function validatePodStatusUpdate(next: KubeObject, old: KubeObject): FieldError[] {
+  const qos = (o: KubeObject) => (o.status as Obj | undefined)?.qosClass;
+  if (qos(next) === qos(old)) return [];
+  return [{ type: 'Invalid', field: 'status.qosClass', value: qos(next) ?? '', detail: 'field is immutable' }];
+}
+
+/** The update rules of the builtin kinds that have them (of their status subresource, with `subresource`); [] for everything else. */
+export function validateBuiltinUpdate(type: ResourceType, next: KubeObject, old: KubeObject, subresource?: string): FieldError[] {
+  if (subresource === 'status') return `${type.group}/${type.kind}` === '/Pod' ? validatePodStatusUpdate(next, old) : [];
+  if (subresource !== undefined) return [];
   switch (`${type.group}/${type.kind}`) {
     case '/Pod':
       return validatePodUpdate(next, old);

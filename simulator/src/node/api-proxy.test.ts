@@ -87,4 +87,30 @@ describe('API server proxy and port-forward handlers', () => {
     assert.doesNotMatch(text, /x-envoy-upstream-service-time/i);
     ws.close();
   });
+  it('as the kubelet, port-forward reads the ports under the name kube-apiserver passes them on (`port`)', async () => {
+    const kubeletSide = createPodPortForward({ kubelet: fx.kubelet, queryParameter: 'port' });
+    const kubelet = http.createServer();
+    kubelet.on('upgrade', (req, socket, head) => kubeletSide(req, socket, head, { kind: 'pod', namespace: 'httpbin', name: 'httpbin-1', path: '' }));
+    await new Promise<void>((resolve) => kubelet.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(kubelet.address() as AddressInfo).port}/portForward/httpbin/httpbin-1`;
+    const open = (query: string) => new Promise<string>((resolve) => {
+      const ws = new WebSocket(`${url}?${query}`, ['v4.channel.k8s.io']);
+      ws.once('open', () => {
+        ws.close();
+        resolve('open');
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      });
+    });
+    try {
+      assert.match(await open('ports=14001'), /^400 .*query parameter \\"port\\" is required/);
+      assert.equal(await open('port=14001'), 'open');
+    } finally {
+      kubelet.closeAllConnections();
+      await new Promise<void>((resolve) => kubelet.close(() => resolve()));
+    }
+  });
 });

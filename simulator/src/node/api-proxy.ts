@@ -78,12 +78,15 @@ function rejectUpgrade(socket: Duplex, code: number, reason: string, message: st
  *   directly; 1.31+ after its WebSocket attempt fails). Each forwarded connection is an error and a data stream
  *   sharing a requestID, with the pod port in the streams' `port` header.
  * - WebSocket `v4.channel.k8s.io` (`?ports=P`): @kubernetes/client-node's PortForward; per port a data and an error
- *   channel, each opened with the port number.
+ *   channel, each opened with the port number. The API server passes the ports on to the kubelet as `?port=P`
+ *   (streamParams, api.PortHeader), and the kubelet reads that name only (portforward.NewV4Options): `queryParameter`
+ *   says which side this handler plays.
  * - WebSocket `SPDY/3.1+portforward.k8s.io` (SPDY tunnelled in WebSocket messages, kubectl 1.31+): served only when
  *   `spdyOverWebSocket` (API servers 1.30+ with PortForwardWebsockets); otherwise refused with the 403 the kubelet's
  *   WebSocket handshake answers an unknown subprotocol, so kubectl falls back to SPDY as it does against 1.29.
  */
-export function createPodPortForward(opts: { kubelet: Pick<Kubelet, 'localEndpoint'>; spdyOverWebSocket?: boolean }): UpgradeHandler {
+export function createPodPortForward(opts: { kubelet: Pick<Kubelet, 'localEndpoint'>; spdyOverWebSocket?: boolean; queryParameter?: 'ports' | 'port' }): UpgradeHandler {
+  const portsParameter = opts.queryParameter ?? 'ports';
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => ['v4.channel.k8s.io', 'channel.k8s.io', ...(opts.spdyOverWebSocket ? [spdyTunnelAlias] : [])].find((p) => protocols.has(p)) ?? false,
@@ -114,8 +117,8 @@ export function createPodPortForward(opts: { kubelet: Pick<Kubelet, 'localEndpoi
     }
     if (kind === 'websocket' && offered.some((p) => p === 'v4.channel.k8s.io' || p === 'channel.k8s.io')) {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const ports = url.searchParams.getAll('ports').flatMap((p) => p.split(',')).map(Number).filter((p) => p > 0 && p < 65536);
-      if (ports.length === 0) return rejectUpgrade(socket, 400, 'BadRequest', 'query parameter "ports" is required');
+      const ports = url.searchParams.getAll(portsParameter).flatMap((p) => p.split(',')).map(Number).filter((p) => p > 0 && p < 65536);
+      if (ports.length === 0) return rejectUpgrade(socket, 400, 'BadRequest', `query parameter "${portsParameter}" is required`);
       wss.handleUpgrade(req, socket, head, (ws) => servePortForward(ws, ports, target, opts.kubelet));
       return 101;
     }

@@ -29,6 +29,8 @@ export interface KubeletOptions {
   images?: ImageRegistry;
   /** The API server as pods reach it (the in-cluster config a real pod gets). */
   apiServer?: ApiServerAccess;
+  /** The kubelet's own log (a real kubelet's journal): status writes the API server refused. */
+  log?: (line: string) => void;
 }
 
 export interface Kubelet {
@@ -107,7 +109,7 @@ export function startKubelet(opts: KubeletOptions): Kubelet {
       imageCache = new Set();
       imageCaches.set(nodeName, imageCache);
     }
-    const worker = new PodWorker(pod, { store, kinds, network, hooks, policy, timings, images, logs, events: recorderFor(nodeName), clock, nodeName, hostIP, imageCache, ...(opts.apiServer ? { apiServer: opts.apiServer } : {}) });
+    const worker = new PodWorker(pod, { store, kinds, network, hooks, policy, timings, images, logs, events: recorderFor(nodeName), clock, nodeName, hostIP, imageCache, ...(opts.log ? { log: opts.log } : {}), ...(opts.apiServer ? { apiServer: opts.apiServer } : {}) });
     workers.set(key, worker);
     worker.start();
   };

@@ -13,6 +13,7 @@ import type { SimHooks } from '../hooks.ts';
 import type { ContainerLogs } from './container-logs.ts';
 import type { ApiServerAccess, ContainerSpec, PortPlan, RunningContainer } from './container.ts';
 import { delay } from './delay.ts';
+import { podQosClass } from '../api/pod-qos.ts';
 import type { EventRecorder } from '../cluster/event-recorder.ts';
 import type { ImageHandler, ImageRegistry } from './images.ts';
 import { describeError, field } from './kinds.ts';
@@ -40,6 +41,8 @@ export interface PodWorkerDeps {
   imageCache: Set<string>;
   /** The API server as pods reach it (for Prometheus's service discovery); absent in unit tests. */
   apiServer?: ApiServerAccess;
+  /** The kubelet's log: a status write the API server refused for another reason than the pod being gone. */
+  log?: (line: string) => void;
 }
 
 type Waiting = { reason: string; message?: string };
@@ -432,8 +435,10 @@ export class PodWorker {
           obj.status = { ...previous, ...status, conditions: scheduled ? conditions.map((c) => (c.type === 'PodScheduled' ? scheduled : c)) : conditions };
         }, { subresource: 'status' });
         this.pod = { ...this.pod, metadata: updated.metadata };
-      } catch {
-        // The pod may be gone (deleted under us); the next change retries with fresh state.
+      } catch (err) {
+        // The pod may be gone (deleted under us); the next change retries with fresh state. Anything else is what a
+        // kubelet logs as "Failed to update status for pod": say so, or a refused write looks like a stuck pod.
+        if ((err as { code?: number }).code !== 404) this.deps.log?.(`kubelet: failed to update status for pod ${this.ns}/${this.name}: ${describeError(err)}`);
       }
     } while (this.dirty && !this.stopped);
     this.writing = false;
@@ -467,7 +472,8 @@ export class PodWorker {
       hostIPs: [{ ip: this.deps.hostIP }],
       ...(podIP ? { podIP, podIPs } : {}),
       startTime: this.startTime ?? this.now(),
-      qosClass: 'BestEffort',
+      // The kubelet reports the class it computes (GetPodQOS), which equals the API server's: it is immutable.
+      qosClass: podQosClass(this.pod.spec),
       ...(this.initRuns.length ? { initContainerStatuses: this.initRuns.map((r) => this.containerStatus(r)) } : {}),
       containerStatuses: this.appRuns.map((r) => this.containerStatus(r)),
     };

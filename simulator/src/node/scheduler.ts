@@ -94,7 +94,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
             const status = (obj.status as Record<string, unknown> | undefined) ?? {};
             const conditions = ((status.conditions as { type: string }[] | undefined) ?? []).filter((c) => c.type !== 'PodScheduled');
             conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: now } as { type: string });
-            obj.status = { phase: 'Pending', ...status, conditions, qosClass: status.qosClass ?? 'BestEffort' };
+            obj.status = { phase: 'Pending', ...status, conditions };
           }, { subresource: 'status' })
           .catch(() => undefined);
       }

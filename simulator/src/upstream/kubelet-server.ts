@@ -6,7 +6,8 @@
  * - `GET /containerLogs/<ns>/<pod>/<container>?tailLines=&previous=`: the container's log as text, or the kubelet's 400
  *   for a container that never started (`container "x" in pod "y" is waiting to start: <reason>`).
  * - `/portForward/<ns>/<pod>[/<uid>]`: the same port-forward the embedded API server serves (node/api-proxy.ts), SPDY or
- *   the WebSocket channel protocol; kube-apiserver itself translates kubectl's SPDY-over-WebSocket into SPDY.
+ *   the WebSocket channel protocol (`?port=P`, the name kube-apiserver passes the client's `ports` on under); kube-apiserver
+ *   itself translates kubectl's SPDY-over-WebSocket into SPDY.
  * Nothing else (exec, attach, stats) is served: 404.
  */
 import https from 'node:https';
@@ -60,7 +61,7 @@ function serveLogs(store: ObjectStore, logs: LogSource, res: ServerResponse, par
 /** Serves the kubelet API on every node's InternalIP, for nodes present and future. */
 export function startKubeletServers(opts: { store: ObjectStore; kubelet: Pick<Kubelet, 'logs' | 'localEndpoint'>; ca: KeyPair; log?: (line: string) => void }): KubeletServers {
   const servers = new Map<string, Promise<https.Server | undefined>>();
-  const portForward = createPodPortForward({ kubelet: opts.kubelet, spdyOverWebSocket: false });
+  const portForward = createPodPortForward({ kubelet: opts.kubelet, spdyOverWebSocket: false, queryParameter: 'port' });
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'https://kubelet');
