@@ -156,6 +156,12 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     outcome: 'fail', check: 'metrics', aks: true,
     message: { kind: 'fail-fast', object: 'Pod <ns>/<pod> cannot be scraped', expected: 'prometheus.io/scrape: expected "true", missing', observed: 'the injector did not add them when the pod was created; enable metrics before the pods start' },
   },
+  // The agent scrapes, the workspace stores nothing: `check` fails its line metrics/log-analytics-rows once a listed
+  // namespace's pods have run longer than the metrics budget (selftest/check-insights-rows.spec.ts).
+  'insights-metrics-not-collected': {
+    outcome: 'fail', check: 'metrics', aks: true,
+    message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'to be a scrape target that is up', lastSeen: 'last seen: target not collected yet (no InsightsMetrics rows', limit: 'Timed out after <metrics>' },
+  },
   'envoy-stats-frozen': {
     outcome: 'fail', check: 'metrics', aks: true,
     message: { kind: 'timeout', object: 'pod <ns>/<pod>', expected: 'envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"} to reach at least <n>', lastSeen: 'last seen: envoy_cluster_upstream_rq_xx{envoy_cluster_name="<ns>/httpbin…local",envoy_response_code_class="2"}={0|no series}', limit: 'Timed out after <metrics>' },

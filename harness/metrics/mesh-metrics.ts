@@ -73,6 +73,8 @@ export interface MetricsCollection {
   readonly object: SharedObject;
   ensure(client: KubeClient, namespace: string, budgetMs: number): Promise<CollectionChange>;
   restore(client: KubeClient, change: CollectionChange, budgetMs: number): Promise<string>;
+  /** The namespaces the agent is told to collect now (read only; empty without the shared object). */
+  listed(client: KubeClient, budgetMs: number): Promise<string[]>;
 }
 
 /** A mesh's metrics, as the metrics check and the readiness check use them. */

@@ -69,6 +69,61 @@ export async function apiAccess(client: KubeClient, target: string, budgetMs: nu
   return classifyApiAccess(version, authed, { server: client.server, proxy: client.proxy, target, timeoutMs: budgetMs });
 }
 
+/** Pods whose envoy metrics the agent should have stored by now: Running with the sidecar and the metrics annotations for longer than the metrics budget. */
+function podsDueInWorkspace(pods: V1Pod[], ctx: ReadinessContext, now: number): V1Pod[] {
+  const annotations = Object.entries(ctx.mesh.metrics.podAnnotations);
+  return pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && ctx.mesh.sidecar.present(p)
+    && annotations.every(([k, v]) => p.metadata?.annotations?.[k] === v)
+    && now - Date.parse(String(p.status?.startTime ?? '')) > ctx.metrics.timeoutMs);
+}
+
+/**
+ * Whether Container insights stores the mesh's metrics at all (issue 14 §3): a namespace listed for collection whose
+ * pods have run with the sidecar for longer than the metrics budget must have InsightsMetrics rows. None for any of
+ * them means the InsightsMetrics stream is not collected (the "Logs and Events" preset, the default of
+ * `az aks enable-addons --addons monitoring` without settings, leaves it out), and the metrics check can never pass.
+ * Without such pods there is nothing to compare yet (a run adds its own namespace): the line says so and passes.
+ * Fatal, so pre-flight refuses a run whose metrics check could never pass.
+ */
+async function insightsRows(ctx: ReadinessContext): Promise<ReadinessLine[]> {
+  const la = ctx.metrics.logAnalytics;
+  const mapping = ctx.mesh.metrics.logAnalytics;
+  if (!la || ctx.metrics.prometheusUrl || !mapping) return [];
+  const source = await LogAnalyticsSource.connect(la, mapping);
+  try {
+    return [await insightsRowsLine(ctx, source)];
+  } catch (err) {
+    // Reachability is the metrics line's verdict (not fatal); this line judges only rows it could read.
+    return [warn('metrics/log-analytics-rows', `could not compare: ${errorText(err)}`, 'see the line metrics/log-analytics')];
+  } finally {
+    await source.close();
+  }
+}
+
+async function insightsRowsLine(ctx: ReadinessContext, source: LogAnalyticsSource): Promise<ReadinessLine> {
+  const collection = ctx.mesh.metrics.collection;
+  const id = 'metrics/log-analytics-rows';
+  if (!collection) return ok(id, `the ${ctx.mesh.title} profile names no collection object: not compared`);
+  const listed = (await collection.listed(ctx.client, ctx.budgetMs)).slice(0, 5);
+  const now = Date.now();
+  const due: { namespace: string; pods: number }[] = [];
+  for (const namespace of listed) {
+    const pods = podsDueInWorkspace((await ctx.client.list<V1Pod>(resourceTypes.pod, { namespace }, { budgetMs: ctx.budgetMs })).items, ctx, now);
+    if (pods.length) due.push({ namespace, pods: pods.length });
+  }
+  const where = `${collection.object.namespace}/${collection.object.name}`;
+  const budget = `${Math.round(ctx.metrics.timeoutMs / 1000)} s`;
+  if (!due.length) {
+    return ok(id, `no namespace listed in ${where} (${listed.join(', ') || 'none'}) has pods with the ${ctx.mesh.sidecar.containerName} sidecar and metrics on for longer than the metrics budget (${budget}): nothing to compare yet`);
+  }
+  let rows = 0;
+  for (const d of due.slice(0, 3)) rows += (await source.rows(d.namespace, { timeoutMs: ctx.budgetMs })).length;
+  const what = due.slice(0, 3).map((d) => `${d.namespace} (${d.pods} pod${d.pods === 1 ? '' : 's'})`).join(', ');
+  if (rows > 0) return ok(id, `${rows} recent InsightsMetrics rows for ${what}: Container insights stores the mesh's metrics`);
+  return fail(id, `no recent InsightsMetrics rows for ${what}, listed in ${where} and running with the sidecar for longer than the metrics budget (${budget}): Container insights is not storing the InsightsMetrics stream, so the metrics check cannot pass`,
+    'the "Logs and Events" preset (the default without --data-collection-settings) leaves InsightsMetrics out: enable the stream Microsoft-InsightsMetrics (`az aks enable-addons --addons monitoring --data-collection-settings FILE`, as `node scripts/aks-up.mjs` does), then wait for the agent\'s next scrapes');
+}
+
 /** Whether the source the metrics check would use answers: a Prometheus URL, a Log Analytics workspace, or the mesh's Prometheus. */
 async function metricsBackend(ctx: ReadinessContext): Promise<ReadinessLine[]> {
   const m = ctx.mesh.metrics;
@@ -147,6 +202,7 @@ export function coreCategories(opts: { clusterChanges: boolean }): ReadinessCate
     {
       id: 'metrics', title: 'Metrics backend', checkers: [
         { id: 'metrics', description: 'the metrics backend', fatal: false, check: metricsBackend },
+        { id: 'metrics-rows', description: 'recent InsightsMetrics rows of the mesh (Log Analytics)', fatal: true, check: insightsRows },
         { id: 'grafana', description: 'the mesh\'s Grafana and its Prometheus data source', fatal: false, check: (ctx) => grafanaLines(ctx.client, ctx.mesh.metrics.grafana, ctx.budgetMs) },
       ],
     },

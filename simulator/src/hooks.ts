@@ -38,6 +38,8 @@ export interface ClusterHooks {
   withholdEndpoints: (service: KubeObject) => boolean;
   /** Admission policies installed in the cluster besides the mesh's (a policy engine's mutate or validate rules). */
   admissionPolicies: readonly AdmissionPlugin[];
+  /** AKS: Container insights' data collection rule leaves out the InsightsMetrics stream (the agent scrapes, nothing is stored). */
+  insightsMetricsNotCollected: boolean;
 }
 
 /**
@@ -170,6 +172,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       nodeArch: all((h) => h.cluster?.nodeArch).find((arch) => arch !== 'amd64') ?? 'amd64',
       withholdEndpoints: (service) => withholdEndpoints.some((hook) => hook(service)),
       admissionPolicies: parts.flatMap((h) => h.cluster?.admissionPolicies ?? []),
+      insightsMetricsNotCollected: any((h) => h.cluster?.insightsMetricsNotCollected),
     },
     mesh: {
       skipInjection: any((h) => h.mesh?.skipInjection),

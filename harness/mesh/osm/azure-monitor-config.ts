@@ -171,4 +171,5 @@ export const azureMonitorCollection: MetricsCollection = {
   },
   ensure: (client, namespace, budgetMs) => ensureNamespaceCollected(client, azureMonitorConfigMap, namespace, budgetMs),
   restore: (client, change, budgetMs) => restoreOsmConfig(client, azureMonitorConfigMap, change as OsmConfigChange, budgetMs),
+  listed: async (client, budgetMs) => monitorNamespaces((await client.read<V1ConfigMap>(ref(azureMonitorConfigMap), { budgetMs }))?.data?.[osmConfigKey]),
 };

@@ -67,6 +67,8 @@ export interface AzureMonitorOptions {
   /** Maps the pods' addresses to where they are dialled (the node network). */
   network?: Pick<SimNetwork, 'dialAddressOf'>;
   log?: (line: string) => void;
+  /** The data collection rule leaves out InsightsMetrics ("Logs and Events"): the agent scrapes, the workspace stores nothing. */
+  insightsMetricsNotCollected?: boolean;
 }
 
 export interface AzureMonitor {
@@ -134,7 +136,7 @@ export async function startAzureMonitor(opts: AzureMonitorOptions): Promise<Azur
       const text = await scrapeText(target, 5_000, opts.network).catch(() => undefined);
       if (text === undefined) return;
       for (const s of parsePrometheusText(text)) {
-        if (!(osmFieldpass as readonly string[]).includes(s.name)) continue;
+        if (!(osmFieldpass as readonly string[]).includes(s.name) || opts.insightsMetricsNotCollected) continue;
         rows.push(rowOf(pod, s.name, s.value, s.labels, now));
       }
     }));
@@ -254,7 +256,8 @@ export function azureMonitorComponent(opts: { clusterResourceId: string }): SimC
   return {
     name: 'azure-monitor',
     async start(ctx) {
-      const monitor = await startAzureMonitor({ store: ctx.store, timings: ctx.timings, dir: ctx.dir, clusterResourceId: opts.clusterResourceId, network: ctx.network, log: (line) => ctx.log(line) });
+      const monitor = await startAzureMonitor({ store: ctx.store, timings: ctx.timings, dir: ctx.dir, clusterResourceId: opts.clusterResourceId, network: ctx.network, log: (line) => ctx.log(line),
+        insightsMetricsNotCollected: ctx.hooks.cluster.insightsMetricsNotCollected });
       return {
         offers: { logAnalytics: { endpoint: monitor.endpoint, workspaceId: monitor.workspaceId, tokenFile: monitor.tokenFile, caFile: monitor.caFile } },
         stop: () => monitor.stop(),

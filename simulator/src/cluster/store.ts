@@ -504,7 +504,7 @@ export class MemoryStore implements ObjectStore {
     }
     // PrepareForCreate after mutating admission: the QoS class of the pod as admitted (sidecars included).
     if (req.operation === 'CREATE' && resource.group === '' && resource.kind === 'Pod') {
-      object.status = { ...((object.status as Record<string, unknown> | undefined) ?? {}), qosClass: podQosClass(object.spec) };
+      object.status = { ...(object.status ?? {}), qosClass: podQosClass(object.spec) };
     }
     if (req.operation === 'UPDATE' && req.oldObject && (req.subresource === undefined || req.subresource === 'status')) {
       const errors = validateBuiltinUpdate(resource, object, req.oldObject, req.subresource);

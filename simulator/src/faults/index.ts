@@ -39,6 +39,7 @@ import { ingressbackendError } from './ingressbackend-error.ts';
 import { ingressbackendNoStatus } from './ingressbackend-no-status.ts';
 import { initContainerFails } from './init-container-fails.ts';
 import { metricsNotEnabled } from './metrics-not-enabled.ts';
+import { insightsMetricsNotCollected } from './insights-metrics-not-collected.ts';
 import { metricsNotScraped } from './metrics-not-scraped.ts';
 import { namespaceOnboardingStripped } from './namespace-onboarding-stripped.ts';
 import { podSecurityBaseline } from './pod-security-baseline.ts';
@@ -77,6 +78,7 @@ export const faults = [
   app503,
   metricsNotScraped,
   metricsNotEnabled,
+  insightsMetricsNotCollected,
   envoyStatsFrozen,
   metricsMissIngressTraffic,
   prometheusUnreachable,
