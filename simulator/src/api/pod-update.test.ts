@@ -100,3 +100,8 @@ void test('the QoS class is computed at creation from the admitted spec, and a s
   assert.equal(r.message, 'Pod "qos" is invalid: status.qosClass: Invalid value: "BestEffort": field is immutable');
   await core.deleteNamespacedPod({ namespace: 'default', name: 'qos', gracePeriodSeconds: 0 });
 });
+
+void test('a status write without a QoS class keeps the stored one (PrepareForUpdate backfills it)', async () => {
+  const updated = await core.replaceNamespacedPodStatus({ namespace: 'default', name: 'p1', body: { metadata: { name: 'p1' }, status: { phase: 'Pending' } } });
+  assert.equal(updated.status?.qosClass, 'BestEffort');
+});

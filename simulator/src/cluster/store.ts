@@ -506,6 +506,13 @@ export class MemoryStore implements ObjectStore {
     if (req.operation === 'CREATE' && resource.group === '' && resource.kind === 'Pod') {
       object.status = { ...(object.status ?? {}), qosClass: podQosClass(object.spec) };
     }
+    // podStatusStrategy.PrepareForUpdate: a status write without a QoS class keeps the stored one ("backfill it for
+    // backward compatibility because the old kubelet dropped this field"); only another class is refused below.
+    if (req.operation === 'UPDATE' && req.subresource === 'status' && resource.group === '' && resource.kind === 'Pod' && req.oldObject) {
+      const status = (object.status ?? {}) as Record<string, unknown>;
+      const previous = (req.oldObject.status as Record<string, unknown> | undefined)?.qosClass;
+      if ((status.qosClass === undefined || status.qosClass === '') && previous !== undefined) object.status = { ...status, qosClass: previous };
+    }
     if (req.operation === 'UPDATE' && req.oldObject && (req.subresource === undefined || req.subresource === 'status')) {
       const errors = validateBuiltinUpdate(resource, object, req.oldObject, req.subresource);
       if (errors.length > 0) throw invalid(resource, name, errors);
