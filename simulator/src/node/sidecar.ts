@@ -13,6 +13,7 @@ import type { ContainerContext, PortPlan, RunningContainer } from './container.t
 import { inProcessContainer } from './container.ts';
 import { EnvoyStats } from './envoy-stats.ts';
 import { field, nodeKinds } from './kinds.ts';
+import { closeAll, trackConnection } from './proxy-listeners.ts';
 import { listenOn } from './network.ts';
 import { recordCondition, recordDelay } from '../condition-log.ts';
 import { delay } from './delay.ts';
@@ -153,13 +154,9 @@ async function startInbound(
     proxy(ctx, plan, stats, agent, req, res);
   });
   http1.keepAliveTimeout = 60_000;
-  // The HTTP server never listens, so it tracks none of these sockets (its closeAllConnections() does nothing) and the
-  // TCP server's close() waits for them: a kept-alive connection (the ingress keeps its upstream connections 60 s)
-  // held a stopping sidecar, and so a deleted pod, that long. Envoy closes them as it exits.
-  const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  // The HTTP server never listens: closeAll ends these sockets (node/proxy-listeners.ts).
+  const tcp: net.Server = net.createServer((socket) => {
+    trackConnection(tcp, socket);
     stats.downstreamCxTotal++;
     if (!allowed(socket)) {
       stats.rbacDenied++;
@@ -168,9 +165,6 @@ async function startInbound(
       return;
     }
     http1.emit('connection', socket);
-  });
-  connectionClosers.set(tcp, () => {
-    for (const socket of sockets) socket.destroy();
   });
   await listenOn(tcp, ctx.podIP, port);
   return tcp;
@@ -316,21 +310,6 @@ async function startHttp(host: string, port: number, handler: http.RequestListen
   return server;
 }
 
-/** How to close the connections a plain TCP server handed to an HTTP server (closeAll). */
-const connectionClosers = new WeakMap<net.Server, () => void>();
-
-function closeAll(servers: net.Server[]): Promise<void> {
-  return Promise.all(
-    servers.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          if (s instanceof http.Server) s.closeAllConnections();
-          connectionClosers.get(s)?.();
-        }),
-    ),
-  ).then(() => undefined);
-}
 
 /** OSM's JSON access log format for Envoy. */
 function accessLog(ctx: ContainerContext, req: http.IncomingMessage, code: number, flags: string, bytesSent: number, durationMs: number, cluster: string, upstreamHost: string, requestId: string): string {

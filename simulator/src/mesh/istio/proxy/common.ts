@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { listenOn } from '../../../node/network.ts';
+import { closeAll, trackConnection } from '../../../node/proxy-listeners.ts';
 import type { EnvoySecret } from '../../../node/envoy-secrets.ts';
 import { renderCerts, renderConfigDump } from '../../../node/envoy-secrets.ts';
 import { proxyPorts } from '../constants.ts';
@@ -34,12 +35,7 @@ export async function startHttp(host: string, port: number, handler: http.Reques
   return server;
 }
 
-export function closeAll(servers: net.Server[]): Promise<void> {
-  return Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-    s.close(() => resolve());
-    if (s instanceof http.Server) s.closeAllConnections();
-  }))).then(() => undefined);
-}
+export { closeAll, trackConnection };
 
 export interface ProxyPortsOptions {
   podIP: string;

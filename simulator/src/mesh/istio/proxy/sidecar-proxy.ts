@@ -25,7 +25,7 @@ import { delay } from '../../../node/delay.ts';
 import { applicablePolicies, evaluateAuthz } from '../authz.ts';
 import { clusterId, istioVersion } from '../constants.ts';
 import { peerAuthenticationMode } from '../mtls-policy.ts';
-import { agentLine, closeAll, forwardable, hopByHop, istioNode, istioSecrets, localReply, startProxyPorts } from './common.ts';
+import { agentLine, closeAll, forwardable, hopByHop, istioNode, istioSecrets, localReply, startProxyPorts, trackConnection } from './common.ts';
 import type { EnvoySecret } from '../../../node/envoy-secrets.ts';
 import { IstioStats } from './istio-stats.ts';
 import type { RequestLabels } from './istio-stats.ts';
@@ -107,8 +107,9 @@ async function startInbound(ctx: ContainerContext, env: ProxyEnv, plan: PortPlan
   http1.keepAliveTimeout = 60_000;
   const secure = tls.createServer(serverSecureContext(cert), (tlsSocket) => http1.emit('connection', tlsSocket));
   secure.on('tlsClientError', (_err, socket) => socket.destroy());
-  const tcp = net.createServer((socket) => {
+  const tcp: net.Server = net.createServer((socket) => {
     socket.on('error', () => undefined);
+    trackConnection(tcp, socket);
     void peekFirstByte(socket).then((first) => {
       if (first === undefined) return;
       const m = mode();
@@ -123,9 +124,6 @@ async function startInbound(ctx: ContainerContext, env: ProxyEnv, plan: PortPlan
       else http1.emit('connection', socket);
       socket.resume();
     });
-  });
-  tcp.on('close', () => {
-    http1.closeAllConnections();
   });
   await listenOn(tcp, ctx.podIP, port);
   return tcp;
