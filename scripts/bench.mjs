@@ -13,10 +13,16 @@ import { cpus, totalmem, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCase } from './bench/run-case.mjs';
-import { apiCost, flowFloor, harnessReactions, parseJsonl, podUnmodelledMs, pollerReactions, runNamespaces, summarize, watchDrivenWaits } from './bench/analyse.mjs';
+import { apiCost, flowFloor, harnessReactions, parseJsonl, podUnmodelledMs, pollerReactions, runNamespaces, summarize, timeToVerdict, watchDrivenWaits } from './bench/analyse.mjs';
 import { renderMarkdown } from './bench/render.mjs';
 
 const root = resolve(import.meta.dirname, '..');
+/**
+ * The fail faults whose failure is terminal and observable in the simulator's condition log (issue 17's list: image
+ * pull error, crash loop, FailedCreate, Unschedulable, IngressBackend `error`, a route condition with a terminal
+ * reason); `istio:` runs it with --mesh istio.
+ */
+const defaultFaults = 'image-pull-error,init-container-fails,pod-unschedulable,pod-security-baseline,ingressbackend-error,istio:httproute-backend-not-found';
 const { values: opts } = parseArgs({
   options: {
     timings: { type: 'string', default: 'realistic' },
@@ -24,6 +30,8 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: join(root, 'reports', 'bench') },
     'no-zero': { type: 'boolean', default: false },
     'no-poller': { type: 'boolean', default: false },
+    // Terminal faults for the time to verdict on a broken cluster (one run each; `none` skips them).
+    faults: { type: 'string', default: defaultFaults },
     // Recompute the figures from the logs a previous run left in <out>/runs (no new runs).
     reanalyse: { type: 'boolean', default: false },
     // Replace the figures between the markers in BENCHMARKS.md (default: when writing to reports/bench).
@@ -33,7 +41,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  process.stdout.write('usage: node scripts/bench.mjs [--timings realistic|quick|zero|JSON] [--scale 1,5,20] [--out DIR] [--no-zero] [--no-poller] [--reanalyse] [--record|--no-record]\n');
+  process.stdout.write('usage: node scripts/bench.mjs [--timings realistic|quick|zero|JSON] [--scale 1,5,20] [--faults a,istio:b|none] [--out DIR] [--no-zero] [--no-poller] [--reanalyse] [--record|--no-record]\n');
   process.exit(0);
 }
 const scale = opts.scale.split(',').map((s) => Number(s.trim()));
@@ -56,7 +64,9 @@ const pollerAgent = 'mesh-conformance-bench-poller';
  * @typedef {import('./bench/run-case.mjs').CaseRun} CaseRun
  * @typedef {ReturnType<typeof analyse> & { overheadAfterStartupMs?: number | null, overheadAfterStartupRatio?: number | null, outputTail?: string[] }} Figures
  *   one run's figures, as results.json and the Markdown tables hold them
- * @typedef {{ machine: Record<string, string | number | null>, preset: string, targets: typeof targets, runs: Figures[] }} BenchReport
+ * @typedef {{ name: string, fault: string, mesh: string, exitCode: number | string | null, ms: number | null, condition: string | null, wait: string | null, outcome: string | null }} FaultVerdict
+ *   one terminal fault's time to verdict
+ * @typedef {{ machine: Record<string, string | number | null>, preset: string, targets: typeof targets, runs: Figures[], verdicts?: FaultVerdict[] }} BenchReport
  */
 
 /**
@@ -215,6 +225,30 @@ for (const c of cases) {
   log(`${c.name}: wall ${figures.wallMs} ms, floor ${figures.floorMs} ms, overhead ratio ${figures.overheadRatio}, reaction p95 ${figures.reaction.all.p95} ms, requests ${figures.api.total}, peak RSS ${figures.memory.peakHarnessMb} MB`);
 }
 
+// Time to verdict on a broken cluster: one run per terminal fault, from the moment the fault is observable.
+const faultCases = opts.faults === 'none' ? [] : opts.faults.split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
+  const [mesh, fault] = f.includes(':') ? /** @type {[string, string]} */ (f.split(':', 2)) : ['osm', f];
+  return { name: `fault-${fault}${mesh === 'osm' ? '' : `-${mesh}`}`, fault, mesh };
+});
+/** @type {FaultVerdict[]} */
+const verdicts = [];
+for (const f of faultCases) {
+  log(`running ${f.name} (fault ${f.fault} on ${f.mesh}, timings ${opts.timings})`);
+  const dir = join(out, 'runs', f.name);
+  /** @type {CaseRun} */
+  let run;
+  if (opts.reanalyse) run = JSON.parse(readFileSync(join(dir, 'bench-run.json'), 'utf8'));
+  else {
+    run = await runCase({ name: f.name, timings: opts.timings, namespaces: 1, poller: false, dir, log, extraArgs: ['--sim-fault', f.fault, ...(f.mesh === 'osm' ? [] : ['--mesh', f.mesh])] });
+    writeFileSync(join(dir, 'bench-run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  }
+  const v = timeToVerdict(readJsonl(run.files.conditions), readJsonl(run.files.timing));
+  verdicts.push({ name: f.name, fault: f.fault, mesh: f.mesh, exitCode: run.code, ms: round(v.ms), condition: v.condition ?? null, wait: v.wait ?? null, outcome: v.outcome ?? null });
+  log(`${f.name}: exit ${run.code}; ${v.ms === undefined ? `no verdict after a terminal condition (condition ${v.condition ?? 'none'}, failed wait ${v.wait ?? 'none'})` : `${round(v.ms)} ms from ${v.condition} to the failed wait (${v.outcome}: ${v.wait})`}`);
+}
+const verdictMs = verdicts.map((v) => v.ms).filter((x) => x !== null);
+const failVerdict = verdicts.length ? { ...summarize(verdictMs), missing: verdicts.filter((v) => v.ms === null).map((v) => v.name) } : undefined;
+
 const headline = results.find((r) => r.namespaces === 1 && r.timings === opts.timings);
 const one = headline;
 const scaled = results.filter((r) => r.timings === opts.timings).sort((a, b) => a.namespaces - b.namespaces);
@@ -232,8 +266,10 @@ const targets = {
   rss1: { target: '<= 350 MB summed over the harness processes, 1 namespace', value: one?.memory.peakHarnessMb, met: within(one?.memory.peakHarnessMb, 350) },
   rss20: { target: '<= 700 MB summed, 20 namespaces', value: case20?.memory.peakHarnessMb ?? null, met: within(case20?.memory.peakHarnessMb, 700) },
   requestsPerNamespace: { target: '<= 60 API requests per namespace', value: one?.api.total, met: within(one?.api.total, 60) },
+  // Met only when every terminal fault gave a verdict after its condition (a run without one counts as missed).
+  failVerdict: { target: '<= 2000 ms p95 from the fault being observable to the failed check, per terminal fault', value: failVerdict?.p95 ?? null, met: within(failVerdict?.p95, 2000) && !failVerdict?.missing.length, missing: failVerdict?.missing ?? [] },
 };
-const report = { machine: { ...machine, loadavgAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') }, preset: opts.timings, targets, runs: results };
+const report = { machine: { ...machine, loadavgAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') }, preset: opts.timings, targets, runs: results, verdicts };
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
 const md = renderMarkdown(report);
 writeFileSync(join(out, 'results.md'), md);
@@ -241,9 +277,9 @@ process.stdout.write(`\n${md}\n`);
 log(`wrote ${join(out, 'results.json')} and ${join(out, 'results.md')}`);
 const record = !opts['no-record'] && (opts.record ?? out === join(root, 'reports', 'bench'));
 if (record) log(recordFigures(join(root, 'BENCHMARKS.md'), md));
-const failedRuns = results.filter((r) => r.exitCode !== 0);
+const failedRuns = [...results.filter((r) => r.exitCode !== 0), ...verdicts.filter((v) => v.exitCode !== 1).map((v) => ({ name: v.name, exitCode: v.exitCode }))];
 if (failedRuns.length) log(`runs that did not pass: ${failedRuns.map((r) => `${r.name} (exit ${r.exitCode})`).join(', ')}`);
-// One line of key=value pairs (issue 17); fail_verdict_p95_ms needs the per-fault cases, not built yet: n/a.
-const kv = { overhead_ratio: one?.overheadRatio, reaction_p95_ms: one?.reaction.all.p95, scale20: ratio(case20?.wallMs, one?.wallMs), rss1_mb: one?.memory.peakHarnessMb, rss20_mb: case20?.memory.peakHarnessMb, requests_per_ns: one?.api.total, fail_verdict_p95_ms: undefined };
+// One line of key=value pairs (issue 17).
+const kv = { overhead_ratio: one?.overheadRatio, reaction_p95_ms: one?.reaction.all.p95, scale20: ratio(case20?.wallMs, one?.wallMs), rss1_mb: one?.memory.peakHarnessMb, rss20_mb: case20?.memory.peakHarnessMb, requests_per_ns: one?.api.total, fail_verdict_p95_ms: failVerdict?.p95 };
 process.stdout.write(`${Object.entries(kv).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(' ')}\n`);
 process.exitCode = failedRuns.length ? 1 : 0;

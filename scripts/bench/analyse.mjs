@@ -226,3 +226,22 @@ export function runNamespaces(timings, conditions, prefix = 'mesh-conformance-')
   for (const w of timings) for (const m of w.description.matchAll(new RegExp(`${prefix}[a-z0-9]+`, 'g'))) if (logged.has(m[0])) named.add(m[0]);
   return [...named];
 }
+
+/** The simulator's terminal conditions (condition-log.ts): a fault a check must report at once. */
+export const terminalConditions = ['pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found'];
+
+/**
+ * Time to verdict on a broken cluster (issue 17): from the first terminal condition the simulator logged to the end
+ * of the first wait that then failed. Undefined parts when the run saw no terminal condition or no wait failed after it.
+ * @param {{ t: number, type: string, name: string }[]} conditions
+ * @param {{ endedAt: number, outcome: string, description: string }[]} timings
+ * @returns {{ observableAt: number | undefined, verdictAt: number | undefined, ms: number | undefined, condition: string | undefined, wait: string | undefined, outcome: string | undefined }}
+ */
+export function timeToVerdict(conditions, timings) {
+  const first = conditions.filter((c) => c.type === 'condition' && terminalConditions.includes(c.name)).sort((a, b) => a.t - b.t)[0];
+  const failed = first ? timings.filter((w) => w.outcome !== 'done' && w.endedAt >= first.t).sort((a, b) => a.endedAt - b.endedAt)[0] : undefined;
+  return {
+    observableAt: first?.t, verdictAt: failed?.endedAt, ms: first && failed ? failed.endedAt - first.t : undefined,
+    condition: first?.name, wait: failed?.description, outcome: failed?.outcome,
+  };
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apiCost, classifyWait, flowFloor, harnessReactions, percentile, pollerReactions, runNamespaces, summarize } from './analyse.mjs';
+import { apiCost, classifyWait, flowFloor, harnessReactions, percentile, pollerReactions, runNamespaces, summarize, timeToVerdict } from './analyse.mjs';
 
 const ns = 'mesh-conformance-abcde';
 const conditions = [
@@ -61,5 +61,22 @@ describe('bench analysis', () => {
     assert.equal(percentile([5, 1, 3, 2, 4], 50), 3);
     assert.equal(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 95), 19);
     assert.deepEqual(summarize([]), { n: 0, p50: null, p95: null, max: null });
+  });
+
+  it('time to verdict: from the first terminal condition to the first wait that did not end done after it', () => {
+    const faultConditions = [
+      { t: 1000, type: 'condition', name: 'pod-ready', namespace: ns, object: 'osm-controller' },
+      { t: 2000, type: 'condition', name: 'pod-terminal', namespace: ns, object: 'httpbin-x' },
+      { t: 2500, type: 'condition', name: 'pod-terminal', namespace: ns, object: 'httpbin-y' },
+    ];
+    const waits = [
+      { description: 'Namespace to exist', endedAt: 1500, outcome: 'done' },
+      { description: 'an earlier wait that timed out', endedAt: 1800, outcome: 'timeout' },
+      { description: `Pod ${ns}/httpbin-x to be Running`, endedAt: 2150, outcome: 'failed' },
+    ];
+    assert.deepEqual(timeToVerdict(faultConditions, waits), { observableAt: 2000, verdictAt: 2150, ms: 150, condition: 'pod-terminal', wait: `Pod ${ns}/httpbin-x to be Running`, outcome: 'failed' });
+    // No terminal condition (the fault was not observable) or no failure after it: no figure, never a made-up one.
+    assert.equal(timeToVerdict(faultConditions.slice(0, 1), waits).ms, undefined);
+    assert.equal(timeToVerdict(faultConditions, waits.slice(0, 2)).ms, undefined);
   });
 });

@@ -72,6 +72,15 @@ export function renderMarkdown(report) {
   lines.push(`| harness peak RSS ${targets.rss1.target} | ${targets.rss1.value ?? 'n/a'} MB | ${yes(targets.rss1.met)} |`);
   lines.push(`| harness peak RSS ${targets.rss20.target} | ${targets.rss20.value ?? 'n/a'} MB | ${yes(targets.rss20.met)} |`);
   lines.push(`| ${targets.requestsPerNamespace.target} | ${targets.requestsPerNamespace.value ?? 'n/a'} | ${yes(targets.requestsPerNamespace.met)} |`);
-  lines.push('| time to verdict on a broken cluster, p95 <= 2 s from the fault being observable | not measured yet (per-fault cases not built) | n/a |');
+  const fv = targets.failVerdict;
+  lines.push(`| time to verdict on a broken cluster ${fv?.target ?? ''} | ${fv?.value === null || fv?.value === undefined ? 'n/a' : `${ms(fv.value)} ms`}${fv?.missing?.length ? ` (no verdict after the condition: ${fv.missing.join(', ')})` : ''} | ${fv ? yes(fv.met) : 'n/a'} |`);
+  if (report.verdicts?.length) {
+    lines.push('');
+    lines.push('### Time to verdict per terminal fault');
+    lines.push('');
+    lines.push('| fault | exit | ms from observable to verdict | condition the simulator logged | the wait that failed |');
+    lines.push('|---|---|---|---|---|');
+    for (const v of report.verdicts) lines.push(`| ${v.fault}${v.mesh === 'osm' ? '' : ` (${v.mesh})`} | ${v.exitCode} | ${v.ms === null ? 'n/a' : ms(v.ms)} | ${v.condition ?? 'none'} | ${v.outcome ? `${v.outcome}: ` : ''}${(v.wait ?? 'none').replaceAll('|', '\\|')} |`);
+  }
   return `${lines.join('\n')}\n`;
 }

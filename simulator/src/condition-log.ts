@@ -10,8 +10,14 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KubeObject, ObjectStore, StoreEvent } from './cluster/types.ts';
 
-/** Conditions the harness awaits, as the simulator makes them true. */
-export const conditionNames = ['pod-ready', 'ingress-address', 'ingressbackend-committed', 'namespace-gone', 'metrics-scraped'] as const;
+/**
+ * Conditions the harness awaits, as the simulator makes them true; and the terminal failures a check must report at
+ * once (the bench's time to verdict on a broken cluster, issue 17): a container that cannot start (image pull, crash
+ * loop) or a pod that cannot be scheduled, a FailedCreate Event, an IngressBackend in `error`, an HTTPRoute whose
+ * backend is not found.
+ */
+export const conditionNames = ['pod-ready', 'ingress-address', 'ingressbackend-committed', 'namespace-gone', 'metrics-scraped',
+  'pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found'] as const;
 export type ConditionName = (typeof conditionNames)[number];
 
 /** Modelled delays on the critical path of a flow (timings.ts field names without the `Ms`). */
@@ -55,7 +61,12 @@ export function recordCondition(name: ConditionName, obj: { metadata: { namespac
   write({ t: preciseNow(), type: 'condition', name, namespace: obj.metadata.namespace ?? '', object: obj.metadata.name ?? '' });
 }
 
-type Status = { phase?: string; containerStatuses?: { ready?: boolean }[]; loadBalancer?: { ingress?: unknown[] }; currentStatus?: string };
+type ContainerStatus = { ready?: boolean; state?: { waiting?: { reason?: string } } };
+type Condition = { type?: string; status?: string; reason?: string };
+type Status = {
+  phase?: string; containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]; conditions?: Condition[];
+  loadBalancer?: { ingress?: unknown[] }; currentStatus?: string; parents?: { conditions?: Condition[] }[];
+};
 const statusOf = (o: KubeObject | undefined): Status => ((o as { status?: Status } | undefined)?.status ?? {});
 
 function podReady(o: KubeObject | undefined): boolean {
@@ -66,10 +77,22 @@ function podReady(o: KubeObject | undefined): boolean {
 const hasAddress = (o: KubeObject | undefined): boolean => (statusOf(o).loadBalancer?.ingress ?? []).length > 0;
 const committed = (o: KubeObject | undefined): boolean => statusOf(o).currentStatus === 'committed';
 
-const checks: Partial<Record<string, { name: ConditionName; holds: (o: KubeObject | undefined) => boolean }>> = {
-  Pod: { name: 'pod-ready', holds: podReady },
-  Ingress: { name: 'ingress-address', holds: hasAddress },
-  IngressBackend: { name: 'ingressbackend-committed', holds: committed },
+/** Waiting reasons a container does not leave by itself (the harness's terminal classification, harness/wait/). */
+const terminalWaiting = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CrashLoopBackOff', 'CreateContainerConfigError']);
+function podTerminal(o: KubeObject | undefined): boolean {
+  const s = statusOf(o);
+  const waiting = [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])].some((c) => terminalWaiting.has(c.state?.waiting?.reason ?? ''));
+  return waiting || (s.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+}
+const policyError = (o: KubeObject | undefined): boolean => statusOf(o).currentStatus === 'error';
+const backendNotFound = (o: KubeObject | undefined): boolean =>
+  (statusOf(o).parents ?? []).some((p) => (p.conditions ?? []).some((c) => c.type === 'ResolvedRefs' && c.status === 'False' && c.reason === 'BackendNotFound'));
+
+const checks: Partial<Record<string, { name: ConditionName; holds: (o: KubeObject | undefined) => boolean }[]>> = {
+  Pod: [{ name: 'pod-ready', holds: podReady }, { name: 'pod-terminal', holds: podTerminal }],
+  Ingress: [{ name: 'ingress-address', holds: hasAddress }],
+  IngressBackend: [{ name: 'ingressbackend-committed', holds: committed }, { name: 'ingressbackend-error', holds: policyError }],
+  HTTPRoute: [{ name: 'route-backend-not-found', holds: backendNotFound }],
 };
 
 /** Records every transition of an awaited condition to true, at the moment the store commits it. */
@@ -82,8 +105,13 @@ export function watchConditions(store: ObjectStore): () => void {
       if (event.type === 'DELETED') write({ ...at, name: 'namespace-gone', namespace: o.metadata.name ?? '' });
       return;
     }
-    const check = checks[o.kind];
-    if (!check || event.type === 'DELETED') return;
-    if (check.holds(o) && !check.holds(event.type === 'MODIFIED' ? event.oldObject : undefined)) write({ ...at, name: check.name });
+    if (o.kind === 'Event' && event.type === 'ADDED' && (o as { reason?: string }).reason === 'FailedCreate') {
+      write({ ...at, name: 'failed-create' });
+      return;
+    }
+    if (event.type === 'DELETED') return;
+    for (const check of checks[o.kind] ?? []) {
+      if (check.holds(o) && !check.holds(event.type === 'MODIFIED' ? event.oldObject : undefined)) write({ ...at, name: check.name });
+    }
   });
 }
