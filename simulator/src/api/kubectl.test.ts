@@ -335,7 +335,7 @@ void describe(`kubectl 1.27–1.33 follow the guide (docs/examples) against the 
 
   for (const minor of [27, 28, 29, 30, 31, 32, 33]) {
     const binary = join(sdkBin, `kubectl.1.${minor}`);
-    void test(`kubectl 1.${minor}: apply (client- and server-side), diff, explain, get, wait`, async (t) => {
+    void test(`kubectl 1.${minor}: apply (client- and server-side), diff, explain, get, wait (skipped where kubectl 1.${minor} is not installed beside kubectl in the google-cloud-sdk folder)`, async (t) => {
       if (!existsSync(binary)) {
         t.skip(`kubectl 1.${minor} is not installed (no ${binary})`);
         return;

@@ -66,7 +66,7 @@ async function kubectlPortForward(c: TestCluster, minor: number, remote: number,
 
 describe('kubectl port-forward', () => {
   for (const minor of [27, 31, 33]) {
-    test(`kubectl 1.${minor} against a 1.27–1.29 server: SPDY (1.31+ after its WebSocket attempt gets 403)`, async (t) => {
+    test(`kubectl 1.${minor} against a 1.27–1.29 server: SPDY (1.31+ after its WebSocket attempt gets 403) (skipped where kubectl 1.${minor} is not installed beside kubectl in the google-cloud-sdk folder)`, async (t) => {
       if (!existsSync(join(sdk, `kubectl.1.${minor}`))) {
         t.skip(`kubectl 1.${minor} is not installed in ${sdk}`);
         return;
@@ -84,7 +84,7 @@ describe('kubectl port-forward', () => {
     });
   }
 
-  test('kubectl 1.33 against a 1.30+ server tunnels SPDY through the WebSocket; a refused pod port is reported', async (t) => {
+  test('kubectl 1.33 against a 1.30+ server tunnels SPDY through the WebSocket; a refused pod port is reported (skipped where kubectl 1.33 is not installed beside kubectl in the google-cloud-sdk folder)', async (t) => {
     if (!existsSync(join(sdk, 'kubectl.1.33'))) {
       t.skip(`kubectl 1.33 is not installed in ${sdk}`);
       return;
