@@ -20,6 +20,9 @@ void describe('migrate', () => {
     assert.deepEqual({ action: plan.action, out: plan.out, revision: plan.revision, fault: plan.translationFault, from: plan.from, to: plan.to }, { action: 'plan', out: 'p', revision: 'asm-1-30', fault: 'x', from: 'osm', to: 'istio' });
     const verify = parseArgs(['migrate', 'verify', '--baseline', 'b.json', '-o', 'json'], sink);
     assert.ok(verify.command === 'migrate' && verify.action === 'verify' && verify.baseline === 'b.json' && verify.output === 'json');
+    const watch = parseArgs(['migrate', 'watch', '--baseline', 'b.json', '--url', 'http://a/get', '--url', 'http://b/get', '--host', 'shop.example', '--max-downtime', '30s'], sink);
+    assert.ok(watch.command === 'migrate' && watch.action === 'watch');
+    assert.deepEqual({ urls: watch.urls, host: watch.host, rate: watch.rate, duration: watch.duration, maxDowntime: watch.maxDowntime }, { urls: ['http://a/get', 'http://b/get'], host: 'shop.example', rate: '5', duration: '10m', maxDowntime: '30s' });
   });
 
   void it('refuses bad input with one line and exit 2', async () => {
@@ -29,6 +32,14 @@ void describe('migrate', () => {
       [['migrate', 'verify', '--kubeconfig', '/nonexistent/kubeconfig'], /cannot read kubeconfig|needs --baseline FILE/],
       [['migrate', 'inventory', '--from', 'nope'], /unknown source mesh "nope": expected one of/],
       [['migrate', 'plan', '--out', 'x', '--translation-fault', 'nope'], /unknown translation fault "nope"/],
+      [['migrate', 'watch'], /migrate watch needs --baseline FILE/],
+      [['migrate', 'watch', '--baseline', 'b.json', '--rate', '500'], /--rate 500 is not a rate: give requests per second, more than 0 and at most 50/],
+      [['migrate', 'watch', '--baseline', 'b.json', '--rate', '0'], /--rate 0 is not a rate/],
+      [['migrate', 'watch', '--baseline', 'b.json', '--duration', 'forever'], /--duration forever is not a duration: give one such as 90s, 10m or 2h, at most 24h/],
+      [['migrate', 'watch', '--baseline', 'b.json', '--duration', '48h'], /--duration 48h is not a duration/],
+      [['migrate', 'watch', '--baseline', 'b.json', '--max-requests', '1.5'], /--max-requests 1\.5 must be a whole number from 1 to 1000000/],
+      [['migrate', 'watch', '--baseline', 'b.json', '--url', 'ftp://x/'], /--url ftp:\/\/x\/ is not an http\(s\) URL/],
+      [['migrate', 'watch', '--baseline', '/nonexistent/b.json'], /cannot read behaviour baseline \/nonexistent\/b\.json/],
     ] as const) {
       const r = await cli([...argv]);
       assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);

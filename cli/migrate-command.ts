@@ -3,29 +3,29 @@
  * The source mesh's profile reads what it enforces (MeshProfileFactory.migration.inventory), the target's writes the
  * equivalent (migration.plan); baseline and verify probe the behaviour as each workload identity (harness/migrate/).
  */
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { defaultKubeconfig } from '../harness/config/resolve-config.ts';
-import { KubeApiError } from '../harness/k8s/api-error.ts';
-import { KubeClient } from '../harness/k8s/kube-client.ts';
+import type { KubeClient } from '../harness/k8s/kube-client.ts';
 import { meshFactory, meshNames } from '../harness/mesh/index.ts';
-import type { MeshName } from '../harness/mesh/index.ts';
 import type { BehaviourChange, BehaviourMatrix } from '../harness/migrate/behaviour.ts';
 import { compareBehaviour, probesFor } from '../harness/migrate/behaviour.ts';
 import type { MeshInventory, MigrationPlan } from '../harness/migrate/model.ts';
 import { probeBehaviour } from '../harness/migrate/probe-pods.ts';
+import { coreCategories } from '../harness/readiness/core-categories.ts';
 import { runCategories } from '../harness/readiness/readiness-registry.ts';
 import type { ReadinessContext } from '../harness/readiness/readiness-registry.ts';
 import type { ReadinessLine } from '../harness/readiness/readiness-result.ts';
 import { errorText } from '../harness/text.ts';
 import { timeouts } from '../harness/timeouts.ts';
 import { BadInputError, exitCodes } from './exit-codes.ts';
+import { connect, interruptible, meshNamed, reaching, readJson } from './migrate-common.ts';
+import { runWatch } from './migrate-watch.ts';
 
 /** `mesh-conformance migrate …` as parsed. */
 export interface MigrateInvocation {
   command: 'migrate';
-  action: 'inventory' | 'plan' | 'baseline' | 'verify';
+  action: 'inventory' | 'plan' | 'baseline' | 'verify' | 'watch';
   kubeconfig: string | undefined;
   context: string | undefined;
   from: string;
@@ -41,43 +41,18 @@ export interface MigrateInvocation {
   revision: string | undefined;
   gatewayNamespace: string | undefined;
   translationFault: string | undefined;
-  /** verify: the baseline JSON. */
+  /** verify, watch: the baseline JSON. */
   baseline: string | undefined;
+  /** watch: requests per second, how long, at most how many requests, ingress URLs, their Host, the downtime limit. */
+  rate?: string | undefined;
+  duration?: string | undefined;
+  maxRequests?: string | undefined;
+  urls?: string[] | undefined;
+  host?: string | undefined;
+  maxDowntime?: string | undefined;
 }
 
 type Out = { write: (s: string) => void };
-
-function meshNamed(name: string, role: string): MeshName {
-  if (!(meshNames as string[]).includes(name)) throw new BadInputError(`unknown ${role} mesh "${name}": expected one of ${meshNames.join(', ')}`);
-  return name as MeshName;
-}
-
-function connect(inv: MigrateInvocation): KubeClient {
-  const kubeconfig = resolve(inv.kubeconfig ?? defaultKubeconfig(process.env));
-  try {
-    accessSync(kubeconfig, constants.R_OK);
-  } catch {
-    throw new BadInputError(`cannot read kubeconfig ${kubeconfig}: pass --kubeconfig FILE or set KUBECONFIG`);
-  }
-  try {
-    return KubeClient.connect({ kubeconfig, context: inv.context });
-  } catch (err) {
-    throw new BadInputError(`unusable kubeconfig ${kubeconfig}: ${errorText(err)}`);
-  }
-}
-
-/** Turns "cannot reach / not allowed" into bad input that says what to do. */
-async function reaching<T>(client: KubeClient, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof KubeApiError && (err.code === undefined || err.code === 401 || err.code === 403)) {
-      const why = err.code === undefined ? 'cannot reach the API server' : err.code === 401 ? 'the API server rejected the credentials (401)' : 'not allowed to read the cluster (403)';
-      throw new BadInputError(`${why} ${client.server} (context ${client.context}): check --kubeconfig/--context and that the cluster is up; ${err.message}`);
-    }
-    throw err;
-  }
-}
 
 async function readInventory(inv: MigrateInvocation, client: KubeClient): Promise<MeshInventory> {
   const from = meshFactory(meshNamed(inv.from, 'source'));
@@ -85,17 +60,6 @@ async function readInventory(inv: MigrateInvocation, client: KubeClient): Promis
   if (!read) throw new BadInputError(`the ${from.title} profile cannot be a migration source: choose --from ${meshNames.filter((n) => meshFactory(n).migration?.inventory).join(', ')}`);
   const defaults = from.defaults('aks');
   return reaching(client, () => read(client, { namespace: inv.meshNamespace ?? defaults.namespace, meshName: inv.meshName ?? defaults.meshName }, timeouts.apply));
-}
-
-function readJson<T>(file: string, kind: string, what: string): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new BadInputError(`cannot read ${what} ${file}: ${errorText(err)}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || (parsed as { kind?: unknown }).kind !== kind) throw new BadInputError(`${file} is not a ${what} (kind ${kind}): write one with \`mesh-conformance migrate ${kind === 'MeshMigrationBehaviour' ? 'baseline --out FILE' : 'inventory -o json'}\``);
-  return parsed as T;
 }
 
 function table(rows: string[][]): string {
@@ -136,30 +100,37 @@ function printChanges(changes: BehaviourChange[], out: Out): void {
   }
 }
 
+/** A read-only readiness context for the target mesh, as `check` builds it on an AKS cluster. */
+function targetContext(client: KubeClient, inv: MigrateInvocation): ReadinessContext {
+  const target = meshFactory(meshNamed(inv.to, 'target'));
+  return {
+    client, target: 'aks', budgetMs: timeouts.apply, serverVersion: '', ingress: undefined,
+    mesh: target.create({ ...target.defaults('aks'), revision: inv.revision, target: 'aks' }),
+    metrics: { prometheusUrl: undefined, prometheusToken: undefined, prometheusTokenFile: undefined, prometheusCaFile: undefined, prometheusAuth: 'bearer', cluster: undefined, logAnalytics: undefined, timeoutMs: 0 },
+  };
+}
+
 /**
  * What the source mesh left behind (its profile's leftovers category, as `check` reports it on the target): webhooks
  * that still block admission fail the verdict; labels, annotations and CRDs are warnings. Its checkers read only.
  */
 async function sourceLeftovers(client: KubeClient, inv: MigrateInvocation): Promise<ReadinessLine[]> {
-  const target = meshFactory(meshNamed(inv.to, 'target'));
-  const ctx: ReadinessContext = {
-    client, target: 'aks', budgetMs: timeouts.apply, serverVersion: '', ingress: undefined,
-    mesh: target.create({ ...target.defaults('aks'), revision: inv.revision, target: 'aks' }),
-    metrics: { prometheusUrl: undefined, prometheusToken: undefined, prometheusTokenFile: undefined, prometheusCaFile: undefined, prometheusAuth: 'bearer', cluster: undefined, logAnalytics: undefined, timeoutMs: 0 },
-  };
-  return (await runCategories([meshFactory(meshNamed(inv.from, 'source')).leftovers()], ctx)).flatMap((c) => c.lines);
+  return (await runCategories([meshFactory(meshNamed(inv.from, 'source')).leftovers()], targetContext(client, inv))).flatMap((c) => c.lines);
 }
 
-/** Aborts on Ctrl-C so the probe pods are deleted before the process ends. */
-function interruptible(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return { signal: controller.signal, dispose: () => { process.removeListener('SIGINT', onSignal); process.removeListener('SIGTERM', onSignal); } };
+/**
+ * The target's onboarding, as `check` reports it: its `namespaces` checker (a namespace labelled in a way the
+ * target ignores fails, such as the legacy injection label on a revisioned add-on) and the core's pods without a
+ * sidecar in onboarded namespaces.
+ */
+async function targetOnboarding(client: KubeClient, inv: MigrateInvocation): Promise<ReadinessLine[]> {
+  const ctx = targetContext(client, inv);
+  const checkers = [...ctx.mesh.readiness(), ...coreCategories({ clusterChanges: false })].flatMap((c) => c.checkers).filter((k) => k.id === 'namespaces' || k.id === 'sidecars');
+  return (await runCategories([{ id: 'target-onboarding', title: `Onboarding into ${inv.to}`, checkers }], ctx)).flatMap((c) => c.lines);
 }
 
 export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
+  if (inv.action === 'watch') return runWatch(inv, out, err);
   meshNamed(inv.from, 'source');
   const targetFactory = meshFactory(meshNamed(inv.to, 'target'));
   if (inv.action === 'inventory') {
@@ -218,17 +189,22 @@ export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdo
       else out.write(`migrate verify: FAILED: ${blocking.length} leftovers of ${before.mesh} block the cluster; delete them, then verify again (no probe was sent)\n`);
       return exitCodes.checkFailed;
     }
+    const onboarding = await reaching(client, () => targetOnboarding(client, inv));
+    if (!json) for (const l of onboarding.filter((x) => x.status !== 'ok')) out.write(`onboarding ${l.status.toUpperCase()} ${l.message}${l.hint ? ` (${l.hint})` : ''}\n`);
+    const misonboarded = onboarding.filter((x) => x.status === 'fail');
     const after = await reaching(client, () => probeBehaviour(client, inv.to, before.namespaces, before.probes.map(({ result: _result, ...p }) => p), before.unprobed, progress, signal));
     if (inv.out) writeFileSync(resolve(inv.out), `${JSON.stringify(after, null, 2)}\n`);
     const changes = compareBehaviour(before, after);
     const bad = changes.filter((c) => c.kind === 'changed' || c.kind === 'missing');
+    const failed = bad.length > 0 || misonboarded.length > 0;
     if (json) {
-      out.write(`${JSON.stringify({ verdict: bad.length ? 'failed' : 'passed', before: before.mesh, after: after.mesh, leftovers, changes }, null, 2)}\n`);
-      return bad.length ? exitCodes.checkFailed : exitCodes.passed;
+      out.write(`${JSON.stringify({ verdict: failed ? 'failed' : 'passed', before: before.mesh, after: after.mesh, leftovers, onboarding, changes }, null, 2)}\n`);
+      return failed ? exitCodes.checkFailed : exitCodes.passed;
     }
     printChanges(changes, out);
-    out.write(`migrate verify: ${bad.length ? `FAILED: ${bad.length} behaviours changed from ${before.mesh} to ${after.mesh}` : `no behaviour changed from ${before.mesh} to ${after.mesh}`} (${changes.filter((c) => c.kind === 'same').length} same, ${changes.filter((c) => c.kind === 'new').length} new)\n`);
-    return bad.length ? exitCodes.checkFailed : exitCodes.passed;
+    const summary = bad.length ? `FAILED: ${bad.length} behaviours changed from ${before.mesh} to ${after.mesh}` : misonboarded.length ? `FAILED: ${misonboarded.length} onboarding failures on ${after.mesh}; no behaviour changed from ${before.mesh}` : `no behaviour changed from ${before.mesh} to ${after.mesh}`;
+    out.write(`migrate verify: ${summary} (${changes.filter((c) => c.kind === 'same').length} same, ${changes.filter((c) => c.kind === 'new').length} new)\n`);
+    return failed ? exitCodes.checkFailed : exitCodes.passed;
   } finally {
     dispose();
   }

@@ -264,7 +264,7 @@ function buildProgram(onParsed: (inv: Invocation) => void, out: { write: (s: str
   return program;
 }
 
-/** `migrate inventory|plan|baseline|verify` (cli/migrate-command.ts, docs/migration.md). */
+/** `migrate inventory|plan|baseline|verify|watch` (cli/migrate-command.ts, docs/migration.md). */
 function addMigrateCommand(program: Command, onParsed: (inv: Invocation) => void): void {
   const migrate = program.command('migrate')
     .description('verify a migration from one mesh to another (default OSM to Istio): inventory, plan, baseline, verify (docs/migration.md)');
@@ -275,11 +275,15 @@ function addMigrateCommand(program: Command, onParsed: (inv: Invocation) => void
     .option('--to <mesh>', `the target mesh (${meshNames.join(', ')})`, meshNames[1] ?? meshNames[0])
     .option('--mesh-namespace <ns>', 'the source mesh\'s control-plane namespace (default: its AKS add-on\'s)')
     .option('--mesh-name <name>', 'the source mesh\'s name, for meshes that have one');
-  type Opts = { kubeconfig?: string; context?: string; from: string; to: string; meshNamespace?: string; meshName?: string; output?: string; out?: string; inventory?: string; revision?: string; gatewayNamespace?: string; translationFault?: string; baseline?: string };
+  type Opts = {
+    kubeconfig?: string; context?: string; from: string; to: string; meshNamespace?: string; meshName?: string; output?: string; out?: string; inventory?: string; revision?: string;
+    gatewayNamespace?: string; translationFault?: string; baseline?: string; rate?: string; duration?: string; maxRequests?: string; url?: string[]; host?: string; maxDowntime?: string;
+  };
   const parsed = (action: MigrateInvocation['action'], o: Opts): MigrateInvocation => ({
     command: 'migrate', action, kubeconfig: o.kubeconfig, context: o.context, from: o.from, to: o.to, meshNamespace: o.meshNamespace, meshName: o.meshName,
     output: o.output === 'json' ? 'json' : 'table', out: o.out, inventory: o.inventory, revision: o.revision, gatewayNamespace: o.gatewayNamespace,
     translationFault: o.translationFault, baseline: o.baseline,
+    rate: o.rate, duration: o.duration, maxRequests: o.maxRequests, urls: o.url, host: o.host, maxDowntime: o.maxDowntime,
   });
   const output = (): Option => new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
   common(migrate.command('inventory').description('read-only: list what the source mesh enforces (namespaces, access rules, splits, ingress admission, mesh-wide settings)'))
@@ -300,6 +304,17 @@ function addMigrateCommand(program: Command, onParsed: (inv: Invocation) => void
     .option('--out <file>', 'also write the replayed matrix (JSON)')
     .addOption(output())
     .action((o: Opts) => onParsed(parsed('verify', o)));
+  common(migrate.command('watch').description('during the cutover: probe the baseline\'s paths continuously; print the windows of failed requests, answers without mTLS and pods without a sidecar'))
+    .option('--baseline <file>', 'the matrix `migrate baseline` wrote (its probes are what the watch sends)')
+    .option('--rate <n>', 'requests per second, over all paths (at most 50)', '5')
+    .option('--duration <d>', 'stop after this long (e.g. 10m; at most 24h; Ctrl-C stops it sooner)', '10m')
+    .option('--max-requests <n>', 'stop after this many requests')
+    .option('--url <url>', 'also probe this URL through the ingress (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--host <host>', 'the Host header for --url (the ingress host)')
+    .option('--max-downtime <d>', 'fail when a path that was allowed fails for longer than this at once (e.g. 30s)')
+    .option('--out <file>', 'write the report (JSON)')
+    .addOption(output())
+    .action((o: Opts) => onParsed(parsed('watch', o)));
 }
 
 /**

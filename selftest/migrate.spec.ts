@@ -16,6 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import { startSimulator } from '../cli/simulator-process.ts';
 import type { RunningSimulator } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import type { WatchReport } from '../harness/migrate/watch.ts';
 import { resourceTypes } from '../harness/k8s/resources.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -34,6 +35,26 @@ function cli(args: string[]): Promise<CliRun> {
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
+/** A CLI run left running (migrate watch): its output so far, a stop (SIGINT, the watch's normal end) and its end. */
+function background(args: string[]): { output: () => CliRun; stop: () => Promise<CliRun> } {
+  const child = spawn(process.execPath, ['bin/mesh-conformance.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run: CliRun = { code: null, stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => { run.stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { run.stderr += c.toString(); });
+  const ended = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ ...run, code })));
+  return { output: () => run, stop: () => { child.kill('SIGINT'); return ended; } };
+}
+
+/** The paths the watch's progress lines say are failing now (DOWN without a later UP). */
+function stillDown(stderr: string): string[] {
+  const down = new Set<string>();
+  for (const m of stderr.matchAll(/^migrate watch: \S+ (DOWN|UP) (.+?)(?:: .*| after [\d.]+ m?s)$/gm)) {
+    if (m[1] === 'DOWN') down.add(m[2] ?? '');
+    else down.delete(m[2] ?? '');
+  }
+  return [...down];
+}
+
 /** `az aks …` against the simulator's AKS management endpoint (aks-management.json next to the kubeconfig). */
 async function az(kubeconfig: string, operation: string, body: Record<string, unknown>): Promise<void> {
   const access = JSON.parse(readFileSync(join(kubeconfig, '..', 'aks-management.json'), 'utf8')) as { endpoint: string; resourceId: string; tokenFile: string; caFile: string };
@@ -47,8 +68,31 @@ async function az(kubeconfig: string, operation: string, body: Record<string, un
   expect(res.statusCode, `POST ${operation}: ${text.slice(0, 300)}`).toBe(200);
 }
 
-/** The guidance's steps 2–9 with the plan: disable OSM, delete its webhooks, enable Istio, relabel, apply, restart. */
-async function cutOver(client: KubeClient, kubeconfig: string, planDir: string, baseline?: string): Promise<void> {
+/** `kubectl rollout restart deployment -n <ns>` for every Deployment of the namespaces (the watch's probe clients too). */
+async function restart(client: KubeClient, namespaces: string[]): Promise<void> {
+  const restartedAt = new Date().toISOString();
+  for (const ns of namespaces) {
+    for (const d of (await client.list<V1Deployment>(resourceTypes.deployment, { namespace: ns }, budget)).items) {
+      await client.patch({ ...resourceTypes.deployment, namespace: ns, name: d.metadata?.name ?? '' }, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+    }
+  }
+}
+
+/** Waits until every pod of the namespaces runs, the old ones gone, each with the Istio sidecar (or, `without`, none). */
+async function podsOnIstio(client: KubeClient, namespaces: string[], sidecar: 'istio' | 'none' = 'istio'): Promise<void> {
+  await expect.poll(async () => {
+    const pods = (await Promise.all(namespaces.map(async (ns) => (await client.list<V1Pod>(resourceTypes.pod, { namespace: ns }, budget)).items))).flat();
+    return pods.map((p) => `${p.metadata?.name ?? ''} ${p.status?.phase ?? ''} ${(p.spec?.initContainers ?? []).concat(p.spec?.containers ?? []).some((c) => c.name === 'istio-proxy') ? 'istio' : 'none'}`)
+      .filter((s) => !s.endsWith(`Running ${sidecar}`));
+  }, { message: `every pod of ${namespaces.join(', ')} restarted, Running with ${sidecar === 'istio' ? 'the Istio sidecar' : 'no sidecar'}`, timeout: 120_000 }).toEqual([]);
+}
+
+/**
+ * The guidance's steps 2–9 with the plan: disable OSM, delete its webhooks, enable Istio, relabel, apply, restart.
+ * `firstRestart`: restart that namespace alone first, and call `then` once its pods run on Istio (a staggered restart).
+ */
+async function cutOver(client: KubeClient, kubeconfig: string, planDir: string, opts: { baseline?: string; firstRestart?: { namespace: string; then: () => Promise<void> } } = {}): Promise<void> {
+  const { baseline, firstRestart } = opts;
   await az(kubeconfig, 'disableAddons', { addons: 'open-service-mesh' });
   if (baseline) {
     // Verify reports the leftover webhooks (they block pod admission) and fails before it sends any probe.
@@ -65,23 +109,26 @@ async function cutOver(client: KubeClient, kubeconfig: string, planDir: string, 
   expect(webhooks.map((w) => w.metadata?.name).sort()).toEqual(['aks-osm-validator-mesh-osm', 'aks-osm-webhook-osm']);
   for (const w of webhooks) await client.delete({ apiVersion: w.apiVersion ?? '', kind: w.kind ?? '', name: w.metadata?.name ?? '' }, budget);
   await az(kubeconfig, 'meshEnable', { revision });
-  for (const ns of appNamespaces) {
-    await client.patch({ ...resourceTypes.namespace, name: ns }, {
-      metadata: { labels: { 'openservicemesh.io/monitored-by': null, 'istio.io/rev': revision }, annotations: { 'openservicemesh.io/sidecar-injection': null, 'openservicemesh.io/metrics': null } },
-    }, { ...budget, strategy: PatchStrategy.MergePatch });
-  }
+  for (const ns of appNamespaces) await relabel(client, ns, revision);
   await applyPlan(client, planDir);
-  const restartedAt = new Date().toISOString();
-  for (const ns of appNamespaces) {
-    for (const d of (await client.list<V1Deployment>(resourceTypes.deployment, { namespace: ns }, budget)).items) {
-      await client.patch({ ...resourceTypes.deployment, namespace: ns, name: d.metadata?.name ?? '' }, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, { ...budget, strategy: PatchStrategy.MergePatch });
-    }
+  if (firstRestart) {
+    await restart(client, [firstRestart.namespace]);
+    await podsOnIstio(client, [firstRestart.namespace]);
+    await firstRestart.then();
   }
-  await expect.poll(async () => {
-    const pods = (await Promise.all(appNamespaces.map(async (ns) => (await client.list<V1Pod>(resourceTypes.pod, { namespace: ns }, budget)).items))).flat();
-    return pods.map((p) => `${p.metadata?.name ?? ''} ${p.status?.phase ?? ''} ${(p.spec?.initContainers ?? []).concat(p.spec?.containers ?? []).some((c) => c.name === 'istio-proxy') ? 'istio' : 'no-istio'}`)
-      .filter((s) => !s.endsWith('Running istio'));
-  }, { message: 'every pod of the demo restarted, Running with the Istio sidecar', timeout: 120_000 }).toEqual([]);
+  await restart(client, appNamespaces.filter((ns) => ns !== firstRestart?.namespace));
+  await podsOnIstio(client, appNamespaces);
+}
+
+/**
+ * Steps 6–7: the OSM labels and annotations off, `istio.io/rev` on; with `legacy`, `istio-injection=enabled` instead
+ * (which the AKS add-on ignores).
+ */
+async function relabel(client: KubeClient, ns: string, rev: string | { legacy: true }): Promise<void> {
+  const istio = typeof rev !== 'string' ? { 'istio.io/rev': null, 'istio-injection': 'enabled' } : { 'istio.io/rev': rev };
+  await client.patch({ ...resourceTypes.namespace, name: ns }, {
+    metadata: { labels: { 'openservicemesh.io/monitored-by': null, ...istio }, annotations: { 'openservicemesh.io/sidecar-injection': null, 'openservicemesh.io/metrics': null } },
+  }, { ...budget, strategy: PatchStrategy.MergePatch });
 }
 
 async function applyPlan(client: KubeClient, planDir: string): Promise<void> {
@@ -123,7 +170,29 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
       const plan = await cli(['migrate', 'plan', '--inventory', join(dir, 'inventory.json'), '--revision', revision, '--out', join(dir, 'plan')]);
       expect(plan.code, plan.stderr).toBe(0);
       expect(plan.stdout).toContain('not translated: Egress bookwarehouse/example-api');
-      await cutOver(client, kubeconfig, join(dir, 'plan'), join(dir, 'baseline.json'));
+      // migrate watch through the cutover, restarted in two steps: bookstore first, then the others. bookbuyer, still
+      // on OSM's last configuration, cannot reach bookstore's new pods until it is restarted too: the watch measures that.
+      const watchFile = join(dir, 'watch.json');
+      const watch = background(['migrate', 'watch', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json'), '--rate', '50', '--duration', '6m', '--out', watchFile]);
+      await expect.poll(() => watch.output().stderr, { message: 'migrate watch started probing', timeout: 120_000 }).toMatch(/migrate watch: watching 48 paths at 50 requests\/s/);
+      await cutOver(client, kubeconfig, join(dir, 'plan'), {
+        baseline: join(dir, 'baseline.json'),
+        firstRestart: {
+          namespace: 'bookstore',
+          then: () => expect.poll(() => watch.output().stderr, { message: 'the watch saw bookbuyer lose bookstore', timeout: 60_000 }).toMatch(/DOWN bookbuyer\/bookbuyer → bookstore\.bookstore:14001/),
+        },
+      });
+      await expect.poll(() => stillDown(watch.output().stderr), { message: 'every path the cutover took down is UP again (watch progress lines)', timeout: 120_000 }).toEqual([]);
+      const watched = await watch.stop();
+      expect(watched.code, `${watched.stdout}\n${watched.stderr}`).toBe(0);
+      const report = JSON.parse(readFileSync(watchFile, 'utf8')) as WatchReport & { verdict: string };
+      expect(report.verdict).toBe('passed');
+      expect(report.summary.downtimeMs).toBeGreaterThan(0);
+      expect(report.summary.longestDowntime?.path).toMatch(/^bookbuyer\/bookbuyer → bookstore/);
+      expect(report.summary).toMatchObject({ authorizationGapMs: 0, plaintext: 0, podsStillWithoutSidecar: 0 });
+      expect(watched.stdout).toMatch(/^downtime: [\d.]+ m?s during which a path that was allowed failed \([\d.]+ m?s summed over \d paths\); longest window [\d.]+ m?s on bookbuyer\/bookbuyer → bookstore/m);
+      // Istio answers carry the peer's certificate (XFCC): the answers after the cutover were judged, and were mTLS.
+      expect(report.paths.filter((p) => p.expected === 'allowed').every((p) => p.mtls > 0), JSON.stringify(report.paths.map((p) => [p.id, p.mtls]))).toBe(true);
       // After the cutover the OSM CRDs are still there (a warning), the webhooks are gone.
       const verify = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
       expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
@@ -143,9 +212,31 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
       expect(failing.stdout).toContain('namespace bookstore: 19 same, 18 changed');
       expect(failing.stdout).toMatch(/CHANGED bookthief\/bookthief → bookstore\.bookstore:14001 GET \/anything\/buy-a-book\/probe: before denied \(.*\), after allowed \(200\)/);
       expect(failing.stdout).toContain('migrate verify: FAILED: 18 behaviours changed from osm to istio');
-      // The probe pods are gone.
+      // A namespace relabelled istio-injection=enabled, which the add-on ignores, runs without sidecars once restarted:
+      // the watch fails on an authorization gap (bookthief reaches bookstore's /get), answers without mTLS (judged by the
+      // target mesh) and the pods; verify fails on the label and reports the pods.
+      const watchFault = background(['migrate', 'watch', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json'), '--rate', '50', '--duration', '6m']);
+      await expect.poll(() => watchFault.output().stderr, { message: 'the second migrate watch started probing', timeout: 120_000 }).toMatch(/migrate watch: watching 48 paths/);
+      await relabel(client, 'bookstore', { legacy: true });
+      await restart(client, ['bookstore']);
+      await podsOnIstio(client, ['bookstore'], 'none');
+      await expect.poll(() => watchFault.output().stderr, { message: 'the watch saw bookthief reach bookstore and a pod without a sidecar', timeout: 60_000 })
+        .toMatch(/AUTHORIZATION GAP bookthief\/bookthief → bookstore\.bookstore:14001 GET \/get[^]*pod bookstore\/bookstore-v1-\S+ runs without a sidecar|pod bookstore\/bookstore-v1-\S+ runs without a sidecar[^]*AUTHORIZATION GAP bookthief\/bookthief → bookstore\.bookstore:14001 GET \/get/);
+      const unsidecared = await watchFault.stop();
+      expect(unsidecared.code, `${unsidecared.stdout}\n${unsidecared.stderr}`).toBe(1);
+      expect(unsidecared.stdout).toMatch(/^FAIL authorization gap on \d+ paths that were denied before, [\d.]+ m?s in all; first /m);
+      expect(unsidecared.stdout).toMatch(/^ {2}bookthief\/bookthief → bookstore\.bookstore:14001 GET \/get: AUTHORIZATION GAP [\d.]+ m?s in 1 windows/m);
+      expect(unsidecared.stdout).toMatch(/^FAIL \d+ answers came without mTLS \(first: \S+ → bookstore/m);
+      expect(unsidecared.stdout).toMatch(/^FAIL pod bookstore\/bookstore-v1-\S+ still runs without a sidecar/m);
+      expect(unsidecared.stdout).toMatch(/^migrate watch: FAILED: \d+ problems$/m);
+      const misonboarded = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
+      expect(misonboarded.code, `${misonboarded.stdout}\n${misonboarded.stderr}`).toBe(1);
+      expect(misonboarded.stdout).toMatch(/^onboarding FAIL bookstore: istio-injection=enabled, which no installed revision honours .*: the AKS add-on ignores it, so its pods get no sidecar/m);
+      expect(misonboarded.stdout).toMatch(/^onboarding WARN bookstore: 2 of 2 pods have no istio-proxy sidecar: bookstore-v1-/m);
+      // The probe pods and the watch's probe clients are gone.
       for (const ns of appNamespaces) {
         expect((await client.list<V1Pod>(resourceTypes.pod, { namespace: ns, labelSelector: 'mesh-conformance.io/migrate-probe' }, budget)).items.map((p) => p.metadata?.name)).toEqual([]);
+        expect((await client.list<V1Deployment>(resourceTypes.deployment, { namespace: ns, labelSelector: 'mesh-conformance.io/migrate-probe' }, budget)).items.map((p) => p.metadata?.name)).toEqual([]);
       }
     } finally {
       await sim.stop();

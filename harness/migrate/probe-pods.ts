@@ -11,11 +11,11 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PortForward } from '@kubernetes/client-node';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { CleanupRegistry } from '../k8s/cleanup-registry.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
-import { generateRunId, runLabels } from '../k8s/run-labels.ts';
+import { generateRunId, runLabelKeys, runLabels } from '../k8s/run-labels.ts';
 import { meshProfiles } from '../mesh/index.ts';
 import { timeouts } from '../timeouts.ts';
 import { podRunningAndReady } from '../wait/conditions.ts';
@@ -29,6 +29,8 @@ export const probeImage = 'fortio/fortio:1.69.5';
 const fortioPort = 8080;
 /** Marks the probe pods, so the sidecar census leaves them out. */
 export const probePodLabel = 'mesh-conformance.io/migrate-probe';
+/** On a watch's probe pods: the ServiceAccount they run as (their Deployment's selector). */
+const probeSourceLabel = 'mesh-conformance.io/migrate-probe-source';
 const requestTimeoutMs = 10_000;
 
 /** The mesh whose sidecar a pod carries (the first registered profile that recognises it), or undefined. */
@@ -53,14 +55,40 @@ export async function sidecarCensus(client: KubeClient, namespaces: readonly str
   return out.sort((a, b) => `${a.namespace}/${a.pod}`.localeCompare(`${b.namespace}/${b.pod}`));
 }
 
-function probePod(id: WorkloadIdentity, runId: string): V1Pod {
+function probeName(id: WorkloadIdentity, runId: string): string {
   const name = `mc-migrate-probe-${id.serviceAccount}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-$/, '');
+  return `${name}-${runId.slice(-4)}`;
+}
+
+/** The probe client's pod: fortio's server (its fetch proxy sends the requests), running as the source identity. */
+function probePodSpec(id: WorkloadIdentity): NonNullable<V1Pod['spec']> {
+  return {
+    serviceAccountName: id.serviceAccount,
+    containers: [{ name: 'fortio', image: probeImage, args: ['server'], ports: [{ name: 'http-fortio', containerPort: fortioPort }] }],
+  };
+}
+
+function probePod(id: WorkloadIdentity, runId: string): V1Pod {
   return {
     apiVersion: 'v1', kind: 'Pod',
-    metadata: { name: `${name}-${runId.slice(-4)}`, namespace: id.namespace, labels: { ...runLabels(runId), [probePodLabel]: 'true', app: 'mesh-conformance-migrate-probe' } },
+    metadata: { name: probeName(id, runId), namespace: id.namespace, labels: { ...runLabels(runId), [probePodLabel]: 'true', app: 'mesh-conformance-migrate-probe' } },
+    spec: probePodSpec(id),
+  };
+}
+
+/**
+ * `migrate watch`'s probe client: a Deployment of one, so the cutover's `kubectl rollout restart` restarts it with the
+ * workloads, and it then carries the target mesh's sidecar as they do.
+ */
+export function probeDeployment(id: WorkloadIdentity, runId: string): V1Deployment {
+  const name = probeName(id, runId);
+  const selector = { [runLabelKeys.runId]: runId, [probePodLabel]: 'true', [probeSourceLabel]: id.serviceAccount.slice(0, 63) };
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name, namespace: id.namespace, labels: { ...runLabels(runId), [probePodLabel]: 'true' } },
     spec: {
-      serviceAccountName: id.serviceAccount,
-      containers: [{ name: 'fortio', image: probeImage, args: ['server'], ports: [{ name: 'http-fortio', containerPort: fortioPort }] }],
+      replicas: 1, selector: { matchLabels: selector },
+      template: { metadata: { labels: { ...runLabels(runId), ...selector, app: 'mesh-conformance-migrate-probe' } }, spec: probePodSpec(id) },
     },
   };
 }
@@ -90,13 +118,72 @@ async function forwardTo(client: KubeClient, namespace: string, pod: string, por
   };
 }
 
-async function send(base: string, probe: ServiceProbe): Promise<ProbeResult> {
+/** What fortio's fetch proxy answered for a probe; throws when the probe pod itself did not answer. */
+async function fetchThrough(base: string, probe: ServiceProbe, timeoutMs: number): Promise<{ status: number; body: string }> {
   const target = `http://${probe.service}.${probe.namespace}.svc.cluster.local:${probe.port}${probe.path}`;
+  const res = await fetch(`${base}/fortio/fetch2/?url=${encodeURIComponent(target)}`, { headers: { ...probe.headers, connection: 'close' }, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, body: await res.text() };
+}
+
+async function send(base: string, probe: ServiceProbe): Promise<ProbeResult> {
   try {
-    const res = await fetch(`${base}/fortio/fetch2/?url=${encodeURIComponent(target)}`, { headers: { ...probe.headers, connection: 'close' }, signal: AbortSignal.timeout(requestTimeoutMs) });
-    return classify(res.status, await res.text());
+    const { status, body } = await fetchThrough(base, probe, requestTimeoutMs);
+    return classify(status, body);
   } catch (err) {
     return { outcome: 'error', status: 0, detail: `the probe pod did not answer: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * One source identity's probe client during a watch: it finds the Deployment's Ready pod, forwards to it, and finds
+ * the next one when that pod goes (a restart). A request it could not hand to a pod is `undefined`: not observed.
+ */
+export class WatchProbeClient {
+  private forward: { pod: string; url: string; close: () => Promise<void> } | undefined;
+  private finding: Promise<void> | undefined;
+
+  constructor(private readonly client: KubeClient, readonly deployment: V1Deployment, private readonly requestTimeoutMs: number) {}
+
+  private async find(): Promise<void> {
+    const ns = this.deployment.metadata?.namespace ?? '';
+    const selector = Object.entries(this.deployment.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = (await this.client.list<V1Pod>(resourceTypes.pod, { namespace: ns, labelSelector: selector }, { budgetMs: timeouts.apply })).items;
+    const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && podRunningAndReady(p).done)
+      .sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+    if (!ready) return;
+    const name = ready.metadata?.name ?? '';
+    this.forward = { pod: name, ...(await forwardTo(this.client, ns, name, fortioPort)) };
+  }
+
+  /** The answer, or undefined when no probe pod was there to send it. */
+  async send(probe: ServiceProbe): Promise<{ status: number; body: string } | undefined> {
+    if (!this.forward) {
+      this.finding ??= this.find().catch(() => undefined).finally(() => { this.finding = undefined; });
+      await this.finding;
+    }
+    const forward = this.forward;
+    if (!forward) return undefined;
+    try {
+      return await fetchThrough(forward.url, probe, this.requestTimeoutMs);
+    } catch (err) {
+      // A timeout is the destination's (fortio's fetch proxy waits for it); anything else is the probe pod going away.
+      if (err instanceof Error && err.name === 'TimeoutError') return { status: 0, body: `no answer within ${this.requestTimeoutMs} ms` };
+      if (this.forward === forward) {
+        this.forward = undefined;
+        await forward.close();
+      }
+      return undefined;
+    }
+  }
+
+  /** The pod it sends through now ('' when none). */
+  get pod(): string {
+    return this.forward?.pod ?? '';
+  }
+
+  async close(): Promise<void> {
+    await this.forward?.close();
+    this.forward = undefined;
   }
 }
 
