@@ -16,6 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import { startSimulator } from '../cli/simulator-process.ts';
 import type { RunningSimulator } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
+import { kubectl } from './deploy-support.ts';
 import type { WatchReport } from '../harness/migrate/watch.ts';
 import { resourceTypes } from '../harness/k8s/resources.ts';
 
@@ -252,6 +253,11 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
       const plan = await cli(['migrate', 'plan', '--inventory', join(dir, 'inventory.json'), '--revision', revision, '--out', join(dir, 'plan')]);
       expect(plan.code, plan.stderr).toBe(0);
       await cutOver(client, kubeconfig, join(dir, 'plan'));
+      // The plan passes a real kubectl's server-side dry run against the cluster now on Istio (its CRDs' schemas).
+      const dryRun = await kubectl(kubeconfig, ['apply', '--dry-run=server', '-f', join(dir, 'plan')]);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      expect(dryRun.stdout).toMatch(/^authorizationpolicy\.security\.istio\.io\/\S+ (configured|unchanged) \(server dry run\)$/m);
+      expect(dryRun.stdout).toMatch(/^peerauthentication\.security\.istio\.io\/\S+ (configured|unchanged) \(server dry run\)$/m);
       const verify = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
       expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(1);
       // buy-a-book is allowed by the prefix /anything/buy-a-book/*; books-bought by an exact path still passes.
