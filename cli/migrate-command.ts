@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { KubeClient } from '../harness/k8s/kube-client.ts';
 import { meshFactory, meshNames } from '../harness/mesh/index.ts';
 import type { BehaviourChange, BehaviourMatrix } from '../harness/migrate/behaviour.ts';
-import { compareBehaviour, probesFor } from '../harness/migrate/behaviour.ts';
+import { compareBehaviour, ingressProbesFor, probesFor } from '../harness/migrate/behaviour.ts';
 import type { MeshInventory, MigrationPlan } from '../harness/migrate/model.ts';
 import { probeBehaviour } from '../harness/migrate/probe-pods.ts';
 import { coreCategories } from '../harness/readiness/core-categories.ts';
@@ -167,14 +167,17 @@ export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdo
       if (!inv.out) throw new BadInputError('migrate baseline needs --out FILE: where to write the behaviour matrix (JSON)');
       const inventory = await readInventory(inv, client);
       const { probes, unprobed } = probesFor(inventory);
+      const ingressProbes = ingressProbesFor(inventory);
       if (probes.length === 0) throw new BadInputError(`no workloads in the ${inventory.mesh.title} namespaces to probe: onboard a namespace with a workload and a Service first`);
       const namespaces = inventory.namespaces.filter((n) => n.injection).map((n) => n.name);
       progress(`${probes.length} requests from ${new Set(probes.map((p) => `${p.source.namespace}/${p.source.serviceAccount}`)).size} identities to ${new Set(probes.map((p) => `${p.namespace}/${p.service}`)).size} Services`);
-      const matrix = await reaching(client, () => probeBehaviour(client, inv.from, namespaces, probes, unprobed, progress, signal));
+      const matrix = await reaching(client, () => probeBehaviour(client, inv.from, namespaces, probes, ingressProbes, unprobed, progress, signal));
       mkdirSync(dirname(resolve(inv.out)), { recursive: true });
       writeFileSync(resolve(inv.out), `${JSON.stringify(matrix, null, 2)}\n`);
       const count = (o: string): number => matrix.probes.filter((p) => p.result.outcome === o).length;
-      out.write(`baseline on ${inv.from}: ${count('allowed')} allowed, ${count('denied')} denied, ${count('error')} errors; ${matrix.sidecars.filter((s) => s.sidecar).length}/${matrix.sidecars.length} pods with a sidecar; wrote ${resolve(inv.out)}\n`);
+      const ingress = (o: string): number => (matrix.ingress ?? []).filter((p) => p.result.outcome === o).length;
+      out.write(`baseline on ${inv.from}: ${count('allowed')} allowed, ${count('denied')} denied, ${count('error')} errors; ${matrix.sidecars.filter((s) => s.sidecar).length}/${matrix.sidecars.length} pods with a sidecar; ingress paths: ${ingress('allowed')} allowed, ${ingress('denied')} denied, ${ingress('error')} errors; wrote ${resolve(inv.out)}\n`);
+      for (const p of matrix.ingress ?? []) out.write(`  ${p.id} via ${p.result.via}: ${p.result.outcome} (${p.result.detail})\n`);
       for (const u of unprobed) out.write(`  not probed: ${u}\n`);
       return exitCodes.passed;
     }
@@ -192,7 +195,7 @@ export async function runMigrate(inv: MigrateInvocation, out: Out = process.stdo
     const onboarding = await reaching(client, () => targetOnboarding(client, inv));
     if (!json) for (const l of onboarding.filter((x) => x.status !== 'ok')) out.write(`onboarding ${l.status.toUpperCase()} ${l.message}${l.hint ? ` (${l.hint})` : ''}\n`);
     const misonboarded = onboarding.filter((x) => x.status === 'fail');
-    const after = await reaching(client, () => probeBehaviour(client, inv.to, before.namespaces, before.probes.map(({ result: _result, ...p }) => p), before.unprobed, progress, signal));
+    const after = await reaching(client, () => probeBehaviour(client, inv.to, before.namespaces, before.probes.map(({ result: _result, ...p }) => p), (before.ingress ?? []).map(({ result: _result, ...p }) => p), before.unprobed, progress, signal));
     if (inv.out) writeFileSync(resolve(inv.out), `${JSON.stringify(after, null, 2)}\n`);
     const changes = compareBehaviour(before, after);
     const bad = changes.filter((c) => c.kind === 'changed' || c.kind === 'missing');

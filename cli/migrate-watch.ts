@@ -20,6 +20,8 @@ import { meshFactory } from '../harness/mesh/index.ts';
 import type { MtlsEvidence } from '../harness/mesh/mesh-factory.ts';
 import type { BehaviourMatrix } from '../harness/migrate/behaviour.ts';
 import { classify } from '../harness/migrate/behaviour.ts';
+import { entryPointOf } from '../harness/migrate/ingress-probe.ts';
+import type { EntryPoint } from '../harness/migrate/ingress-probe.ts';
 import { describeIdentity } from '../harness/migrate/model.ts';
 import { probeDeployment, probePodLabel, sidecarOf, WatchProbeClient } from '../harness/migrate/probe-pods.ts';
 import type { WatchReport } from '../harness/migrate/watch.ts';
@@ -36,7 +38,7 @@ type Out = { write: (s: string) => void };
 const maxFailLines = 12;
 
 /** The bounds of the probe loop: a watch never floods the cluster, and never runs unbounded. */
-export const watchLimits = { maxRate: 50, defaultRate: 5, defaultDurationMs: 10 * 60_000, maxDurationMs: 24 * 3_600_000, maxRequests: 1_000_000, requestTimeoutMs: 5_000, censusEveryMs: 2_000 } as const;
+export const watchLimits = { maxRate: 50, defaultRate: 5, defaultDurationMs: 10 * 60_000, maxDurationMs: 24 * 3_600_000, maxRequests: 1_000_000, requestTimeoutMs: 5_000, censusEveryMs: 2_000, heartbeatEveryMs: 5_000 } as const;
 
 interface WatchOptions { rate: number; durationMs: number; maxRequests: number; maxDowntimeMs: number | undefined; urls: URL[]; host: string | undefined }
 
@@ -81,7 +83,7 @@ export async function runWatch(inv: MigrateInvocation, out: Out, err: Out): Prom
   if (!inv.baseline) throw new BadInputError('migrate watch needs --baseline FILE: the matrix `migrate baseline --out FILE` wrote before the cutover (its probes are what the watch sends)');
   const options = watchOptions(inv);
   const baseline = readJson<BehaviourMatrix>(resolve(inv.baseline), 'MeshMigrationBehaviour', 'behaviour baseline');
-  if (baseline.probes.length === 0 && options.urls.length === 0) throw new BadInputError(`${inv.baseline} has no probes and no --url was given: nothing to watch`);
+  if (baseline.probes.length + (baseline.ingress?.length ?? 0) + options.urls.length === 0) throw new BadInputError(`${inv.baseline} has no probes and no --url was given: nothing to watch`);
   const client = connect(inv);
   const progress = (line: string): void => err.write(`migrate watch: ${line}\n`);
   const { signal, dispose } = interruptible();
@@ -105,9 +107,36 @@ export async function runWatch(inv: MigrateInvocation, out: Out, err: Out): Prom
       clients.set(key, new WatchProbeClient(client, deployment, watchLimits.requestTimeoutMs));
     }
     progress(`started ${clients.size} probe clients (Deployments labelled ${probePodLabel}); waiting for each to answer once`);
-    const paths = [
-      ...baseline.probes.map((p) => ({ watch: new PathWatch(p.id, 'service', p.namespace, p.result.outcome), probe: p, url: undefined })),
-      ...options.urls.map((u) => ({ watch: new PathWatch(`ingress GET ${u.href}${options.host ? ` [Host: ${options.host}]` : ''}`, 'ingress', '', 'allowed'), probe: undefined, url: u })),
+    /** A watched path: how to send one request (undefined: it could not be sent), and the Service it ends in, if known. */
+    interface Watched { watch: PathWatch; send: () => Promise<{ status: number; body: string } | undefined>; service: string | undefined }
+    const fetchUrl = async (url: string, host: string | undefined): Promise<{ status: number; body: string }> => {
+      try {
+        const res = await request(url, { headers: host ? { host } : {}, headersTimeout: watchLimits.requestTimeoutMs, bodyTimeout: watchLimits.requestTimeoutMs });
+        return { status: res.statusCode, body: await res.body.text() };
+      } catch (e) {
+        return { status: 0, body: `no answer: ${errorText(e)}` };
+      }
+    };
+    // The baseline's ingress paths follow their entry point (Ingress, or the Gateway the plan moved them to), resolved
+    // again at every census.
+    const entries = new Map<string, EntryPoint | string>();
+    const ingressProbes = baseline.ingress ?? [];
+    const paths: Watched[] = [
+      ...baseline.probes.map((p): Watched => ({
+        watch: new PathWatch(p.id, 'service', p.namespace, p.result.outcome), service: `${p.namespace}/${p.service}`,
+        send: async () => clients.get(describeIdentity(p.source))?.send(p),
+      })),
+      ...ingressProbes.map((p): Watched => ({
+        watch: new PathWatch(p.id, 'ingress', p.namespace, p.result.outcome), service: `${p.namespace}/${p.service}`,
+        send: async () => {
+          const entry = entries.get(p.id);
+          return typeof entry === 'object' ? fetchUrl(`${entry.base}${p.path}`, p.host) : { status: 0, body: `no entry point: ${entry ?? 'not resolved yet'}` };
+        },
+      })),
+      ...options.urls.map((u): Watched => ({
+        watch: new PathWatch(`ingress GET ${u.href}${options.host ? ` [Host: ${options.host}]` : ''}`, 'ingress', '', 'allowed'), service: undefined,
+        send: () => fetchUrl(u.href, options.host),
+      })),
     ];
     const stamp = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
     const sidecars = new SidecarWatch();
@@ -120,7 +149,17 @@ export async function runWatch(inv: MigrateInvocation, out: Out, err: Out): Prom
       for (const p of fresh) progress(`${stamp(Date.now())} pod ${p.namespace}/${p.pod} runs without a sidecar`);
       for (const [key, selector] of services) {
         const ns = key.split('/')[0];
-        backing.set(key, new Set(running.filter((p) => p.metadata?.namespace === ns && Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v)).map(sidecarOf)));
+        const now = new Set(running.filter((p) => p.metadata?.namespace === ns && Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v)).map(sidecarOf));
+        const describe = (set: Set<string | undefined> | undefined): string => [...(set ?? [])].map((m) => m ?? 'no').sort().join(' and ');
+        if (backing.has(key) && describe(backing.get(key)) !== describe(now)) progress(`${stamp(Date.now())} Service ${key} now served by pods with ${describe(now) || 'no'} sidecars`);
+        backing.set(key, now);
+      }
+      for (const p of ingressProbes) {
+        const entry = await entryPointOf(client, p, timeouts.apply);
+        const was = entries.get(p.id);
+        const text = (e: EntryPoint | string | undefined): string => (typeof e === 'object' ? `${e.via} at ${e.base}` : `no entry point (${e ?? ''})`);
+        if (was !== undefined && text(was) !== text(entry)) progress(`${stamp(Date.now())} ${p.id} now via ${text(entry)}`);
+        entries.set(p.id, entry);
       }
     };
     await reaching(client, census);
@@ -146,41 +185,37 @@ export async function runWatch(inv: MigrateInvocation, out: Out, err: Out): Prom
     let inFlight = 0;
     let stoppedBy: WatchReport['stoppedBy'] = 'interrupted';
     let nextCensus = startedAt + watchLimits.censusEveryMs;
+    let nextHeartbeat = startedAt + watchLimits.heartbeatEveryMs;
     let censusRunning = false;
     const pending = new Set<Promise<void>>();
-    const record = (path: (typeof paths)[number], answer: Parameters<PathWatch['record']>[0]): void => {
+    const record = (path: Watched, answer: Parameters<PathWatch['record']>[0]): void => {
       const change = path.watch.record(answer);
       const what = path.watch.expected === 'allowed' ? 'DOWN' : 'AUTHORIZATION GAP';
       if (change?.change === 'failing') progress(`${stamp(answer.at)} ${what} ${path.watch.id}: ${change.first}`);
       if (change?.change === 'recovered') progress(`${stamp(answer.at)} ${path.watch.expected === 'allowed' ? 'UP' : 'DENIED again'} ${path.watch.id} after ${seconds(change.afterMs)}`);
     };
-    const fire = async (path: (typeof paths)[number]): Promise<void> => {
+    const fire = async (path: Watched): Promise<void> => {
       const at = Date.now();
-      if (path.url) {
-        try {
-          const res = await request(path.url, { headers: options.host ? { host: options.host } : {}, headersTimeout: watchLimits.requestTimeoutMs, bodyTimeout: watchLimits.requestTimeoutMs });
-          const body = await res.body.text();
-          const r = classify(res.statusCode, body);
-          record(path, { at, outcome: r.outcome, detail: r.detail, mtls: 'unknown' });
-        } catch (e) {
-          record(path, { at, outcome: 'error', detail: `no answer: ${errorText(e)}`, mtls: 'unknown' });
-        }
-        return;
-      }
-      const probe = path.probe;
-      const answer = await clients.get(describeIdentity(probe.source))?.send(probe);
+      const answer = await path.send();
       if (!answer) {
         path.watch.recordUnobserved();
         return;
       }
-      const r = classify(answer.status, answer.body);
-      record(path, { at, outcome: r.outcome, detail: r.detail, mtls: r.outcome === 'allowed' ? judge(backing.get(`${probe.namespace}/${probe.service}`) ?? new Set(), answer.body) : 'unknown' });
+      const r = answer.status === 0 ? { outcome: 'error' as const, detail: answer.body } : classify(answer.status, answer.body);
+      const judged = r.outcome === 'allowed' && path.service ? judge(backing.get(path.service) ?? new Set(), answer.body) : 'unknown';
+      record(path, { at, outcome: r.outcome, detail: r.detail, mtls: judged });
     };
     try {
       for await (const _ of every(intervalMs, undefined, { signal })) {
         const now = Date.now();
         if (now - startedAt >= options.durationMs) { stoppedBy = 'duration'; break; }
         if (sent >= options.maxRequests) { stoppedBy = 'max-requests'; break; }
+        if (now >= nextHeartbeat) {
+          nextHeartbeat = now + watchLimits.heartbeatEveryMs;
+          const live = paths.map((p) => p.watch.result(now));
+          const sum = (f: (p: (typeof live)[number]) => number): number => live.reduce((a, p) => a + f(p), 0);
+          progress(`${stamp(now)} ${sum((p) => p.requests)} answers, ${sum((p) => p.failed)} failed, ${sum((p) => p.unobserved)} not sent; judged mTLS ${sum((p) => p.mtls)}, plaintext ${sum((p) => p.plaintext)}`);
+        }
         if (now >= nextCensus && !censusRunning) {
           censusRunning = true;
           nextCensus = now + watchLimits.censusEveryMs;

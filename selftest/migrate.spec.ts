@@ -132,14 +132,24 @@ async function relabel(client: KubeClient, ns: string, rev: string | { legacy: t
   }, { ...budget, strategy: PatchStrategy.MergePatch });
 }
 
+function planObjects(planDir: string): KubernetesObject[] {
+  return readdirSync(planDir).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(planDir, f), 'utf8')).map((d) => d.toJS() as KubernetesObject | null))
+    .filter((o): o is KubernetesObject => Boolean(o?.kind));
+}
+
 async function applyPlan(client: KubeClient, planDir: string): Promise<void> {
-  const files = readdirSync(planDir).filter((f) => f.endsWith('.yaml')).sort();
-  for (const f of files) {
-    for (const doc of parseAllDocuments(readFileSync(join(planDir, f), 'utf8'))) {
-      const o = doc.toJS() as KubernetesObject | null;
-      if (o?.kind) await client.apply(o, budget);
-    }
+  for (const o of planObjects(planDir)) await client.apply(o, budget);
+}
+
+/** Applies `planDir` as `kubectl apply --prune` would after `previousDir`: what only the previous plan had is deleted. */
+async function applyPruning(client: KubeClient, planDir: string, previousDir: string): Promise<void> {
+  const key = (o: KubernetesObject): string => `${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const kept = new Set(planObjects(planDir).map(key));
+  for (const o of planObjects(previousDir).filter((x) => !kept.has(key(x)))) {
+    await client.delete({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, budget);
   }
+  await applyPlan(client, planDir);
 }
 
 async function startDemo(dir: string, faults: string[]): Promise<{ sim: RunningSimulator; client: KubeClient; kubeconfig: string }> {
@@ -155,7 +165,8 @@ async function baselineOnOsm(dir: string, kubeconfig: string): Promise<void> {
   const baseline = await cli(['migrate', 'baseline', '--kubeconfig', kubeconfig, '--out', join(dir, 'baseline.json')]);
   expect(baseline.code, baseline.stderr).toBe(0);
   // bookbuyer may reach bookstore's two routes (on the apex and both versions): 6 allowed; everything else is refused.
-  expect(baseline.stdout).toContain('baseline on osm: 6 allowed, 42 denied, 0 errors; 5/5 pods with a sidecar');
+  expect(baseline.stdout).toContain('baseline on osm: 6 allowed, 42 denied, 0 errors; 5/5 pods with a sidecar; ingress paths: 1 allowed, 0 denied, 0 errors');
+  expect(baseline.stdout).toContain('ingress GET bookstore.demo.test/get → bookstore/bookstore via Ingress bookstore/bookstore: allowed (200)');
   expect(baseline.stdout).toContain('not probed: bookwarehouse/bookwarehouse route bookwarehouse-service-routes/restock-books');
 }
 
@@ -175,7 +186,7 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
       // on OSM's last configuration, cannot reach bookstore's new pods until it is restarted too: the watch measures that.
       const watchFile = join(dir, 'watch.json');
       const watch = background(['migrate', 'watch', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json'), '--rate', '50', '--duration', '6m', '--out', watchFile]);
-      await expect.poll(() => watch.output().stderr, { message: 'migrate watch started probing', timeout: 120_000 }).toMatch(/migrate watch: watching 48 paths at 50 requests\/s/);
+      await expect.poll(() => watch.output().stderr, { message: 'migrate watch started probing', timeout: 120_000 }).toMatch(/migrate watch: watching 49 paths at 50 requests\/s/);
       await cutOver(client, kubeconfig, join(dir, 'plan'), {
         baseline: join(dir, 'baseline.json'),
         firstRestart: {
@@ -184,6 +195,15 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
         },
       });
       await expect.poll(() => stillDown(watch.output().stderr), { message: 'every path the cutover took down is UP again (watch progress lines)', timeout: 120_000 }).toEqual([]);
+      // Once the census sees bookstore's Services served by Istio sidecars, a heartbeat counts answers judged mTLS.
+      await expect.poll(() => {
+        const err = watch.output().stderr;
+        const switched = ['bookstore', 'bookstore-v1', 'bookstore-v2'].map((svc) => err.lastIndexOf(`Service bookstore/${svc} now served by pods with istio sidecars`));
+        if (switched.some((i) => i < 0)) return 'the census has not seen every bookstore Service on Istio yet';
+        const after = err.slice(Math.max(...switched));
+        const judged = [...after.matchAll(/judged mTLS (\d+), plaintext (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+        return judged.length >= 2 && (judged.at(-1)?.[0] ?? 0) > (judged[0]?.[0] ?? 0) ? 'judged' : `heartbeats since: ${JSON.stringify(judged)}`;
+      }, { message: 'the watch judged answers from Istio-served bookstore as mTLS', timeout: 60_000 }).toBe('judged');
       const watched = await watch.stop();
       expect(watched.code, `${watched.stdout}\n${watched.stderr}`).toBe(0);
       const report = JSON.parse(readFileSync(watchFile, 'utf8')) as WatchReport & { verdict: string };
@@ -193,12 +213,13 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
       expect(report.summary).toMatchObject({ authorizationGapMs: 0, plaintext: 0, podsStillWithoutSidecar: 0 });
       expect(watched.stdout).toMatch(/^downtime: [\d.]+ m?s during which a path that was allowed failed \([\d.]+ m?s summed over \d paths\); longest window [\d.]+ m?s on bookbuyer\/bookbuyer → bookstore/m);
       // Istio answers carry the peer's certificate (XFCC): the answers after the cutover were judged, and were mTLS.
-      expect(report.paths.filter((p) => p.expected === 'allowed').every((p) => p.mtls > 0), JSON.stringify(report.paths.map((p) => [p.id, p.mtls]))).toBe(true);
+      expect(report.paths.filter((p) => p.namespace === 'bookstore' && p.expected === 'allowed').every((p) => p.mtls > 0), JSON.stringify(report.paths.map((p) => [p.id, p.mtls]))).toBe(true);
       // After the cutover the OSM CRDs are still there (a warning), the webhooks are gone.
       const verify = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
       expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
-      expect(verify.stdout).toContain('migrate verify: no behaviour changed from osm to istio (52 same, 0 new)');
-      expect(verify.stdout).toContain('namespace bookstore: 37 same, 0 changed');
+      expect(verify.stdout).toContain('migrate verify: no behaviour changed from osm to istio (53 same, 0 new)');
+      expect(verify.stdout).toContain('namespace bookstore: 38 same, 0 changed');
+      expect(verify.stderr).toMatch(/ingress GET bookstore\.demo\.test\/get → bookstore\/bookstore via Gateway \S+ \(HTTPRoute bookstore\/\S+\): allowed \(200\)/);
       expect(verify.stdout).toMatch(/leftover WARN .*CRD/);
       expect(verify.stdout).not.toContain('leftover FAIL');
 
@@ -210,14 +231,22 @@ test.describe('migrate: OSM to Istio on the osm-migration-demo', () => {
       await applyPlan(client, join(dir, 'plan-faulty'));
       const failing = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
       expect(failing.code, `${failing.stdout}\n${failing.stderr}`).toBe(1);
-      expect(failing.stdout).toContain('namespace bookstore: 19 same, 18 changed');
+      expect(failing.stdout).toContain('namespace bookstore: 20 same, 18 changed');
       expect(failing.stdout).toMatch(/CHANGED bookthief\/bookthief → bookstore\.bookstore:14001 GET \/anything\/buy-a-book\/probe: before denied \(.*\), after allowed \(200\)/);
       expect(failing.stdout).toContain('migrate verify: FAILED: 18 behaviours changed from osm to istio');
+      // The ingress gateway not admitted (the plan applied as `kubectl apply --prune` would): the ingress path changes.
+      const noIngress = await cli(['migrate', 'plan', '--inventory', join(dir, 'inventory.json'), '--revision', revision, '--out', join(dir, 'plan-no-ingress'), '--translation-fault', 'ingress-not-admitted']);
+      expect(noIngress.code, noIngress.stderr).toBe(0);
+      await applyPruning(client, join(dir, 'plan-no-ingress'), join(dir, 'plan'));
+      const unadmitted = await cli(['migrate', 'verify', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json')]);
+      expect(unadmitted.code, `${unadmitted.stdout}\n${unadmitted.stderr}`).toBe(1);
+      expect(unadmitted.stdout).toMatch(/^ {2}CHANGED ingress GET bookstore\.demo\.test\/get → bookstore\/bookstore: before allowed \(200\) via Ingress bookstore\/bookstore, after denied \(403 RBAC: access denied\) via Gateway /m);
+      expect(unadmitted.stdout).toContain('migrate verify: FAILED: 1 behaviours changed from osm to istio');
       // A namespace relabelled istio-injection=enabled, which the add-on ignores, runs without sidecars once restarted:
       // the watch fails on an authorization gap (bookthief reaches bookstore's /get), answers without mTLS (judged by the
       // target mesh) and the pods; verify fails on the label and reports the pods.
       const watchFault = background(['migrate', 'watch', '--kubeconfig', kubeconfig, '--baseline', join(dir, 'baseline.json'), '--rate', '50', '--duration', '6m']);
-      await expect.poll(() => watchFault.output().stderr, { message: 'the second migrate watch started probing', timeout: 120_000 }).toMatch(/migrate watch: watching 48 paths/);
+      await expect.poll(() => watchFault.output().stderr, { message: 'the second migrate watch started probing', timeout: 120_000 }).toMatch(/migrate watch: watching 49 paths/);
       await relabel(client, 'bookstore', { legacy: true });
       await restart(client, ['bookstore']);
       await podsOnIstio(client, ['bookstore'], 'none');

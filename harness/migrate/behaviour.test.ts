@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BehaviourMatrix } from './behaviour.ts';
-import { classify, compareBehaviour, probesFor, sampleOf } from './behaviour.ts';
+import { classify, compareBehaviour, ingressProbesFor, probesFor, sampleOf } from './behaviour.ts';
 import type { MeshInventory } from './model.ts';
 
 const inventory = (): MeshInventory => ({
@@ -75,5 +75,25 @@ void describe('behaviour matrix', () => {
     const changes = compareBehaviour(before, after);
     assert.deepEqual(changes.map((c) => `${c.kind} ${c.what}`), ['changed p1', 'changed p2', 'same p3', 'new p4', 'changed sidecars']);
     assert.deepEqual(compareBehaviour(before, { ...before, mesh: 'b' }).filter((c) => c.kind !== 'same'), []);
+  });
+
+  void it('probes each Ingress path to an onboarded namespace once (a prefix / as /get); compares outcomes, not entry points', () => {
+    const inv = inventory();
+    inv.cluster.ingressRoutes = [
+      { namespace: 'shop', name: 'shop', className: 'nginx', host: 'shop.example', path: '/', pathType: 'Prefix', service: 'shop', port: 80 },
+      { namespace: 'shop', name: 'shop', className: 'nginx', host: 'shop.example', path: '/exact', pathType: 'Exact', service: 'shop', port: 80 },
+      { namespace: 'ingress', name: 'other', className: 'nginx', host: undefined, path: '/', pathType: 'Prefix', service: 'nginx', port: 80 },
+    ];
+    const probes = ingressProbesFor(inv);
+    assert.deepEqual(probes.map((p) => p.id), ['ingress GET shop.example/exact → shop/shop', 'ingress GET shop.example/get → shop/shop']);
+    const at = (outcome: 'allowed' | 'denied', via: string): BehaviourMatrix => ({
+      kind: 'MeshMigrationBehaviour', version: 1, mesh: 'm', takenAt: '', namespaces: ['shop'], unprobed: [], probes: [], sidecars: [],
+      ingress: probes.slice(0, 1).map((p) => ({ ...p, result: { outcome, status: outcome === 'allowed' ? 200 : 403, detail: `${outcome === 'allowed' ? 200 : 403}`, via } })),
+    });
+    assert.deepEqual(compareBehaviour(at('allowed', 'Ingress shop/shop'), at('allowed', 'Gateway gw/gw')).filter((c) => c.kind !== 'same' && c.what !== 'sidecars'), []);
+    const changed = compareBehaviour(at('allowed', 'Ingress shop/shop'), at('denied', 'Gateway gw/gw')).find((c) => c.kind === 'changed');
+    assert.deepEqual(changed, { namespace: 'shop', kind: 'changed', what: 'ingress GET shop.example/exact → shop/shop', before: 'allowed (200) via Ingress shop/shop', after: 'denied (403) via Gateway gw/gw' });
+    // A baseline of an older version (no ingress paths) compares without them.
+    assert.equal(compareBehaviour({ ...at('allowed', 'x'), ingress: undefined }, at('denied', 'y')).filter((c) => c.kind === 'new').length, 1);
   });
 });

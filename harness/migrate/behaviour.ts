@@ -43,6 +43,24 @@ export interface SidecarFact {
   sidecar: string | undefined;
 }
 
+/**
+ * One request through the cluster's ingress to an onboarded namespace's Service, sent from outside (the harness) to
+ * whatever entry point serves its host and path at the time: a Gateway API route's Gateway when one routes it (the
+ * plan moves the ingress there), else the Ingress's load balancer address.
+ */
+export interface IngressProbe {
+  /** `ingress GET bookstore.demo.test/get → bookstore/bookstore`. */
+  id: string;
+  /** The backend Service's namespace and name. */
+  namespace: string;
+  service: string;
+  /** The Ingress the path comes from. */
+  ingress: string;
+  host: string | undefined;
+  method: 'GET';
+  path: string;
+}
+
 /** What `migrate baseline` writes and `migrate verify` replays. */
 export interface BehaviourMatrix {
   kind: 'MeshMigrationBehaviour';
@@ -55,6 +73,24 @@ export interface BehaviourMatrix {
   sidecars: SidecarFact[];
   /** Routes that were not probed, and why. */
   unprobed: string[];
+  /** The ingress paths, with the entry point that answered (absent in a matrix of an older version). */
+  ingress?: (IngressProbe & { result: ProbeResult & { via: string } })[];
+}
+
+/**
+ * The ingress probes of an inventory: one per Ingress host and path to a Service of an onboarded namespace. A prefix
+ * `/` becomes `/get` (an echo app answers it and shows the request's headers); other paths are sent as written.
+ */
+export function ingressProbesFor(inv: MeshInventory): IngressProbe[] {
+  const onboarded = new Set(inv.namespaces.filter((n) => n.injection).map((n) => n.name));
+  const probes = new Map<string, IngressProbe>();
+  for (const r of inv.cluster.ingressRoutes) {
+    if (!onboarded.has(r.namespace)) continue;
+    const path = r.pathType !== 'Exact' && (r.path === '/' || r.path === '') ? '/get' : r.path;
+    const id = `ingress GET ${r.host ?? '*'}${path} → ${r.namespace}/${r.service}`;
+    probes.set(id, { id, namespace: r.namespace, service: r.service, ingress: r.name, host: r.host, method: 'GET', path });
+  }
+  return [...probes.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** A value the RE2 pattern matches in full, when it is a literal, a prefix (`abc.*`) or `.*`; undefined otherwise. */
@@ -161,6 +197,16 @@ export function compareBehaviour(before: BehaviourMatrix, after: BehaviourMatrix
     changes.push({ namespace: b.namespace, kind: a.result.outcome === b.result.outcome ? 'same' : 'changed', what: b.id, before: label(b.result), after: label(a.result) });
   }
   for (const a of afterById.values()) changes.push({ namespace: a.namespace, kind: 'new', what: a.id, after: label(a.result) });
+  // Ingress paths: the outcome counts; the entry point (Ingress or Gateway) is expected to move.
+  const ingressAfter = new Map((after.ingress ?? []).map((p) => [p.id, p]));
+  const via = (r: ProbeResult & { via: string }): string => `${label(r)} via ${r.via}`;
+  for (const b of before.ingress ?? []) {
+    const a = ingressAfter.get(b.id);
+    ingressAfter.delete(b.id);
+    if (!a) changes.push({ namespace: b.namespace, kind: 'missing', what: b.id, before: via(b.result) });
+    else changes.push({ namespace: b.namespace, kind: a.result.outcome === b.result.outcome ? 'same' : 'changed', what: b.id, before: via(b.result), after: via(a.result) });
+  }
+  for (const a of ingressAfter.values()) changes.push({ namespace: a.namespace, kind: 'new', what: a.id, after: via(a.result) });
   // Sidecars: per namespace, whether every pod of it carried one (pod names change with the restart).
   for (const ns of [...new Set([...before.namespaces, ...after.namespaces])].sort()) {
     const without = (m: BehaviourMatrix): string[] => m.sidecars.filter((s) => s.namespace === ns && !s.sidecar).map((s) => s.pod);

@@ -16,7 +16,7 @@ const controllerTypes = {
 } as const;
 
 /** The objects of a kind, or none when the API server does not serve it (a cluster without StatefulSets, say). */
-async function listIfServed<T extends KubernetesObject>(client: KubeClient, type: { apiVersion: string; kind: string }, namespace: string, budgetMs: number): Promise<T[]> {
+export async function listIfServed<T extends KubernetesObject>(client: KubeClient, type: { apiVersion: string; kind: string }, namespace: string, budgetMs: number): Promise<T[]> {
   try {
     return (await client.list<T>(type, { namespace }, { budgetMs })).items;
   } catch (err) {

@@ -20,8 +20,9 @@ import { meshProfiles } from '../mesh/index.ts';
 import { timeouts } from '../timeouts.ts';
 import { podRunningAndReady } from '../wait/conditions.ts';
 import { waitForObject } from '../wait/wait-for-object.ts';
-import type { BehaviourMatrix, ProbeResult, ServiceProbe, SidecarFact } from './behaviour.ts';
+import type { BehaviourMatrix, IngressProbe, ProbeResult, ServiceProbe, SidecarFact } from './behaviour.ts';
 import { classify } from './behaviour.ts';
+import { probeIngress } from './ingress-probe.ts';
 import { describeIdentity } from './model.ts';
 import type { WorkloadIdentity } from './model.ts';
 
@@ -191,8 +192,8 @@ export class WatchProbeClient {
  * Sends every probe as its source identity and returns the matrix. `log` gets one line per step. The probe pods are
  * removed before it returns or throws.
  */
-export async function probeBehaviour(client: KubeClient, mesh: string, namespaces: string[], probes: ServiceProbe[], unprobed: string[], log: (line: string) => void,
-  signal?: AbortSignal): Promise<BehaviourMatrix> {
+export async function probeBehaviour(client: KubeClient, mesh: string, namespaces: string[], probes: ServiceProbe[], ingressProbes: IngressProbe[], unprobed: string[],
+  log: (line: string) => void, signal?: AbortSignal): Promise<BehaviourMatrix> {
   const runId = generateRunId();
   const registry = new CleanupRegistry(client, runId);
   const results: BehaviourMatrix['probes'] = [];
@@ -225,8 +226,10 @@ export async function probeBehaviour(client: KubeClient, mesh: string, namespace
     const report = await registry.deleteAll({ budgetMs: timeouts.cleanup });
     if (report.errors.length || report.refused.length) log(`cleanup of the probe pods: ${[...report.errors, ...report.refused].join('; ')}`);
   }
+  const ingress = await probeIngress(client, ingressProbes, timeouts.apply);
+  for (const p of ingress) log(`${p.id} via ${p.result.via}: ${p.result.outcome} (${p.result.detail})`);
   return {
     kind: 'MeshMigrationBehaviour', version: 1, mesh, takenAt: new Date().toISOString(), namespaces,
-    probes: results, sidecars: await sidecarCensus(client, namespaces), unprobed,
+    probes: results, sidecars: await sidecarCensus(client, namespaces), unprobed, ingress,
   };
 }

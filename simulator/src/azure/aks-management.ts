@@ -112,6 +112,9 @@ export function aksManagementComponent(opts: AksManagementOptions): SimComponent
         busy: false,
       };
       const started: StartedComponent[] = [];
+      // AKS's cloud provider gives every Service of type LoadBalancer an address from the start, whichever add-ons run
+      // (a Gateway API Gateway's Service included, so a migration plan's gateway gets one).
+      started.push(await loadBalancerComponent({ name: 'azure-load-balancer' }).start(ctx));
       const startComponent = async (c: SimComponent): Promise<void> => {
         started.push(await c.start(ctx));
         ctx.log(`aks: started ${c.name}`);
@@ -167,7 +170,6 @@ export function aksManagementComponent(opts: AksManagementOptions): SimComponent
           if (!state.istio) throw new ArmError(400, 'OperationNotAllowed', 'The Istio-based service mesh add-on is not enabled (az aks mesh enable --revision <revision>)');
           if (type !== 'external') throw new ArmError(400, 'InvalidParameter', `ingress gateway type "${type}": this simulator offers the external gateway only`);
           if (!state.ingressGateways.includes(type)) {
-            await startComponent(loadBalancerComponent({ name: 'azure-load-balancer' }));
             for (const o of [namespace(aksIngressGateway.namespace), ...aksIngressGatewayObjects(state.istio.layout)]) await createIfMissing(ctx.store, o);
             await waitForWorkloads(ctx.store, [{ namespace: aksIngressGateway.namespace, name: `${aksIngressGateway.name}-${state.istio.revision}` }], 120_000);
             state.ingressGateways.push(type);
