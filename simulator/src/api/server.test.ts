@@ -289,7 +289,9 @@ void test('watch-cut closes watch streams after about a second; client-node sees
     });
     const elapsed = performance.now() - t0;
     assert.equal(ended, null);
-    assert.ok(elapsed >= 900 && elapsed < 3000, `stream lasted ${elapsed} ms`);
+    // Ending at all (done(null)) is the behaviour; the lower bound shows it was the fault's cut, not an error at once.
+    // No upper bound: speed belongs in the bench, and a loaded machine must not fail this.
+    assert.ok(elapsed >= 900, `stream lasted ${elapsed} ms`);
   } finally {
     await cut.close();
   }
