@@ -40,14 +40,23 @@ const faultsOnUpstream = [
   'watch-expired', // etcd compaction without the watch cache
 ];
 
-/**
- * With MESH_CONFORMANCE_SELFTEST_UPSTREAM=all, every fault of the OSM kind catalogue (as the fault matrix reads it),
- * not only the twelve above: the wider sweep that looks for more differences, too slow for every `npm test`.
- */
-function upstreamFaults(): string[] {
-  if (process.env.MESH_CONFORMANCE_SELFTEST_UPSTREAM !== 'all' || !built) return faultsOnUpstream;
-  const out = execFileSync(process.execPath, ['bin/mesh-conformance.js', 'sim', '--list-faults', '--mesh', 'osm', '--flavor', 'kind'], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
+/** The faults the simulator lists for OSM on a flavor. */
+function listedFaults(flavor: 'kind' | 'aks'): string[] {
+  const out = execFileSync(process.execPath, ['bin/mesh-conformance.js', 'sim', '--list-faults', '--mesh', 'osm', '--flavor', flavor], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
   return out.split('\n').map((l) => l.split('\t')[0] ?? '').filter((name) => name !== '');
+}
+
+/**
+ * The wider sweeps that look for more differences, too slow for every `npm test`:
+ * MESH_CONFORMANCE_SELFTEST_UPSTREAM=all runs every fault of the OSM kind catalogue, not only the twelve above, and
+ * the aks sweep; `aks` runs only the aks sweep: the faults the fault matrix runs on aks (`aks: true`: their path
+ * differs there), each on the aks flavor with the ingress its expectation names.
+ */
+function upstreamFaults(): { fault: string; flavor: 'kind' | 'aks' }[] {
+  const sweep = process.env.MESH_CONFORMANCE_SELFTEST_UPSTREAM;
+  const kind = sweep === 'all' && built ? listedFaults('kind') : sweep === 'aks' ? [] : faultsOnUpstream;
+  const aks = (sweep === 'all' || sweep === 'aks') && built ? listedFaults('aks').filter((f) => faultExpectations[f]?.aks === true) : [];
+  return [...kind.map((fault) => ({ fault, flavor: 'kind' as const })), ...aks.map((fault) => ({ fault, flavor: 'aks' as const }))];
 }
 
 function tail(run: RunEvidence): string {
@@ -55,7 +64,9 @@ function tail(run: RunEvidence): string {
 }
 
 function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: 'kind' | 'aks' = 'kind'): Promise<RunEvidence> {
-  return runConformance({ flavor, fault, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
+  const e = fault ? faultExpectations[fault] : undefined;
+  const ingress = e?.outcome === 'fail' ? e.ingress : undefined;
+  return runConformance({ flavor, fault, ingress, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
 }
 
 function expectCleanPass(run: RunEvidence): void {
@@ -102,11 +113,11 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
     expect(r.output).toMatch(/Status: \d+ ok, \d+ warnings?, 0 failures: ready \(exit 0\)/);
   });
 
-  for (const fault of upstreamFaults()) {
-    test(`kind: ${fault} keeps its verdict`, async ({}, testInfo) => {
+  for (const { fault, flavor } of upstreamFaults()) {
+    test(`${flavor}: ${fault} keeps its verdict`, async ({}, testInfo) => {
       const e = faultExpectations[fault];
       if (!e) throw new Error(`fault ${fault} has no expectation in selftest/fault-expectations.ts`);
-      const run = await upstreamRun(fault, testInfo);
+      const run = await upstreamRun(fault, testInfo, flavor);
       if (e.outcome === 'pass') {
         expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
         return;
