@@ -23,7 +23,7 @@ import { classify } from '../harness/migrate/behaviour.ts';
 import { entryPointOf } from '../harness/migrate/ingress-probe.ts';
 import type { EntryPoint } from '../harness/migrate/ingress-probe.ts';
 import { describeIdentity } from '../harness/migrate/model.ts';
-import { probeDeployment, probePodLabel, sidecarOf, WatchProbeClient } from '../harness/migrate/probe-pods.ts';
+import { optedOutOfEveryMesh, probeDeployment, probePodLabel, sidecarOf, WatchProbeClient } from '../harness/migrate/probe-pods.ts';
 import type { WatchReport } from '../harness/migrate/watch.ts';
 import { PathWatch, seconds, SidecarWatch, watchReport, watchSummary, watchVerdict } from '../harness/migrate/watch.ts';
 import { errorText } from '../harness/text.ts';
@@ -145,7 +145,9 @@ export async function runWatch(inv: MigrateInvocation, out: Out, err: Out): Prom
       const pods: V1Pod[] = [];
       for (const namespace of baseline.namespaces) pods.push(...(await client.list<V1Pod>(resourceTypes.pod, { namespace }, { budgetMs: timeouts.apply })).items);
       const running = pods.filter((p) => !p.metadata?.labels?.[probePodLabel] && !p.metadata?.deletionTimestamp && p.status?.phase === 'Running');
-      const fresh = sidecars.census(Date.now(), running.map((p) => ({ namespace: p.metadata?.namespace ?? '', pod: p.metadata?.name ?? '', sidecar: sidecarOf(p) })));
+      // A pod that opts out of injection (of every mesh) is not expected to carry a sidecar.
+      const expected = running.filter((p) => !optedOutOfEveryMesh(p));
+      const fresh = sidecars.census(Date.now(), expected.map((p) => ({ namespace: p.metadata?.namespace ?? '', pod: p.metadata?.name ?? '', sidecar: sidecarOf(p) })));
       for (const p of fresh) progress(`${stamp(Date.now())} pod ${p.namespace}/${p.pod} runs without a sidecar`);
       for (const [key, selector] of services) {
         const ns = key.split('/')[0];

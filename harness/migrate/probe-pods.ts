@@ -43,6 +43,11 @@ export function sidecarOf(pod: V1Pod): string | undefined {
   return undefined;
 }
 
+/** The pod asks every registered mesh not to inject it: no sidecar is expected. */
+export function optedOutOfEveryMesh(pod: V1Pod): boolean {
+  return meshProfiles.every((factory) => factory.create({ namespace: '', meshName: '', revision: undefined, target: 'local' }).sidecar.optedOut(pod));
+}
+
 /** The pods of the namespaces (probe pods left out), with their sidecar. */
 export async function sidecarCensus(client: KubeClient, namespaces: readonly string[]): Promise<SidecarFact[]> {
   const out: SidecarFact[] = [];
