@@ -7,6 +7,8 @@ import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { runPaths } from '../harness/config/run-config.ts';
 import { deleteRunLeftovers } from '../harness/cleanup/run-cleanup.ts';
 import { restoreJournaledChanges } from '../harness/k8s/shared-change.ts';
+import { createMeshProfile } from '../harness/mesh/index.ts';
+import { restoreJournaledCollection } from '../harness/metrics/collection-journal.ts';
 import { KubeApiError, isRetryable } from '../harness/k8s/api-error.ts';
 import { waitForNamespaceGone } from '../harness/k8s/namespaces.ts';
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
@@ -158,8 +160,16 @@ export async function cleanupAfterRun(config: ConformanceConfig, opts: { interru
   try {
     const client = KubeClient.connect({ kubeconfig: config.kubeconfig, context: config.context, credentialBudgetMs: config.timeouts.apply });
     // Cluster-wide changes a check could not restore (a crashed worker, a second Ctrl-C): the journal holds them.
-    for (const line of await restoreJournaledChanges(client, runPaths(config.reportDir, config.runId).clusterChanges, config.timeouts.apply)) {
+    const paths = runPaths(config.reportDir, config.runId);
+    for (const line of await restoreJournaledChanges(client, paths.clusterChanges, config.timeouts.apply)) {
       out.write(`mesh-conformance: cleanup after the run: ${line}\n`);
+    }
+    // The metrics collection the run's copies shared (or a worker could not restore): taken out in one edit.
+    const collection = createMeshProfile(config).metrics.collection;
+    if (collection) {
+      const line = await restoreJournaledCollection(client, collection, paths, config.timeouts.apply)
+        .catch((err: unknown) => `could not restore ${collection.object.namespace ?? ''}/${collection.object.name} (${errorText(err)}); its journal ${paths.metricsCollection} is kept`);
+      if (line) out.write(`mesh-conformance: cleanup after the run: ${line}\n`);
     }
     const keep = opts.interrupted ? [] : keptNamespaces(config.reportDir, config.runId);
     const report = await deleteRunLeftovers(client, config.runId, { keep, budgetMs: config.timeouts.apply, waitMs: config.timeouts.cleanup });

@@ -39,6 +39,8 @@ export function resolveRunConfig(inv: RunInvocation, env: NodeJS.ProcessEnv, cwd
     throw err;
   }
   config.runId ??= generateRunId();
+  // `--namespaces N` wins over `parallelism`: the workers read the number of copies from the run's configuration.
+  if (inv.namespaces !== undefined) config.parallelism = inv.namespaces;
   config.reportDir = resolve(cwd, config.reportDir);
   // Playwright workers run in the package root: file paths from env or flags are relative to where the user is.
   const la = config.metrics.logAnalytics;
@@ -195,7 +197,7 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     const runConfigFile = writeRunConfig(config);
     // The runner and its workers use the kubeconfig as read here, never the files again (a pipe can be read once).
     const kubeconfig = resolveKubeconfig(config.kubeconfig ?? '', config.context);
-    child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(inv.namespaces ?? (config.parallelism > 1 ? config.parallelism : undefined)), ...inv.playwrightArgs], {
+    child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(config.parallelism), ...inv.playwrightArgs], {
       cwd: packageRoot,
       env: { ...runnerEnv(config, process.env, runConfigFile, kubeconfig), [parentWatchEnv]: 'stdin' },
       // stdin is a pipe only we hold: if we die, even by SIGKILL, the runner sees it end and stops (fixtures/parent-watch.ts).

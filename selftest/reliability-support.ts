@@ -104,23 +104,27 @@ export interface TestSim {
   server: string;
   /** What the simulator announced (the aks flavor's Log Analytics workspace among it). */
   ready: SimulatorReady | undefined;
+  /** The simulator's request log (`sim --request-log`), when asked for. */
+  requestLog: string | undefined;
   process: CliProcess;
   client: KubeClient;
   stop(): Promise<void>;
 }
 
 /** Starts `mesh-conformance sim` writing its kubeconfig under `dir`, and waits (bounded) for its ready line. */
-export async function startTestSim(dir: string, opts: { faults?: string[]; token?: string; flavor?: string } = {}): Promise<TestSim> {
+export async function startTestSim(dir: string, opts: { faults?: string[]; token?: string; flavor?: string; requestLog?: boolean } = {}): Promise<TestSim> {
   mkdirSync(dir, { recursive: true });
   const kubeconfig = resolve(dir, 'kubeconfig');
-  const args = ['sim', '--kubeconfig', kubeconfig, '--flavor', opts.flavor ?? 'kind', ...(opts.faults ?? []).flatMap((f) => ['--fault', f]), ...(opts.token ? ['--token', opts.token] : [])];
+  const requestLog = opts.requestLog ? resolve(dir, 'requests.jsonl') : undefined;
+  const args = ['sim', '--kubeconfig', kubeconfig, '--flavor', opts.flavor ?? 'kind', ...(opts.faults ?? []).flatMap((f) => ['--fault', f]), ...(opts.token ? ['--token', opts.token] : []),
+    ...(requestLog ? ['--request-log', requestLog] : [])];
   const proc = startCli(args);
   const line = await proc.waitForLine(/^simulator ready /, 90_000);
   const ready = parseReadyLine(line);
   const context = ready?.context ?? '';
   const server = ready?.server ?? '';
   return {
-    kubeconfig, context, server, ready, process: proc,
+    kubeconfig, context, server, ready, requestLog, process: proc,
     client: KubeClient.connect({ kubeconfig }),
     async stop() {
       if (proc.child.exitCode === null) proc.child.kill('SIGINT');

@@ -24,6 +24,9 @@ export interface RunPaths {
   cleanup: string;
   /** The journal of cluster-wide changes not yet restored (harness/k8s/shared-change.ts). */
   clusterChanges: string;
+  /** The run's namespaces, one empty file each, and the journal of the metrics collection (harness/metrics/collection-journal.ts). */
+  namespaces: string;
+  metricsCollection: string;
   /** The simulated cluster's files on the local target (kubeconfig, request log). */
   simulator: string;
   kubeconfig: string;
@@ -52,6 +55,8 @@ export function runPaths(reportDir: string, runId: string): RunPaths {
     config: join(dir, 'config.json'),
     cleanup: join(dir, 'cleanup'),
     clusterChanges: join(dir, 'cluster-changes'),
+    namespaces: join(dir, 'namespaces'),
+    metricsCollection: join(dir, 'metrics-collection'),
     simulator,
     kubeconfig: join(simulator, 'kubeconfig'),
     requestLog: join(simulator, 'requests.jsonl'),

@@ -60,18 +60,20 @@ export interface LogAnalyticsMapping {
 
 /** What a change to a shared object did, so its restore undoes exactly that. */
 export interface CollectionChange {
-  namespace: string;
-  /** One line for the report: `kube-system/x: added ns (restored after the test)`. */
+  /** The namespaces this change added (empty: all were listed already, nothing to undo). */
+  namespaces: string[];
+  /** One line for the report: `kube-system/x: added ns (restored afterwards)`. */
   summary: string;
 }
 
 /**
- * A cluster-wide change that makes the metrics backend collect the run's namespace (Container insights' ConfigMap):
- * made only with the user's opt-in, merged, and restored when the test ends.
+ * A cluster-wide change that makes the metrics backend collect the run's namespaces (Container insights' ConfigMap):
+ * made only with the user's opt-in, merged, and restored afterwards (fixtures/metrics.ts says when).
  */
 export interface MetricsCollection {
   readonly object: SharedObject;
-  ensure(client: KubeClient, namespace: string, budgetMs: number): Promise<CollectionChange>;
+  /** Lists all of `namespaces` in one write (the agent restarts on each edit). */
+  ensure(client: KubeClient, namespaces: readonly string[], budgetMs: number): Promise<CollectionChange>;
   restore(client: KubeClient, change: CollectionChange, budgetMs: number): Promise<string>;
   /** The namespaces the agent is told to collect now (read only; empty without the shared object). */
   listed(client: KubeClient, budgetMs: number): Promise<string[]>;

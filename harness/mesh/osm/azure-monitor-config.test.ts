@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { KubeApiError } from '../../k8s/api-error.ts';
 import type { KubeClient } from '../../k8s/kube-client.ts';
-import { addMonitorNamespace, ensureNamespaceCollected, monitorNamespaces, osmConfigKey, osmConfigToml, removeMonitorNamespace, restoreOsmConfig } from './azure-monitor-config.ts';
+import { addMonitorNamespace, ensureNamespacesCollected, monitorNamespaces, osmConfigKey, osmConfigToml, removeMonitorNamespace, restoreOsmConfig } from './azure-monitor-config.ts';
 
 const docs = [
   '[osm_metric_collection_configuration]',
@@ -54,7 +54,7 @@ describe('container-azm-ms-osmconfig TOML', () => {
   });
 });
 
-describe('ensureNamespaceCollected against concurrent writers', () => {
+describe('ensureNamespacesCollected against concurrent writers', () => {
   const conflict = () => new KubeApiError('PATCH … → 409 Conflict: the object has been modified', 409, 'Conflict', {} as ConstructorParameters<typeof KubeApiError>[3]);
 
   it('reads again and retries when another writer changed the ConfigMap first (409), keeping their entry', async () => {
@@ -75,8 +75,8 @@ describe('ensureNamespaceCollected against concurrent writers', () => {
         return Promise.resolve(stored);
       },
     } as unknown as KubeClient;
-    const change = await ensureNamespaceCollected(client, { namespace: 'kube-system', name: 'c' }, 'mine', 1_000);
-    assert.equal(change.added, true);
+    const change = await ensureNamespacesCollected(client, { namespace: 'kube-system', name: 'c' }, ['mine'], 1_000);
+    assert.deepEqual(change.namespaces, ['mine']);
     assert.equal(patches, 2);
     assert.deepEqual(monitorNamespaces(stored.data?.[osmConfigKey]), ['ns1', 'ns2', 'other', 'mine']);
   });
@@ -86,7 +86,7 @@ describe('ensureNamespaceCollected against concurrent writers', () => {
       read: () => Promise.resolve({ metadata: { resourceVersion: '1' }, data: { [osmConfigKey]: docs } }),
       patch: () => Promise.reject(conflict()),
     } as unknown as KubeClient;
-    await assert.rejects(ensureNamespaceCollected(client, { namespace: 'kube-system', name: 'c' }, 'mine', 1_000), /409 Conflict/);
+    await assert.rejects(ensureNamespacesCollected(client, { namespace: 'kube-system', name: 'c' }, ['mine'], 1_000), /409 Conflict/);
   });
 });
 
@@ -127,8 +127,8 @@ describe('container-azm-ms-osmconfig shared by parallel workers (issue 19, F15)'
   it('the last worker to restore deletes the ConfigMap the run created, whichever created it', async () => {
     for (const order of [['a', 'b'], ['b', 'a']] as const) {
       const { client, current } = fakeCluster();
-      const a = await ensureNamespaceCollected(client, where, 'mc-a', 1_000);
-      const b = await ensureNamespaceCollected(client, where, 'mc-b', 1_000);
+      const a = await ensureNamespacesCollected(client, where, ['mc-a'], 1_000);
+      const b = await ensureNamespacesCollected(client, where, ['mc-b'], 1_000);
       assert.equal(a.created, true);
       assert.equal(b.created, false);
       assert.deepEqual(monitorNamespaces(current()?.data?.[osmConfigKey]), ['mc-a', 'mc-b']);
@@ -143,9 +143,28 @@ describe('container-azm-ms-osmconfig shared by parallel workers (issue 19, F15)'
   it('never deletes a ConfigMap someone else created, nor one that lists another namespace', async () => {
     const theirs: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: where.name, namespace: where.namespace }, data: { [osmConfigKey]: osmConfigToml([]) } };
     const { client, current } = fakeCluster(theirs);
-    const a = await ensureNamespaceCollected(client, where, 'mc-a', 1_000);
+    const a = await ensureNamespacesCollected(client, where, ['mc-a'], 1_000);
     await restoreOsmConfig(client, where, a, 1_000);
     assert.ok(current(), 'the user\'s ConfigMap stays');
     assert.deepEqual(monitorNamespaces(current()?.data?.[osmConfigKey]), []);
   });
+
+  it('lists a run\'s copies in one write and takes them out in one write, keeping what others listed', async () => {
+    const theirs: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: where.name, namespace: where.namespace, resourceVersion: '1' }, data: { [osmConfigKey]: osmConfigToml(['user-ns']) } };
+    const { client, current } = fakeCluster(theirs);
+    const writes = (): number => Number(current()?.metadata?.resourceVersion ?? 0);
+    const before = writes();
+    const first = await ensureNamespacesCollected(client, where, ['mc-a', 'mc-b', 'mc-c'], 1_000);
+    assert.deepEqual(first.namespaces, ['mc-a', 'mc-b', 'mc-c']);
+    assert.equal(writes() - before, 1, 'one write for three namespaces');
+    const later = await ensureNamespacesCollected(client, where, ['mc-b', 'mc-a', 'mc-c'], 1_000);
+    assert.deepEqual(later.namespaces, [], 'a later copy finds its namespace listed and writes nothing');
+    assert.equal(writes() - before, 1);
+    assert.match(await restoreOsmConfig(client, where, first, 1_000), /removed mc-a, mc-b and mc-c/);
+    assert.equal(writes() - before, 2);
+    assert.deepEqual(monitorNamespaces(current()?.data?.[osmConfigKey]), ['user-ns']);
+    assert.match(await restoreOsmConfig(client, where, first, 1_000), /no longer lists/, 'a second restore writes nothing');
+    assert.equal(writes() - before, 2);
+  });
 });
+

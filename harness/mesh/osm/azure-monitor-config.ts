@@ -1,8 +1,8 @@
 /**
  * The `container-azm-ms-osmconfig` ConfigMap (kube-system) that tells Azure Monitor Container insights which
- * namespaces' envoy metrics to collect (osm.md §6d). The check adds its namespace to `monitor_namespaces`, leaving
- * every other entry and key as it is, and afterwards takes out only what it added (or deletes the ConfigMap if it
- * created it and nothing else was added meanwhile). The TOML edits are textual, so comments and layout survive.
+ * namespaces' envoy metrics to collect (osm.md §6d). The check adds the run's namespaces to `monitor_namespaces`,
+ * leaving every other entry and key as it is, and afterwards takes out only what it added (or deletes the ConfigMap if
+ * it created it and nothing else was added meanwhile). The TOML edits are textual, so comments and layout survive.
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { PatchStrategy } from '@kubernetes/client-node';
@@ -82,26 +82,28 @@ export function removeMonitorNamespace(toml: string, namespace: string): string 
   return `${toml.slice(0, list.start)}${inner}${toml.slice(list.end)}`;
 }
 
-/** What `ensureNamespaceCollected` changed, so `restore` can undo exactly that. */
+/** What `ensureNamespacesCollected` changed, so `restoreOsmConfig` can undo exactly that. */
 export interface OsmConfigChange extends CollectionChange {
   /** The ConfigMap did not exist and was created. */
   created: boolean;
-  /** The namespace was added to the list (false: it was already there, nothing to undo). */
-  added: boolean;
 }
 
 type Where = { namespace: string; name: string };
 const ref = (w: Where) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: w.namespace, name: w.name });
 
+/** `a, b and c`, for summaries. */
+const listed = (names: readonly string[]): string => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`);
+
 /**
- * Makes sure the ConfigMap lists the namespace (schema v1). Pair with `restoreOsmConfig` in a fixture teardown. Other
- * writers (parallel namespaces of this run, another run, the user) may change it at the same time: a 409 (a stale
- * resourceVersion, or a create that lost the race) reads it again and retries.
+ * Makes sure the ConfigMap lists the namespaces (schema v1), in ONE write: the agent restarts on every edit, so a run's
+ * copies are listed together (issue 14 §2). Pair with `restoreOsmConfig`. Other writers (parallel copies of this run,
+ * another run, the user) may change it at the same time: a 409 (a stale resourceVersion, or a create that lost the
+ * race) reads it again and retries; what another writer listed meanwhile is then not ours to undo.
  */
-export async function ensureNamespaceCollected(client: KubeClient, where: Where, namespace: string, budgetMs: number): Promise<OsmConfigChange> {
+export async function ensureNamespacesCollected(client: KubeClient, where: Where, namespaces: readonly string[], budgetMs: number): Promise<OsmConfigChange> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ensureOnce(client, where, namespace, budgetMs);
+      return await ensureOnce(client, where, namespaces, budgetMs);
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 409 && attempt < 5) continue;
       throw err;
@@ -109,49 +111,58 @@ export async function ensureNamespaceCollected(client: KubeClient, where: Where,
   }
 }
 
-async function ensureOnce(client: KubeClient, where: Where, namespace: string, budgetMs: number): Promise<OsmConfigChange> {
+async function ensureOnce(client: KubeClient, where: Where, namespaces: readonly string[], budgetMs: number): Promise<OsmConfigChange> {
   const current = await client.read<V1ConfigMap>(ref(where), { budgetMs });
+  const cm = `${where.namespace}/${where.name}`;
   if (!current) {
     await client.create<V1ConfigMap>({
       apiVersion: 'v1', kind: 'ConfigMap',
       metadata: { name: where.name, namespace: where.namespace, labels: { 'app.kubernetes.io/managed-by': 'mesh-conformance' } },
-      data: { 'schema-version': 'v1', 'config-version': 'ver1', [osmConfigKey]: osmConfigToml([namespace]) },
+      data: { 'schema-version': 'v1', 'config-version': 'ver1', [osmConfigKey]: osmConfigToml([...namespaces]) },
     }, { budgetMs });
-    return { namespace, created: true, added: true, summary: `${where.namespace}/${where.name}: created, listing ${namespace} (removed after the test)` };
+    return { namespaces: [...namespaces], created: true, summary: `${cm}: created, listing ${listed(namespaces)} (removed afterwards)` };
   }
-  const next = addMonitorNamespace(current.data?.[osmConfigKey], namespace);
-  if (!next.added) return { namespace, created: false, added: false, summary: `${where.namespace}/${where.name}: already listed ${namespace}` };
-  const data: Record<string, string> = { [osmConfigKey]: next.toml };
+  let toml = current.data?.[osmConfigKey];
+  const added: string[] = [];
+  for (const namespace of namespaces) {
+    const next = addMonitorNamespace(toml, namespace);
+    if (next.added) added.push(namespace);
+    toml = next.toml;
+  }
+  if (!added.length) return { namespaces: [], created: false, summary: `${cm}: already listed ${listed(namespaces)}` };
+  const data: Record<string, string> = { [osmConfigKey]: toml! };
   if (!current.data?.['schema-version']) data['schema-version'] = 'v1';
   await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data }, { budgetMs, strategy: PatchStrategy.MergePatch });
-  return { namespace, created: false, added: true, summary: `${where.namespace}/${where.name}: added ${namespace} (restored after the test)` };
+  return { namespaces: added, created: false, summary: `${cm}: added ${listed(added)} (restored afterwards)` };
 }
 
 /** The label a ConfigMap created by mesh-conformance carries (whichever worker or run created it). */
 const createdByUs = (cm: V1ConfigMap): boolean => cm.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'mesh-conformance';
 
 /**
- * Undoes `ensureNamespaceCollected`: removes only the namespace it added, from the ConfigMap as it is now (others
- * may have changed it meanwhile). A ConfigMap mesh-conformance created (its label says so, whichever parallel
- * worker created it) is deleted by whoever takes the last namespace out, provided it holds nothing else; the delete
- * is conditional on the version read, so a namespace another worker adds meanwhile is never lost.
+ * Undoes `ensureNamespacesCollected`, in one write: removes only the namespaces it added, from the ConfigMap as it is
+ * now (others may have changed it meanwhile). A ConfigMap mesh-conformance created (its label says so, whichever
+ * parallel worker created it) is deleted by whoever takes the last namespace out, provided it holds nothing else; the
+ * delete is conditional on the version read, so a namespace another worker adds meanwhile is never lost.
  */
 export async function restoreOsmConfig(client: KubeClient, where: Where, change: OsmConfigChange, budgetMs: number): Promise<string> {
-  if (!change.added) return `${where.namespace}/${where.name} already listed ${change.namespace}: left unchanged`;
+  const cm = `${where.namespace}/${where.name}`;
+  if (!change.namespaces.length) return `${cm}: nothing this run added, left unchanged`;
   for (let attempt = 1; ; attempt++) {
     const current = await client.read<V1ConfigMap>(ref(where), { budgetMs });
-    if (!current) return `${where.namespace}/${where.name} is gone: nothing to restore`;
-    const toml = current.data?.[osmConfigKey] ?? '';
-    const rest = monitorNamespaces(removeMonitorNamespace(toml, change.namespace));
+    if (!current) return `${cm} is gone: nothing to restore`;
+    const toml = change.namespaces.reduce((t, n) => removeMonitorNamespace(t, n), current.data?.[osmConfigKey] ?? '');
+    const rest = monitorNamespaces(toml);
     const otherKeys = Object.keys(current.data ?? {}).filter((k) => !['schema-version', 'config-version', osmConfigKey].includes(k));
     try {
       if ((change.created || createdByUs(current)) && rest.length === 0 && otherKeys.length === 0) {
         await client.delete(ref(where), { budgetMs, preconditions: { resourceVersion: current.metadata?.resourceVersion } });
-        return `deleted ${where.namespace}/${where.name}, which mesh-conformance created`;
+        return `deleted ${cm}, which mesh-conformance created`;
       }
-      await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [osmConfigKey]: removeMonitorNamespace(toml, change.namespace) } },
+      if (toml === (current.data?.[osmConfigKey] ?? '')) return `${cm} no longer lists ${listed(change.namespaces)}: left unchanged`;
+      await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [osmConfigKey]: toml } },
         { budgetMs, strategy: PatchStrategy.MergePatch });
-      return `removed ${change.namespace} from monitor_namespaces of ${where.namespace}/${where.name}`;
+      return `removed ${listed(change.namespaces)} from monitor_namespaces of ${cm}`;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 409 && attempt < 5) continue;
       throw err;
@@ -166,10 +177,10 @@ export const azureMonitorConfigMap = { namespace: 'kube-system', name: 'containe
 export const azureMonitorCollection: MetricsCollection = {
   object: {
     apiVersion: 'v1', kind: 'ConfigMap', ...azureMonitorConfigMap,
-    why: 'Azure Monitor: this run\'s namespace merged into monitor_namespaces, then restored',
+    why: 'Azure Monitor: this run\'s namespaces merged into monitor_namespaces, then restored',
     change: 'metrics-collection',
   },
-  ensure: (client, namespace, budgetMs) => ensureNamespaceCollected(client, azureMonitorConfigMap, namespace, budgetMs),
-  restore: (client, change, budgetMs) => restoreOsmConfig(client, azureMonitorConfigMap, change as OsmConfigChange, budgetMs),
+  ensure: (client, namespaces, budgetMs) => ensureNamespacesCollected(client, azureMonitorConfigMap, namespaces, budgetMs),
+  restore: (client, change, budgetMs) => restoreOsmConfig(client, azureMonitorConfigMap, { created: false, ...change }, budgetMs),
   listed: async (client, budgetMs) => monitorNamespaces((await client.read<V1ConfigMap>(ref(azureMonitorConfigMap), { budgetMs }))?.data?.[osmConfigKey]),
 };
