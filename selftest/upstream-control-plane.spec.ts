@@ -1,7 +1,8 @@
 // Requirement (issue 18, phase 2): `run --control-plane upstream` runs the suite on the real Kubernetes control plane
 // (etcd, kube-apiserver, kube-controller-manager, kube-scheduler built by `npm run upstream:build`) with our node agent,
 // webhooks and controllers attached: a clean run passes every check, and faults that act through each attached part
-// (the injection webhook, the validating webhook, the scheduler's input, the API front) keep their verdict. Without
+// (the injection webhook, the validating webhook, the scheduler's input, the API front) keep their verdict, for OSM and
+// for the Istio flavors (istiod's webhook certificate from its own CA, Prometheus' discovery by pod address). Without
 // the binaries those tests skip, saying how to build them; the refusals (no binaries, a real target) need none.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -40,33 +41,54 @@ const faultsOnUpstream = [
   'watch-expired', // etcd compaction without the watch cache
 ];
 
-/** The faults the simulator lists for OSM on a flavor. */
-function listedFaults(flavor: 'kind' | 'aks'): string[] {
-  const out = execFileSync(process.execPath, ['bin/mesh-conformance.js', 'sim', '--list-faults', '--mesh', 'osm', '--flavor', flavor], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
+/** Istio faults acting through the parts that differ on this mode (istiod's webhook certificate, Prometheus' discovery). */
+const istioFaultsOnUpstream = [
+  'istio-revision-missing', // the injection webhook's namespace selector, on kube-apiserver
+  'native-sidecar-never-ready', // the native sidecar's status through the API
+  'metrics-not-scraped', // the Istio addon's relabelling from the pod address
+];
+
+type Mesh = 'osm' | 'istio';
+type Flavor = 'kind' | 'aks';
+
+/** The faults the simulator lists for a mesh on a flavor. */
+function listedFaults(flavor: Flavor, mesh: Mesh = 'osm'): string[] {
+  const out = execFileSync(process.execPath, ['bin/mesh-conformance.js', 'sim', '--list-faults', '--mesh', mesh, '--flavor', flavor], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
   return out.split('\n').map((l) => l.split('\t')[0] ?? '').filter((name) => name !== '');
 }
 
 /**
  * The wider sweeps that look for more differences, too slow for every `npm test`:
- * MESH_CONFORMANCE_SELFTEST_UPSTREAM=all runs every fault of the OSM kind catalogue, not only the twelve above, and
- * the aks sweep; `aks` runs only the aks sweep: the faults the fault matrix runs on aks (`aks: true`: their path
- * differs there), each on the aks flavor with the ingress its expectation names.
+ * MESH_CONFORMANCE_SELFTEST_UPSTREAM=all runs every fault of the OSM kind catalogue, not only the twelve above, the aks
+ * sweep and the Istio sweep; `aks` runs only the aks sweep: the faults the fault matrix runs on aks (`aks: true`: their
+ * path differs there), each on the aks flavor with the ingress its expectation names; `istio` runs only the Istio
+ * sweep: every fault of the Istio kind catalogue, and those the matrix runs on Istio on aks.
  */
-function upstreamFaults(): { fault: string; flavor: 'kind' | 'aks' }[] {
+function upstreamFaults(): { fault: string; flavor: Flavor; mesh: Mesh }[] {
   const sweep = process.env.MESH_CONFORMANCE_SELFTEST_UPSTREAM;
-  const kind = sweep === 'all' && built ? listedFaults('kind') : sweep === 'aks' ? [] : faultsOnUpstream;
-  const aks = (sweep === 'all' || sweep === 'aks') && built ? listedFaults('aks').filter((f) => faultExpectations[f]?.aks === true) : [];
-  return [...kind.map((fault) => ({ fault, flavor: 'kind' as const })), ...aks.map((fault) => ({ fault, flavor: 'aks' as const }))];
+  const wide = (name: string): boolean => built && (sweep === 'all' || sweep === name);
+  const onAks = (mesh: Mesh): string[] => listedFaults('aks', mesh).filter((f) => faultExpectations[f]?.aks === true);
+  const runs = (faults: string[], flavor: Flavor, mesh: Mesh) => faults.map((fault) => ({ fault, flavor, mesh }));
+  const narrow = sweep === 'aks' || sweep === 'istio';
+  return [
+    ...runs(wide('all') ? listedFaults('kind') : narrow ? [] : faultsOnUpstream, 'kind', 'osm'),
+    ...runs(wide('aks') ? onAks('osm') : [], 'aks', 'osm'),
+    ...runs(wide('istio') ? listedFaults('kind', 'istio') : narrow ? [] : istioFaultsOnUpstream, 'kind', 'istio'),
+    ...runs(wide('istio') ? onAks('istio') : [], 'aks', 'istio'),
+  ];
 }
+
+/** How a test names a cluster: the fault matrix's names (kind, aks, istio-kind, istio-aks). */
+const clusterName = (flavor: Flavor, mesh: Mesh): string => (mesh === 'osm' ? flavor : `${mesh}-${flavor}`);
 
 function tail(run: RunEvidence): string {
   return `\n--- output (last 3000 chars) ---\n${run.output.slice(-3000)}`;
 }
 
-function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: 'kind' | 'aks' = 'kind'): Promise<RunEvidence> {
+function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: Flavor = 'kind', mesh: Mesh = 'osm'): Promise<RunEvidence> {
   const e = fault ? faultExpectations[fault] : undefined;
   const ingress = e?.outcome === 'fail' ? e.ingress : undefined;
-  return runConformance({ flavor, fault, ingress, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
+  return runConformance({ ...(mesh === 'osm' ? {} : { mesh }), flavor, fault, ingress, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
 }
 
 function expectCleanPass(run: RunEvidence): void {
@@ -101,10 +123,12 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
   test.skip(!built, skipReason);
   test.setTimeout(runTimeoutMs + 60_000);
 
-  for (const flavor of ['kind', 'aks'] as const) {
-    test(`${flavor}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
-      expectCleanPass(await upstreamRun(undefined, testInfo, flavor));
-    });
+  for (const mesh of ['osm', 'istio'] as const) {
+    for (const flavor of ['kind', 'aks'] as const) {
+      test(`${clusterName(flavor, mesh)}: a clean run passes every check and creates nothing twice`, async ({}, testInfo) => {
+        expectCleanPass(await upstreamRun(undefined, testInfo, flavor, mesh));
+      });
+    }
   }
 
   test('kind: `check --target local` reports the cluster ready (exit 0)', async () => {
@@ -113,11 +137,11 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
     expect(r.output).toMatch(/Status: \d+ ok, \d+ warnings?, 0 failures: ready \(exit 0\)/);
   });
 
-  for (const { fault, flavor } of upstreamFaults()) {
-    test(`${flavor}: ${fault} keeps its verdict`, async ({}, testInfo) => {
+  for (const { fault, flavor, mesh } of upstreamFaults()) {
+    test(`${clusterName(flavor, mesh)}: ${fault} keeps its verdict`, async ({}, testInfo) => {
       const e = faultExpectations[fault];
       if (!e) throw new Error(`fault ${fault} has no expectation in selftest/fault-expectations.ts`);
-      const run = await upstreamRun(fault, testInfo, flavor);
+      const run = await upstreamRun(fault, testInfo, flavor, mesh);
       if (e.outcome === 'pass') {
         expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
         return;

@@ -108,7 +108,14 @@ export interface AdmissionPlugin {
    * (upstream mode) the calls to that Service and path reach this plugin. Absent: a cluster policy without a webhook
    * configuration of its own; upstream mode then registers one for it (or `builtin` stands for it).
    */
-  endpoint?: { namespace: string; service: string; path: string };
+  endpoint?: {
+    namespace: string; service: string; path: string;
+    /**
+     * The CA that signs the certificate this webhook serves: the root its component publishes in the configuration's
+     * caBundle (istiod signs its webhook certificate with its own CA). Absent: the cluster's CA, as `caPem` gives it.
+     */
+    servingCa?: { certPem: string; keyPem: string };
+  };
   /** A kube-apiserver admission plugin that does the same on a real API server (upstream mode), instead of a webhook. */
   builtin?: { podSecurity: { enforce: 'baseline' | 'restricted'; exemptNamespaces: string[] } };
 }

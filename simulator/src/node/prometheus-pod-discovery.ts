@@ -3,7 +3,8 @@
  * discovery compiled in, so the node serves what `kubernetes_sd_configs: [{role: pod}]` would produce as an HTTP SD
  * endpoint (a JSON list of target groups): one target per declared container port (`<podIP>:<port>`), or one per
  * container without ports (`<podIP>`), labelled with the same `__meta_kubernetes_*` names and values as Prometheus's
- * pod role (discovery/kubernetes/pod.go), so OSM's relabel rules apply unchanged.
+ * pod role (discovery/kubernetes/pod.go), so OSM's relabel rules apply unchanged. Addresses (the targets and
+ * `__meta_kubernetes_pod_ip`) are the ones this host can dial: a pod's loopback address where its cluster address differs.
  */
 import http from 'node:http';
 import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
@@ -32,7 +33,9 @@ export function podTargetGroups(pod: KubeObject, dialAddressOf: (address: string
   const podLabels: Record<string, string> = {
     __meta_kubernetes_namespace: pod.metadata.namespace ?? '',
     __meta_kubernetes_pod_name: pod.metadata.name ?? '',
-    __meta_kubernetes_pod_ip: podIP,
+    // The address Prometheus dials: relabel rules that rebuild __address__ from it (Istio's addon) must reach the pod
+    // from this host, where a pod's cluster address (upstream mode: the node's podCIDR) is its loopback address.
+    __meta_kubernetes_pod_ip: dialAddressOf(podIP),
     __meta_kubernetes_pod_ready: String(conditions.find((c) => c.type === 'Ready')?.status === 'True'),
     __meta_kubernetes_pod_phase: (status.phase as string | undefined) ?? '',
     __meta_kubernetes_pod_node_name: (spec.nodeName as string | undefined) ?? '',

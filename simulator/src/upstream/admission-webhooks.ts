@@ -4,7 +4,8 @@
  * to an endpoint, and dials it through the cluster egress (cluster-egress.ts), which hands connections to an endpoint
  * of a webhook's Service to this server. Here a call is matched to its plugin by the TLS server name
  * (`<service>.<namespace>.svc`, which kube-apiserver sends and verifies against the configuration's caBundle) and the
- * path, as AdmissionPlugin.endpoint declares them; a certificate for that name is issued on demand by the cluster CA.
+ * path, as AdmissionPlugin.endpoint declares them; a certificate for that name is issued on demand by the cluster CA, or
+ * by the component's own CA where the endpoint names one (istiod's, whose root it publishes in its caBundle).
  *
  * A plugin without an endpoint (a cluster policy a fault installs) gets a webhook configuration of its own, by URL
  * (`https://127.0.0.1:<port>/policy/<name>`), with failurePolicy Fail and every resource in scope, so it sees what it
@@ -82,7 +83,11 @@ export async function startAdmissionWebhookServer(opts: { ca: KeyPair; store: ()
   const contextFor = (host: string): Promise<SecureContext> => {
     let ctx = contexts.get(host);
     if (!ctx) {
-      ctx = signLeaf(opts.ca, host, { hosts: [host] }).then((pair) => createSecureContext({ cert: pair.cert, key: pair.key }));
+      // A component with a CA of its own (istiod) serves a certificate from it; the others one from the cluster CA.
+      const [service, namespace] = host.split('.');
+      const own = plugins.find((p) => p.endpoint?.servingCa && p.endpoint.service === service && p.endpoint.namespace === namespace)?.endpoint?.servingCa;
+      const ca = own ? { cert: own.certPem, key: own.keyPem } : opts.ca;
+      ctx = signLeaf(ca, host, { hosts: [host] }).then((pair) => createSecureContext({ cert: pair.cert, key: pair.key }));
       contexts.set(host, ctx);
     }
     return ctx;

@@ -48,7 +48,7 @@ export function istioControlPlaneComponent(layout: IstioLayout): SimComponent {
       });
       ctx.images.register(proxyImageHandler(layout, env));
 
-      const injector = createIstioInjector({ view, hooks: ctx.hooks.mesh, revision });
+      const injector = createIstioInjector({ view, hooks: ctx.hooks.mesh, revision, servingCa: { certPem: ca.rootPem, keyPem: ca.rootKeyPem } });
       ctx.store.addAdmissionPlugin(injector);
       const caBundle = Buffer.from(ca.rootPem).toString('base64');
       const controllers = [

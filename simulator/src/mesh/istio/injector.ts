@@ -73,6 +73,8 @@ export interface InjectorOptions {
   hooks?: MeshHooks;
   /** The revision istiod serves (what it writes into `istio.io/rev` and the status annotation). */
   revision: string;
+  /** istiod's CA: it signs the certificate the webhook serves, and its root is the webhook configuration's caBundle. */
+  servingCa?: { certPem: string; keyPem: string };
 }
 
 /** Builds the admission plugin; register it with store.addAdmissionPlugin. */
@@ -82,7 +84,7 @@ export function createIstioInjector(opts: InjectorOptions): AdmissionPlugin & { 
   let stopped = false;
   return {
     name: 'istio-sidecar-injector',
-    endpoint: { namespace: view.layout.namespace, service: istiodName(view.layout), path: '/inject' },
+    endpoint: { namespace: view.layout.namespace, service: istiodName(view.layout), path: '/inject', ...(opts.servingCa ? { servingCa: opts.servingCa } : {}) },
     stop() {
       stopped = true;
     },
