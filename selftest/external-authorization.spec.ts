@@ -1,0 +1,65 @@
+// Requirement (issue 15, §5): the extended check `external-authorization` against the simulated kind cluster (OPA-Envoy
+// installed as `kind-up --with opa` installs it, MeshConfig external authorization off). Turning it on is a
+// cluster-wide change: without the opt-in the check is skipped with the reason; with it the check passes and the
+// MeshConfig is as it was afterwards; when the MeshConfig already has it on, the check uses it and changes nothing.
+import { join } from 'node:path';
+import { PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { expect, test } from '@playwright/test';
+import type { TestSim } from './reliability-support.ts';
+import { quickBudgets, runCliToEnd, startTestSim, testRunId } from './reliability-support.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+let sim: TestSim;
+const dir = join(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'external-authorization');
+const meshConfig = { apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig', namespace: 'osm-system', name: 'osm-mesh-config' };
+const budget = { budgetMs: 10_000 };
+
+type MeshConfigObject = KubernetesObject & { spec?: { traffic?: { inboundExternalAuthorization?: Record<string, unknown> } } };
+const extAuthz = async (): Promise<Record<string, unknown> | undefined> => (await sim.client.read<MeshConfigObject>(meshConfig, budget))?.spec?.traffic?.inboundExternalAuthorization;
+
+function run(id: string, ...more: string[]) {
+  return runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, id), ...more, '--', '--grep', '@ext-authz'],
+    { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: id }, timeoutMs: 150_000 });
+}
+
+test.beforeAll(async () => {
+  sim = await startTestSim(join(dir, 'sim'));
+});
+test.afterAll(async () => {
+  await sim?.stop();
+});
+
+test('without the opt-in, the check is skipped with the reason and the MeshConfig is not touched', async () => {
+  const before = await extAuthz();
+  expect(before).toMatchObject({ enable: false });
+  const r = await run(testRunId('no-opt-in'));
+  expect(r.code, r.output.slice(-3000)).toBe(0);
+  expect(r.output).toMatch(/^- external-authorization: skipped, extended feature external-authorization is not available: inbound external authorization is off in MeshConfig osm-system\/osm-mesh-config; turning it on with Service opa\/opa is a cluster-wide change: allow it with --allow-cluster-change external-authorization \(restored after the check\)$/m);
+  expect(await extAuthz()).toEqual(before);
+});
+
+test('with --allow-cluster-change external-authorization, the check turns it on, passes, and the MeshConfig is restored', async () => {
+  const before = await extAuthz();
+  const r = await run(testRunId('opt-in'), '--allow-cluster-change', 'external-authorization');
+  expect(r.code, r.output.slice(-3000)).toBe(0);
+  expect(r.output).toContain('external-authorization: turns on inbound external authorization with opa.opa.svc.cluster.local:9191 (failureModeAllow false, timeout 1s)');
+  expect(r.output).toMatch(/^✔ external-authorization: /m);
+  expect(await extAuthz(), 'MeshConfig inboundExternalAuthorization after the run').toEqual(before);
+});
+
+test('when the MeshConfig already has it on, the check uses it without the opt-in and changes nothing', async () => {
+  const on = { enable: true, address: 'opa.opa.svc.cluster.local', port: 9191, statPrefix: 'inboundExtAuthz', timeout: '2s', failureModeAllow: false };
+  const before = await extAuthz();
+  await sim.client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: on } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+  try {
+    const r = await run(testRunId('already-on'));
+    expect(r.code, r.output.slice(-3000)).toBe(0);
+    expect(r.output).not.toContain('turns on inbound external authorization');
+    expect(r.output).toMatch(/^✔ external-authorization: /m);
+    expect(await extAuthz()).toEqual(on);
+  } finally {
+    await sim.client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: before ?? null } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+  }
+});
