@@ -155,6 +155,8 @@ export interface MeshExternalAuthorization {
   readonly defaultService: { namespace: string; name: string; port: number };
   /** The change (name `external-authorization`) that turns it on with the default service, failing closed. */
   enable(): SharedChange;
+  /** The permission that change needs (pre-flight asks for it when cluster changes are allowed; the shipped RBAC grants it). */
+  readonly changeAccess: AccessRequirement;
 }
 
 /** The settings a profile is created with (resolved configuration). */
