@@ -7,7 +7,7 @@ import { PatchStrategy } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { expect, test } from '@playwright/test';
 import type { TestSim } from './reliability-support.ts';
-import { quickBudgets, runCliToEnd, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, startCli, startTestSim, testRunId } from './reliability-support.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -61,5 +61,25 @@ test('when the MeshConfig already has it on, the check uses it without the opt-i
     expect(await extAuthz()).toEqual(on);
   } finally {
     await sim.client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: before ?? null } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+  }
+});
+
+test('SIGINT while the check runs with the MeshConfig turned on: exit 130, the MeshConfig restored', async () => {
+  // The bypass fault keeps the check in its deny-probe loop (the denied request gets 200), so the signal lands while
+  // the change is in place.
+  const faulty = await startTestSim(join(dir, 'sim-bypassed'), { faults: ['ext-authz-bypassed'] });
+  try {
+    const read = async () => (await faulty.client.read<MeshConfigObject>(meshConfig, budget))?.spec?.traffic?.inboundExternalAuthorization;
+    const before = await read();
+    const id = testRunId('sigint');
+    const cli = startCli(['run', '--target', 'kind', '--kubeconfig', faulty.kubeconfig, '--report-dir', join(dir, id), '--allow-cluster-change', 'external-authorization', '--', '--grep', '@ext-authz'],
+      { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: id } });
+    await pollUntil('the run to turn on inbound external authorization', async () => ((await read())?.['enable'] === true ? true : undefined), 120_000);
+    cli.child.kill('SIGINT');
+    const ended = await cli.ended;
+    expect(ended.code, cli.output().slice(-3000)).toBe(130);
+    expect(await read(), 'MeshConfig inboundExternalAuthorization after the interrupted run').toEqual(before);
+  } finally {
+    await faulty.stop();
   }
 });
