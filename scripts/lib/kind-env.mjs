@@ -299,7 +299,7 @@ export const opaMeshConfigPatch = JSON.stringify({ spec: { traffic: { inboundExt
  * (after OPA answers, so the mesh never points at a service that is not there). A re-run converges: apply, restart
  * (OPA reads its policy at start only), the same merge patch.
  * @param {import('./runner.mjs').Runner} r
- * @param {Required<KindUpOptions>} o
+ * @param {{ osmNamespace: string }} o
  * @param {string} context
  */
 async function opaUp(r, o, context) {

@@ -243,7 +243,9 @@ describe('kind-up --with opa', () => {
 
   it('refuses --with anything but opa, and --with opa with --mesh istio (exit 2, one line)', () => {
     const script = fileURLToPath(new URL('../kind-up.mjs', import.meta.url));
-    for (const [argv, message] of [[['--with', 'vault'], /--with takes opa/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/]]) {
+    /** @type {[string[], RegExp][]} */
+    const cases = [[['--with', 'vault'], /--with takes opa/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/]];
+    for (const [argv, message] of cases) {
       const r = spawnSync(process.execPath, [script, ...argv, '--dry-run'], { encoding: 'utf8' });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
