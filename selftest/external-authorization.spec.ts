@@ -83,3 +83,18 @@ test('SIGINT while the check runs with the MeshConfig turned on: exit 130, the M
     await faulty.stop();
   }
 });
+
+test('fail-open: with failureModeAllow true and the authorization service down, the denied request passes and the check fails', async () => {
+  const down = await startTestSim(join(dir, 'sim-unreachable'), { faults: ['ext-authz-unreachable'] });
+  try {
+    await down.client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: { enable: true, address: 'opa.opa.svc.cluster.local', port: 9191, timeout: '1s', failureModeAllow: true } } } },
+      { ...budget, strategy: PatchStrategy.MergePatch });
+    const id = testRunId('fail-open');
+    const r = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', down.kubeconfig, '--report-dir', join(dir, id), '--', '--grep', '@ext-authz'],
+      { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: id }, timeoutMs: 150_000 });
+    expect(r.code, r.output.slice(-3000)).toBe(1);
+    expect(r.output).toMatch(/^✖ external-authorization: failed .*failureModeAllow true.*last seen: GET \/get with x-mesh-conformance-authz → 200 \(\d+ms\): the request was let through/m);
+  } finally {
+    await down.stop();
+  }
+});
