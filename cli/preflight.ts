@@ -52,6 +52,7 @@ export function readinessOptionsOf(config: ConformanceConfig): ReadinessOptions 
     ingress: createIngressProfile(config),
     metrics: config.metrics,
     clusterChanges: config.clusterChanges.includes('metrics-collection'),
+    externalAuthorizationChange: config.clusterChanges.includes('external-authorization'),
     budgetMs: config.timeouts.apply,
   };
 }

@@ -6,8 +6,10 @@
 //   --mesh istio: a kind cluster on a node image Istio 1.30 supports, the Gateway API CRDs, MetalLB (LoadBalancer
 //     addresses on the kind network), Istio with Helm under revision asm-1-30 (as the AKS add-on names it), and
 //     Istio's Prometheus addon.
+//   --with opa (osm only): also OPA with its Envoy ext_authz plugin and the repository's policy (deploy/opa/), and
+//     MeshConfig inbound external authorization pointing at it (docs/external-authorization.md).
 //
-//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--dry-run]
+//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--with opa] [--dry-run]
 import process from 'node:process';
 import { kindDefaults, kindUp, kindUpToolsFor } from './lib/kind-env.mjs';
 import { scriptMain, UsageError } from './lib/script-main.mjs';
@@ -31,8 +33,8 @@ const knownMesh = (args) => args.mesh === undefined || args.mesh === 'osm' || ar
 
 process.exitCode = await scriptMain({
   name: 'kind-up',
-  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--dry-run: print the commands only]',
-  options: { name: 'string', 'host-port': 'string', mesh: 'string' },
+  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--with opa (osm only)] [--dry-run: print the commands only]',
+  options: { name: 'string', 'host-port': 'string', mesh: 'string', with: 'string' },
   // A wrong --mesh is reported by main (exit 2) before anything runs, not hidden behind the tool check.
   tools: (args) => (knownMesh(args) ? kindUpToolsFor(safeMesh(args)) : []),
   versions: (args) => versionsFor(safeMesh(args)),
@@ -45,6 +47,9 @@ process.exitCode = await scriptMain({
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) throw new UsageError(`--host-port must be a port number from 1 to 65535, got ${String(args['host-port'])}`);
     const name = String(args.name ?? kindDefaults.name);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits and -, got ${name}`);
-    await kindUp(runner, { name, hostPort, mesh });
+    const extra = args.with === undefined ? undefined : String(args.with);
+    if (extra !== undefined && extra !== 'opa') throw new UsageError(`--with takes opa (OPA-Envoy for external authorization), got ${extra}`);
+    if (extra === 'opa' && mesh !== 'osm') throw new UsageError('--with opa applies to the osm environment (MeshConfig inboundExternalAuthorization); Istio\'s external authorization is not set up by kind-up');
+    await kindUp(runner, { name, hostPort, mesh, opa: extra === 'opa' });
   },
 });

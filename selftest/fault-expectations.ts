@@ -79,6 +79,7 @@ export const ingressServedOn: Record<NonNullable<FailExpectation['ingress']>, Si
 export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]>> = {
   // Both meshes publish their root and give each sidecar a certificate for its identity (docs/certificates.md).
   'workload-identity': ['kind', 'aks', 'istio-kind', 'istio-aks'],
+  'external-authorization': ['kind'], // OPA-Envoy is installed on the kind flavor only (docs/external-authorization.md); Istio's profile lacks the feature.
 };
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
@@ -186,6 +187,8 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     istioMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
     istioAksMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
   },
+  'ext-authz-bypassed': { outcome: 'fail', check: 'external-authorization', http: true, message: { kind: 'timeout', object: 'GET <url>/get (Host: <ns>.mesh-conformance.test, x-mesh-conformance-authz: deny)', expected: 'to be denied with 403 by the sidecar\'s external authorization (opa.opa.svc.cluster.local:9191 (failureModeAllow false, timeout 1s, MeshConfig osm-system/osm-mesh-config)) <n> times in a row', lastSeen: 'last seen: GET /get with x-mesh-conformance-authz → 200 (…): the request was let through', limit: 'Timed out after <http>' } },
+  'ext-authz-unreachable': { outcome: 'fail', check: 'external-authorization', http: true, message: { kind: 'timeout', object: 'HEAD and GET <url>/get (Host: <ns>.mesh-conformance.test) without x-mesh-conformance-authz', expected: 'to be allowed by the external authorization (opa.opa.svc.cluster.local:9191 (failureModeAllow false, timeout 1s, MeshConfig osm-system/osm-mesh-config)) and return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' } },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
   // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.

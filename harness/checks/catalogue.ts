@@ -67,6 +67,7 @@ export const checkCatalogue = [
     title: 'the httpbin sidecar presents a certificate from the mesh\'s CA, for its service account\'s identity, valid for the configured duration',
     story: 'the mesh\'s CA issues each sidecar the identity of its service account',
   },
+  { id: 'external-authorization', tag: '@ext-authz', dependsOn: 'metrics', level: 'extended', feature: 'external-authorization', severity: 'normal', title: 'a request the external authorization policy denies gets 403 at the sidecar, one it allows gets 200 through it', story: 'the sidecar asks the external authorization service about every inbound request' },
 ] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof checkCatalogue)[number]['id'];

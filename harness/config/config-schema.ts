@@ -9,9 +9,11 @@ import { flavors, targets } from './targets.ts';
 /**
  * The cluster-wide changes a run may make when the user allows them, each restored afterwards (an extended check
  * that changes cluster-wide state adds its name here):
- * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings.
+ * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings;
+ * - `external-authorization`: the mesh's inbound external authorization turned on, pointing at the cluster's
+ *   authorization service (docs/external-authorization.md).
  */
-export const clusterChangeNames = ['metrics-collection'] as const;
+export const clusterChangeNames = ['metrics-collection', 'external-authorization'] as const;
 export type ClusterChange = (typeof clusterChangeNames)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -79,6 +81,9 @@ export const configSchema = z.object({
   /** `namespace/name` of the ApplicationLoadBalancer an Application Gateway for Containers Gateway is bound to (ALB-managed). */
   applicationLoadBalancer: z.string().trim().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, { error: 'must be namespace/name of an ApplicationLoadBalancer' }).optional(),
   /** A DNS server (`host:port`) that resolves the ingress's host name before the system's resolver does (the simulated AKS cluster's public DNS). */
+  /** The external-authorization check's deny probe: the path it requests, and the header the policy denies (`name: value`). */
+  extAuthzDenyPath: z.string().trim().regex(/^\/[^\s]*$/, { error: 'must be a request path such as /get' }).default('/get'),
+  extAuthzDenyHeader: z.string().trim().regex(/^[A-Za-z0-9-]+:\s*\S.*$/, { error: 'must be a header as name: value, such as x-mesh-conformance-authz: deny' }).default('x-mesh-conformance-authz: deny'),
   dnsServer: z.string().trim().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i, { error: 'must be an IP address with an optional port, such as 127.0.0.1:5353' }).optional(),
   /** The sample's image instead of the mesh's published one (a mirror, a digest, an arm64 build: docs/kind.md). */
   sampleImage: z.string().trim().regex(/^[a-z0-9][a-z0-9._/:@-]*$/i, { error: 'must be an image reference such as registry.example/httpbin@sha256:…' }).optional(),

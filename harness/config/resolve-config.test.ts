@@ -108,7 +108,7 @@ describe('resolveConfig', () => {
   it('allows cluster-wide changes only when asked, except on the simulated cluster', () => {
     assert.deepEqual(resolveConfig([flags({ target: 'kind' })]).clusterChanges, []);
     assert.deepEqual(resolveConfig([flags({ target: 'kind', allowClusterChanges: 'metrics-collection' })]).clusterChanges, ['metrics-collection']);
-    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection']);
+    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection', 'external-authorization']);
     assert.throws(() => resolveConfig([flags({ allowClusterChanges: 'everything' })]), /allowClusterChanges must be one of metrics-collection/);
   });
 });

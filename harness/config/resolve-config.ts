@@ -34,6 +34,9 @@ export interface ConformanceConfig {
   ingressAddress: string | undefined;
   /** The ApplicationLoadBalancer (`ns/name`) an Application Gateway for Containers ingress binds its Gateway to. */
   applicationLoadBalancer: string | undefined;
+  /** The external-authorization check's deny probe: the path, and the header (`name: value`) the policy denies. */
+  extAuthzDenyPath: string;
+  extAuthzDenyHeader: string;
   /** A DNS server (`host:port`) asked first for the ingress's host name (the simulated AKS cluster's public DNS). */
   dnsServer: string | undefined;
   /** Overrides of the mesh's sample: another image, another node architecture (`any`: no arch selector). */
@@ -116,6 +119,8 @@ export const envNames = {
   ingressAddress: 'MESH_CONFORMANCE_INGRESS_ADDRESS',
   applicationLoadBalancer: 'MESH_CONFORMANCE_APPLICATION_LOAD_BALANCER',
   dnsServer: 'MESH_CONFORMANCE_DNS_SERVER',
+  extAuthzDenyPath: 'MESH_CONFORMANCE_EXT_AUTHZ_DENY_PATH',
+  extAuthzDenyHeader: 'MESH_CONFORMANCE_EXT_AUTHZ_DENY_HEADER',
   parallelism: 'MESH_CONFORMANCE_PARALLELISM',
   consecutiveSuccesses: 'MESH_CONFORMANCE_CONSECUTIVE_SUCCESSES',
   timeouts: 'MESH_CONFORMANCE_TIMEOUT_',
@@ -253,6 +258,8 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     ingressAddress: c.ingressAddress,
     applicationLoadBalancer: c.applicationLoadBalancer,
     dnsServer: c.dnsServer,
+    extAuthzDenyPath: c.extAuthzDenyPath,
+    extAuthzDenyHeader: c.extAuthzDenyHeader,
     parallelism: c.parallelism,
     consecutiveSuccesses: c.consecutiveSuccesses,
     timeouts,

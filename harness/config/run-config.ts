@@ -86,7 +86,7 @@ export function toConfigInput(c: ConformanceConfig): ConfigInput {
     target: c.target, flavor: c.target === 'local' ? c.flavor : undefined, kubeconfig: c.kubeconfig, context: c.context,
     mesh: c.mesh, meshName: c.meshName || undefined, meshNamespace: c.meshNamespace, meshRevision: c.meshRevision,
     ingress: c.ingress, ingressAddress: c.ingressAddress, ingressSourceCidr: c.ingressSourceCidr, gatewayClass: c.gatewayClass, gatewayService: c.gatewayService,
-    applicationLoadBalancer: c.applicationLoadBalancer, dnsServer: c.dnsServer, sampleImage: c.sampleImage, sampleArch: c.sampleArch,
+    applicationLoadBalancer: c.applicationLoadBalancer, dnsServer: c.dnsServer, extAuthzDenyPath: c.extAuthzDenyPath, extAuthzDenyHeader: c.extAuthzDenyHeader, sampleImage: c.sampleImage, sampleArch: c.sampleArch,
     parallelism: c.parallelism, consecutiveSuccesses: c.consecutiveSuccesses, timeouts: { ...c.timeouts },
     keepOnFailure: c.keepOnFailure, sweep: c.sweep, sweepTtl: c.sweepTtl, allowClusterChanges: [...c.clusterChanges],
     reportDir: c.reportDir, runId: c.runId, simFaults: [...c.simFaults], controlPlane: c.controlPlane, simRequestLog: c.simRequestLog,

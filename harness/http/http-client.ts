@@ -55,14 +55,14 @@ export class HttpClient {
   }
 
   /** Sends one request (no redirects followed, body read and kept short), bounded by `timeoutMs` and `signal`. */
-  async send(method: 'GET' | 'HEAD', url: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined; host?: string | undefined }): Promise<HttpResponseSummary> {
+  async send(method: 'GET' | 'HEAD', url: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined; host?: string | undefined; headers?: Record<string, string> | undefined }): Promise<HttpResponseSummary> {
     const started = Date.now();
     const at = new Date(started).toISOString();
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
     try {
       const res = await request(url, {
         method, signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
-        ...(opts.host ? { headers: { host: opts.host } } : {}),
+        ...(opts.host || opts.headers ? { headers: { ...opts.headers, ...(opts.host ? { host: opts.host } : {}) } } : {}),
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
       const body = method === 'HEAD' ? '' : await res.body.text();

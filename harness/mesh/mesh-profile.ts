@@ -10,6 +10,7 @@ import type { FeatureProbeContext } from '../checks/features.ts';
 import type { IngressSource, IngressSourceKind } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
+import type { SharedChange } from '../k8s/shared-change.ts';
 import type { SharedObject } from '../k8s/write-scope.ts';
 import type { MeshMetrics } from '../metrics/mesh-metrics.ts';
 import type { AccessRequirement } from '../readiness/access-review.ts';
@@ -130,6 +131,34 @@ export interface IngressPolicy {
   readonly throughSidecarDescription: string;
 }
 
+/** Inbound external authorization as the mesh's configuration sets it: where the sidecars ask, and what they do when it does not answer. */
+export interface ExternalAuthorizationState {
+  enabled: boolean;
+  /** The authorization service (`opa.opa.svc.cluster.local:9191`), when enabled. */
+  address: string;
+  port: number;
+  /** Whether requests pass when the service fails or does not answer in time. */
+  failureModeAllow: boolean;
+  timeout: string | undefined;
+  /** The object that holds the settings, in words (`<Kind> <namespace>/<name>`). */
+  source: string;
+}
+
+/**
+ * A mesh whose sidecars can ask an external authorization service (Envoy's ext_authz) about every inbound request:
+ * how to read the setting, and the cluster-wide change that turns it on with a given service (docs/external-authorization.md).
+ */
+export interface MeshExternalAuthorization {
+  /** The setting as it is now; undefined when the object that holds it does not exist. */
+  current(client: KubeClient, budgetMs: number): Promise<ExternalAuthorizationState | undefined>;
+  /** The authorization service the check turns it on with when it is off (the mesh's docs' OPA demo). */
+  readonly defaultService: { namespace: string; name: string; port: number };
+  /** The change (name `external-authorization`) that turns it on with the default service, failing closed. */
+  enable(): SharedChange;
+  /** The permission that change needs (pre-flight asks for it when cluster changes are allowed; the shipped RBAC grants it). */
+  readonly changeAccess: AccessRequirement;
+}
+
 /** The settings a profile is created with (resolved configuration). */
 export interface MeshSettings {
   /** Where the control plane runs. */
@@ -162,6 +191,8 @@ export interface MeshProfile {
   readonly workloadCertificates?: WorkloadCertificates;
   /** How Flagger works with this mesh (its `-mesh-provider`), for `check` (harness/progressive-delivery/). */
   readonly flagger?: MeshFlagger;
+  /** The mesh's inbound external authorization (the extended check `external-authorization`). */
+  readonly externalAuthorization?: MeshExternalAuthorization;
   /** How the mesh keeps Dapr's control-plane traffic out of its sidecar, for `check` (harness/dapr/). */
   readonly dapr?: MeshDapr;
   /** Why this cluster lacks one of `features` (harness/checks/features.ts); undefined: it has it. */

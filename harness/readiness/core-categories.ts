@@ -36,7 +36,7 @@ export function metricsAccess(cfg: MetricsConfig): MetricsAccess {
  * Everything a run does to the cluster, as permissions: the core's, the mesh's and the ingress's writes, and the way
  * to the metrics. The same list pre-flight asks for and docs/preflight.md's ClusterRole grants.
  */
-export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile | undefined; metrics: MetricsConfig; clusterChanges: boolean }): (AccessRequirement | AccessAlternatives)[] {
+export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile | undefined; metrics: MetricsConfig; clusterChanges: boolean; externalAuthorizationChange?: boolean | undefined }): (AccessRequirement | AccessAlternatives)[] {
   const reqs: (AccessRequirement | AccessAlternatives)[] = [...coreRequirements()];
   for (const t of o.ingress?.writes ?? []) reqs.push(writeRequirement(t, `route the ingress to httpbin (${o.ingress?.title ?? ''})`));
   reqs.push(...(o.ingress?.access('') ?? []), ...o.mesh.access(''));
@@ -58,6 +58,7 @@ export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile 
     const obj = o.mesh.metrics.collection.object;
     reqs.push({ verbs: ['get', 'create', 'patch', 'delete'], group: '', resource: 'configmaps', namespace: obj.namespace, why: `merge this run's namespace into ${obj.name} and restore it` });
   }
+  if ((o.externalAuthorizationChange ?? o.clusterChanges) && o.mesh.externalAuthorization) reqs.push(o.mesh.externalAuthorization.changeAccess);
   return reqs;
 }
 
@@ -197,7 +198,7 @@ async function leftovers(ctx: ReadinessContext): Promise<ReadinessLine[]> {
 }
 
 /** The core categories, in report order (after the mesh's and the ingress's). */
-export function coreCategories(opts: { clusterChanges: boolean }): ReadinessCategory[] {
+export function coreCategories(opts: { clusterChanges: boolean; externalAuthorizationChange?: boolean | undefined }): ReadinessCategory[] {
   return [
     {
       id: 'metrics', title: 'Metrics backend', checkers: [
@@ -213,7 +214,7 @@ export function coreCategories(opts: { clusterChanges: boolean }): ReadinessCate
     {
       id: 'permissions', title: 'Permissions for a run', checkers: [{
         id: 'permissions', description: 'permissions (SelfSubjectAccessReview)', fatal: true,
-        check: (ctx) => checkAccess(ctx.client, runRequirements({ mesh: ctx.mesh, ingress: ctx.ingress, metrics: ctx.metrics, clusterChanges: opts.clusterChanges }), ctx.budgetMs),
+        check: (ctx) => checkAccess(ctx.client, runRequirements({ mesh: ctx.mesh, ingress: ctx.ingress, metrics: ctx.metrics, clusterChanges: opts.clusterChanges, externalAuthorizationChange: opts.externalAuthorizationChange }), ctx.budgetMs),
       }],
     },
   ];

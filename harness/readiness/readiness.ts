@@ -25,6 +25,8 @@ export interface ReadinessOptions {
   metrics: MetricsConfig;
   /** Whether the run may change shared objects (it then needs permissions for them). */
   clusterChanges: boolean;
+  /** Whether the run may turn on the mesh's external authorization (`external-authorization`; undefined: as clusterChanges). */
+  externalAuthorizationChange?: boolean;
   /** Budget of each API call and of each probe (timeouts.apply). */
   budgetMs: number;
 }
@@ -35,7 +37,7 @@ export interface ReadinessOptions {
  */
 export function readinessCategories(o: ReadinessOptions): ReadinessCategory[] {
   return [
-    ...o.mesh.readiness(), ...(o.ingress?.readiness() ?? []), ...coreCategories({ clusterChanges: o.clusterChanges }),
+    ...o.mesh.readiness(), ...(o.ingress?.readiness() ?? []), ...coreCategories({ clusterChanges: o.clusterChanges, externalAuthorizationChange: o.externalAuthorizationChange }),
     ...meshProfiles.filter((f) => f.name !== o.mesh.name).map((f) => f.leftovers()),
   ];
 }

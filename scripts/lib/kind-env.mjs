@@ -1,6 +1,8 @@
 // What kind-up and kind-down do, as steps over a Runner (runner.mjs), so tests can check every command line.
 // Two environments: OSM (the default: ingress-nginx on a host port, OSM with its Prometheus) and Istio (Gateway API
 // CRDs, MetalLB, upstream Istio installed with Helm under an AKS-style revision, Istio's Prometheus addon).
+import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 import { stringify } from 'yaml';
 import { UsageError } from './script-main.mjs';
 import { istioVersions, versions } from './versions.mjs';
@@ -14,7 +16,7 @@ export const kindDefaults = Object.freeze({
 });
 
 /**
- * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string }} KindUpOptions
+ * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string, opa?: boolean }} KindUpOptions
  */
 
 /** The tools each script needs. */
@@ -268,9 +270,43 @@ export async function kindUp(r, opts = {}) {
   // OSM must watch the ingress controller's namespace (to resolve its endpoints) without injecting a sidecar.
   await r.run('osm', ['namespace', 'add', 'ingress-nginx', '--mesh-name', o.meshName, '--disable-sidecar-injection']);
 
-  r.say(`ready: kind cluster ${o.name} (context ${context}), ingress on http://localhost${o.hostPort === 80 ? '' : `:${o.hostPort}`}`);
+  if (o.opa) await opaUp(r, o, context);
+
+  r.say(`ready: kind cluster ${o.name} (context ${context}), ingress on http://localhost${o.hostPort === 80 ? '' : `:${o.hostPort}`}${o.opa ? ', OPA-Envoy in namespace opa with MeshConfig inbound external authorization on' : ''}`);
   r.say(`next: npx mesh-conformance run --target kind --context ${context}${o.hostPort === 80 ? '' : ` --ingress-address localhost:${o.hostPort}`}`);
   return { context };
+}
+
+const opaDir = new URL('../../deploy/opa/', import.meta.url);
+
+/**
+ * The OPA-Envoy objects `--with opa` applies: deploy/opa/opa-envoy.yaml (after OSM's walkthrough manifest) and the
+ * ConfigMap opa-policy holding deploy/opa/policy.rego (docs/external-authorization.md).
+ * @returns {string}
+ */
+export function opaManifest() {
+  const policy = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'opa-policy', namespace: 'opa' }, data: { 'policy.rego': readFileSync(new URL('policy.rego', opaDir), 'utf8') } };
+  return `${readFileSync(new URL('opa-envoy.yaml', opaDir), 'utf8')}---\n${stringify(policy)}`;
+}
+
+/** MeshConfig inboundExternalAuthorization as OSM's walkthrough sets it, pointing at the Service opa/opa. */
+export const opaMeshConfigPatch = JSON.stringify({ spec: { traffic: { inboundExternalAuthorization: {
+  enable: true, address: 'opa.opa.svc.cluster.local', port: 9191, statPrefix: 'inboundExtAuthz', timeout: '1s', failureModeAllow: false,
+} } } });
+
+/**
+ * `--with opa`: OPA with its Envoy plugin and the repository's policy, then MeshConfig's external authorization on
+ * (after OPA answers, so the mesh never points at a service that is not there). A re-run converges: apply, restart
+ * (OPA reads its policy at start only), the same merge patch.
+ * @param {import('./runner.mjs').Runner} r
+ * @param {{ osmNamespace: string }} o
+ * @param {string} context
+ */
+async function opaUp(r, o, context) {
+  await r.run('kubectl', ['--context', context, 'apply', '-f', '-'], { input: opaManifest() });
+  await r.run('kubectl', ['--context', context, 'rollout', 'restart', 'deployment/opa', '--namespace', 'opa']);
+  await r.run('kubectl', ['--context', context, 'rollout', 'status', 'deployment/opa', '--namespace', 'opa', '--timeout', '5m']);
+  await r.run('kubectl', ['--context', context, 'patch', 'meshconfig', 'osm-mesh-config', '--namespace', o.osmNamespace, '--type', 'merge', '-p', opaMeshConfigPatch]);
 }
 
 /**

@@ -1,6 +1,9 @@
 // The command lines kind-up and kind-down compose, checked without docker, kind, kubectl, helm or osm.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { istioHelmArgs, kindClusterConfig, kindDown, kindUp, kindUpToolsFor, metallbAddressRange, metallbPoolManifest } from './kind-env.mjs';
 import { recordingRunner } from './runner.mjs';
@@ -218,5 +221,34 @@ describe('script frame', () => {
     assert.match(out.text, /^\+ kind create cluster --name mesh-conformance/m);
     assert.match(out.text, /^ {4}\| {7}ingress-ready: "true"$/m);
     assert.match(out.text, /^\+ osm namespace add ingress-nginx --mesh-name osm --disable-sidecar-injection$/m);
+  });
+});
+
+describe('kind-up --with opa', () => {
+  it('applies OPA-Envoy and the policy from deploy/opa, waits for it, then turns on MeshConfig external authorization', async () => {
+    const r = recordingRunner([dockerUp]);
+    await kindUp(r, { opa: true });
+    const tail = r.commands.slice(-4);
+    assert.deepEqual(tail, [
+      'kubectl --context kind-mesh-conformance apply -f -',
+      'kubectl --context kind-mesh-conformance rollout restart deployment/opa --namespace opa',
+      'kubectl --context kind-mesh-conformance rollout status deployment/opa --namespace opa --timeout 5m',
+      `kubectl --context kind-mesh-conformance patch meshconfig osm-mesh-config --namespace osm-system --type merge -p $'{"spec":{"traffic":{"inboundExternalAuthorization":{"enable":true,"address":"opa.opa.svc.cluster.local","port":9191,"statPrefix":"inboundExtAuthz","timeout":"1s","failureModeAllow":false}}}}'`,
+    ]);
+    const applied = parseAllDocuments(r.calls.find((c) => c.line.endsWith('apply -f -'))?.input ?? '').map((d) => d.toJS());
+    assert.deepEqual(applied.map((o) => `${o.kind} ${o.metadata.name}`), ['Namespace opa', 'ConfigMap opa-envoy-config', 'Deployment opa', 'Service opa', 'ConfigMap opa-policy']);
+    assert.equal(applied[2].spec.template.spec.containers[0].image, 'openpolicyagent/opa:0.28.0-envoy');
+    assert.match(applied[4].data['policy.rego'], /x-mesh-conformance-authz/);
+  });
+
+  it('refuses --with anything but opa, and --with opa with --mesh istio (exit 2, one line)', () => {
+    const script = fileURLToPath(new URL('../kind-up.mjs', import.meta.url));
+    /** @type {[string[], RegExp][]} */
+    const cases = [[['--with', 'vault'], /--with takes opa/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/]];
+    for (const [argv, message] of cases) {
+      const r = spawnSync(process.execPath, [script, ...argv, '--dry-run'], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
   });
 });

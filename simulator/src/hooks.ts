@@ -88,6 +88,10 @@ export interface MeshHooks {
   daprPlacementDown: boolean;
   /** Dapr is installed, and OSM's Dapr demo app is applied into the mesh once osm-injector serves (src/dapr/dapr-demo.ts). */
   daprDemoApp: boolean;
+  /** OSM: sidecars never call the external authorization service, whatever MeshConfig `inboundExternalAuthorization` says. */
+  extAuthzBypassed: boolean;
+  /** The OPA-Envoy server runs (its pod Ready) without serving its gRPC port: connections to 9191 are refused. */
+  extAuthzServerDown: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -194,6 +198,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       flaggerDefaultMetricsServer: any((h) => h.mesh?.flaggerDefaultMetricsServer),
       daprPlacementDown: any((h) => h.mesh?.daprPlacementDown),
       daprDemoApp: any((h) => h.mesh?.daprDemoApp),
+      extAuthzBypassed: any((h) => h.mesh?.extAuthzBypassed),
+      extAuthzServerDown: any((h) => h.mesh?.extAuthzServerDown),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

@@ -1,5 +1,6 @@
 // The body of every check in the catalogue (harness/checks/catalogue.ts), by id: the type makes a missing one an error.
 import type { CheckBody } from '../../fixtures/index.ts';
+import { externalAuthorizationCheck } from './external-authorization.ts';
 import { httpbinCheck } from './httpbin.ts';
 import { ingressCheck } from './ingress.ts';
 import { metricsCheck } from './metrics.ts';
@@ -12,4 +13,5 @@ export const checkBodies = {
   ingress: ingressCheck,
   metrics: metricsCheck,
   'workload-identity': workloadIdentityCheck,
+  'external-authorization': externalAuthorizationCheck,
 } satisfies Record<string, CheckBody>;

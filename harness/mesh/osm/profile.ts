@@ -11,6 +11,7 @@ import { deploymentVersion } from '../../readiness/probes.ts';
 import type { Observation } from '../../wait/wait-for.ts';
 import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
 import { osmWorkloadCertificates } from './certificates.ts';
+import { osmExternalAuthorization } from './external-authorization.ts';
 import { isDisabled, isEnabled, osmKeys } from './keys.ts';
 import { osmMetrics } from './metrics.ts';
 import { osmReadiness } from './readiness.ts';
@@ -28,6 +29,7 @@ const envoyUpstreamHeader = 'x-envoy-upstream-service-time';
 export function osmProfile(settings: MeshSettings): MeshProfile {
   const { meshName, namespace } = settings;
   const metrics = osmMetrics(namespace, { name: 'httpbin', targetPort: 14001 });
+  const externalAuthorization = osmExternalAuthorization(settings);
   return {
     name: 'osm',
     title: 'Open Service Mesh (OSM)',
@@ -127,7 +129,9 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics,
-    features: ['workload-identity'],
+    features: ['workload-identity', 'external-authorization'],
+    externalAuthorization,
+    featureUnavailable: (feature, ctx) => (feature === 'external-authorization' ? externalAuthorization.unavailable(ctx) : Promise.resolve(undefined)),
     workloadCertificates: osmWorkloadCertificates(settings),
     dapr: osmDapr(settings),
     // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
@@ -138,7 +142,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     reads: () => [{ verbs: ['get'], group: 'config.openservicemesh.io', resource: 'meshconfigs', why: 'judge the MeshConfig (pre-flight)' }],
-    sharedObjects: () => [metrics.collection?.object].filter((o) => o !== undefined),
+    sharedObjects: () => [metrics.collection?.object, externalAuthorization.sharedObject].filter((o) => o !== undefined),
     environment: () => Promise.resolve({}),
     async version(client, budgetMs) {
       const d = await client.read<V1Deployment>({ ...resourceTypes.deployment, namespace, name: 'osm-controller' }, { budgetMs });

@@ -284,6 +284,19 @@ export interface InboundRequestFacts {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/**
+ * The external authorization a sidecar's HTTP filters ask about each inbound request (Envoy's ext_authz filter): the
+ * service, the deadline of one check, and whether a request passes when the check fails (otherwise Envoy answers its
+ * `status_on_error`, 403 by default).
+ */
+export interface ExternalAuthorizationSettings {
+  address: string;
+  port: number;
+  timeoutMs: number;
+  failureModeAllow: boolean;
+  statPrefix: string;
+}
+
 /** Where a sidecar's outbound listener sends a request to a Service port. */
 export type OutboundRoute =
   /** Nothing listens on the outbound port (no configuration yet): connection refused. */
@@ -313,6 +326,8 @@ export interface InboundPolicySource {
    * or undefined to pass it to the app. Absent: every request of an allowed connection passes.
    */
   inboundRequest?(pod: KubeObject, port: number, peerClusterAddress: string, req: InboundRequestFacts): LocalReply | undefined;
+  /** The external authorization inbound requests of this port go through (after `inboundRequest`), or undefined: none. */
+  externalAuthorization?(pod: KubeObject, port: number): ExternalAuthorizationSettings | undefined;
   /** The outbound listener's decision for a request to `host:port` (a Service name or ClusterIP). Absent: no outbound interception. */
   outbound?(pod: KubeObject, host: string, port: number): OutboundRoute;
 }

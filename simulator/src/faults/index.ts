@@ -25,6 +25,8 @@ import { app503 } from './app-503.ts';
 import { daprPlacementDown } from './dapr-placement-down.ts';
 import { daprPortsIntercepted } from './dapr-ports-intercepted.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
+import { extAuthzBypassed } from './ext-authz-bypassed.ts';
+import { extAuthzUnreachable } from './ext-authz-unreachable.ts';
 import { foreignCaCertificate } from './foreign-ca-certificate.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
@@ -83,6 +85,8 @@ export const faults = [
   metricsMissIngressTraffic,
   prometheusUnreachable,
   foreignCaCertificate,
+  extAuthzBypassed,
+  extAuthzUnreachable,
   classicSidecars,
   rootCaExpiring,
   grafanaDatasourceWrongPort,

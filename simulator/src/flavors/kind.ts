@@ -18,6 +18,7 @@ import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
 import { daprControlPlaneObjects } from '../dapr/dapr-install.ts';
 import { daprDemoComponent } from '../dapr/dapr-demo.ts';
+import { opaObjects } from '../ext-authz/opa-install.ts';
 
 export const kindClusterName = 'mesh-conformance';
 /** What `kind-up` creates: the kindest/node image scripts/lib/versions.mjs pins (flavor-versions.test.ts keeps them equal). */
@@ -200,6 +201,8 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmGrafanaObjects(layout, hooks.mesh),
       ...flaggerObjects(layout, hooks.mesh),
       ...daprControlPlaneObjects(hooks.mesh),
+      // OPA-Envoy as `kind-up --with opa` installs it (MeshConfig left off: the external-authorization check turns it on).
+      ...opaObjects(),
       ...ingressNginxObjects(),
     ];
   },

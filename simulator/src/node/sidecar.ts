@@ -20,6 +20,7 @@ import { delay } from './delay.ts';
 import type { EnvoySecret } from './envoy-secrets.ts';
 import { renderCerts, renderConfigDump } from './envoy-secrets.ts';
 import { networkError, sendDirect, sendHttp } from './outbound.ts';
+import { askExternalAuthorization } from '../ext-authz/ext-authz-client.ts';
 
 export const envoyAdminPort = 15000;
 export const envoyMetricsPort = 15010;
@@ -144,14 +145,28 @@ async function startInbound(
     const reply = ctx.policy.inboundRequest?.(ctx.pod, port, peer, { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', headers });
     if (reply) {
       if (reply.status === 403) stats.rbacDenied++;
-      req.resume();
-      const body = req.method === 'HEAD' ? '' : reply.body;
-      res.writeHead(reply.status, { 'content-length': Buffer.byteLength(reply.body), ...(reply.body ? { 'content-type': 'text/plain' } : {}), date: new Date().toUTCString(), server: 'envoy' });
-      res.end(body);
+      localReply(req, res, reply.status, reply.body);
       log('debug', 'rbac', `[source/extensions/filters/http/rbac/rbac_filter.cc:139] local reply ${reply.status}: ${reply.reason} (peer ${peer})`);
       return;
     }
-    proxy(ctx, plan, stats, agent, req, res);
+    // The ext_authz filter (MeshConfig inboundExternalAuthorization): a Check per request before the router.
+    const authz = ctx.policy.externalAuthorization?.(ctx.pod, port);
+    if (!authz) {
+      proxy(ctx, plan, stats, agent, req, res);
+      return;
+    }
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(',') : v;
+    void askExternalAuthorization(ctx.store, ctx.podIP, ctx.pod.metadata.namespace ?? 'default', authz, { method: req.method ?? 'GET', path: req.url ?? '/', headers: flat }).then((verdict) => {
+      if (verdict.kind === 'allowed' || (verdict.kind === 'error' && authz.failureModeAllow)) {
+        if (verdict.kind === 'error') log('debug', 'ext_authz', `[source/extensions/filters/http/ext_authz/ext_authz.cc:344] ${authz.statPrefix}: check failed (${verdict.reason}); failure_mode_allow: request let through`);
+        proxy(ctx, plan, stats, agent, req, res);
+        return;
+      }
+      // Denied, or the check failed while failing closed: Envoy's 403 (status_on_error defaults to Forbidden), no body.
+      localReply(req, res, 403, '');
+      log('debug', 'ext_authz', `[source/extensions/filters/http/ext_authz/ext_authz.cc:316] ${authz.statPrefix}: ${verdict.kind === 'denied' ? 'request denied by the authorization service' : `check failed (${verdict.reason}), request rejected`} (peer ${peer})`);
+    });
   });
   http1.keepAliveTimeout = 60_000;
   // The HTTP server never listens: closeAll ends these sockets (node/proxy-listeners.ts).
@@ -168,6 +183,13 @@ async function startInbound(
   });
   await listenOn(tcp, ctx.podIP, port);
   return tcp;
+}
+
+/** An Envoy local reply (the filter chain answers; nothing reaches the app). */
+function localReply(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: string): void {
+  req.resume();
+  res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...(body ? { 'content-type': 'text/plain' } : {}), date: new Date().toUTCString(), server: 'envoy' });
+  res.end(req.method === 'HEAD' ? '' : body);
 }
 
 function proxy(ctx: ContainerContext, plan: PortPlan, stats: EnvoyStats, agent: http.Agent, req: http.IncomingMessage, res: http.ServerResponse, retried = false): void {

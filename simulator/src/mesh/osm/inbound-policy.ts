@@ -17,7 +17,7 @@
  * view: policies, Services and endpoints as they were), and sidecars of pods created later have no configuration at
  * all (no listener: connections refused or closed). When osm-controller is back, everyone follows the live mesh again.
  */
-import type { InboundPolicySource, InboundRequestFacts, KubeObject, LocalReply, OutboundRoute } from '../../cluster/types.ts';
+import type { ExternalAuthorizationSettings, InboundPolicySource, InboundRequestFacts, KubeObject, LocalReply, OutboundRoute } from '../../cluster/types.ts';
 import { arr, num, obj, spec, str } from '../../controllers/kube-objects.ts';
 import type { MeshHooks } from '../../hooks.ts';
 import { noHooks } from '../../hooks.ts';
@@ -107,6 +107,22 @@ export class OsmInboundPolicy implements InboundPolicySource {
     return decision.status === 403 ? { status: 403, body: 'RBAC: access denied', reason: decision.reason } : { status: 404, body: '', reason: decision.reason };
   }
 
+  /**
+   * MeshConfig `traffic.inboundExternalAuthorization`: when enabled, osm-controller adds the ext_authz filter to the
+   * HTTP connection manager of the inbound and the ingress filter chains (pkg/envoy/lds inmesh.go, ingress.go), so
+   * every request to an app port is checked, whoever sends it. Envoy's metrics listener is not an inbound filter chain.
+   */
+  externalAuthorization(pod: KubeObject, port: number): ExternalAuthorizationSettings | undefined {
+    if (!isInjected(pod) || port === envoyPorts.metrics || this.hooks.extAuthzBypassed) return undefined;
+    const view = this.configFor(pod);
+    const ext = obj(obj(obj(view?.meshConfig()?.['spec'])['traffic'])['inboundExternalAuthorization']);
+    if (ext['enable'] !== true) return undefined;
+    return {
+      address: str(ext['address']) ?? '', port: num(ext['port']) ?? 0, timeoutMs: goDurationMs(str(ext['timeout'])) ?? 1000,
+      failureModeAllow: ext['failureModeAllow'] === true, statPrefix: str(ext['statPrefix']) ?? 'inboundExtAuthz',
+    };
+  }
+
   outbound(pod: KubeObject, host: string, port: number): OutboundRoute {
     const view = this.configFor(pod);
     if (!view) return { kind: 'refused', reason: 'the sidecar has no configuration (osm-controller unreachable since before it started)' };
@@ -156,4 +172,13 @@ export class OsmInboundPolicy implements InboundPolicySource {
         return false;
     }
   }
+}
+
+/** A Go duration (`1s`, `500ms`, `1m30s`) in ms; undefined when it does not parse (OSM then keeps its default, 1s: UNCONFIRMED). */
+export function goDurationMs(text: string | undefined): number | undefined {
+  if (!text || !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  return total;
 }
