@@ -67,6 +67,11 @@ export const checkCatalogue = [
     title: 'the httpbin sidecar presents a certificate from the mesh\'s CA, for its service account\'s identity, valid for the configured duration',
     story: 'the mesh\'s CA issues each sidecar the identity of its service account',
   },
+  {
+    id: 'ingress-mtls', tag: '@mtls', dependsOn: 'ingress', level: 'extended', feature: 'ingress-mtls', severity: 'normal',
+    title: 'with the mesh\'s ingress certificate, the ingress reaches the sidecar over mTLS (200) while plain HTTP to it is refused',
+    story: 'the mesh admits the ingress over mTLS with the certificate it issued, and refuses plain HTTP',
+  },
 ] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof checkCatalogue)[number]['id'];

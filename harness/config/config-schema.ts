@@ -9,9 +9,11 @@ import { flavors, targets } from './targets.ts';
 /**
  * The cluster-wide changes a run may make when the user allows them, each restored afterwards (an extended check
  * that changes cluster-wide state adds its name here):
- * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings.
+ * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings;
+ * - `ingress-mtls`: the mesh's ingress gateway certificate set in its configuration (OSM: MeshConfig
+ *   `certificate.ingressGateway`), for the extended check ingress-mtls.
  */
-export const clusterChangeNames = ['metrics-collection'] as const;
+export const clusterChangeNames = ['metrics-collection', 'ingress-mtls'] as const;
 export type ClusterChange = (typeof clusterChangeNames)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>

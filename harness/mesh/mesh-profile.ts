@@ -11,6 +11,7 @@ import type { IngressSource, IngressSourceKind } from '../ingress/ingress-profil
 import type { KubeClient } from '../k8s/kube-client.ts';
 import type { ResourceType } from '../k8s/resources.ts';
 import type { SharedObject } from '../k8s/write-scope.ts';
+import type { SharedChange } from '../k8s/shared-change.ts';
 import type { MeshMetrics } from '../metrics/mesh-metrics.ts';
 import type { AccessRequirement } from '../readiness/access-review.ts';
 import type { ReadinessCategory } from '../readiness/readiness-registry.ts';
@@ -130,6 +131,37 @@ export interface IngressPolicy {
   readonly throughSidecarDescription: string;
 }
 
+/** Where the mesh puts the ingress's client certificate, and what it must hold. */
+export interface GatewayCertificate {
+  /** The cluster-wide change that makes the mesh issue it (applied only when allowed, restored after the check). */
+  change: SharedChange;
+  secret: { namespace: string; name: string };
+  /** The keys the Secret must hold (`ca.crt`, `tls.crt`, `tls.key`). */
+  keys: readonly string[];
+  /** The key of the certificate chain whose SAN must be the principal. */
+  certificateKey: string;
+}
+
+/**
+ * Ingress over mTLS (the extended check `ingress-mtls`): the mesh issues the ingress a client certificate, and its
+ * ingress policy admits the ingress only over TLS with that identity (the OSM profile: its configuration's ingress
+ * gateway certificate, and an https backend with an authenticated-principal source).
+ */
+export interface MeshIngressMtls {
+  /** The cluster-wide change this needs (`clusterChangeNames`), named in the skip reason when it is not allowed. */
+  readonly clusterChange: string;
+  /** The identity (a SAN) the ingress's client certificate carries for this source. */
+  principal(source: IngressSource): string;
+  /** The mesh's configuration change that issues the certificate into a Secret in `namespace`. */
+  gatewayCertificate(req: { namespace: string; principal: string }): GatewayCertificate;
+  /** The name the backend's sidecar certificate carries, which the ingress verifies (`<sa>.<ns>.<trust domain>`). */
+  backendName(namespace: string, serviceAccount: string): string;
+  /** The objects that admit the ingress only over TLS with `principal` (they replace the core check's admission). */
+  admit(req: IngressPolicyRequest, principal: string): KubernetesObject[];
+  /** What the ingress answers while it still speaks plain HTTP to the backend that now expects TLS. */
+  plainRefused(req: IngressPolicyRequest): ExpectedAnswer;
+}
+
 /** The settings a profile is created with (resolved configuration). */
 export interface MeshSettings {
   /** Where the control plane runs. */
@@ -158,6 +190,8 @@ export interface MeshProfile {
   readonly metrics: MeshMetrics;
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features: readonly string[];
+  /** How the mesh admits the ingress over mTLS (the extended check `ingress-mtls`). */
+  readonly ingressMtls?: MeshIngressMtls;
   /** The identity its sidecars present and where to read it (the extended check `workload-identity`). */
   readonly workloadCertificates?: WorkloadCertificates;
   /** How Flagger works with this mesh (its `-mesh-provider`), for `check` (harness/progressive-delivery/). */

@@ -2,6 +2,7 @@
 import type { CheckBody } from '../../fixtures/index.ts';
 import { httpbinCheck } from './httpbin.ts';
 import { ingressCheck } from './ingress.ts';
+import { ingressMtlsCheck } from './ingress-mtls.ts';
 import { metricsCheck } from './metrics.ts';
 import { namespaceCheck } from './namespace.ts';
 import { workloadIdentityCheck } from './workload-identity.ts';
@@ -12,4 +13,5 @@ export const checkBodies = {
   ingress: ingressCheck,
   metrics: metricsCheck,
   'workload-identity': workloadIdentityCheck,
+  'ingress-mtls': ingressMtlsCheck,
 } satisfies Record<string, CheckBody>;

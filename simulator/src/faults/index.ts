@@ -26,6 +26,8 @@ import { daprPlacementDown } from './dapr-placement-down.ts';
 import { daprPortsIntercepted } from './dapr-ports-intercepted.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import { foreignCaCertificate } from './foreign-ca-certificate.ts';
+import { ingressGatewayCertNotIssued } from './ingress-gateway-cert-not-issued.ts';
+import { ingressMtlsWrongPrincipal } from './ingress-mtls-wrong-principal.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
 import { flaggerDefaultMetricsServer } from './flagger-default-metrics-server.ts';
@@ -83,6 +85,8 @@ export const faults = [
   metricsMissIngressTraffic,
   prometheusUnreachable,
   foreignCaCertificate,
+  ingressGatewayCertNotIssued,
+  ingressMtlsWrongPrincipal,
   classicSidecars,
   rootCaExpiring,
   grafanaDatasourceWrongPort,
