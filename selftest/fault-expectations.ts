@@ -79,6 +79,8 @@ export const ingressServedOn: Record<NonNullable<FailExpectation['ingress']>, Si
 export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]>> = {
   // Both meshes publish their root and give each sidecar a certificate for its identity (docs/certificates.md).
   'workload-identity': ['kind', 'aks', 'istio-kind', 'istio-aks'],
+  // OSM with ingress-nginx (kind): AGIC on aks speaks only HTTP to backends, the Istio profile does not list it (docs/ingress-mtls.md).
+  'ingress-mtls': ['kind'],
 };
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
@@ -185,6 +187,15 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     aksMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret service-cert:<ns>/httpbin)', expected: 'was expected to be issued by the mesh\'s CA (Secret kube-system/osm-ca-bundle key ca.crt)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
     istioMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
     istioAksMessage: { kind: 'fail-fast', object: 'Pod <ns>/<pod> sidecar certificate (SDS secret default)', expected: 'was expected to be issued by the mesh\'s CA (ConfigMap <ns>/istio-ca-root-cert key root-cert.pem)', observed: 'that root\'s key does not verify its signature: it comes from another CA with the same name' },
+  },
+  // Extended: ingress over mTLS (docs/ingress-mtls.md).
+  'ingress-gateway-cert-not-issued': {
+    outcome: 'fail', check: 'ingress-mtls',
+    message: { kind: 'timeout', object: 'Secret <ns>/osm-nginx-client-cert', expected: 'to hold ca.crt, tls.crt, tls.key with a certificate for DNS:ingress-nginx-controller.ingress-nginx.cluster.local', lastSeen: 'last seen: Secret <ns>/osm-nginx-client-cert not found', limit: 'Timed out after <assert>' },
+  },
+  'ingress-mtls-wrong-principal': {
+    outcome: 'fail', check: 'ingress-mtls', http: true,
+    message: { kind: 'timeout', object: 'HEAD and GET <url>/get', expected: 'over mTLS to the backend to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
   },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
