@@ -235,6 +235,13 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   if (ingressProfile && !meshProfile.ingressPolicy.admits.includes(ingressProfile.sourceKind)) {
     throw new ConfigError(`Invalid configuration: ingress ${ingress} presents its traffic as a ${ingressProfile.sourceKind} source, which the ${meshProfile.title} profile cannot admit (it admits ${meshProfile.ingressPolicy.admits.join(', ')}); choose another ingress (${sourceOf('ingress')})`);
   }
+  // A cluster change asked for by name whose feature the ingress can never serve (AGIC and mTLS to backends): the run
+  // cannot do what the user asked, so it is refused before anything runs rather than skipped at the check.
+  const refused = (c.allowClusterChanges ?? []).map((change) => ({ change, why: ingressProfile?.refusedFeatures?.[change] })).find((r) => r.why !== undefined);
+  if (refused) {
+    const from = c.ingress === undefined ? `the ${meshProfile.title} default on ${flavor}` : sourceOf('ingress');
+    throw new ConfigError(`Invalid configuration: ${sourceOf('allowClusterChanges')} ${refused.change} asks for the extended check ${refused.change}, which ingress ${ingress} (${from}) cannot serve: ${refused.why ?? ''}`);
+  }
   return {
     target: c.target,
     flavor,
