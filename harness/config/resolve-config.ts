@@ -47,7 +47,7 @@ export interface ConformanceConfig {
   /** Sweep dead runs' leftovers older than `sweepTtl` (ms) before a run on a real cluster. */
   sweep: boolean;
   sweepTtl: number;
-  /** Cluster-wide changes the user allowed (on the local target, the simulator's own: all of them). */
+  /** Cluster-wide changes the user allowed (on the local target, the simulator's own: all that its ingress can serve). */
   clusterChanges: ClusterChange[];
   reportDir: string;
   runId: string | undefined;
@@ -266,7 +266,9 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     keepOnFailure: c.keepOnFailure,
     sweep: c.sweep,
     sweepTtl: c.sweepTtl,
-    clusterChanges: c.allowClusterChanges ?? (c.target === 'local' ? [...clusterChangeNames] : []),
+    // The simulator's own cluster allows every change its ingress can serve (the resolved list goes to the runner's
+    // config as given, so a change the ingress refuses must not be in it).
+    clusterChanges: c.allowClusterChanges ?? (c.target === 'local' ? clusterChangeNames.filter((n) => ingressProfile?.refusedFeatures?.[n] === undefined) : []),
     reportDir: c.reportDir,
     runId: c.runId,
     simFaults: c.simFaults,
