@@ -334,7 +334,9 @@ const cases: BadInput[] = [
   { name: 'a Prometheus URL that is not http(s)', args: () => ['run', '--prometheus-url', 'ftp://prom.example'],
     expect: /Invalid configuration: prometheusUrl must be an http\(s\) URL such as http:\/\/prometheus\.example:9090/ },
   { name: 'an unknown cluster change', args: () => ['run', '--allow-cluster-change', 'everything'],
-    expect: /Invalid configuration: allowClusterChanges must be one of metrics-collection, external-authorization \(got \["everything"\] from --allow-cluster-change\)/ },
+    expect: /Invalid configuration: allowClusterChanges must be one of metrics-collection, external-authorization, ingress-mtls \(got \["everything"\] from --allow-cluster-change\)/ },
+  { name: 'ingress over mTLS asked for behind AGIC (HTTP-only)', args: () => ['run', '--flavor', 'aks', '--ingress', 'agic', '--allow-cluster-change', 'ingress-mtls'],
+    expect: /^mesh-conformance: Invalid configuration: --allow-cluster-change ingress-mtls asks for the extended check ingress-mtls, which ingress agic \(--ingress\) cannot serve: AGIC works only with HTTP backends .*use Application Gateway for Containers \(ingress profile agc\) or ingress-nginx with mTLS \(ingress profile nginx\)$/ },
   { name: 'a run id that is not a label value', args: () => ['run'], env: { MESH_CONFORMANCE_RUN_ID: 'Not A Label!' },
     expect: /Invalid configuration: runId must be a valid label value \(letters, digits, -, \., at most 63\) \(got "Not A Label!" from MESH_CONFORMANCE_RUN_ID\)/ },
   { name: 'a run id already live in the cluster', args: async () => {

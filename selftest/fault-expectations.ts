@@ -80,6 +80,8 @@ export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]
   // Both meshes publish their root and give each sidecar a certificate for its identity (docs/certificates.md).
   'workload-identity': ['kind', 'aks', 'istio-kind', 'istio-aks'],
   'external-authorization': ['kind'], // OPA-Envoy is installed on the kind flavor only (docs/external-authorization.md); Istio's profile lacks the feature.
+  // OSM with ingress-nginx (kind): AGIC on aks speaks only HTTP to backends, the Istio profile does not list it (docs/ingress-mtls.md).
+  'ingress-mtls': ['kind'],
 };
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
@@ -189,6 +191,15 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   },
   'ext-authz-bypassed': { outcome: 'fail', check: 'external-authorization', http: true, message: { kind: 'timeout', object: 'GET <url>/get (Host: <ns>.mesh-conformance.test, x-mesh-conformance-authz: deny)', expected: 'to be denied with 403 by the sidecar\'s external authorization (opa.opa.svc.cluster.local:9191 (failureModeAllow false, timeout 1s, MeshConfig osm-system/osm-mesh-config)) <n> times in a row', lastSeen: 'last seen: GET /get with x-mesh-conformance-authz → 200 (…): the request was let through', limit: 'Timed out after <http>' } },
   'ext-authz-unreachable': { outcome: 'fail', check: 'external-authorization', http: true, message: { kind: 'timeout', object: 'HEAD and GET <url>/get (Host: <ns>.mesh-conformance.test) without x-mesh-conformance-authz', expected: 'to be allowed by the external authorization (opa.opa.svc.cluster.local:9191 (failureModeAllow false, timeout 1s, MeshConfig osm-system/osm-mesh-config)) and return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' } },
+  // Extended: ingress over mTLS (docs/ingress-mtls.md).
+  'ingress-gateway-cert-not-issued': {
+    outcome: 'fail', check: 'ingress-mtls',
+    message: { kind: 'timeout', object: 'Secret <ns>/osm-nginx-client-cert', expected: 'to hold ca.crt, tls.crt, tls.key with a certificate for DNS:ingress-nginx-controller.ingress-nginx.cluster.local', lastSeen: 'last seen: Secret <ns>/osm-nginx-client-cert not found', limit: 'Timed out after <assert>' },
+  },
+  'ingress-mtls-wrong-principal': {
+    outcome: 'fail', check: 'ingress-mtls', http: true,
+    message: { kind: 'timeout', object: 'HEAD and GET <url>/get', expected: 'over mTLS to the backend to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
+  },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
   // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.

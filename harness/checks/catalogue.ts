@@ -68,6 +68,11 @@ export const checkCatalogue = [
     story: 'the mesh\'s CA issues each sidecar the identity of its service account',
   },
   { id: 'external-authorization', tag: '@ext-authz', dependsOn: 'metrics', level: 'extended', feature: 'external-authorization', severity: 'normal', title: 'a request the external authorization policy denies gets 403 at the sidecar, one it allows gets 200 through it', story: 'the sidecar asks the external authorization service about every inbound request' },
+  {
+    id: 'ingress-mtls', tag: '@mtls', dependsOn: 'ingress', level: 'extended', feature: 'ingress-mtls', severity: 'normal',
+    title: 'with the mesh\'s ingress certificate, the ingress reaches the sidecar over mTLS (200) while plain HTTP to it is refused',
+    story: 'the mesh admits the ingress over mTLS with the certificate it issued, and refuses plain HTTP',
+  },
 ] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof checkCatalogue)[number]['id'];

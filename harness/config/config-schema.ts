@@ -11,9 +11,11 @@ import { flavors, targets } from './targets.ts';
  * that changes cluster-wide state adds its name here):
  * - `metrics-collection`: the run's namespace merged into the metrics backend's collection settings;
  * - `external-authorization`: the mesh's inbound external authorization turned on, pointing at the cluster's
- *   authorization service (docs/external-authorization.md).
+ *   authorization service (docs/external-authorization.md);
+ * - `ingress-mtls`: the mesh's ingress gateway certificate set in its configuration (OSM: MeshConfig
+ *   `certificate.ingressGateway`), for the extended check ingress-mtls.
  */
-export const clusterChangeNames = ['metrics-collection', 'external-authorization'] as const;
+export const clusterChangeNames = ['metrics-collection', 'external-authorization', 'ingress-mtls'] as const;
 export type ClusterChange = (typeof clusterChangeNames)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>

@@ -108,7 +108,24 @@ describe('resolveConfig', () => {
   it('allows cluster-wide changes only when asked, except on the simulated cluster', () => {
     assert.deepEqual(resolveConfig([flags({ target: 'kind' })]).clusterChanges, []);
     assert.deepEqual(resolveConfig([flags({ target: 'kind', allowClusterChanges: 'metrics-collection' })]).clusterChanges, ['metrics-collection']);
-    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection', 'external-authorization']);
-    assert.throws(() => resolveConfig([flags({ allowClusterChanges: 'everything' })]), /allowClusterChanges must be one of metrics-collection/);
+    assert.deepEqual(resolveConfig([]).clusterChanges, ['metrics-collection', 'external-authorization', 'ingress-mtls']);
+    assert.throws(() => resolveConfig([flags({ allowClusterChanges: 'everything' })]), /allowClusterChanges must be one of metrics-collection, external-authorization, ingress-mtls/);
+  });
+
+  it('refuses ingress over mTLS asked for behind AGIC, which speaks only HTTP to backends, saying what to use instead', () => {
+    const agicHttpOnly = /AGIC works only with HTTP backends .*: use Application Gateway for Containers \(ingress profile agc\) or ingress-nginx with mTLS \(ingress profile nginx\)$/;
+    const asked = (values: Record<string, unknown>) => () => resolveConfig([flags({ flavor: 'aks', allowClusterChanges: 'ingress-mtls', ...values })]);
+    assert.throws(asked({ ingress: 'agic' }), (err: unknown) => err instanceof ConfigError && !err.message.includes('\n')
+      && /^Invalid configuration: --allowClusterChanges ingress-mtls asks for the extended check ingress-mtls, which ingress agic \(--ingress\) cannot serve: /.test(err.message) && agicHttpOnly.test(err.message));
+    // AGIC is the guide's default ingress on aks: the message says so.
+    assert.throws(asked({}), /which ingress agic \(the Open Service Mesh \(OSM\) default on aks\) cannot serve/);
+    // Where the ingress can serve it, or where the change is only the simulator's default (not asked for), the run goes on.
+    assert.deepEqual(resolveConfig([flags({ flavor: 'aks', ingress: 'agc', allowClusterChanges: 'ingress-mtls' })]).clusterChanges, ['ingress-mtls']);
+    // The simulator's default allows every change but the one AGIC refuses, and what it resolves to is accepted again
+    // (the CLI hands the resolved list to the runner as if given).
+    const simAks = resolveConfig([flags({ flavor: 'aks', ingress: 'agic' })]);
+    assert.deepEqual(simAks.clusterChanges, ['metrics-collection', 'external-authorization']);
+    assert.deepEqual(resolveConfig([flags({ flavor: 'aks', ingress: 'agic', allowClusterChanges: simAks.clusterChanges })]).clusterChanges, ['metrics-collection', 'external-authorization']);
+    assert.equal(resolveConfig([flags({ target: 'kind', allowClusterChanges: 'ingress-mtls' })]).ingress, 'nginx');
   });
 });

@@ -50,7 +50,7 @@ export interface ConformanceConfig {
   /** Sweep dead runs' leftovers older than `sweepTtl` (ms) before a run on a real cluster. */
   sweep: boolean;
   sweepTtl: number;
-  /** Cluster-wide changes the user allowed (on the local target, the simulator's own: all of them). */
+  /** Cluster-wide changes the user allowed (on the local target, the simulator's own: all that its ingress can serve). */
   clusterChanges: ClusterChange[];
   reportDir: string;
   runId: string | undefined;
@@ -240,6 +240,13 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
   if (ingressProfile && !meshProfile.ingressPolicy.admits.includes(ingressProfile.sourceKind)) {
     throw new ConfigError(`Invalid configuration: ingress ${ingress} presents its traffic as a ${ingressProfile.sourceKind} source, which the ${meshProfile.title} profile cannot admit (it admits ${meshProfile.ingressPolicy.admits.join(', ')}); choose another ingress (${sourceOf('ingress')})`);
   }
+  // A cluster change asked for by name whose feature the ingress can never serve (AGIC and mTLS to backends): the run
+  // cannot do what the user asked, so it is refused before anything runs rather than skipped at the check.
+  const refused = (c.allowClusterChanges ?? []).map((change) => ({ change, why: ingressProfile?.refusedFeatures?.[change] })).find((r) => r.why !== undefined);
+  if (refused) {
+    const from = c.ingress === undefined ? `the ${meshProfile.title} default on ${flavor}` : sourceOf('ingress');
+    throw new ConfigError(`Invalid configuration: ${sourceOf('allowClusterChanges')} ${refused.change} asks for the extended check ${refused.change}, which ingress ${ingress} (${from}) cannot serve: ${refused.why ?? ''}`);
+  }
   return {
     target: c.target,
     flavor,
@@ -266,7 +273,9 @@ export function resolveConfig(layers: ConfigLayer[]): ConformanceConfig {
     keepOnFailure: c.keepOnFailure,
     sweep: c.sweep,
     sweepTtl: c.sweepTtl,
-    clusterChanges: c.allowClusterChanges ?? (c.target === 'local' ? [...clusterChangeNames] : []),
+    // The simulator's own cluster allows every change its ingress can serve (the resolved list goes to the runner's
+    // config as given, so a change the ingress refuses must not be in it).
+    clusterChanges: c.allowClusterChanges ?? (c.target === 'local' ? clusterChangeNames.filter((n) => ingressProfile?.refusedFeatures?.[n] === undefined) : []),
     reportDir: c.reportDir,
     runId: c.runId,
     simFaults: c.simFaults,

@@ -63,6 +63,14 @@ export interface IngressRoute {
   address: ObjectVerdict<IngressAddress>;
 }
 
+/** What an ingress needs to speak mTLS to a backend's sidecar. */
+export interface BackendMtlsRequest {
+  /** The Secret holding the client certificate, its key and the CA that verifies the backend (`tls.crt`, `tls.key`, `ca.crt`). */
+  secret: { namespace: string; name: string };
+  /** The name the backend's certificate must carry. */
+  backendName: string;
+}
+
 /** One ingress: how to route through it, whom the mesh must trust, what must run for it. */
 export interface IngressProfile {
   /** The registry key (`nginx`). */
@@ -91,6 +99,8 @@ export interface IngressProfile {
   /** The resource types it writes into the run's namespace (RBAC, diagnostics). */
   readonly writes: readonly ResourceType[];
   route(req: RouteRequest): IngressRoute;
+  /** The route over mTLS to the backend (feature `ingress-mtls`): the same objects, set to present the client certificate. */
+  mtlsRoute?(req: RouteRequest, mtls: BackendMtlsRequest): IngressRoute;
   /** The identity the mesh's policy must admit for this route (read from the cluster when it depends on it). */
   source(client: KubeClient, req: RouteRequest, budgetMs: number): Promise<IngressSource>;
   /** Readiness categories: the controller runs, its class exists. */

@@ -159,6 +159,37 @@ export interface MeshExternalAuthorization {
   readonly changeAccess: AccessRequirement;
 }
 
+/** Where the mesh puts the ingress's client certificate, and what it must hold. */
+export interface GatewayCertificate {
+  /** The cluster-wide change that makes the mesh issue it (applied only when allowed, restored after the check). */
+  change: SharedChange;
+  secret: { namespace: string; name: string };
+  /** The keys the Secret must hold (`ca.crt`, `tls.crt`, `tls.key`). */
+  keys: readonly string[];
+  /** The key of the certificate chain whose SAN must be the principal. */
+  certificateKey: string;
+}
+
+/**
+ * Ingress over mTLS (the extended check `ingress-mtls`): the mesh issues the ingress a client certificate, and its
+ * ingress policy admits the ingress only over TLS with that identity (the OSM profile: its configuration's ingress
+ * gateway certificate, and an https backend with an authenticated-principal source).
+ */
+export interface MeshIngressMtls {
+  /** The cluster-wide change this needs (`clusterChangeNames`), named in the skip reason when it is not allowed. */
+  readonly clusterChange: string;
+  /** The identity (a SAN) the ingress's client certificate carries for this source. */
+  principal(source: IngressSource): string;
+  /** The mesh's configuration change that issues the certificate into a Secret in `namespace`. */
+  gatewayCertificate(req: { namespace: string; principal: string }): GatewayCertificate;
+  /** The name the backend's sidecar certificate carries, which the ingress verifies (`<sa>.<ns>.<trust domain>`). */
+  backendName(namespace: string, serviceAccount: string): string;
+  /** The objects that admit the ingress only over TLS with `principal` (they replace the core check's admission). */
+  admit(req: IngressPolicyRequest, principal: string): KubernetesObject[];
+  /** What the ingress answers while it still speaks plain HTTP to the backend that now expects TLS. */
+  plainRefused(req: IngressPolicyRequest): ExpectedAnswer;
+}
+
 /** The settings a profile is created with (resolved configuration). */
 export interface MeshSettings {
   /** Where the control plane runs. */
@@ -187,6 +218,8 @@ export interface MeshProfile {
   readonly metrics: MeshMetrics;
   /** Features extended checks may need (see harness/checks/catalogue.ts). */
   readonly features: readonly string[];
+  /** How the mesh admits the ingress over mTLS (the extended check `ingress-mtls`). */
+  readonly ingressMtls?: MeshIngressMtls;
   /** The identity its sidecars present and where to read it (the extended check `workload-identity`). */
   readonly workloadCertificates?: WorkloadCertificates;
   /** How Flagger works with this mesh (its `-mesh-provider`), for `check` (harness/progressive-delivery/). */

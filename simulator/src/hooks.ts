@@ -78,6 +78,10 @@ export interface MeshHooks {
   rootCaValidityMs: number | undefined;
   /** Workload certificates are signed by a CA other than the root the mesh publishes (osm-ca-bundle, istio-ca-root-cert). */
   foreignWorkloadCa: boolean;
+  /** OSM: osm-controller never issues the ingress gateway certificate MeshConfig `certificate.ingressGateway` asks for (no Secret is written). */
+  ingressGatewayCertNotIssued: boolean;
+  /** OSM: sidecars admit an https IngressBackend's `AuthenticatedPrincipal` only under another name than the one the policy gives. */
+  ingressPrincipalMismatch: boolean;
   /** The mesh's Grafana is provisioned with a Prometheus data source on Prometheus's default port (9090), not the mesh's. */
   grafanaDatasourceWrongPort: boolean;
   /** Flagger is installed without `-mesh-provider` (Helm's default values), so it runs with its default, istio. */
@@ -193,6 +197,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       routeBackendsUnresolved: any((h) => h.mesh?.routeBackendsUnresolved),
       rootCaValidityMs: all((h) => h.mesh?.rootCaValidityMs).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined),
       foreignWorkloadCa: any((h) => h.mesh?.foreignWorkloadCa),
+      ingressGatewayCertNotIssued: any((h) => h.mesh?.ingressGatewayCertNotIssued),
+      ingressPrincipalMismatch: any((h) => h.mesh?.ingressPrincipalMismatch),
       grafanaDatasourceWrongPort: any((h) => h.mesh?.grafanaDatasourceWrongPort),
       flaggerDefaultProvider: any((h) => h.mesh?.flaggerDefaultProvider),
       flaggerDefaultMetricsServer: any((h) => h.mesh?.flaggerDefaultMetricsServer),

@@ -3,6 +3,7 @@ import type { CheckBody } from '../../fixtures/index.ts';
 import { externalAuthorizationCheck } from './external-authorization.ts';
 import { httpbinCheck } from './httpbin.ts';
 import { ingressCheck } from './ingress.ts';
+import { ingressMtlsCheck } from './ingress-mtls.ts';
 import { metricsCheck } from './metrics.ts';
 import { namespaceCheck } from './namespace.ts';
 import { workloadIdentityCheck } from './workload-identity.ts';
@@ -14,4 +15,5 @@ export const checkBodies = {
   metrics: metricsCheck,
   'workload-identity': workloadIdentityCheck,
   'external-authorization': externalAuthorizationCheck,
+  'ingress-mtls': ingressMtlsCheck,
 } satisfies Record<string, CheckBody>;

@@ -4,7 +4,7 @@
  * still run it.
  */
 import type { KubernetesObject, V1Endpoints } from '@kubernetes/client-node';
-import type { IngressProfile } from '../ingress-profile.ts';
+import type { BackendMtlsRequest, IngressProfile } from '../ingress-profile.ts';
 import { ingressAddressVerdict, ingressObject } from '../ingress-resource.ts';
 import { resourceTypes } from '../../k8s/resources.ts';
 import type { ReadinessContext } from '../../readiness/readiness-registry.ts';
@@ -41,14 +41,40 @@ async function sourceLines(ctx: ReadinessContext): Promise<ReadinessLine[]> {
   return [fail('ingress/source', what ?? problem, hint ? `run: ${hint}` : 'set up the controller\'s namespace as the mesh profile says')];
 }
 
+/**
+ * ingress-nginx's "Backend Certificate Authentication" annotations, as OSM's e2e test and ingress docs set them
+ * (docs/ingress-mtls.md): TLS to the backend, the client certificate and CA from the Secret, the backend's certificate
+ * verified for its mesh name. The name goes in `proxy-ssl-name` rather than OSM's `configuration-snippet`
+ * (`proxy_ssl_name "…";`): current ingress-nginx refuses snippet annotations unless the administrator allows them.
+ */
+export function backendMtlsAnnotations(mtls: BackendMtlsRequest): Record<string, string> {
+  return {
+    'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+    'nginx.ingress.kubernetes.io/proxy-ssl-secret': `${mtls.secret.namespace}/${mtls.secret.name}`,
+    'nginx.ingress.kubernetes.io/proxy-ssl-verify': 'on',
+    'nginx.ingress.kubernetes.io/proxy-ssl-name': mtls.backendName,
+  };
+}
+
 export function nginxIngressProfile(): IngressProfile {
   return {
     name: 'nginx',
     title: 'ingress-nginx',
     sourceKind: 'Service',
+    features: ['ingress-mtls'],
+    featureUnavailable(feature, ctx) {
+      if (feature !== 'ingress-mtls') return Promise.resolve(undefined);
+      const mesh = ctx.profiles.find((p) => p.title !== 'ingress-nginx' && p.features?.includes(feature));
+      return Promise.resolve(mesh ? undefined : `the mesh profile (${ctx.profiles.filter((p) => p.title !== 'ingress-nginx').map((p) => p.title).join(', ')}) does not admit ingress-nginx over mTLS`);
+    },
     writes: [resourceTypes.ingress],
     route: (req) => ({
       objects: [ingressObject(req, { ingressClassName: controller.ingressClass })],
+      accepted: [],
+      address: ingressAddressVerdict(req),
+    }),
+    mtlsRoute: (req, mtls) => ({
+      objects: [ingressObject(req, { ingressClassName: controller.ingressClass, annotations: backendMtlsAnnotations(mtls) })],
       accepted: [],
       address: ingressAddressVerdict(req),
     }),

@@ -9,10 +9,10 @@ import { resourceTypes } from '../../k8s/resources.ts';
 import { writeRequirement } from '../../readiness/access-review.ts';
 import { deploymentVersion } from '../../readiness/probes.ts';
 import type { Observation } from '../../wait/wait-for.ts';
-import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import type { IngressPolicyRequest, MeshIngressMtls, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
 import { osmWorkloadCertificates } from './certificates.ts';
 import { osmExternalAuthorization } from './external-authorization.ts';
-import { isDisabled, isEnabled, osmKeys } from './keys.ts';
+import { isDisabled, isEnabled, meshConfigName, osmKeys } from './keys.ts';
 import { osmMetrics } from './metrics.ts';
 import { osmReadiness } from './readiness.ts';
 
@@ -21,9 +21,62 @@ interface IngressBackendObject extends KubernetesObject {
   status?: { currentStatus?: string; reason?: string };
 }
 
+const meshConfigType = { apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig' } as const;
 const ingressBackendType = { apiVersion: 'policy.openservicemesh.io/v1alpha1', kind: 'IngressBackend', plural: 'ingressbackends', namespaced: true } as const;
 /** Header Envoy adds to responses it proxied to an upstream: proof a request went through the sidecar (osm.md §5a). */
 const envoyUpstreamHeader = 'x-envoy-upstream-service-time';
+
+const osmTitle = 'Open Service Mesh (OSM)';
+/** OSM's trust domain default (Helm `osm.trustDomain`): the suffix of every certificate name it issues. */
+const trustDomain = 'cluster.local';
+
+/**
+ * Ingress over mTLS as OSM's e2e test (tests/e2e/e2e_ingressbackend_test.go, step 7) and ingress docs
+ * (demos/ingress_k8s_nginx.md) set it up, osm.md §5a: MeshConfig `certificate.ingressGateway` makes osm-controller
+ * issue a certificate for the SAN into the Secret it names (`pkg/ingress/gateway.go`: keys ca.crt, tls.crt, tls.key;
+ * deleted again when the spec is removed); the IngressBackend backend becomes `protocol: https` with `tls`
+ * (`skipClientCertValidation: false`) and an `AuthenticatedPrincipal` source for that SAN besides the Service source.
+ * The Secret goes into the run's namespace, as the e2e test puts it into its server namespace.
+ */
+function osmIngressMtls(settings: MeshSettings): MeshIngressMtls {
+  return {
+    clusterChange: 'ingress-mtls',
+    principal: (source) => (source.kind === 'IPRange' ? `ingress.${trustDomain}` : `${source.name}.${source.namespace}.${trustDomain}`),
+    gatewayCertificate: ({ namespace, principal }) => {
+      const secret = { namespace, name: 'osm-nginx-client-cert' };
+      return {
+        change: {
+          name: 'ingress-mtls',
+          ref: { ...meshConfigType, namespace: settings.namespace, name: meshConfigName },
+          patch: { spec: { certificate: { ingressGateway: { subjectAltNames: [principal], validityDuration: '24h', secret } } } },
+          description: `sets MeshConfig certificate.ingressGateway (SAN ${principal}, Secret ${secret.namespace}/${secret.name})`,
+        },
+        secret, keys: ['ca.crt', 'tls.crt', 'tls.key'], certificateKey: 'tls.crt',
+      };
+    },
+    backendName: (namespace, serviceAccount) => `${serviceAccount}.${namespace}.${trustDomain}`,
+    admit: (req, principal) => {
+      const source = req.source.kind === 'IPRange'
+        ? { kind: 'IPRange', name: req.source.cidr }
+        : { kind: 'Service', name: req.source.name, namespace: req.source.namespace };
+      return [{
+        apiVersion: ingressBackendType.apiVersion,
+        kind: ingressBackendType.kind,
+        metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
+        spec: {
+          backends: [{ name: req.service, port: { number: req.port, protocol: 'https' }, tls: { skipClientCertValidation: false } }],
+          sources: [source, { kind: 'AuthenticatedPrincipal', name: principal }],
+        },
+      } as KubernetesObject];
+    },
+    // The https filter chain matches only a TLS handshake: plain HTTP finds no chain and is closed, which the ingress
+    // answers with its error page for a reset backend.
+    plainRefused: (req) => {
+      const [status = 502, ...alsoStatuses] = req.backendResetStatuses;
+      return { status, ...(alsoStatuses.length ? { alsoStatuses } : {}), description: `${[status, ...alsoStatuses].join(' or ')} while the ingress speaks plain HTTP to the https backend` };
+    },
+  };
+}
 
 /** The OSM profile for resolved settings. */
 export function osmProfile(settings: MeshSettings): MeshProfile {
@@ -32,7 +85,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
   const externalAuthorization = osmExternalAuthorization(settings);
   return {
     name: 'osm',
-    title: 'Open Service Mesh (OSM)',
+    title: osmTitle,
     settings,
     describe: () => `osm (mesh ${meshName} in ${namespace})`,
     // OSM-docs release-v1.2 manifests/samples/httpbin/httpbin.yaml (osm.md §4).
@@ -129,9 +182,24 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics,
-    features: ['workload-identity', 'external-authorization'],
+    features: ['workload-identity', 'external-authorization', 'ingress-mtls'],
     externalAuthorization,
-    featureUnavailable: (feature, ctx) => (feature === 'external-authorization' ? externalAuthorization.unavailable(ctx) : Promise.resolve(undefined)),
+    ingressMtls: osmIngressMtls(settings),
+    async featureUnavailable(feature, ctx) {
+      if (feature === 'external-authorization') return externalAuthorization.unavailable(ctx);
+      if (feature !== 'ingress-mtls') return undefined;
+      const others = ctx.profiles.filter((p) => p.title !== osmTitle);
+      if (!others.some((p) => p.features?.includes('ingress-mtls'))) {
+        const names = others.map((p) => p.title).join(', ') || 'no ingress';
+        return `the ingress (${names}) cannot present a client certificate to the sidecar: use ingress-nginx (ingress: nginx)`;
+      }
+      if (!ctx.clusterChanges.includes('ingress-mtls')) {
+        return `it sets MeshConfig ${namespace}/${meshConfigName} spec.certificate.ingressGateway, a cluster-wide change (restored after the check): allow it with --allow-cluster-change ingress-mtls (or allowClusterChanges: [ingress-mtls] in the config file)`;
+      }
+      const mc = await ctx.client.read<KubernetesObject>({ ...meshConfigType, namespace, name: meshConfigName }, { budgetMs: ctx.budgetMs });
+      if (!mc) return `MeshConfig ${namespace}/${meshConfigName} does not exist, so the ingress gateway certificate cannot be set`;
+      return undefined;
+    },
     workloadCertificates: osmWorkloadCertificates(settings),
     dapr: osmDapr(settings),
     // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
@@ -142,7 +210,10 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     reads: () => [{ verbs: ['get'], group: 'config.openservicemesh.io', resource: 'meshconfigs', why: 'judge the MeshConfig (pre-flight)' }],
-    sharedObjects: () => [metrics.collection?.object, externalAuthorization.sharedObject].filter((o) => o !== undefined),
+    sharedObjects: () => [
+      ...[metrics.collection?.object, externalAuthorization.sharedObject].filter((o) => o !== undefined),
+      { ...meshConfigType, namespace, name: meshConfigName, why: 'the ingress gateway certificate (certificate.ingressGateway) set for the check ingress-mtls, then restored', change: 'ingress-mtls' },
+    ],
     environment: () => Promise.resolve({}),
     async version(client, budgetMs) {
       const d = await client.read<V1Deployment>({ ...resourceTypes.deployment, namespace, name: 'osm-controller' }, { budgetMs });

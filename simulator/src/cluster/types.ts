@@ -330,7 +330,19 @@ export interface InboundPolicySource {
   externalAuthorization?(pod: KubeObject, port: number): ExternalAuthorizationSettings | undefined;
   /** The outbound listener's decision for a request to `host:port` (a Service name or ClusterIP). Absent: no outbound interception. */
   outbound?(pod: KubeObject, host: string, port: number): OutboundRoute;
+  /**
+   * What the filter chain an allowed ingress connection matched expects on the wire (OSM: the IngressBackend
+   * backend's protocol): TLS, with the client certificate it requires and the principals it admits, or plain HTTP.
+   * Undefined (or absent): not an ingress filter chain; the connection is served as plain HTTP.
+   */
+  inboundTransport?(pod: KubeObject, port: number, peerClusterAddress: string): InboundTransport | undefined;
 }
+
+/** The transport of an inbound ingress filter chain (see `InboundPolicySource.inboundTransport`). */
+export type InboundTransport =
+  | { kind: 'plain' }
+  /** TLS terminated by the sidecar; with `requireClientCert`, the client's certificate must chain to the mesh's root and carry one of `principals` as a SAN. */
+  | { kind: 'tls'; requireClientCert: boolean; principals: readonly string[] };
 
 /** The container runtime's view, for `kubectl logs` and diagnostics. */
 export interface LogSource {

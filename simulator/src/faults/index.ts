@@ -28,6 +28,8 @@ import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
 import { extAuthzBypassed } from './ext-authz-bypassed.ts';
 import { extAuthzUnreachable } from './ext-authz-unreachable.ts';
 import { foreignCaCertificate } from './foreign-ca-certificate.ts';
+import { ingressGatewayCertNotIssued } from './ingress-gateway-cert-not-issued.ts';
+import { ingressMtlsWrongPrincipal } from './ingress-mtls-wrong-principal.ts';
 import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
 import { flaggerDefaultMetricsServer } from './flagger-default-metrics-server.ts';
@@ -87,6 +89,8 @@ export const faults = [
   foreignCaCertificate,
   extAuthzBypassed,
   extAuthzUnreachable,
+  ingressGatewayCertNotIssued,
+  ingressMtlsWrongPrincipal,
   classicSidecars,
   rootCaExpiring,
   grafanaDatasourceWrongPort,

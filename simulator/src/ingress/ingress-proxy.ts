@@ -4,6 +4,8 @@
  * error pages (502 on upstream reset/refusal, 503 without endpoints, 404 without a rule).
  */
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, ObjectStore, SimNetwork } from '../cluster/types.ts';
 import type { NodeKinds } from '../node/kinds.ts';
@@ -34,6 +36,18 @@ export interface IngressProxyOptions {
   /** Headers the controller adds to every response it proxies. */
   responseHeaders?: http.OutgoingHttpHeaders;
   accessLog?(entry: AccessEntry): void;
+  /** How the controller speaks to a route's backend when not plain HTTP (ingress-nginx's backend-protocol HTTPS). */
+  backendTls?(ref: IngressBackendRef): UpstreamTls | undefined;
+}
+
+/** TLS to a backend: the client certificate to present, the CA and name to verify the backend's certificate against. */
+export interface UpstreamTls {
+  certPem?: string;
+  keyPem?: string;
+  caPem?: string;
+  /** The name the backend's certificate must carry when `verify` is on. */
+  serverName?: string;
+  verify: boolean;
 }
 
 export interface AccessEntry {
@@ -60,6 +74,8 @@ const upstreamTimeoutMs = 60_000;
 /** Starts listening; resolves with the address really bound. */
 export async function startIngressProxy(opts: IngressProxyOptions): Promise<IngressProxy> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 320 });
+  // Its pool is keyed by the TLS options too (certificate, CA, name), so a changed secret gets new connections.
+  const tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 320 });
   const roundRobin = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
@@ -109,7 +125,17 @@ export async function startIngressProxy(opts: IngressProxyOptions): Promise<Ingr
       headers['x-forwarded-proto'] = 'http';
       headers['x-scheme'] = 'http';
       headers['x-request-id'] = requestId;
-      const upstream = http.request({ host: opts.network ? opts.network.dialAddressOf(target.ip) : target.ip, port: target.port, method: req.method, path: req.url, headers, agent, localAddress: opts.sourceAddress, timeout: upstreamTimeoutMs });
+      const backendTls = opts.backendTls?.(_ref);
+      const dial = { host: opts.network ? opts.network.dialAddressOf(target.ip) : target.ip, port: target.port, method: req.method, path: req.url, headers, localAddress: opts.sourceAddress, timeout: upstreamTimeoutMs };
+      const upstream = backendTls
+        ? https.request({
+          ...dial, agent: tlsAgent, cert: backendTls.certPem, key: backendTls.keyPem, ca: backendTls.caPem,
+          rejectUnauthorized: backendTls.verify,
+          // proxy_ssl_name: the name checked against the backend's certificate (and sent as SNI).
+          servername: backendTls.serverName,
+          checkServerIdentity: (_host, cert) => (backendTls.verify ? tls.checkServerIdentity(backendTls.serverName ?? target.ip, cert) : undefined),
+        })
+        : http.request({ ...dial, agent });
       const address = `${target.ip}:${target.port}`;
       upstream.on('response', (up) => {
         const out: http.OutgoingHttpHeaders = { ...opts.responseHeaders };
@@ -152,6 +178,7 @@ export async function startIngressProxy(opts: IngressProxyOptions): Promise<Ingr
         server.close(() => resolve());
         server.closeAllConnections();
         agent.destroy();
+        tlsAgent.destroy();
       }),
   };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../cluster/types.ts';
 import { endpointsFor, httpbinIngress, nginxControllerPod } from './testing/ingress-objects.ts';
+import { backendTlsOf } from './nginx.ts';
 import { fakeTypes } from '../node/testing/fake-store.ts';
 import { httpbinPod, httpbinService, podRunningReady, request, startSimNodeFixture } from '../node/testing/sim-node-fixture.ts';
 import type { SimNodeFixture } from '../node/testing/sim-node-fixture.ts';
@@ -86,5 +87,27 @@ describe('ingress-nginx with the ingress-no-address fault', () => {
     await fx.store.create(fakeTypes.pod, nginxControllerPod());
     await fx.store.waitFor(fakeTypes.pod, 'ingress-nginx', 'ingress-nginx-controller-5c8d66c76d-abcde', 'to be Running', podRunningReady, 20_000);
     assert.equal(lbOf(fx.store.get(fakeTypes.ingress, 'httpbin', 'httpbin')), undefined);
+  });
+});
+
+void describe('ingress-nginx backend TLS annotations', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'client', namespace: 'ns' }, data: { 'tls.crt': b64('CERT'), 'tls.key': b64('KEY'), 'ca.crt': b64('CA') } };
+  const lookup = (ns: string, name: string): KubeObject | undefined => (ns === 'ns' && name === 'client' ? secret : undefined);
+  const ingress = (annotations: Record<string, string>): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'ns', annotations }, spec: {} });
+  const a = (name: string): string => `nginx.ingress.kubernetes.io/${name}`;
+
+  void it('speaks plain HTTP without backend-protocol HTTPS', () => {
+    assert.equal(backendTlsOf(ingress({}), lookup), undefined);
+    assert.equal(backendTlsOf(ingress({ [a('proxy-ssl-secret')]: 'ns/client' }), lookup), undefined);
+  });
+  void it('presents the Secret\'s certificate and verifies the backend by proxy_ssl_name (annotation or OSM\'s configuration-snippet)', () => {
+    assert.deepEqual(backendTlsOf(ingress({ [a('backend-protocol')]: 'HTTPS', [a('proxy-ssl-secret')]: 'ns/client', [a('proxy-ssl-verify')]: 'on', [a('proxy-ssl-name')]: 'httpbin.ns.cluster.local' }), lookup),
+      { certPem: 'CERT', keyPem: 'KEY', caPem: 'CA', serverName: 'httpbin.ns.cluster.local', verify: true });
+    assert.deepEqual(backendTlsOf(ingress({ [a('backend-protocol')]: 'HTTPS', [a('proxy-ssl-secret')]: 'ns/client', [a('configuration-snippet')]: 'proxy_ssl_name "httpbin.ns.cluster.local";' }), lookup),
+      { certPem: 'CERT', keyPem: 'KEY', caPem: 'CA', serverName: 'httpbin.ns.cluster.local', verify: false });
+  });
+  void it('has no client certificate when the Secret is missing', () => {
+    assert.deepEqual(backendTlsOf(ingress({ [a('backend-protocol')]: 'HTTPS', [a('proxy-ssl-secret')]: 'ns/missing', [a('proxy-ssl-verify')]: 'on' }), lookup), { verify: false });
   });
 });

@@ -14,6 +14,8 @@ import { htmlErrorPage, startIngressProxy } from './ingress-proxy.ts';
 import type { AccessEntry } from './ingress-proxy.ts';
 import { publishIngressStatus } from './publish-status.ts';
 import { ingressClassOf } from './routing.ts';
+import type { UpstreamTls } from './ingress-proxy.ts';
+import { typeFor } from '../controllers/resource-lookup.ts';
 
 /** ingress-nginx's health and metrics port. */
 const healthzPort = 10254;
@@ -50,6 +52,10 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
     errorPage: (status) => htmlErrorPage(status, 'nginx', { server: 'nginx' }),
     responseHeaders: { server: 'nginx' },
     accessLog: (entry) => ctx.log(nginxAccessLine(entry, ctx.clock())),
+    backendTls: (ref) => {
+      const ingress = ingresses().find((i) => i.metadata.namespace === ref.namespace && i.metadata.name === ref.ingress);
+      return ingress ? backendTlsOf(ingress, (ns, name) => ctx.store.get(typeFor(ctx.store, 'Secret'), ns, name)) : undefined;
+    },
   });
   const healthz = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
@@ -87,6 +93,34 @@ export async function startNginxControllerContainer(ctx: ContainerContext): Prom
       healthz.closeAllConnections();
     });
   });
+}
+
+const annotation = (name: string): string => `nginx.ingress.kubernetes.io/${name}`;
+
+/**
+ * How ingress-nginx speaks to an Ingress's backends (its annotations, as OSM's docs and e2e test set them, osm.md §5a):
+ * `backend-protocol: HTTPS` (or GRPCS) makes it TLS; `proxy-ssl-secret: <ns>/<name>` gives the client certificate
+ * (`tls.crt`, `tls.key`) and the CA (`ca.crt`) from that Secret; `proxy-ssl-verify: on` verifies the backend's
+ * certificate against that CA and the name `proxy-ssl-name` or a `configuration-snippet`'s `proxy_ssl_name "…";` sets.
+ * A `proxy-ssl-secret` that names no Secret yields no client certificate (the annotation is dropped with an error).
+ */
+export function backendTlsOf(ingress: KubeObject, secret: (namespace: string, name: string) => KubeObject | undefined): UpstreamTls | undefined {
+  const notes = ingress.metadata.annotations ?? {};
+  const protocol = (notes[annotation('backend-protocol')] ?? 'HTTP').toUpperCase();
+  if (protocol !== 'HTTPS' && protocol !== 'GRPCS') return undefined;
+  const snippetName = /proxy_ssl_name\s+"?([^";\s]+)"?\s*;/.exec(notes[annotation('configuration-snippet')] ?? '')?.[1];
+  const serverName = snippetName ?? notes[annotation('proxy-ssl-name')];
+  const ref = notes[annotation('proxy-ssl-secret')] ?? '';
+  const [ns, name] = ref.includes('/') ? ref.split('/', 2) : [ingress.metadata.namespace ?? 'default', ref];
+  const found = name ? secret(ns ?? '', name) : undefined;
+  const data = (found?.['data'] ?? {}) as Record<string, string | undefined>;
+  const text = (key: string): string | undefined => (data[key] ? Buffer.from(data[key], 'base64').toString('utf8') : undefined);
+  const verify = found !== undefined && (notes[annotation('proxy-ssl-verify')] ?? 'off').toLowerCase() === 'on';
+  return {
+    ...(found ? { certPem: text('tls.crt'), keyPem: text('tls.key'), caPem: text('ca.crt') } : {}),
+    ...(serverName ? { serverName } : {}),
+    verify,
+  };
 }
 
 /**

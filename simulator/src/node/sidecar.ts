@@ -7,8 +7,10 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { randomUUID } from 'node:crypto';
-import type { KubeObject, OutboundHandler, OutboundResponse } from '../cluster/types.ts';
+import tls from 'node:tls';
+import { Duplex } from 'node:stream';
+import { randomUUID, X509Certificate } from 'node:crypto';
+import type { InboundTransport, KubeObject, OutboundHandler, OutboundResponse } from '../cluster/types.ts';
 import type { ContainerContext, PortPlan, RunningContainer } from './container.ts';
 import { inProcessContainer } from './container.ts';
 import { EnvoyStats } from './envoy-stats.ts';
@@ -33,6 +35,12 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'trans
 export interface SidecarOptions {
   /** The secrets the proxy receives over SDS once connected, for its namespace and service account. */
   secrets?: (namespace: string, serviceAccount: string) => Promise<EnvoySecret[]>;
+  /**
+   * The proxy's own certificate and key with the root that verifies its peers: what an ingress filter chain that
+   * terminates TLS serves (OSM: an IngressBackend backend with `protocol: https`). Absent: such a chain cannot
+   * complete a handshake.
+   */
+  serverTls?: (namespace: string, serviceAccount: string) => Promise<{ certPem: string; keyPem: string; caPem: string }>;
 }
 
 /**
@@ -67,7 +75,8 @@ export async function startSidecar(ctx: ContainerContext, opts: SidecarOptions =
   }
   try {
     if (!neverReady) {
-      for (const plan of appPorts) servers.push(await startInbound(ctx, plan, stats, agent, log));
+      const serverTls = opts.serverTls ? () => opts.serverTls!(ns, serviceAccount) : undefined;
+      for (const plan of appPorts) servers.push(await startInbound(ctx, plan, stats, agent, log, serverTls));
     } else {
       log('warning', 'config', '[source/common/config/grpc_stream.h:201] StreamAggregatedResources gRPC config stream to osm-controller closed since 0s ago: 14, upstream connect error or disconnect/reset before headers. reset reason: connection failure');
     }
@@ -124,25 +133,33 @@ async function startInbound(
   stats: EnvoyStats,
   agent: http.Agent,
   log: (level: string, source: string, message: string) => void,
+  serverTls?: () => Promise<{ certPem: string; keyPem: string; caPem: string }>,
 ): Promise<net.Server> {
   const port = plan.containerPort;
-  const allowed = (socket: net.Socket): boolean => {
-    const peer = ctx.network.clusterAddressOf(socket.remoteAddress ?? '');
+  /** The peer of a connection: a TLS session's is the one of the TCP connection it runs on. */
+  const peerOf = (socket: net.Socket): string => tlsPeers.get(socket) ?? ctx.network.clusterAddressOf(socket.remoteAddress ?? '');
+  const allowed = (socket: net.Socket): boolean =>
     // `undefined` (no configuration for the port yet) denies too: Envoy has no listener filter chain to match.
-    return ctx.policy.inboundAllowed(ctx.pod, port, peer) === true;
-  };
+    ctx.policy.inboundAllowed(ctx.pod, port, peerOf(socket)) === true;
+  /** The transport a connection's filter chain had when it was accepted (plain or TLS). */
+  const chainOf = (socket: net.Socket): string => (tlsPeers.has(socket) ? 'tls' : 'plain');
   const http1 = http.createServer((req, res) => {
-    if (!allowed(req.socket)) {
-      // The policy changed under a kept-alive connection: Envoy drains it on the listener update.
+    const transport = ctx.policy.inboundTransport?.(ctx.pod, port, peerOf(req.socket));
+    if (!allowed(req.socket) || (transport && transport.kind !== chainOf(req.socket))) {
+      // The policy changed under a kept-alive connection (it is denied now, or its filter chain changed between plain
+      // and TLS): Envoy drains it on the listener update.
       stats.rbacDenied++;
-      req.socket.resetAndDestroy();
+      resetConnection(req.socket);
       return;
     }
     // The HTTP filters: route match and the route's RBAC (non-permissive mode).
-    const peer = ctx.network.clusterAddressOf(req.socket.remoteAddress ?? '');
+    const peer = peerOf(req.socket);
     const headers: Record<string, string | string[] | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-    const reply = ctx.policy.inboundRequest?.(ctx.pod, port, peer, { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', headers });
+    const denied = principalDenials.get(req.socket);
+    const reply = denied
+      ? { status: 403, body: 'RBAC: access denied', reason: denied }
+      : ctx.policy.inboundRequest?.(ctx.pod, port, peer, { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', headers });
     if (reply) {
       if (reply.status === 403) stats.rbacDenied++;
       localReply(req, res, reply.status, reply.body);
@@ -173,13 +190,24 @@ async function startInbound(
   const tcp: net.Server = net.createServer((socket) => {
     trackConnection(tcp, socket);
     stats.downstreamCxTotal++;
+    const peer = ctx.network.clusterAddressOf(socket.remoteAddress ?? '');
     if (!allowed(socket)) {
       stats.rbacDenied++;
-      log('debug', 'rbac', `[source/extensions/filters/network/rbac/rbac_filter.cc:115] [C${stats.downstreamCxTotal}] enforced denied, matched policy none (peer ${ctx.network.clusterAddressOf(socket.remoteAddress ?? '')})`);
+      log('debug', 'rbac', `[source/extensions/filters/network/rbac/rbac_filter.cc:115] [C${stats.downstreamCxTotal}] enforced denied, matched policy none (peer ${peer})`);
       socket.resetAndDestroy();
       return;
     }
-    http1.emit('connection', socket);
+    const transport = ctx.policy.inboundTransport?.(ctx.pod, port, peer);
+    if (transport?.kind !== 'tls') {
+      // A plain HTTP chain: a TLS ClientHello is no HTTP request, so the codec answers 400 and closes (the client's
+      // handshake fails).
+      http1.emit('connection', socket);
+      return;
+    }
+    terminateTls(socket, transport, peer, serverTls, (secured) => http1.emit('connection', secured), (why) => {
+      stats.rbacDenied++;
+      log('debug', 'connection', `[source/common/tls/ssl_socket.cc:245] [C${stats.downstreamCxTotal}] remote address:${peer},TLS_error: ${why}`);
+    });
   });
   await listenOn(tcp, ctx.podIP, port);
   return tcp;
@@ -190,6 +218,122 @@ function localReply(req: http.IncomingMessage, res: http.ServerResponse, status:
   req.resume();
   res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...(body ? { 'content-type': 'text/plain' } : {}), date: new Date().toUTCString(), server: 'envoy' });
   res.end(req.method === 'HEAD' ? '' : body);
+}
+
+/** The cluster address of the TCP connection each TLS session runs on. */
+const tlsPeers = new WeakMap<net.Socket, string>();
+/** The TCP connection each TLS session runs on. */
+const tlsConnections = new WeakMap<net.Socket, net.Socket>();
+
+/** Resets the TCP connection under a request's socket (a TLS session's own socket cannot send a reset). */
+function resetConnection(socket: net.Socket): void {
+  const tcp = tlsConnections.get(socket) ?? socket;
+  tcp.resetAndDestroy();
+  if (tcp !== socket) socket.destroy();
+}
+/** TLS sessions whose client certificate carries none of the chain's principals: each request gets the RBAC filter's 403. */
+const principalDenials = new WeakMap<net.Socket, string>();
+const tlsHandshakeRecord = 0x16;
+
+/**
+ * A TLS filter chain (tls_inspector picked it): the first bytes must open a TLS handshake, or the connection matches
+ * no filter chain and is closed (plain HTTP to an https backend). The handshake requires a client certificate that
+ * chains to the mesh's root when the chain asks for one; its SANs are then the principals the RBAC filter checks.
+ */
+function terminateTls(
+  socket: net.Socket,
+  transport: Extract<InboundTransport, { kind: 'tls' }>,
+  peer: string,
+  serverTls: (() => Promise<{ certPem: string; keyPem: string; caPem: string }>) | undefined,
+  serve: (secured: net.Socket) => void,
+  refuse: (why: string) => void,
+): void {
+  socket.once('data', (first: Buffer) => {
+    socket.pause();
+    if (first[0] !== tlsHandshakeRecord) {
+      refuse('no filter chain matched a non-TLS connection (plain HTTP to an https backend)');
+      socket.resetAndDestroy();
+      return;
+    }
+    if (!serverTls) {
+      refuse('no certificate to serve');
+      socket.resetAndDestroy();
+      return;
+    }
+    serverTls().then((identity) => {
+      // The session reads what was already taken off the connection, then the rest: a stream over the socket.
+      const carrier = new Duplex({
+        read() {
+          socket.resume();
+        },
+        write(chunk: Buffer, _enc, cb) {
+          socket.write(chunk, cb);
+        },
+        final(cb) {
+          socket.end();
+          cb();
+        },
+        destroy(err, cb) {
+          socket.destroy();
+          cb(err);
+        },
+      });
+      carrier.push(first);
+      socket.on('data', (chunk: Buffer) => {
+        if (!carrier.push(chunk)) socket.pause();
+      });
+      socket.on('end', () => carrier.push(null));
+      socket.on('error', () => carrier.destroy());
+      socket.on('close', () => carrier.destroy());
+      const session = new tls.TLSSocket(carrier, {
+        isServer: true,
+        secureContext: tls.createSecureContext({ cert: identity.certPem, key: identity.keyPem, ca: identity.caPem }),
+        requestCert: transport.requireClientCert,
+        rejectUnauthorized: transport.requireClientCert,
+      });
+      tlsPeers.set(session, peer);
+      tlsConnections.set(session, socket);
+      session.on('error', (err: Error) => {
+        refuse(err.message);
+        socket.resetAndDestroy();
+      });
+      session.once('secure', () => {
+        if (transport.requireClientCert) {
+          // The downstream TLS context's validation (a TLSSocket made outside a tls.Server does not judge it itself):
+          // a client certificate, issued by the mesh's root and valid now.
+          const problem = clientCertificateProblem(session.getPeerX509Certificate(), identity.caPem);
+          if (problem) {
+            refuse(`client certificate rejected: ${problem}`);
+            socket.resetAndDestroy();
+            return;
+          }
+          const sans = dnsNames(session.getPeerCertificate().subjectaltname);
+          if (!sans.some((san) => transport.principals.includes(san))) {
+            principalDenials.set(session, `client certificate ${sans.join(', ') || 'without a DNS SAN'} matches no principal (${transport.principals.join(', ')})`);
+          }
+        }
+        serve(session);
+      });
+    }, (err: unknown) => {
+      refuse(String(err));
+      socket.resetAndDestroy();
+    });
+  });
+}
+
+/** Why a client certificate does not verify against the root (undefined: it does). */
+function clientCertificateProblem(cert: X509Certificate | undefined, rootPem: string): string | undefined {
+  if (!cert) return 'none presented';
+  const root = new X509Certificate(rootPem);
+  if (!cert.checkIssued(root) || !cert.verify(root.publicKey)) return `${cert.subject.replace(/\n/g, ', ')} is not issued by the mesh's root`;
+  const now = Date.now();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return `it is not valid now (${cert.validFrom} to ${cert.validTo})`;
+  return undefined;
+}
+
+/** `DNS:a, DNS:b, URI:…` → the DNS names. */
+function dnsNames(subjectAltName: string | undefined): string[] {
+  return (subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
 }
 
 function proxy(ctx: ContainerContext, plan: PortPlan, stats: EnvoyStats, agent: http.Agent, req: http.IncomingMessage, res: http.ServerResponse, retried = false): void {

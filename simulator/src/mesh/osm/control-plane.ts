@@ -20,6 +20,7 @@ import { WebhookConfigController } from './webhook-configs.ts';
 import { startSidecar } from '../../node/sidecar.ts';
 import type { EnvoySecret } from '../../node/envoy-secrets.ts';
 import { sdsSecretNames, TresorCa } from './tresor.ts';
+import { IngressGatewayCertController } from './ingress-gateway-cert.ts';
 
 export interface OsmControlPlaneOptions {
   store: ObjectStore;
@@ -75,7 +76,8 @@ export function startOsmControlPlane(opts: OsmControlPlaneOptions): OsmControlPl
 
 /**
  * The OSM control plane of a flavor's mesh (`layout`) as a simulator component: it offers the sidecars' inbound policy,
- * and runs the envoy image with the certificates of its CA (Tresor) over SDS.
+ * runs the envoy image with the certificates of its CA (Tresor) over SDS, and issues the ingress gateway certificate
+ * MeshConfig asks for (ingress-gateway-cert.ts).
  */
 export function osmControlPlaneComponent(layout: OsmLayout): SimComponent {
   return {
@@ -92,10 +94,17 @@ export function osmControlPlaneComponent(layout: OsmLayout): SimComponent {
           { name: names.rootInbound, kind: 'validation_context', pem: cert.rootPem, lastUpdated, versionInfo: '1' },
         ];
       };
-      ctx.images.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: (c) => startSidecar(c, { secrets }), interceptsInbound: () => true });
+      // An https IngressBackend's filter chain serves the proxy's service certificate and verifies clients against the root.
+      const serverTls = async (namespace: string, serviceAccount: string) => {
+        const cert = await ca.issue(namespace, serviceAccount);
+        return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: cert.rootPem };
+      };
+      ctx.images.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: (c) => startSidecar(c, { secrets, serverTls }), interceptsInbound: () => true });
+      const gatewayCert = new IngressGatewayCertController({ store: ctx.store, view: osm.view, ca, hooks: ctx.hooks.mesh, log: (line) => ctx.log(line) }).start();
       return {
         inboundPolicy: osm.policy,
         stop: () => {
+          gatewayCert.stop();
           ca.stop();
           osm.stop();
         },

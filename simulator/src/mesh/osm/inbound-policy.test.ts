@@ -73,4 +73,36 @@ void describe('OSM inbound policy (xDS view)', () => {
       fx.stop();
     }
   });
+
+  void it('gives an https backend a TLS filter chain with its principals, and a plain one to an http backend', async () => {
+    const { fx, httpbin, policy } = await scenario();
+    try {
+      const principal = 'ingress-nginx.ingress-nginx.cluster.local';
+      const ib = httpbinIngressBackend([{ kind: 'Service', name: 'ingress-nginx-controller', namespace: 'ingress-nginx' }, { kind: 'AuthenticatedPrincipal', name: principal }]);
+      await fx.store.create(typeFor(fx.store, 'IngressBackend'), ib);
+      assert.deepEqual(policy.inboundTransport(httpbin, 14001, '127.0.99.10'), { kind: 'plain' });
+      await fx.store.mutate(typeFor(fx.store, 'IngressBackend'), 'httpbin', 'httpbin', (o) => {
+        o['spec'] = { ...(o['spec'] as object), backends: [{ name: 'httpbin', port: { number: 14001, protocol: 'https' }, tls: { skipClientCertValidation: false } }] };
+      });
+      assert.deepEqual(policy.inboundTransport(httpbin, 14001, '127.0.99.10'), { kind: 'tls', requireClientCert: true, principals: [principal] });
+      // The Service source still decides who may connect at all.
+      assert.equal(policy.inboundTransport(httpbin, 14001, '127.0.99.11'), undefined);
+      assert.equal(policy.inboundAllowed(httpbin, 14001, '127.0.99.11'), false);
+    } finally {
+      fx.stop();
+    }
+  });
+
+  void it('admits only principals the policy does not name with fault ingress-mtls-wrong-principal', async () => {
+    const { fx, httpbin, policy } = await scenario(['ingress-mtls-wrong-principal']);
+    try {
+      const ib = httpbinIngressBackend([{ kind: 'AuthenticatedPrincipal', name: 'gw.cluster.local' }]);
+      (ib['spec'] as { backends: unknown[] }).backends = [{ name: 'httpbin', port: { number: 14001, protocol: 'https' }, tls: { skipClientCertValidation: false } }];
+      await fx.store.create(typeFor(fx.store, 'IngressBackend'), ib);
+      // Only principals: any address reaches the TLS chain, where the certificate decides.
+      assert.deepEqual(policy.inboundTransport(httpbin, 14001, '127.0.99.11'), { kind: 'tls', requireClientCert: true, principals: ['not-gw.cluster.local'] });
+    } finally {
+      fx.stop();
+    }
+  });
 });

@@ -17,7 +17,7 @@
  * view: policies, Services and endpoints as they were), and sidecars of pods created later have no configuration at
  * all (no listener: connections refused or closed). When osm-controller is back, everyone follows the live mesh again.
  */
-import type { ExternalAuthorizationSettings, InboundPolicySource, InboundRequestFacts, KubeObject, LocalReply, OutboundRoute } from '../../cluster/types.ts';
+import type { ExternalAuthorizationSettings, InboundPolicySource, InboundRequestFacts, InboundTransport, KubeObject, LocalReply, OutboundRoute } from '../../cluster/types.ts';
 import { arr, num, obj, spec, str } from '../../controllers/kube-objects.ts';
 import type { MeshHooks } from '../../hooks.ts';
 import { noHooks } from '../../hooks.ts';
@@ -82,18 +82,48 @@ export class OsmInboundPolicy implements InboundPolicySource {
     if (this.hooks.rejectIngressTraffic) return 'denied-ingress-rejected';
     if (!view.featureFlag('enableIngressBackendPolicy', true)) return 'denied-no-matching-source';
 
+    return this.ingressMatch(view, pod, port, peer) ? 'allowed-by-ingress-backend' : 'denied-no-matching-source';
+  }
+
+  /**
+   * The ingress filter chain a connection from `peer` matches: an IngressBackend backend for a Service that targets
+   * the pod on `port`, and its sources. Address sources (Service endpoints, IPRange) are the chain's source match;
+   * `AuthenticatedPrincipal` sources are checked on the TLS client certificate (OSM `pkg/envoy/lds/ingress.go`: an
+   * https backend gets a TLS filter chain whose principals come from these sources), so an https backend listing
+   * only principals matches any source address, and a plain http one never matches on a principal.
+   */
+  private ingressMatch(view: MeshView, pod: KubeObject, port: number, peer: string): { https: boolean; skipClientCertValidation: boolean; principals: string[] } | undefined {
     for (const ib of view.ingressBackends(pod.metadata.namespace)) {
       const ibSpec = obj(ib['spec']);
-      const backendMatches = arr(ibSpec['backends']).some((backend) => {
-        const number = num(obj(backend['port'])['number']);
+      const backend = arr(ibSpec['backends']).find((b) => {
+        const number = num(obj(b['port'])['number']);
         if (number !== port) return false;
-        const service = view.service(pod.metadata.namespace, str(backend['name']) ?? '');
+        const service = view.service(pod.metadata.namespace, str(b['name']) ?? '');
         return service !== undefined && view.serviceTargetsPod(service, pod, port);
       });
-      if (!backendMatches) continue;
-      if (arr(ibSpec['sources']).some((source) => this.sourceMatches(view, source, peer))) return 'allowed-by-ingress-backend';
+      if (!backend) continue;
+      const https = (str(obj(backend['port'])['protocol']) ?? '').toLowerCase() === 'https';
+      const sources = arr(ibSpec['sources']);
+      const principals = sources.filter((source) => source['kind'] === 'AuthenticatedPrincipal').map((source) => str(source['name']) ?? '');
+      const addressSources = sources.filter((source) => source['kind'] !== 'AuthenticatedPrincipal');
+      const matches = addressSources.length
+        ? addressSources.some((source) => this.sourceMatches(view, source, peer))
+        : https && principals.length > 0;
+      if (!matches) continue;
+      return { https, skipClientCertValidation: obj(backend['tls'])['skipClientCertValidation'] === true, principals };
     }
-    return 'denied-no-matching-source';
+    return undefined;
+  }
+
+  inboundTransport(pod: KubeObject, port: number, peer: string): InboundTransport | undefined {
+    if (this.decide(pod, port, peer) !== 'allowed-by-ingress-backend') return undefined;
+    const view = this.configFor(pod);
+    const match = view ? this.ingressMatch(view, pod, port, peer) : undefined;
+    if (!match) return undefined;
+    if (!match.https) return { kind: 'plain' };
+    // ingress-mtls-wrong-principal: the sidecar's RBAC carries a principal other than the one the policy names.
+    const principals = this.hooks.ingressPrincipalMismatch ? match.principals.map((p) => `not-${p}`) : match.principals;
+    return { kind: 'tls', requireClientCert: !match.skipClientCertValidation, principals };
   }
 
   inboundRequest(pod: KubeObject, port: number, peer: string, req: InboundRequestFacts): LocalReply | undefined {
@@ -167,7 +197,7 @@ export class OsmInboundPolicy implements InboundPolicySource {
       case 'IPRange':
         return cidrContains(str(source['name']) ?? '', peer);
       case 'AuthenticatedPrincipal':
-        return false; // needs mTLS from the ingress; plain HTTP never presents a principal
+        return false; // not an address: checked on the TLS client certificate (ingressMatch)
       default:
         return false;
     }

@@ -71,6 +71,19 @@ export class TresorCa {
     return cert;
   }
 
+  /**
+   * A certificate for an ingress gateway (`pkg/ingress/gateway.go` createAndStoreGatewayCert): CN and DNS SAN the first
+   * of MeshConfig `certificate.ingressGateway.subjectAltNames` (OSM supports one SAN per certificate), valid for its
+   * `validityDuration`, signed like a service certificate; never cached (upstream releases the cached one first).
+   */
+  async issueGateway(san: string, validityMs: number): Promise<IssuedCertificate> {
+    const cert = await issueLeaf(this.signer, {
+      subject: [{ name: 'commonName', value: san }, { name: 'organizationName', value: 'Open Service Mesh' }],
+      altNames: [{ type: 2, value: san }], validityMs, backdateMs: 0, keyType: 'rsa',
+    });
+    return { ...cert, rootPem: this.signer.certPem };
+  }
+
   stop(): void {
     this.unsubscribe?.();
   }
