@@ -82,10 +82,10 @@ test('the image\'s file set runs a conformance run with plain Node, without tsx 
     const run = spawnSync(node === 'node' ? process.execPath : node, [entry.replace(/^\/app/, app), 'run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--context', sim.context],
       { cwd: work, env, encoding: 'utf8', timeout: 150_000 });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    // The four core checks; the extended workload-identity check passes on top; external-authorization is skipped as
-    // unsupported (no --allow-cluster-change external-authorization).
+    // The four core checks; the extended workload-identity check passes on top; external-authorization and ingress-mtls are skipped as
+    // unsupported (neither cluster change is allowed).
     expect(run.stdout).toMatch(/^core: 4 passed, 0 failed, 0 skipped \(success\)$/m);
-    expect(run.stdout).toMatch(/mesh-conformance: \d+ passed, 0 failed, 1 skipped; run passed/);
+    expect(run.stdout).toMatch(/mesh-conformance: \d+ passed, 0 failed, 2 skipped; run passed/);
     expect(existsSync(join(work, 'mesh-conformance', 'reports', 'conformance-report.yaml'))).toBe(true);
   } finally {
     await sim.stop();
