@@ -14,7 +14,8 @@ import { checkPath, rpcCode } from './opa-envoy-container.ts';
 
 export type ExtAuthzVerdict = { kind: 'allowed' } | { kind: 'denied' } | { kind: 'error'; reason: string };
 
-export async function askExternalAuthorization(store: ObjectStore, from: string, namespace: string, settings: ExternalAuthorizationSettings, attrs: CheckAttributes): Promise<ExtAuthzVerdict> {
+/** `dial` maps an endpoint's cluster address to the one the pod's socket reaches it on (SimNetwork.dialAddressOf). */
+export async function askExternalAuthorization(store: ObjectStore, from: string, namespace: string, settings: ExternalAuthorizationSettings, attrs: CheckAttributes, dial: (address: string) => string = (a) => a): Promise<ExtAuthzVerdict> {
   const target = `${settings.address}:${settings.port}`;
   const resolved = resolveService(store, settings.address, namespace, settings.port);
   if (!resolved) return { kind: 'error', reason: `${target}: no such host` };
@@ -24,7 +25,7 @@ export async function askExternalAuthorization(store: ObjectStore, from: string,
   const body = JSON.stringify({ attributes: { request: { http: attrs } } });
   return new Promise<ExtAuthzVerdict>((resolve) => {
     const req = http.request({
-      host: backend.ip, port: backend.port, method: 'POST', path: checkPath, localAddress: from, agent: false,
+      host: dial(backend.ip), port: backend.port, method: 'POST', path: checkPath, localAddress: from, agent: false,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     }, (res) => {
       const chunks: Buffer[] = [];

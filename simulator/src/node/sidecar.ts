@@ -174,7 +174,7 @@ async function startInbound(
     }
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(',') : v;
-    void askExternalAuthorization(ctx.store, ctx.podIP, ctx.pod.metadata.namespace ?? 'default', authz, { method: req.method ?? 'GET', path: req.url ?? '/', headers: flat }).then((verdict) => {
+    void askExternalAuthorization(ctx.store, ctx.podIP, ctx.pod.metadata.namespace ?? 'default', authz, { method: req.method ?? 'GET', path: req.url ?? '/', headers: flat }, (a) => ctx.network.dialAddressOf(a)).then((verdict) => {
       if (verdict.kind === 'allowed' || (verdict.kind === 'error' && authz.failureModeAllow)) {
         if (verdict.kind === 'error') log('debug', 'ext_authz', `[source/extensions/filters/http/ext_authz/ext_authz.cc:344] ${authz.statPrefix}: check failed (${verdict.reason}); failure_mode_allow: request let through`);
         proxy(ctx, plan, stats, agent, req, res);
