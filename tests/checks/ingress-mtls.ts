@@ -4,6 +4,7 @@
 // from the ingress is refused, and once the ingress presents the certificate, GET returns 200 through the sidecar.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { CheckBody } from '../../fixtures/index.ts';
+import { applyIngressPolicy } from './ingress-policy.ts';
 import { findSamplePod } from './sample-pod.ts';
 import {
   answerStatuses, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, parseBundle, requireConsecutive, runLabels, test,
@@ -54,18 +55,7 @@ export const ingressMtlsCheck: CheckBody = async ({ cluster, ns, mesh, ingressCo
       namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, source, labels: runLabels(runId),
       backendResetStatuses: ingressController.backendResetStatuses ?? [502],
     };
-    const admitting = mtls.admit(policyRequest, principal);
-    await test.step(`setup: apply the ${policy.kind} admitting the ingress only over TLS as ${principal}`, async () => {
-      for (const obj of admitting) ns.cleanup.register(await cluster.apply(obj, { budgetMs }));
-    });
-    await test.step(`assess: the ${policy.kind} is ${policy.acceptedDescription}`, async () => {
-      for (const obj of admitting) {
-        const type = policy.types.find((t) => t.kind === obj.kind && t.apiVersion === obj.apiVersion);
-        if (!type) throw new Error(`the mesh profile wrote a ${obj.kind} but lists no such type among its ingress policy types`);
-        await waitForObject(cluster, type, ns.name, obj.metadata?.name ?? '', `${obj.kind} ${ns.name}/${obj.metadata?.name ?? ''} to be ${policy.acceptedDescription}`,
-          (o) => policy.accepted(o), { timeoutMs: config.timeouts.assert });
-      }
-    });
+    await applyIngressPolicy({ cluster, ns, mesh, conformanceConfig: config }, mtls.admit(policyRequest, principal), `the ingress only over TLS as ${principal}`);
 
     const address = await test.step('assess: the ingress has an address', async () => {
       const { value } = await waitForVerdict(cluster, ingressController.route(routeRequest).address, { timeoutMs: config.timeouts.assert });

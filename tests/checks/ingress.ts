@@ -1,9 +1,10 @@
 // Check `ingress`: traffic from the ingress reaches the meshed app only once the mesh's ingress policy admits it:
 // refused before, 200 through the sidecar after.
 import type { CheckBody } from '../../fixtures/index.ts';
+import { applyIngressPolicy } from './ingress-policy.ts';
 import {
   answerStatuses, describeSource, expect, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, requireConsecutive, runLabels, test,
-  waitForObject, waitForVerdict,
+  waitForVerdict,
 } from '../../fixtures/index.ts';
 
 export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressController, http, runId, conformanceConfig: config }, testInfo) => {
@@ -64,17 +65,7 @@ export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
     if (!ingressController.addressBeforeRoute) await expectRefused('');
 
     const admitting = policy.admit(policyRequest);
-    await test.step(`setup: apply the ${policy.kind} admitting ${describeSource(source)} to ${sample.name}:${sample.port}`, async () => {
-      for (const obj of admitting) ns.cleanup.register(await cluster.apply(obj, { budgetMs }));
-    });
-    await test.step(`assess: the ${policy.kind} is ${policy.acceptedDescription}`, async () => {
-      for (const obj of admitting) {
-        const type = policy.types.find((t) => t.kind === obj.kind && t.apiVersion === obj.apiVersion);
-        if (!type) throw new Error(`the mesh profile wrote a ${obj.kind} but lists no such type among its ingress policy types`);
-        await waitForObject(cluster, type, ns.name, obj.metadata?.name ?? '', `${obj.kind} ${ns.name}/${obj.metadata?.name ?? ''} to be ${policy.acceptedDescription}`,
-          (o) => policy.accepted(o), { timeoutMs: config.timeouts.assert });
-      }
-    });
+    await applyIngressPolicy({ cluster, ns, mesh, conformanceConfig: config }, admitting, `${describeSource(source)} to ${sample.name}:${sample.port}`);
 
     await test.step(`assess: HEAD and GET ${url} return 200 through the sidecar ${times} times in a row`, async () => {
       await requireConsecutive({

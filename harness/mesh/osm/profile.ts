@@ -21,6 +21,23 @@ interface IngressBackendObject extends KubernetesObject {
   status?: { currentStatus?: string; reason?: string };
 }
 
+/**
+ * The IngressBackend that admits the ingress's source to the sample's port: plain HTTP for the core check, or https
+ * with client-certificate validation and more sources (an AuthenticatedPrincipal) for ingress over mTLS.
+ */
+function ingressBackend(req: IngressPolicyRequest, backend: { protocol: 'http' | 'https'; tls?: { skipClientCertValidation: boolean } }, moreSources: object[] = []): KubernetesObject {
+  const source = req.source.kind === 'IPRange'
+    ? { kind: 'IPRange', name: req.source.cidr }
+    : { kind: 'Service', name: req.source.name, namespace: req.source.namespace };
+  const { protocol, ...rest } = backend;
+  return {
+    apiVersion: ingressBackendType.apiVersion,
+    kind: ingressBackendType.kind,
+    metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
+    spec: { backends: [{ name: req.service, port: { number: req.port, protocol }, ...rest }], sources: [source, ...moreSources] },
+  } as KubernetesObject;
+}
+
 const meshConfigType = { apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig' } as const;
 const ingressBackendType = { apiVersion: 'policy.openservicemesh.io/v1alpha1', kind: 'IngressBackend', plural: 'ingressbackends', namespaced: true } as const;
 /** Header Envoy adds to responses it proxied to an upstream: proof a request went through the sidecar (osm.md §5a). */
@@ -55,20 +72,7 @@ function osmIngressMtls(settings: MeshSettings): MeshIngressMtls {
       };
     },
     backendName: (namespace, serviceAccount) => `${serviceAccount}.${namespace}.${trustDomain}`,
-    admit: (req, principal) => {
-      const source = req.source.kind === 'IPRange'
-        ? { kind: 'IPRange', name: req.source.cidr }
-        : { kind: 'Service', name: req.source.name, namespace: req.source.namespace };
-      return [{
-        apiVersion: ingressBackendType.apiVersion,
-        kind: ingressBackendType.kind,
-        metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
-        spec: {
-          backends: [{ name: req.service, port: { number: req.port, protocol: 'https' }, tls: { skipClientCertValidation: false } }],
-          sources: [source, { kind: 'AuthenticatedPrincipal', name: principal }],
-        },
-      } as KubernetesObject];
-    },
+    admit: (req, principal) => [ingressBackend(req, { protocol: 'https', tls: { skipClientCertValidation: false } }, [{ kind: 'AuthenticatedPrincipal', name: principal }])],
     // The https filter chain matches only a TLS handshake: plain HTTP finds no chain and is closed, which the ingress
     // answers with its error page for a reset backend.
     plainRefused: (req) => {
@@ -158,15 +162,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
         return { objects: [], answer: { status, ...(alsoStatuses.length ? { alsoStatuses } : {}), description: `${[status, ...alsoStatuses].join(' or ')} while no IngressBackend admits the ingress` } };
       },
       admit(req: IngressPolicyRequest): KubernetesObject[] {
-        const source = req.source.kind === 'IPRange'
-          ? { kind: 'IPRange', name: req.source.cidr }
-          : { kind: 'Service', name: req.source.name, namespace: req.source.namespace };
-        return [{
-          apiVersion: ingressBackendType.apiVersion,
-          kind: ingressBackendType.kind,
-          metadata: { name: req.name, namespace: req.namespace, labels: req.labels },
-          spec: { backends: [{ name: req.service, port: { number: req.port, protocol: 'http' } }], sources: [source] },
-        } as KubernetesObject];
+        return [ingressBackend(req, { protocol: 'http' })];
       },
       accepted(obj: KubernetesObject | undefined): Observation<KubernetesObject> {
         if (!obj) return { done: false, observed: 'IngressBackend not found' };
