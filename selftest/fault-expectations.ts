@@ -198,7 +198,8 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   },
   'ingress-mtls-wrong-principal': {
     outcome: 'fail', check: 'ingress-mtls', http: true,
-    message: { kind: 'timeout', object: 'HEAD and GET <url>/get', expected: 'over mTLS to the backend to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
+    // The sidecar's RBAC answers 403 once the handshake succeeded: certain at once, not a timeout.
+    message: { kind: 'fail-fast', object: 'HEAD and GET <url>/get', expected: 'over mTLS to the backend to return 200 with x-envoy-upstream-service-time <n> times in a row', observed: 'its RBAC refused the client certificate (403 RBAC: access denied) although the IngressBackend admits' },
   },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.

@@ -26,16 +26,20 @@ export function expectAnswer(http: HttpClient, url: string, answer: ExpectedAnsw
 
 /**
  * One attempt of `curl -sI <url>` plus a GET: both must answer 200 and pass the mesh's proof that the response went
- * through the workload's sidecar.
+ * through the workload's sidecar. `terminal`, when given, names an answer that cannot change by waiting (the wait
+ * then fails at once with its reason).
  */
-export function expectOkThroughSidecar(http: HttpClient, url: string, proof: (res: SeenResponse) => string | undefined, requestTimeoutMs: number, host?: string) {
+export function expectOkThroughSidecar(http: HttpClient, url: string, proof: (res: SeenResponse) => string | undefined, requestTimeoutMs: number, host?: string, terminal?: (res: SeenResponse) => string | undefined) {
   return async (signal: AbortSignal): Promise<AttemptResult> => {
     const seen: string[] = [];
     for (const method of ['HEAD', 'GET'] as const) {
       const res = await http.send(method, url, { timeoutMs: requestTimeoutMs, signal, host });
       const problem = res.status === 200 ? proof({ ...res, method }) : undefined;
       seen.push(`${describeResponse(method, url, res)}${problem ? `, ${problem}` : ''}`);
-      if (res.status !== 200 || problem) return { ok: false, observed: seen.join('; ') };
+      if (res.status !== 200 || problem) {
+        const reason = res.status === 200 ? undefined : terminal?.({ ...res, method });
+        return { ok: false, observed: seen.join('; '), ...(reason !== undefined ? { terminal: reason } : {}) };
+      }
     }
     return { ok: true, observed: seen.join('; ') };
   };

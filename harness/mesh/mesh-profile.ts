@@ -188,6 +188,11 @@ export interface MeshIngressMtls {
   admit(req: IngressPolicyRequest, principal: string): KubernetesObject[];
   /** What the ingress answers while it still speaks plain HTTP to the backend that now expects TLS. */
   plainRefused(req: IngressPolicyRequest): ExpectedAnswer;
+  /**
+   * Why an answer over mTLS cannot turn into 200 by waiting (undefined: it may): the sidecar completed the handshake
+   * and its policy refused the certificate's identity, which only a configuration change can lift.
+   */
+  principalRefused(res: SeenResponse, principal: string): string | undefined;
 }
 
 /** The settings a profile is created with (resolved configuration). */

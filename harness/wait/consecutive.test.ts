@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { requireConsecutive } from './consecutive.ts';
-import { WaitTimeoutError } from './wait-for.ts';
+import { WaitFailedError, WaitTimeoutError } from './wait-for.ts';
 
 describe('requireConsecutive', () => {
   it('needs N successes in a row; a failure resets the count', async () => {
@@ -25,6 +25,24 @@ describe('requireConsecutive', () => {
       assert.match(err.message, /^Timed out after 80ms waiting for GET http:\/\/127\.0\.0\.1:8080\/get to return 200 5 times in a row; best streak 2\/5 in \d+ attempts; last seen: GET \/get → (502|200) \(1ms\)$/);
       return true;
     });
+  });
+
+  it('fails at once on an answer that cannot change, with its reason, instead of waiting out the budget', async () => {
+    let attempts = 0;
+    const started = Date.now();
+    await assert.rejects(requireConsecutive({
+      description: 'GET /get to return 200', times: 3, timeoutMs: 60_000, retryIntervalMs: 1,
+      attempt: () => {
+        attempts += 1;
+        return Promise.resolve(attempts < 3 ? { ok: false, observed: 'GET /get → 502 (1ms)' } : { ok: false, observed: 'GET /get → 403 (1ms)', terminal: 'the policy refuses this client' });
+      },
+    }), (err: unknown) => {
+      assert.ok(err instanceof WaitFailedError);
+      assert.match(err.message, /^Gave up after \d+ms waiting for GET \/get to return 200 3 times in a row: the policy refuses this client; last seen: GET \/get → 403 \(1ms\)$/);
+      return true;
+    });
+    assert.equal(attempts, 3);
+    assert.ok(Date.now() - started < 60_000);
   });
 
   it('counts a throwing attempt as a failure and reports its error', async () => {

@@ -1,12 +1,17 @@
 import { formatDuration } from '../timeouts.ts';
 import { pauseBetweenAttempts } from './delay.ts';
 import { recordWaitTiming, preciseNow } from './timing-log.ts';
-import { WaitAbortedError, WaitTimeoutError } from './wait-for.ts';
+import { WaitAbortedError, WaitFailedError, WaitTimeoutError } from './wait-for.ts';
 
 /** One attempt's verdict and what it saw, e.g. `GET /get → 502 (12ms)`. */
 export interface AttemptResult {
   ok: boolean;
   observed: string;
+  /**
+   * Set when the answer cannot change by waiting (the target refused for a reason only a configuration change can
+   * lift): the wait fails at once with this reason instead of spending its budget.
+   */
+  terminal?: string;
 }
 
 /** Options of `requireConsecutive`; budget and pacing come from the caller. */
@@ -40,13 +45,14 @@ export async function requireConsecutive(opts: ConsecutiveOptions): Promise<Cons
   const timer = setTimeout(() => deadline.abort(), opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
   const progress: StreakProgress = { startedAt: preciseNow(), attempts: 0 };
-  let outcome: 'done' | 'timeout' | 'aborted' = 'timeout';
+  let outcome: 'done' | 'timeout' | 'aborted' | 'failed' = 'timeout';
   try {
     const result = await attemptUntilStreak(opts, signal, started, progress);
     outcome = 'done';
     return result;
   } catch (err) {
     if (err instanceof WaitAbortedError) outcome = 'aborted';
+    if (err instanceof WaitFailedError) outcome = 'failed';
     throw err;
   } finally {
     clearTimeout(timer);
@@ -98,6 +104,11 @@ async function attemptUntilStreak(opts: ConsecutiveOptions, signal: AbortSignal,
       best = Math.max(best, streak);
       if (streak >= opts.times) return { attempts, observed, elapsedMs: Date.now() - started };
     } else {
+      if (result.terminal !== undefined) {
+        throw new WaitFailedError(
+          `Gave up after ${formatDuration(Date.now() - started)} waiting for ${what}: ${result.terminal}; last seen: ${observed}`,
+          what, observed);
+      }
       streak = 0;
       delete progress.streakFrom;
       await pauseBetweenAttempts(opts.retryIntervalMs, signal);

@@ -89,7 +89,7 @@ export const ingressMtlsCheck: CheckBody = async ({ cluster, ns, mesh, ingressCo
       await requireConsecutive({
         description: `HEAD and GET ${url} (Host: ${host}) over mTLS to the backend to return 200 ${policy.throughSidecarDescription}`, times,
         timeoutMs: config.timeouts.http, retryIntervalMs: intervals.httpRetry,
-        attempt: expectOkThroughSidecar(http, url, (res) => policy.throughSidecar(policyRequest, res), intervals.httpRequest, host),
+        attempt: expectOkThroughSidecar(http, url, (res) => policy.throughSidecar(policyRequest, res), intervals.httpRequest, host, (res) => mtls.principalRefused(res, principal)),
       });
     });
   } finally {
