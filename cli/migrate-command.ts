@@ -125,7 +125,7 @@ async function sourceLeftovers(client: KubeClient, inv: MigrateInvocation): Prom
  */
 async function targetOnboarding(client: KubeClient, inv: MigrateInvocation): Promise<ReadinessLine[]> {
   const ctx = targetContext(client, inv);
-  const checkers = [...ctx.mesh.readiness(), ...coreCategories({ clusterChanges: false })].flatMap((c) => c.checkers).filter((k) => k.id === 'namespaces' || k.id === 'sidecars');
+  const checkers = [...ctx.mesh.readiness(), ...coreCategories({ clusterChanges: [] })].flatMap((c) => c.checkers).filter((k) => k.id === 'namespaces' || k.id === 'sidecars');
   return (await runCategories([{ id: 'target-onboarding', title: `Onboarding into ${inv.to}`, checkers }], ctx)).flatMap((c) => c.lines);
 }
 

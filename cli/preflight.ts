@@ -51,8 +51,7 @@ export function readinessOptionsOf(config: ConformanceConfig): ReadinessOptions 
     mesh: createMeshProfile(config),
     ingress: createIngressProfile(config),
     metrics: config.metrics,
-    clusterChanges: config.clusterChanges.includes('metrics-collection'),
-    externalAuthorizationChange: config.clusterChanges.includes('external-authorization'),
+    clusterChanges: config.clusterChanges,
     budgetMs: config.timeouts.apply,
   };
 }

@@ -153,7 +153,9 @@ export interface MeshExternalAuthorization {
   current(client: KubeClient, budgetMs: number): Promise<ExternalAuthorizationState | undefined>;
   /** The authorization service the check turns it on with when it is off (the mesh's docs' OPA demo). */
   readonly defaultService: { namespace: string; name: string; port: number };
-  /** The change (name `external-authorization`) that turns it on with the default service, failing closed. */
+  /** The cluster-wide change this needs (`clusterChangeNames`: `external-authorization`). */
+  readonly clusterChange: string;
+  /** The change (name `clusterChange`) that turns it on with the default service, failing closed. */
   enable(): SharedChange;
   /** The permission that change needs (pre-flight asks for it when cluster changes are allowed; the shipped RBAC grants it). */
   readonly changeAccess: AccessRequirement;
@@ -178,6 +180,8 @@ export interface GatewayCertificate {
 export interface MeshIngressMtls {
   /** The cluster-wide change this needs (`clusterChangeNames`), named in the skip reason when it is not allowed. */
   readonly clusterChange: string;
+  /** The permission that change needs (pre-flight asks for it when the change is allowed; the shipped RBAC grants it). */
+  readonly changeAccess: AccessRequirement;
   /** The identity (a SAN) the ingress's client certificate carries for this source. */
   principal(source: IngressSource): string;
   /** The mesh's configuration change that issues the certificate into a Secret in `namespace`. */

@@ -16,6 +16,7 @@
  *   an Azure Monitor ConfigMap merged and restored). A RoleBinding that references a ClusterRole grants it in that
  *   namespace only.
  */
+import { clusterChangeNames } from '../config/config-schema.ts';
 import type { MetricsConfig } from '../config/resolve-config.ts';
 import type { Flavor } from '../config/targets.ts';
 import { flavors } from '../config/targets.ts';
@@ -70,7 +71,7 @@ export function shapeRequirements(shape: RunShape): AccessRequirement[] {
   const d = meshFactory(shape.mesh).defaults(shape.flavor);
   const mesh = createMeshProfile({ mesh: shape.mesh, meshNamespace: d.namespace, meshName: d.meshName, meshRevision: undefined, target: shape.flavor });
   const ingress = ingressProfileFor(shape.ingress, { flavor: shape.flavor, sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined, applicationLoadBalancer: undefined });
-  const reviewed = runRequirements({ mesh, ingress, metrics: metricsConfig(shape.metrics), clusterChanges: shape.clusterChanges });
+  const reviewed = runRequirements({ mesh, ingress, metrics: metricsConfig(shape.metrics), clusterChanges: shape.clusterChanges ? clusterChangeNames : [] });
   const flat = reviewed.flatMap((r: AccessRequirement | AccessAlternatives) => ('anyOf' in r ? r.anyOf : [r]));
   return [...flat, ...coreReadRequirements(), ...(mesh.reads?.() ?? []), ...(ingress?.reads?.() ?? [])];
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { clusterChangeNames } from '../config/config-schema.ts';
 import type { MetricsConfig } from '../config/resolve-config.ts';
 import { ingressProfileFor, ingressProfileNames } from '../ingress/index.ts';
 import { createMeshProfile, meshNames } from '../mesh/index.ts';
@@ -32,10 +33,10 @@ const metricsPaths: Record<string, MetricsConfig> = {
   external: { ...none, prometheusUrl: 'http://p', prometheusToken: undefined, logAnalytics: undefined, timeoutMs: 1 },
 };
 
-function requirements(opts: { mesh: (typeof meshNames)[number]; ingress: string; metrics: MetricsConfig; clusterChanges: boolean }) {
+function requirements(opts: { mesh: (typeof meshNames)[number]; ingress: string; metrics: MetricsConfig; clusterChanges: boolean | readonly string[] }) {
   const mesh = createMeshProfile({ mesh: opts.mesh, meshNamespace: 'mesh-ns', meshName: 'm', meshRevision: undefined, target: 'kind' });
   const ingress = ingressProfileFor(opts.ingress as (typeof ingressProfileNames)[number], { flavor: 'kind', sourceCidr: '10.0.0.0/8', gatewayClass: undefined, gatewayService: undefined, applicationLoadBalancer: undefined });
-  return { mesh, ingress, reqs: runRequirements({ mesh, ingress, metrics: opts.metrics, clusterChanges: opts.clusterChanges }).flatMap((r) => ('anyOf' in r ? r.anyOf : [r])) };
+  return { mesh, ingress, reqs: runRequirements({ mesh, ingress, metrics: opts.metrics, clusterChanges: opts.clusterChanges === true ? clusterChangeNames : opts.clusterChanges === false ? [] : opts.clusterChanges }).flatMap((r) => ('anyOf' in r ? r.anyOf : [r])) };
 }
 
 describe('RBAC requirements of a run', () => {
@@ -75,6 +76,20 @@ describe('RBAC requirements of a run', () => {
       // A shared object is edited only when the user allowed it.
       assert.ok(!names(metricsPaths['log-analytics']!).names.some(shared));
       if (external.mesh.metrics.collection) assert.ok(names(metricsPaths['log-analytics']!, true).names.some((n) => n.startsWith('configmaps@')));
+    }
+  });
+
+  it('asks to patch the mesh\'s configuration for each mesh change the user allowed by name, and for no other', () => {
+    for (const mesh of meshNames) {
+      const patches = (clusterChanges: readonly string[]) => requirements({ mesh, ingress: 'nginx', metrics: metricsPaths['in-cluster']!, clusterChanges }).reqs
+        .filter((r) => r.verbs.includes('patch') && r.namespace !== undefined && r.namespace !== placeholderRunNamespace).map((r) => r.why);
+      const profile = requirements({ mesh, ingress: 'nginx', metrics: metricsPaths['in-cluster']!, clusterChanges: [] }).mesh;
+      assert.deepEqual(patches([]), [], `${mesh}: nothing allowed, no shared patch asked for`);
+      assert.deepEqual(patches(['metrics-collection']), [], `${mesh}: metrics-collection with in-cluster metrics edits no shared object`);
+      for (const change of [profile.externalAuthorization, profile.ingressMtls]) {
+        if (!change) continue;
+        assert.deepEqual(patches([change.clusterChange]), [change.changeAccess.why], `${mesh}: ${change.clusterChange} alone`);
+      }
     }
   });
 });

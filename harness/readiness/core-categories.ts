@@ -4,6 +4,7 @@
  * permissions a run needs. The API category is special: it runs first, and when it fails nothing else can run.
  */
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { ClusterChange } from '../config/config-schema.ts';
 import type { MetricsConfig } from '../config/resolve-config.ts';
 import type { IngressProfile } from '../ingress/ingress-profile.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
@@ -36,7 +37,7 @@ export function metricsAccess(cfg: MetricsConfig): MetricsAccess {
  * Everything a run does to the cluster, as permissions: the core's, the mesh's and the ingress's writes, and the way
  * to the metrics. The same list pre-flight asks for and docs/preflight.md's ClusterRole grants.
  */
-export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile | undefined; metrics: MetricsConfig; clusterChanges: boolean; externalAuthorizationChange?: boolean | undefined }): (AccessRequirement | AccessAlternatives)[] {
+export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile | undefined; metrics: MetricsConfig; clusterChanges: readonly string[] }): (AccessRequirement | AccessAlternatives)[] {
   const reqs: (AccessRequirement | AccessAlternatives)[] = [...coreRequirements()];
   for (const t of o.ingress?.writes ?? []) reqs.push(writeRequirement(t, `route the ingress to httpbin (${o.ingress?.title ?? ''})`));
   reqs.push(...(o.ingress?.access('') ?? []), ...o.mesh.access(''));
@@ -54,11 +55,14 @@ export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile 
         { verbs: ['create'], group: '', resource: 'pods', subresource: 'portforward', namespace: prom.namespace, why: 'a port-forward' },
       ],
     });
-  } else if (access === 'log-analytics' && o.clusterChanges && o.mesh.metrics.collection) {
+  } else if (access === 'log-analytics' && o.clusterChanges.includes('metrics-collection' satisfies ClusterChange) && o.mesh.metrics.collection) {
     const obj = o.mesh.metrics.collection.object;
     reqs.push({ verbs: ['get', 'create', 'patch', 'delete'], group: '', resource: 'configmaps', namespace: obj.namespace, why: `merge this run's namespace into ${obj.name} and restore it` });
   }
-  if ((o.externalAuthorizationChange ?? o.clusterChanges) && o.mesh.externalAuthorization) reqs.push(o.mesh.externalAuthorization.changeAccess);
+  // Each mesh change the run may make, by its name: the permission it needs to make and restore it.
+  for (const change of [o.mesh.externalAuthorization, o.mesh.ingressMtls]) {
+    if (change && o.clusterChanges.includes(change.clusterChange)) reqs.push(change.changeAccess);
+  }
   return reqs;
 }
 
@@ -198,7 +202,7 @@ async function leftovers(ctx: ReadinessContext): Promise<ReadinessLine[]> {
 }
 
 /** The core categories, in report order (after the mesh's and the ingress's). */
-export function coreCategories(opts: { clusterChanges: boolean; externalAuthorizationChange?: boolean | undefined }): ReadinessCategory[] {
+export function coreCategories(opts: { clusterChanges: readonly string[] }): ReadinessCategory[] {
   return [
     {
       id: 'metrics', title: 'Metrics backend', checkers: [
@@ -214,7 +218,7 @@ export function coreCategories(opts: { clusterChanges: boolean; externalAuthoriz
     {
       id: 'permissions', title: 'Permissions for a run', checkers: [{
         id: 'permissions', description: 'permissions (SelfSubjectAccessReview)', fatal: true,
-        check: (ctx) => checkAccess(ctx.client, runRequirements({ mesh: ctx.mesh, ingress: ctx.ingress, metrics: ctx.metrics, clusterChanges: opts.clusterChanges, externalAuthorizationChange: opts.externalAuthorizationChange }), ctx.budgetMs),
+        check: (ctx) => checkAccess(ctx.client, runRequirements({ mesh: ctx.mesh, ingress: ctx.ingress, metrics: ctx.metrics, clusterChanges: opts.clusterChanges }), ctx.budgetMs),
       }],
     },
   ];

@@ -23,10 +23,11 @@ export interface ReadinessOptions {
   /** Undefined with the ingress profile `none`. */
   ingress: IngressProfile | undefined;
   metrics: MetricsConfig;
-  /** Whether the run may change shared objects (it then needs permissions for them). */
-  clusterChanges: boolean;
-  /** Whether the run may turn on the mesh's external authorization (`external-authorization`; undefined: as clusterChanges). */
-  externalAuthorizationChange?: boolean;
+  /**
+   * The cluster-wide changes the run may make (`clusterChangeNames`): pre-flight asks for the permissions of each
+   * of them, and of none other.
+   */
+  clusterChanges: readonly string[];
   /** Budget of each API call and of each probe (timeouts.apply). */
   budgetMs: number;
 }
@@ -37,7 +38,7 @@ export interface ReadinessOptions {
  */
 export function readinessCategories(o: ReadinessOptions): ReadinessCategory[] {
   return [
-    ...o.mesh.readiness(), ...(o.ingress?.readiness() ?? []), ...coreCategories({ clusterChanges: o.clusterChanges, externalAuthorizationChange: o.externalAuthorizationChange }),
+    ...o.mesh.readiness(), ...(o.ingress?.readiness() ?? []), ...coreCategories({ clusterChanges: o.clusterChanges }),
     ...meshProfiles.filter((f) => f.name !== o.mesh.name).map((f) => f.leftovers()),
   ];
 }

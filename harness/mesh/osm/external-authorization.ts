@@ -36,6 +36,7 @@ export function osmExternalAuthorization(settings: MeshSettings): MeshExternalAu
   return {
     current,
     defaultService: opaService,
+    clusterChange: externalAuthorizationChange,
     changeAccess: { verbs: ['get', 'patch'], group: 'config.openservicemesh.io', resource: 'meshconfigs', namespace: settings.namespace, why: 'turn on inbound external authorization and restore it (extended check external-authorization)' },
     enable: (): SharedChange => ({
       name: externalAuthorizationChange,

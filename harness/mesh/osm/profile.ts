@@ -58,6 +58,7 @@ const trustDomain = 'cluster.local';
 function osmIngressMtls(settings: MeshSettings): MeshIngressMtls {
   return {
     clusterChange: 'ingress-mtls',
+    changeAccess: { verbs: ['get', 'patch'], group: 'config.openservicemesh.io', resource: 'meshconfigs', namespace: settings.namespace, why: 'set the ingress gateway certificate and restore it (extended check ingress-mtls)' },
     principal: (source) => (source.kind === 'IPRange' ? `ingress.${trustDomain}` : `${source.name}.${source.namespace}.${trustDomain}`),
     gatewayCertificate: ({ namespace, principal }) => {
       const secret = { namespace, name: 'osm-nginx-client-cert' };
