@@ -62,6 +62,16 @@ export default tseslint.config(
     },
   },
   {
+    // client-node is loaded on first use (harness/k8s/client-node.ts), so a process that only lists tests never pays for it.
+    files: ['tests/**', 'fixtures/**', 'harness/**', 'cli/**'],
+    ignores: ['**/*.test.ts', 'harness/k8s/client-node.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: '@kubernetes/client-node', allowTypeImports: true, message: 'Import its types with `import type`, and its values through clientNode() (harness/k8s/client-node.ts): loaded on first use.' }],
+      }],
+    },
+  },
+  {
     // The mesh-neutral core: no mesh profile's identifiers, in code or comments (eslint-rules.mjs).
     files: ['tests/**', 'fixtures/**', 'harness/**', 'cli/**'],
     ignores: profileFolders,

@@ -1,6 +1,6 @@
 import type { ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { clientNode } from '../harness/k8s/client-node.ts';
 import { defaultKubeconfig, resolveConfig } from '../harness/config/resolve-config.ts';
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
@@ -63,7 +63,7 @@ export async function runCheck(inv: CheckInvocation): Promise<number> {
  */
 export function inferCheckTarget(kubeconfig: string, context: string | undefined): 'kind' | 'aks' {
   try {
-    const kc = new KubeConfig();
+    const kc = new (clientNode().KubeConfig)();
     kc.loadFromFile(kubeconfig);
     if (context) kc.setCurrentContext(context);
     return /\.azmk8s\.io(:\d+)?$/.test(new URL(kc.getCurrentCluster()?.server ?? '').hostname) ? 'aks' : 'kind';

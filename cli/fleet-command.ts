@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
+import { clientNode } from '../harness/k8s/client-node.ts';
 import { defaultKubeconfig } from '../harness/config/resolve-config.ts';
 import type { FleetCluster } from '../harness/fleet/fleet-report.ts';
 import { buildFleetReport, contextFolder, failingChecks, globMatches, renderFleetHtml, renderFleetTable, verdictOf } from '../harness/fleet/fleet-report.ts';
@@ -87,7 +87,7 @@ export async function runFleet(inv: RunInvocation, out: { write: (s: string) => 
   if (target === 'local') throw new BadInputError('a fan-out checks real clusters through their kubeconfig contexts: pass --target kind|aks (or none: aks for AKS API servers, else kind)');
   if (value('inCluster') !== undefined) throw new BadInputError('--in-cluster checks the pod\'s own cluster: it cannot fan out over contexts');
   const kubeconfig = resolve(cwd, (value('kubeconfig') as string | undefined) ?? defaultKubeconfig(env));
-  const kc = new KubeConfig();
+  const kc = new (clientNode().KubeConfig)();
   try {
     kc.loadFromFile(kubeconfig);
   } catch (err) {

@@ -5,7 +5,7 @@
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import type { InClusterEnvironment } from '../harness/config/in-cluster.ts';
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { clientNode } from '../harness/k8s/client-node.ts';
 import { inClusterContext, inClusterTarget, lookupInCluster, renderInClusterKubeconfig, writeInClusterKubeconfig } from '../harness/config/in-cluster.ts';
 import { timeouts } from '../harness/timeouts.ts';
 import { runPaths } from '../harness/config/run-config.ts';
@@ -56,7 +56,7 @@ export function decideInCluster(inv: RunInvocation, env: NodeJS.ProcessEnv, file
 
 /** A client of the pod's cluster without a kubeconfig file (for what is read before the run's folder exists). */
 function inClusterClient(e: InClusterEnvironment): KubeClient {
-  const kc = new KubeConfig();
+  const kc = new (clientNode().KubeConfig)();
   kc.loadFromString(renderInClusterKubeconfig(e));
   return new KubeClient(kc);
 }

@@ -2,10 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import {
-  CoreV1Api, KubernetesObjectApi, PatchStrategy, ServerConfiguration, Watch, createConfiguration,
+import type {
+  CoreV1Api, KubeConfig, KubernetesListObject, KubernetesObject, KubernetesObjectApi, PatchStrategy, RequestContext, Watch,
 } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesListObject, KubernetesObject, RequestContext } from '@kubernetes/client-node';
+import { clientNode, patchStrategies } from './client-node.ts';
 import type { ApiFailureDetail, ApiRequest } from './api-error.ts';
 import { KubeApiError, isRetryable, retryAfterMs, toKubeApiError } from './api-error.ts';
 import type { ObjectRef } from './resources.ts';
@@ -99,6 +99,7 @@ export class KubeClient {
       },
       post: <R>(rsp: R): Promise<R> => Promise.resolve(rsp),
     };
+    const { CoreV1Api, KubernetesObjectApi, ServerConfiguration, Watch, createConfiguration } = clientNode();
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: kubeConfig },
@@ -160,7 +161,7 @@ export class KubeClient {
     this.writeScope?.check('apply', refLike(obj));
     this.sent.push({ verb: 'apply', object: obj });
     return this.call(`apply ${describeRef(refLike(obj))}`,
-      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), opts)
+      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, patchStrategies.ServerSideApply), opts)
       .catch((err: unknown) => { throw typeNotServed(err, obj); });
   }
 
@@ -219,7 +220,7 @@ export class KubeClient {
     const body = { apiVersion: ref.apiVersion, kind: ref.kind, ...patch, metadata: { ...(patch.metadata as object | undefined), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
     this.sent.push({ verb: 'patch', object: body });
     return this.call(`patch ${describeRef(ref)}`,
-      () => this.objects.patch<T>(body as T, undefined, undefined, fieldManager, undefined, opts.strategy ?? PatchStrategy.StrategicMergePatch), opts);
+      () => this.objects.patch<T>(body as T, undefined, undefined, fieldManager, undefined, opts.strategy ?? patchStrategies.StrategicMergePatch), opts);
   }
 
   /** Reads one object; `undefined` when it does not exist (404). */

@@ -15,7 +15,8 @@
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { clientNode } from './client-node.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { proxyForUrl } from '../http/proxy.ts';
 import { redactUrl } from '../report/redact.ts';
@@ -285,7 +286,7 @@ export function toKubeConfig(k: ResolvedKubeconfig, opts: { budgetMs: number; en
       u['auth-provider'] = { name: 'tokenFile', config: { tokenFile: u.tokenFile } };
     }
   }
-  const kc = new KubeConfig();
+  const kc = new (clientNode().KubeConfig)();
   kc.loadFromString(JSON.stringify(doc));
   if (execs.size) kc.addAuthenticator(new BoundedExecAuthenticator(execs, opts.budgetMs));
   return kc;

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { PortForward } from '@kubernetes/client-node';
+import { clientNode } from './client-node.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { request } from 'undici';
 
@@ -22,7 +22,7 @@ export interface ForwardedPort {
 
 /** Listens on 127.0.0.1:<free port>; every connection opens a forward to `namespace/pod:port`. */
 export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: string, port: number): Promise<ForwardedPort> {
-  const forward = new PortForward(kc, true);
+  const forward = new (clientNode().PortForward)(kc, true);
   const sockets = new Set<net.Socket>();
   let lastFailure: string | undefined;
   const server = net.createServer((socket) => {

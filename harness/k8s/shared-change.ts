@@ -10,11 +10,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { PatchStrategy } from '@kubernetes/client-node';
 import { KubeApiError } from './api-error.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { ObjectRef } from './resources.ts';
 import { describeRef } from './resources.ts';
+import { patchStrategies } from './client-node.ts';
 
 /** A JSON merge patch (RFC 7386): objects merge, anything else replaces, null deletes. */
 export type MergePatch = { [key: string]: unknown };
@@ -129,7 +129,7 @@ export async function applySharedChange(client: KubeClient, change: SharedChange
       writeFileSync(applied.journal, `${JSON.stringify(applied, null, 2)}\n`, { mode: 0o600 });
     }
     try {
-      await client.patch(change.ref, { metadata: { resourceVersion: current.metadata?.resourceVersion }, ...change.patch }, { budgetMs: opts.budgetMs, strategy: PatchStrategy.MergePatch });
+      await client.patch(change.ref, { metadata: { resourceVersion: current.metadata?.resourceVersion }, ...change.patch }, { budgetMs: opts.budgetMs, strategy: patchStrategies.MergePatch });
       return applied;
     } catch (err) {
       if (applied.journal) rmSync(applied.journal, { force: true });
@@ -156,7 +156,7 @@ export async function restoreSharedChange(client: KubeClient, applied: AppliedCh
     const kept = changedSince.length ? `; left ${changedSince.join(', ')} as someone changed it since` : '';
     try {
       if (Object.keys(patch).length) {
-        await client.patch(applied.ref, { metadata: { resourceVersion: current.metadata?.resourceVersion }, ...patch }, { budgetMs, strategy: PatchStrategy.MergePatch });
+        await client.patch(applied.ref, { metadata: { resourceVersion: current.metadata?.resourceVersion }, ...patch }, { budgetMs, strategy: patchStrategies.MergePatch });
       }
       if (applied.journal) rmSync(applied.journal, { force: true });
       return `${what}: restored ${leafPaths(patch).join(', ') || 'nothing'} (${applied.description})${kept}`;

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { clientNode } from '../k8s/client-node.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { Agent, ProxyAgent, request } from 'undici';
@@ -86,7 +86,7 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
  * `kubectl port-forward` and OSM's e2e do. Resolves once the local listener is up; the pod is picked then.
  */
 export async function portForwardEndpoint(kc: KubeConfig, target: InClusterPrometheus, opts: { timeoutMs: number }): Promise<PrometheusEndpoint> {
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = kc.makeApiClient(clientNode().CoreV1Api);
   const pods = await withDeadline(core.listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector }), opts.timeoutMs, `listing the pods ${target.podSelector} in ${target.namespace}`);
   const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   if (!pod?.metadata?.name) {

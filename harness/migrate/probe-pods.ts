@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { PortForward } from '@kubernetes/client-node';
+import { clientNode } from '../k8s/client-node.ts';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { CleanupRegistry } from '../k8s/cleanup-registry.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
@@ -101,7 +101,7 @@ export function probeDeployment(id: WorkloadIdentity, runId: string): V1Deployme
 
 /** A local port forwarded to a pod's port; `close` ends it. */
 async function forwardTo(client: KubeClient, namespace: string, pod: string, port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  const forward = new PortForward(client.kubeConfig, true);
+  const forward = new (clientNode().PortForward)(client.kubeConfig, true);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -3,7 +3,7 @@
  * version comes from its profile). Every call is a GET with a deadline.
  */
 import type { KubeConfig, VersionInfo } from '@kubernetes/client-node';
-import { VersionApi } from '@kubernetes/client-node';
+import { clientNode } from '../k8s/client-node.ts';
 import { formatDuration } from '../timeouts.ts';
 import { redactUrl } from '../report/redact.ts';
 
@@ -22,5 +22,5 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 
 /** `GET /version`: the API server's build (gitVersion `v1.29.4`, platform). */
 export async function readServerVersion(kc: KubeConfig, budgetMs: number): Promise<VersionInfo> {
-  return withDeadline(kc.makeApiClient(VersionApi).getCode(), budgetMs, `GET /version on ${redactUrl(kc.getCurrentCluster()?.server ?? 'the API server')}`);
+  return withDeadline(kc.makeApiClient(clientNode().VersionApi).getCode(), budgetMs, `GET /version on ${redactUrl(kc.getCurrentCluster()?.server ?? 'the API server')}`);
 }

@@ -5,10 +5,10 @@
  * it created it and nothing else was added meanwhile). The TOML edits are textual, so comments and layout survive.
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { PatchStrategy } from '@kubernetes/client-node';
 import { KubeApiError } from '../../k8s/api-error.ts';
 import type { KubeClient } from '../../k8s/kube-client.ts';
 import type { CollectionChange, MetricsCollection } from '../../metrics/mesh-metrics.ts';
+import { patchStrategies } from '../../k8s/client-node.ts';
 
 export const osmConfigKey = 'osm-metric-collection-configuration';
 const settingsSection = 'osm_metric_collection_configuration.settings';
@@ -132,7 +132,7 @@ async function ensureOnce(client: KubeClient, where: Where, namespaces: readonly
   if (!added.length) return { namespaces: [], created: false, summary: `${cm}: already listed ${listed(namespaces)}` };
   const data: Record<string, string> = { [osmConfigKey]: toml! };
   if (!current.data?.['schema-version']) data['schema-version'] = 'v1';
-  await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data }, { budgetMs, strategy: PatchStrategy.MergePatch });
+  await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data }, { budgetMs, strategy: patchStrategies.MergePatch });
   return { namespaces: added, created: false, summary: `${cm}: added ${listed(added)} (restored afterwards)` };
 }
 
@@ -161,7 +161,7 @@ export async function restoreOsmConfig(client: KubeClient, where: Where, change:
       }
       if (toml === (current.data?.[osmConfigKey] ?? '')) return `${cm} no longer lists ${listed(change.namespaces)}: left unchanged`;
       await client.patch(ref(where), { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: { [osmConfigKey]: toml } },
-        { budgetMs, strategy: PatchStrategy.MergePatch });
+        { budgetMs, strategy: patchStrategies.MergePatch });
       return `removed ${listed(change.namespaces)} from monitor_namespaces of ${cm}`;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 409 && attempt < 5) continue;
