@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyApiAccess } from './api-access.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { clientNode } from '../k8s/client-node.ts';
+import { classifyApiAccess, probeWithRetries } from './api-access.ts';
 
 const ctx = { server: 'https://10.0.0.1:6443', target: 'kind', timeoutMs: 2_000 };
 
@@ -33,5 +36,31 @@ describe('classifyApiAccess', () => {
   it('a proxy that wants other credentials (407) says to fix the proxy-url', () => {
     const p = problemOf(classifyApiAccess({ kind: 'error', code: 'ERR', message: 'Bad response: 407' }, undefined, ctx));
     assert.match(p.message, /refused the credentials it was given, or wants some \(407 Proxy Authentication Required\)/);
+  });
+});
+
+describe('probeWithRetries', () => {
+  it('a last attempt the deadline cut short does not hide the 503s before it (the server stayed unavailable, it did not go silent)', async () => {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests += 1;
+      // The first answer is a 503; every later request hangs until the budget ends, as on an overloaded machine.
+      if (requests === 1) res.writeHead(503, { 'content-type': 'application/json' }).end('{"kind":"Status","reason":"ServiceUnavailable"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const kc = new (clientNode().KubeConfig)();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+        users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
+      });
+      const outcome = await probeWithRetries(kc, '/version', 3_000);
+      assert.equal(outcome.kind, 'response');
+      assert.equal(outcome.kind === 'response' ? outcome.status : 0, 503);
+      assert.ok(requests >= 2, `retried (${requests} requests)`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

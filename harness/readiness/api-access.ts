@@ -79,13 +79,18 @@ export function isTransient(o: ProbeOutcome): boolean {
 /**
  * `probe`, retried as the run's calls are retried: on a transient outcome, again after a pause (Retry-After,
  * capped at 2 s and at half of what is left of the budget, so a last attempt still fits) until `budgetMs` is spent;
- * returns the last outcome.
+ * returns the last outcome. A last attempt that the deadline cut short says nothing about the server (on a loaded
+ * machine it may have had 1 ms): the transient answer before it is returned instead, so a server that kept answering
+ * 503 is reported as unavailable (exit 3), not as one that never answered (exit 2).
  */
 export async function probeWithRetries(kc: KubeConfig, path: string, budgetMs: number): Promise<ProbeOutcome> {
   const deadline = Date.now() + budgetMs;
+  let transient: ProbeOutcome | undefined;
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await probe(kc, path, Math.max(1, deadline - Date.now()));
+    if (outcome.kind === 'timeout' && transient) return transient;
     if (!isTransient(outcome)) return outcome;
+    transient = outcome;
     const asked = outcome.kind === 'response' && outcome.retryAfter !== undefined ? Number(outcome.retryAfter) * 1000 : Number.NaN;
     // Capped at half of what is left: a full 2 s pause near the end of the budget used to forgo the last attempt.
     const left = deadline - Date.now();
