@@ -201,6 +201,12 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     // The sidecar's RBAC answers 403 once the handshake succeeded: certain at once, not a timeout.
     message: { kind: 'fail-fast', object: 'HEAD and GET <url>/get', expected: 'over mTLS to the backend to return 200 with x-envoy-upstream-service-time <n> times in a row', observed: 'its RBAC refused the client certificate (403 RBAC: access denied) although the IngressBackend admits' },
   },
+  // OSM's Vault provider, sealed: osm-injector cannot issue the bootstrap certificate, so it refuses the pod (docs/certificates.md).
+  'vault-sealed': {
+    outcome: 'fail', check: 'httpbin',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): admission webhook "osm-inject.k8s.io" denied the request: Error making API request.' },
+  },
+  'cert-manager-issuer-not-ready': { outcome: 'pass', survives: 'certificate issuance through cert-manager is not emulated (simulator/README.md); `check` fails certificates/cert-manager (selftest/integrations-check.spec.ts)' },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
   // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.

@@ -1,7 +1,8 @@
 // Requirement (issue 15, §4, §6 and §7): `check` reports the mesh's certificate provider and its root's validity
 // (warn under 30 days); when Flagger runs, whether its mesh provider is this mesh's and its metrics server answers;
 // and, when the mesh's Grafana is deployed, whether its Prometheus data source answers. Each line is proven by a
-// named fault that turns it (and only it) from ok to warn or fail: root-ca-expiring, flagger-default-provider,
+// named fault that turns it (and only it) from ok to warn or fail: root-ca-expiring, vault-sealed,
+// cert-manager-issuer-not-ready, flagger-default-provider,
 // flagger-default-metrics-server, grafana-datasource-wrong-port; and, when Dapr runs, its control plane and the port
 // exclusions OSM's Dapr guidance requires of Dapr-enabled pods in the mesh: dapr-placement-down, dapr-ports-intercepted.
 import { spawn } from 'node:child_process';
@@ -45,6 +46,23 @@ test.describe('check: certificates, Flagger, Dapr and Grafana', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(notOk(run.report)).toEqual(['certificates/root-ca: warn']);
     expect(line(run.report, 'certificates/root-ca')?.message).toMatch(/expires on \S+, in 9d \d+h \(under 30 days\) \(Secret osm-system\/osm-ca-bundle key ca\.crt\)/);
+  });
+
+  test('vault-sealed: the provider line names Vault, and only the Vault line fails, as sealed; exit 1', async () => {
+    const run = await check(['vault-sealed']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(notOk(run.report)).toEqual(['certificates/vault: fail']);
+    expect(line(run.report, 'certificates/provider')?.message).toContain('Vault');
+    expect(line(run.report, 'certificates/vault')?.message).toBe('Vault vault/vault:8200 is sealed: OSM cannot issue certificates');
+    expect(line(run.report, 'certificates/vault')?.hint).toContain('vault operator unseal');
+  });
+
+  test('cert-manager-issuer-not-ready: only the cert-manager line fails, with cert-manager\'s reason; exit 1', async () => {
+    const run = await check(['cert-manager-issuer-not-ready']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(notOk(run.report)).toEqual(['certificates/cert-manager: fail']);
+    expect(line(run.report, 'certificates/provider')?.message).toContain('cert-manager');
+    expect(line(run.report, 'certificates/cert-manager')?.message).toBe('Issuer osm-system/osm-ca not Ready (ErrGetKeyPair: Error getting keypair for CA issuer: secret "osm-ca-key-pair" not found)');
   });
 
   test('grafana-datasource-wrong-port: only the Grafana line fails, naming the data source, the Service port and the answer; exit 1', async () => {

@@ -96,6 +96,10 @@ export interface MeshHooks {
   extAuthzBypassed: boolean;
   /** The OPA-Envoy server runs (its pod Ready) without serving its gRPC port: connections to 9191 are refused. */
   extAuthzServerDown: boolean;
+  /** OSM issues certificates from a Vault that is sealed (src/certificates/certificate-providers.ts). */
+  vaultSealed: boolean;
+  /** OSM issues certificates through a cert-manager Issuer that is not Ready (src/certificates/certificate-providers.ts). */
+  certManagerIssuerNotReady: boolean;
 }
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
@@ -206,6 +210,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       daprDemoApp: any((h) => h.mesh?.daprDemoApp),
       extAuthzBypassed: any((h) => h.mesh?.extAuthzBypassed),
       extAuthzServerDown: any((h) => h.mesh?.extAuthzServerDown),
+      vaultSealed: any((h) => h.mesh?.vaultSealed),
+      certManagerIssuerNotReady: any((h) => h.mesh?.certManagerIssuerNotReady),
     },
     node: {
       imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),

@@ -50,6 +50,8 @@ import { podSecurityBaseline } from './pod-security-baseline.ts';
 import { podUnschedulable } from './pod-unschedulable.ts';
 import { prometheusUnreachable } from './prometheus-unreachable.ts';
 import { rootCaExpiring } from './root-ca-expiring.ts';
+import { vaultSealed } from './vault-sealed.ts';
+import { certManagerIssuerNotReady } from './cert-manager-issuer-not-ready.ts';
 import { serviceProxyForbidden } from './service-proxy-forbidden.ts';
 import { sidecarNeverReady } from './sidecar-never-ready.ts';
 import { sidecarNotInjected } from './sidecar-not-injected.ts';
@@ -93,6 +95,8 @@ export const faults = [
   ingressMtlsWrongPrincipal,
   classicSidecars,
   rootCaExpiring,
+  vaultSealed,
+  certManagerIssuerNotReady,
   grafanaDatasourceWrongPort,
   flaggerDefaultProvider,
   flaggerDefaultMetricsServer,

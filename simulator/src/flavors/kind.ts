@@ -17,6 +17,8 @@ import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './o
 import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
 import { daprControlPlaneObjects } from '../dapr/dapr-install.ts';
+import { certificateProviderObjects } from '../certificates/certificate-providers.ts';
+import { certManagerIssuersComponent } from '../certificates/cert-manager-issuers.ts';
 import { daprDemoComponent } from '../dapr/dapr-demo.ts';
 import { opaObjects } from '../ext-authz/opa-install.ts';
 
@@ -201,6 +203,7 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmGrafanaObjects(layout, hooks.mesh),
       ...flaggerObjects(layout, hooks.mesh),
       ...daprControlPlaneObjects(hooks.mesh),
+      ...certificateProviderObjects(layout.osmNamespace, hooks.mesh),
       // OPA-Envoy as `kind-up --with opa` installs it (MeshConfig left off: the external-authorization check turns it on).
       ...opaObjects(),
       ...ingressNginxObjects(),
@@ -213,5 +216,5 @@ export const kindFlavor: Flavor<'kind'> = {
   awaited(hooks: SimHooks) {
     return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
-  components: [osmControlPlaneComponent(layout), daprDemoComponent()],
+  components: [osmControlPlaneComponent(layout), daprDemoComponent(), certManagerIssuersComponent()],
 };

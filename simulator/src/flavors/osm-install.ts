@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../cluster/types.ts';
 import type { MeshHooks } from '../hooks.ts';
+import { certificateManagerArgs } from '../certificates/certificate-providers.ts';
 import { controlPlanePorts } from '../mesh/osm/constants.ts';
 import type { OsmLayout } from '../mesh/osm/constants.ts';
 import { ingressBackendCrd, meshConfigCrd } from './crds.ts';
@@ -112,7 +113,7 @@ export function osmControlPlaneObjects(opts: OsmInstallOptions): KubeObject[] {
       image: layout.images.controller,
       serviceAccountName: 'osm-controller',
       args: ['--verbosity', 'info', '--osm-namespace', ns, '--osm-version', layout.osmVersion, '--osm-service-account', 'osm-controller', '--mesh-name', layout.meshName,
-        '--validator-webhook-config', layout.validatorWebhookConfigName, '--ca-bundle-secret-name', 'osm-ca-bundle', '--certificate-manager', 'tresor', '--trust-domain', 'cluster.local'],
+        '--validator-webhook-config', layout.validatorWebhookConfigName, '--ca-bundle-secret-name', 'osm-ca-bundle', ...certificateManagerArgs(opts.hooks), '--trust-domain', 'cluster.local'],
       ports: [
         { name: 'admin-port', containerPort: 15000 },
         { name: 'osm-port-15128', containerPort: controlPlanePorts.controllerAds },
@@ -134,7 +135,7 @@ export function osmControlPlaneObjects(opts: OsmInstallOptions): KubeObject[] {
       image: layout.images.injector,
       serviceAccountName: 'osm-injector',
       args: ['--verbosity', 'info', '--osm-namespace', ns, '--osm-version', layout.osmVersion, '--mesh-name', layout.meshName,
-        '--webhook-config-name', layout.injectorWebhookConfigName, '--ca-bundle-secret-name', 'osm-ca-bundle', '--certificate-manager', 'tresor', '--trust-domain', 'cluster.local'],
+        '--webhook-config-name', layout.injectorWebhookConfigName, '--ca-bundle-secret-name', 'osm-ca-bundle', ...certificateManagerArgs(opts.hooks), '--trust-domain', 'cluster.local'],
       ports: [{ name: 'sidecar-inject', containerPort: controlPlanePorts.injector }, { name: 'metrics', containerPort: controlPlanePorts.controllerHealth }],
       readinessProbe: { httpGet: { path: '/healthz', port: controlPlanePorts.controllerHealth, scheme: 'HTTP' }, initialDelaySeconds: 1, timeoutSeconds: 5 },
       livenessProbe: { httpGet: { path: '/healthz', port: controlPlanePorts.controllerHealth, scheme: 'HTTP' }, initialDelaySeconds: 1, timeoutSeconds: 5 },
@@ -149,7 +150,7 @@ export function osmControlPlaneObjects(opts: OsmInstallOptions): KubeObject[] {
       replicas: 1,
       image: layout.images.bootstrap,
       serviceAccountName: 'osm-bootstrap',
-      args: ['--verbosity', 'info', '--osm-namespace', ns, '--osm-version', layout.osmVersion, '--ca-bundle-secret-name', 'osm-ca-bundle', '--certificate-manager', 'tresor', '--enable-mesh-root-certificate=false'],
+      args: ['--verbosity', 'info', '--osm-namespace', ns, '--osm-version', layout.osmVersion, '--ca-bundle-secret-name', 'osm-ca-bundle', ...certificateManagerArgs(opts.hooks), '--enable-mesh-root-certificate=false'],
       ports: [{ name: 'crdconversion', containerPort: 9443 }, { name: 'metrics', containerPort: controlPlanePorts.controllerHealth }],
       readinessProbe: { httpGet: { path: '/healthz', port: controlPlanePorts.controllerHealth, scheme: 'HTTP' }, initialDelaySeconds: 1, timeoutSeconds: 5 },
       ...common,

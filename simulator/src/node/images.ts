@@ -10,12 +10,13 @@ import { startFortioContainer } from './fortio.ts';
 import { startHarnessContainer, isHarnessImage } from './harness-container.ts';
 import { startGoHttpbinContainer, startHttpbinContainer } from './httpbin-container.ts';
 import { startGrafanaContainer } from './grafana-container.ts';
+import { startVaultContainer } from './vault-container.ts';
 import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 import { startOpaEnvoyContainer } from '../ext-authz/opa-envoy-container.ts';
 
-export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr' | 'fortio' | 'opa-envoy';
+export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr' | 'fortio' | 'opa-envoy' | 'vault';
 
 export interface ImageHandler {
   /** One of ImageKind for the built-ins; extensions may use their own names. */
@@ -92,6 +93,7 @@ export function defaultImageRegistry(): ImageRegistry {
   registry.register({ kind: 'httpbin', matches: (repo) => repo === 'mccutchen/go-httpbin' || repo.endsWith('/mccutchen/go-httpbin'), start: startGoHttpbinContainer });
   // OPA's Envoy build (tags `<version>-envoy`, `-envoy-static`, `-envoy-rootless`): the plain OPA image has no ext_authz server.
   registry.register({ kind: 'opa-envoy', matches: (repo, c) => /(^|\/)openpolicyagent\/opa$/.test(repo) && /:[^/@]*envoy/.test(c.image ?? ''), start: startOpaEnvoyContainer });
+  registry.register({ kind: 'vault', matches: (repo) => repo === 'hashicorp/vault' || repo.endsWith('/hashicorp/vault'), start: startVaultContainer });
   registry.register({ kind: 'fortio', matches: (repo) => repo === 'fortio/fortio' || repo.endsWith('/fortio/fortio'), start: startFortioContainer });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar, interceptsInbound: () => true });
   registry.register({ kind: 'envoy', matches: (repo) => repo.includes('envoy'), start: startSidecar });

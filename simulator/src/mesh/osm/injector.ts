@@ -18,6 +18,7 @@ import {
 } from './constants.ts';
 import { decideInjection, InjectionAnnotationError } from './injection-decision.ts';
 import type { MeshView } from './mesh-view.ts';
+import { bootstrapCertificateRefusal } from '../../certificates/certificate-providers.ts';
 
 function isTruthyAnnotation(value: string | undefined): boolean {
   return value !== undefined && ['enabled', 'yes', 'true'].includes(value.toLowerCase());
@@ -90,6 +91,9 @@ export function createInjectorPlugin(opts: InjectorOptions): AdmissionPlugin & {
         throw error;
       }
       if (!decision.inject) return;
+      // The sidecar's bootstrap certificate is issued here (pkg/injector/patch.go): a provider that cannot issue fails the admission.
+      const refusal = bootstrapCertificateRefusal(hooks);
+      if (refusal) throw new ApiError(400, '', `admission webhook "${injectorWebhookName}" denied the request: ${refusal}`);
 
       const uuid = randomUUID();
       const metricsEnabled = isTruthyAnnotation(ns?.metadata.annotations?.[metricsAnnotation]) && !hooks.ignoreMetricsAnnotation;
