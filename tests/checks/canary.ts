@@ -32,7 +32,7 @@ export const canaryCheck: CheckBody = async ({ cluster, ns, mesh, runId, conform
     const limit = config.timeouts.rollout + 2 * canaryIntervalSeconds * 1000;
     await test.step(`assess: Flagger initialises the Canary (status.phase Initialized, within ${formatDuration(limit)})`, async () => {
       try {
-        await waitForObject(cluster, canaryType, ns.name, name, `Canary ${ns.name}/${name} to reach phase Initialized`, canaryInitialized, { timeoutMs: limit });
+        await waitForObject(cluster, canaryType, ns.name, name, `Canary ${ns.name}/${name} to reach phase Initialized (the rollout budget ${formatDuration(config.timeouts.rollout)} plus two of Flagger's ${canaryIntervalSeconds}s analysis intervals)`, canaryInitialized, { timeoutMs: limit });
       } catch (err) {
         if (err instanceof WaitError) throw new Error(`${err.message}${await warnings()}`, { cause: err });
         throw err;
@@ -41,7 +41,7 @@ export const canaryCheck: CheckBody = async ({ cluster, ns, mesh, runId, conform
 
     await test.step(`assess: the primary Deployment ${primaryName} exists and is ready`, async () => {
       const d = await cluster.read<V1Deployment>({ ...resourceTypes.deployment, namespace: ns.name, name: primaryName }, { budgetMs });
-      expect(d, `Deployment ${ns.name}/${primaryName} not found after the Canary reached Initialized${await warnings()}`).toBeTruthy();
+      expect(d, `Deployment ${ns.name}/${primaryName} not found after the Canary reached Initialized`).toBeTruthy();
       const state = d ? deploymentState(d) : { ready: false, text: 'absent' };
       expect(state.ready, `Deployment ${ns.name}/${primaryName} is not ready: ${state.text}`).toBe(true);
     });
@@ -49,7 +49,7 @@ export const canaryCheck: CheckBody = async ({ cluster, ns, mesh, runId, conform
     const routing = flagger.canaryRouting;
     await test.step(`assess: ${routing.type.kind} ${ns.name}/${name} (${flagger.routing}) routes the Service to the primary`, async () => {
       const obj = await cluster.read<KubernetesObject>({ ...routing.type, namespace: ns.name, name }, { budgetMs });
-      expect(obj, `${routing.type.kind} ${ns.name}/${name} (${routing.type.apiVersion}) not found after the Canary reached Initialized: Flagger (-mesh-provider=${flagger.meshProvider}) writes it for ${mesh.title}${await warnings()}`).toBeTruthy();
+      expect(obj, `${routing.type.kind} ${ns.name}/${name} (${routing.type.apiVersion}) not found after the Canary reached Initialized: Flagger (-mesh-provider=${flagger.meshProvider}) writes it for ${mesh.title} before it sets Initialized`).toBeTruthy();
       const weights = obj && routing.weights ? routing.weights(obj) : undefined;
       if (weights) {
         expect(weights, `${routing.type.kind} ${ns.name}/${name} weights (primary ${String(weights.primary)}, canary ${String(weights.canary)}): an initialised Canary sends everything to the primary`).toEqual({ primary: 100, canary: 0 });
