@@ -152,8 +152,8 @@ export function flaggerControllerComponent(): SimComponent {
   };
 }
 
-/** One run of Flagger's canary job, up to initialisation (the analysis and promotion are not emulated). */
-async function advance(store: ObjectStore, hooks: SimHooks['mesh'], recorder: EventRecorder, namespace: string, name: string): Promise<void> {
+/** One run of Flagger's canary job, up to initialisation (the analysis and promotion are not emulated); exported for its test. */
+export async function advance(store: ObjectStore, hooks: SimHooks['mesh'], recorder: EventRecorder, namespace: string, name: string): Promise<void> {
   const canaryType = store.types.byKind('Canary', canaryApiVersion);
   const flagger = flaggerInstance(store);
   if (!canaryType || !flagger?.ready) return;
