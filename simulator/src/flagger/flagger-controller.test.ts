@@ -19,7 +19,7 @@ async function cluster(provider: string | undefined): Promise<ObjectStore> {
   const deployments = typeFor(store, 'Deployment');
   const flagger = await store.create(deployments, {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'flagger', namespace: 'osm-system' },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'flagger' } }, template: { metadata: { labels: { app: 'flagger' } }, spec: { containers: [{ name: 'flagger', image: 'ghcr.io/fluxcd/flagger:1.36.1', args: provider ? [`-mesh-provider=${provider}`] : [] }] } } },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'flagger' } }, template: { metadata: { labels: { app: 'flagger' } }, spec: { containers: [{ name: 'flagger', image: 'ghcr.io/fluxcd/flagger:1.36.0', args: provider ? [`-mesh-provider=${provider}`] : [] }] } } },
   });
   await store.mutate(deployments, 'osm-system', flagger.metadata.name ?? '', (d) => { d['status'] = { readyReplicas: 1 }; }, { subresource: 'status' });
   await store.create(deployments, {

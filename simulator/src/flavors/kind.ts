@@ -173,7 +173,7 @@ function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[
   return [
     serviceAccount('flagger', ns, labels),
     deployment({
-      name: 'flagger', namespace: ns, labels, podLabels: { app: 'flagger', ...labels }, replicas: 1, image: 'ghcr.io/fluxcd/flagger:1.36.1', containerName: 'flagger',
+      name: 'flagger', namespace: ns, labels, podLabels: { app: 'flagger', ...labels }, replicas: 1, image: 'ghcr.io/fluxcd/flagger:1.36.0', containerName: 'flagger',
       serviceAccountName: 'flagger', args, ports: [{ name: 'http', containerPort: 8080 }],
     }),
   ];
