@@ -8,8 +8,10 @@
 //     Istio's Prometheus addon.
 //   --with opa (osm only): also OPA with its Envoy ext_authz plugin and the repository's policy (deploy/opa/), and
 //     MeshConfig inbound external authorization pointing at it (docs/external-authorization.md).
+//   --with flagger (osm only): also Flagger in osm-system with meshProvider osm and osm-prometheus as its metrics
+//     server, from its Helm chart at a pinned version (docs/flagger.md).
 //
-//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--with opa] [--dry-run]
+//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--with opa|flagger] [--dry-run]
 import process from 'node:process';
 import { kindDefaults, kindUp, kindUpToolsFor } from './lib/kind-env.mjs';
 import { scriptMain, UsageError } from './lib/script-main.mjs';
@@ -33,7 +35,7 @@ const knownMesh = (args) => args.mesh === undefined || args.mesh === 'osm' || ar
 
 process.exitCode = await scriptMain({
   name: 'kind-up',
-  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--with opa (osm only)] [--dry-run: print the commands only]',
+  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--with opa|flagger (osm only)] [--dry-run: print the commands only]',
   options: { name: 'string', 'host-port': 'string', mesh: 'string', with: 'string' },
   // A wrong --mesh is reported by main (exit 2) before anything runs, not hidden behind the tool check.
   tools: (args) => (knownMesh(args) ? kindUpToolsFor(safeMesh(args)) : []),
@@ -48,8 +50,9 @@ process.exitCode = await scriptMain({
     const name = String(args.name ?? kindDefaults.name);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits and -, got ${name}`);
     const extra = args.with === undefined ? undefined : String(args.with);
-    if (extra !== undefined && extra !== 'opa') throw new UsageError(`--with takes opa (OPA-Envoy for external authorization), got ${extra}`);
+    if (extra !== undefined && extra !== 'opa' && extra !== 'flagger') throw new UsageError(`--with takes opa (OPA-Envoy for external authorization) or flagger (Flagger for OSM), got ${extra}`);
     if (extra === 'opa' && mesh !== 'osm') throw new UsageError('--with opa applies to the osm environment (MeshConfig inboundExternalAuthorization); Istio\'s external authorization is not set up by kind-up');
-    await kindUp(runner, { name, hostPort, mesh, opa: extra === 'opa' });
+    if (extra === 'flagger' && mesh !== 'osm') throw new UsageError('--with flagger applies to the osm environment (Flagger with -mesh-provider=osm); install Flagger for Istio by hand (docs/flagger.md)');
+    await kindUp(runner, { name, hostPort, mesh, opa: extra === 'opa', flagger: extra === 'flagger' });
   },
 });

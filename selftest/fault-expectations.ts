@@ -62,6 +62,8 @@ export interface PassExpectation {
   aks?: boolean;
   /** Why the run must survive it (docs/faults.md). */
   survives: string;
+  /** Extended checks it takes the feature from: the run skips them as unsupported, with the reason's fragment. */
+  unavailable?: Partial<Record<CheckId, string>>;
 }
 export type FaultExpectation = FailExpectation | PassExpectation;
 
@@ -82,6 +84,7 @@ export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]
   'external-authorization': ['kind'], // OPA-Envoy is installed on the kind flavor only (docs/external-authorization.md); Istio's profile lacks the feature.
   // OSM with ingress-nginx (kind): AGIC on aks speaks only HTTP to backends, the Istio profile does not list it (docs/ingress-mtls.md).
   'ingress-mtls': ['kind'],
+  canary: ['kind'], // Flagger runs on the kind flavor only, driving OSM (docs/flagger.md); the other flavors run none.
 };
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
@@ -209,8 +212,20 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'cert-manager-issuer-not-ready': { outcome: 'pass', survives: 'certificate issuance through cert-manager is not emulated (simulator/README.md); `check` fails certificates/cert-manager (selftest/integrations-check.spec.ts)' },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
+  // Extended: Flagger's Canary initialisation (docs/flagger.md).
+  'flagger-canary-stuck': {
+    outcome: 'fail', check: 'canary',
+    message: { kind: 'timeout', object: 'Canary <ns>/httpbin', expected: 'to reach phase Initialized (the rollout budget <rollout> plus two of Flagger\'s 10s analysis intervals)', lastSeen: 'last seen: phase=<none>; Flagger recorded no warning on it', limit: 'Timed out after <n>s' },
+  },
+  'flagger-routing-not-written': {
+    outcome: 'fail', check: 'canary',
+    message: { kind: 'fail-fast', object: 'TrafficSplit <ns>/httpbin (split.smi-spec.io/v1alpha2)', expected: 'Flagger (-mesh-provider=osm) writes it for Open Service Mesh (OSM) before it sets Initialized', observed: 'not found after the Canary reached Initialized' },
+  },
   // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.
-  'flagger-default-provider': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/provider (selftest/integrations-check.spec.ts)' },
+  'flagger-default-provider': {
+    outcome: 'pass', survives: 'the extended check canary is skipped (Flagger drives another mesh); `check` fails flagger/<ns>/flagger/provider (selftest/integrations-check.spec.ts)',
+    unavailable: { canary: 'Flagger osm-system/flagger runs with -mesh-provider=istio (the default: the flag is absent), not osm' },
+  },
   'flagger-default-metrics-server': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/metrics-server (selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/dapr.md): a run does not use Dapr; `check` fails the line.
   'dapr-placement-down': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },

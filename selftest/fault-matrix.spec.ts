@@ -7,7 +7,7 @@ import type { TestInfo } from '@playwright/test';
 import { parse } from 'yaml';
 import type { CheckResult, Fault, RunEvidence, SimTarget } from './conformance-run.ts';
 import { createdObjects, createdTwice, packageRoot, runConformance, selftestBudgets, simTargets } from './conformance-run.ts';
-import type { FailExpectation, FaultExpectation, MessageShape } from './fault-expectations.ts';
+import type { FailExpectation, FaultExpectation, MessageShape, PassExpectation } from './fault-expectations.ts';
 import { extendedChecksOn, faultExpectations, httpFor, ingressServedOn, messageFor } from './fault-expectations.ts';
 import { matchesFragment } from './templates.ts';
 import type { CheckDefinition } from '../harness/checks/catalogue.ts';
@@ -79,7 +79,7 @@ for (const target of simTargets) {
       if (!e) throw new Error(`fault ${fault.name} (${fault.outcome}: ${fault.description}) has no expectation in selftest/fault-expectations.ts: add the check that must fail and the shape of its message`);
       expect(e.outcome, `fault ${fault.name}: the catalogue's outcome`).toBe(fault.outcome);
       const run = await conformanceRun(target, fault.name, testInfo, e.outcome === 'fail' ? e.ingress : undefined);
-      if (e.outcome === 'pass') expectPassingRun(run, target);
+      if (e.outcome === 'pass') expectPassingRun(run, target, e.unavailable);
       else expectFailingRun(run, e, messageFor(e, target.name), target);
     });
   }
@@ -125,20 +125,22 @@ async function conformanceRun(target: SimTarget, fault: string | undefined, test
 const tail = (run: RunEvidence): string => `\n--- run output (last 3000 chars) ---\n${run.output.slice(-3000)}`;
 
 /** What a check must do in a run that passes on `target`: pass, or (an extended check without its feature there) be skipped as unsupported. */
-function expectedOnPassingRun(check: string, target: SimTarget): 'passed' | 'unsupported' {
+function expectedOnPassingRun(check: string, target: SimTarget, unavailable: PassExpectation['unavailable'] = {}): 'passed' | 'unsupported' {
   const def = checkCatalogue.find((c) => c.id === check);
   if (def?.level !== 'extended') return 'passed';
+  if (unavailable[check as keyof typeof unavailable] !== undefined) return 'unsupported';
   return (extendedChecksOn[check as keyof typeof extendedChecksOn] ?? []).includes(target.name) ? 'passed' : 'unsupported';
 }
 
-function expectPassingRun(run: RunEvidence, target: SimTarget): void {
+function expectPassingRun(run: RunEvidence, target: SimTarget, unavailable: PassExpectation['unavailable'] = {}): void {
   expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
   expect(run.checks.length, `the run reported no checks${tail(run)}`).toBeGreaterThan(0);
-  const notPassed = run.checks.filter((c) => c.status !== 'passed' && expectedOnPassingRun(c.check, target) === 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
+  const notPassed = run.checks.filter((c) => c.status !== 'passed' && expectedOnPassingRun(c.check, target, unavailable) === 'passed').map((c) => `${c.check}: ${c.status} ${c.message.split('\n')[0] ?? ''}`);
   expect(notPassed, 'every check passes (extended ones where the cluster has their feature)').toEqual([]);
-  const wronglyRun = run.checks.filter((c) => expectedOnPassingRun(c.check, target) === 'unsupported' && !(c.status === 'skipped' && c.unsupported)).map((c) => `${c.check}: ${c.status}`);
+  const wronglyRun = run.checks.filter((c) => expectedOnPassingRun(c.check, target, unavailable) === 'unsupported' && !(c.status === 'skipped' && c.unsupported)).map((c) => `${c.check}: ${c.status}`);
   expect(wronglyRun, `extended checks whose feature ${target.name} lacks are skipped as unsupported, with the reason`).toEqual([]);
   for (const c of run.checks.filter((x) => x.unsupported)) expect(run.summary, `summary line of unsupported check ${c.check}`).toMatch(new RegExp(`^- ${c.check}: skipped, extended feature \\S+ is not (supported by|available: ).+$`, 'm'));
+  for (const [check, reason] of Object.entries(unavailable)) expect(run.summary, `the reason check ${check} is skipped`).toContain(reason);
   expect(run.summary, 'the summary reports the cleanup').toMatch(/^✔ cleanup: namespace mesh-conformance-\w+ and \d+ objects in it deleted$/m);
   // The request log is the evidence for "nothing created twice": it must exist and show the run's own creates.
   expect(run.requestLogFile, `no simulator request log under ${run.reportDir}/simulator/`).toBeDefined();

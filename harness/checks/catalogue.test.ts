@@ -9,7 +9,7 @@ const check = (id: string, dependsOn?: string, extra: Partial<CheckDefinition> =
 describe('check catalogue', () => {
   it('runs every check after the one it depends on, whatever the catalogue order', () => {
     assert.deepEqual(orderedChecks([check('c', 'b'), check('a'), check('b', 'a')]).map((c) => c.id), ['a', 'b', 'c']);
-    assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics', 'workload-identity', 'external-authorization', 'ingress-mtls']);
+    assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics', 'workload-identity', 'external-authorization', 'ingress-mtls', 'canary']);
   });
   it('runs the core checks first, then the extended ones', () => {
     const ext = (id: string, dependsOn?: string) => check(id, dependsOn, { level: 'extended', feature: `f-${id}` });
@@ -20,14 +20,19 @@ describe('check catalogue', () => {
     assert.throws(() => orderedChecks([check('x', undefined, { level: 'extended' })]), /extended check x names no feature/);
     assert.throws(() => orderedChecks([check('a', undefined, { feature: 'f' })]), /core check a names feature f/);
   });
+  it('runs the checks marked runsLast after all others, whatever the catalogue order, and refuses a check built on one', () => {
+    const ext = (id: string, dependsOn?: string, extra: Partial<CheckDefinition> = {}) => check(id, dependsOn, { level: 'extended', feature: `f-${id}`, ...extra });
+    assert.deepEqual(orderedChecks([check('a'), ext('last', 'a', { runsLast: true }), ext('x', 'a'), ext('y', 'a')]).map((c) => c.id), ['a', 'x', 'y', 'last']);
+    assert.throws(() => orderedChecks([check('a'), ext('last', 'a', { runsLast: true }), ext('x', 'last')]), /check x depends on last, which runs last/);
+  });
   it('refuses an unknown dependency and a cycle', () => {
     assert.throws(() => orderedChecks([check('a', 'nope')]), /check a depends on nope, which is not in the catalogue/);
     assert.throws(() => orderedChecks([check('a', 'b'), check('b', 'a')]), /dependency cycle: a → b → a/);
   });
   it('tags a check with its level and with the tags of every check built on it', () => {
-    assert.deepEqual(checkTags('httpbin'), ['@core', '@sidecar', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls']);
-    assert.deepEqual(checkTags('ingress'), ['@core', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls']);
-    assert.deepEqual(checkTags('metrics'), ['@core', '@metrics', '@identity', '@ext-authz']);
+    assert.deepEqual(checkTags('httpbin'), ['@core', '@sidecar', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls', '@flagger']);
+    assert.deepEqual(checkTags('ingress'), ['@core', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls', '@flagger']);
+    assert.deepEqual(checkTags('metrics'), ['@core', '@metrics', '@identity', '@ext-authz', '@flagger']);
     assert.deepEqual(checkTags('workload-identity'), ['@extended', '@identity']);
     assert.deepEqual(checkTags('ingress-mtls'), ['@extended', '@mtls']);
     assert.deepEqual(checkTags('x', [check('x', undefined, { level: 'extended', tag: '@x' })]), ['@extended', '@x']);

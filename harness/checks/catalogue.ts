@@ -36,6 +36,11 @@ export interface CheckDefinition {
    * probe the cluster for it (harness/checks/features.ts); elsewhere the check is skipped with the reason.
    */
   readonly feature?: string;
+  /**
+   * It changes what the other checks use (Flagger takes over the httpbin Service and scales httpbin to 0), so it runs
+   * after every other check, whatever the catalogue order; no check may depend on it.
+   */
+  readonly runsLast?: boolean;
 }
 
 /** Every check, in catalogue order; `orderedChecks()` gives the order they run in. */
@@ -73,6 +78,12 @@ export const checkCatalogue = [
     title: 'with the mesh\'s ingress certificate, the ingress reaches the sidecar over mTLS (200) while plain HTTP to it is refused',
     story: 'the mesh admits the ingress over mTLS with the certificate it issued, and refuses plain HTTP',
   },
+  // Last of all: Flagger takes over the httpbin Service and scales httpbin to 0 (docs/flagger.md).
+  {
+    id: 'canary', tag: '@flagger', dependsOn: 'metrics', level: 'extended', feature: 'progressive-delivery', severity: 'normal', runsLast: true,
+    title: 'Flagger initialises a Canary for httpbin: the primary Deployment is ready, the mesh\'s routing object sends it all traffic, httpbin is scaled to 0',
+    story: 'Flagger takes over a workload of the mesh for progressive delivery',
+  },
 ] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof checkCatalogue)[number]['id'];
@@ -93,7 +104,7 @@ export function checkDefinition(id: CheckId): CheckDefinition {
 
 /**
  * The checks in the order they run: the core checks, then the extended ones, each after the one it depends on (a
- * stable topological order of the catalogue within each level). Throws on an unknown dependency, a cycle, a core
+ * stable topological order of the catalogue within each level), and last the checks marked `runsLast`. Throws on an unknown dependency, a cycle, a core
  * check that depends on an extended one, or an extended check without a feature: a unit test keeps them from landing.
  */
 export function orderedChecks(catalogue: readonly CheckDefinition[] = checkCatalogue): CheckDefinition[] {
@@ -119,7 +130,11 @@ export function orderedChecks(catalogue: readonly CheckDefinition[] = checkCatal
     out.push(c);
   };
   for (const level of checkLevels) for (const c of catalogue.filter((x) => x.level === level)) visit(c, []);
-  return out;
+  for (const c of catalogue) {
+    const dep = c.dependsOn === undefined ? undefined : byId.get(c.dependsOn);
+    if (dep?.runsLast && !c.runsLast) throw new Error(`check ${c.id} depends on ${dep.id}, which runs last (it changes what the other checks use)`);
+  }
+  return [...out.filter((c) => !c.runsLast), ...out.filter((c) => c.runsLast)];
 }
 
 /**

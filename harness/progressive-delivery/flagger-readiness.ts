@@ -9,10 +9,11 @@
  * - `-metrics-server` (default `http://prometheus:9090`) must answer as Prometheus: Flagger's canary analysis queries
  *   it, and a canary whose metrics cannot be read is rolled back.
  */
-import type { V1Container, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Container, V1Deployment } from '@kubernetes/client-node';
 import { KubeApiError } from '../k8s/api-error.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
+import type { ResourceType } from '../k8s/resources.ts';
 import { probePrometheusUrl } from '../metrics/prometheus-url-probe.ts';
 import { deploymentState } from '../readiness/probes.ts';
 import type { ReadinessCategory, ReadinessContext } from '../readiness/readiness-registry.ts';
@@ -25,6 +26,11 @@ export interface MeshFlagger {
   meshProvider: string;
   /** The routing objects Flagger writes for this provider, for messages and docs. */
   routing: string;
+  /**
+   * The routing object Flagger writes for a Canary, named like the Canary's apex Service (the extended check
+   * `canary` reads it): the type and the weight it gives the primary and the canary, when the object carries them.
+   */
+  canaryRouting: { type: ResourceType; weights?(obj: KubernetesObject): { primary: number | undefined; canary: number | undefined } };
   /** How the guide installs Flagger for this mesh, for hints. */
   installHint: string;
 }
@@ -49,7 +55,7 @@ export function isFlaggerContainer(c: V1Container): boolean {
 }
 
 /** Flagger's deployments in the cluster, with the container that runs it. */
-async function flaggerDeployments(client: KubeClient, budgetMs: number): Promise<{ deployment: V1Deployment; container: V1Container }[]> {
+export async function flaggerDeployments(client: KubeClient, budgetMs: number): Promise<{ deployment: V1Deployment; container: V1Container }[]> {
   const all = (await client.list<V1Deployment>(resourceTypes.deployment, {}, { budgetMs })).items;
   return all.flatMap((d) => {
     const c = d.spec?.template.spec?.containers.find(isFlaggerContainer);

@@ -18,6 +18,7 @@ import { grafanaLines } from '../metrics/grafana-datasource.ts';
 import { connectPrometheus, prometheusChoiceOf } from '../metrics/metrics-source.ts';
 import { errorText } from '../text.ts';
 import type { AccessAlternatives, AccessRequirement } from './access-review.ts';
+import { canaryType } from '../progressive-delivery/flagger-canary.ts';
 import { checkAccess, coreRequirements, placeholderRunNamespace, writeRequirement } from './access-review.ts';
 import type { ApiProblem } from './api-access.ts';
 import { classifyApiAccess, probeWithRetries } from './api-access.ts';
@@ -44,6 +45,11 @@ export function runRequirements(o: { mesh: MeshProfile; ingress: IngressProfile 
   if (o.mesh.workloadCertificates) {
     reqs.push({ verbs: ['create'], group: '', resource: 'pods', subresource: 'portforward', namespace: placeholderRunNamespace, why: 'read the httpbin sidecar\'s certificate from its Envoy admin (extended check workload-identity)' });
     reqs.push(...o.mesh.workloadCertificates.reads);
+  }
+  if (o.mesh.flagger) {
+    const routing = o.mesh.flagger.canaryRouting.type;
+    reqs.push(writeRequirement(canaryType, 'create the Canary Flagger initialises for httpbin (extended check canary)'));
+    reqs.push({ verbs: ['get'], group: routing.apiVersion.includes('/') ? routing.apiVersion.slice(0, routing.apiVersion.indexOf('/')) : '', resource: routing.plural, namespace: placeholderRunNamespace, why: `read the routing object Flagger writes (${routing.kind}; extended check canary)` });
   }
   const prom = o.mesh.metrics.prometheus;
   const access = metricsAccess(o.metrics);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { URL } from 'node:url';
 import { stringify } from 'yaml';
 import { UsageError } from './script-main.mjs';
-import { istioVersions, versions } from './versions.mjs';
+import { flaggerChart, istioVersions, versions } from './versions.mjs';
 
 /** @typedef {import('./versions.mjs').KindMesh} KindMesh */
 
@@ -16,7 +16,7 @@ export const kindDefaults = Object.freeze({
 });
 
 /**
- * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string, opa?: boolean }} KindUpOptions
+ * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string, opa?: boolean, flagger?: boolean }} KindUpOptions
  */
 
 /** The tools each script needs. */
@@ -271,10 +271,29 @@ export async function kindUp(r, opts = {}) {
   await r.run('osm', ['namespace', 'add', 'ingress-nginx', '--mesh-name', o.meshName, '--disable-sidecar-injection']);
 
   if (o.opa) await opaUp(r, o, context);
+  if (o.flagger) {
+    await r.run('helm', ['--kube-context', context, ...flaggerHelmArgs(o)]);
+    await kubectl(['rollout', 'status', 'deployment/flagger', '--namespace', o.osmNamespace, '--timeout', '5m']);
+  }
 
-  r.say(`ready: kind cluster ${o.name} (context ${context}), ingress on http://localhost${o.hostPort === 80 ? '' : `:${o.hostPort}`}${o.opa ? ', OPA-Envoy in namespace opa with MeshConfig inbound external authorization on' : ''}`);
+  r.say(`ready: kind cluster ${o.name} (context ${context}), ingress on http://localhost${o.hostPort === 80 ? '' : `:${o.hostPort}`}${o.opa ? ', OPA-Envoy in namespace opa with MeshConfig inbound external authorization on' : ''}${o.flagger ? `, Flagger in ${o.osmNamespace} (-mesh-provider=osm)` : ''}`);
   r.say(`next: npx mesh-conformance run --target kind --context ${context}${o.hostPort === 80 ? '' : ` --ingress-address localhost:${o.hostPort}`}`);
   return { context };
+}
+
+/**
+ * `--with flagger`: Flagger for OSM as its docs install it ("Open Service Mesh Deployments": namespace osm-system,
+ * meshProvider osm, metricsServer osm-prometheus), from the chart repository at a pinned version (docs/flagger.md).
+ * @param {{ osmNamespace: string }} o
+ * @returns {string[]}
+ */
+export function flaggerHelmArgs(o) {
+  return [
+    'upgrade', '--install', 'flagger', 'flagger', '--repo', 'https://flagger.app', '--version', flaggerChart,
+    '--namespace', o.osmNamespace,
+    '--set', 'meshProvider=osm',
+    '--set', `metricsServer=http://osm-prometheus.${o.osmNamespace}.svc:7070`,
+  ];
 }
 
 const opaDir = new URL('../../deploy/opa/', import.meta.url);

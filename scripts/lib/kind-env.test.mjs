@@ -244,11 +244,23 @@ describe('kind-up --with opa', () => {
   it('refuses --with anything but opa, and --with opa with --mesh istio (exit 2, one line)', () => {
     const script = fileURLToPath(new URL('../kind-up.mjs', import.meta.url));
     /** @type {[string[], RegExp][]} */
-    const cases = [[['--with', 'vault'], /--with takes opa/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/]];
+    const cases = [[['--with', 'vault'], /--with takes opa/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/],
+      [['--with', 'flagger', '--mesh', 'istio'], /--with flagger applies to the osm environment/]];
     for (const [argv, message] of cases) {
       const r = spawnSync(process.execPath, [script, ...argv, '--dry-run'], { encoding: 'utf8' });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
     }
+  });
+});
+
+describe('kind-up --with flagger', () => {
+  it('installs Flagger\'s pinned chart in osm-system for OSM (meshProvider, osm-prometheus) and waits for it', async () => {
+    const r = recordingRunner([dockerUp]);
+    await kindUp(r, { flagger: true });
+    assert.deepEqual(r.commands.slice(-2), [
+      'helm --kube-context kind-mesh-conformance upgrade --install flagger flagger --repo https://flagger.app --version 1.36.0 --namespace osm-system --set meshProvider=osm --set metricsServer=http://osm-prometheus.osm-system.svc:7070',
+      'kubectl --context kind-mesh-conformance rollout status deployment/flagger --namespace osm-system --timeout 5m',
+    ]);
   });
 });

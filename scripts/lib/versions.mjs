@@ -29,6 +29,12 @@ export const versions = Object.freeze({
 });
 
 /**
+ * Flagger's Helm chart (`kind-up --with flagger`): chart and app versions are equal; 1.36.0 was released 2024-02-07
+ * (Flagger's release notes). Its CRDs come with the chart (charts/flagger/crds/). docs/flagger.md, docs/kind.md.
+ */
+export const flaggerChart = '1.36.0';
+
+/**
  * The Istio environment (`kind-up --mesh istio`): upstream Istio installed with Helm under an AKS-style revision.
  * Sources: shared/reference/istio.md §8 (supported Kubernetes, kind images, MetalLB, Gateway API, Helm) and docs/kind.md.
  */

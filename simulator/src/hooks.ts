@@ -88,6 +88,10 @@ export interface MeshHooks {
   flaggerDefaultProvider: boolean;
   /** Flagger is installed with the chart's default metricsServer, http://prometheus:9090. */
   flaggerDefaultMetricsServer: boolean;
+  /** Flagger runs but never acts on Canaries (src/flagger/flagger-controller.ts): no phase, no primary, no routing. */
+  flaggerIgnoresCanaries: boolean;
+  /** Flagger initialises Canaries without writing its mesh router's object (no TrafficSplit), yet reports Initialized. */
+  flaggerSkipsRouting: boolean;
   /** Dapr is installed in dapr-system without its placement server's pod (src/dapr/dapr-install.ts). */
   daprPlacementDown: boolean;
   /** Dapr is installed, and OSM's Dapr demo app is applied into the mesh once osm-injector serves (src/dapr/dapr-demo.ts). */
@@ -206,6 +210,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       grafanaDatasourceWrongPort: any((h) => h.mesh?.grafanaDatasourceWrongPort),
       flaggerDefaultProvider: any((h) => h.mesh?.flaggerDefaultProvider),
       flaggerDefaultMetricsServer: any((h) => h.mesh?.flaggerDefaultMetricsServer),
+      flaggerIgnoresCanaries: any((h) => h.mesh?.flaggerIgnoresCanaries),
+      flaggerSkipsRouting: any((h) => h.mesh?.flaggerSkipsRouting),
       daprPlacementDown: any((h) => h.mesh?.daprPlacementDown),
       daprDemoApp: any((h) => h.mesh?.daprDemoApp),
       extAuthzBypassed: any((h) => h.mesh?.extAuthzBypassed),

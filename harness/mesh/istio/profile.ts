@@ -7,6 +7,8 @@ import { resourceTypes } from '../../k8s/resources.ts';
 import { writeRequirement } from '../../readiness/access-review.ts';
 import { deploymentVersion } from '../../readiness/probes.ts';
 import type { IngressPolicyRequest, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import { canaryFeature, flaggerCanaryUnavailable } from '../../progressive-delivery/flagger-canary.ts';
+import type { MeshFlagger } from '../../progressive-delivery/flagger-readiness.ts';
 import { istioWorkloadCertificates } from './certificates.ts';
 import { istioContainers, istiodName, istioKeys, principal } from './keys.ts';
 import { istioMetrics } from './metrics.ts';
@@ -27,6 +29,13 @@ export function istioProfile(settings: MeshSettings): MeshProfile {
   const { revision, namespace } = settings;
   const onboardingLabels = (): Record<string, string> => (revision ? { [istioKeys.rev]: revision } : { [istioKeys.injection]: 'enabled' });
   const sample = 'httpbin';
+  // Flagger docs, "Flagger Install on Kubernetes" (docs/flagger.md).
+  const flagger: MeshFlagger = {
+    meshProvider: 'istio', routing: 'Istio VirtualService and DestinationRules (networking.istio.io)',
+    // Flagger's IstioRouter: VirtualService `<svc>` (networking.istio.io/v1beta1 in Flagger's clientset; UNCONFIRMED, docs/flagger.md).
+    canaryRouting: { type: { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', plural: 'virtualservices', namespaced: true } },
+    installHint: '`helm upgrade -i flagger flagger/flagger --namespace=istio-system --set meshProvider=istio --set metricsServer=http://prometheus:9090` (Flagger docs, "Flagger Install on Kubernetes")',
+  };
   return {
     name: 'istio',
     title: 'Istio',
@@ -100,13 +109,10 @@ export function istioProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: 'through the workload\'s sidecar over mTLS from the gateway (X-Forwarded-Client-Cert echoed)',
     },
     metrics: istioMetrics(sample),
-    features: ['workload-identity'],
+    features: ['workload-identity', canaryFeature],
     workloadCertificates: istioWorkloadCertificates(),
-    // Flagger docs, "Flagger Install on Kubernetes" (docs/flagger.md).
-    flagger: {
-      meshProvider: 'istio', routing: 'Istio VirtualService and DestinationRules (networking.istio.io)',
-      installHint: '`helm upgrade -i flagger flagger/flagger --namespace=istio-system --set meshProvider=istio --set metricsServer=http://prometheus:9090` (Flagger docs, "Flagger Install on Kubernetes")',
-    },
+    flagger,
+    featureUnavailable: (feature, ctx) => (feature === canaryFeature ? flaggerCanaryUnavailable(flagger, 'Istio', ctx) : Promise.resolve(undefined)),
     readiness: () => istioReadiness(settings),
     access: () => [writeRequirement(authorizationPolicy, 'gate the ingress with the mesh\'s authorization')],
     reads: () => [

@@ -10,6 +10,8 @@ import { writeRequirement } from '../../readiness/access-review.ts';
 import { deploymentVersion } from '../../readiness/probes.ts';
 import type { Observation } from '../../wait/wait-for.ts';
 import type { IngressPolicyRequest, MeshIngressMtls, MeshProfile, MeshSettings, NamespaceMetadata, OnboardingStep, SeenResponse } from '../mesh-profile.ts';
+import { canaryFeature, flaggerCanaryUnavailable } from '../../progressive-delivery/flagger-canary.ts';
+import type { MeshFlagger } from '../../progressive-delivery/flagger-readiness.ts';
 import { osmWorkloadCertificates } from './certificates.ts';
 import { osmExternalAuthorization } from './external-authorization.ts';
 import { isDisabled, isEnabled, meshConfigName, osmKeys } from './keys.ts';
@@ -89,11 +91,25 @@ function osmIngressMtls(settings: MeshSettings): MeshIngressMtls {
   };
 }
 
+/** The weights of Flagger's TrafficSplit `<svc>` for its backends `<svc>-primary` and `<svc>-canary` (SMI v1alpha2 `spec.backends`). */
+function trafficSplitWeights(obj: KubernetesObject): { primary: number | undefined; canary: number | undefined } {
+  const spec = (obj as { spec?: { service?: string; backends?: { service?: string; weight?: number }[] } }).spec;
+  const weightOf = (suffix: string): number | undefined => spec?.backends?.find((b) => b.service === `${spec.service ?? ''}${suffix}`)?.weight;
+  return { primary: weightOf('-primary'), canary: weightOf('-canary') };
+}
+
 /** The OSM profile for resolved settings. */
 export function osmProfile(settings: MeshSettings): MeshProfile {
   const { meshName, namespace } = settings;
   const metrics = osmMetrics(namespace, { name: 'httpbin', targetPort: 14001 });
   const externalAuthorization = osmExternalAuthorization(settings);
+  // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
+  const flagger: MeshFlagger = {
+    meshProvider: 'osm', routing: 'SMI TrafficSplit (split.smi-spec.io)',
+    // Flagger's Smiv1alpha2Router (pkg/router/factory.go: provider osm): TrafficSplit `<svc>`, backends `<svc>-canary`, `<svc>-primary`.
+    canaryRouting: { type: { apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', plural: 'trafficsplits', namespaced: true }, weights: trafficSplitWeights },
+    installHint: `\`helm upgrade -i flagger flagger/flagger --namespace=${settings.namespace} --set meshProvider=osm --set metricsServer=http://osm-prometheus.${settings.namespace}.svc:7070\` (Flagger docs, "Open Service Mesh Deployments")`,
+  };
   return {
     name: 'osm',
     title: osmTitle,
@@ -185,11 +201,12 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics,
-    features: ['workload-identity', 'external-authorization', 'ingress-mtls'],
+    features: ['workload-identity', 'external-authorization', 'ingress-mtls', canaryFeature],
     externalAuthorization,
     ingressMtls: osmIngressMtls(settings),
     async featureUnavailable(feature, ctx) {
       if (feature === 'external-authorization') return externalAuthorization.unavailable(ctx);
+      if (feature === canaryFeature) return flaggerCanaryUnavailable(flagger, osmTitle, ctx);
       if (feature !== 'ingress-mtls') return undefined;
       const others = ctx.profiles.filter((p) => p.title !== osmTitle);
       if (!others.some((p) => p.features?.includes('ingress-mtls'))) {
@@ -205,11 +222,7 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
     },
     workloadCertificates: osmWorkloadCertificates(settings),
     dapr: osmDapr(settings),
-    // Flagger docs, "Open Service Mesh Deployments" (docs/flagger.md).
-    flagger: {
-      meshProvider: 'osm', routing: 'SMI TrafficSplit (split.smi-spec.io)',
-      installHint: `\`helm upgrade -i flagger flagger/flagger --namespace=${settings.namespace} --set meshProvider=osm --set metricsServer=http://osm-prometheus.${settings.namespace}.svc:7070\` (Flagger docs, "Open Service Mesh Deployments")`,
-    },
+    flagger,
     readiness: () => osmReadiness(settings),
     access: () => [writeRequirement(ingressBackendType, 'admit the ingress into the mesh')],
     reads: () => [{ verbs: ['get'], group: 'config.openservicemesh.io', resource: 'meshconfigs', why: 'judge the MeshConfig (pre-flight)' }],

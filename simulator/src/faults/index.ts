@@ -34,6 +34,8 @@ import type { Fault, FaultEnv } from './fault.ts';
 import type { FlavorName } from '../flavors/names.ts';
 import { flaggerDefaultMetricsServer } from './flagger-default-metrics-server.ts';
 import { flaggerDefaultProvider } from './flagger-default-provider.ts';
+import { flaggerCanaryStuck } from './flagger-canary-stuck.ts';
+import { flaggerRoutingNotWritten } from './flagger-routing-not-written.ts';
 import { grafanaDatasourceWrongPort } from './grafana-datasource-wrong-port.ts';
 import { imagePullError } from './image-pull-error.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
@@ -99,6 +101,8 @@ export const faults = [
   certManagerIssuerNotReady,
   grafanaDatasourceWrongPort,
   flaggerDefaultProvider,
+  flaggerCanaryStuck,
+  flaggerRoutingNotWritten,
   flaggerDefaultMetricsServer,
   daprPlacementDown,
   daprPortsIntercepted,

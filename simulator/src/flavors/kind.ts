@@ -21,6 +21,8 @@ import { certificateProviderObjects } from '../certificates/certificate-provider
 import { certManagerIssuersComponent } from '../certificates/cert-manager-issuers.ts';
 import { daprDemoComponent } from '../dapr/dapr-demo.ts';
 import { opaObjects } from '../ext-authz/opa-install.ts';
+import { canaryCrd } from '../flagger/canary-crd.ts';
+import { flaggerControllerComponent } from '../flagger/flagger-controller.ts';
 
 export const kindClusterName = 'mesh-conformance';
 /** What `kind-up` creates: the kindest/node image scripts/lib/versions.mjs pins (flavor-versions.test.ts keeps them equal). */
@@ -158,7 +160,8 @@ function osmGrafanaObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObje
  * --namespace=osm-system --set meshProvider=osm --set metricsServer=http://osm-prometheus.osm-system.svc:7070`): the
  * chart passes `-mesh-provider` only when the value is set, and `-metrics-server` always, `http://prometheus:9090` by
  * default (charts/flagger/templates/deployment.yaml, docs/flagger.md). The image's tag
- * is our choice; the controller's behaviour is not emulated (it runs idle).
+ * is our choice; the container runs idle, its Canary initialisation is the component src/flagger/flagger-controller.ts
+ * (the Canary CRD is installed beside it, as the chart's `crd.create` does).
  */
 function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[] {
   const ns = layout.osmNamespace;
@@ -172,7 +175,7 @@ function flaggerObjects(layout: OsmLayout, hooks: SimHooks['mesh']): KubeObject[
   return [
     serviceAccount('flagger', ns, labels),
     deployment({
-      name: 'flagger', namespace: ns, labels, podLabels: { app: 'flagger', ...labels }, replicas: 1, image: 'ghcr.io/fluxcd/flagger:1.36.1', containerName: 'flagger',
+      name: 'flagger', namespace: ns, labels, podLabels: { app: 'flagger', ...labels }, replicas: 1, image: 'ghcr.io/fluxcd/flagger:1.36.0', containerName: 'flagger',
       serviceAccountName: 'flagger', args, ports: [{ name: 'http', containerPort: 8080 }],
     }),
   ];
@@ -201,6 +204,7 @@ export const kindFlavor: Flavor<'kind'> = {
       ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
       ...osmPrometheusObjects(layout),
       ...osmGrafanaObjects(layout, hooks.mesh),
+      canaryCrd(),
       ...flaggerObjects(layout, hooks.mesh),
       ...daprControlPlaneObjects(hooks.mesh),
       ...certificateProviderObjects(layout.osmNamespace, hooks.mesh),
@@ -216,5 +220,5 @@ export const kindFlavor: Flavor<'kind'> = {
   awaited(hooks: SimHooks) {
     return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
-  components: [osmControlPlaneComponent(layout), daprDemoComponent(), certManagerIssuersComponent()],
+  components: [osmControlPlaneComponent(layout), daprDemoComponent(), flaggerControllerComponent(), certManagerIssuersComponent()],
 };
