@@ -117,7 +117,10 @@ export async function istioBuild(r, opts = {}) {
   return { bin, version, built: true };
 }
 
-/** The module cache's files are read-only; the copy must be removable and patchable. */
+/**
+ * The module cache's files are read-only; the copy must be removable and patchable.
+ * @param {string} path
+ */
 function chmodWritable(path) {
   chmodSync(path, 0o755);
   for (const entry of readdirSync(path, { withFileTypes: true })) {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import type { KubeObject } from '../cluster/types.ts';
+import { gatewayApiCrds } from '../flavors/gateway-api-crds.ts';
 import { liveChildCount } from '../node/processes.ts';
 import { startUpstreamControlPlane, upstreamBinariesPresent, upstreamBinDir } from './control-plane.ts';
 import { pointWebhooksAt, renderIstioInstall, startUpstreamIstiod, upstreamIstioBinDir, upstreamIstiodPresent } from './istiod.ts';
@@ -49,6 +50,9 @@ const paths: Record<string, [prefix: string, plural: string, namespaced: boolean
   Service: ['/api/v1', 'services', true],
   ServiceAccount: ['/api/v1', 'serviceaccounts', true],
   Pod: ['/api/v1', 'pods', true],
+  Deployment: ['/apis/apps/v1', 'deployments', true],
+  GatewayClass: ['/apis/gateway.networking.k8s.io/v1', 'gatewayclasses', false],
+  Gateway: ['/apis/gateway.networking.k8s.io/v1', 'gateways', true],
 };
 
 describe('upstream istiod', () => {
@@ -84,6 +88,8 @@ describe('upstream istiod', () => {
       await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
       // The chart's objects except istiod's own workload (it runs as a host process here).
       const skipped = new Set(['Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+      // The Gateway API CRDs as the istio-kind flavor installs them (bundle v1.5.1), then Istio's.
+      for (const o of gatewayApiCrds({ bundleVersion: 'v1.5.1' })) await create(o);
       for (const o of rendered.filter((x) => x.kind === 'CustomResourceDefinition')) await create(o);
       for (const o of rendered.filter((x) => x.kind !== 'CustomResourceDefinition' && !skipped.has(x.kind))) await create(o);
 
@@ -128,6 +134,30 @@ describe('upstream istiod', () => {
       assert.deepEqual(proxy.args?.slice(0, 2), ['proxy', 'sidecar']);
       assert.ok(init.args?.includes('istio-iptables'), `istio-init runs istio-iptables: ${JSON.stringify(init.args)}`);
       assert.match(pod.metadata.annotations?.['sidecar.istio.io/status'] ?? '', /"initContainers":\["istio-init"/);
+
+      // The Gateway API controller: istiod's GatewayClass, and for a Gateway in a namespace of its revision the
+      // Deployment and Service of the kube-gateway template and the Gateway's status.
+      type Conditions = { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
+      const accepted = await until('GatewayClass istio Accepted', async () => {
+        const cls = await read('GatewayClass', undefined, 'istio') as Conditions;
+        return cls.status?.conditions?.find((c) => c.type === 'Accepted' && c.status === 'True');
+      });
+      t.diagnostic(`GatewayClass istio: Accepted ${accepted.reason}: ${accepted.message}`);
+      await create({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'ingress', namespace: 'injected' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
+      const deployment = await until('Deployment ingress-istio', () => read('Deployment', 'injected', 'ingress-istio')) as { spec: { template: { spec: { containers: Container[] } } } };
+      const gwProxy = deployment.spec.template.spec.containers.find((c) => c.name === 'istio-proxy');
+      assert.equal(gwProxy?.image, `${hub}/proxyv2:${tag}`, 'the gateway Deployment runs proxyv2');
+      assert.deepEqual(gwProxy.args?.slice(0, 2), ['proxy', 'router']);
+      await until('Service ingress-istio', () => read('Service', 'injected', 'ingress-istio'));
+      const gwConditions = await until('Gateway ingress conditions', async () => {
+        const gw = await read('Gateway', 'injected', 'ingress') as Conditions;
+        const conds = gw.status?.conditions ?? [];
+        return conds.some((c) => c.type === 'Programmed') ? conds : undefined;
+      });
+      t.diagnostic(`Gateway ingress: ${gwConditions.map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join(' | ')}`);
+      assert.equal(gwConditions.find((c) => c.type === 'Accepted')?.status, 'True');
+      // No load balancer assigns the Service an address here, so it is not Programmed.
+      assert.equal(gwConditions.find((c) => c.type === 'Programmed')?.status, 'False');
     } finally {
       await dispatcher.close();
       if (istiod) await istiod.stop();
