@@ -32,9 +32,9 @@ export function pythonModuleArgs(module: string, args: string[]): string[] {
 }
 
 /** Spawns a tracked child: killed by killChild(), by process exit, and by the kernel if we die. */
-export function spawnTracked(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+export function spawnTracked(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): ChildProcess {
   installExitHook();
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd ? { cwd } : {}) });
   live.add(child);
   child.once('exit', () => live.delete(child));
   child.once('error', () => live.delete(child));

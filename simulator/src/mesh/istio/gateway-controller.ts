@@ -127,7 +127,10 @@ export class GatewayController extends QueueController {
 
     const listeners = listenersOf(gw);
     const ports = [...new Set(listeners.map((l) => l.port))].sort((a, b) => a - b);
-    const internal = svc ? ports.map((p) => `${fqdn}:${p}`) : [];
+    // Per listener port, as gatewaycommon/context.go: a port with instances (a ready gateway pod) is assigned, and a
+    // LoadBalancer without an address then adds one "address pending"; a port without any adds "no instances found".
+    const podReady = this.view.pods(namespace).filter((p) => p.metadata.labels?.[gatewayNameLabel] === name).some(isPodReady);
+    const internal = svc && podReady ? ports.map((p) => `${fqdn}:${p}`) : [];
     const warnings: string[] = [];
     const previous = arr(status(gw)['addresses']);
     let addresses: { type: string; value: string }[] = [];
@@ -136,20 +139,20 @@ export class GatewayController extends QueueController {
       if (type === 'LoadBalancer') {
         const ingress = arr(obj(status(svc)['loadBalancer'])['ingress']);
         addresses = ingress.flatMap((i) => (str(i['ip']) ? [{ type: 'IPAddress', value: str(i['ip'])! }] : str(i['hostname']) ? [{ type: 'Hostname', value: str(i['hostname'])! }] : []));
-        if (addresses.length === 0) warnings.push(`address pending for hostname "${fqdn}"`);
+        if (addresses.length === 0 && podReady) warnings.push(`address pending for hostname "${fqdn}"`);
       } else {
         addresses = [{ type: 'Hostname', value: fqdn }];
       }
-      const pods = this.view.pods(namespace).filter((p) => p.metadata.labels?.[gatewayNameLabel] === name);
-      if (!pods.some(isPodReady)) warnings.push(`no instances found for hostname "${fqdn}"`);
+      if (!podReady) warnings.push(...ports.map(() => `no instances found for hostname "${fqdn}"`));
     }
     // An address is never removed once set.
     if (addresses.length === 0 && previous.length > 0) addresses = previous.map((a) => ({ type: str(a['type']) ?? 'IPAddress', value: str(a['value']) ?? '' }));
 
+    // gatewaycommon/conversion.go: no gateway Service is UnsupportedAddress; warnings with or without assigned ports.
     const programmed = !svc
-      ? { status: 'False' as const, reason: 'AddressNotUsable', message: 'Failed to assign to any requested addresses' }
+      ? { status: 'False' as const, reason: 'UnsupportedAddress', message: 'Failed to assign to any requested addresses' }
       : warnings.length > 0
-        ? { status: 'False' as const, reason: 'AddressNotAssigned', message: `Assigned to service(s) ${humanJoin(internal)}, but failed to assign to all requested addresses: ${warnings.join('; ')}` }
+        ? { status: 'False' as const, reason: 'AddressNotAssigned', message: internal.length > 0 ? `Assigned to service(s) ${humanJoin(internal)}, but failed to assign to all requested addresses: ${warnings.join('; ')}` : `Failed to assign to any requested addresses: ${warnings.join('; ')}` }
         : { status: 'True' as const, reason: 'Programmed', message: `Resource programmed, assigned to service(s) ${humanJoin(internal)}` };
     const routes = this.view.list('httpRoute');
     const listenerStatuses = listeners.map((l) => {
