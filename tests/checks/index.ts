@@ -1,5 +1,6 @@
 // The body of every check in the catalogue (harness/checks/catalogue.ts), by id: the type makes a missing one an error.
 import type { CheckBody } from '../../fixtures/index.ts';
+import { daprInvocationCheck } from './dapr-invocation.ts';
 import { externalAuthorizationCheck } from './external-authorization.ts';
 import { httpbinCheck } from './httpbin.ts';
 import { ingressCheck } from './ingress.ts';
@@ -16,4 +17,5 @@ export const checkBodies = {
   'workload-identity': workloadIdentityCheck,
   'external-authorization': externalAuthorizationCheck,
   'ingress-mtls': ingressMtlsCheck,
+  'dapr-invocation': daprInvocationCheck,
 } satisfies Record<string, CheckBody>;
