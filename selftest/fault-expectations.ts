@@ -82,6 +82,7 @@ export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]
   'external-authorization': ['kind'], // OPA-Envoy is installed on the kind flavor only (docs/external-authorization.md); Istio's profile lacks the feature.
   // OSM with ingress-nginx (kind): AGIC on aks speaks only HTTP to backends, the Istio profile does not list it (docs/ingress-mtls.md).
   'ingress-mtls': ['kind'],
+  'dapr-invocation': ['kind'], // Dapr runs on the kind flavor only (docs/dapr.md); the Istio profile gives no Dapr guidance.
 };
 
 const podWaitFailFast = (observed: string): FailFastMessage => ({
@@ -199,6 +200,11 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   'ingress-mtls-wrong-principal': {
     outcome: 'fail', check: 'ingress-mtls', http: true,
     message: { kind: 'timeout', object: 'HEAD and GET <url>/get', expected: 'over mTLS to the backend to return 200 with x-envoy-upstream-service-time <n> times in a row', lastSeen: 'last seen: {HEAD|GET} /get → 403', limit: 'Timed out after <http>' },
+  },
+  // Extended: Dapr beside the mesh (docs/dapr.md).
+  'dapr-api-intercepted': {
+    outcome: 'fail', check: 'dapr-invocation',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod>', expected: 'to be Running with 3/3 ready', observed: 'container daprd is CrashLoopBackOff: …' },
   },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.

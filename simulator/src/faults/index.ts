@@ -22,6 +22,7 @@ import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
+import { daprApiIntercepted } from './dapr-api-intercepted.ts';
 import { daprPlacementDown } from './dapr-placement-down.ts';
 import { daprPortsIntercepted } from './dapr-ports-intercepted.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
@@ -98,6 +99,7 @@ export const faults = [
   flaggerDefaultMetricsServer,
   daprPlacementDown,
   daprPortsIntercepted,
+  daprApiIntercepted,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

@@ -163,7 +163,7 @@ export class OsmInboundPolicy implements InboundPolicySource {
     const resolved = resolveService(view.store, host, pod.metadata.namespace ?? 'default', port);
     const egress = (why: string): OutboundRoute => (view.egressEnabled() && !this.hooks.daprApiIntercepted
       ? { kind: 'passthrough', reason: `${why}: egress passthrough` }
-      : { kind: 'reset', reason: `${why}, and egress is disabled` });
+      : { kind: 'reset', reason: `${why}, and ${view.egressEnabled() ? 'the sidecar resets intercepted traffic leaving the mesh' : 'egress is disabled'}` });
     if (!resolved?.port) return egress(`no mesh service for ${host}:${port}`);
     const ns = resolved.service.metadata.namespace ?? 'default';
     if (!view.isMonitored(ns)) return egress(`${ns}/${resolved.service.metadata.name ?? ''} is not in the mesh`);
