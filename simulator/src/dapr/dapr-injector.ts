@@ -1,6 +1,6 @@
 /**
  * Dapr's sidecar injector (docs/dapr.md): the MutatingWebhookConfiguration `dapr-sidecar-injector` (webhook
- * `sidecar-injector.dapr.io`, failurePolicy Ignore: UNCONFIRMED for 1.15) calls the injector's Service, which adds
+ * `sidecar-injector.dapr.io`, failurePolicy Ignore: UNCONFIRMED for 1.16) calls the injector's Service, which adds
  * the `daprd` container to a pod annotated `dapr.io/enabled: "true"` (dapr/dapr pkg/injector/patcher
  * sidecar_container.go): ports dapr-http 3500, dapr-grpc 50001, dapr-internal 50002, dapr-metrics 9090; args
  * `/daprd --dapr-http-port 3500 … --app-id <dapr.io/app-id or the pod name> --control-plane-address

@@ -15,7 +15,7 @@ import { deployment, namespace, service } from '../flavors/workloads.ts';
 
 export const daprNamespace = 'dapr-system';
 /** The tag is the chart kind-up pins (scripts/lib/versions.mjs `dapr`). */
-export const daprVersion = '1.15.4';
+export const daprVersion = '1.16.9';
 export const daprImage = `docker.io/daprio/dapr:${daprVersion}`;
 export const daprdImage = `docker.io/daprio/daprd:${daprVersion}`;
 /** The global Configuration the control plane reads (Helm: dapr_config.dapr_default_system_config_name). */

@@ -9,7 +9,7 @@
  *   from the pod like any outbound connection, so through the mesh sidecar unless the port is excluded from
  *   interception (node/outbound.ts). It retries until `daprdOperatorDeadlineMs`, then logs a fatal error and exits 1
  *   (the kubelet restarts it: CrashLoopBackOff), as daprd 1.9 did behind an intercepting Consul sidecar (dapr/dapr
- *   #5643; the exact behaviour of 1.15/1.16 is UNCONFIRMED). Once it has its configuration it is ready (the probe
+ *   #5643; the exact behaviour of 1.16 is UNCONFIRMED). Once it has its configuration it is ready (the probe
  *   `/v1.0/healthz` on the public port 3501 would pass). The placement server is not awaited: only actors need it.
  * - daprd's HTTP API on 3500 is bound to the pod's localhost (the injector's default `--dapr-listen-addresses
  *   [::1],127.0.0.1`): a port-forward reaches it. It serves `GET /v1.0/healthz` (204 once ready, 500 before) and
@@ -37,7 +37,7 @@ const retryMs = 1000;
 
 function daprLog(ctx: ContainerContext, level: string, scope: string, msg: string): void {
   const appId = argValue(ctx.container, '--app-id');
-  ctx.log(`time="${ctx.clock().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}"${appId ? ` app_id=${appId}` : ''} instance=${ctx.pod.metadata.name ?? ''} scope=${scope} type=log ver=1.15.4`);
+  ctx.log(`time="${ctx.clock().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}"${appId ? ` app_id=${appId}` : ''} instance=${ctx.pod.metadata.name ?? ''} scope=${scope} type=log ver=1.16.9`);
 }
 
 /** The value after a flag in the container's args (`--app-id x`). */
@@ -81,7 +81,7 @@ function operatorAddress(ctx: ContainerContext): { host: string; port: number } 
 /** `daprio/daprd`: loads its configuration from the operator, then serves the HTTP API on the pod's localhost. */
 export async function startDaprd(ctx: ContainerContext): Promise<RunningContainer> {
   const namespace = ctx.pod.metadata.namespace ?? 'default';
-  daprLog(ctx, 'info', 'dapr.runtime', 'Starting Dapr Runtime -- version 1.15.4 (simulated)');
+  daprLog(ctx, 'info', 'dapr.runtime', 'Starting Dapr Runtime -- version 1.16.9 (simulated)');
   let ready = false;
   let stopped = false;
   let finish: (code: number) => void = () => {};

@@ -198,7 +198,9 @@ export const kindFlavor: Flavor<'kind'> = {
       kubernetesService(),
       namespace(layout.osmNamespace),
       ...osmCrds(),
-      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
+      // With Dapr, as `kind-up --with dapr` patches it: the placement server's ports (50005, 8201) out of interception;
+      // dapr-ports-intercepted leaves that step out, as its demo app shows.
+      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1, outboundPortExclusionList: hooks.mesh.daprDemoApp ? [] : [50005, 8201] }),
       ...osmPrometheusObjects(layout),
       ...osmGrafanaObjects(layout, hooks.mesh),
       ...flaggerObjects(layout, hooks.mesh),
