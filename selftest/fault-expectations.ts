@@ -211,9 +211,10 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   // Readiness only (docs/flagger.md): a run does not use Flagger; `check` fails the line.
   'flagger-default-provider': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/provider (selftest/integrations-check.spec.ts)' },
   'flagger-default-metrics-server': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/metrics-server (selftest/integrations-check.spec.ts)' },
-  // Readiness only (docs/dapr.md): a run does not use Dapr; `check` fails the line.
-  'dapr-placement-down': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },
-  'dapr-ports-intercepted': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/ports for the demo pod that does not exclude 50005 and 8201 (selftest/integrations-check.spec.ts)' },
+  // Readiness (docs/dapr.md): `check` fails or warns on the line; the run's dapr-invocation check does not need what they break.
+  'dapr-placement-down': { outcome: 'pass', survives: 'service invocation needs no placement server (actors only), so dapr-invocation passes; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },
+  'dapr-mtls-enabled': { outcome: 'pass', survives: 'the simulated daprd does not use sentry, so invocation works; `check` warns on dapr/mtls (selftest/integrations-check.spec.ts)' },
+  'dapr-ports-intercepted': { outcome: 'pass', survives: 'dapr-invocation\'s client excludes every control-plane port on itself; `check` fails dapr/ports for the demo pod that does not exclude 50005 and 8201 (selftest/integrations-check.spec.ts)' },
   'grafana-datasource-wrong-port': { outcome: 'pass', survives: 'a run reads Prometheus directly, not through Grafana; `check` fails metrics/grafana/Prometheus (selftest/integrations-check.spec.ts)' },
   'service-proxy-forbidden': {
     outcome: 'pass',

@@ -84,6 +84,14 @@ test.describe('check: certificates, Flagger, Dapr and Grafana', () => {
     expect(line(run.report, 'dapr/ports')?.message).toMatch(/^no Dapr-enabled pod with the envoy sidecar in the mesh's namespaces/);
   });
 
+  test('dapr-mtls-enabled: only the Dapr mTLS line warns, with OSM\'s guidance; exit 0', async () => {
+    const run = await check(['dapr-mtls-enabled']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(notOk(run.report)).toEqual(['dapr/mtls: warn']);
+    expect(line(run.report, 'dapr/mtls')?.message).toBe('Dapr\'s own mTLS is on (Configuration dapr-system/daprsystem spec.mtls.enabled=true): OSM\'s Dapr guide installs Dapr with mTLS off (`dapr init -k --enable-mtls=false`), since OSM\'s sidecars already provide mTLS between pods');
+    expect(line(run.report, 'dapr/mtls')?.hint).toContain('global.mtls.enabled=false');
+  });
+
   test('dapr-ports-intercepted: only the line of the demo pod that excludes just port 80 fails, naming 8201 and 50005; exit 1', async () => {
     const run = await check(['dapr-ports-intercepted']);
     expect(run.code, run.stderr).toBe(1);

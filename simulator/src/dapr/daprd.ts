@@ -7,7 +7,7 @@
  * - daprd (`daprio/daprd`, the container `daprd` Dapr's injector adds): in Kubernetes mode it first loads its
  *   Configuration from the operator at `--control-plane-address` (dapr-api.dapr-system.svc.cluster.local:80), dialled
  *   from the pod like any outbound connection, so through the mesh sidecar unless the port is excluded from
- *   interception (node/outbound.ts). It retries until `daprdOperatorDeadlineMs`, then logs a fatal error and exits 1
+ *   interception (node/outbound.ts). It retries until the timing `daprdOperatorDeadlineMs`, then logs a fatal error and exits 1
  *   (the kubelet restarts it: CrashLoopBackOff), as daprd 1.9 did behind an intercepting Consul sidecar (dapr/dapr
  *   #5643; the exact behaviour of 1.16 is UNCONFIRMED). Once it has its configuration it is ready (the probe
  *   `/v1.0/healthz` on the public port 3501 would pass). The placement server is not awaited: only actors need it.
@@ -31,8 +31,6 @@ export const operatorApiPort = 6500;
 export const daprdHttpPort = 3500;
 /** The path a daprd's configuration load stands for (the operator's gRPC method). */
 export const operatorConfigurationPath = '/dapr.proto.operator.v1.Operator/GetConfiguration';
-/** How long daprd keeps retrying the operator before it gives up (our choice: UNCONFIRMED upstream). */
-export const daprdOperatorDeadlineMs = 20_000;
 const retryMs = 1000;
 
 function daprLog(ctx: ContainerContext, level: string, scope: string, msg: string): void {
@@ -93,7 +91,7 @@ export async function startDaprd(ctx: ContainerContext): Promise<RunningContaine
   if (ctx.listenLocal) await ctx.listenLocal(server, daprdHttpPort);
 
   const operator = operatorAddress(ctx);
-  const deadline = performance.now() + daprdOperatorDeadlineMs;
+  const deadline = performance.now() + ctx.timings.daprdOperatorDeadlineMs;
   let timer: NodeJS.Timeout | undefined;
   const attempt = async (): Promise<void> => {
     if (stopped) return;
