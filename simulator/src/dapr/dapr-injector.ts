@@ -61,7 +61,7 @@ function webhookConfig(caPem: string): KubeObject {
 }
 
 /** The injector while its configuration exists and its Service has an endpoint. */
-function injectorPlugin(isActive: () => boolean, reachable: () => boolean): AdmissionPlugin {
+export function injectorPlugin(isActive: () => boolean, reachable: () => boolean): AdmissionPlugin {
   return {
     name: daprInjectorWebhookName,
     endpoint: { namespace: daprNamespace, service: 'dapr-sidecar-injector', path: injectorPath },
