@@ -204,7 +204,7 @@ export const faultExpectations: Record<string, FaultExpectation> = {
   // Extended: Dapr beside the mesh (docs/dapr.md).
   'dapr-api-intercepted': {
     outcome: 'fail', check: 'dapr-invocation',
-    message: { kind: 'fail-fast', object: 'Pod <ns>/<pod>', expected: 'to be Running with 3/3 ready', observed: 'container daprd is CrashLoopBackOff: …' },
+    message: { kind: 'fail-fast', object: 'Pod <ns>/dapr-client-…', expected: 'to be Running with 3/3 ready', observed: 'container daprd is CrashLoopBackOff: …' },
   },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
