@@ -37,7 +37,7 @@ test.describe('check: certificates, Flagger, Dapr and Grafana', () => {
     expect(line(run.report, 'flagger/osm-system/flagger/provider')?.message).toContain('-mesh-provider=osm: canaries are routed with SMI TrafficSplit');
     expect(line(run.report, 'flagger/osm-system/flagger/metrics-server')?.message).toMatch(/^Flagger's metrics server http:\/\/osm-prometheus\.osm-system\.svc:7070 answers as Prometheus /);
     expect(line(run.report, 'dapr/control-plane')?.message).toMatch(/^Dapr's control plane in dapr-system: dapr-operator, dapr-sentry, dapr-sidecar-injector ready/);
-    expect(line(run.report, 'dapr/mtls')?.message).toBe('Dapr\'s own mTLS is off (Configuration dapr-system/daprsystem spec.mtls.enabled=false): the OSM sidecars provide mTLS');
+    expect(line(run.report, 'dapr/mtls')?.message).toBe('Dapr\'s own mTLS is off (Configuration dapr-system/daprsystem spec.mtls.enabled=false): Open Service Mesh (OSM) provides mTLS between the pods');
     expect(line(run.report, 'metrics/grafana/Prometheus')?.message).toMatch(/^Grafana 8\.2\.2 answers; its data source Prometheus \(http:\/\/osm-prometheus\.osm-system\.svc:7070\) answers as Prometheus /);
   });
 

@@ -116,7 +116,7 @@ async function mtlsLine(ctx: ReadinessContext, ns: string): Promise<ReadinessLin
   const enabled = config.spec?.mtls?.enabled !== false;
   const where = `Configuration ${ns}/${name} spec.mtls.enabled=${String(config.spec?.mtls?.enabled ?? '<unset: true>')}`;
   const guidance = ctx.mesh.dapr?.mtlsEnabled;
-  if (!enabled) return ok('dapr/mtls', `Dapr's own mTLS is off (${where})${ctx.mesh.dapr ? `: the ${ctx.mesh.title} sidecars provide mTLS` : ''}`);
+  if (!enabled) return ok('dapr/mtls', `Dapr's own mTLS is off (${where})${ctx.mesh.dapr ? `: ${ctx.mesh.title} provides mTLS between the pods` : ''}`);
   if (!guidance) return ok('dapr/mtls', `Dapr's own mTLS is on (${where})`);
   const line = guidance.status === 'fail' ? fail : warn;
   return line('dapr/mtls', `Dapr's own mTLS is on (${where}): ${guidance.why}`, guidance.hint);
