@@ -96,7 +96,13 @@ export const daprSystemConfiguration = { apiVersion: 'dapr.io/v1alpha1', kind: '
  * service invocation needs (operator, sentry, injector) are not ready. The placement server serves actors only.
  */
 export async function daprInvocationUnavailable(client: KubeClient, budgetMs: number): Promise<string | undefined> {
-  const cp = await findDaprControlPlane(client, budgetMs);
+  let cp: DaprControlPlane | undefined;
+  try {
+    cp = await findDaprControlPlane(client, budgetMs);
+  } catch (err) {
+    if (err instanceof KubeApiError && err.code === 403) return 'the run may not list Deployments cluster-wide (forbidden) to find Dapr\'s control plane: grant list on deployments (deploy/rbac.yaml does)';
+    throw err;
+  }
   if (!cp) return 'Dapr is not installed (no Deployment dapr-sidecar-injector in any namespace): install it as the mesh\'s Dapr guide says (`kind-up --with dapr` on kind)';
   if (cp.deploymentProblems.length) return `Dapr's control plane in ${cp.namespace} is not ready: ${cp.deploymentProblems.join('; ')}`;
   return undefined;
