@@ -10,8 +10,10 @@
 //     MeshConfig inbound external authorization pointing at it (docs/external-authorization.md).
 //   --with flagger (osm only): also Flagger in osm-system with meshProvider osm and osm-prometheus as its metrics
 //     server, from its Helm chart at a pinned version (docs/flagger.md).
+//   --with dapr (osm only): also Dapr from its Helm chart with mTLS off, and the placement server's ports excluded from
+//     OSM's outbound interception in MeshConfig, as OSM's Dapr guide says (docs/dapr.md). Comma-separated: --with opa,dapr,flagger.
 //
-//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--with opa|flagger] [--dry-run]
+//   node scripts/kind-up.mjs [--mesh osm|istio] [--name mesh-conformance] [--host-port 80] [--with opa,dapr,flagger] [--dry-run]
 import process from 'node:process';
 import { kindDefaults, kindUp, kindUpToolsFor } from './lib/kind-env.mjs';
 import { scriptMain, UsageError } from './lib/script-main.mjs';
@@ -35,7 +37,7 @@ const knownMesh = (args) => args.mesh === undefined || args.mesh === 'osm' || ar
 
 process.exitCode = await scriptMain({
   name: 'kind-up',
-  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--with opa|flagger (osm only)] [--dry-run: print the commands only]',
+  usage: 'node scripts/kind-up.mjs [--mesh osm|istio (default osm)] [--name NAME (default mesh-conformance)] [--host-port PORT (default 80; osm only)] [--with opa,dapr,flagger (osm only)] [--dry-run: print the commands only]',
   options: { name: 'string', 'host-port': 'string', mesh: 'string', with: 'string' },
   // A wrong --mesh is reported by main (exit 2) before anything runs, not hidden behind the tool check.
   tools: (args) => (knownMesh(args) ? kindUpToolsFor(safeMesh(args)) : []),
@@ -49,10 +51,12 @@ process.exitCode = await scriptMain({
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) throw new UsageError(`--host-port must be a port number from 1 to 65535, got ${String(args['host-port'])}`);
     const name = String(args.name ?? kindDefaults.name);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits and -, got ${name}`);
-    const extra = args.with === undefined ? undefined : String(args.with);
-    if (extra !== undefined && extra !== 'opa' && extra !== 'flagger') throw new UsageError(`--with takes opa (OPA-Envoy for external authorization) or flagger (Flagger for OSM), got ${extra}`);
-    if (extra === 'opa' && mesh !== 'osm') throw new UsageError('--with opa applies to the osm environment (MeshConfig inboundExternalAuthorization); Istio\'s external authorization is not set up by kind-up');
-    if (extra === 'flagger' && mesh !== 'osm') throw new UsageError('--with flagger applies to the osm environment (Flagger with -mesh-provider=osm); install Flagger for Istio by hand (docs/flagger.md)');
-    await kindUp(runner, { name, hostPort, mesh, opa: extra === 'opa', flagger: extra === 'flagger' });
+    const extras = args.with === undefined ? [] : String(args.with).split(',').map((x) => x.trim());
+    const unknown = extras.filter((x) => x !== 'opa' && x !== 'dapr' && x !== 'flagger');
+    if (unknown.length) throw new UsageError(`--with takes opa (OPA-Envoy for external authorization), dapr (Dapr as OSM's Dapr guide installs it) or flagger (Flagger for OSM), comma-separated, got ${unknown.join(',')}`);
+    if (extras.includes('opa') && mesh !== 'osm') throw new UsageError('--with opa applies to the osm environment (MeshConfig inboundExternalAuthorization); Istio\'s external authorization is not set up by kind-up');
+    if (extras.includes('dapr') && mesh !== 'osm') throw new UsageError('--with dapr applies to the osm environment (OSM\'s Dapr guide); the Istio profile has no Dapr guidance');
+    if (extras.includes('flagger') && mesh !== 'osm') throw new UsageError('--with flagger applies to the osm environment (Flagger with -mesh-provider=osm); install Flagger for Istio by hand (docs/flagger.md)');
+    await kindUp(runner, { name, hostPort, mesh, opa: extras.includes('opa'), dapr: extras.includes('dapr'), flagger: extras.includes('flagger') });
   },
 });

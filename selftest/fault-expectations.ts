@@ -84,6 +84,7 @@ export const extendedChecksOn: Partial<Record<CheckId, readonly SimClusterName[]
   'external-authorization': ['kind'], // OPA-Envoy is installed on the kind flavor only (docs/external-authorization.md); Istio's profile lacks the feature.
   // OSM with ingress-nginx (kind): AGIC on aks speaks only HTTP to backends, the Istio profile does not list it (docs/ingress-mtls.md).
   'ingress-mtls': ['kind'],
+  'dapr-invocation': ['kind'], // Dapr runs on the kind flavor only (docs/dapr.md); the Istio profile gives no Dapr guidance.
   canary: ['kind'], // Flagger runs on the kind flavor only, driving OSM (docs/flagger.md); the other flavors run none.
 };
 
@@ -210,6 +211,11 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     message: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): admission webhook "osm-inject.k8s.io" denied the request: Error making API request.' },
   },
   'cert-manager-issuer-not-ready': { outcome: 'pass', survives: 'certificate issuance through cert-manager is not emulated (simulator/README.md); `check` fails certificates/cert-manager (selftest/integrations-check.spec.ts)' },
+  // Extended: Dapr beside the mesh (docs/dapr.md).
+  'dapr-api-intercepted': {
+    outcome: 'fail', check: 'dapr-invocation',
+    message: { kind: 'fail-fast', object: 'Pod <ns>/dapr-client-…', expected: 'to be Running with 3/3 ready', observed: 'container daprd is CrashLoopBackOff: …' },
+  },
   'root-ca-expiring': { outcome: 'pass', survives: 'a root that expires in 10 days still verifies every certificate; `check` warns (certificates/root-ca, selftest/integrations-check.spec.ts)' },
   // Readiness only (docs/grafana.md): the run reads Prometheus directly, `check` fails the Grafana line.
   // Extended: Flagger's Canary initialisation (docs/flagger.md).
@@ -227,9 +233,10 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     unavailable: { canary: 'Flagger osm-system/flagger runs with -mesh-provider=istio (the default: the flag is absent), not osm' },
   },
   'flagger-default-metrics-server': { outcome: 'pass', survives: 'a run does not use Flagger; `check` fails flagger/<ns>/flagger/metrics-server (selftest/integrations-check.spec.ts)' },
-  // Readiness only (docs/dapr.md): a run does not use Dapr; `check` fails the line.
-  'dapr-placement-down': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },
-  'dapr-ports-intercepted': { outcome: 'pass', survives: 'a run does not use Dapr; `check` fails dapr/ports for the demo pod that does not exclude 50005 and 8201 (selftest/integrations-check.spec.ts)' },
+  // Readiness (docs/dapr.md): `check` fails or warns on the line; the run's dapr-invocation check does not need what they break.
+  'dapr-placement-down': { outcome: 'pass', survives: 'service invocation needs no placement server (actors only), so dapr-invocation passes; `check` fails dapr/control-plane (selftest/integrations-check.spec.ts)' },
+  'dapr-mtls-enabled': { outcome: 'pass', survives: 'the simulated daprd does not use sentry, so invocation works; `check` warns on dapr/mtls (selftest/integrations-check.spec.ts)' },
+  'dapr-ports-intercepted': { outcome: 'pass', survives: 'dapr-invocation\'s client excludes every control-plane port on itself; `check` fails dapr/ports for the demo pod that does not exclude 50005 and 8201 (selftest/integrations-check.spec.ts)' },
   'grafana-datasource-wrong-port': { outcome: 'pass', survives: 'a run reads Prometheus directly, not through Grafana; `check` fails metrics/grafana/Prometheus (selftest/integrations-check.spec.ts)' },
   'service-proxy-forbidden': {
     outcome: 'pass',

@@ -82,7 +82,7 @@ test('the image\'s file set runs a conformance run with plain Node, without tsx 
     const run = spawnSync(node === 'node' ? process.execPath : node, [entry.replace(/^\/app/, app), 'run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--context', sim.context],
       { cwd: work, env, encoding: 'utf8', timeout: 150_000 });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    // The four core checks; the extended workload-identity check passes on top; external-authorization and ingress-mtls are skipped as
+    // The four core checks; the extended workload-identity and dapr-invocation checks pass on top; external-authorization and ingress-mtls are skipped as
     // unsupported (neither cluster change is allowed).
     expect(run.stdout).toMatch(/^core: 4 passed, 0 failed, 0 skipped \(success\)$/m);
     expect(run.stdout).toMatch(/mesh-conformance: \d+ passed, 0 failed, 2 skipped; run passed/);

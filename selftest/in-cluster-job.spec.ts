@@ -77,13 +77,13 @@ test.describe('in-cluster: the shipped Job on the simulated cluster', () => {
       expect(podExit, logs).toBe(0);
       expect(await jobCondition(sim)).toContain('Complete=True');
       expect(logs).toMatch(/pre-flight passed \(context in-cluster, server https:\/\/127\.0\.0\.1:\d+/);
-      // The four core checks; the extended workload-identity check passes on top; external-authorization and ingress-mtls are skipped as
+      // The four core checks; the extended workload-identity and dapr-invocation checks pass on top; external-authorization and ingress-mtls are skipped as
       // unsupported (turning each on is a cluster change the Job does not allow).
       expect(logs).toMatch(/^core: 4 passed, 0 failed, 0 skipped \(success\)$/m);
       expect(logs).toMatch(/mesh-conformance: \d+ passed, 0 failed, 2 skipped; run passed/);
       for (const f of ['junit.xml', 'conformance-report.yaml', 'conformance-report.json', 'summary.txt', 'results.tar.gz', 'done']) expect(existsSync(join(results, f)), f).toBe(true);
       expect(expectSonobuoyContract(results)).toEqual(['conformance-report.json', 'conformance-report.yaml', 'junit.xml', 'summary.txt']);
-      expect(readFileSync(join(results, 'junit.xml'), 'utf8')).toMatch(/<testsuites[^>]* tests="7" failures="0"/); // four core checks and the extended workload-identity, external-authorization and ingress-mtls
+      expect(readFileSync(join(results, 'junit.xml'), 'utf8')).toMatch(/<testsuites[^>]* tests="8" failures="0"/); // four core checks and the extended workload-identity, external-authorization, ingress-mtls and dapr-invocation
       expect(validReport(results)).toMatchObject({ mode: 'in-cluster', run: { result: 'passed' }, cluster: { context: 'in-cluster', provider: 'kind' }, core: { result: 'success' } });
 
       // The harness's requests (kubectl's are the test's own) were all allowed by the shipped roles.

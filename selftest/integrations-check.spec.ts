@@ -37,7 +37,8 @@ test.describe('check: certificates, Flagger, Dapr and Grafana', () => {
     expect(line(run.report, 'certificates/provider')?.message).toContain('Tresor');
     expect(line(run.report, 'flagger/osm-system/flagger/provider')?.message).toContain('-mesh-provider=osm: canaries are routed with SMI TrafficSplit');
     expect(line(run.report, 'flagger/osm-system/flagger/metrics-server')?.message).toMatch(/^Flagger's metrics server http:\/\/osm-prometheus\.osm-system\.svc:7070 answers as Prometheus /);
-    expect(line(run.report, 'dapr')?.message).toBe('Dapr not installed (optional)');
+    expect(line(run.report, 'dapr/control-plane')?.message).toMatch(/^Dapr's control plane in dapr-system: dapr-operator, dapr-sentry, dapr-sidecar-injector ready/);
+    expect(line(run.report, 'dapr/mtls')?.message).toBe('Dapr\'s own mTLS is off (Configuration dapr-system/daprsystem spec.mtls.enabled=false): Open Service Mesh (OSM) provides mTLS between the pods');
     expect(line(run.report, 'metrics/grafana/Prometheus')?.message).toMatch(/^Grafana 8\.2\.2 answers; its data source Prometheus \(http:\/\/osm-prometheus\.osm-system\.svc:7070\) answers as Prometheus /);
   });
 
@@ -99,6 +100,14 @@ test.describe('check: certificates, Flagger, Dapr and Grafana', () => {
     expect(notOk(run.report)).toEqual(['dapr/control-plane: fail']);
     expect(line(run.report, 'dapr/control-plane')?.message).toBe('Dapr\'s control plane in dapr-system is not ready: Service dapr-placement-server has no ready endpoint');
     expect(line(run.report, 'dapr/ports')?.message).toMatch(/^no Dapr-enabled pod with the envoy sidecar in the mesh's namespaces/);
+  });
+
+  test('dapr-mtls-enabled: only the Dapr mTLS line warns, with OSM\'s guidance; exit 0', async () => {
+    const run = await check(['dapr-mtls-enabled']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(notOk(run.report)).toEqual(['dapr/mtls: warn']);
+    expect(line(run.report, 'dapr/mtls')?.message).toBe('Dapr\'s own mTLS is on (Configuration dapr-system/daprsystem spec.mtls.enabled=true): OSM\'s Dapr guide installs Dapr with mTLS off (`dapr init -k --enable-mtls=false`), since OSM\'s sidecars already provide mTLS between pods');
+    expect(line(run.report, 'dapr/mtls')?.hint).toContain('global.mtls.enabled=false');
   });
 
   test('dapr-ports-intercepted: only the line of the demo pod that excludes just port 80 fails, naming 8201 and 50005; exit 1', async () => {

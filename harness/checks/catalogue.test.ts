@@ -9,7 +9,7 @@ const check = (id: string, dependsOn?: string, extra: Partial<CheckDefinition> =
 describe('check catalogue', () => {
   it('runs every check after the one it depends on, whatever the catalogue order', () => {
     assert.deepEqual(orderedChecks([check('c', 'b'), check('a'), check('b', 'a')]).map((c) => c.id), ['a', 'b', 'c']);
-    assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics', 'workload-identity', 'external-authorization', 'ingress-mtls', 'canary']);
+    assert.deepEqual(orderedChecks().map((c) => c.id), ['namespace', 'httpbin', 'ingress', 'metrics', 'workload-identity', 'external-authorization', 'ingress-mtls', 'dapr-invocation', 'canary']);
   });
   it('runs the core checks first, then the extended ones', () => {
     const ext = (id: string, dependsOn?: string) => check(id, dependsOn, { level: 'extended', feature: `f-${id}` });
@@ -30,9 +30,9 @@ describe('check catalogue', () => {
     assert.throws(() => orderedChecks([check('a', 'b'), check('b', 'a')]), /dependency cycle: a → b → a/);
   });
   it('tags a check with its level and with the tags of every check built on it', () => {
-    assert.deepEqual(checkTags('httpbin'), ['@core', '@sidecar', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls', '@flagger']);
-    assert.deepEqual(checkTags('ingress'), ['@core', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls', '@flagger']);
-    assert.deepEqual(checkTags('metrics'), ['@core', '@metrics', '@identity', '@ext-authz', '@flagger']);
+    assert.deepEqual(checkTags('httpbin'), ['@core', '@sidecar', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls', '@dapr', '@flagger']);
+    assert.deepEqual(checkTags('ingress'), ['@core', '@ingress', '@metrics', '@identity', '@ext-authz', '@mtls', '@dapr', '@flagger']);
+    assert.deepEqual(checkTags('metrics'), ['@core', '@metrics', '@identity', '@ext-authz', '@dapr', '@flagger']);
     assert.deepEqual(checkTags('workload-identity'), ['@extended', '@identity']);
     assert.deepEqual(checkTags('ingress-mtls'), ['@extended', '@mtls']);
     assert.deepEqual(checkTags('x', [check('x', undefined, { level: 'extended', tag: '@x' })]), ['@extended', '@x']);

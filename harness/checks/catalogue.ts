@@ -78,6 +78,7 @@ export const checkCatalogue = [
     title: 'with the mesh\'s ingress certificate, the ingress reaches the sidecar over mTLS (200) while plain HTTP to it is refused',
     story: 'the mesh admits the ingress over mTLS with the certificate it issued, and refuses plain HTTP',
   },
+  { id: 'dapr-invocation', tag: '@dapr', dependsOn: 'metrics', level: 'extended', feature: 'dapr', severity: 'normal', title: 'a Dapr-enabled pod runs with both sidecars ready, and Dapr service invocation of httpbin returns 200 through the mesh', story: 'Dapr runs beside the mesh sidecar and its service invocation travels through the mesh' },
   // Last of all: Flagger takes over the httpbin Service and scales httpbin to 0 (docs/flagger.md).
   {
     id: 'canary', tag: '@flagger', dependsOn: 'metrics', level: 'extended', feature: 'progressive-delivery', severity: 'normal', runsLast: true,

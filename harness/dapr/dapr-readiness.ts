@@ -10,7 +10,7 @@
  *   (`dapr.io/enabled: "true"`) with the mesh sidecar must have all of them excluded from outbound interception,
  *   where the mesh profile says exclusions come from (`MeshProfile.dapr`).
  */
-import type { V1Deployment, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
 import { KubeApiError } from '../k8s/api-error.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
@@ -28,6 +28,17 @@ export interface MeshDapr {
   hint(ports: readonly number[]): string;
   /** The mesh's Dapr guidance, for messages and docs. */
   source: string;
+  /** The pod annotations that exclude `ports` from the mesh sidecar's outbound interception (what the guidance has users add). */
+  exclusionAnnotations(ports: readonly number[]): Record<string, string>;
+  /**
+   * What the mesh's Dapr guidance says about Dapr's own mTLS (the global Configuration's `spec.mtls.enabled`): the
+   * verdict when it is on, and why. Absent: the profile says nothing, the line only reports it.
+   */
+  mtlsEnabled?: { status: 'warn' | 'fail'; why: string; hint: string };
+  /** Why an answer did not pass through the mesh's sidecars (undefined: it did), from its headers. */
+  throughMesh(headers: Record<string, string | string[] | undefined>): string | undefined;
+  /** How the answer shows it came through the mesh, for step titles. */
+  throughMeshDescription: string;
 }
 
 export const daprEnabledAnnotation = 'dapr.io/enabled';
@@ -40,40 +51,106 @@ export function missingPorts(required: readonly number[], excluded: ReadonlySet<
   return [...new Set(required)].filter((p) => !excluded.has(p)).sort((a, b) => a - b);
 }
 
-async function daprLines(ctx: ReadinessContext): Promise<ReadinessLine[]> {
-  let deployments: V1Deployment[];
+/** Where Dapr's control plane runs and what is wrong with it: the finding `check` reports and the feature probe uses. */
+export interface DaprControlPlane {
+  namespace: string;
+  /** Problems of the Deployments dapr-operator, dapr-sentry, dapr-sidecar-injector (what service invocation needs). */
+  deploymentProblems: string[];
+  /** Ready endpoints of the placement server (actors only). */
+  placementEndpoints: number;
+}
+
+/** Dapr's control plane, found by the Deployment dapr-sidecar-injector in any namespace; undefined: not installed. */
+export async function findDaprControlPlane(client: KubeClient, budgetMs: number): Promise<DaprControlPlane | undefined> {
+  const deployments = (await client.list<V1Deployment>(resourceTypes.deployment, {}, { budgetMs })).items;
+  const injector = deployments.find((d) => d.metadata?.name === 'dapr-sidecar-injector');
+  if (!injector) return undefined;
+  const ns = injector.metadata?.namespace ?? '?';
+  const deploymentProblems: string[] = [];
+  for (const name of controlPlaneDeployments) {
+    const d = deployments.find((x) => x.metadata?.namespace === ns && x.metadata?.name === name);
+    if (!d) deploymentProblems.push(`Deployment ${name} not found`);
+    else if (!deploymentState(d).ready) deploymentProblems.push(`Deployment ${name} ${deploymentState(d).text}`);
+  }
+  return { namespace: ns, deploymentProblems, placementEndpoints: await readyEndpoints(client, ns, 'dapr-placement-server', budgetMs) };
+}
+
+/** The ports of Dapr's control-plane Services a daprd dials (read from the cluster), and how to show them. */
+export async function daprControlPlanePorts(client: KubeClient, namespace: string, budgetMs: number): Promise<{ ports: number[]; shown: string[] }> {
+  const ports: number[] = [];
+  const shown: string[] = [];
+  for (const name of daprControlPlaneServices) {
+    const svc = await client.read<V1Service>({ ...resourceTypes.service, namespace, name }, { budgetMs });
+    const own = (svc?.spec?.ports ?? []).map((p) => p.port);
+    ports.push(...own);
+    if (own.length) shown.push(`${name} ${own.join('/')}`);
+  }
+  return { ports: [...new Set(ports)].sort((a, b) => a - b), shown };
+}
+
+/** Dapr's global Configuration (configurations.dapr.io) the control plane reads. */
+export const daprSystemConfiguration = { apiVersion: 'dapr.io/v1alpha1', kind: 'Configuration', plural: 'configurations', namespaced: true, name: 'daprsystem' } as const;
+
+/**
+ * Why the extended check `dapr-invocation` cannot run here (undefined: it can): Dapr is not installed, or the parts
+ * service invocation needs (operator, sentry, injector) are not ready. The placement server serves actors only.
+ */
+export async function daprInvocationUnavailable(client: KubeClient, budgetMs: number): Promise<string | undefined> {
+  let cp: DaprControlPlane | undefined;
   try {
-    deployments = (await ctx.client.list<V1Deployment>(resourceTypes.deployment, {}, { budgetMs: ctx.budgetMs })).items;
+    cp = await findDaprControlPlane(client, budgetMs);
+  } catch (err) {
+    if (err instanceof KubeApiError && err.code === 403) return 'the run may not list Deployments cluster-wide (forbidden) to find Dapr\'s control plane: grant list on deployments (deploy/rbac.yaml does)';
+    throw err;
+  }
+  if (!cp) return 'Dapr is not installed (no Deployment dapr-sidecar-injector in any namespace): install it as the mesh\'s Dapr guide says (`kind-up --with dapr` on kind)';
+  if (cp.deploymentProblems.length) return `Dapr's control plane in ${cp.namespace} is not ready: ${cp.deploymentProblems.join('; ')}`;
+  return undefined;
+}
+
+async function mtlsLine(ctx: ReadinessContext, ns: string): Promise<ReadinessLine> {
+  const { name, ...type } = daprSystemConfiguration;
+  let config: (KubernetesObject & { spec?: { mtls?: { enabled?: boolean } } }) | undefined;
+  try {
+    config = await ctx.client.read({ ...type, namespace: ns, name }, { budgetMs: ctx.budgetMs });
+  } catch (err) {
+    if (err instanceof KubeApiError && (err.code === 403 || err.code === 404)) return warn('dapr/mtls', `cannot read Configuration ${ns}/${name} (${err.code === 403 ? 'forbidden' : 'the Configuration CRD is not served'})`, 'grant get on configurations.dapr.io to report Dapr\'s mTLS setting');
+    throw err;
+  }
+  if (!config) return warn('dapr/mtls', `Dapr's global Configuration ${ns}/${name} not found: its control plane falls back to its defaults (mTLS on)`, `\`kubectl -n ${ns} get configurations.dapr.io\``);
+  // Dapr turns mTLS on unless the Configuration says otherwise (Helm global.mtls.enabled, default true).
+  const enabled = config.spec?.mtls?.enabled !== false;
+  const where = `Configuration ${ns}/${name} spec.mtls.enabled=${String(config.spec?.mtls?.enabled ?? '<unset: true>')}`;
+  const guidance = ctx.mesh.dapr?.mtlsEnabled;
+  if (!enabled) return ok('dapr/mtls', `Dapr's own mTLS is off (${where})${ctx.mesh.dapr ? `: ${ctx.mesh.title} provides mTLS between the pods` : ''}`);
+  if (!guidance) return ok('dapr/mtls', `Dapr's own mTLS is on (${where})`);
+  const line = guidance.status === 'fail' ? fail : warn;
+  return line('dapr/mtls', `Dapr's own mTLS is on (${where}): ${guidance.why}`, guidance.hint);
+}
+
+async function daprLines(ctx: ReadinessContext): Promise<ReadinessLine[]> {
+  let cp: DaprControlPlane | undefined;
+  try {
+    cp = await findDaprControlPlane(ctx.client, ctx.budgetMs);
   } catch (err) {
     if (err instanceof KubeApiError && err.code === 403) return [warn('dapr', 'cannot list Deployments cluster-wide (forbidden) to look for Dapr', 'grant list on deployments to report on Dapr')];
     throw err;
   }
-  const injector = deployments.find((d) => d.metadata?.name === 'dapr-sidecar-injector');
-  if (!injector) return [ok('dapr', 'Dapr not installed (optional)')];
-  const ns = injector.metadata?.namespace ?? '?';
+  if (!cp) return [ok('dapr', 'Dapr not installed (optional)')];
+  const ns = cp.namespace;
 
   const lines: ReadinessLine[] = [];
-  const problems: string[] = [];
-  for (const name of controlPlaneDeployments) {
-    const d = deployments.find((x) => x.metadata?.namespace === ns && x.metadata?.name === name);
-    if (!d) problems.push(`Deployment ${name} not found`);
-    else if (!deploymentState(d).ready) problems.push(`Deployment ${name} ${deploymentState(d).text}`);
-  }
-  const placementEndpoints = await readyEndpoints(ctx.client, ns, 'dapr-placement-server', ctx.budgetMs);
+  const problems = [...cp.deploymentProblems];
+  const placementEndpoints = cp.placementEndpoints;
   if (!placementEndpoints) problems.push('Service dapr-placement-server has no ready endpoint');
   lines.push(problems.length
     ? fail('dapr/control-plane', `Dapr's control plane in ${ns} is not ready: ${problems.join('; ')}`, `\`kubectl -n ${ns} get pods\` (\`dapr status -k\`)`)
     : ok('dapr/control-plane', `Dapr's control plane in ${ns}: ${controlPlaneDeployments.join(', ')} ready, dapr-placement-server with ${placementEndpoints} ready endpoint${placementEndpoints === 1 ? '' : 's'}`));
 
+  lines.push(await mtlsLine(ctx, ns));
+
   // The ports Dapr's sidecar dials on its control plane, read from the Services.
-  const required: number[] = [];
-  const portSources: string[] = [];
-  for (const name of daprControlPlaneServices) {
-    const svc = await ctx.client.read<V1Service>({ ...resourceTypes.service, namespace: ns, name }, { budgetMs: ctx.budgetMs });
-    const ports = (svc?.spec?.ports ?? []).map((p) => p.port);
-    required.push(...ports);
-    if (ports.length) portSources.push(`${name} ${ports.join('/')}`);
-  }
+  const { ports: required, shown: portSources } = await daprControlPlanePorts(ctx.client, ns, ctx.budgetMs);
 
   const namespaces = (await ctx.client.list<V1Namespace>(resourceTypes.namespace, {}, { budgetMs: ctx.budgetMs })).items
     .filter((n) => !n.metadata?.labels?.[runLabelKeys.runId] && ctx.mesh.onboarding.injectionEnabled(n)).map((n) => n.metadata?.name ?? '?');

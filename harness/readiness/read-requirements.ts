@@ -20,6 +20,7 @@ export function coreReadRequirements(): AccessRequirement[] {
     { verbs: ['get', 'list'], group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions', why: 'the mesh\'s and the ingress\'s CRDs (pre-flight)' },
     { verbs: ['list'], group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations', why: 'the sidecar injector\'s webhook (pre-flight)' },
     { verbs: ['list'], group: 'admissionregistration.k8s.io', resource: 'validatingwebhookconfigurations', why: 'the mesh\'s validating webhook (pre-flight)' },
+    { verbs: ['get'], group: 'dapr.io', resource: 'configurations', why: 'Dapr\'s global Configuration daprsystem, its mTLS setting (check, when Dapr runs)' },
     { verbs: ['list'], group: '', resource: 'nodes', why: 'the cluster\'s provider for the ConformanceReport (best effort: a denial leaves it unknown)' },
   ];
 }

@@ -16,7 +16,7 @@ export const kindDefaults = Object.freeze({
 });
 
 /**
- * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string, opa?: boolean, flagger?: boolean }} KindUpOptions
+ * @typedef {{ name?: string, hostPort?: number, mesh?: KindMesh, meshName?: string, osmNamespace?: string, istioNamespace?: string, opa?: boolean, dapr?: boolean, flagger?: boolean }} KindUpOptions
  */
 
 /** The tools each script needs. */
@@ -271,12 +271,13 @@ export async function kindUp(r, opts = {}) {
   await r.run('osm', ['namespace', 'add', 'ingress-nginx', '--mesh-name', o.meshName, '--disable-sidecar-injection']);
 
   if (o.opa) await opaUp(r, o, context);
+  if (o.dapr) await daprUp(r, o, context);
   if (o.flagger) {
     await r.run('helm', ['--kube-context', context, ...flaggerHelmArgs(o)]);
     await kubectl(['rollout', 'status', 'deployment/flagger', '--namespace', o.osmNamespace, '--timeout', '5m']);
   }
 
-  r.say(`ready: kind cluster ${o.name} (context ${context}), ingress on http://localhost${o.hostPort === 80 ? '' : `:${o.hostPort}`}${o.opa ? ', OPA-Envoy in namespace opa with MeshConfig inbound external authorization on' : ''}${o.flagger ? `, Flagger in ${o.osmNamespace} (-mesh-provider=osm)` : ''}`);
+  r.say(`ready: kind cluster ${o.name} (context ${context}), ingress on http://localhost${o.hostPort === 80 ? '' : `:${o.hostPort}`}${o.opa ? ', OPA-Envoy in namespace opa with MeshConfig inbound external authorization on' : ''}${o.dapr ? `, Dapr ${versions.dapr} in dapr-system (mTLS off, placement ports excluded in MeshConfig)` : ''}${o.flagger ? `, Flagger in ${o.osmNamespace} (-mesh-provider=osm)` : ''}`);
   r.say(`next: npx mesh-conformance run --target kind --context ${context}${o.hostPort === 80 ? '' : ` --ingress-address localhost:${o.hostPort}`}`);
   return { context };
 }
@@ -294,6 +295,25 @@ export function flaggerHelmArgs(o) {
     '--set', 'meshProvider=osm',
     '--set', `metricsServer=http://osm-prometheus.${o.osmNamespace}.svc:7070`,
   ];
+}
+
+/** MeshConfig outboundPortExclusionList as OSM's Dapr guide sets it: the placement server's ports (50005, 8201). */
+export const daprMeshConfigPatch = JSON.stringify({ spec: { traffic: { outboundPortExclusionList: [50005, 8201] } } });
+
+/**
+ * `--with dapr`: Dapr from its Helm chart (pinned in versions.mjs) with Dapr's mTLS off, OSM's guide's step 1, and
+ * the placement server's ports out of OSM's outbound interception (step 4). The per-pod exclusion of port 80 (dapr-api,
+ * dapr-sentry; step 5) is the Dapr-enabled pod's annotation: the dapr-invocation check sets it on its client. A re-run
+ * converges (helm upgrade --install, the same merge patch). Untested against a real kind cluster (docs/kind.md).
+ * @param {import('./runner.mjs').Runner} r
+ * @param {Required<Pick<KindUpOptions, 'osmNamespace'>>} o
+ * @param {string} context
+ */
+async function daprUp(r, o, context) {
+  await r.run('helm', ['repo', 'add', 'dapr', 'https://dapr.github.io/helm-charts/', '--force-update']);
+  await r.run('helm', ['--kube-context', context, 'upgrade', '--install', 'dapr', 'dapr/dapr', '--version', versions.dapr, '--namespace', 'dapr-system', '--create-namespace',
+    '--set', 'global.mtls.enabled=false', '--wait', '--timeout', '5m']);
+  await r.run('kubectl', ['--context', context, 'patch', 'meshconfig', 'osm-mesh-config', '--namespace', o.osmNamespace, '--type', 'merge', '-p', daprMeshConfigPatch]);
 }
 
 const opaDir = new URL('../../deploy/opa/', import.meta.url);

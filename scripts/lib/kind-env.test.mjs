@@ -241,10 +241,20 @@ describe('kind-up --with opa', () => {
     assert.match(applied[4].data['policy.rego'], /x-mesh-conformance-authz/);
   });
 
+  it('--with dapr installs the pinned Dapr chart with mTLS off, then excludes the placement ports in MeshConfig', async () => {
+    const r = recordingRunner([dockerUp]);
+    await kindUp(r, { dapr: true });
+    assert.deepEqual(r.commands.slice(-3), [
+      'helm repo add dapr https://dapr.github.io/helm-charts/ --force-update',
+      'helm --kube-context kind-mesh-conformance upgrade --install dapr dapr/dapr --version 1.16.9 --namespace dapr-system --create-namespace --set global.mtls.enabled=false --wait --timeout 5m',
+      `kubectl --context kind-mesh-conformance patch meshconfig osm-mesh-config --namespace osm-system --type merge -p $'{"spec":{"traffic":{"outboundPortExclusionList":[50005,8201]}}}'`,
+    ]);
+  });
+
   it('refuses --with anything but opa, and --with opa with --mesh istio (exit 2, one line)', () => {
     const script = fileURLToPath(new URL('../kind-up.mjs', import.meta.url));
     /** @type {[string[], RegExp][]} */
-    const cases = [[['--with', 'vault'], /--with takes opa/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/],
+    const cases = [[['--with', 'vault'], /--with takes opa .* or flagger/], [['--with', 'opa', '--mesh', 'istio'], /--with opa applies to the osm environment/], [['--with', 'dapr', '--mesh', 'istio'], /--with dapr applies to the osm environment/],
       [['--with', 'flagger', '--mesh', 'istio'], /--with flagger applies to the osm environment/]];
     for (const [argv, message] of cases) {
       const r = spawnSync(process.execPath, [script, ...argv, '--dry-run'], { encoding: 'utf8' });

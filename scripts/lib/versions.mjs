@@ -22,6 +22,11 @@ export const versions = Object.freeze({
   ingressNginxChart: '4.7.1',
   /** OSM CLI and control plane: the last upstream release. */
   osm: 'v1.2.4',
+  /**
+   * Dapr's Helm chart for `kind-up --with dapr` (docs.dapr.io "Upgrade Dapr on a Kubernetes cluster" names 1.16.9);
+   * whether 1.16 supports the node image's Kubernetes 1.27 is UNCONFIRMED (docs/dapr.md).
+   */
+  dapr: '1.16.9',
   /** Helm, for CI installs (Helm 3.12 supports Kubernetes 1.24–1.27). */
   helm: 'v3.12.3',
   /** kubectl, for CI installs: the node image's minor version. */

@@ -96,6 +96,13 @@ export interface MeshHooks {
   daprPlacementDown: boolean;
   /** Dapr is installed, and OSM's Dapr demo app is applied into the mesh once osm-injector serves (src/dapr/dapr-demo.ts). */
   daprDemoApp: boolean;
+  /** Dapr's global Configuration `daprsystem` has `spec.mtls.enabled: true` (Dapr's default; OSM's guide turns it off). */
+  daprMtlsEnabled: boolean;
+  /**
+   * OSM: osm-init leaves out the pod's `outbound-port-exclusion-list` and the sidecar resets what it intercepts for a
+   * destination outside the mesh (as with egress off): daprd's connection to dapr-api:80 goes into envoy and fails.
+   */
+  daprApiIntercepted: boolean;
   /** OSM: sidecars never call the external authorization service, whatever MeshConfig `inboundExternalAuthorization` says. */
   extAuthzBypassed: boolean;
   /** The OPA-Envoy server runs (its pod Ready) without serving its gRPC port: connections to 9191 are refused. */
@@ -214,6 +221,8 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       flaggerSkipsRouting: any((h) => h.mesh?.flaggerSkipsRouting),
       daprPlacementDown: any((h) => h.mesh?.daprPlacementDown),
       daprDemoApp: any((h) => h.mesh?.daprDemoApp),
+      daprMtlsEnabled: any((h) => h.mesh?.daprMtlsEnabled),
+      daprApiIntercepted: any((h) => h.mesh?.daprApiIntercepted),
       extAuthzBypassed: any((h) => h.mesh?.extAuthzBypassed),
       extAuthzServerDown: any((h) => h.mesh?.extAuthzServerDown),
       vaultSealed: any((h) => h.mesh?.vaultSealed),

@@ -1,6 +1,7 @@
 // The body of every check in the catalogue (harness/checks/catalogue.ts), by id: the type makes a missing one an error.
 import type { CheckBody } from '../../fixtures/index.ts';
 import { canaryCheck } from './canary.ts';
+import { daprInvocationCheck } from './dapr-invocation.ts';
 import { externalAuthorizationCheck } from './external-authorization.ts';
 import { httpbinCheck } from './httpbin.ts';
 import { ingressCheck } from './ingress.ts';
@@ -18,4 +19,5 @@ export const checkBodies = {
   'external-authorization': externalAuthorizationCheck,
   'ingress-mtls': ingressMtlsCheck,
   canary: canaryCheck,
+  'dapr-invocation': daprInvocationCheck,
 } satisfies Record<string, CheckBody>;

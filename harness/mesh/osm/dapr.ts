@@ -12,6 +12,7 @@ import type { KubeClient } from '../../k8s/kube-client.ts';
 import type { MeshSettings } from '../mesh-profile.ts';
 import { meshConfigName } from './keys.ts';
 
+const envoyUpstreamHeader = 'x-envoy-upstream-service-time';
 export const outboundPortExclusionAnnotation = 'openservicemesh.io/outbound-port-exclusion-list';
 const meshConfigType = { apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig' } as const;
 
@@ -33,6 +34,17 @@ export function osmDapr(s: MeshSettings): MeshDapr {
         where: `MeshConfig ${s.namespace}/${meshConfigName} spec.traffic.outboundPortExclusionList ${show(global)}, pod annotation ${outboundPortExclusionAnnotation} ${show(own)}`,
       };
     },
+    exclusionAnnotations: (ports) => ({ [outboundPortExclusionAnnotation]: ports.join(',') }),
+    // "Integrate Dapr with OSM" installs Dapr with mTLS off: OSM's sidecars already encrypt and authenticate the
+    // traffic between pods, and Dapr's own mTLS would tunnel it through envoy as opaque TLS.
+    mtlsEnabled: {
+      status: 'warn',
+      why: 'OSM\'s Dapr guide installs Dapr with mTLS off (`dapr init -k --enable-mtls=false`), since OSM\'s sidecars already provide mTLS between pods',
+      hint: 'reinstall or upgrade Dapr with mTLS off: `helm upgrade dapr dapr/dapr -n dapr-system --reuse-values --set global.mtls.enabled=false` (OSM docs, "Integrate Dapr with OSM")',
+    },
+    // OSM's envoy adds x-envoy-upstream-service-time to what it proxies to an upstream (as the ingress check verifies).
+    throughMesh: (headers) => (headers[envoyUpstreamHeader] === undefined ? `${envoyUpstreamHeader} missing: the answer did not come through OSM's sidecars` : undefined),
+    throughMeshDescription: `with ${envoyUpstreamHeader}`,
     hint: (ports) => `add them to the pod's annotation ${outboundPortExclusionAnnotation}: "${ports.join(',')}" (or, for every pod in the mesh, to MeshConfig spec.traffic.outboundPortExclusionList) and restart the pod`,
   };
 }

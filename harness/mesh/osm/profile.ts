@@ -3,6 +3,7 @@
  * Facts and their sources: ../shared/reference/osm.md.
  */
 import { osmDapr } from './dapr.ts';
+import { daprInvocationUnavailable } from '../../dapr/dapr-readiness.ts';
 import type { KubernetesObject, V1Deployment, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { IngressSource } from '../../ingress/ingress-profile.ts';
 import { resourceTypes } from '../../k8s/resources.ts';
@@ -201,11 +202,12 @@ export function osmProfile(settings: MeshSettings): MeshProfile {
       throughSidecarDescription: `with ${envoyUpstreamHeader}`,
     },
     metrics,
-    features: ['workload-identity', 'external-authorization', 'ingress-mtls', canaryFeature],
+    features: ['workload-identity', 'external-authorization', 'ingress-mtls', 'dapr', canaryFeature],
     externalAuthorization,
     ingressMtls: osmIngressMtls(settings),
     async featureUnavailable(feature, ctx) {
       if (feature === 'external-authorization') return externalAuthorization.unavailable(ctx);
+      if (feature === 'dapr') return daprInvocationUnavailable(ctx.client, ctx.budgetMs);
       if (feature === canaryFeature) return flaggerCanaryUnavailable(flagger, osmTitle, ctx);
       if (feature !== 'ingress-mtls') return undefined;
       const others = ctx.profiles.filter((p) => p.title !== osmTitle);

@@ -1,6 +1,6 @@
 /**
  * Dapr installed with its placement server down (no ready pod behind dapr-placement-server): `check` fails
- * dapr/control-plane; a conformance run, which does not use Dapr, passes. Kind only (src/dapr/dapr-install.ts).
+ * dapr/control-plane; a conformance run passes (service invocation needs no placement server). Kind only (src/dapr/dapr-install.ts).
  */
 import { defineFault } from './fault.ts';
 

@@ -22,6 +22,8 @@ import { nativeSidecarNeverReady } from './native-sidecar-never-ready.ts';
 import { apiFlaky } from './api-flaky.ts';
 import { apiSlow } from './api-slow.ts';
 import { app503 } from './app-503.ts';
+import { daprApiIntercepted } from './dapr-api-intercepted.ts';
+import { daprMtlsEnabled } from './dapr-mtls-enabled.ts';
 import { daprPlacementDown } from './dapr-placement-down.ts';
 import { daprPortsIntercepted } from './dapr-ports-intercepted.ts';
 import { envoyStatsFrozen } from './envoy-stats-frozen.ts';
@@ -106,6 +108,8 @@ export const faults = [
   flaggerDefaultMetricsServer,
   daprPlacementDown,
   daprPortsIntercepted,
+  daprApiIntercepted,
+  daprMtlsEnabled,
   serviceProxyForbidden,
   accessReviewDenied,
   apiSlow,

@@ -29,7 +29,7 @@ void test('every awaited workload is a Deployment the flavor installs; component
     const components = flavor.components.map((c) => c.name);
     assert.equal(new Set(components).size, components.length, name);
   }
-  assert.deepEqual(flavorNamed('kind').components.map((c) => c.name), ['osm-control-plane', 'dapr-demo', 'flagger', 'cert-manager-issuers']);
+  assert.deepEqual(flavorNamed('kind').components.map((c) => c.name), ['osm-control-plane', 'dapr-sidecar-injector', 'dapr-demo', 'flagger', 'cert-manager-issuers']);
   assert.deepEqual(flavorNamed('aks').components.map((c) => c.name), ['osm-control-plane', 'azure-application-gateway', 'application-gateway-for-containers', 'azure-monitor']);
   assert.deepEqual(flavorNamed('istio-kind').components.map((c) => c.name), ['istiod', 'metallb', 'prometheus-addon']);
   assert.deepEqual(flavorNamed('istio-aks').components.map((c) => c.name), ['istiod', 'azure-load-balancer', 'azure-monitor-managed-prometheus']);

@@ -16,15 +16,17 @@ import { node } from './nodes.ts';
 import { osmControlPlaneDeployments, osmControlPlaneObjects, osmCrds } from './osm-install.ts';
 import { deployment, namespace, service, serviceAccount } from './workloads.ts';
 import { renderOsmPrometheusConfig } from '../node/prometheus-config.ts';
-import { daprControlPlaneObjects } from '../dapr/dapr-install.ts';
+import { daprControlPlaneObjects, daprDeployments } from '../dapr/dapr-install.ts';
 import { certificateProviderObjects } from '../certificates/certificate-providers.ts';
 import { certManagerIssuersComponent } from '../certificates/cert-manager-issuers.ts';
 import { daprDemoComponent } from '../dapr/dapr-demo.ts';
+import { daprInjectorComponent } from '../dapr/dapr-injector.ts';
 import { opaObjects } from '../ext-authz/opa-install.ts';
 import { canaryCrd } from '../flagger/canary-crd.ts';
 import { flaggerControllerComponent } from '../flagger/flagger-controller.ts';
 
 export const kindClusterName = 'mesh-conformance';
+const daprAwaited = daprDeployments();
 /** What `kind-up` creates: the kindest/node image scripts/lib/versions.mjs pins (flavor-versions.test.ts keeps them equal). */
 export const kindKubernetesVersion = 'v1.27.3';
 /** The controller of the ingress-nginx chart kind-up installs (chart 4.7.1, appVersion 1.8.1). */
@@ -201,11 +203,14 @@ export const kindFlavor: Flavor<'kind'> = {
       kubernetesService(),
       namespace(layout.osmNamespace),
       ...osmCrds(),
-      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1 }),
+      // With Dapr, as `kind-up --with dapr` patches it: the placement server's ports (50005, 8201) out of interception;
+      // dapr-ports-intercepted leaves that step out, as its demo app shows.
+      ...osmControlPlaneObjects({ layout, hooks: hooks.mesh, replicas: 1, outboundPortExclusionList: hooks.mesh.daprDemoApp ? [] : [50005, 8201] }),
       ...osmPrometheusObjects(layout),
       ...osmGrafanaObjects(layout, hooks.mesh),
       canaryCrd(),
       ...flaggerObjects(layout, hooks.mesh),
+      // Dapr as `kind-up --with dapr` installs it (OSM's Dapr guide: mTLS off; docs/dapr.md).
       ...daprControlPlaneObjects(hooks.mesh),
       ...certificateProviderObjects(layout.osmNamespace, hooks.mesh),
       // OPA-Envoy as `kind-up --with opa` installs it (MeshConfig left off: the external-authorization check turns it on).
@@ -218,7 +223,7 @@ export const kindFlavor: Flavor<'kind'> = {
     prometheus: { namespace: layout.osmNamespace, name: 'osm-prometheus' },
   },
   awaited(hooks: SimHooks) {
-    return [...osmControlPlaneDeployments(layout, hooks.mesh), { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
+    return [...osmControlPlaneDeployments(layout, hooks.mesh), ...daprAwaited, { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }];
   },
-  components: [osmControlPlaneComponent(layout), daprDemoComponent(), flaggerControllerComponent(), certManagerIssuersComponent()],
+  components: [osmControlPlaneComponent(layout), daprInjectorComponent(), daprDemoComponent(), flaggerControllerComponent(), certManagerIssuersComponent()],
 };

@@ -18,7 +18,7 @@ function osmLabels(layout: OsmLayout, app: string): Record<string, string> {
 }
 
 /** MeshConfig `osm-mesh-config` with the Helm defaults of OSM v1.2 (charts/osm/values.yaml). */
-export function meshConfig(layout: OsmLayout): KubeObject {
+export function meshConfig(layout: OsmLayout, outboundPortExclusionList: number[] = []): KubeObject {
   return {
     apiVersion: 'config.openservicemesh.io/v1alpha2',
     kind: 'MeshConfig',
@@ -38,7 +38,7 @@ export function meshConfig(layout: OsmLayout): KubeObject {
       traffic: {
         enableEgress: true,
         enablePermissiveTrafficPolicyMode: true,
-        outboundPortExclusionList: [],
+        outboundPortExclusionList,
         inboundPortExclusionList: [],
         outboundIPRangeExclusionList: [],
         outboundIPRangeInclusionList: [],
@@ -68,6 +68,8 @@ export function meshConfig(layout: OsmLayout): KubeObject {
 export interface OsmInstallOptions {
   layout: OsmLayout;
   hooks: MeshHooks;
+  /** MeshConfig traffic.outboundPortExclusionList (kind with Dapr: the placement server's ports, as OSM's Dapr guide sets them). */
+  outboundPortExclusionList?: number[];
   /** Replicas of osm-controller and osm-injector (AKS shows 2/2). */
   replicas: number;
 }
@@ -99,7 +101,7 @@ export function osmControlPlaneObjects(opts: OsmInstallOptions): KubeObject[] {
   // controllerDown: osm-controller is scaled to zero, so it never serves (0 ready replicas).
   const controllerReplicas = opts.hooks.controllerDown ? 0 : opts.replicas;
   return [
-    meshConfig(layout),
+    meshConfig(layout, opts.outboundPortExclusionList),
     serviceAccount('osm-controller', ns, osmLabels(layout, 'osm-controller')),
     serviceAccount('osm-injector', ns, osmLabels(layout, 'osm-injector')),
     serviceAccount('osm-bootstrap', ns, osmLabels(layout, 'osm-bootstrap')),

@@ -15,6 +15,7 @@ import { startPrometheusContainer } from './prometheus-container.ts';
 import { startSidecar } from './sidecar.ts';
 import { startNginxControllerContainer } from '../ingress/nginx.ts';
 import { startOpaEnvoyContainer } from '../ext-authz/opa-envoy-container.ts';
+import { startDaprControlPlaneContainer, startDaprd } from '../dapr/daprd.ts';
 
 export type ImageKind = 'httpbin' | 'envoy' | 'osm-init' | 'osm-control-plane' | 'pause' | 'ingress-nginx' | 'prometheus' | 'grafana' | 'flagger' | 'dapr' | 'fortio' | 'opa-envoy' | 'vault';
 
@@ -71,14 +72,9 @@ export function defaultImageRegistry(): ImageRegistry {
     },
   });
   registry.register({ kind: 'prometheus', matches: (repo) => repo.includes('prometheus'), start: startPrometheusContainer });
-  registry.register({
-    kind: 'dapr',
-    matches: (repo) => /(^|\/)daprio\/(dapr|daprd)$/.test(repo),
-    start: (ctx) => {
-      ctx.log(`time="${ctx.clock().toISOString()}" level=info msg="starting Dapr ${ctx.container.name}" app_id=${ctx.container.name} scope=dapr.runtime`);
-      return Promise.resolve(idleContainer());
-    },
-  });
+  // Dapr's control plane (`daprio/dapr`: the operator serves its API) and its sidecar, daprd (src/dapr/daprd.ts).
+  registry.register({ kind: 'dapr', matches: (repo) => /(^|\/)daprio\/dapr$/.test(repo), start: startDaprControlPlaneContainer });
+  registry.register({ kind: 'dapr', matches: (repo) => /(^|\/)daprio\/daprd$/.test(repo), start: startDaprd });
   registry.register({
     kind: 'flagger',
     matches: (repo) => repo === 'fluxcd/flagger' || repo.endsWith('/fluxcd/flagger'),

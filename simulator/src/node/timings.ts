@@ -18,6 +18,8 @@ export interface NodeTimings {
   backoffMaxMs: number;
   /** Time from the envoy sidecar's start until it has its xDS config and reports Ready. */
   sidecarReadyMs: number;
+  /** How long daprd retries Dapr's operator (dapr-api) before it exits 1 (our choice; upstream UNCONFIRMED, docs/dapr.md). */
+  daprdOperatorDeadlineMs: number;
   /** Time osm-controller takes to write an IngressBackend's status once it can be decided. */
   ingressBackendStatusMs: number;
   /** Time the ingress controller takes to publish its address on a new or changed Ingress. */
@@ -72,6 +74,7 @@ export const zeroTimings: NodeTimings = {
   backoffInitialMs: 200,
   backoffMaxMs: 2_000,
   sidecarReadyMs: 0,
+  daprdOperatorDeadlineMs: 3_000,
   ingressBackendStatusMs: 0,
   ingressAddressMs: 0,
   nginxStatusIntervalMs: 0,
@@ -96,6 +99,7 @@ export const quickTimings: NodeTimings = {
   backoffInitialMs: 1_000,
   backoffMaxMs: 10_000,
   sidecarReadyMs: 0,
+  daprdOperatorDeadlineMs: 5_000,
   ingressBackendStatusMs: 0,
   ingressAddressMs: 0,
   nginxStatusIntervalMs: 0,
@@ -124,6 +128,7 @@ export const realisticTimings: NodeTimings = {
   backoffInitialMs: 10_000,
   backoffMaxMs: 300_000,
   sidecarReadyMs: 1_000,
+  daprdOperatorDeadlineMs: 30_000,
   ingressBackendStatusMs: 1_000,
   ingressAddressMs: 1_000,
   nginxStatusIntervalMs: 60_000,

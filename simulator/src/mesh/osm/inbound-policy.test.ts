@@ -6,7 +6,8 @@ import { markPodRunning, podManifest, waitForStore } from '../../controllers/tes
 import type { FaultName } from '../../faults/index.ts';
 import { faultHooks } from '../../faults/testing/fault-hooks.ts';
 import { service } from '../../flavors/workloads.ts';
-import { OsmInboundPolicy } from './inbound-policy.ts';
+import { OsmInboundPolicy, outboundPortExclusionAnnotation, outboundPortExclusions } from './inbound-policy.ts';
+import type { MeshView } from './mesh-view.ts';
 import { addMeshNamespace, httpbinIngressBackend, startOsmFixture } from './testing/osm-fixture.ts';
 import type { OsmFixture } from './testing/osm-fixture.ts';
 
@@ -105,4 +106,11 @@ void describe('OSM inbound policy (xDS view)', () => {
       fx.stop();
     }
   });
+});
+
+it('outboundPortExclusions: MeshConfig\'s list and the pod\'s annotation, merged; the annotation ignored when told', () => {
+  const view = { meshConfig: () => ({ apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig', metadata: { name: 'osm-mesh-config' }, spec: { traffic: { outboundPortExclusionList: [50005, 8201] } } }) } as unknown as MeshView;
+  const annotated: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n', annotations: { [outboundPortExclusionAnnotation]: '80, 6379,x' } } };
+  assert.deepEqual([...outboundPortExclusions(view, annotated)].sort((a, b) => a - b), [80, 6379, 8201, 50005]);
+  assert.deepEqual([...outboundPortExclusions(view, annotated, true)].sort((a, b) => a - b), [8201, 50005]);
 });

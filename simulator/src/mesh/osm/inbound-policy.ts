@@ -154,12 +154,16 @@ export class OsmInboundPolicy implements InboundPolicySource {
   }
 
   outbound(pod: KubeObject, host: string, port: number): OutboundRoute {
+    // osm-init's iptables rules RETURN the excluded ports before the redirect to 15001: MeshConfig
+    // traffic.outboundPortExclusionList and the pod's annotation, merged (pkg/injector; docs/dapr.md).
+    const excluded = outboundPortExclusions(this.view, pod, this.hooks.daprApiIntercepted);
+    if (excluded.has(port)) return { kind: 'passthrough', reason: `port ${port} is excluded from outbound interception` };
     const view = this.configFor(pod);
     if (!view) return { kind: 'refused', reason: 'the sidecar has no configuration (osm-controller unreachable since before it started)' };
     const resolved = resolveService(view.store, host, pod.metadata.namespace ?? 'default', port);
-    const egress = (why: string): OutboundRoute => (view.egressEnabled()
+    const egress = (why: string): OutboundRoute => (view.egressEnabled() && !this.hooks.daprApiIntercepted
       ? { kind: 'passthrough', reason: `${why}: egress passthrough` }
-      : { kind: 'reset', reason: `${why}, and egress is disabled` });
+      : { kind: 'reset', reason: `${why}, and ${view.egressEnabled() ? 'the sidecar resets intercepted traffic leaving the mesh' : 'egress is disabled'}` });
     if (!resolved?.port) return egress(`no mesh service for ${host}:${port}`);
     const ns = resolved.service.metadata.namespace ?? 'default';
     if (!view.isMonitored(ns)) return egress(`${ns}/${resolved.service.metadata.name ?? ''} is not in the mesh`);
@@ -202,6 +206,17 @@ export class OsmInboundPolicy implements InboundPolicySource {
         return false;
     }
   }
+}
+
+/** The pod annotation osm-init reads for the ports it leaves out of outbound interception. */
+export const outboundPortExclusionAnnotation = 'openservicemesh.io/outbound-port-exclusion-list';
+
+/** The outbound ports osm-init does not redirect for `pod`: MeshConfig's list and the pod's annotation (unless ignored). */
+export function outboundPortExclusions(view: MeshView, pod: KubeObject, ignoreAnnotation = false): Set<number> {
+  const list: unknown = obj(obj(view.meshConfig()?.['spec'])['traffic'])['outboundPortExclusionList'];
+  const global = Array.isArray(list) ? list.map(Number) : [];
+  const own = ignoreAnnotation ? [] : (pod.metadata.annotations?.[outboundPortExclusionAnnotation] ?? '').split(',').map((p) => Number(p.trim()));
+  return new Set([...global, ...own].filter((p) => Number.isInteger(p) && p > 0 && p < 65536));
 }
 
 /** A Go duration (`1s`, `500ms`, `1m30s`) in ms; undefined when it does not parse (OSM then keeps its default, 1s: UNCONFIRMED). */
