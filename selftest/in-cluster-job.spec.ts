@@ -77,7 +77,7 @@ test.describe('in-cluster: the shipped Job on the simulated cluster', () => {
       expect(podExit, logs).toBe(0);
       expect(await jobCondition(sim)).toContain('Complete=True');
       expect(logs).toMatch(/pre-flight passed \(context in-cluster, server https:\/\/127\.0\.0\.1:\d+/);
-      // The four core checks; the extended workload-identity and dapr-invocation checks pass on top; external-authorization and ingress-mtls are skipped as
+      // The four core checks; the extended workload-identity, dapr-invocation and canary checks pass on top; external-authorization and ingress-mtls are skipped as
       // unsupported (turning each on is a cluster change the Job does not allow).
       expect(logs).toMatch(/^core: 4 passed, 0 failed, 0 skipped \(success\)$/m);
       expect(logs).toMatch(/mesh-conformance: \d+ passed, 0 failed, 2 skipped; run passed/);
