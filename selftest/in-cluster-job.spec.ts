@@ -83,7 +83,7 @@ test.describe('in-cluster: the shipped Job on the simulated cluster', () => {
       expect(logs).toMatch(/mesh-conformance: \d+ passed, 0 failed, 2 skipped; run passed/);
       for (const f of ['junit.xml', 'conformance-report.yaml', 'conformance-report.json', 'summary.txt', 'results.tar.gz', 'done']) expect(existsSync(join(results, f)), f).toBe(true);
       expect(expectSonobuoyContract(results)).toEqual(['conformance-report.json', 'conformance-report.yaml', 'junit.xml', 'summary.txt']);
-      expect(readFileSync(join(results, 'junit.xml'), 'utf8')).toMatch(/<testsuites[^>]* tests="8" failures="0"/); // four core checks and the extended workload-identity, external-authorization, ingress-mtls and dapr-invocation
+      expect(readFileSync(join(results, 'junit.xml'), 'utf8')).toMatch(/<testsuites[^>]* tests="9" failures="0"/); // four core checks and the extended workload-identity, external-authorization, ingress-mtls, dapr-invocation and canary
       expect(validReport(results)).toMatchObject({ mode: 'in-cluster', run: { result: 'passed' }, cluster: { context: 'in-cluster', provider: 'kind' }, core: { result: 'success' } });
 
       // The harness's requests (kubectl's are the test's own) were all allowed by the shipped roles.
