@@ -187,6 +187,18 @@ void test('propagationPolicy Orphan marks the owner with the orphan finalizer fo
   assert.equal(store.get(types.cms, 'app', 'owner'), undefined);
 });
 
+void test('a CRD must mark exactly one version as the storage version (422, in kube-apiserver\'s words)', async () => {
+  const { store, types } = await fixture();
+  const crd = (versions: Record<string, unknown>[]): KubeObject => ({
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'configurations.dapr.io' },
+    spec: { group: 'dapr.io', scope: 'Namespaced', names: { kind: 'Configuration', plural: 'configurations' }, versions },
+  });
+  for (const versions of [[{ name: 'v1alpha1', served: true, storage: false }], [{ name: 'v1', served: true, storage: true }, { name: 'v2', served: true, storage: true }]]) {
+    await assert.rejects(store.create(types.crds, crd(versions)), (err: unknown) => err instanceof ApiError && err.code === 422 && /spec\.versions: Invalid value: .*: must have exactly one version marked as storage version$/.test(err.message));
+  }
+  await store.create(types.crds, crd([{ name: 'v1alpha1', served: true, storage: true }]));
+});
+
 void test('a CRD registers its served versions with printer columns, and deleting it unregisters them', async () => {
   const { store, types } = await fixture();
   await store.create(types.crds, {

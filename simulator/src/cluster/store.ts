@@ -317,7 +317,10 @@ export class MemoryStore implements ObjectStore {
     applyDefaults(resource, obj, this.ips);
     this.applySchema(resource, obj);
     if (opts.managedFields) meta.managedFields = opts.managedFields(undefined, obj);
-    if (resource.kind === 'CustomResourceDefinition') prepareCrd(obj);
+    if (resource.kind === 'CustomResourceDefinition') {
+      validateCrdVersions(obj);
+      prepareCrd(obj);
+    }
 
     await this.admit({ operation: 'CREATE', resource, namespace: meta.namespace, object: obj, dryRun: opts.dryRun === true });
 
@@ -697,6 +700,22 @@ function expiredContinue(start: string): ApiError {
 export function tooLargeResourceVersion(wanted: number, current: number): ApiError {
   return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
     causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1,
+  });
+}
+
+/**
+ * apiextensions' validation of `spec.versions` that kube-apiserver applies and ours once skipped (a CRD without a
+ * storage version was accepted here and refused upstream: simulator/README.md, differences): exactly one version
+ * marked as the storage version, in kube-apiserver's words.
+ */
+function validateCrdVersions(crd: KubeObject): void {
+  const versions = Array.isArray((crd.spec as Record<string, unknown> | undefined)?.['versions']) ? ((crd.spec as Record<string, unknown>)['versions'] as Record<string, unknown>[]) : [];
+  const storage = versions.filter((v) => v['storage'] === true).length;
+  if (versions.length === 0 || storage === 1) return;
+  const name = crd.metadata.name ?? '';
+  const detail = 'must have exactly one version marked as storage version';
+  throw new ApiError(422, 'Invalid', `CustomResourceDefinition.apiextensions.k8s.io "${name}" is invalid: spec.versions: Invalid value: ${JSON.stringify(versions.map((v) => v['name']))}: ${detail}`, {
+    name, kind: 'CustomResourceDefinition', group: 'apiextensions.k8s.io', causes: [{ reason: 'FieldValueInvalid', message: detail, field: 'spec.versions' }],
   });
 }
 

@@ -25,7 +25,7 @@ export const daprSystemConfigName = 'daprsystem';
 export function daprConfigurationCrd(): KubeObject {
   return crd({
     group: 'dapr.io', kind: 'Configuration', plural: 'configurations', labels: { 'app.kubernetes.io/part-of': 'dapr' },
-    versions: [{ name: 'v1alpha1' }], status: false,
+    versions: [{ name: 'v1alpha1', storage: true }], status: false,
     spec: open({ mtls: open({ enabled: boolean }) }),
   });
 }

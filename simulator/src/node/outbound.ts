@@ -77,8 +77,12 @@ export function sendHttp(req: Pick<OutboundRequest, 'method' | 'path' | 'headers
   });
 }
 
-/** kube-proxy's path for a pod without an outbound sidecar: a ready endpoint of the Service port, picked at random. */
-export async function sendDirect(store: ObjectStore, req: OutboundRequest): Promise<OutboundResponse> {
+/**
+ * kube-proxy's path for a pod without an outbound sidecar: a ready endpoint of the Service port, picked at random.
+ * `dial` maps the endpoint's cluster address to the one a socket reaches it on (SimNetwork.dialAddressOf: on the
+ * upstream control plane pod IPs are the cluster's, not loopback addresses).
+ */
+export async function sendDirect(store: ObjectStore, req: OutboundRequest, dial: (clusterAddress: string) => string): Promise<OutboundResponse> {
   const resolved = resolveService(store, req.host, req.namespace, req.port);
   if (!resolved) throw networkError('ENOTFOUND', `lookup ${req.host}: no such host`);
   if (!resolved.port) throw networkError('ECONNREFUSED', `Service ${resolved.service.metadata.namespace}/${resolved.service.metadata.name} has no port ${req.port}`);
@@ -86,12 +90,12 @@ export async function sendDirect(store: ObjectStore, req: OutboundRequest): Prom
   const backend = backends[Math.floor(Math.random() * backends.length)];
   // No endpoint: kube-proxy's REJECT rule answers with ICMP port unreachable, i.e. connection refused.
   if (!backend) throw networkError('ECONNREFUSED', `Service ${resolved.service.metadata.namespace}/${resolved.service.metadata.name} has no ready endpoint`);
-  return sendHttp(req, backend.ip, backend.port);
+  return sendHttp(req, dial(backend.ip), backend.port);
 }
 
 /** Sends a pod's request the way its network path takes it: its sidecar's outbound listener, or kube-proxy. */
 export async function sendFromPod(store: ObjectStore, network: SimNetwork, req: OutboundRequest): Promise<OutboundResponse> {
   const handler = network.outboundOf(req.from);
   if (handler === 'refused') throw networkError('ECONNREFUSED', `connect ECONNREFUSED (the sidecar's outbound listener is not up)`);
-  return handler ? handler(req) : sendDirect(store, req);
+  return handler ? handler(req) : sendDirect(store, req, (a) => network.dialAddressOf(a));
 }

@@ -528,11 +528,11 @@ function outboundHandler(ctx: ContainerContext, log: (level: string, source: str
       case 'local':
         return localOutboundReply(route.status, route.body);
       case 'passthrough':
-        return sendDirect(ctx.store, req);
+        return sendDirect(ctx.store, req, (a) => ctx.network.dialAddressOf(a));
       case 'upstream': {
         const started = performance.now();
         try {
-          const res = await sendHttp(req, route.address, route.port);
+          const res = await sendHttp(req, ctx.network.dialAddressOf(route.address), route.port);
           return { ...res, headers: { ...res.headers, 'x-envoy-upstream-service-time': String(Math.round(performance.now() - started)), server: 'envoy' } };
         } catch (err) {
           const refused = (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';

@@ -104,13 +104,14 @@ function send(opts: https.RequestOptions, mtls: boolean, timeoutMs = 10_000): Pr
 }
 
 /** The outbound handler of one sidecar (its workload identity and certificate). */
-export function istioOutboundHandler(env: ProxyEnv, podIP: string, self: WorkloadInfo, cert: WorkloadCertificate): OutboundHandler {
+/** `dial` maps an endpoint's cluster address to the one a socket reaches it on (SimNetwork.dialAddressOf). */
+export function istioOutboundHandler(env: ProxyEnv, podIP: string, self: WorkloadInfo, cert: WorkloadCertificate, dial: (clusterAddress: string) => string): OutboundHandler {
   const roundRobin = new Map<string, number>();
   return async (req) => {
     const { view } = env;
     const resolved = resolveService(view.store, req.host, self.namespace, req.port);
     // Not a Service of the registry: PassthroughCluster (ALLOW_ANY), as sent.
-    if (!resolved?.port) return sendDirect(view.store, req);
+    if (!resolved?.port) return sendDirect(view.store, req, dial);
     const dest = routeDestination(env, self, resolved.service, req.port, req);
     if ('direct' in dest) return localReply(dest.direct, '');
     if (!dest.service) return localReply(503, ''); // no cluster for the destination host (NC)
@@ -139,7 +140,7 @@ export function istioOutboundHandler(env: ProxyEnv, podIP: string, self: Workloa
     headers['x-envoy-attempt-count'] = '1';
     const started = performance.now();
     try {
-      const res = await send({ host: endpoint.ip, port: endpoint.port, method: req.method, path: req.path, headers, localAddress: podIP, ...(mtls ? clientTlsOptions(cert) : {}) }, mtls);
+      const res = await send({ host: dial(endpoint.ip), port: endpoint.port, method: req.method, path: req.path, headers, localAddress: podIP, ...(mtls ? clientTlsOptions(cert) : {}) }, mtls);
       return { ...res, headers: { ...res.headers, 'x-envoy-upstream-service-time': String(Math.round(performance.now() - started)), server: 'envoy' } };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

@@ -78,7 +78,7 @@ export async function startIstioSidecar(ctx: ContainerContext, env: ProxyEnv): P
           return;
         }
         ready = true;
-        ctx.network.setOutbound(ctx.podIP, istioOutboundHandler(env, ctx.podIP, self, cert));
+        ctx.network.setOutbound(ctx.podIP, istioOutboundHandler(env, ctx.podIP, self, cert, (a) => ctx.network.dialAddressOf(a)));
         log('info', `ads\tADS: new connection for node:${self.pod}.${self.namespace}-1`);
         log('info', 'Readiness succeeded in 0.1s');
         log('info', 'Envoy proxy is ready');
