@@ -23,7 +23,7 @@ import http from 'node:http';
 import type { ContainerContext, RunningContainer } from '../node/container.ts';
 import { idleContainer, inProcessContainer } from '../node/container.ts';
 import { listenOn } from '../node/network.ts';
-import { sendFromPod } from '../node/outbound.ts';
+import { relayAnswer, sendFromPod } from '../node/outbound.ts';
 
 /** The operator's API port (the `dapr-api` Service's targetPort). */
 export const operatorApiPort = 6500;
@@ -182,11 +182,7 @@ async function serveApi(ctx: ContainerContext, req: http.IncomingMessage, res: h
       host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), method: req.method ?? 'GET',
       path: `${base.pathname.replace(/\/$/, '')}${method}`, headers, from: ctx.podIP, namespace: ctx.pod.metadata.namespace ?? 'default',
     });
-    const out: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(k)) out[k] = v;
-    out['content-length'] = answer.body.length;
-    res.writeHead(answer.status, out);
-    res.end(answer.body);
+    relayAnswer(res, answer);
   } catch (err) {
     reply(res, 500, { errorCode: 'ERR_DIRECT_INVOKE', message: `failed to invoke, id: ${target}, err: ${err instanceof Error ? err.message : String(err)}` });
   }

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { ContainerContext, RunningContainer } from './container.ts';
 import { inProcessContainer } from './container.ts';
 import { listenOn } from './network.ts';
-import { sendFromPod } from './outbound.ts';
+import { relayAnswer, sendFromPod } from './outbound.ts';
 
 export const fortioVersion = '1.69.5';
 const httpPort = 8080;
@@ -81,11 +81,7 @@ async function fetch2(ctx: ContainerContext, req: http.IncomingMessage, res: htt
       host: target.hostname, port: Number(target.port || (target.protocol === 'https:' ? 443 : 80)), method: 'GET', path: `${target.pathname}${target.search}`,
       headers, from: ctx.podIP, namespace: ctx.pod.metadata.namespace ?? 'default',
     });
-    const out: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(k)) out[k] = v;
-    out['content-length'] = answer.body.length;
-    res.writeHead(answer.status, out);
-    res.end(answer.body);
+    relayAnswer(res, answer);
   } catch (err) {
     const msg = `Error for "${withScheme}": ${err instanceof Error ? err.message : String(err)}`;
     fortioLog(ctx, 'error', msg);

@@ -99,3 +99,12 @@ export async function sendFromPod(store: ObjectStore, network: SimNetwork, req: 
   if (handler === 'refused') throw networkError('ECONNREFUSED', `connect ECONNREFUSED (the sidecar's outbound listener is not up)`);
   return handler ? handler(req) : sendDirect(store, req, (a) => network.dialAddressOf(a));
 }
+
+/** Writes an outbound answer back to the client a container serves (hop-by-hop headers dropped, length recomputed). */
+export function relayAnswer(res: http.ServerResponse, answer: OutboundResponse): void {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(k)) out[k] = v;
+  out['content-length'] = answer.body.length;
+  res.writeHead(answer.status, out);
+  res.end(answer.body);
+}
