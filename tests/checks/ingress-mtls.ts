@@ -4,10 +4,10 @@
 // from the ingress is refused, and once the ingress presents the certificate, GET returns 200 through the sidecar.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { CheckBody } from '../../fixtures/index.ts';
-import { applyIngressPolicy } from './ingress-policy.ts';
+import { applyIngressPolicy, ingressRouteContext } from './ingress-policy.ts';
 import { findSamplePod } from './sample-pod.ts';
 import {
-  answerStatuses, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, parseBundle, requireConsecutive, runLabels, test,
+  answerStatuses, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, intervals, parseBundle, requireConsecutive, runLabels, test,
   waitForObject, waitForVerdict,
 } from '../../fixtures/index.ts';
 
@@ -20,12 +20,7 @@ export const ingressMtlsCheck: CheckBody = async ({ cluster, ns, mesh, ingressCo
   const mtls = mesh.ingressMtls;
   if (!mtls) throw new Error(`the ${mesh.title} profile lists the feature ingress-mtls but describes no ingress mTLS`);
   if (!ingressController?.mtlsRoute) throw new Error(`the ingress profile ${ingressController?.title ?? 'none'} lists the feature ingress-mtls but builds no mTLS route`);
-  const budgetMs = config.timeouts.apply;
-  const times = config.consecutiveSuccesses;
-  const sample = mesh.sample;
-  const policy = mesh.ingressPolicy;
-  const host = ingressHostFor(ns.name);
-  const routeRequest = { namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, labels: runLabels(runId), host };
+  const { budgetMs, times, sample, policy, host, routeRequest } = ingressRouteContext({ ns, mesh, runId, conformanceConfig: config });
 
   try {
     const pod = await findSamplePod(cluster, ns.name, sample, budgetMs);

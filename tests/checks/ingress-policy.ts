@@ -2,7 +2,26 @@
 // the ingress (`ingress`, and `ingress-mtls` with its TLS-only admission).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CheckFixtures } from '../../fixtures/index.ts';
-import { test, waitForObject } from '../../fixtures/index.ts';
+import { ingressHostFor, runLabels, test, waitForObject } from '../../fixtures/index.ts';
+
+/**
+ * What every check that routes the ingress to the sample starts from: the budgets, the sample and the mesh's ingress
+ * policy, and the route request for a host of the run's own (parallel copies and concurrent runs share the ingress
+ * controller, so each namespace gets `<namespace>.mesh-conformance.test`).
+ */
+export function ingressRouteContext(ctx: Pick<CheckFixtures, 'ns' | 'mesh' | 'runId' | 'conformanceConfig'>) {
+  const { ns, mesh, runId, conformanceConfig: config } = ctx;
+  const sample = mesh.sample;
+  const host = ingressHostFor(ns.name);
+  return {
+    budgetMs: config.timeouts.apply,
+    times: config.consecutiveSuccesses,
+    sample,
+    policy: mesh.ingressPolicy,
+    host,
+    routeRequest: { namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, labels: runLabels(runId), host },
+  };
+}
 
 /** Applies `admitting` (registered for cleanup), then waits until the mesh accepts each, as two report steps. */
 export async function applyIngressPolicy(

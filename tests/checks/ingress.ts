@@ -1,9 +1,9 @@
 // Check `ingress`: traffic from the ingress reaches the meshed app only once the mesh's ingress policy admits it:
 // refused before, 200 through the sidecar after.
 import type { CheckBody } from '../../fixtures/index.ts';
-import { applyIngressPolicy } from './ingress-policy.ts';
+import { applyIngressPolicy, ingressRouteContext } from './ingress-policy.ts';
 import {
-  answerStatuses, describeSource, expect, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, ingressHostFor, intervals, requireConsecutive, runLabels, test,
+  answerStatuses, describeSource, expect, expectAnswer, expectOkThroughSidecar, ingressBaseUrl, intervals, requireConsecutive, runLabels, test,
   waitForVerdict,
 } from '../../fixtures/index.ts';
 
@@ -12,13 +12,7 @@ export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressContro
     test.skip(true, 'ingress profile none: the cluster has no ingress controller to route through (set ingress: to the cluster\'s controller to check it)');
     return;
   }
-  const budgetMs = config.timeouts.apply;
-  const times = config.consecutiveSuccesses;
-  const sample = mesh.sample;
-  const policy = mesh.ingressPolicy;
-  // A host per namespace: parallel copies (--namespaces) and concurrent runs share the ingress controller.
-  const host = ingressHostFor(ns.name);
-  const routeRequest = { namespace: ns.name, name: sample.name, service: sample.name, port: sample.port, labels: runLabels(runId), host };
+  const { budgetMs, times, sample, policy, host, routeRequest } = ingressRouteContext({ ns, mesh, runId, conformanceConfig: config });
   const route = ingressController.route(routeRequest);
   try {
     await test.step(`setup: route ${host} to ${sample.name}:${sample.port} through ${ingressController.title} (${route.objects.map((o) => o.kind).join(', ')})`, async () => {
