@@ -77,6 +77,9 @@ export function classifyWait(w) {
   return undefined;
 }
 
+/** Waits counted once per namespace, in the core flow: the condition log records the first commit of a policy only. */
+const coreFlowOnly = ['http-502', 'ingressbackend-committed', 'http-200'];
+
 /** The waits driven by a watch or by HTTP attempts (the reaction target applies); metrics are polled from Prometheus. */
 export const watchDrivenWaits = ['pod-ready', 'ingress-address', 'http-502', 'ingressbackend-committed', 'http-200', 'namespace-gone'];
 
@@ -96,11 +99,12 @@ function namespaceIn(description, namespaces) {
  * says the policy is programmed); `http-502` once the address is published.
  * @param {ConditionEntry[]} conditions
  * @param {string} namespace
+ * @param {string} [pod] the pod whose readiness counts (by default the namespace's first pod to become ready)
  */
-export function conditionTimes(conditions, namespace) {
-  /** @param {string} name @param {number} [after] */
-  const first = (name, after = -Infinity) => conditions.find((c) => c.type === 'condition' && c.namespace === namespace && c.name === name && c.t >= after)?.t;
-  const podReady = first('pod-ready');
+export function conditionTimes(conditions, namespace, pod) {
+  /** @param {string} name @param {number} [after] @param {string} [object] */
+  const first = (name, after = -Infinity, object = undefined) => conditions.find((c) => c.type === 'condition' && c.namespace === namespace && c.name === name && c.t >= after && (object === undefined || c.object === object))?.t;
+  const podReady = first('pod-ready', -Infinity, pod);
   const address = first('ingress-address');
   const committed = first('ingressbackend-committed');
   return {
@@ -144,8 +148,10 @@ export function flowFloor(conditions, namespace, httpEndedAt) {
  * @returns {number | undefined}
  */
 export function podUnmodelledMs(conditions, namespace) {
-  const delays = conditions.filter((c) => c.type === 'delay' && c.namespace === namespace && ['imagePull', 'containerStart', 'initContainerRun', 'sidecarReady'].includes(c.name));
-  const ready = conditionTimes(conditions, namespace)['pod-ready'];
+  // The flow's pod is the first to become ready (httpbin); the extended checks' pods come later, with delays of their own.
+  const pod = conditions.find((c) => c.type === 'condition' && c.namespace === namespace && c.name === 'pod-ready')?.object;
+  const delays = conditions.filter((c) => c.type === 'delay' && c.namespace === namespace && c.object === pod && ['imagePull', 'containerStart', 'initContainerRun', 'sidecarReady'].includes(c.name));
+  const ready = conditionTimes(conditions, namespace, pod)['pod-ready'];
   if (!delays.length || ready === undefined) return undefined;
   return ready - /** @type {ConditionEntry} */ (delays[0]).t - delays.reduce((a, c) => a + /** @type {number} */ (c.ms), 0);
 }
@@ -162,11 +168,19 @@ export function podUnmodelledMs(conditions, namespace) {
 export function harnessReactions(timings, conditions, namespaces) {
   /** @type {Reaction[]} */
   const out = [];
+  const seen = new Set();
   for (const w of timings) {
     const kind = classifyWait(w);
     const ns = namespaceIn(w.description, namespaces);
     if (!kind || !ns || w.outcome !== 'done') continue;
-    const times = conditionTimes(conditions, ns);
+    // The core flow's HTTP and IngressBackend waits come first in a namespace. Later ones (the extended checks'
+    // mTLS switch, its plain-HTTP refusal) await a changed policy whose moment the condition log does not record.
+    if (coreFlowOnly.includes(kind)) {
+      if (seen.has(`${ns} ${kind}`)) continue;
+      seen.add(`${ns} ${kind}`);
+    }
+    // A pod wait is paired with that pod's readiness (the namespace also holds the extended checks' pods).
+    const times = conditionTimes(conditions, ns, kind === 'pod-ready' ? /^Pod [^/\s]+\/(\S+) /.exec(w.description)?.[1] : undefined);
     let became;
     if (kind === 'metrics') {
       const httpEnd = timings.find((x) => classifyWait(x) === 'http-200' && namespaceIn(x.description, namespaces) === ns)?.endedAt;
@@ -211,6 +225,25 @@ export function apiCost(requests, excludeAgents = []) {
   const byVerb = {};
   for (const r of mine) byVerb[r.verb] = (byVerb[r.verb] ?? 0) + 1;
   return { total: mine.length, byVerb, watchStreams: byVerb.watch ?? 0 };
+}
+
+/**
+ * API requests per check: each request counts for the check whose test was running when it was made (Playwright's
+ * JSON report gives each test's start and duration); `outside` holds the rest (pre-flight, fixtures before the first
+ * check, cleanup after the last).
+ * @param {RequestEntry[]} requests
+ * @param {{ check: string, start: number, end: number }[]} windows
+ * @returns {Record<string, number>}
+ */
+export function requestsByCheck(requests, windows) {
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const r of requests) {
+    const t = Date.parse(r.time ?? '');
+    const check = windows.find((w) => t >= w.start && t <= w.end)?.check ?? 'outside';
+    out[check] = (out[check] ?? 0) + 1;
+  }
+  return out;
 }
 
 /**

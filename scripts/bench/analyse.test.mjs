@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apiCost, classifyWait, flowFloor, harnessReactions, percentile, pollerReactions, runNamespaces, summarize, timeToVerdict } from './analyse.mjs';
+import { apiCost, classifyWait, flowFloor, harnessReactions, percentile, podUnmodelledMs, pollerReactions, requestsByCheck, runNamespaces, summarize, timeToVerdict } from './analyse.mjs';
 
 const ns = 'mesh-conformance-abcde';
 const conditions = [
@@ -26,6 +26,12 @@ const timings = [
   { kind: 'wait', description: `Namespace ${ns} to be deleted`, startedAt: 9400, endedAt: 9502, outcome: 'done' },
   { kind: 'wait', description: 'something else', startedAt: 1, endedAt: 2, outcome: 'done' },
 ];
+/** An extended check's waits after the core flow: a second pod, and a second policy commit and HTTP streak. */
+const extendedTimings = [
+  { kind: 'wait', description: `Pod ${ns}/dapr-client-y to be Running with 3/3 ready`, startedAt: 9600, endedAt: 12004, outcome: 'done' },
+  { kind: 'wait', description: `IngressBackend ${ns}/httpbin to be committed`, startedAt: 9700, endedAt: 11000, outcome: 'done' },
+  { kind: 'consecutive', description: `HEAD and GET http://127.0.0.1/get (Host: ${ns}.mesh-conformance.test) over mTLS to the backend to return 200 with x 5 times in a row`, startedAt: 11010, firstOkAt: 11500, endedAt: 11600, outcome: 'done' },
+];
 
 describe('bench analysis', () => {
   it('classifies the harness waits by the condition they await', () => {
@@ -47,6 +53,13 @@ describe('bench analysis', () => {
     assert.deepEqual(r, { 'pod-ready': 3, 'ingress-address': 2, 'http-502': 5, 'ingressbackend-committed': 1, 'http-200': 10, metrics: 1000, 'namespace-gone': 2 });
   });
 
+  it('pairs a pod wait with that pod\'s readiness, and counts the policy and HTTP waits of the core flow only', () => {
+    const withExtended = [...conditions, { t: 12000, type: 'condition', name: 'pod-ready', namespace: ns, object: 'dapr-client-y' }];
+    const r = harnessReactions([...timings, ...extendedTimings], withExtended, [ns]);
+    assert.deepEqual(r.filter((x) => x.wait === 'pod-ready').map((x) => x.ms), [3, 4]);
+    assert.deepEqual(r.filter((x) => x.wait === 'ingressbackend-committed' || x.wait === 'http-200').map((x) => x.ms), [1, 10]);
+  });
+
   it('measures the poller against the same conditions', () => {
     const r = pollerReactions([{ t: 4600, namespace: ns, wait: 'pod-ready' }, { t: 7000, namespace: ns, wait: 'http-200' }, { t: 12000, namespace: ns, wait: 'http-200-verdict' }], conditions);
     assert.deepEqual(r.map((x) => x.ms), [600, 700]);
@@ -55,6 +68,17 @@ describe('bench analysis', () => {
   it('counts API requests by verb, without the excluded user agents', () => {
     const cost = apiCost([{ verb: 'get', userAgent: 'node-fetch/1.0' }, { verb: 'watch', userAgent: 'node-fetch/1.0' }, { verb: 'list', userAgent: 'mesh-conformance-bench-poller' }], ['mesh-conformance-bench-poller']);
     assert.deepEqual(cost, { total: 2, byVerb: { get: 1, watch: 1 }, watchStreams: 1 });
+  });
+
+  it('takes the unmodelled pod work from the flow\'s own pod, not the later pods of the namespace', () => {
+    const later = { t: 9000, type: 'delay', name: 'imagePull', namespace: ns, object: 'dapr-client-y', ms: 5000 };
+    assert.equal(podUnmodelledMs([...conditions, later], ns), 100);
+  });
+
+  it('counts each request for the check that was running when it was made', () => {
+    const at = (/** @type {number} */ ms) => ({ time: new Date(ms).toISOString(), verb: 'get' });
+    const windows = [{ check: 'namespace', start: 1000, end: 2000 }, { check: 'canary', start: 2000.5, end: 3000 }];
+    assert.deepEqual(requestsByCheck([at(500), at(1000), at(1999), at(2500), at(4000)], windows), { outside: 2, namespace: 2, canary: 1 });
   });
 
   it('takes nearest-rank percentiles', () => {
