@@ -7,6 +7,8 @@ import { runLabelKeys } from './run-labels.ts';
 /** What a cleanup did, for the report and for a loud failure. */
 export interface CleanupReport {
   deleted: string[];
+  /** Objects in a namespace this run created, left to that namespace's deletion rather than deleted one by one. */
+  withNamespace: string[];
   alreadyGone: string[];
   refused: string[];
   errors: string[];
@@ -32,20 +34,38 @@ export class CleanupRegistry {
     return this.entries;
   }
 
-  /** Deletes every registered object, newest first; keeps going past errors and reports them all. */
+  /**
+   * Deletes every registered object, newest first; keeps going past errors and reports them all. An object in a
+   * namespace this run created (and that still carries its run id) goes with that namespace: deleting the namespace
+   * deletes what is in it, so it is not read and deleted on its own (two API requests an object saved).
+   */
   async deleteAll(opts: { budgetMs: number; signal?: AbortSignal }): Promise<CleanupReport> {
-    const report: CleanupReport = { deleted: [], alreadyGone: [], refused: [], errors: [] };
-    for (const ref of [...this.entries].reverse()) {
-      const name = describeRef(ref);
+    const report: CleanupReport = { deleted: [], withNamespace: [], alreadyGone: [], refused: [], errors: [] };
+    const entries = [...this.entries].reverse();
+    const read = new Map<ObjectRef, KubernetesObject | undefined>();
+    for (const ref of entries.filter(isNamespace)) {
+      // A read that fails here is read again, and reported, in the loop below.
       try {
-        const current = await this.client.read(ref, opts);
+        read.set(ref, await this.client.read(ref, opts));
+      } catch {
+        continue;
+      }
+    }
+    const ownNamespaces = new Set(entries.filter((ref) => isNamespace(ref) && this.owns(read.get(ref))).map((ref) => ref.name));
+    for (const ref of entries) {
+      const name = describeRef(ref);
+      if (ref.namespace !== undefined && ownNamespaces.has(ref.namespace)) {
+        report.withNamespace.push(name);
+        continue;
+      }
+      try {
+        const current = read.has(ref) ? read.get(ref) : await this.client.read(ref, opts);
         if (!current) {
           report.alreadyGone.push(name);
           continue;
         }
-        const owner = current.metadata?.labels?.[runLabelKeys.runId];
-        if (owner !== this.runId) {
-          report.refused.push(`${name} (label ${runLabelKeys.runId}=${owner ?? '<none>'}, this run is ${this.runId})`);
+        if (!this.owns(current)) {
+          report.refused.push(`${name} (label ${runLabelKeys.runId}=${current.metadata?.labels?.[runLabelKeys.runId] ?? '<none>'}, this run is ${this.runId})`);
           continue;
         }
         if (await this.client.delete(ref, opts)) report.deleted.push(name);
@@ -57,7 +77,13 @@ export class CleanupRegistry {
     this.entries.length = 0;
     return report;
   }
+
+  private owns(obj: KubernetesObject | undefined): boolean {
+    return obj?.metadata?.labels?.[runLabelKeys.runId] === this.runId;
+  }
 }
+
+const isNamespace = (ref: ObjectRef): boolean => ref.kind === 'Namespace' && ref.apiVersion === 'v1';
 
 function toRef(obj: KubernetesObject): ObjectRef {
   return {
