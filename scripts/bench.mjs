@@ -20,9 +20,11 @@ const root = resolve(import.meta.dirname, '..');
 /**
  * The fail faults whose failure is terminal and observable in the simulator's condition log (issue 17's list: image
  * pull error, crash loop, FailedCreate, Unschedulable, IngressBackend `error`, a route condition with a terminal
- * reason); `istio:` runs it with --mesh istio.
+ * reason, an HTTP answer that cannot change); `istio:` runs it with --mesh istio. Of the extended checks: Dapr's
+ * sidecar in a crash loop, the injector's admission refusal while Vault is sealed (FailedCreate), the sidecar's RBAC
+ * refusing the ingress's certificate (403).
  */
-const defaultFaults = 'image-pull-error,init-container-fails,pod-unschedulable,pod-security-baseline,ingressbackend-error,istio:httproute-backend-not-found';
+const defaultFaults = 'image-pull-error,init-container-fails,pod-unschedulable,pod-security-baseline,ingressbackend-error,istio:httproute-backend-not-found,dapr-api-intercepted,vault-sealed,ingress-mtls-wrong-principal';
 const { values: opts } = parseArgs({
   options: {
     timings: { type: 'string', default: 'realistic' },

@@ -261,7 +261,7 @@ export function runNamespaces(timings, conditions, prefix = 'mesh-conformance-')
 }
 
 /** The simulator's terminal conditions (condition-log.ts): a fault a check must report at once. */
-export const terminalConditions = ['pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found'];
+export const terminalConditions = ['pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found', 'principal-refused'];
 
 /**
  * Time to verdict on a broken cluster (issue 17): from the first terminal condition the simulator logged to the end

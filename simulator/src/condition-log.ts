@@ -14,10 +14,11 @@ import type { KubeObject, ObjectStore, StoreEvent } from './cluster/types.ts';
  * Conditions the harness awaits, as the simulator makes them true; and the terminal failures a check must report at
  * once (the bench's time to verdict on a broken cluster, issue 17): a container that cannot start (image pull, crash
  * loop) or a pod that cannot be scheduled, a FailedCreate Event, an IngressBackend in `error`, an HTTPRoute whose
- * backend is not found.
+ * backend is not found, a sidecar whose RBAC refuses a client certificate's principal (an answer that cannot change
+ * while the configuration stays: `principal-refused`).
  */
 export const conditionNames = ['pod-ready', 'ingress-address', 'ingressbackend-committed', 'namespace-gone', 'metrics-scraped',
-  'pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found'] as const;
+  'pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found', 'principal-refused'] as const;
 export type ConditionName = (typeof conditionNames)[number];
 
 /** Modelled delays on the critical path of a flow (timings.ts field names without the `Ms`). */
@@ -55,7 +56,7 @@ export function recordDelay(name: DelayName, obj: { metadata: { namespace?: stri
   write({ t: preciseNow(), type: 'delay', name, namespace: obj.metadata.namespace ?? '', object: obj.metadata.name ?? '', ms });
 }
 
-/** Records a condition made true outside the store (a sidecar answering a Prometheus scrape: `metrics-scraped`). */
+/** Records a condition made true outside the store (a sidecar answering a Prometheus scrape: `metrics-scraped`; its RBAC refusing a principal). */
 export function recordCondition(name: ConditionName, obj: { metadata: { namespace?: string | undefined; name?: string | undefined } }): void {
   if (!file) return;
   write({ t: preciseNow(), type: 'condition', name, namespace: obj.metadata.namespace ?? '', object: obj.metadata.name ?? '' });

@@ -162,6 +162,7 @@ async function startInbound(
       : ctx.policy.inboundRequest?.(ctx.pod, port, peer, { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', headers });
     if (reply) {
       if (reply.status === 403) stats.rbacDenied++;
+      if (denied) recordCondition('principal-refused', ctx.pod);
       localReply(req, res, reply.status, reply.body);
       log('debug', 'rbac', `[source/extensions/filters/http/rbac/rbac_filter.cc:139] local reply ${reply.status}: ${reply.reason} (peer ${peer})`);
       return;
