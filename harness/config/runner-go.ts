@@ -90,11 +90,14 @@ let awaited = false;
 
 /**
  * In an early-started runner (the variable set, not a worker): waits for the go and adopts its environment, or exits
- * when the CLI gave up first. A no-op anywhere else, and after the first call.
+ * when the CLI gave up first. Meanwhile `preload` starts loading what the runner will load after the go anyway (it is
+ * not awaited; its failures surface when the same modules are imported for real). A no-op anywhere else, and after
+ * the first call.
  */
-export async function awaitRunnerGo(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function awaitRunnerGo(preload?: () => Promise<unknown>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (awaited || env[runnerGoEnv] !== 'stdin' || typeof process.send === 'function') return;
   awaited = true;
+  preload?.().catch(() => undefined);
   const go = await readGo(process.stdin);
   // The CLI stopped before the run began: nothing was created, nothing to report.
   if (!go) process.exit(0);
