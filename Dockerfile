@@ -4,8 +4,9 @@
 #
 #   docker build -t ghcr.io/mesh-conformance/mesh-conformance:0.1.0 .
 #
-# The CLI is bundled ahead of time into one JavaScript file (npm run build: esbuild, our code only, packages kept
-# external), so the image runs it with plain Node and has no tsx or esbuild (both removed below). The checks, fixtures
+# The CLI is bundled ahead of time into one JavaScript file (npm run build: scripts/build.mjs, esbuild, our code only,
+# packages kept external), so the image runs it with plain Node and has no tsx or esbuild (both removed below); a
+# checkout runs the same bundle through bin/mesh-conformance.js while it is current. The checks, fixtures
 # and harness stay TypeScript: the Playwright test runner transpiles test files itself, as it does on a checkout.
 # Not in the image: the simulated cluster (simulator/; `--target local` and `sim` need a checkout), the self-tests,
 # scripts and docs. Runs as a non-root user (10001) and works with a read-only root filesystem: it writes only to
@@ -16,7 +17,10 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY bin ./bin
+COPY scripts/build.mjs ./scripts/
 COPY cli ./cli
+COPY fixtures ./fixtures
 COPY harness ./harness
 RUN npm run build
 

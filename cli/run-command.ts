@@ -5,6 +5,7 @@ import { loadConfigFileLayer } from '../harness/config/config-file.ts';
 import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-config.ts';
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
 import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
+import { goLine, runnerGoEnv } from '../harness/config/runner-go.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
@@ -13,7 +14,7 @@ import { generateRunId } from '../harness/k8s/run-labels.ts';
 import { parentWatchEnv } from '../fixtures/parent-watch.ts';
 import { adoptMeshSettings, detectMesh, detectedLayer } from './detect-mesh.ts';
 import { adoptInCluster, decideInCluster, inClusterLayer } from './in-cluster.ts';
-import { childExit } from './child-process.ts';
+import { childExit, stopChild } from './child-process.ts';
 import { selectedChecks } from './list-checks.ts';
 import { cleanupAfterRun, preRunSweep } from './cleanup-command.ts';
 import { ensureWritableReportDir } from './report-dir.ts';
@@ -121,6 +122,14 @@ export function namespacesArgs(n: number | undefined): string[] {
 }
 
 /**
+ * Node flags of the test runner, inherited by its workers (Playwright forks them with the runner's flags). The young
+ * generation's semi-spaces default to 16 MB each: a harness process allocates little and briefly (API objects, HTTP
+ * exchanges), so 2 MB semi-spaces cost a few more scavenges and save about 15–25 MB of resident memory per process
+ * (issue 17's summed RSS; BENCHMARKS.md).
+ */
+export const runnerNodeFlags = ['--max-semi-space-size=2'];
+
+/**
  * `mesh-conformance run`: validates input, starts the simulated cluster for `local`, runs
  * `playwright test --project=<target>` with the configuration in MESH_CONFORMANCE_* variables, stops the
  * simulator, and returns the mapped exit code (SIGINT/SIGTERM are forwarded once; the result is 130).
@@ -149,6 +158,8 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   // closed) all stop the run the same way, and the exit code is 130.
   let interrupted = false;
   let child: ReturnType<typeof spawn> | undefined;
+  // Whether the runner got its go: from then on it owns the run's namespaces, and stopping it means tearing them down.
+  let started = false;
   const starting = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signal === 'SIGHUP') {
@@ -159,13 +170,29 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     starting.abort();
     stopCredentialPlugins();
     // Playwright runs its teardown (namespace deletion) on the first SIGINT; a second one would cut it short.
-    if (child && child.exitCode === null) child.kill('SIGINT');
-    else if (!child && signal !== 'SIGHUP') process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
+    if (child && started && child.exitCode === null) child.kill('SIGINT');
+    else if (!started && signal !== 'SIGHUP') process.stderr.write(`mesh-conformance: ${signal} received, stopping\n`);
   };
   for (const s of stopSignals) process.on(s, onSignal);
 
   let simulator: RunningSimulator | undefined;
+  // The runner's environment until its go, and the config file it will read (written just before the go).
+  const runConfigFile = runPaths(config.reportDir, config.runId ?? '').config;
+  const runnerBaseEnv = { ...process.env, [parentWatchEnv]: 'stdin', [runnerGoEnv]: 'stdin' };
+  const earlyEnv = runnerEnv(config, runnerBaseEnv, runConfigFile);
   try {
+    // The test runner starts now and waits for its go (harness/config/runner-go.ts): Node, Playwright and its
+    // transform load while the simulated cluster boots or pre-flight runs, instead of after them.
+    child = spawn(process.execPath, [...runnerNodeFlags, playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(config.parallelism), ...inv.playwrightArgs], {
+      cwd: packageRoot,
+      env: earlyEnv,
+      // stdin is a pipe only we hold: the go arrives on it, and if we die, even by SIGKILL, the runner sees it end
+      // and stops (before the go: exits at once; after it: tears down, fixtures/parent-watch.ts).
+      stdio: ['pipe', 'inherit', 'inherit'],
+      // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
+      detached: true,
+    });
+    child.stdin?.on('error', () => undefined);
     if (config.target !== 'local') {
       // Real clusters: refuse unsafe input and check access, the mesh and RBAC before anything is written; then
       // sweep leftovers of dead runs older than the TTL (live runs keep a heartbeat and are never touched).
@@ -194,23 +221,19 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
     rmSync(join(config.reportDir, 'allure-results'), { recursive: true, force: true });
     process.stdout.write(`mesh-conformance: run ${config.runId} target=${config.target} profile=${config.flavor} mesh=${config.mesh}(${config.meshNamespace}${config.meshRevision ? `, revision ${config.meshRevision}` : ''}) ingress=${config.ingress}\n`);
     // The configuration is resolved once, here: the runner, its workers and the reporters read this file.
-    const runConfigFile = writeRunConfig(config);
+    if (writeRunConfig(config) !== runConfigFile) throw new Error(`the run's config file moved from ${runConfigFile}`);
     // The runner and its workers use the kubeconfig as read here, never the files again (a pipe can be read once).
     const kubeconfig = resolveKubeconfig(config.kubeconfig ?? '', config.context);
-    child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(config.parallelism), ...inv.playwrightArgs], {
-      cwd: packageRoot,
-      env: { ...runnerEnv(config, process.env, runConfigFile, kubeconfig), [parentWatchEnv]: 'stdin' },
-      // stdin is a pipe only we hold: if we die, even by SIGKILL, the runner sees it end and stops (fixtures/parent-watch.ts).
-      stdio: ['pipe', 'inherit', 'inherit'],
-      // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT.
-      detached: true,
-    });
-    child.stdin?.on('error', () => undefined);
+    if (interrupted) return exitCodes.interrupted;
+    child.stdin?.write(goLine(earlyEnv, runnerEnv(config, runnerBaseEnv, runConfigFile, kubeconfig)));
+    started = true;
     const { code, signal } = await childExit(child);
     return interrupted ? exitCodes.interrupted : mapPlaywrightExit(code, signal);
   } finally {
     // However the runner ended (interrupted in any phase, crashed): remove what is left of this run, bounded.
-    if (child) await cleanupAfterRun(config, { interrupted });
+    if (child && started) await cleanupAfterRun(config, { interrupted });
+    // A runner that got no go created nothing: it only has to go.
+    else if (child) await stopChild(child);
     if (simulator) await simulator.stop();
     for (const s of stopSignals) process.removeListener(s, onSignal);
   }

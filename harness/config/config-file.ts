@@ -61,6 +61,7 @@ export function findConfigFile(explicit: string | undefined, env: NodeJS.Process
 export const configLoadLimitMs = 10_000;
 
 let esmHookRegistered = false;
+let tsxRegistered = false;
 
 /**
  * Imports a TypeScript (or JavaScript) config file as an ES module, whatever the package around it says, within
@@ -68,6 +69,17 @@ let esmHookRegistered = false;
  */
 async function importConfigModule(path: string, limitMs: number): Promise<{ default?: unknown }> {
   const esm = !/\.c[jt]s$/.test(path);
+  // Run from the bundle (plain JavaScript, dist/), no TypeScript loader is in memory: tsx is registered for this
+  // import. Run from the sources, the loader that compiles this very file (tsx, Playwright's) compiles the config too.
+  if (/\.[cm]?ts$/.test(path) && !import.meta.url.endsWith('.ts') && !tsxRegistered) {
+    tsxRegistered = true;
+    try {
+      const tsx = await import('tsx/esm/api');
+      tsx.register();
+    } catch {
+      // No tsx (the container image drops it): Node's own type stripping loads the file where Node has it (22.18+).
+    }
+  }
   if (esm && !esmHookRegistered) {
     esmHookRegistered = true;
     register(new URL('./esm-config-hooks.mjs', import.meta.url).href);
