@@ -91,7 +91,7 @@ function parseArgs(argv: string[]): ParsedArgs {
     if (!flavorFor(o.mesh, o.flavor).realMeshControlPlane) throw new UsageError(`${said('upstream')} runs the real istiod, which flavor ${registered} does not have: choose --mesh istio --flavor kind, or drop ${said('upstream')}`);
     if (o.controlPlane !== 'upstream') throw new UsageError(`${said('upstream')} runs the real istiod against kube-apiserver: add --control-plane upstream, or drop ${said('upstream')}`);
     const refused = o.fault.filter(isFaultName).map(faultNamed).find((f) => f.emulatedMeshControlPlaneOnly);
-    if (refused) throw new UsageError(`fault "${refused.name}" acts on our istiod emulation and cannot apply with the real istiod (${said('upstream')}): drop the fault, or use --istiod emulated`);
+    if (refused) throw new UsageError(`fault "${refused.name}" acts on our istiod emulation and cannot apply with the real istiod (${said('upstream')}): drop the fault, or ${o.istiod !== undefined ? 'use --istiod emulated' : 'unset MESH_SIM_ISTIOD'}`);
   }
   const unknown = o.fault.filter((f) => !isFaultName(f));
   if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${faults.map((f) => f.name).join(', ')}`);
