@@ -5,6 +5,9 @@
  * the node's image catalogue, the proxies' xDS/SDS view: the `proxyv2` image runs the emulated sidecar and gateway
  * with this istiod's registry, policies and CA. The istiod pods themselves (image `pilot`) only run idle, like
  * osm-controller's; their readiness (a ready endpoint of `istiod-<rev>`) gates everything istiod does.
+ *
+ * With `meshControlPlane: 'upstream'` (`--istiod upstream`) the real istiod does all but the proxies
+ * (startWithRealIstiod below; simulator/README.md, "The real istiod").
  */
 import type { ComponentContext, SimComponent, StartedComponent } from '../../component.ts';
 import { ApiError } from '../../cluster/types.ts';
