@@ -202,6 +202,13 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
       expect(log, 'the ready line says the real istiod runs').toContain('"meshControlPlane":"upstream"');
     });
 
+    test('istio-kind: `check --target local` reports the cluster ready with the real istiod (exit 0)', async () => {
+      const r = await runCli(['check', '--target', 'local', '--mesh', 'istio', '--control-plane', 'upstream'], { env: { MESH_SIM_ISTIOD: 'upstream' }, timeoutMs: runTimeoutMs });
+      expect(r.code, r.output.slice(-3000)).toBe(0);
+      expect(r.output).toMatch(/MutatingWebhookConfiguration istio-sidecar-injector-asm-1-30 calls istiod-asm-1-30 \(1 ready endpoint\)/);
+      expect(r.output).toMatch(/Status: \d+ ok, \d+ warnings?, 0 failures: ready \(exit 0\)/);
+    });
+
     for (const fault of faultsWithRealIstiod) {
       test(`istio-kind: ${fault} keeps its verdict with the real istiod`, async ({}, testInfo) => {
         const e = faultExpectations[fault];

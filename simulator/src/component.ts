@@ -46,6 +46,11 @@ export interface ComponentContext {
 export interface StartedComponent {
   /** What sidecars ask about each inbound connection (a mesh control plane's xDS); at most one component offers it. */
   inboundPolicy?: InboundPolicySource;
+  /**
+   * What it still has to finish once the flavor's objects exist before the cluster counts as ready (the real istiod:
+   * its CA, its webhook patch, its GatewayClass); a rejection fails the start with its message.
+   */
+  ready?: Promise<void>;
   /** What it offers clients, merged into the ready message. */
   offers?: ReadyOffers;
   stop(): Promise<void> | void;

@@ -159,7 +159,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     await installFlavor(store, flavor, hooks);
     log(`installed the ${flavor.name} flavor; waiting for the control-plane pods`);
-    await waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000);
+    // The components' own start-up (a rejection fails at once, with its reason).
+    await Promise.all([waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000), ...started.flatMap((s) => (s.ready ? [s.ready] : []))]);
     if (scenario) {
       log(`installing scenario ${scenario.name}`);
       await scenario.install(store);

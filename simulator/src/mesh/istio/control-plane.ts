@@ -13,10 +13,11 @@ import type { ComponentContext, SimComponent, StartedComponent } from '../../com
 import { ApiError } from '../../cluster/types.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import { idleContainer } from '../../node/container.ts';
+import type { ContainerStarter } from '../../node/container.ts';
 import { imageRepository } from '../../node/images.ts';
 import { IstioCa } from './ca.ts';
 import { servedRevision } from '../../flavors/istio-install.ts';
-import { startUpstreamIstiodInstall } from '../../upstream/istiod-install.ts';
+import { relayToIstiod, startUpstreamIstiodInstall } from '../../upstream/istiod-install.ts';
 import { clusterId, pilotImage } from './constants.ts';
 import type { IstioLayout } from './constants.ts';
 import { GatewayController } from './gateway-controller.ts';
@@ -75,19 +76,23 @@ export function istioControlPlaneComponent(layout: IstioLayout): SimComponent {
 }
 
 /** The proxies' view of istiod (their xDS and SDS, emulated in process). */
-function proxyEnv(view: IstioView, ca: IstioCa, ctx: ComponentContext, revision: string): ProxyEnv {
+function proxyEnv(view: IstioView, ca: ProxyEnv['ca'], ctx: ComponentContext, revision: string): ProxyEnv {
   let configured: Promise<void> | undefined;
   return { view, ca, hooks: ctx.hooks, revision, configured: () => (configured ??= whenIstiodReachable(view)) };
 }
 
-/** The images istiod's install runs: `pilot` and `install-cni` idle, `proxyv2` as the emulated proxies. */
-function registerImages(ctx: ComponentContext, layout: IstioLayout, env: ProxyEnv): void {
+/**
+ * The images istiod's install runs: `pilot` and `install-cni` idle (with the real istiod, `pilot` relays to it instead:
+ * `pilot`), `proxyv2` as the emulated proxies.
+ */
+function registerImages(ctx: ComponentContext, layout: IstioLayout, env: ProxyEnv, pilot?: ContainerStarter): void {
   const pilotRepo = imageRepository(pilotImage(layout));
   const cniRepo = imageRepository(`${layout.hub}/install-cni:${layout.tag}`);
   ctx.images.register({
     kind: 'istio-control-plane',
     matches: (repo) => repo === pilotRepo || repo === cniRepo,
     start: (c) => {
+      if (pilot && imageRepository(c.container.image ?? '') === pilotRepo) return pilot(c);
       c.log(`${c.clock().toISOString()}\tinfo\tstarting ${c.container.name} ${layout.version}`);
       return Promise.resolve(idleContainer());
     },
@@ -113,12 +118,10 @@ async function startWithRealIstiod(ctx: ComponentContext, layout: IstioLayout): 
     env: { CLUSTER_ID: clusterId, ...(native ? { ENABLE_NATIVE_SIDECARS: native } : {}) },
     log: (line) => ctx.log(line),
   });
-  try {
-    const ca = await IstioCa.fromRoot(install.ca, { foreignSigner: ctx.hooks.mesh.foreignWorkloadCa });
-    registerImages(ctx, layout, proxyEnv(view, ca, ctx, revision));
-  } catch (error) {
-    await install.stop();
-    throw error;
-  }
-  return { stop: () => install.stop() };
+  // SDS: certificates signed with istiod's CA once it has written it (a proxy asks only after its first push).
+  const ca = install.ca.then((root) => IstioCa.fromRoot(root, { foreignSigner: ctx.hooks.mesh.foreignWorkloadCa }));
+  ca.catch(() => undefined);
+  const sds = { issue: (namespace: string, serviceAccount: string) => ca.then((c) => c.issue(namespace, serviceAccount)) };
+  registerImages(ctx, layout, proxyEnv(view, sds, ctx, revision), (c) => relayToIstiod(c, install.istiod));
+  return { ready: install.ready, stop: () => install.stop() };
 }
