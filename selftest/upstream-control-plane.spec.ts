@@ -194,13 +194,15 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
   test.describe('with the real istiod (MESH_SIM_ISTIOD=upstream; skipped where pilot-discovery and istioctl are not built: npm run upstream:build)', () => {
     test.skip(!upstreamIstiodPresent(), `the real istiod is not built (no pilot-discovery and istioctl in ${upstreamIstioBinDir()}): run \`npm run upstream:build\``);
 
-    test('istio-kind: a clean run with the real istiod passes every check and creates nothing twice', async ({}, testInfo) => {
-      const run = await upstreamRun(undefined, testInfo, 'kind', 'istio', 'upstream');
-      expectCleanPass(run, 'istio-kind');
-      const log = simulatorLog(run);
-      expect(log, 'istiod ran as pilot-discovery').toMatch(/istiod \(pilot-discovery\) ready in \d+ ms/);
-      expect(log, 'the ready line says the real istiod runs').toContain('"meshControlPlane":"upstream"');
-    });
+    for (const flavor of ['kind', 'aks'] as const) {
+      test(`${clusterName(flavor, 'istio')}: a clean run with the real istiod passes every check and creates nothing twice`, async ({}, testInfo) => {
+        const run = await upstreamRun(undefined, testInfo, flavor, 'istio', 'upstream');
+        expectCleanPass(run, clusterName(flavor, 'istio'));
+        const log = simulatorLog(run);
+        expect(log, 'istiod ran as pilot-discovery').toMatch(/istiod \(pilot-discovery\) ready in \d+ ms/);
+        expect(log, 'the ready line says the real istiod runs').toContain('"meshControlPlane":"upstream"');
+      });
+    }
 
     test('istio-kind: `check --target local` reports the cluster ready with the real istiod (exit 0)', async () => {
       const r = await runCli(['check', '--target', 'local', '--mesh', 'istio', '--control-plane', 'upstream'], { env: { MESH_SIM_ISTIOD: 'upstream' }, timeoutMs: runTimeoutMs });

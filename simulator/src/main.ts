@@ -88,7 +88,7 @@ function parseArgs(argv: string[]): ParsedArgs {
   const said = (value: string): string => (o.istiod !== undefined ? `--istiod ${value}` : `MESH_SIM_ISTIOD=${value}`);
   if (!isMeshControlPlaneName(istiod)) throw new UsageError(`invalid ${said(`"${istiod}"`)}; valid: ${meshControlPlanes.join(', ')}`);
   if (istiod === 'upstream') {
-    if (!flavorFor(o.mesh, o.flavor).realMeshControlPlane) throw new UsageError(`${said('upstream')} runs the real istiod, which flavor ${registered} does not have: choose --mesh istio --flavor kind, or drop ${said('upstream')}`);
+    if (!flavorFor(o.mesh, o.flavor).realMeshControlPlane) throw new UsageError(`${said('upstream')} runs the real istiod, which flavor ${registered} does not have: choose --mesh istio, or drop ${said('upstream')}`);
     if (o.controlPlane !== 'upstream') throw new UsageError(`${said('upstream')} runs the real istiod against kube-apiserver: add --control-plane upstream, or drop ${said('upstream')}`);
     const refused = o.fault.filter(isFaultName).map(faultNamed).find((f) => f.emulatedMeshControlPlaneOnly);
     if (refused) throw new UsageError(`fault "${refused.name}" acts on our istiod emulation and cannot apply with the real istiod (${said('upstream')}): drop the fault, or ${o.istiod !== undefined ? 'use --istiod emulated' : 'unset MESH_SIM_ISTIOD'}`);

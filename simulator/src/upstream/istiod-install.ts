@@ -113,7 +113,9 @@ export async function startUpstreamIstiodInstall(opts: UpstreamIstiodInstallOpti
 
   await createIfMissing(store, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (const o of rendered.filter((x) => x.kind === 'CustomResourceDefinition')) await createIfMissing(store, o);
-  for (const o of rendered.filter((x) => x.kind !== 'CustomResourceDefinition' && !notApplied.has(x.kind))) await createIfMissing(store, o);
+  // With CNI the flavor runs its own node agent (the AKS add-on's DaemonSet): the rendered CNI component is left out.
+  const applied = rendered.filter((x) => x.kind !== 'CustomResourceDefinition' && !notApplied.has(x.kind) && x.metadata.labels?.['operator.istio.io/component'] !== 'Cni');
+  for (const o of applied) await createIfMissing(store, o);
 
   const dir = await mkdtemp(join(tmpdir(), 'mesh-istiod-kubeconfig-'));
   const kubeconfig = join(dir, 'kubeconfig');
