@@ -106,13 +106,14 @@ function simulatorLog(run: RunEvidence): string {
 /**
  * Istio faults that keep their verdict with the real istiod, each through a part that is istiod's there: its injection
  * webhook's revision selectors, its ENABLE_NATIVE_SIDECARS, the root it publishes against the certificates our SDS
- * signs, its Gateway API controller's status.
+ * signs, its Gateway API controller's status, the CA it loads from istio-ca-secret.
  */
 const faultsWithRealIstiod = [
   'istio-revision-missing', // istiod and its webhook run the stale revision; the namespace's label selects none
   'classic-sidecars', // istiod runs with ENABLE_NATIVE_SIDECARS=false: its template adds a classic sidecar
   'foreign-ca-certificate', // our SDS signs with another CA than the root istiod publishes
   'gateway-not-programmed', // istiod's Gateway controller reports no address as Programmed=False
+  'root-ca-expiring', // istiod reuses the soon-expiring root it finds in istio-ca-secret (a pass fault)
 ];
 
 /** Whether an extended check's feature is absent from a simulated cluster (the clean run then skips it with the reason). */

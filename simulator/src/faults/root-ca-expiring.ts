@@ -12,6 +12,5 @@ export const rootCaExpiring = defineFault({
     'istio-kind': 'istiod\'s self-signed root (istio-ca-secret, istio-ca-root-cert) expires in 10 days: `check` warns (certificates/root-ca); a conformance run still passes',
     'istio-aks': 'istiod\'s self-signed root (istio-ca-secret, istio-ca-root-cert) expires in 10 days: `check` warns (certificates/root-ca); a conformance run still passes',
   },
-  emulatedMeshControlPlaneOnly: true,
   hooks: () => ({ mesh: { rootCaValidityMs: expiringRootValidityMs } }),
 });

@@ -51,6 +51,12 @@ export interface UpstreamIstiodInstallOptions {
   cni: boolean;
   /** Extra env for pilot-discovery (ENABLE_NATIVE_SIDECARS where the install sets it). */
   env?: Record<string, string>;
+  /**
+   * A self-signed root to leave in `istio-ca-secret` before istiod starts: istiod then uses it instead of creating
+   * its own, as when it restarts (security/pkg/pki/ca/ca.go loads an existing `istio-ca-secret`). The fault
+   * root-ca-expiring gives one that expires soon.
+   */
+  caRoot?: SigningCa;
   log: (line: string) => void;
   /** Bound on each step of istiod's start (the CRDs, readiness, its CA Secret, its webhook patch, its GatewayClass; default 120 s). */
   timeoutMs?: number;
@@ -112,6 +118,13 @@ export async function startUpstreamIstiodInstall(opts: UpstreamIstiodInstallOpti
   if (!injector) throw new Error(`istioctl rendered no injector MutatingWebhookConfiguration for revision ${revision}`);
 
   await createIfMissing(store, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (opts.caRoot) {
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    await createIfMissing(store, {
+      apiVersion: 'v1', kind: 'Secret', type: 'istio.io/ca-root', metadata: { name: 'istio-ca-secret', namespace },
+      data: { 'ca-cert.pem': b64(opts.caRoot.certPem), 'ca-key.pem': b64(opts.caRoot.keyPem), 'cert-chain.pem': '', 'key.pem': '', 'root-cert.pem': '' },
+    });
+  }
   for (const o of rendered.filter((x) => x.kind === 'CustomResourceDefinition')) await createIfMissing(store, o);
   // With CNI the flavor runs its own node agent (the AKS add-on's DaemonSet): the rendered CNI component is left out.
   const applied = rendered.filter((x) => x.kind !== 'CustomResourceDefinition' && !notApplied.has(x.kind) && x.metadata.labels?.['operator.istio.io/component'] !== 'Cni');

@@ -46,6 +46,11 @@ export class IstioCa {
     return new IstioCa(root, o.foreignSigner ? await make() : root);
   }
 
+  /** A root as istiod's self-signed CA makes one (O=cluster.local, RSA 2048), valid for `validityMs` from now. */
+  static selfSignedRoot(validityMs: number): Promise<SigningCa> {
+    return createRoot({ subject: [{ name: 'organizationName', value: trustDomain }], validityMs, keyType: 'rsa' });
+  }
+
   /**
    * The CA of a real istiod (its `istio-ca-secret`), for the emulated SDS of a cluster where the real istiod runs
    * (upstream/istiod-install.ts): workload certificates chain to the root it publishes. `foreignSigner` still signs

@@ -116,6 +116,8 @@ async function startWithRealIstiod(ctx: ComponentContext, layout: IstioLayout): 
   const install = await startUpstreamIstiodInstall({
     store: ctx.store, api: ctx.api, namespace: layout.namespace, revision, hub: layout.hub, tag: layout.tag, cni: layout.cni,
     env: { CLUSTER_ID: clusterId, ...(native ? { ENABLE_NATIVE_SIDECARS: native } : {}) },
+    // root-ca-expiring: istiod finds a root that expires soon in istio-ca-secret and uses it.
+    ...(ctx.hooks.mesh.rootCaValidityMs !== undefined ? { caRoot: await IstioCa.selfSignedRoot(ctx.hooks.mesh.rootCaValidityMs) } : {}),
     log: (line) => ctx.log(line),
   });
   // SDS: certificates signed with istiod's CA once it has written it (a proxy asks only after its first push).
