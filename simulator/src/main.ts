@@ -17,6 +17,7 @@ import { controlPlanes, isControlPlaneName } from './cluster-core.ts';
 import type { ControlPlaneName } from './cluster-core.ts';
 import { UpstreamBinariesMissingError } from './upstream/upstream-core.ts';
 import { UpstreamIstiodMissingError } from './upstream/istiod-install.ts';
+import { upstreamIstioBinDir, upstreamIstiodPresent } from './upstream/istiod.ts';
 import { isMeshControlPlaneName, meshControlPlanes } from './component.ts';
 import type { MeshControlPlaneName } from './component.ts';
 import { flavorFor } from './flavors/index.ts';
@@ -92,6 +93,8 @@ function parseArgs(argv: string[]): ParsedArgs {
     if (o.controlPlane !== 'upstream') throw new UsageError(`${said('upstream')} runs the real istiod against kube-apiserver: add --control-plane upstream, or drop ${said('upstream')}`);
     const refused = o.fault.filter(isFaultName).map(faultNamed).find((f) => f.emulatedMeshControlPlaneOnly);
     if (refused) throw new UsageError(`fault "${refused.name}" acts on our istiod emulation and cannot apply with the real istiod (${said('upstream')}): drop the fault, or ${o.istiod !== undefined ? 'use --istiod emulated' : 'unset MESH_SIM_ISTIOD'}`);
+    // Said before the control plane starts, not after.
+    if (!upstreamIstiodPresent()) throw new UsageError(new UpstreamIstiodMissingError(upstreamIstioBinDir()).message);
   }
   const unknown = o.fault.filter((f) => !isFaultName(f));
   if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${faults.map((f) => f.name).join(', ')}`);

@@ -106,8 +106,8 @@ function registerImages(ctx: ComponentContext, layout: IstioLayout, env: ProxyEn
  * controller (GatewayClasses, the gateway Deployment and Service, status) are istiod's, so our injector, webhook
  * writer, root-cert publisher, CA Secret writer and Gateway controller do not run. What needs a real Envoy stays
  * ours: the proxies (`proxyv2`) with their xDS view of the cluster and their SDS certificates, signed with the key
- * istiod keeps in `istio-ca-secret`. The `pilot` pods of the flavor's istiod Deployment run idle and stand for the
- * host process (their ready endpoint is the proxies' first push, as before).
+ * istiod keeps in `istio-ca-secret`. The `pilot` pods of the flavor's istiod Deployment stand for the host process:
+ * they relay its ports and are ready once it is (their ready endpoint is the proxies' first push, as before).
  */
 async function startWithRealIstiod(ctx: ComponentContext, layout: IstioLayout): Promise<StartedComponent> {
   const view = new IstioView(ctx.store, layout);
