@@ -168,11 +168,11 @@ function collectChecks(suites: JSONReportSuite[] | undefined, out: CheckResult[]
 }
 
 /** Runs `mesh-conformance run` for one simulated cluster and fault (none: a clean run) and gathers its evidence. */
-export async function runConformance(opts: { mesh?: string; flavor: string; ingress?: string | undefined; fault: string | undefined; reportDir: string; budgets: Budgets; timeoutMs: number; controlPlane?: 'embedded' | 'upstream' }): Promise<RunEvidence> {
+export async function runConformance(opts: { mesh?: string; flavor: string; ingress?: string | undefined; fault: string | undefined; reportDir: string; budgets: Budgets; timeoutMs: number; controlPlane?: 'embedded' | 'upstream'; env?: Record<string, string> }): Promise<RunEvidence> {
   const reportDir = resolve(opts.reportDir);
   const args = ['run', ...(opts.mesh ? ['--mesh', opts.mesh] : []), '--flavor', opts.flavor, ...(opts.ingress ? ['--ingress', opts.ingress] : []), '--report-dir', reportDir, ...(opts.fault ? ['--sim-fault', opts.fault] : []),
     ...(opts.controlPlane ? ['--control-plane', opts.controlPlane] : [])];
-  const r = await runCli(args, { env: budgetEnv(opts.budgets), timeoutMs: opts.timeoutMs });
+  const r = await runCli(args, { env: { ...budgetEnv(opts.budgets), ...opts.env }, timeoutMs: opts.timeoutMs });
   const resultsFile = join(reportDir, 'results.json');
   const checks: CheckResult[] = [];
   let runErrors: string[] = [];

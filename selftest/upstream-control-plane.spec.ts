@@ -5,7 +5,7 @@
 // for the Istio flavors (istiod's webhook certificate from its own CA, Prometheus' discovery by pod address). Without
 // the binaries those tests skip, saying how to build them; the refusals (no binaries, a real target) need none.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -16,6 +16,7 @@ import type { Budgets } from './templates.ts';
 import type { SimClusterName } from './fault-expectations.ts';
 import { extendedChecksOn, faultExpectations } from './fault-expectations.ts';
 import { upstreamBinariesPresent, upstreamBinDir } from '../simulator/src/upstream/control-plane.ts';
+import { upstreamIstioBinDir, upstreamIstiodPresent } from '../simulator/src/upstream/istiod.ts';
 
 /** Budgets for the real control plane on a loaded 2-core machine: kube-controller-manager's rollout takes longer than ours. */
 const upstreamBudgets: Budgets = { rollout: 60_000, assert: 20_000, http: 20_000, metrics: 60_000 };
@@ -86,11 +87,34 @@ function tail(run: RunEvidence): string {
   return `\n--- output (last 3000 chars) ---\n${run.output.slice(-3000)}`;
 }
 
-function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: Flavor = 'kind', mesh: Mesh = 'osm'): Promise<RunEvidence> {
+/** `istiod: 'upstream'` runs the real istiod in place of our emulation (MESH_SIM_ISTIOD=upstream; Istio flavors only). */
+function upstreamRun(fault: string | undefined, testInfo: TestInfo, flavor: Flavor = 'kind', mesh: Mesh = 'osm', istiod: 'emulated' | 'upstream' = 'emulated'): Promise<RunEvidence> {
   const e = fault ? faultExpectations[fault] : undefined;
   const ingress = e?.outcome === 'fail' ? e.ingress : undefined;
-  return runConformance({ ...(mesh === 'osm' ? {} : { mesh }), flavor, fault, ingress, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs });
+  return runConformance({
+    ...(mesh === 'osm' ? {} : { mesh }), flavor, fault, ingress, controlPlane: 'upstream', reportDir: testInfo.outputPath('report'), budgets: upstreamBudgets, timeoutMs: runTimeoutMs,
+    env: { MESH_SIM_ISTIOD: istiod },
+  });
 }
+
+/** The simulator's log of a run (stderr lines and its ready line). */
+function simulatorLog(run: RunEvidence): string {
+  const dir = join(run.reportDir, 'simulator');
+  return existsSync(dir) ? readdirSync(dir).map((d) => join(dir, d, 'simulator.log')).filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('\n') : '';
+}
+
+/**
+ * Istio faults that keep their verdict with the real istiod, each through a part that is istiod's there: its injection
+ * webhook's revision selectors, its ENABLE_NATIVE_SIDECARS, the root it publishes against the certificates our SDS
+ * signs, its Gateway API controller's status, the CA it loads from istio-ca-secret.
+ */
+const faultsWithRealIstiod = [
+  'istio-revision-missing', // istiod and its webhook run the stale revision; the namespace's label selects none
+  'classic-sidecars', // istiod runs with ENABLE_NATIVE_SIDECARS=false: its template adds a classic sidecar
+  'foreign-ca-certificate', // our SDS signs with another CA than the root istiod publishes
+  'gateway-not-programmed', // istiod's Gateway controller reports no address as Programmed=False
+  'root-ca-expiring', // istiod reuses the soon-expiring root it finds in istio-ca-secret (a pass fault)
+];
 
 /** Whether an extended check's feature is absent from a simulated cluster (the clean run then skips it with the reason). */
 function absentOn(check: string, cluster: SimClusterName): boolean {
@@ -126,6 +150,15 @@ test('upstream: --control-plane is refused for a real target (exit 2, one line)'
   expect(r.output.trim()).toBe('mesh-conformance: --control-plane applies only to --target local (it chooses what runs the simulated cluster): drop it for a real cluster');
 });
 
+test('upstream: a fault that acts on our istiod emulation is refused with the real istiod (exit 2, one line)', async () => {
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'mesh-istiod-refused-')), 'kubeconfig');
+  const r = await runCli(['sim', '--mesh', 'istio', '--control-plane', 'upstream', '--fault', 'istio-injection-skipped', '--kubeconfig', kubeconfig], { env: { MESH_SIM_ISTIOD: 'upstream' }, timeoutMs: 60_000 });
+  expect(r.code, r.output).toBe(2);
+  const lines = r.output.split('\n').filter((l) => l.startsWith('simulator:'));
+  expect(lines).toEqual(['simulator: fault "istio-injection-skipped" acts on our istiod emulation and cannot apply with the real istiod (MESH_SIM_ISTIOD=upstream): drop the fault, or unset MESH_SIM_ISTIOD']);
+  expect(r.output).not.toMatch(/\n\s+at /);
+});
+
 test.describe('on the upstream control plane (skipped where the upstream binaries are not built: npm run upstream:build)', () => {
   test.skip(!built, skipReason);
   test.setTimeout(runTimeoutMs + 60_000);
@@ -158,4 +191,41 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
       expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails${tail(run)}`).toEqual([`${e.check}=failed`]);
     });
   }
+
+  test.describe('with the real istiod (MESH_SIM_ISTIOD=upstream; skipped where pilot-discovery and istioctl are not built: npm run upstream:build)', () => {
+    test.skip(!upstreamIstiodPresent(), `the real istiod is not built (no pilot-discovery and istioctl in ${upstreamIstioBinDir()}): run \`npm run upstream:build\``);
+
+    for (const flavor of ['kind', 'aks'] as const) {
+      test(`${clusterName(flavor, 'istio')}: a clean run with the real istiod passes every check and creates nothing twice`, async ({}, testInfo) => {
+        const run = await upstreamRun(undefined, testInfo, flavor, 'istio', 'upstream');
+        expectCleanPass(run, clusterName(flavor, 'istio'));
+        const log = simulatorLog(run);
+        expect(log, 'istiod ran as pilot-discovery').toMatch(/istiod \(pilot-discovery\) ready in \d+ ms/);
+        expect(log, 'the ready line says the real istiod runs').toContain('"meshControlPlane":"upstream"');
+      });
+    }
+
+    test('istio-kind: `check --target local` reports the cluster ready with the real istiod (exit 0)', async () => {
+      const r = await runCli(['check', '--target', 'local', '--mesh', 'istio', '--control-plane', 'upstream'], { env: { MESH_SIM_ISTIOD: 'upstream' }, timeoutMs: runTimeoutMs });
+      expect(r.code, r.output.slice(-3000)).toBe(0);
+      expect(r.output).toMatch(/MutatingWebhookConfiguration istio-sidecar-injector-asm-1-30 calls istiod-asm-1-30 \(1 ready endpoint\)/);
+      expect(r.output).toMatch(/Status: \d+ ok, \d+ warnings?, 0 failures: ready \(exit 0\)/);
+    });
+
+    for (const fault of faultsWithRealIstiod) {
+      test(`istio-kind: ${fault} keeps its verdict with the real istiod`, async ({}, testInfo) => {
+        const e = faultExpectations[fault];
+        if (!e) throw new Error(`fault ${fault} has no expectation in selftest/fault-expectations.ts`);
+        const run = await upstreamRun(fault, testInfo, 'kind', 'istio', 'upstream');
+        expect(simulatorLog(run), 'istiod ran as pilot-discovery').toMatch(/istiod \(pilot-discovery\) ready in \d+ ms/);
+        if (e.outcome === 'pass') {
+          expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
+          return;
+        }
+        expect(run.code, `exit code of a run that must fail${tail(run)}`).toBe(1);
+        const failed = run.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
+        expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails${tail(run)}`).toEqual([`${e.check}=failed`]);
+      });
+    }
+  });
 });

@@ -12,6 +12,17 @@ import type { ImageRegistry } from './node/images.ts';
 import type { NodeTimings } from './node/timings.ts';
 import type { ReadyOffers } from './ready-message.ts';
 
+/**
+ * Whose mesh control plane runs: our emulation (default) or the real one where it is built and can run (Istio's
+ * istiod on the upstream Kubernetes control plane: `sim --istiod upstream`, MESH_SIM_ISTIOD=upstream).
+ */
+export const meshControlPlanes = ['emulated', 'upstream'] as const;
+export type MeshControlPlaneName = (typeof meshControlPlanes)[number];
+
+export function isMeshControlPlaneName(value: string): value is MeshControlPlaneName {
+  return (meshControlPlanes as readonly string[]).includes(value);
+}
+
 /** What a component gets from the simulator instance it joins. */
 export interface ComponentContext {
   store: ObjectStore;
@@ -23,6 +34,8 @@ export interface ComponentContext {
   api: ApiServerAccess;
   /** The node's image catalogue: a component registers the images its pods run before the kubelets start. */
   images: ImageRegistry;
+  /** Our mesh control plane or the real one (a component without a real one only ever gets `emulated`). */
+  meshControlPlane: MeshControlPlaneName;
   /** A directory for files clients need (tokens, CAs), beside the kubeconfig. */
   dir: string;
   /** Progress lines. */
@@ -33,6 +46,11 @@ export interface ComponentContext {
 export interface StartedComponent {
   /** What sidecars ask about each inbound connection (a mesh control plane's xDS); at most one component offers it. */
   inboundPolicy?: InboundPolicySource;
+  /**
+   * What it still has to finish once the flavor's objects exist before the cluster counts as ready (the real istiod:
+   * its CA, its webhook patch, its GatewayClass); a rejection fails the start with its message.
+   */
+  ready?: Promise<void>;
   /** What it offers clients, merged into the ready message. */
   offers?: ReadyOffers;
   stop(): Promise<void> | void;

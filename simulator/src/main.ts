@@ -1,9 +1,11 @@
 /**
  * The simulated cluster as a process (simulator/README.md, "Start it"):
- *   node --import tsx simulator/src/main.ts [--mesh osm|istio] --flavor kind|aks [--control-plane embedded|upstream] --kubeconfig FILE [--fault NAME]... [--list-faults]
+ *   node --import tsx simulator/src/main.ts [--mesh osm|istio] --flavor kind|aks [--control-plane embedded|upstream]
+ *     [--istiod emulated|upstream] --kubeconfig FILE [--fault NAME]... [--list-faults]
  * Prints exactly one `simulator ready <JSON>` line on stdout when it serves (ready-message.ts), keeps serving until
  * SIGINT or SIGTERM, then stops everything within 5 s and exits 0. Bad arguments, or `--control-plane upstream`
- * without the built binaries (`npm run upstream:build`): one line on stderr, exit 2.
+ * (or `--istiod upstream`, default from MESH_SIM_ISTIOD) without the built binaries (`npm run upstream:build`): one
+ * line on stderr, exit 2.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { describeFault, faultAppliesTo, faultNamed, faults, isFaultName } from './faults/index.ts';
@@ -14,6 +16,11 @@ import { startSimulator } from './simulator.ts';
 import { controlPlanes, isControlPlaneName } from './cluster-core.ts';
 import type { ControlPlaneName } from './cluster-core.ts';
 import { UpstreamBinariesMissingError } from './upstream/upstream-core.ts';
+import { UpstreamIstiodMissingError } from './upstream/istiod-install.ts';
+import { upstreamIstioBinDir, upstreamIstiodPresent } from './upstream/istiod.ts';
+import { isMeshControlPlaneName, meshControlPlanes } from './component.ts';
+import type { MeshControlPlaneName } from './component.ts';
+import { flavorFor } from './flavors/index.ts';
 import type { NodeTimings } from './node/timings.ts';
 import { parseTimingsOption } from './timings-option.ts';
 import { isScenarioName, scenarioNamed, scenarioNames } from './scenarios/index.ts';
@@ -28,6 +35,7 @@ interface ParsedArgs {
   mesh: MeshName;
   flavor: ClusterShape;
   controlPlane: ControlPlaneName;
+  meshControlPlane: MeshControlPlaneName;
   /** The registered flavor the two select (flavors/names.ts). */
   registered: FlavorName;
   kubeconfig: string;
@@ -51,6 +59,7 @@ function parseArgs(argv: string[]): ParsedArgs {
     .addOption(new Option('--mesh <mesh>', 'the service mesh').choices([...meshNames]).default('osm'))
     .addOption(new Option('--flavor <flavor>', 'cluster flavor').choices([...clusterShapes]).default('kind'))
     .addOption(new Option('--control-plane <name>', 'our API server (embedded) or the real Kubernetes control plane built by `npm run upstream:build` (upstream)').choices([...controlPlanes]).default('embedded'))
+    .option('--istiod <name>', `Istio flavors on --control-plane upstream: our istiod emulation (emulated) or the real istiod built by \`npm run upstream:build\` (upstream); default $MESH_SIM_ISTIOD or emulated`)
     .option('--kubeconfig <file>', 'where to write the kubeconfig', 'reports/simulator/kubeconfig')
     .option('--fault <name>', 'switch on a named fault (repeatable; --list-faults shows them)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--list-faults', 'print NAME<TAB>fail|pass<TAB>description for every fault and exit')
@@ -68,11 +77,25 @@ function parseArgs(argv: string[]): ParsedArgs {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')) process.exit(exitCodes.ok);
     throw new UsageError(error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error));
   }
-  const o = program.opts<{ mesh: string; flavor: string; controlPlane: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean; scenario?: string }>();
+  const o = program.opts<{ mesh: string; flavor: string; controlPlane: string; istiod?: string; kubeconfig: string; fault: string[]; listFaults?: boolean; port?: string; requestLog?: string; conditionLog?: string; timings?: string; readyTimeout: string; token?: string; exitWithParent?: boolean; scenario?: string }>();
   if (!isMeshName(o.mesh)) throw new UsageError(`unknown mesh "${o.mesh}"; valid meshes: ${meshNames.join(', ')}`);
   if (!isClusterShape(o.flavor)) throw new UsageError(`unknown flavor "${o.flavor}"; valid flavors: ${clusterShapes.join(', ')}`);
   if (!isControlPlaneName(o.controlPlane)) throw new UsageError(`unknown control plane "${o.controlPlane}"; valid: ${controlPlanes.join(', ')}`);
   const registered = flavorNameFor(o.mesh, o.flavor);
+  // MESH_SIM_ISTIOD applies where it can (an Istio flavor on the upstream control plane) and is ignored elsewhere, so
+  // one environment can run every flavor; --istiod says exactly what to run, and refuses where it cannot.
+  const fromEnv = flavorFor(o.mesh, o.flavor).realMeshControlPlane === true && o.controlPlane === 'upstream' ? process.env.MESH_SIM_ISTIOD : undefined;
+  const istiod = o.istiod ?? (fromEnv || 'emulated');
+  const said = (value: string): string => (o.istiod !== undefined ? `--istiod ${value}` : `MESH_SIM_ISTIOD=${value}`);
+  if (!isMeshControlPlaneName(istiod)) throw new UsageError(`invalid ${said(`"${istiod}"`)}; valid: ${meshControlPlanes.join(', ')}`);
+  if (istiod === 'upstream') {
+    if (!flavorFor(o.mesh, o.flavor).realMeshControlPlane) throw new UsageError(`${said('upstream')} runs the real istiod, which flavor ${registered} does not have: choose --mesh istio, or drop ${said('upstream')}`);
+    if (o.controlPlane !== 'upstream') throw new UsageError(`${said('upstream')} runs the real istiod against kube-apiserver: add --control-plane upstream, or drop ${said('upstream')}`);
+    const refused = o.fault.filter(isFaultName).map(faultNamed).find((f) => f.emulatedMeshControlPlaneOnly);
+    if (refused) throw new UsageError(`fault "${refused.name}" acts on our istiod emulation and cannot apply with the real istiod (${said('upstream')}): drop the fault, or ${o.istiod !== undefined ? 'use --istiod emulated' : 'unset MESH_SIM_ISTIOD'}`);
+    // Said before the control plane starts, not after.
+    if (!upstreamIstiodPresent()) throw new UsageError(new UpstreamIstiodMissingError(upstreamIstioBinDir()).message);
+  }
   const unknown = o.fault.filter((f) => !isFaultName(f));
   if (unknown.length > 0) throw new UsageError(`unknown fault "${unknown[0]}"; valid faults: ${faults.map((f) => f.name).join(', ')}`);
   const elsewhere = o.fault.filter(isFaultName).map(faultNamed).find((f) => !faultAppliesTo(f, registered));
@@ -106,6 +129,7 @@ function parseArgs(argv: string[]): ParsedArgs {
     mesh: o.mesh,
     flavor: o.flavor,
     controlPlane: o.controlPlane,
+    meshControlPlane: istiod,
     registered,
     kubeconfig: o.kubeconfig,
     faults: o.fault.filter(isFaultName),
@@ -132,6 +156,7 @@ async function main(): Promise<void> {
   if (args.listFaults) {
     // One flavor's list: a fault limited to other flavors is left out (see `flavors` in faults/fault.ts).
     for (const fault of faults) {
+      if (args.meshControlPlane === 'upstream' && fault.emulatedMeshControlPlaneOnly) continue;
       if (faultAppliesTo(fault, args.registered)) process.stdout.write(`${fault.name}\t${fault.outcome}\t${describeFault(fault, args.registered)}\n`);
     }
     process.exit(exitCodes.ok);
@@ -165,6 +190,7 @@ async function main(): Promise<void> {
       mesh: args.mesh,
       flavor: args.flavor,
       controlPlane: args.controlPlane,
+      meshControlPlane: args.meshControlPlane,
       kubeconfig: args.kubeconfig,
       faults: args.faults,
       ...(args.port !== undefined ? { port: args.port } : {}),
@@ -184,8 +210,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${sim.readyLine}\n`);
   } catch (error) {
     if (stopping) return;
-    if (error instanceof UpstreamBinariesMissingError) {
-      process.stderr.write(`simulator: ${error.message}\n`);
+    const missing = [error, (error as { cause?: unknown } | undefined)?.cause].find((e) => e instanceof UpstreamBinariesMissingError || e instanceof UpstreamIstiodMissingError);
+    if (missing instanceof Error) {
+      process.stderr.write(`simulator: ${missing.message}\n`);
       process.exit(exitCodes.usage);
     }
     if ((error as { code?: unknown } | undefined)?.code === 'EADDRINUSE') {

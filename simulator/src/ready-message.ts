@@ -29,6 +29,8 @@ export interface ReadyMessage extends ReadyOffers {
   mesh: string;
   /** `upstream` when the real Kubernetes control plane runs the cluster (absent: our embedded API server). */
   controlPlane?: string;
+  /** `upstream` when the mesh's real control plane runs (Istio's istiod; absent: our emulation). */
+  meshControlPlane?: string;
 }
 
 export const readyPrefix = 'simulator ready ';

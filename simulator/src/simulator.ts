@@ -11,8 +11,8 @@ import type { InboundPolicySource } from './cluster/types.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
 import { startEmbeddedCore } from './cluster-core.ts';
 import type { ClusterCore, ControlPlaneName } from './cluster-core.ts';
-import type { ComponentContext, StartedComponent } from './component.ts';
-import { hooksFor } from './faults/index.ts';
+import type { ComponentContext, MeshControlPlaneName, StartedComponent } from './component.ts';
+import { faultsActingOnEmulatedMeshControlPlane, hooksFor } from './faults/index.ts';
 import type { FaultName } from './faults/index.ts';
 import { installFlavor, waitForWorkloads } from './flavors/bootstrap.ts';
 import { flavorFor } from './flavors/index.ts';
@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   flavor?: ClusterShape;
   /** Our API server (default) or the upstream Kubernetes control plane (cluster-core.ts). */
   controlPlane?: ControlPlaneName;
+  /** Our mesh control plane (default) or the real one, where the flavor has one and the control plane is upstream (component.ts). */
+  meshControlPlane?: MeshControlPlaneName;
   /** Where to write the kubeconfig; default reports/simulator/kubeconfig (relative to the cwd). */
   kubeconfig?: string;
   faults?: FaultName[];
@@ -65,6 +67,7 @@ export interface Simulator extends ReadyMessage {
   flavor: ClusterShape;
   mesh: MeshName;
   controlPlane: ControlPlaneName;
+  meshControlPlane: MeshControlPlaneName;
   /** The exact ready line main.ts prints: `simulator ready <JSON of the ReadyMessage>`. */
   readyLine: string;
   /** Stops everything started, in reverse order (child processes included). */
@@ -89,6 +92,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const registered = flavorFor(mesh, shape);
   if (scenario && !scenario.flavors.includes(registered.name)) throw new Error(`scenario ${scenario.name} runs on flavor ${scenario.flavors.join(', ')}, not ${registered.name}`);
   const flavor = withScenario(registered, scenario);
+  const meshControlPlane = opts.meshControlPlane ?? 'emulated';
+  if (meshControlPlane === 'upstream') {
+    if (!registered.realMeshControlPlane) throw new Error(`flavor ${registered.name} has no real mesh control plane to run; use the emulated one`);
+    if (opts.controlPlane !== 'upstream') throw new Error('the real mesh control plane runs on the upstream Kubernetes control plane only: add --control-plane upstream');
+    const refused = faultsActingOnEmulatedMeshControlPlane(opts.faults ?? []);
+    if (refused.length > 0) throw new Error(`fault ${refused.join(', ')} acts on the emulated mesh control plane and cannot apply with the real one`);
+  }
   const hooks = hooksFor(opts.faults ?? [], { flavor: registered });
   const log = opts.log ?? (() => undefined);
   const kubeconfig = resolve(opts.kubeconfig ?? 'reports/simulator/kubeconfig');
@@ -132,7 +142,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const images = defaultImageRegistry();
 
     // The flavor's components, in its order, before any pod exists (admission plugins, images, inbound policy).
-    const ctx: ComponentContext = { store, network, hooks, timings, api: apiAccess, images, dir: dirname(kubeconfig), log };
+    const ctx: ComponentContext = { store, network, hooks, timings, api: apiAccess, images, meshControlPlane, dir: dirname(kubeconfig), log };
     const started: StartedComponent[] = [];
     for (const component of flavor.components) {
       const running = await component.start(ctx).catch((error: unknown) => {
@@ -149,7 +159,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     await installFlavor(store, flavor, hooks);
     log(`installed the ${flavor.name} flavor; waiting for the control-plane pods`);
-    await waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000);
+    // The components' own start-up (a rejection fails at once, with its reason).
+    await Promise.all([waitForWorkloads(store, flavor.awaited(hooks), opts.readyTimeoutMs ?? 60_000), ...started.flatMap((s) => (s.ready ? [s.ready] : []))]);
     if (scenario) {
       log(`installing scenario ${scenario.name}`);
       await scenario.install(store);
@@ -158,8 +169,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     writeKubeconfig(kubeconfig, { server: core.client.url, caPem: core.client.caPem, token: core.client.token, context });
     const offers: ReadyOffers = Object.assign({}, ...started.map((s) => s.offers ?? {})) as ReadyOffers;
-    const ready = { kubeconfig, context, server: core.client.url, flavor: shape, mesh, ...(controlPlane === 'upstream' ? { controlPlane } : {}), ...offers };
-    return { ...ready, controlPlane, readyLine: formatReadyLine(ready), close };
+    const ready = { kubeconfig, context, server: core.client.url, flavor: shape, mesh, ...(controlPlane === 'upstream' ? { controlPlane } : {}), ...(meshControlPlane === 'upstream' ? { meshControlPlane } : {}), ...offers };
+    return { ...ready, controlPlane, meshControlPlane, readyLine: formatReadyLine(ready), close };
   } catch (error) {
     await close();
     throw error;

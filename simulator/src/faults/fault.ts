@@ -21,6 +21,11 @@ export interface Fault<N extends string = string> {
    * rather than run a `fail` fault that cannot fail, and `--list-faults` leaves it out of that flavor's list.
    */
   readonly flavors?: readonly FlavorName[];
+  /**
+   * It breaks our emulation of the mesh control plane itself (our injector, CA or Gateway controller), so it cannot
+   * act when the real one runs (`sim --istiod upstream`): the simulator refuses it there (exit 2).
+   */
+  readonly emulatedMeshControlPlaneOnly?: boolean;
   /** What it breaks on the flavors whose objects differ from `description`'s (another mesh's resource names). */
   readonly descriptions?: Partial<Record<FlavorName, string>>;
   /** Its hooks for one simulator instance (called once per instance, so any state, such as a counter, is per instance). */

@@ -7,5 +7,6 @@ export const httprouteBackendNotFound = defineFault({
   outcome: 'fail',
   flavors: istioFlavors,
   description: 'istiod\'s Gateway API controller finds no backend Service: every HTTPRoute gets ResolvedRefs=False (BackendNotFound) and the gateway answers 503 for its routes (no cluster)',
+  emulatedMeshControlPlaneOnly: true,
   hooks: () => ({ mesh: { routeBackendsUnresolved: true } }),
 });

@@ -140,3 +140,8 @@ export function faultAppliesTo(fault: Fault, flavor: FlavorName): boolean {
 export function hooksFor(names: readonly FaultName[], env: FaultEnv): SimHooks {
   return combineHooks(faults.filter((fault) => names.includes(fault.name)).map((fault) => fault.hooks(env)));
 }
+
+/** The named faults that break our emulation of the mesh control plane (fault.ts `emulatedMeshControlPlaneOnly`). */
+export function faultsActingOnEmulatedMeshControlPlane(names: readonly string[]): FaultName[] {
+  return faults.filter((f) => f.emulatedMeshControlPlaneOnly === true && names.includes(f.name)).map((f) => f.name);
+}

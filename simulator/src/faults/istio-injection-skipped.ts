@@ -7,5 +7,6 @@ export const istioInjectionSkipped = defineFault({
   outcome: 'fail',
   flavors: istioFlavors,
   description: 'the Istio injector webhook admits pods unchanged, so httpbin runs 1/1 without istio-proxy',
+  emulatedMeshControlPlaneOnly: true,
   hooks: () => ({ mesh: { skipInjection: true } }),
 });

@@ -59,4 +59,9 @@ export interface Flavor<N extends string = string> {
    * outside the cluster, monitoring. Listing a component here is all it takes to run it.
    */
   components: readonly SimComponent[];
+  /**
+   * Whether its mesh's real control plane can run in place of our emulation (component.ts MeshControlPlaneName), on
+   * the upstream Kubernetes control plane only; absent: only the emulation.
+   */
+  realMeshControlPlane?: boolean;
 }

@@ -122,4 +122,5 @@ export const istioAksFlavor: Flavor<'istio-aks'> = {
     loadBalancerComponent({ name: 'azure-load-balancer' }),
     managedPrometheusComponent({ cluster: aksClusterName }),
   ],
+  realMeshControlPlane: true,
 };

@@ -3,7 +3,9 @@
  * networking.istio.io (Gateway, VirtualService, DestinationRule, ServiceEntry, Sidecar: v1 stored, v1beta1 and
  * v1alpha3 served) and security.istio.io (AuthorizationPolicy, PeerAuthentication, RequestAuthentication: v1 stored,
  * v1beta1 served), each with a status subresource as upstream. Their schemas spell out the fields the emulation reads
- * and preserve the rest.
+ * and preserve the rest. The base chart's other CRDs (EnvoyFilter, ProxyConfig, WorkloadEntry, WorkloadGroup,
+ * Telemetry, WasmPlugin, TrafficExtension), which nothing here reads, are served with open schemas and the versions
+ * `istioctl manifest generate` renders (found against the real install, simulator/README.md "The real istiod").
  */
 import type { KubeObject } from '../cluster/types.ts';
 import { istioVersion } from '../mesh/istio/constants.ts';
@@ -104,5 +106,21 @@ export function istioCrds(): KubeObject[] {
       spec: open({ selector: workloadSelector, mtls: open({ mode: { type: 'string', enum: ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'] } }), portLevelMtls: { type: 'object', additionalProperties: open({ mode: string }) } }),
     }),
     crd({ ...security, kind: 'RequestAuthentication', plural: 'requestauthentications', shortNames: ['ra'], versions: securityVersions(), spec: open({ selector: workloadSelector, jwtRules: arrayOf(open()) }) }),
+    // Served, not read by the emulation (open schemas).
+    crd({ ...networking, kind: 'EnvoyFilter', plural: 'envoyfilters', versions: [{ name: 'v1alpha3', storage: true }], spec: open() }),
+    crd({ ...networking, kind: 'ProxyConfig', plural: 'proxyconfigs', versions: [{ name: 'v1beta1', storage: true }], spec: open() }),
+    crd({
+      ...networking, kind: 'WorkloadEntry', plural: 'workloadentries', shortNames: ['we'],
+      versions: networkingVersions([age, { name: 'Address', type: 'string', jsonPath: '.spec.address', description: 'Address associated with the network endpoint.' }]), spec: open(),
+    }),
+    crd({ ...networking, kind: 'WorkloadGroup', plural: 'workloadgroups', shortNames: ['wg'], versions: networkingVersions([age]), spec: open() }),
+    crd({
+      group: 'telemetry.istio.io', categories: ['istio-io', 'telemetry-istio-io'], labels: labels(), annotations: { 'helm.sh/resource-policy': 'keep' },
+      kind: 'Telemetry', plural: 'telemetries', shortNames: ['telemetry'], versions: [{ name: 'v1', columns: [age] }, { name: 'v1alpha1', storage: true, columns: [age] }], spec: open(),
+    }),
+    ...(['WasmPlugin', 'TrafficExtension'] as const).map((kind) => crd({
+      group: 'extensions.istio.io', categories: ['istio-io', 'extensions-istio-io'], labels: labels(), annotations: { 'helm.sh/resource-policy': 'keep' },
+      kind, plural: `${kind.toLowerCase()}s`, versions: [{ name: 'v1alpha1', storage: true, columns: [age] }], spec: open(),
+    })),
   ];
 }

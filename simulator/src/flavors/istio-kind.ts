@@ -97,4 +97,5 @@ export const istioKindFlavor: Flavor<'istio-kind'> = {
     loadBalancerComponent({ name: 'metallb', idleImages: [metallbImages.controller, metallbImages.speaker] }),
     prometheusAddonComponent(),
   ],
+  realMeshControlPlane: true,
 };

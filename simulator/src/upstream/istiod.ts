@@ -117,6 +117,9 @@ export interface UpstreamIstiod {
   /** host:port of plain xDS (15010) and of the readiness and debug server (8080). */
   grpcAddr: string;
   httpAddr: string;
+  /** host:port of xDS over TLS and the CA (15012) and of the monitoring server (15014). */
+  secureGrpcAddr: string;
+  monitoringAddr: string;
   /** The temporary working directory (logs in istiod.log). */
   dir: string;
   pid: number | undefined;
@@ -190,7 +193,7 @@ export async function startUpstreamIstiod(opts: UpstreamIstiodOptions): Promise<
     throw error;
   }
   return {
-    httpsAddr: addr(https), grpcAddr: addr(grpc), httpAddr: addr(http), dir, pid: child.pid,
+    httpsAddr: addr(https), grpcAddr: addr(grpc), httpAddr: addr(http), secureGrpcAddr: addr(secureGrpc), monitoringAddr: addr(monitoring), dir, pid: child.pid,
     startupMs: Math.round(performance.now() - spawnedAt),
     rssKb() {
       if (child.pid === undefined) return undefined;

@@ -9,6 +9,7 @@
  * proxies get that CA's root over SDS (so mTLS between them still works), while `istio-ca-root-cert` and
  * `istio-ca-secret` keep the published root.
  */
+import { createPrivateKey } from 'node:crypto';
 import type { IssuedCertificate, SigningCa } from '../certificate-authority.ts';
 import { createRoot, issueLeaf } from '../certificate-authority.ts';
 import { spiffeId, trustDomain } from './constants.ts';
@@ -32,12 +33,35 @@ export interface IstioCaOptions {
 export class IstioCa {
   private readonly issued = new Map<string, Promise<WorkloadCertificate>>();
 
-  private constructor(private readonly root: SigningCa, private readonly signer: SigningCa) {}
+  /** Workload keys of the signer's type (the signing library imports the CA key as the leaf's key type). */
+  private readonly leafKeyType: 'rsa' | 'ec';
+
+  private constructor(private readonly root: SigningCa, private readonly signer: SigningCa) {
+    this.leafKeyType = createPrivateKey(signer.keyPem).asymmetricKeyType === 'rsa' ? 'rsa' : 'ec';
+  }
 
   static async create(o: IstioCaOptions = {}): Promise<IstioCa> {
     const make = (): Promise<SigningCa> => createRoot({ subject: [{ name: 'organizationName', value: trustDomain }], validityMs: o.rootValidityMs ?? selfSignedRootTtlMs, keyType: 'ec' });
     const root = await make();
     return new IstioCa(root, o.foreignSigner ? await make() : root);
+  }
+
+  /** A root as istiod's self-signed CA makes one (O=cluster.local, RSA 2048), valid for `validityMs` from now. */
+  static selfSignedRoot(validityMs: number): Promise<SigningCa> {
+    return createRoot({ subject: [{ name: 'organizationName', value: trustDomain }], validityMs, keyType: 'rsa' });
+  }
+
+  /**
+   * The CA of a real istiod (its `istio-ca-secret`), for the emulated SDS of a cluster where the real istiod runs
+   * (upstream/istiod-install.ts): workload certificates chain to the root it publishes. `foreignSigner` still signs
+   * with another CA, as `create` does. istiod's self-signed CA has an RSA 2048 key, so workload keys are RSA too
+   * (as pilot-agent's are by default).
+   */
+  static async fromRoot(root: SigningCa, o: Pick<IstioCaOptions, 'foreignSigner'> = {}): Promise<IstioCa> {
+    const foreign = o.foreignSigner
+      ? await createRoot({ subject: [{ name: 'organizationName', value: trustDomain }], validityMs: selfSignedRootTtlMs, keyType: 'rsa' })
+      : root;
+    return new IstioCa(root, foreign);
   }
 
   /** The published root: `istio-ca-root-cert`, `istio-ca-secret`, the webhooks' caBundle. */
@@ -57,7 +81,7 @@ export class IstioCa {
     if (!cert) {
       cert = issueLeaf(this.signer, {
         subject: [], altNames: [{ type: 6, value: id }], criticalSan: true,
-        validityMs: defaultWorkloadCertTtlMs, backdateMs: clockSkewGracePeriodMs, keyType: 'ec',
+        validityMs: defaultWorkloadCertTtlMs, backdateMs: clockSkewGracePeriodMs, keyType: this.leafKeyType,
       }).then((c) => ({ ...c, rootPem: this.signer.certPem }));
       this.issued.set(id, cert);
     }

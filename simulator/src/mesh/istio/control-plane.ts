@@ -5,14 +5,20 @@
  * the node's image catalogue, the proxies' xDS/SDS view: the `proxyv2` image runs the emulated sidecar and gateway
  * with this istiod's registry, policies and CA. The istiod pods themselves (image `pilot`) only run idle, like
  * osm-controller's; their readiness (a ready endpoint of `istiod-<rev>`) gates everything istiod does.
+ *
+ * With `meshControlPlane: 'upstream'` (`--istiod upstream`) the real istiod does all but the proxies
+ * (startWithRealIstiod below; simulator/README.md, "The real istiod").
  */
-import type { SimComponent } from '../../component.ts';
+import type { ComponentContext, SimComponent, StartedComponent } from '../../component.ts';
 import { ApiError } from '../../cluster/types.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import { idleContainer } from '../../node/container.ts';
+import type { ContainerStarter } from '../../node/container.ts';
 import { imageRepository } from '../../node/images.ts';
 import { IstioCa } from './ca.ts';
-import { pilotImage } from './constants.ts';
+import { servedRevision } from '../../flavors/istio-install.ts';
+import { relayToIstiod, startUpstreamIstiodInstall } from '../../upstream/istiod-install.ts';
+import { clusterId, pilotImage } from './constants.ts';
 import type { IstioLayout } from './constants.ts';
 import { GatewayController } from './gateway-controller.ts';
 import { createIstioInjector } from './injector.ts';
@@ -27,26 +33,15 @@ export function istioControlPlaneComponent(layout: IstioLayout): SimComponent {
   return {
     name: 'istiod',
     async start(ctx) {
+      if (ctx.meshControlPlane === 'upstream') return startWithRealIstiod(ctx, layout);
       const view = new IstioView(ctx.store, layout);
       const revision = ctx.hooks.mesh.istiodServedRevision ?? layout.revision;
       const ca = await IstioCa.create({
         ...(ctx.hooks.mesh.rootCaValidityMs !== undefined ? { rootValidityMs: ctx.hooks.mesh.rootCaValidityMs } : {}),
         foreignSigner: ctx.hooks.mesh.foreignWorkloadCa,
       });
-      let configured: Promise<void> | undefined;
-      const env: ProxyEnv = { view, ca, hooks: ctx.hooks, revision, configured: () => (configured ??= whenIstiodReachable(view)) };
-
-      const pilotRepo = imageRepository(pilotImage(layout));
-      const cniRepo = imageRepository(`${layout.hub}/install-cni:${layout.tag}`);
-      ctx.images.register({
-        kind: 'istio-control-plane',
-        matches: (repo) => repo === pilotRepo || repo === cniRepo,
-        start: (c) => {
-          c.log(`${c.clock().toISOString()}\tinfo\tstarting ${c.container.name} ${layout.version}`);
-          return Promise.resolve(idleContainer());
-        },
-      });
-      ctx.images.register(proxyImageHandler(layout, env));
+      const env = proxyEnv(view, ca, ctx, revision);
+      registerImages(ctx, layout, env);
 
       const injector = createIstioInjector({ view, hooks: ctx.hooks.mesh, revision, servingCa: { certPem: ca.rootPem, keyPem: ca.rootKeyPem } });
       ctx.store.addAdmissionPlugin(injector);
@@ -78,4 +73,57 @@ export function istioControlPlaneComponent(layout: IstioLayout): SimComponent {
       };
     },
   };
+}
+
+/** The proxies' view of istiod (their xDS and SDS, emulated in process). */
+function proxyEnv(view: IstioView, ca: ProxyEnv['ca'], ctx: ComponentContext, revision: string): ProxyEnv {
+  let configured: Promise<void> | undefined;
+  return { view, ca, hooks: ctx.hooks, revision, configured: () => (configured ??= whenIstiodReachable(view)) };
+}
+
+/**
+ * The images istiod's install runs: `pilot` and `install-cni` idle (with the real istiod, `pilot` relays to it instead:
+ * `pilot`), `proxyv2` as the emulated proxies.
+ */
+function registerImages(ctx: ComponentContext, layout: IstioLayout, env: ProxyEnv, pilot?: ContainerStarter): void {
+  const pilotRepo = imageRepository(pilotImage(layout));
+  const cniRepo = imageRepository(`${layout.hub}/install-cni:${layout.tag}`);
+  ctx.images.register({
+    kind: 'istio-control-plane',
+    matches: (repo) => repo === pilotRepo || repo === cniRepo,
+    start: (c) => {
+      if (pilot && imageRepository(c.container.image ?? '') === pilotRepo) return pilot(c);
+      c.log(`${c.clock().toISOString()}\tinfo\tstarting ${c.container.name} ${layout.version}`);
+      return Promise.resolve(idleContainer());
+    },
+  });
+  ctx.images.register(proxyImageHandler(layout, env));
+}
+
+/**
+ * The real istiod in place of ours (upstream/istiod-install.ts): injection (the rendered template through
+ * kube-apiserver's webhook call), the webhook caBundle, `istio-ca-secret`, `istio-ca-root-cert` and the Gateway API
+ * controller (GatewayClasses, the gateway Deployment and Service, status) are istiod's, so our injector, webhook
+ * writer, root-cert publisher, CA Secret writer and Gateway controller do not run. What needs a real Envoy stays
+ * ours: the proxies (`proxyv2`) with their xDS view of the cluster and their SDS certificates, signed with the key
+ * istiod keeps in `istio-ca-secret`. The `pilot` pods of the flavor's istiod Deployment stand for the host process:
+ * they relay its ports and are ready once it is (their ready endpoint is the proxies' first push, as before).
+ */
+async function startWithRealIstiod(ctx: ComponentContext, layout: IstioLayout): Promise<StartedComponent> {
+  const view = new IstioView(ctx.store, layout);
+  const revision = servedRevision(layout, ctx.hooks.mesh);
+  const native = ctx.hooks.mesh.forceClassicSidecars ? 'false' : layout.nativeSidecarsEnv;
+  const install = await startUpstreamIstiodInstall({
+    store: ctx.store, api: ctx.api, namespace: layout.namespace, revision, hub: layout.hub, tag: layout.tag, cni: layout.cni,
+    env: { CLUSTER_ID: clusterId, ...(native ? { ENABLE_NATIVE_SIDECARS: native } : {}) },
+    // root-ca-expiring: istiod finds a root that expires soon in istio-ca-secret and uses it.
+    ...(ctx.hooks.mesh.rootCaValidityMs !== undefined ? { caRoot: await IstioCa.selfSignedRoot(ctx.hooks.mesh.rootCaValidityMs) } : {}),
+    log: (line) => ctx.log(line),
+  });
+  // SDS: certificates signed with istiod's CA once it has written it (a proxy asks only after its first push).
+  const ca = install.ca.then((root) => IstioCa.fromRoot(root, { foreignSigner: ctx.hooks.mesh.foreignWorkloadCa }));
+  ca.catch(() => undefined);
+  const sds = { issue: (namespace: string, serviceAccount: string) => ca.then((c) => c.issue(namespace, serviceAccount)) };
+  registerImages(ctx, layout, proxyEnv(view, sds, ctx, revision), (c) => relayToIstiod(c, install.istiod));
+  return { ready: install.ready, stop: () => install.stop() };
 }

@@ -19,8 +19,8 @@ import { QueueController } from '../../controllers/queue-controller.ts';
 import { typeFor } from '../../controllers/resource-lookup.ts';
 import type { MeshHooks } from '../../hooks.ts';
 import {
-  gatewayClassNameLabel, gatewayControllerName, gatewayManagedLabel, gatewayNameLabel, istiodName, proxyImage, proxyPorts,
-  remoteGatewayControllerName, revLabel, serviceTypeAnnotation,
+  clusterId, gatewayClassNameLabel, gatewayControllerName, gatewayManagedLabel, gatewayNameLabel, istiodName, proxyImage, proxyPorts,
+  remoteGatewayControllerName, revLabel, serviceTypeAnnotation, trustDomain,
 } from './constants.ts';
 import { attachedListeners, gatewayGroup, handlesGateway, listenersOf, normalizedParentRef, refsTo, resolveBackendRef } from './gateway-api.ts';
 import type { IstioView } from './view.ts';
@@ -189,7 +189,8 @@ export class GatewayController extends QueueController {
     const ns = gw.metadata.namespace ?? 'default';
     const gwName = gw.metadata.name ?? '';
     const className = str(spec(gw)['gatewayClassName']) ?? 'istio';
-    const owner = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: gwName, uid: gw.metadata.uid ?? '', controller: true };
+    // istiod's owner reference to the Gateway has no `controller` flag (seen against the real istiod, simulator/README.md).
+    const owner = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: gwName, uid: gw.metadata.uid ?? '' };
     const infraLabels = obj(obj(spec(gw)['infrastructure'])['labels']) as Record<string, string>;
     const labels = { ...infraLabels, [gatewayNameLabel]: gwName, [gatewayClassNameLabel]: className, [gatewayManagedLabel]: 'istio.io-gateway-controller' };
     const serviceType = gw.metadata.annotations?.[serviceTypeAnnotation] ?? 'LoadBalancer';
@@ -233,9 +234,20 @@ export class GatewayController extends QueueController {
                 { name: 'CA_ADDR', value: `${istiodName(layout)}.${layout.namespace}.svc:15012` },
                 fieldRef('POD_NAME', 'metadata.name'), fieldRef('POD_NAMESPACE', 'metadata.namespace'), fieldRef('INSTANCE_IP', 'status.podIP'),
                 fieldRef('SERVICE_ACCOUNT', 'spec.serviceAccountName'), fieldRef('HOST_IP', 'status.hostIP'),
+                // What the kube-gateway template adds through the sidecar template's env (as the real istiod renders it).
+                { name: 'ISTIO_CPU_LIMIT', valueFrom: { resourceFieldRef: { divisor: '1', resource: 'limits.cpu' } } },
+                { name: 'PROXY_CONFIG', value: `${JSON.stringify({ discoveryAddress: `${istiodName(layout)}.${layout.namespace}.svc:15012` })}\n` },
+                { name: 'ISTIO_META_POD_PORTS', value: '[]' },
+                { name: 'ISTIO_META_APP_CONTAINERS', value: '' },
+                { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { divisor: '1', resource: 'limits.memory' } } },
+                { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { divisor: '1', resource: 'limits.cpu' } } },
+                { name: 'ISTIO_META_CLUSTER_ID', value: clusterId },
+                fieldRef('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+                { name: 'ISTIO_META_INTERCEPTION_MODE', value: 'REDIRECT' },
                 { name: 'ISTIO_META_WORKLOAD_NAME', value: deployName },
                 { name: 'ISTIO_META_OWNER', value: `kubernetes://apis/apps/v1/namespaces/${ns}/deployments/${deployName}` },
-                { name: 'ISTIO_META_CLUSTER_ID', value: 'Kubernetes' },
+                { name: 'ISTIO_META_MESH_ID', value: trustDomain },
+                { name: 'TRUST_DOMAIN', value: trustDomain },
               ],
               ports: [
                 { containerPort: proxyPorts.status, name: 'metrics', protocol: 'TCP' },
@@ -243,10 +255,31 @@ export class GatewayController extends QueueController {
                 { containerPort: proxyPorts.envoyPrometheus, name: 'http-envoy-prom', protocol: 'TCP' },
               ],
               readinessProbe: { failureThreshold: 4, httpGet: { path: '/healthz/ready', port: proxyPorts.health, scheme: 'HTTP' }, periodSeconds: 15, successThreshold: 1, timeoutSeconds: 1 },
-              startupProbe: { failureThreshold: 30, httpGet: { path: '/healthz/ready', port: proxyPorts.health, scheme: 'HTTP' }, periodSeconds: 1, successThreshold: 1, timeoutSeconds: 1 },
+              startupProbe: { failureThreshold: 30, httpGet: { path: '/healthz/ready', port: proxyPorts.health, scheme: 'HTTP' }, initialDelaySeconds: 1, periodSeconds: 1, successThreshold: 1, timeoutSeconds: 1 },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsGroup: 1337, runAsNonRoot: true, runAsUser: 1337 },
               resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } },
+              volumeMounts: [
+                { mountPath: '/var/run/secrets/workload-spiffe-uds', name: 'workload-socket' },
+                { mountPath: '/var/run/secrets/credential-uds', name: 'credential-socket' },
+                { mountPath: '/var/run/secrets/workload-spiffe-credentials', name: 'workload-certs' },
+                { mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' },
+                { mountPath: '/var/lib/istio/data', name: 'istio-data' },
+                { mountPath: '/etc/istio/proxy', name: 'istio-envoy' },
+                { mountPath: '/var/run/secrets/tokens', name: 'istio-token' },
+                { mountPath: '/etc/istio/pod', name: 'istio-podinfo' },
+              ],
             }],
+            // The sidecar template's volumes without istio-ca-crl (the gateway template mounts no CRL).
+            volumes: [
+              { name: 'workload-socket', emptyDir: {} },
+              { name: 'credential-socket', emptyDir: {} },
+              { name: 'workload-certs', emptyDir: {} },
+              { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
+              { name: 'istio-data', emptyDir: {} },
+              { name: 'istio-podinfo', downwardAPI: { defaultMode: 420, items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.annotations' } }] } },
+              { name: 'istio-token', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+              { name: 'istiod-ca-cert', configMap: { defaultMode: 420, name: 'istio-ca-root-cert' } },
+            ],
           },
         },
       },

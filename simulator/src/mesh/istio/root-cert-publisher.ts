@@ -1,7 +1,9 @@
 /**
  * istiod's namespace controller (istio.md §6): the ConfigMap `istio-ca-root-cert` (key `root-cert.pem`, label
  * `istio.io/config: "true"`) in every namespace except kube-public, kube-node-lease and local-path-storage, written
- * as namespaces appear and rewritten if deleted or changed, while istiod runs.
+ * as namespaces appear and rewritten if deleted or changed, while istiod runs. Beside it, as the real istiod does
+ * (seen with `--istiod upstream`, simulator/README.md), `istio-ca-crl` (key `ca-crl.pem`, empty: the self-signed CA
+ * revokes nothing), which the sidecar template mounts (optional) at /var/run/secrets/istio/crl.
  */
 import type { KubeObject, StoreEvent } from '../../cluster/types.ts';
 import { ApiError } from '../../cluster/types.ts';
@@ -13,6 +15,13 @@ import type { IstioView } from './view.ts';
 
 export function rootCertConfigMapFor(namespace: string, rootPem: string): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: rootCertConfigMap, namespace, labels: { 'istio.io/config': 'true' } }, data: { 'root-cert.pem': rootPem } };
+}
+
+/** The CRL ConfigMap istiod publishes beside the root (pilot `CRL_CONFIGMAP_NAME`, default `istio-ca-crl`). */
+export const crlConfigMap = 'istio-ca-crl';
+
+export function crlConfigMapFor(namespace: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: crlConfigMap, namespace, labels: { 'istio.io/config': 'true' } }, data: { 'ca-crl.pem': '' } };
 }
 
 export class RootCertPublisher extends QueueController {
@@ -27,7 +36,7 @@ export class RootCertPublisher extends QueueController {
   protected onChange(event: StoreEvent): void {
     const o = event.object;
     if (o.kind === 'Namespace' && event.type !== 'DELETED') this.queue.enqueue(o.metadata.name ?? '');
-    else if (o.kind === 'ConfigMap' && o.metadata.name === rootCertConfigMap) this.queue.enqueue(o.metadata.namespace ?? '');
+    else if (o.kind === 'ConfigMap' && (o.metadata.name === rootCertConfigMap || o.metadata.name === crlConfigMap)) this.queue.enqueue(o.metadata.namespace ?? '');
     else if (o.kind === 'Endpoints' && o.metadata.namespace === this.view.layout.namespace) for (const key of this.initialKeys()) this.queue.enqueue(key);
   }
 
@@ -45,6 +54,7 @@ export class RootCertPublisher extends QueueController {
           cm['data'] = { ...obj(cm['data']), 'root-cert.pem': this.rootPem };
         });
       }
+      if (!this.store.get(type, namespace, crlConfigMap)) await this.store.create(type, crlConfigMapFor(namespace));
     } catch (error) {
       // The namespace went away, or another writer won the race: the next change brings us back.
       if (!(error instanceof ApiError)) throw error;

@@ -9,7 +9,8 @@ import type { IstioView } from '../view.ts';
 
 export interface ProxyEnv {
   view: IstioView;
-  ca: IstioCa;
+  /** Signs the proxy's workload certificate (SDS). */
+  ca: Pick<IstioCa, 'issue'>;
   hooks: SimHooks;
   /** The revision istiod serves. */
   revision: string;
