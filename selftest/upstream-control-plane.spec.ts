@@ -13,7 +13,7 @@ import type { TestInfo } from '@playwright/test';
 import type { RunEvidence } from './conformance-run.ts';
 import { createdTwice, runCli, runConformance } from './conformance-run.ts';
 import type { Budgets } from './templates.ts';
-import type { SimClusterName } from './fault-expectations.ts';
+import type { FaultExpectation, SimClusterName } from './fault-expectations.ts';
 import { extendedChecksOn, faultExpectations } from './fault-expectations.ts';
 import { upstreamBinariesPresent, upstreamBinDir } from '../simulator/src/upstream/control-plane.ts';
 import { upstreamIstioBinDir, upstreamIstiodPresent } from '../simulator/src/upstream/istiod.ts';
@@ -133,6 +133,17 @@ function expectCleanPass(run: RunEvidence, cluster: SimClusterName): void {
   expect(createdTwice(run.requests), 'objects created by more than one successful create').toEqual([]);
 }
 
+/** A fault keeps its verdict: a pass fault passes; a fail fault fails exactly its check. */
+function expectVerdict(run: RunEvidence, e: FaultExpectation): void {
+  if (e.outcome === 'pass') {
+    expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
+    return;
+  }
+  expect(run.code, `exit code of a run that must fail${tail(run)}`).toBe(1);
+  const failed = run.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
+  expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails${tail(run)}`).toEqual([`${e.check}=failed`]);
+}
+
 test.describe.configure({ mode: 'parallel' });
 
 test('upstream: without the built binaries, `sim --control-plane upstream` exits 2 with one line saying how to build them', async () => {
@@ -181,14 +192,7 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
     test(`${clusterName(flavor, mesh)}: ${fault} keeps its verdict`, async ({}, testInfo) => {
       const e = faultExpectations[fault];
       if (!e) throw new Error(`fault ${fault} has no expectation in selftest/fault-expectations.ts`);
-      const run = await upstreamRun(fault, testInfo, flavor, mesh);
-      if (e.outcome === 'pass') {
-        expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
-        return;
-      }
-      expect(run.code, `exit code of a run that must fail${tail(run)}`).toBe(1);
-      const failed = run.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
-      expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails${tail(run)}`).toEqual([`${e.check}=failed`]);
+      expectVerdict(await upstreamRun(fault, testInfo, flavor, mesh), e);
     });
   }
 
@@ -218,13 +222,7 @@ test.describe('on the upstream control plane (skipped where the upstream binarie
         if (!e) throw new Error(`fault ${fault} has no expectation in selftest/fault-expectations.ts`);
         const run = await upstreamRun(fault, testInfo, 'kind', 'istio', 'upstream');
         expect(simulatorLog(run), 'istiod ran as pilot-discovery').toMatch(/istiod \(pilot-discovery\) ready in \d+ ms/);
-        if (e.outcome === 'pass') {
-          expect(run.code, `exit code of a run that must pass${tail(run)}`).toBe(0);
-          return;
-        }
-        expect(run.code, `exit code of a run that must fail${tail(run)}`).toBe(1);
-        const failed = run.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
-        expect(failed.map((c) => `${c.check}=${c.status}`), `exactly check ${e.check} fails${tail(run)}`).toEqual([`${e.check}=failed`]);
+        expectVerdict(run, e);
       });
     }
   });

@@ -23,6 +23,7 @@ import {
   remoteGatewayControllerName, revLabel, serviceTypeAnnotation, trustDomain,
 } from './constants.ts';
 import { attachedListeners, gatewayGroup, handlesGateway, listenersOf, normalizedParentRef, refsTo, resolveBackendRef } from './gateway-api.ts';
+import { istioProxyVolumes } from './proxy-volumes.ts';
 import type { IstioView } from './view.ts';
 
 type Condition = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; observedGeneration: number; lastTransitionTime: string };
@@ -270,16 +271,7 @@ export class GatewayController extends QueueController {
               ],
             }],
             // The sidecar template's volumes without istio-ca-crl (the gateway template mounts no CRL).
-            volumes: [
-              { name: 'workload-socket', emptyDir: {} },
-              { name: 'credential-socket', emptyDir: {} },
-              { name: 'workload-certs', emptyDir: {} },
-              { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
-              { name: 'istio-data', emptyDir: {} },
-              { name: 'istio-podinfo', downwardAPI: { defaultMode: 420, items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.annotations' } }] } },
-              { name: 'istio-token', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
-              { name: 'istiod-ca-cert', configMap: { defaultMode: 420, name: 'istio-ca-root-cert' } },
-            ],
+            volumes: istioProxyVolumes({ crl: false }),
           },
         },
       },

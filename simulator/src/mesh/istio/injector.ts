@@ -20,6 +20,7 @@ import {
 } from './constants.ts';
 import type { IstioLayout } from './constants.ts';
 import type { IstioView } from './view.ts';
+import { istioProxyVolumes } from './proxy-volumes.ts';
 import { matchingInjectorEntry } from './webhook-configs.ts';
 
 export const injectedVolumes = ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl'] as const;
@@ -224,18 +225,7 @@ export function injectSidecar(pod: KubeObject, p: SidecarParams): void {
     podSpec['initContainers'] = p.layout.cni ? [init, ...userInit] : [...userInit, init];
     podSpec['containers'] = [...appContainers, proxy];
   }
-  podSpec['volumes'] = [
-    ...arr(podSpec['volumes']),
-    { name: 'workload-socket', emptyDir: {} },
-    { name: 'credential-socket', emptyDir: {} },
-    { name: 'workload-certs', emptyDir: {} },
-    { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
-    { name: 'istio-data', emptyDir: {} },
-    { name: 'istio-podinfo', downwardAPI: { defaultMode: 420, items: [{ path: 'labels', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.annotations' } }] } },
-    { name: 'istio-token', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
-    { name: 'istiod-ca-cert', configMap: { defaultMode: 420, name: 'istio-ca-root-cert' } },
-    { name: 'istio-ca-crl', configMap: { defaultMode: 420, name: 'istio-ca-crl', optional: true } },
-  ];
+  podSpec['volumes'] = [...arr(podSpec['volumes']), ...istioProxyVolumes({ crl: true })];
 
   pod.metadata.labels = { ...labels, [tlsModeLabel]: 'istio', [canonicalNameLabel]: canonicalName, [canonicalRevisionLabel]: canonicalRevision };
   const initName = str(init['name']) ?? '';
