@@ -130,9 +130,13 @@ export function conditionTimes(conditions, namespace, pod) {
 export function flowFloor(conditions, namespace, httpEndedAt) {
   /** @type {Record<string, number>} */
   const parts = {};
+  // A delay scheduled but not waited out (the namespace controller requeues after its own status write, and the
+  // namespace is gone first) is on no critical path: each delay counts up to the namespace's end.
+  const gone = conditionTimes(conditions, namespace)['namespace-gone'] ?? Infinity;
   for (const c of conditions) {
     if (c.type !== 'delay' || c.namespace !== namespace) continue;
-    parts[c.name] = (parts[c.name] ?? 0) + /** @type {number} */ (c.ms);
+    const ms = Math.min(/** @type {number} */ (c.ms), Math.max(0, gone - c.t));
+    parts[c.name] = Math.round(((parts[c.name] ?? 0) + ms) * 10) / 10;
   }
   if (httpEndedAt !== undefined) {
     const scrape = conditionTimes(conditions, namespace).scrapeAfter(httpEndedAt);

@@ -48,6 +48,14 @@ describe('bench analysis', () => {
     assert.equal(floor.totalMs, 7500);
   });
 
+  it('counts a delay only up to the namespace\'s end: one scheduled as the namespace goes is on no critical path', () => {
+    const deletion = [
+      { t: 9000, type: 'delay', name: 'namespaceDeletion', namespace: ns, object: ns, ms: 400 },
+      { t: 9499, type: 'delay', name: 'namespaceDeletion', namespace: ns, object: ns, ms: 400 },
+    ];
+    assert.equal(flowFloor([...conditions, ...deletion], ns).parts.namespaceDeletion, 401);
+  });
+
   it('measures reaction from the later of condition and wait start to the moment the harness saw it', () => {
     const r = Object.fromEntries(harnessReactions(timings, conditions, [ns]).map((x) => [x.wait, x.ms]));
     assert.deepEqual(r, { 'pod-ready': 3, 'ingress-address': 2, 'http-502': 5, 'ingressbackend-committed': 1, 'http-200': 10, metrics: 1000, 'namespace-gone': 2 });

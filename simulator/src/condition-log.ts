@@ -22,7 +22,9 @@ export const conditionNames = ['pod-ready', 'ingress-address', 'ingressbackend-c
 export type ConditionName = (typeof conditionNames)[number];
 
 /** Modelled delays on the critical path of a flow (timings.ts field names without the `Ms`). */
-export type DelayName = 'imagePull' | 'containerStart' | 'initContainerRun' | 'sidecarReady' | 'ingressBackendStatus' | 'ingressAddress' | 'appGatewayProgram' | 'azureMonitorConfigReload' | 'namespaceDeletion';
+export type DelayName = 'imagePull' | 'containerStart' | 'initContainerRun' | 'sidecarReady' | 'ingressBackendStatus' | 'ingressAddress' | 'appGatewayProgram' | 'azureMonitorConfigReload' | 'namespaceDeletion'
+  // Not a preset's delay but upstream's pace: the wait for Flagger's next analysis tick while a Canary initialises.
+  | 'canaryInterval';
 
 /** One line: `{"t":1732481234567.123,"type":"condition","name":"pod-ready","namespace":"…","object":"…"}`. */
 export type ConditionLogEntry =
