@@ -6,6 +6,7 @@ import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-c
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
 import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import { goLine, runnerGoEnv } from '../harness/config/runner-go.ts';
+import { flowBatches, workerLimit } from '../harness/config/flow-plan.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
@@ -114,11 +115,20 @@ export function adoptSimulator(config: ConformanceConfig, simulator: RunningSimu
 export const simTimingsEnv = 'MESH_CONFORMANCE_SIM_TIMINGS';
 
 /**
- * `--namespaces N` as Playwright flags: every repeat of the serial group gets a worker of its own (the worker hash
- * includes the repeat index), hence its own worker-scoped run namespace, and all N run at once.
+ * `--namespaces N` as Playwright flags. Up to the worker limit (the cores, or MESH_CONFORMANCE_WORKERS), every repeat
+ * of the serial group gets a worker of its own (the worker hash includes the repeat index), hence its own
+ * worker-scoped run namespace, and all N run at once. Above it, the limit's workers each run their share of the
+ * copies as concurrent flows (harness/config/flow-plan.ts, fixtures/flows.ts).
  */
-export function namespacesArgs(n: number | undefined): string[] {
-  return n !== undefined && n > 1 ? ['--repeat-each', String(n), '--workers', String(n)] : [];
+export function namespacesArgs(n: number | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (n === undefined || n <= 1) return [];
+  let limit: number;
+  try {
+    limit = workerLimit(env);
+  } catch (err) {
+    throw new BadInputError(err instanceof Error ? err.message : String(err));
+  }
+  return flowBatches(n, limit) ? ['--workers', String(limit)] : ['--repeat-each', String(n), '--workers', String(n)];
 }
 
 /**
@@ -145,6 +155,8 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   if (inCluster) adoptInCluster(config, inCluster);
   onResolved?.(config);
   ensureWritableReportDir(config.reportDir);
+  // How the copies spread over workers; a bad MESH_CONFORMANCE_WORKERS is bad input now, before anything starts.
+  const copiesArgs = namespacesArgs(config.parallelism, env);
   // Arguments for Playwright are checked now, by a listing that runs nothing: a typo is bad input before the
   // simulator starts or pre-flight runs, not a failure after them.
   if (inv.playwrightArgs.length) selectedChecks(inv, config);
@@ -183,7 +195,7 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   try {
     // The test runner starts now and waits for its go (harness/config/runner-go.ts): Node, Playwright and its
     // transform load while the simulated cluster boots or pre-flight runs, instead of after them.
-    child = spawn(process.execPath, [...runnerNodeFlags, playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...namespacesArgs(config.parallelism), ...inv.playwrightArgs], {
+    child = spawn(process.execPath, [...runnerNodeFlags, playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...copiesArgs, ...inv.playwrightArgs], {
       cwd: packageRoot,
       env: earlyEnv,
       // stdin is a pipe only we hold: the go arrives on it, and if we die, even by SIGKILL, the runner sees it end

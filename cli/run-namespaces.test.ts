@@ -8,10 +8,22 @@ import { namespacesArgs } from './run-command.ts';
 const quiet = { write: () => undefined };
 
 void describe('run --namespaces', () => {
-  void it('parses N and turns it into one Playwright worker per copy of the flow', () => {
+  void it('parses N and turns it into one Playwright worker per copy of the flow, up to the worker limit', () => {
     const inv = parseArgs(['run', '--namespaces', '5'], quiet) as RunInvocation;
     assert.equal(inv.namespaces, 5);
-    assert.deepEqual(namespacesArgs(inv.namespaces), ['--repeat-each', '5', '--workers', '5']);
+    assert.deepEqual(namespacesArgs(inv.namespaces, { MESH_CONFORMANCE_WORKERS: '8' }), ['--repeat-each', '5', '--workers', '5']);
+  });
+
+  void it('above the worker limit, starts the limit\'s workers, which run the copies as concurrent flows', () => {
+    assert.deepEqual(namespacesArgs(5, { MESH_CONFORMANCE_WORKERS: '2' }), ['--workers', '2']);
+  });
+
+  void it('refuses a bad MESH_CONFORMANCE_WORKERS as bad input, with one line', () => {
+    assert.throws(() => namespacesArgs(5, { MESH_CONFORMANCE_WORKERS: '0' }), (err: unknown) => {
+      assert.ok(err instanceof BadInputError);
+      assert.match(err.message, /^invalid MESH_CONFORMANCE_WORKERS="0": set a whole number from 1 to 50/);
+      return true;
+    });
   });
 
   void it('adds nothing for one namespace or when absent', () => {

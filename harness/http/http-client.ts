@@ -40,6 +40,14 @@ export class HttpClient {
   constructor(private readonly dispatcher?: Dispatcher) {}
 
   /**
+   * A client on the same connections with counts and exchanges of its own: one per copy of the flow run in the same
+   * worker, so each copy's metrics check compares the sidecar's counters with what that copy sent.
+   */
+  fork(): HttpClient {
+    return new HttpClient(this.dispatcher);
+  }
+
+  /**
    * How many responses of a status class (2 for 2xx) this client received, over its whole life (not only the
    * recent exchanges): the metrics check compares sidecar counters with it.
    */

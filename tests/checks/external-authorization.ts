@@ -16,7 +16,7 @@ function parseHeader(text: string): [string, string] {
 
 export const externalAuthorizationCheck: CheckBody = async ({ cluster, ns, mesh, ingressController, http, runId, clusterChanges, conformanceConfig: config }, testInfo) => {
   if (!ingressController) {
-    test.skip(true, 'ingress profile none: the check sends its requests through the ingress (set ingress: to the cluster\'s controller to check it)');
+    testInfo.skip(true, 'ingress profile none: the check sends its requests through the ingress (set ingress: to the cluster\'s controller to check it)');
     return;
   }
   const ext = mesh.externalAuthorization;

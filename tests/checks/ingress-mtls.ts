@@ -15,7 +15,7 @@ const secretType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namesp
 
 export const ingressMtlsCheck: CheckBody = async ({ cluster, ns, mesh, ingressController, http, runId, clusterChanges, conformanceConfig: config }, testInfo) => {
   // MeshConfig names one Secret for the ingress's certificate: copies of the flow would take it from each other.
-  test.skip(config.parallelism > 1 && testInfo.repeatEachIndex > 0,
+  testInfo.skip(config.parallelism > 1 && testInfo.repeatEachIndex > 0,
     `the mesh issues one ingress gateway certificate per cluster (its configuration names one Secret): checked in the first of the run's ${config.parallelism} copies`);
   const mtls = mesh.ingressMtls;
   if (!mtls) throw new Error(`the ${mesh.title} profile lists the feature ingress-mtls but describes no ingress mTLS`);

@@ -9,7 +9,7 @@ import {
 
 export const ingressCheck: CheckBody = async ({ cluster, ns, mesh, ingressController, http, runId, conformanceConfig: config }, testInfo) => {
   if (!ingressController) {
-    test.skip(true, 'ingress profile none: the cluster has no ingress controller to route through (set ingress: to the cluster\'s controller to check it)');
+    testInfo.skip(true, 'ingress profile none: the cluster has no ingress controller to route through (set ingress: to the cluster\'s controller to check it)');
     return;
   }
   const { budgetMs, times, sample, policy, host, routeRequest } = ingressRouteContext({ ns, mesh, runId, conformanceConfig: config });
