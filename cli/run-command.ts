@@ -6,7 +6,7 @@ import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-c
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
 import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import { goLine, runnerGoEnv } from '../harness/config/runner-go.ts';
-import { flowBatches, workerLimit } from '../harness/config/flow-plan.ts';
+import { flowBatches, flowChecksEnv, withoutTestFilters, workerLimit } from '../harness/config/flow-plan.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
@@ -159,7 +159,10 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   const copiesArgs = namespacesArgs(config.parallelism, env);
   // Arguments for Playwright are checked now, by a listing that runs nothing: a typo is bad input before the
   // simulator starts or pre-flight runs, not a failure after them.
-  if (inv.playwrightArgs.length) selectedChecks(inv, config);
+  const selection = inv.playwrightArgs.length ? selectedChecks(inv, config) : undefined;
+  // Copies as concurrent flows run every check in one test: the selection goes to it by name, not as a filter.
+  const asFlows = !copiesArgs.includes('--repeat-each') && copiesArgs.length > 0;
+  const playwrightArgs = asFlows ? withoutTestFilters(inv.playwrightArgs) : inv.playwrightArgs;
   // Real clusters: unsafe input is refused before anything else (bad input, exit 2).
   if (config.target !== 'local') {
     requireExplicitContext(config);
@@ -190,12 +193,12 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   let simulator: RunningSimulator | undefined;
   // The runner's environment until its go, and the config file it will read (written just before the go).
   const runConfigFile = runPaths(config.reportDir, config.runId ?? '').config;
-  const runnerBaseEnv = { ...process.env, [parentWatchEnv]: 'stdin', [runnerGoEnv]: 'stdin' };
+  const runnerBaseEnv = { ...process.env, [parentWatchEnv]: 'stdin', [runnerGoEnv]: 'stdin', ...(asFlows && selection ? { [flowChecksEnv]: [...new Set(selection.map((c) => c.id))].join(',') } : {}) };
   const earlyEnv = runnerEnv(config, runnerBaseEnv, runConfigFile);
   try {
     // The test runner starts now and waits for its go (harness/config/runner-go.ts): Node, Playwright and its
     // transform load while the simulated cluster boots or pre-flight runs, instead of after them.
-    child = spawn(process.execPath, [...runnerNodeFlags, playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...copiesArgs, ...inv.playwrightArgs], {
+    child = spawn(process.execPath, [...runnerNodeFlags, playwrightCli(), 'test', '--config', join(packageRoot, 'playwright.config.ts'), `--project=${config.target}`, ...copiesArgs, ...playwrightArgs], {
       cwd: packageRoot,
       env: earlyEnv,
       // stdin is a pipe only we hold: the go arrives on it, and if we die, even by SIGKILL, the runner sees it end

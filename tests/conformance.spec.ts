@@ -4,7 +4,7 @@
 // where the cluster has them (extended). The checks, their order and their labels come from the catalogue
 // (harness/checks/catalogue.ts); their steps from tests/checks/.
 import type { CheckBody, CheckId } from '../fixtures/index.ts';
-import { checkDetails, checkLevels, flowBatches, flowCopiesAnnotation, flowsTest, levelTitles, orderedChecks, runFlows, runConfig, test, workerLimit } from '../fixtures/index.ts';
+import { checkDetails, checkLevels, flowBatches, flowChecksSelected, flowCopiesAnnotation, flowsTest, levelTitles, orderedChecks, runFlows, runConfig, test, workerLimit } from '../fixtures/index.ts';
 import { checkBodies } from './checks/index.ts';
 
 /** Every check in the catalogue has a body: a missing one is a type error here. */
@@ -17,7 +17,9 @@ const batches = runConfig && !process.argv.includes('--list') ? flowBatches(runC
 if (batches) {
   test.describe('mesh conformance', () => {
     test.describe.configure({ mode: 'parallel' });
-    const checks = checkLevels.flatMap((level) => orderedChecks().filter((c) => c.level === level)).map((definition) => ({ definition, body: bodies[definition.id as CheckId] }));
+    const selected = flowChecksSelected();
+    const checks = checkLevels.flatMap((level) => orderedChecks().filter((c) => c.level === level && (!selected || selected.has(c.id))))
+      .map((definition) => ({ definition, body: bodies[definition.id as CheckId] }));
     for (const copies of batches) {
       flowsTest(`copies ${copies.join(', ')} as concurrent flows`, { annotation: [{ type: flowCopiesAnnotation, description: copies.join(',') }] },
         // Playwright sets up the fixtures a test names: every fixture a check's body may use, for each flow's checks.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flowBatches, workerLimit, workersEnv } from './flow-plan.ts';
+import { flowBatches, flowChecksEnv, flowChecksSelected, withoutTestFilters, workerLimit, workersEnv } from './flow-plan.ts';
 
 void describe('flow plan', () => {
   void it('gives every copy a worker of its own up to the limit', () => {
@@ -21,5 +21,11 @@ void describe('flow plan', () => {
     for (const bad of ['0', '51', '1.5', 'two']) {
       assert.throws(() => workerLimit({ [workersEnv]: bad }), new RegExp(`^RangeError: invalid ${workersEnv}="${bad.replace('.', '\\.')}": set a whole number from 1 to 50`));
     }
+  });
+
+  void it('hands the CLI\'s selection of checks to a flows run instead of Playwright\'s filters', () => {
+    assert.deepEqual(withoutTestFilters(['--grep', '@ingress', '-g=x', '--grep-invert', '@canary', '--trace', 'on', '-gv', 'y']), ['--trace', 'on']);
+    assert.deepEqual([...flowChecksSelected({ [flowChecksEnv]: 'namespace,httpbin' }) ?? []], ['namespace', 'httpbin']);
+    assert.equal(flowChecksSelected({}), undefined);
   });
 });

@@ -27,3 +27,29 @@ export function flowBatches(copies: number, limit: number): number[][] | undefin
   if (copies <= limit) return undefined;
   return Array.from({ length: limit }, (_, w) => Array.from({ length: Math.ceil((copies - w) / limit) }, (_, j) => w + j * limit));
 }
+
+/**
+ * The checks a flows run selected (`run -- --grep …`), comma-separated, from the CLI to the runner: a flows test
+ * runs every check of its copies in one test, so Playwright's filter cannot pick checks inside it; the CLI lists the
+ * selection first (cli/list-checks.ts) and hands it over here instead of the filter.
+ */
+export const flowChecksEnv = 'MESH_CONFORMANCE_FLOW_CHECKS';
+
+/** The selected checks' ids from `MESH_CONFORMANCE_FLOW_CHECKS`, or undefined for all of them. */
+export function flowChecksSelected(env: NodeJS.ProcessEnv = process.env): Set<string> | undefined {
+  const raw = env[flowChecksEnv];
+  return raw ? new Set(raw.split(',')) : undefined;
+}
+
+const selectionFlags = new Set(['-g', '--grep', '-gv', '--grep-invert']);
+
+/** Playwright's arguments without its test filters (`--grep`, `--grep-invert`, in both spellings). */
+export function withoutTestFilters(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (selectionFlags.has(a)) i++;
+    else if (![...selectionFlags].some((f) => a.startsWith(`${f}=`))) out.push(a);
+  }
+  return out;
+}

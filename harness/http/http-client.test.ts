@@ -29,6 +29,19 @@ describe('HttpClient and ingress traffic attempts', () => {
     assert.equal(typeof x?.elapsedMs, 'number');
   });
 
+  it('forks a client on the same connections that counts only what it sent (one per copy of the flow)', async () => {
+    const pool = agent.get('http://127.0.0.1:8080');
+    pool.intercept({ path: '/get', method: 'GET' }).reply(200, 'ok').times(3);
+    const http = new HttpClient(agent);
+    const copy = http.fork();
+    await http.send('GET', 'http://127.0.0.1:8080/get', { timeoutMs: 1_000 });
+    await copy.send('GET', 'http://127.0.0.1:8080/get', { timeoutMs: 1_000 });
+    await copy.send('GET', 'http://127.0.0.1:8080/get', { timeoutMs: 1_000 });
+    assert.equal(http.responsesOfClass(2), 1);
+    assert.equal(copy.responsesOfClass(2), 2);
+    assert.equal(copy.recent.length, 2);
+  });
+
   it('requires the body text an answer names (an authorization denial, not any 403)', async () => {
     const pool = agent.get('http://127.0.0.1:8080');
     pool.intercept({ path: '/get', method: 'GET' }).reply(403, 'RBAC: access denied');

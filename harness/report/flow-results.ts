@@ -6,6 +6,7 @@
  */
 import type { CheckDefinition } from '../checks/catalogue.ts';
 import { orderedChecks } from '../checks/catalogue.ts';
+import { flowChecksSelected } from '../config/flow-plan.ts';
 
 /** Static annotation of a flows test: the copies it runs, comma-separated. */
 export const flowCopiesAnnotation = 'flow-copies';
@@ -42,13 +43,14 @@ export interface FlowEntry extends FlowCheckResult {
 }
 
 /**
- * Every check of every copy a flows test ran, in catalogue order and then by copy. A check without a result (the test
+ * Every check (of the selection, `MESH_CONFORMANCE_FLOW_CHECKS`) of every copy a flows test ran, in catalogue order and then by copy. A check without a result (the test
  * was interrupted, or its namespaces could not be created) is skipped, with the test's error as the reason.
  */
 export function flowEntries(annotations: Annotations, resultAnnotations: Annotations, testError: string | undefined): FlowEntry[] {
   const copies = flowCopiesOf(annotations) ?? [];
   const results = resultAnnotations.filter((a) => a.type === flowCheckAnnotation && a.description).map((a) => JSON.parse(a.description!) as FlowCheckResult);
-  return orderedChecks().flatMap((definition) => copies.map((copy): FlowEntry => {
+  const selected = flowChecksSelected();
+  return orderedChecks().filter((d) => !selected || selected.has(d.id)).flatMap((definition) => copies.map((copy): FlowEntry => {
     const found = results.find((r) => r.copy === copy && r.check === definition.id);
     if (found) return { ...found, definition };
     const namespace = results.find((r) => r.copy === copy)?.namespace ?? `copy ${copy}`;
