@@ -6,7 +6,7 @@ import type { ConfigLayer, ConformanceConfig } from '../harness/config/resolve-c
 import { defaultKubeconfig, envLayer, resolveConfig, ConfigError } from '../harness/config/resolve-config.ts';
 import { runPaths, runnerEnv, writeRunConfig } from '../harness/config/run-config.ts';
 import { goLine, runnerGoEnv } from '../harness/config/runner-go.ts';
-import { flowBatches, flowChecksEnv, withoutTestFilters, workerLimit } from '../harness/config/flow-plan.ts';
+import { flowChecksEnv, flowWorkers, withoutTestFilters } from '../harness/config/flow-plan.ts';
 import type { ConfigKey } from '../harness/config/config-schema.ts';
 import { stopCredentialPlugins } from '../harness/k8s/exec-credential.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
@@ -115,20 +115,16 @@ export function adoptSimulator(config: ConformanceConfig, simulator: RunningSimu
 export const simTimingsEnv = 'MESH_CONFORMANCE_SIM_TIMINGS';
 
 /**
- * `--namespaces N` as Playwright flags. Up to the worker limit (the cores, or MESH_CONFORMANCE_WORKERS), every repeat
- * of the serial group gets a worker of its own (the worker hash includes the repeat index), hence its own
- * worker-scoped run namespace, and all N run at once. Above it, the limit's workers each run their share of the
- * copies as concurrent flows (harness/config/flow-plan.ts, fixtures/flows.ts).
+ * `--namespaces N` as Playwright flags: N > 1 copies run as concurrent flows in a few workers
+ * (harness/config/flow-plan.ts, fixtures/flows.ts); one copy needs none.
  */
 export function namespacesArgs(n: number | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   if (n === undefined || n <= 1) return [];
-  let limit: number;
   try {
-    limit = workerLimit(env);
+    return ['--workers', String(flowWorkers(n, env))];
   } catch (err) {
     throw new BadInputError(err instanceof Error ? err.message : String(err));
   }
-  return flowBatches(n, limit) ? ['--workers', String(limit)] : ['--repeat-each', String(n), '--workers', String(n)];
 }
 
 /**
@@ -161,7 +157,7 @@ export async function runConformance(inv: RunInvocation, out: { write: (s: strin
   // simulator starts or pre-flight runs, not a failure after them.
   const selection = inv.playwrightArgs.length ? selectedChecks(inv, config) : undefined;
   // Copies as concurrent flows run every check in one test: the selection goes to it by name, not as a filter.
-  const asFlows = !copiesArgs.includes('--repeat-each') && copiesArgs.length > 0;
+  const asFlows = copiesArgs.length > 0;
   const playwrightArgs = asFlows ? withoutTestFilters(inv.playwrightArgs) : inv.playwrightArgs;
   // Real clusters: unsafe input is refused before anything else (bad input, exit 2).
   if (config.target !== 'local') {

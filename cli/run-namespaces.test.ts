@@ -8,13 +8,10 @@ import { namespacesArgs } from './run-command.ts';
 const quiet = { write: () => undefined };
 
 void describe('run --namespaces', () => {
-  void it('parses N and turns it into one Playwright worker per copy of the flow, up to the worker limit', () => {
+  void it('parses N and runs the copies as concurrent flows in a few workers', () => {
     const inv = parseArgs(['run', '--namespaces', '5'], quiet) as RunInvocation;
     assert.equal(inv.namespaces, 5);
-    assert.deepEqual(namespacesArgs(inv.namespaces, { MESH_CONFORMANCE_WORKERS: '8' }), ['--repeat-each', '5', '--workers', '5']);
-  });
-
-  void it('above the worker limit, starts the limit\'s workers, which run the copies as concurrent flows', () => {
+    assert.deepEqual(namespacesArgs(inv.namespaces, {}), ['--workers', '1']);
     assert.deepEqual(namespacesArgs(5, { MESH_CONFORMANCE_WORKERS: '2' }), ['--workers', '2']);
   });
 

@@ -4,15 +4,15 @@
 // where the cluster has them (extended). The checks, their order and their labels come from the catalogue
 // (harness/checks/catalogue.ts); their steps from tests/checks/.
 import type { CheckBody, CheckId } from '../fixtures/index.ts';
-import { checkDetails, checkLevels, flowBatches, flowChecksSelected, flowCopiesAnnotation, flowsTest, levelTitles, orderedChecks, runFlows, runConfig, test, workerLimit } from '../fixtures/index.ts';
+import { checkDetails, checkLevels, flowBatches, flowChecksSelected, flowCopiesAnnotation, flowsTest, flowWorkers, levelTitles, orderedChecks, runFlows, runConfig, test } from '../fixtures/index.ts';
 import { checkBodies } from './checks/index.ts';
 
 /** Every check in the catalogue has a body: a missing one is a type error here. */
 const bodies: Record<CheckId, CheckBody> = checkBodies;
 
-// More copies of the flow (`--namespaces N`) than workers: each worker runs its share as concurrent flows in one test
-// (fixtures/flows.ts); the summary and the ConformanceReport still list every check of every copy.
-const batches = runConfig && !process.argv.includes('--list') ? flowBatches(runConfig.parallelism, workerLimit()) : undefined;
+// Copies of the flow (`--namespaces N`): each worker runs its share as concurrent flows in one test (fixtures/flows.ts);
+// the summary and the ConformanceReport still list every check of every copy. A listing shows the checks.
+const batches = runConfig && !process.argv.includes('--list') ? flowBatches(runConfig.parallelism, flowWorkers(runConfig.parallelism)) : undefined;
 
 if (batches) {
   test.describe('mesh conformance', () => {

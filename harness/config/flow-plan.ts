@@ -1,31 +1,36 @@
 /**
- * How `--namespaces N` spreads the copies of the flow over Playwright workers. A worker is a Node process of about
- * 200 MB, so there are at most as many workers as cores (or `MESH_CONFORMANCE_WORKERS`):
- * - N at most the limit: one worker per copy, each copy a serial group of one test per check (Playwright's own model);
- * - N above it: each of the limit's workers runs its share of the copies as concurrent flows in one test
- *   (fixtures/flows.ts), and the reporters list every check of every copy from that test's results.
+ * How `--namespaces N` spreads the copies of the flow over Playwright workers. A copy's flow mostly waits on the
+ * cluster, and a worker is a Node process of about 200 MB, so N > 1 copies run as concurrent flows, each in its own
+ * namespace, in as few workers as serve them: one per 25 copies, at most one per core, or `MESH_CONFORMANCE_WORKERS`
+ * (fixtures/flows.ts; the summary and the ConformanceReport list every check of every copy). Measured on 2 cores
+ * (BENCHMARKS.md): 20 copies in one worker took 1.09x the wall time of one copy and 498 MB, in two workers 1.21x and
+ * 698 MB, in a worker each (Playwright's own model) 1.31x and 5.2 GB.
  */
 import { availableParallelism } from 'node:os';
 
-/** Overrides the number of workers (default: the machine's cores). */
+/** Sets the number of workers for `--namespaces N` (default: one per 25 copies, at most one per core). */
 export const workersEnv = 'MESH_CONFORMANCE_WORKERS';
 
-/** The most workers a run starts: `MESH_CONFORMANCE_WORKERS` (a whole number from 1 to 50) or the cores. */
-export function workerLimit(env: NodeJS.ProcessEnv = process.env): number {
+/** Copies one worker runs as concurrent flows before another worker (if a core is free) takes the next ones. */
+export const flowsPerWorker = 25;
+
+/** The workers for `copies` copies: `MESH_CONFORMANCE_WORKERS` (a whole number from 1 to 50) or the default. */
+export function flowWorkers(copies: number, env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[workersEnv];
-  if (raw === undefined || raw === '') return Math.max(1, availableParallelism());
+  if (raw === undefined || raw === '') return Math.max(1, Math.min(availableParallelism(), Math.ceil(copies / flowsPerWorker)));
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 50) throw new RangeError(`invalid ${workersEnv}="${raw}": set a whole number from 1 to 50, or unset it to use one worker per core`);
-  return n;
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new RangeError(`invalid ${workersEnv}="${raw}": set a whole number from 1 to 50, or unset it for one worker per ${flowsPerWorker} copies (at most one per core)`);
+  return Math.min(n, copies);
 }
 
 /**
- * The copies each worker runs as concurrent flows, or undefined when every copy gets a worker of its own (N at most
- * the limit). Copies are dealt round-robin: worker w runs w, w + W, w + 2W, …
+ * The copies each worker runs as concurrent flows, or undefined for one copy (the checks are then Playwright tests of
+ * their own). Copies are dealt round-robin: worker w runs w, w + W, w + 2W, …
  */
-export function flowBatches(copies: number, limit: number): number[][] | undefined {
-  if (copies <= limit) return undefined;
-  return Array.from({ length: limit }, (_, w) => Array.from({ length: Math.ceil((copies - w) / limit) }, (_, j) => w + j * limit));
+export function flowBatches(copies: number, workers: number): number[][] | undefined {
+  if (copies <= 1) return undefined;
+  const w = Math.max(1, Math.min(workers, copies));
+  return Array.from({ length: w }, (_, i) => Array.from({ length: Math.ceil((copies - i) / w) }, (_, j) => i + j * w));
 }
 
 /**
