@@ -1,11 +1,14 @@
 // Requirement (issue 17, scale): with more copies of the flow (`--namespaces N`) than workers, each worker runs its
 // share as concurrent flows, each in its own namespace; every check of every copy is reported (summary,
-// ConformanceReport), a copy's failure is its own, a selection (`-- --grep`) still selects, and nothing is left.
-import { existsSync, readFileSync } from 'node:fs';
+// ConformanceReport), a copy's failure is its own, a selection (`-- --grep`) still selects, and nothing is left,
+// also after Ctrl-C.
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { runLabelKeys } from '../harness/k8s/run-labels.ts';
 import type { TestSim } from './reliability-support.ts';
-import { quickBudgets, runCliToEnd, runObjects, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -48,6 +51,22 @@ test.describe('on a healthy cluster', () => {
     expect(results.stats).toMatchObject({ expected: 1, unexpected: 0 });
     expect(await runObjects(sim.client, runId), 'objects of the run left in the cluster').toEqual([]);
   });
+
+  test('Ctrl-C while the copies roll out: exit 130, every copy\'s namespace deleted', async () => {
+    const runId = testRunId('flowsint');
+    const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId), '--namespaces', '3'],
+      { env: { ...flowsEnv, MESH_CONFORMANCE_RUN_ID: runId } });
+    // All three copies have applied their Deployment: the flows are mid-check.
+    await pollUntil('the three copies to apply their Deployments', async () => {
+      const list = await sim.client.list<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment' }, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
+      return list.items.length >= 3 ? list.items : undefined;
+    }, 90_000);
+    run.child.kill('SIGINT');
+    const ended = await run.ended;
+    expect(ended.code, run.output().slice(-3000)).toBe(130);
+    expect(await runObjects(sim.client, runId), 'objects of the run left in the cluster').toEqual([]);
+    expect(run.output()).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
+  });
 });
 
 test.describe('on a cluster where the sample cannot start', () => {
@@ -69,8 +88,13 @@ test.describe('on a cluster where the sample cannot start', () => {
     expect(failures, r.output.slice(-3000)).toHaveLength(3);
     for (const [, ns, message] of failures) expect(message, ns).toMatch(/container httpbin is (ErrImagePull|ImagePullBackOff)/);
     expect(r.output.match(/- ingress \[mesh-conformance-\S+\]: skipped, depends on httpbin, which failed/g)).toHaveLength(3);
+    // Each copy's diagnostics are its own: the events and pod status of its namespace.
+    const failedNamespaces = failures.map((f) => f[1] ?? '');
     for (const copy of [0, 1, 2]) {
-      expect(existsSync(join(reportDir, 'diagnostics', `httpbin-copy${copy}`, 'pod-status.txt')) || existsSync(join(reportDir, 'diagnostics', `httpbin-copy${copy}`)), `diagnostics of copy ${copy}`).toBe(true);
+      const files = readdirSync(join(reportDir, 'diagnostics', `httpbin-copy${copy}`));
+      const ns = failedNamespaces.find((n) => files.some((f) => f.includes(`pod-status-${n}`)));
+      expect(ns, `diagnostics of copy ${copy}: ${files.join(', ')}`).toBeTruthy();
+      expect(files.some((f) => f.includes(`events-${ns}`)), `events of ${ns}`).toBe(true);
     }
     expect(readReport(reportDir).core.statistics).toMatchObject({ passed: 3, failed: 3, skipped: 6 });
     expect(r.output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
