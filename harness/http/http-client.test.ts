@@ -68,6 +68,26 @@ describe('HttpClient and ingress traffic attempts', () => {
     assert.match(bypass.observed, /HEAD \/get → 200 \(\d+ms\), x-envoy-upstream-service-time missing/);
   });
 
+  it('reads a failed HEAD\'s verdict from the GET\'s body: an empty 403 may change, the RBAC filter\'s cannot', async () => {
+    const pool = agent.get('http://127.0.0.1:8080');
+    pool.intercept({ path: '/get', method: 'HEAD' }).reply(403, '');
+    pool.intercept({ path: '/get', method: 'GET' }).reply(403, '');
+    pool.intercept({ path: '/get', method: 'HEAD' }).reply(403, '');
+    pool.intercept({ path: '/get', method: 'GET' }).reply(403, 'RBAC: access denied');
+    pool.intercept({ path: '/get', method: 'HEAD' }).reply(403, '');
+    pool.intercept({ path: '/get', method: 'GET' }).reply(200, '{}', { headers: { 'x-envoy-upstream-service-time': '3' } });
+    const http = new HttpClient(agent);
+    const refused = (res: { status: number; method: string; body: string }) => (res.status === 403 && res.method !== 'HEAD' && res.body.includes('RBAC: access denied') ? 'refused' : undefined);
+    const attempt = expectOkThroughSidecar(http, 'http://127.0.0.1:8080/get', () => undefined, 1_000, undefined, refused);
+    const authzTimeout = await attempt(new AbortController().signal);
+    assert.deepEqual([authzTimeout.ok, authzTimeout.terminal], [false, undefined]);
+    assert.match(authzTimeout.observed, /^HEAD \/get → 403 .*; GET \/get → 403/);
+    const rbac = await attempt(new AbortController().signal);
+    assert.deepEqual([rbac.ok, rbac.terminal], [false, 'refused']);
+    // A failed HEAD fails the attempt even when the GET then passes.
+    assert.equal((await attempt(new AbortController().signal)).ok, false);
+  });
+
   it('records a transport error and throws one line', async () => {
     agent.get('http://127.0.0.1:8080').intercept({ path: '/get', method: 'GET' }).replyWithError(new Error('connect ECONNREFUSED'));
     const http = new HttpClient(agent);

@@ -32,15 +32,21 @@ export function expectAnswer(http: HttpClient, url: string, answer: ExpectedAnsw
 export function expectOkThroughSidecar(http: HttpClient, url: string, proof: (res: SeenResponse) => string | undefined, requestTimeoutMs: number, host?: string, terminal?: (res: SeenResponse) => string | undefined) {
   return async (signal: AbortSignal): Promise<AttemptResult> => {
     const seen: string[] = [];
+    let headFailed = false;
     for (const method of ['HEAD', 'GET'] as const) {
       const res = await http.send(method, url, { timeoutMs: requestTimeoutMs, signal, host });
       const problem = res.status === 200 ? proof({ ...res, method }) : undefined;
       seen.push(`${describeResponse(method, url, res)}${problem ? `, ${problem}` : ''}`);
       if (res.status !== 200 || problem) {
         const reason = res.status === 200 ? undefined : terminal?.({ ...res, method });
+        // A HEAD's answer has no body: where a body could show the failure is terminal, the GET's tells.
+        if (method === 'HEAD' && res.status !== 200 && terminal && reason === undefined) {
+          headFailed = true;
+          continue;
+        }
         return { ok: false, observed: seen.join('; '), ...(reason !== undefined ? { terminal: reason } : {}) };
       }
     }
-    return { ok: true, observed: seen.join('; ') };
+    return { ok: !headFailed, observed: seen.join('; ') };
   };
 }

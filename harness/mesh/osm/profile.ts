@@ -84,9 +84,11 @@ function osmIngressMtls(settings: MeshSettings): MeshIngressMtls {
       return { status, ...(alsoStatuses.length ? { alsoStatuses } : {}), description: `${[status, ...alsoStatuses].join(' or ')} while the ingress speaks plain HTTP to the https backend` };
     },
     // The inbound RBAC answers a peer whose certificate carries none of the IngressBackend's principals with Envoy's
-    // 403 `RBAC: access denied` (no body for HEAD): the handshake succeeded, so nothing left in flight can change the
-    // answer. The ingress over mTLS has no other source of a 403.
-    principalRefused: (res, principal) => (res.status === 403 && (res.method === 'HEAD' || res.body.includes('RBAC: access denied'))
+    // 403 `RBAC: access denied`: the handshake succeeded, so nothing left in flight can change the answer. Only a GET
+    // shows that body: a HEAD's 403 may also be the ext_authz filter's, which denies with an empty 403 while its
+    // authorization service does not answer in time (MeshConfig inboundExternalAuthorization, failureModeAllow false;
+    // it stays on through the run when copies of the flow share it), and that can change.
+    principalRefused: (res, principal) => (res.status === 403 && res.method !== 'HEAD' && res.body.includes('RBAC: access denied')
       ? `the sidecar accepted the ingress's TLS handshake, then its RBAC refused the client certificate (403 RBAC: access denied) although the IngressBackend admits ${principal}: the sidecar's policy and the certificate from MeshConfig certificate.ingressGateway disagree on the ingress's identity, and waiting cannot change that`
       : undefined),
   };
