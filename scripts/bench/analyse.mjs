@@ -275,8 +275,13 @@ export const terminalConditions = ['pod-terminal', 'failed-create', 'ingressback
  * @returns {{ observableAt: number | undefined, verdictAt: number | undefined, ms: number | undefined, condition: string | undefined, wait: string | undefined, outcome: string | undefined }}
  */
 export function timeToVerdict(conditions, timings) {
-  const first = conditions.filter((c) => c.type === 'condition' && terminalConditions.includes(c.name)).sort((a, b) => a.t - b.t)[0];
-  const failed = first ? timings.filter((w) => w.outcome !== 'done' && w.endedAt >= first.t).sort((a, b) => a.endedAt - b.endedAt)[0] : undefined;
+  const terminal = conditions.filter((c) => c.type === 'condition' && terminalConditions.includes(c.name)).sort((a, b) => a.t - b.t);
+  // A condition counts for the wait that names its namespace (`<ns>/…`, or a host `<ns>.…`): a fault that also breaks
+  // the cluster's own pods (every node arm64: OPA's pod is unschedulable too) makes conditions the run never waits on.
+  const names = (w, c) => typeof c.namespace === 'string' && new RegExp(`(^|[^a-z0-9-])${c.namespace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[/.]`).test(w.description ?? '');
+  const failed = timings.filter((w) => w.outcome !== 'done').sort((a, b) => a.endedAt - b.endedAt)
+    .find((w) => terminal.some((c) => c.t <= w.endedAt && names(w, c)));
+  const first = failed ? terminal.find((c) => c.t <= failed.endedAt && names(failed, c)) : undefined;
   return {
     observableAt: first?.t, verdictAt: failed?.endedAt, ms: first && failed ? failed.endedAt - first.t : undefined,
     condition: first?.name, wait: failed?.description, outcome: failed?.outcome,

@@ -110,5 +110,10 @@ describe('bench analysis', () => {
     // No terminal condition (the fault was not observable) or no failure after it: no figure, never a made-up one.
     assert.equal(timeToVerdict(faultConditions.slice(0, 1), waits).ms, undefined);
     assert.equal(timeToVerdict(faultConditions, waits.slice(0, 2)).ms, undefined);
+    // A terminal condition of the cluster's own pods (another namespace), earlier, is not the run's fault being observable.
+    const withOpa = [{ t: 500, type: 'condition', name: 'pod-terminal', namespace: 'opa', object: 'opa-x' }, ...faultConditions];
+    assert.equal(timeToVerdict(withOpa, waits).ms, 150);
+    // A wait that names the namespace as a host counts too.
+    assert.equal(timeToVerdict(faultConditions, [{ description: `GET http://127.0.0.2/get (Host: ${ns}.mesh-conformance.test)`, endedAt: 2050, outcome: 'failed' }]).ms, 50);
   });
 });
