@@ -268,9 +268,10 @@ export function runNamespaces(timings, conditions, prefix = 'mesh-conformance-')
 export const terminalConditions = ['pod-terminal', 'failed-create', 'ingressbackend-error', 'route-backend-not-found', 'principal-refused'];
 
 /**
- * Time to verdict on a broken cluster (issue 17): from the first terminal condition the simulator logged to the end
- * of the first wait that then failed. Undefined parts when the run saw no terminal condition or no wait failed after it.
- * @param {{ t: number, type: string, name: string }[]} conditions
+ * Time to verdict on a broken cluster (issue 17): from the first terminal condition the simulator logged in the run's
+ * namespace to the end of the first wait on that namespace that then failed. Undefined parts when the run saw no such
+ * condition or no wait failed after it.
+ * @param {{ t: number, type: string, name: string, namespace?: string }[]} conditions
  * @param {{ endedAt: number, outcome: string, description: string }[]} timings
  * @returns {{ observableAt: number | undefined, verdictAt: number | undefined, ms: number | undefined, condition: string | undefined, wait: string | undefined, outcome: string | undefined }}
  */
@@ -278,6 +279,7 @@ export function timeToVerdict(conditions, timings) {
   const terminal = conditions.filter((c) => c.type === 'condition' && terminalConditions.includes(c.name)).sort((a, b) => a.t - b.t);
   // A condition counts for the wait that names its namespace (`<ns>/…`, or a host `<ns>.…`): a fault that also breaks
   // the cluster's own pods (every node arm64: OPA's pod is unschedulable too) makes conditions the run never waits on.
+  /** @type {(w: { description?: string }, c: { t: number, namespace?: string }) => boolean} */
   const names = (w, c) => typeof c.namespace === 'string' && new RegExp(`(^|[^a-z0-9-])${c.namespace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[/.]`).test(w.description ?? '');
   const failed = timings.filter((w) => w.outcome !== 'done').sort((a, b) => a.endedAt - b.endedAt)
     .find((w) => terminal.some((c) => c.t <= w.endedAt && names(w, c)));
