@@ -7,8 +7,7 @@ import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
-import type { TestSim } from './reliability-support.ts';
-import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, testRunId, useTestSim } from './reliability-support.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -23,15 +22,10 @@ function readReport(reportDir: string): ReportFile {
 }
 
 test.describe('on a healthy cluster', () => {
-  let sim: TestSim;
-  test.beforeAll(async () => {
-    sim = await startTestSim(join(dir, 'sim'));
-  });
-  test.afterAll(async () => {
-    await sim?.stop();
-  });
+  const simulator = useTestSim(join(dir, 'sim'));
 
   test('three copies in one worker all pass, each check of each copy is listed, and every namespace is deleted', async () => {
+    const sim = simulator();
     const runId = testRunId('flows');
     const reportDir = join(dir, runId);
     const r = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--namespaces', '3', '--', '--grep', '@core'],
@@ -53,6 +47,7 @@ test.describe('on a healthy cluster', () => {
   });
 
   test('Ctrl-C while the copies roll out: exit 130, every copy\'s namespace deleted', async () => {
+    const sim = simulator();
     const runId = testRunId('flowsint');
     const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId), '--namespaces', '3'],
       { env: { ...flowsEnv, MESH_CONFORMANCE_RUN_ID: runId } });
@@ -70,15 +65,10 @@ test.describe('on a healthy cluster', () => {
 });
 
 test.describe('on a cluster where the sample cannot start', () => {
-  let sim: TestSim;
-  test.beforeAll(async () => {
-    sim = await startTestSim(join(dir, 'sim-fault'), { faults: ['image-pull-error'] });
-  });
-  test.afterAll(async () => {
-    await sim?.stop();
-  });
+  const simulator = useTestSim(join(dir, 'sim-fault'), { faults: ['image-pull-error'] });
 
   test('each copy fails httpbin with its own reason and diagnostics, skips what depends on it, and leaves nothing', async () => {
+    const sim = simulator();
     const runId = testRunId('flowsfail');
     const reportDir = join(dir, runId);
     const r = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--namespaces', '3'],

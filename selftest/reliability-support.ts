@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { test } from '@playwright/test';
 import { parseReadyLine } from '../cli/simulator-process.ts';
 import type { SimulatorReady } from '../cli/simulator-process.ts';
 import { KubeClient } from '../harness/k8s/kube-client.ts';
@@ -130,6 +131,24 @@ export async function startTestSim(dir: string, opts: { faults?: string[]; token
       if (proc.child.exitCode === null) proc.child.kill('SIGINT');
       await proc.ended;
     },
+  };
+}
+
+/**
+ * A simulator for the tests of the enclosing file or describe: started before them, stopped after them. Returns the
+ * accessor the tests read it through.
+ */
+export function useTestSim(dir: string, opts: Parameters<typeof startTestSim>[1] = {}): () => TestSim {
+  let sim: TestSim | undefined;
+  test.beforeAll(async () => {
+    sim = await startTestSim(dir, opts);
+  });
+  test.afterAll(async () => {
+    await sim?.stop();
+  });
+  return () => {
+    if (!sim) throw new Error(`the simulator in ${dir} did not start`);
+    return sim;
   };
 }
 
