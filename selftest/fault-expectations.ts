@@ -95,6 +95,13 @@ const podWaitFailFast = (observed: string): FailFastMessage => ({
   observed,
 });
 
+/** The httpbin image cannot be pulled (in every namespace, or in the only one a run of one copy has). */
+const imagePullFailure: FaultExpectation = {
+  outcome: 'fail', check: 'httpbin',
+  message: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …kennethreitz/httpbin'),
+  istioMessage: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …mccutchen/go-httpbin'),
+};
+
 export const faultExpectations: Record<string, FaultExpectation> = {
   'namespace-onboarding-stripped': {
     outcome: 'fail', check: 'namespace', aks: true,
@@ -122,11 +129,9 @@ export const faultExpectations: Record<string, FaultExpectation> = {
     message: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): pods "httpbin-…" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "osm-init" must not include "NET_ADMIN"' },
     istioMessage: { kind: 'fail-fast', object: 'Pod <ns>/(app=httpbin)', expected: 'to be Running with 2/2 ready', observed: 'cannot create its pods (FailedCreate): pods "httpbin-…" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "istio-init" must not include "NET_ADMIN", "NET_RAW"' },
   },
-  'image-pull-error': {
-    outcome: 'fail', check: 'httpbin',
-    message: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …kennethreitz/httpbin'),
-    istioMessage: podWaitFailFast('container httpbin is {ErrImagePull|ImagePullBackOff}: …mccutchen/go-httpbin'),
-  },
+  'image-pull-error': imagePullFailure,
+  // One namespace only: a run of one copy fails as with image-pull-error (selftest/concurrent-flows.spec.ts runs three).
+  'image-pull-error-one-namespace': imagePullFailure,
   'ingressbackend-error': {
     outcome: 'fail', check: 'ingress', http: true,
     message: { kind: 'fail-fast', object: 'IngressBackend <ns>/httpbin', expected: 'to be committed', observed: 'IngressBackend status is error: endpoints not found for service ingress-nginx/ingress-nginx-controller' },

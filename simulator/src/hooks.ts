@@ -115,8 +115,11 @@ export interface MeshHooks {
 
 /** Consulted by the kubelet's pod workers and the containers they run (node/). */
 export interface NodeHooks {
-  /** The image of a container the node knows how to run cannot be pulled (ErrImagePull, then ImagePullBackOff). */
-  imagePullFails: (image: ImageHandler) => boolean;
+  /**
+   * The image of a container the node knows how to run cannot be pulled (ErrImagePull, then ImagePullBackOff), for a
+   * pod in `namespace`.
+   */
+  imagePullFails: (image: ImageHandler, namespace: string) => boolean;
   /** The mesh's init container (osm-init) exits 1. */
   initContainerFails: boolean;
   /** The sidecar starts but never becomes ready, and opens no listeners but its admin port. */
@@ -229,7 +232,7 @@ export function combineHooks(parts: readonly FaultHooks[]): SimHooks {
       certManagerIssuerNotReady: any((h) => h.mesh?.certManagerIssuerNotReady),
     },
     node: {
-      imagePullFails: (image) => imagePullFails.some((hook) => hook(image)),
+      imagePullFails: (image, namespace) => imagePullFails.some((hook) => hook(image, namespace)),
       initContainerFails: any((h) => h.node?.initContainerFails),
       sidecarNeverReady: any((h) => h.node?.sidecarNeverReady),
       sidecarServesNoMetrics: any((h) => h.node?.sidecarServesNoMetrics),

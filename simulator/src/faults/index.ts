@@ -40,6 +40,7 @@ import { flaggerCanaryStuck } from './flagger-canary-stuck.ts';
 import { flaggerRoutingNotWritten } from './flagger-routing-not-written.ts';
 import { grafanaDatasourceWrongPort } from './grafana-datasource-wrong-port.ts';
 import { imagePullError } from './image-pull-error.ts';
+import { imagePullErrorOneNamespace } from './image-pull-error-one-namespace.ts';
 import { ingressNoAddress } from './ingress-no-address.ts';
 import { ingressStuck502 } from './ingress-stuck-502.ts';
 import { ingressbackendAdmissionDenied } from './ingressbackend-admission-denied.ts';
@@ -73,6 +74,7 @@ export const faults = [
   podUnschedulable,
   podSecurityBaseline,
   imagePullError,
+  imagePullErrorOneNamespace,
   ingressbackendError,
   ingressbackendNoStatus,
   ingressbackendAdmissionDenied,

@@ -334,7 +334,7 @@ export class PodWorker {
     let failures = 0;
     for (;;) {
       const handler = this.deps.images.resolve(run.spec);
-      const pullable = handler !== undefined && !this.deps.hooks.node.imagePullFails(handler);
+      const pullable = handler !== undefined && !this.deps.hooks.node.imagePullFails(handler, this.ns);
       if (pullable && this.deps.imageCache.has(image)) {
         await this.event(run, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
         return handler;
