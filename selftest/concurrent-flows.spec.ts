@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
+import type { TestSim } from './reliability-support.ts';
 import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, testRunId, useTestSim } from './reliability-support.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -21,15 +22,21 @@ function readReport(reportDir: string): ReportFile {
   return JSON.parse(readFileSync(join(reportDir, 'conformance-report.json'), 'utf8')) as ReportFile;
 }
 
+/** Three copies of the core checks in one worker against `sim`, to the end. */
+async function runCoreCopies(sim: TestSim, tag: string) {
+  const runId = testRunId(tag);
+  const reportDir = join(dir, runId);
+  const r = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--namespaces', '3', '--', '--grep', '@core'],
+    { env: { ...flowsEnv, MESH_CONFORMANCE_RUN_ID: runId }, timeoutMs: 240_000 });
+  return { runId, reportDir, r };
+}
+
 test.describe('on a healthy cluster', () => {
   const simulator = useTestSim(join(dir, 'sim'));
 
   test('three copies in one worker all pass, each check of each copy is listed, and every namespace is deleted', async () => {
     const sim = simulator();
-    const runId = testRunId('flows');
-    const reportDir = join(dir, runId);
-    const r = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--namespaces', '3', '--', '--grep', '@core'],
-      { env: { ...flowsEnv, MESH_CONFORMANCE_RUN_ID: runId }, timeoutMs: 240_000 });
+    const { runId, reportDir, r } = await runCoreCopies(sim, 'flows');
     expect(r.code, r.output.slice(-3000)).toBe(0);
     const namespaces = [...new Set([...r.output.matchAll(/cleanup: namespace (mesh-conformance-\S+) and/g)].map((m) => m[1]))];
     expect(namespaces, 'three namespaces, each deleted').toHaveLength(3);
@@ -69,10 +76,7 @@ test.describe('on a cluster where one namespace cannot pull the sample (fault im
 
   test('that copy fails httpbin with its own reason and diagnostics and skips what depends on it; the other copies pass; nothing is left', async () => {
     const sim = simulator();
-    const runId = testRunId('flowsfail');
-    const reportDir = join(dir, runId);
-    const r = await runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--namespaces', '3', '--', '--grep', '@core'],
-      { env: { ...flowsEnv, MESH_CONFORMANCE_RUN_ID: runId }, timeoutMs: 240_000 });
+    const { runId, reportDir, r } = await runCoreCopies(sim, 'flowsfail');
     expect(r.code, r.output.slice(-3000)).toBe(1);
     const failures = [...r.output.matchAll(/✖ httpbin \[(mesh-conformance-\S+)\]: failed \([\d.]+s\): (.*)/g)];
     expect(failures, r.output.slice(-3000)).toHaveLength(1);
