@@ -86,7 +86,7 @@ export type Invocation = RunInvocation | SimInvocation | CleanupInvocation | Con
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** Upper bound of `run --namespaces`: every copy is a Playwright worker process (about 100 MB each). */
+/** Upper bound of `run --namespaces`: each copy is a namespace and an httpbin on the cluster, checked as a concurrent flow. */
 export const maxNamespaces = 50;
 
 function namespacesOf(value: unknown): number | undefined {
