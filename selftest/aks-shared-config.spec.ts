@@ -9,7 +9,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { osmConfigKey, osmConfigToml } from '../harness/mesh/osm/azure-monitor-config.ts';
 import type { RequestLogEntry } from './conformance-run.ts';
 import type { TestSim } from './reliability-support.ts';
-import { quickBudgets, runCliToEnd, runObjects, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, runObjects, startTestSim, testRunId } from './reliability-support.ts';
 
 const dir = join(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'aks-shared-config');
 const configMap = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'container-azm-ms-osmconfig' } as const;
@@ -61,10 +61,13 @@ test('aks with --namespaces 2: the Azure Monitor ConfigMap is written once for b
 test('aks with one namespace and the user\'s own ConfigMap: the run adds its namespace, and its test takes it out again, leaving the user\'s entries', async () => {
   const la = sim.ready?.logAnalytics;
   const user = { [osmConfigKey]: osmConfigToml(['user-ns']), 'schema-version': 'v1', 'config-version': 'ver1' };
+  const creates = (): number => configMapWrites().filter((e) => e.method === 'POST').length;
+  const createsBefore = creates();
   await sim.client.create<V1ConfigMap>({ ...configMap, metadata: { namespace: configMap.namespace, name: configMap.name }, data: user }, { budgetMs: 10_000 });
   try {
     const runId = testRunId('azm1');
-    const before = configMapWrites().length;
+    // The simulator appends to its request log after it answers: count the writes once our own create is in it.
+    const before = await pollUntil('the simulator to log the user\'s ConfigMap create', () => Promise.resolve(creates() > createsBefore ? configMapWrites().length : undefined), 10_000);
     const r = await runCliToEnd(['run', '--target', 'aks', '--context', sim.context, '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId),
       '--allow-cluster-change', 'metrics-collection', '--log-analytics-workspace', la?.workspaceId ?? ''], {
       env: {
