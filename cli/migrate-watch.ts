@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setInterval as every } from 'node:timers/promises';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import { request } from 'undici';
+import { undici } from '../harness/http/undici.ts';
 import { parseDuration } from '../harness/config/config-schema.ts';
 import { CleanupRegistry } from '../harness/k8s/cleanup-registry.ts';
 import { resourceTypes } from '../harness/k8s/resources.ts';
@@ -111,7 +111,7 @@ export async function runWatch(inv: MigrateInvocation, out: Out, err: Out): Prom
     interface Watched { watch: PathWatch; send: () => Promise<{ status: number; body: string } | undefined>; service: string | undefined }
     const fetchUrl = async (url: string, host: string | undefined): Promise<{ status: number; body: string }> => {
       try {
-        const res = await request(url, { headers: host ? { host } : {}, headersTimeout: watchLimits.requestTimeoutMs, bodyTimeout: watchLimits.requestTimeoutMs });
+        const res = await undici().request(url, { headers: host ? { host } : {}, headersTimeout: watchLimits.requestTimeoutMs, bodyTimeout: watchLimits.requestTimeoutMs });
         return { status: res.statusCode, body: await res.body.text() };
       } catch (e) {
         return { status: 0, body: `no answer: ${errorText(e)}` };

@@ -7,7 +7,8 @@ import type { LookupAddress, LookupOneOptions } from 'node:dns';
 import { Resolver, lookup as systemLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from './undici.ts';
 
 /** A `lookup` for sockets that asks `server` (A records) first, then the system resolver. */
 export function lookupVia(server: string): LookupFunction {
@@ -31,5 +32,5 @@ export function lookupVia(server: string): LookupFunction {
 
 /** An undici dispatcher whose connections resolve host names through `server` first. */
 export function dispatcherWithDns(server: string): Agent {
-  return new Agent({ connect: { lookup: lookupVia(server) } });
+  return new (undici().Agent)({ connect: { lookup: lookupVia(server) } });
 }

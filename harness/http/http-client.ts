@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { undici } from './undici.ts';
 import type { Dispatcher } from 'undici';
 
 /** One request/response pair as recorded for the report. */
@@ -68,7 +68,7 @@ export class HttpClient {
     const at = new Date(started).toISOString();
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method, signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,
         ...(opts.host || opts.headers ? { headers: { ...opts.headers, ...(opts.host ? { host: opts.host } : {}) } } : {}),
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),

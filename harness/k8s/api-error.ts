@@ -32,6 +32,17 @@ export class KubeApiError extends Error {
   }
 }
 
+/**
+ * A non-2xx answer of the API server as the harness's own client raises it: the status code, the body (the parsed
+ * `Status` when it is JSON, else the text) and the headers, the shape of client-node's `ApiException`.
+ */
+export class ApiStatusError extends Error {
+  override readonly name = 'ApiStatusError';
+  constructor(readonly code: number, readonly body: unknown, readonly headers: Record<string, string>) {
+    super(`HTTP ${code}`);
+  }
+}
+
 interface ApiExceptionLike {
   code: number;
   body: unknown;

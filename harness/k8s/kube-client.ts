@@ -1,17 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import type {
-  CoreV1Api, KubeConfig, KubernetesListObject, KubernetesObject, KubernetesObjectApi, PatchStrategy, RequestContext, Watch,
-} from '@kubernetes/client-node';
-import { clientNode, patchStrategies } from './client-node.ts';
+import { createInterface } from 'node:readline';
+import type { KubernetesListObject, KubernetesObject, PatchStrategy, V1APIResource, V1APIResourceList } from '@kubernetes/client-node';
+import { patchStrategies } from './client-node.ts';
+import type { KubeAccess } from './kube-access.ts';
+import { KubeconfigAccess } from './kube-access.ts';
 import type { ApiFailureDetail, ApiRequest } from './api-error.ts';
-import { KubeApiError, isRetryable, retryAfterMs, toKubeApiError } from './api-error.ts';
+import { ApiStatusError, KubeApiError, isRetryable, retryAfterMs, toKubeApiError } from './api-error.ts';
 import type { ObjectRef } from './resources.ts';
 import type { WriteScope } from './write-scope.ts';
 import { CredentialError } from './exec-credential.ts';
-import { resolveKubeconfig, toKubeConfig } from './kubeconfig.ts';
+import { resolveKubeconfig } from './kubeconfig.ts';
 import type { ResolvedKubeconfig } from './kubeconfig.ts';
 import { describeRef } from './resources.ts';
 import { pauseBetweenAttempts } from '../wait/delay.ts';
@@ -61,7 +62,8 @@ export interface SentManifest {
  * retry throttling (429, Retry-After) and server hiccups within a budget, and fail with a one-line `KubeApiError`.
  */
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
+  /** How requests reach the cluster (kube-access.ts); client-node's KubeConfig serves as well. */
+  readonly kubeConfig: KubeAccess;
   /** Raw details of recent failed calls (headers, body), for the diagnostics attachment. */
   readonly failures: ApiFailureDetail[] = [];
   /** When set, every write outside the run's own namespaces (and named shared objects) is refused before it is sent. */
@@ -69,9 +71,8 @@ export class KubeClient {
   /** Every manifest the harness sent (apply, create, patch), in order: the report attaches those of each check. */
   readonly sent: SentManifest[] = [];
   private readonly scope = new AsyncLocalStorage<CallScope>();
-  private readonly objects: KubernetesObjectApi;
-  private readonly core: CoreV1Api;
-  private readonly watcher: Watch;
+  /** The API server's resources by group/version (discovery), as client-node's KubernetesObjectApi caches them. */
+  private readonly discovery = new Map<string, V1APIResourceList>();
 
   /**
    * Loads a kubeconfig (one file or a KUBECONFIG-style list, read once per process) and selects the context;
@@ -80,34 +81,13 @@ export class KubeClient {
    */
   static connect(access: ClusterAccess): KubeClient {
     const resolved = resolveKubeconfig(access.kubeconfig, access.context);
-    return new KubeClient(toKubeConfig(resolved, { budgetMs: access.credentialBudgetMs ?? timeouts.apply }), resolved);
+    return new KubeClient(new KubeconfigAccess(resolved, { budgetMs: access.credentialBudgetMs ?? timeouts.apply }), resolved);
   }
 
-  constructor(kubeConfig: KubeConfig, readonly resolved?: ResolvedKubeconfig) {
+  constructor(kubeConfig: KubeAccess, readonly resolved?: ResolvedKubeconfig) {
     this.kubeConfig = kubeConfig;
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error(`kubeconfig has no cluster for context "${kubeConfig.getCurrentContext()}"`);
-    const capture = {
-      pre: (ctx: RequestContext): Promise<RequestContext> => {
-        const store = this.scope.getStore();
-        if (store) {
-          const url = new URL(ctx.getUrl());
-          store.request = { method: ctx.getHttpMethod().toString(), path: `${url.pathname}${url.search}` };
-          if (store.signal) ctx.setSignal(store.signal);
-        }
-        return Promise.resolve(ctx);
-      },
-      post: <R>(rsp: R): Promise<R> => Promise.resolve(rsp),
-    };
-    const { CoreV1Api, KubernetesObjectApi, ServerConfiguration, Watch, createConfiguration } = clientNode();
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
-      promiseMiddleware: [capture],
-    });
-    this.objects = new KubernetesObjectApi(configuration);
-    this.core = new CoreV1Api(configuration);
-    this.watcher = new Watch(kubeConfig);
   }
 
   /** The API server URL of the current context, for messages (credentials in it redacted). */
@@ -161,7 +141,7 @@ export class KubeClient {
     this.writeScope?.check('apply', refLike(obj));
     this.sent.push({ verb: 'apply', object: obj });
     return this.call(`apply ${describeRef(refLike(obj))}`,
-      () => this.objects.patch<T>(obj, undefined, undefined, fieldManager, true, patchStrategies.ServerSideApply), opts)
+      () => this.send<T>('PATCH', obj, 'one', { fieldManager, force: 'true' }, { body: obj, contentType: patchStrategies.ServerSideApply }), opts)
       .catch((err: unknown) => { throw typeNotServed(err, obj); });
   }
 
@@ -172,7 +152,7 @@ export class KubeClient {
    */
   async create<T extends KubernetesObject>(obj: T, opts: CallOptions & { nonPersisted?: boolean }): Promise<T> {
     if (opts.nonPersisted) {
-      return this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(obj), opts);
+      return this.call(`create ${obj.kind ?? 'object'}`, () => this.send<T>('POST', obj, 'create', {}, { body: obj }), opts);
     }
     const ref = { ...refLike(obj), name: obj.metadata?.name ?? '' };
     this.writeScope?.check('create', ref, obj.metadata?.generateName);
@@ -189,14 +169,14 @@ export class KubeClient {
     // created again only when it is not there: never a blind second create.
     // Reviews (SelfSubjectAccessReview and the like) are answered, never stored, so a retry is harmless, and
     // kube-apiserver refuses them any metadata ("metadata: must be empty"): they go as given.
-    if (obj.kind?.endsWith('Review')) return this.call(`create ${obj.kind}`, () => this.objects.create<T>(obj, undefined, undefined, fieldManager), opts);
+    if (obj.kind?.endsWith('Review')) return this.call(`create ${obj.kind}`, () => this.send<T>('POST', obj, 'create', { fieldManager }, { body: obj }), opts);
     const marker = randomBytes(8).toString('hex');
     const body = { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata?.labels, [createMarkerLabel]: marker } } } as T;
     const deadline = Date.now() + opts.budgetMs;
     const remaining = (): CallOptions => ({ budgetMs: Math.max(1, deadline - Date.now()), signal: opts.signal });
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.call(`create ${obj.kind ?? 'object'}`, () => this.objects.create<T>(body, undefined, undefined, fieldManager),
+        return await this.call(`create ${obj.kind ?? 'object'}`, () => this.send<T>('POST', body, 'create', { fieldManager }, { body }),
           { ...remaining(), retryable: (err) => err.code === 429 });
       } catch (err) {
         if (!(err instanceof KubeApiError) || err.code === 429 || !isRetryable(err) || opts.signal?.aborted || Date.now() >= deadline) throw err;
@@ -220,14 +200,14 @@ export class KubeClient {
     const body = { apiVersion: ref.apiVersion, kind: ref.kind, ...patch, metadata: { ...(patch.metadata as object | undefined), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
     this.sent.push({ verb: 'patch', object: body });
     return this.call(`patch ${describeRef(ref)}`,
-      () => this.objects.patch<T>(body as T, undefined, undefined, fieldManager, undefined, opts.strategy ?? patchStrategies.StrategicMergePatch), opts);
+      () => this.send<T>('PATCH', body, 'one', { fieldManager }, { body, contentType: opts.strategy ?? patchStrategies.StrategicMergePatch }), opts);
   }
 
   /** Reads one object; `undefined` when it does not exist (404). */
   async read<T extends KubernetesObject>(ref: ObjectRef, opts: CallOptions): Promise<T | undefined> {
     try {
       return await this.call(`read ${describeRef(ref)}`,
-        () => this.objects.read<T>({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }), opts);
+        () => this.send<T>('GET', specOf(ref), 'one', {}), opts);
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return undefined;
       throw err;
@@ -241,7 +221,8 @@ export class KubeClient {
     opts: CallOptions,
   ): Promise<KubernetesListObject<T>> {
     return this.call(`list ${type.kind}${query.namespace ? ` in ${query.namespace}` : ''}`,
-      () => this.objects.list<T>(type.apiVersion, type.kind, query.namespace, undefined, undefined, undefined, query.fieldSelector, query.labelSelector), opts);
+      () => this.send<KubernetesListObject<T>>('GET', { apiVersion: type.apiVersion, kind: type.kind, metadata: query.namespace ? { namespace: query.namespace } : {} }, 'list',
+        { fieldSelector: query.fieldSelector, labelSelector: query.labelSelector }), opts);
   }
 
   /**
@@ -253,8 +234,7 @@ export class KubeClient {
     const body = opts.preconditions?.resourceVersion ? { preconditions: { resourceVersion: opts.preconditions.resourceVersion } } : undefined;
     try {
       await this.call(`delete ${describeRef(ref)}`,
-        () => this.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } },
-          undefined, undefined, undefined, undefined, 'Background', body), opts);
+        () => this.send('DELETE', specOf(ref), 'one', { propagationPolicy: 'Background' }, body ? { body } : {}), opts);
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return false;
@@ -267,42 +247,139 @@ export class KubeClient {
    * credentials, proxy and CA, retried and bounded like every other call.
    */
   async getJson<T>(path: string, opts: CallOptions): Promise<T> {
-    return this.call(`GET ${path}`, async () => {
-      const store = this.scope.getStore();
-      if (store) store.request = { method: 'GET', path };
-      const server = this.kubeConfig.getCurrentCluster()?.server ?? '';
-      const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
-      const options: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
-      await this.kubeConfig.applyToHTTPSOptions(options);
-      const lib = url.protocol === 'http:' ? http : https;
-      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = lib.request(url, { ...options, ...(store?.signal ? { signal: store.signal } : {}) }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end();
-      });
-      if (status !== 200) throw Object.assign(new Error(body.slice(0, 300)), { code: status, body, headers: {} });
-      return JSON.parse(body) as T;
-    }, opts);
+    return this.call(`GET ${path}`, async () => JSON.parse((await this.request('GET', path, { accept: 'application/json' })).body) as T, opts);
   }
 
   /** The log of one container (init and sidecar containers included); `previous` for the last crashed run. */
   async podLog(namespace: string, pod: string, container: string, opts: CallOptions & { previous?: boolean; tailLines?: number }): Promise<string> {
+    const query = new URLSearchParams({ container, previous: String(opts.previous ?? false), tailLines: String(opts.tailLines ?? 500) });
     return this.call(`read log of ${namespace}/${pod} container ${container}`,
-      () => this.core.readNamespacedPodLog({ name: pod, namespace, container, previous: opts.previous ?? false, tailLines: opts.tailLines ?? 500 }), opts);
+      async () => (await this.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${query.toString()}`, { accept: 'text/plain, application/json' })).body, opts);
   }
 
   /**
-   * Opens one watch stream (client-node `Watch`); `done` gets null when the server closed it, an error otherwise.
-   * Prefer `WatchedCollection`, which relists and re-establishes cut streams.
+   * Opens one watch stream, as client-node's `Watch` does: resolves once the server has answered; `done` gets null
+   * when the server closed the stream, an error otherwise (with `statusCode` for a non-200 answer). Prefer
+   * `WatchedCollection`, which relists and re-establishes cut streams.
    */
   async watch(path: string, query: Record<string, string | number | boolean | undefined>,
     onEvent: (type: string, obj: KubernetesObject) => void, done: (err: unknown) => void): Promise<AbortController> {
-    return this.watcher.watch(path, query, (type: string, obj: unknown) => onEvent(type, obj as KubernetesObject), done);
+    const params = new URLSearchParams({ watch: 'true' });
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const controller = new AbortController();
+    let ended = false;
+    const end = (err: unknown): void => {
+      if (ended) return;
+      ended = true;
+      controller.abort();
+      done(err);
+    };
+    try {
+      // A stream's connection is its own: it is never handed back to the pool for another request to reuse.
+      const res = await this.open('GET', `${path}?${params.toString()}`, { accept: 'application/json', connection: 'close' }, controller.signal);
+      res.socket.setKeepAlive(true, 30_000);
+      if (res.statusCode !== 200) {
+        res.resume();
+        throw Object.assign(new Error(res.statusMessage || STATUS_CODES[res.statusCode ?? 500] || 'Internal Server Error'), { statusCode: res.statusCode });
+      }
+      res.on('error', end);
+      // The last line is handed on before the stream counts as closed.
+      res.on('close', () => setImmediate(() => end(null)));
+      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        let event: { type?: string; object?: KubernetesObject };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          return; // not an event (client-node skips these too)
+        }
+        onEvent(event.type ?? '', event.object ?? {});
+      });
+      lines.on('error', end); // readline re-emits the stream's errors
+      lines.on('close', () => end(null));
+    } catch (err) {
+      end(err);
+    }
+    return controller;
+  }
+
+  /**
+   * One object request as client-node's KubernetesObjectApi makes it: the path from discovery (the kind's resource,
+   * namespaced or not; a namespaced object without a namespace goes to `default`), the query, a JSON body. The
+   * answer is the server's JSON as sent (no model classes: timestamps stay strings).
+   */
+  private async send<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', spec: KubernetesObject, action: 'one' | 'create' | 'list',
+    query: Record<string, string | undefined>, opts: { body?: unknown; contentType?: string } = {}): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
+    const path = await this.objectPath(spec, action);
+    const res = await this.request(method, params.size ? `${path}?${params.toString()}` : path, {
+      accept: 'application/json, */*;q=0.8',
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body), contentType: opts.contentType ?? 'application/json' } : {}),
+    });
+    return (res.body ? JSON.parse(res.body) : {}) as T;
+  }
+
+  private async objectPath(spec: KubernetesObject, action: 'one' | 'create' | 'list'): Promise<string> {
+    if (!spec.kind) throw new Error('Required spec property kind is not set');
+    const apiVersion = spec.apiVersion || 'v1';
+    const resource = await this.resource(apiVersion, spec.kind);
+    if (!resource) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${spec.kind}`);
+    const namespace = spec.metadata?.namespace || (resource.namespaced && action !== 'list' ? 'default' : undefined);
+    const parts = [apiVersionPath(apiVersion)];
+    if (resource.namespaced && namespace) parts.push('namespaces', encodeURIComponent(namespace));
+    parts.push(resource.name);
+    if (action === 'one') {
+      if (!spec.metadata?.name) throw new Error('Required spec property name is not set');
+      parts.push(encodeURIComponent(spec.metadata.name));
+    }
+    return parts.join('/').toLowerCase();
+  }
+
+  /** The resource serving a kind (discovery, cached per group/version; asked again when the kind is not in it yet). */
+  private async resource(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    const known = this.discovery.get(apiVersion)?.resources.find((r) => r.kind === kind);
+    if (known) return known;
+    const list = JSON.parse((await this.request('GET', apiVersionPath(apiVersion), { accept: 'application/json, */*;q=0.8' })).body) as V1APIResourceList;
+    this.discovery.set(apiVersion, list);
+    return list.resources.find((r) => r.kind === kind);
+  }
+
+  /**
+   * One request to the API server as the context's user; resolves with the whole answer when it is a 2xx, raises
+   * an `ApiStatusError` otherwise. The call's scope names the request (for messages) and aborts it at the budget.
+   */
+  private async request(method: string, path: string, opts: { accept: string; body?: string; contentType?: string }): Promise<{ status: number; body: string }> {
+    const store = this.scope.getStore();
+    const res = await this.open(method, path, {
+      accept: opts.accept,
+      ...(opts.body !== undefined ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': String(Buffer.byteLength(opts.body)) } : {}),
+    }, store?.signal, opts.body);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+      throw new ApiStatusError(status, body, headers);
+    }
+    return { status, body };
+  }
+
+  /** Sends a request (the path is appended to the server URL, keeping any prefix it has) and resolves with the answer's head. */
+  private async open(method: string, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, body?: string): Promise<http.IncomingMessage> {
+    const server = this.kubeConfig.getCurrentCluster()?.server ?? '';
+    const url = new URL(`${server.replace(/\/+$/, '')}${path}`);
+    const store = this.scope.getStore();
+    if (store) store.request = { method, path: `${url.pathname}${url.search}` };
+    const options: https.RequestOptions = { method, headers };
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = lib.request(url, { ...options, ...(signal ? { signal } : {}) }, resolve);
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   private remember(detail: ApiFailureDetail): void {
@@ -338,6 +415,16 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
       reject(e instanceof Error ? e : new Error(String(e)));
     });
   });
+}
+
+/** The root of a group/version's paths: `/api/v1`, `/apis/apps/v1`. */
+function apiVersionPath(apiVersion: string): string {
+  return `/${apiVersion.includes('/') ? 'apis' : 'api'}/${apiVersion}`;
+}
+
+/** The object a reference names, as the object requests take it. */
+function specOf(ref: ObjectRef): KubernetesObject {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
 }
 
 function refLike(obj: KubernetesObject): ObjectRef {

@@ -1,13 +1,17 @@
 /**
- * A local port forwarded to a pod's port (client-node `PortForward`, WebSocket `v4.channel.k8s.io`), as `kubectl
- * port-forward`, `osm proxy get` and `istioctl proxy-config` do. The connection lands inside the pod, so it reaches
- * ports bound to the pod's localhost (an Envoy admin port, a Dapr sidecar's API) that nothing else can reach.
+ * A local port forwarded to a pod's port over the API server's `portforward` subresource (WebSocket,
+ * `v4.channel.k8s.io`), as `kubectl port-forward`, `osm proxy get` and `istioctl proxy-config` do. The connection
+ * lands inside the pod, so it reaches ports bound to the pod's localhost (an Envoy admin port, a Dapr sidecar's API)
+ * that nothing else can reach. The protocol is client-node's `PortForward`'s, spoken here with `ws` so a worker
+ * need not load client-node for it (issue 17: RSS).
  */
+import type https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { clientNode } from './client-node.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { request } from 'undici';
+import { undici } from '../http/undici.ts';
+import { createRequire } from 'node:module';
+import type WebSocket from 'ws';
+import type { KubeAccess } from './kube-access.ts';
 
 /** A listening local end of a port-forward. */
 export interface ForwardedPort {
@@ -20,9 +24,55 @@ export interface ForwardedPort {
   close(): Promise<void>;
 }
 
+let wsLoaded: typeof WebSocket | undefined;
+
+/** `ws`, loaded on first use: only a check that forwards a port needs it (issue 17: RSS). */
+function wsModule(): typeof WebSocket {
+  wsLoaded ??= createRequire(import.meta.url)('ws') as typeof WebSocket;
+  return wsLoaded;
+}
+
+/** The subprotocol of port-forwarding over WebSocket: per port, a data channel (2n) and an error channel (2n+1). */
+const portForwardProtocol = 'v4.channel.k8s.io';
+
+/**
+ * Forwards one local connection to `namespace/pod:port`: resolves with the WebSocket once it is open (bytes then flow
+ * both ways until either side closes), rejects when it cannot open. Each channel's first frame carries the port
+ * number (two bytes), which is not payload; text on the error channel is reported through `onError`.
+ */
+export async function forwardConnection(kc: KubeAccess, namespace: string, pod: string, port: number, socket: net.Socket, onError: (text: string) => void = () => undefined): Promise<WebSocket> {
+  const server = (kc.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
+  const url = `${server.replace(/^http/, 'ws')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`;
+  const options: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const ws = new (wsModule())(url, [portForwardProtocol], options);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.on('error', () => ws.terminate());
+  const portRead = [false, false];
+  ws.on('message', (data: Buffer) => {
+    const channel = data[0] ?? 255;
+    if (channel > 1) return;
+    let payload = data.subarray(1);
+    if (!portRead[channel]) {
+      portRead[channel] = true;
+      payload = payload.subarray(2);
+    }
+    if (!payload.length) return;
+    if (channel === 0) socket.write(payload);
+    else onError(payload.toString('utf8'));
+  });
+  ws.on('close', () => socket.end());
+  socket.on('data', (chunk: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), chunk])));
+  socket.on('end', () => ws.close());
+  socket.once('close', () => ws.close());
+  return ws;
+}
+
 /** Listens on 127.0.0.1:<free port>; every connection opens a forward to `namespace/pod:port`. */
-export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: string, port: number): Promise<ForwardedPort> {
-  const forward = new (clientNode().PortForward)(kc, true);
+export async function forwardPodPort(kc: KubeAccess, namespace: string, pod: string, port: number): Promise<ForwardedPort> {
   const sockets = new Set<net.Socket>();
   let lastFailure: string | undefined;
   const server = net.createServer((socket) => {
@@ -31,13 +81,7 @@ export async function forwardPodPort(kc: KubeConfig, namespace: string, pod: str
     // A failed forward (a reset, a 503 from the API server) ends this connection only: the client on the other side
     // sees it closed and its wait retries. An 'error' with no listener would crash the worker instead.
     socket.on('error', () => undefined);
-    forward.portForward(namespace, pod, [port], socket, null, socket).then((ws) => {
-      const close = (): void => {
-        const w = typeof ws === 'function' ? ws() : ws;
-        w?.close();
-      };
-      socket.once('close', close);
-    }, (err: unknown) => {
+    forwardConnection(kc, namespace, pod, port, socket, (text) => { lastFailure = text; }).catch((err: unknown) => {
       lastFailure = describeFailure(err);
       socket.destroy(new Error(`port-forward to pod ${namespace}/${pod} port ${port} failed: ${lastFailure}`));
     });
@@ -84,7 +128,7 @@ export interface ForwardedResponse {
 /** `GET <forwarded url><path>` within `timeoutMs`; rejects on a transport failure (the message names where it went). */
 export async function getThroughForward(fwd: ForwardedPort, path: string, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<ForwardedResponse> {
   try {
-    const res = await request(`${fwd.url}${path}`, { method: 'GET', headers: opts.headers ?? {}, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, signal: AbortSignal.timeout(opts.timeoutMs) });
+    const res = await undici().request(`${fwd.url}${path}`, { method: 'GET', headers: opts.headers ?? {}, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, signal: AbortSignal.timeout(opts.timeoutMs) });
     return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
   } catch (err) {
     const failure = fwd.lastFailure();

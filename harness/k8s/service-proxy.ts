@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-access.ts';
 import { errorText } from '../text.ts';
 import { pauseBetweenAttempts } from '../wait/delay.ts';
 
@@ -28,7 +28,7 @@ export function describeServiceTarget(t: ServiceProxyTarget): string {
  * own verdict (`no endpoints available`, `error trying to reach`) is the API server or the network failing for a moment: it is tried again,
  * with a growing pause, while the budget lasts; the last answer is returned.
  */
-export async function serviceProxyGet(kc: KubeConfig, t: ServiceProxyTarget, path: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
+export async function serviceProxyGet(kc: KubeAccess, t: ServiceProxyTarget, path: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     const left = deadline - Date.now();
@@ -40,7 +40,7 @@ export async function serviceProxyGet(kc: KubeConfig, t: ServiceProxyTarget, pat
   }
 }
 
-async function serviceProxyGetOnce(kc: KubeConfig, t: ServiceProxyTarget, path: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
+async function serviceProxyGetOnce(kc: KubeAccess, t: ServiceProxyTarget, path: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }> {
   const server = kc.getCurrentCluster()?.server ?? '';
   const url = new URL(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/services/${t.tls ? 'https:' : ''}${encodeURIComponent(t.service)}:${t.port}/proxy${path}`, server);
   try {

@@ -4,7 +4,7 @@
  * picks the way in: a user URL, else the mesh's in-cluster Prometheus through the service proxy, falling back to a
  * port-forward when the proxy is forbidden. The metric names come from the mesh profile (mesh-metrics.ts).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../k8s/kube-access.ts';
 import { errorWithCause } from '../text.ts';
 import type { MeshMetrics, Sample, SeriesSelector } from './mesh-metrics.ts';
 import type { MetricsConfig } from '../config/resolve-config.ts';
@@ -177,7 +177,7 @@ const retried = (res: { retriedMs?: number }): string => (res.retriedMs !== unde
 /** Where to read Prometheus metrics from. */
 export type PrometheusChoice =
   | { kind: 'url'; url: string; auth: UrlAuth; extraLabels?: Record<string, string> }
-  | { kind: 'in-cluster'; kubeConfig: KubeConfig };
+  | { kind: 'in-cluster'; kubeConfig: KubeAccess };
 
 /** The audience of Azure Monitor managed Prometheus's query API (istio.md §5.2). */
 export const managedPrometheusScope = 'https://prometheus.monitor.azure.com/.default';
@@ -186,7 +186,7 @@ export const managedPrometheusScope = 'https://prometheus.monitor.azure.com/.def
  * Where the configuration says to read Prometheus: a URL (with its token, token file, CA, Entra ID credential and
  * `cluster` scope), else the mesh's Prometheus in the cluster. Loads the Azure SDK only for `prometheusAuth: azure`.
  */
-export function prometheusChoiceOf(cfg: MetricsConfig, kubeConfig: KubeConfig): PrometheusChoice {
+export function prometheusChoiceOf(cfg: MetricsConfig, kubeConfig: KubeAccess): PrometheusChoice {
   if (!cfg.prometheusUrl) return { kind: 'in-cluster', kubeConfig };
   const tokenProvider = cfg.prometheusAuth === 'azure'
     ? async (): Promise<string> => {

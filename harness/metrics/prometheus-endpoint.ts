@@ -7,10 +7,11 @@
 import http from 'node:http';
 import https from 'node:https';
 import { clientNode } from '../k8s/client-node.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../k8s/kube-access.ts';
+import { clientNodeConfig } from '../k8s/kube-access.ts';
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import { undici } from '../http/undici.ts';
+import type { Dispatcher, ProxyAgent } from 'undici';
 import { forwardPodPort } from '../k8s/port-forward.ts';
 import { proxyForUrl } from '../http/proxy.ts';
 import { redactUrl } from '../report/redact.ts';
@@ -55,7 +56,7 @@ export function statusMessage(body: string): string | undefined {
 }
 
 /** `GET <server>/api/v1/namespaces/<ns>/services/<svc>:<port>/proxy<path>` with the kubeconfig's credentials. */
-export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus): PrometheusEndpoint {
+export function serviceProxyEndpoint(kc: KubeAccess, target: InClusterPrometheus): PrometheusEndpoint {
   const server = kc.getCurrentCluster()?.server ?? '';
   const base = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/services/${encodeURIComponent(target.service)}:${target.port}/proxy`;
   return {
@@ -85,8 +86,8 @@ export function serviceProxyEndpoint(kc: KubeConfig, target: InClusterPrometheus
  * Forwards a local port to a running pod matching `podSelector` (client-node `PortForward`, WebSocket), as
  * `kubectl port-forward` and OSM's e2e do. Resolves once the local listener is up; the pod is picked then.
  */
-export async function portForwardEndpoint(kc: KubeConfig, target: InClusterPrometheus, opts: { timeoutMs: number }): Promise<PrometheusEndpoint> {
-  const core = kc.makeApiClient(clientNode().CoreV1Api);
+export async function portForwardEndpoint(kc: KubeAccess, target: InClusterPrometheus, opts: { timeoutMs: number }): Promise<PrometheusEndpoint> {
+  const core = clientNodeConfig(kc).makeApiClient(clientNode().CoreV1Api);
   const pods = await withDeadline(core.listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector }), opts.timeoutMs, `listing the pods ${target.podSelector} in ${target.namespace}`);
   const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   if (!pod?.metadata?.name) {
@@ -121,7 +122,7 @@ const proxyAgents = new Map<string, ProxyAgent>();
 function proxyAgent(uri: string): ProxyAgent {
   let agent = proxyAgents.get(uri);
   if (!agent) {
-    agent = new ProxyAgent({ uri });
+    agent = new (undici().ProxyAgent)({ uri });
     proxyAgents.set(uri, agent);
   }
   return agent;
@@ -148,7 +149,7 @@ export function prometheusUrlEndpoint(baseUrl: string, auth: UrlAuth = {}): Prom
   const ca = auth.caFile ? readFileSync(auth.caFile, 'utf8') : undefined;
   // undici alone ignores HTTPS_PROXY/NO_PROXY (harness/http/proxy.ts). An own dispatcher (a CA) is closed with the endpoint.
   const proxy = proxyForUrl(root);
-  const owned: Dispatcher | undefined = ca ? (proxy ? new ProxyAgent({ uri: proxy, requestTls: { ca } }) : new Agent({ connect: { ca } })) : undefined;
+  const owned: Dispatcher | undefined = ca ? (proxy ? new (undici().ProxyAgent)({ uri: proxy, requestTls: { ca } }) : new (undici().Agent)({ connect: { ca } })) : undefined;
   const dispatcher = owned ?? (proxy ? proxyAgent(proxy) : undefined);
   const how = auth.tokenProvider ? ' (with an Entra ID token)' : auth.token || auth.tokenFile ? ' (with a bearer token)' : '';
   return {
@@ -157,7 +158,7 @@ export function prometheusUrlEndpoint(baseUrl: string, auth: UrlAuth = {}): Prom
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
       const token = auth.tokenProvider ? await auth.tokenProvider() : auth.token ?? (auth.tokenFile ? readFileSync(auth.tokenFile, 'utf8').trim() : undefined);
       const authorization = token ? `Bearer ${token}` : basic;
-      const res = await request(urlOf(path), {
+      const res = await undici().request(urlOf(path), {
         method: 'GET', signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, ...(dispatcher ? { dispatcher } : {}),
         headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
       });

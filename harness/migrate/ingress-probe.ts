@@ -5,7 +5,7 @@
  * balancer address. The request carries the host in its Host header, as a client that resolved the host would.
  */
 import type { KubernetesObject, V1Ingress } from '@kubernetes/client-node';
-import { request } from 'undici';
+import { undici } from '../http/undici.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
 import { errorText } from '../text.ts';
@@ -69,7 +69,7 @@ export async function probeIngress(client: KubeClient, probes: readonly IngressP
       continue;
     }
     try {
-      const res = await request(`${entry.base}${probe.path}`, { headers: probe.host ? { host: probe.host } : {}, headersTimeout: requestTimeoutMs, bodyTimeout: requestTimeoutMs });
+      const res = await undici().request(`${entry.base}${probe.path}`, { headers: probe.host ? { host: probe.host } : {}, headersTimeout: requestTimeoutMs, bodyTimeout: requestTimeoutMs });
       out.push({ ...probe, result: { ...classify(res.statusCode, await res.body.text()), via: entry.via } });
     } catch (err) {
       out.push({ ...probe, result: { outcome: 'error', status: 0, detail: `no answer from ${entry.base}: ${errorText(err)}`, via: entry.via } });

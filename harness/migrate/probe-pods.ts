@@ -8,11 +8,9 @@
  * fetch proxy (`/fortio/fetch2/?url=`) to send the request; the request then leaves through the pod's sidecar as the
  * workload's own would.
  */
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { clientNode } from '../k8s/client-node.ts';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { CleanupRegistry } from '../k8s/cleanup-registry.ts';
+import { forwardPodPort } from '../k8s/port-forward.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { resourceTypes } from '../k8s/resources.ts';
 import { generateRunId, runLabelKeys, runLabels } from '../k8s/run-labels.ts';
@@ -99,31 +97,6 @@ export function probeDeployment(id: WorkloadIdentity, runId: string): V1Deployme
   };
 }
 
-/** A local port forwarded to a pod's port; `close` ends it. */
-async function forwardTo(client: KubeClient, namespace: string, pod: string, port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  const forward = new (clientNode().PortForward)(client.kubeConfig, true);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    forward.portForward(namespace, pod, [port], socket, null, socket).then((ws) => {
-      socket.once('close', () => (typeof ws === 'function' ? ws() : ws)?.close());
-    }, (err: unknown) => socket.destroy(err instanceof Error ? err : new Error(String(err))));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 /** What fortio's fetch proxy answered for a probe; throws when the probe pod itself did not answer. */
 async function fetchThrough(base: string, probe: ServiceProbe, timeoutMs: number): Promise<{ status: number; body: string }> {
   const target = `http://${probe.service}.${probe.namespace}.svc.cluster.local:${probe.port}${probe.path}`;
@@ -158,7 +131,7 @@ export class WatchProbeClient {
       .sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
     if (!ready) return;
     const name = ready.metadata?.name ?? '';
-    this.forward = { pod: name, ...(await forwardTo(this.client, ns, name, fortioPort)) };
+    this.forward = { pod: name, ...(await forwardPodPort(this.client.kubeConfig, ns, name, fortioPort)) };
   }
 
   /** The answer, or undefined when no probe pod was there to send it. */
@@ -217,7 +190,7 @@ export async function probeBehaviour(client: KubeClient, mesh: string, namespace
         podRunningAndReady, { timeoutMs: timeouts.rollout, ...(signal ? { signal } : {}) });
       const sidecar = ready.value ? sidecarOf(ready.value) : undefined;
       log(`probe pod ${id.namespace}/${name} ready (${sidecar ? `${sidecar} sidecar` : 'no sidecar'})`);
-      const forward = await forwardTo(client, id.namespace, name, fortioPort);
+      const forward = await forwardPodPort(client.kubeConfig, id.namespace, name, fortioPort);
       try {
         for (const probe of probes.filter((p) => describeIdentity(p.source) === key)) {
           signal?.throwIfAborted();

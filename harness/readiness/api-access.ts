@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../k8s/kube-access.ts';
 import { formatDuration } from '../timeouts.ts';
 import { errorText } from '../text.ts';
 import { CredentialError } from '../k8s/exec-credential.ts';
@@ -30,7 +30,7 @@ const tlsTrustCodes = new Set([
  * GETs `path` from the current context's server with the kubeconfig's credentials (CA, client certificate, token,
  * exec plugin), bounded by `timeoutMs`. Never throws: every way it can end is an outcome to classify.
  */
-export async function probe(kc: KubeConfig, path: string, timeoutMs: number): Promise<ProbeOutcome> {
+export async function probe(kc: KubeAccess, path: string, timeoutMs: number): Promise<ProbeOutcome> {
   const server = kc.getCurrentCluster()?.server ?? '';
   const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
   try {
@@ -83,7 +83,7 @@ export function isTransient(o: ProbeOutcome): boolean {
  * machine it may have had 1 ms): the transient answer before it is returned instead, so a server that kept answering
  * 503 is reported as unavailable (exit 3), not as one that never answered (exit 2).
  */
-export async function probeWithRetries(kc: KubeConfig, path: string, budgetMs: number): Promise<ProbeOutcome> {
+export async function probeWithRetries(kc: KubeAccess, path: string, budgetMs: number): Promise<ProbeOutcome> {
   const deadline = Date.now() + budgetMs;
   let transient: ProbeOutcome | undefined;
   for (let attempt = 1; ; attempt += 1) {

@@ -2,10 +2,9 @@
  * Read-only facts about a cluster that the report's environment needs: the API server's version (the mesh's own
  * version comes from its profile). Every call is a GET with a deadline.
  */
-import type { KubeConfig, VersionInfo } from '@kubernetes/client-node';
-import { clientNode } from '../k8s/client-node.ts';
+import type { VersionInfo } from '@kubernetes/client-node';
+import type { KubeClient } from '../k8s/kube-client.ts';
 import { formatDuration } from '../timeouts.ts';
-import { redactUrl } from '../report/redact.ts';
 
 /** Rejects with `what did not answer within <limit>` when `promise` takes longer than `ms`. */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -21,6 +20,6 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 }
 
 /** `GET /version`: the API server's build (gitVersion `v1.29.4`, platform). */
-export async function readServerVersion(kc: KubeConfig, budgetMs: number): Promise<VersionInfo> {
-  return withDeadline(kc.makeApiClient(clientNode().VersionApi).getCode(), budgetMs, `GET /version on ${redactUrl(kc.getCurrentCluster()?.server ?? 'the API server')}`);
+export async function readServerVersion(client: KubeClient, budgetMs: number): Promise<VersionInfo> {
+  return client.getJson<VersionInfo>('/version', { budgetMs });
 }

@@ -28,7 +28,7 @@ const reason = (err: unknown): string => `unknown (${errorText(err)})`;
  */
 export async function collectRunEnvironment(client: KubeClient, config: ConformanceConfig, mesh: MeshProfile, budgetMs: number): Promise<RunEnvironment> {
   const [server, meshVersion, meshDetails, provider] = await Promise.all([
-    readServerVersion(client.kubeConfig, budgetMs).then((v) => v.gitVersion, reason),
+    readServerVersion(client, budgetMs).then((v) => v.gitVersion, reason),
     mesh.version(client, budgetMs).then((v) => v ?? `not found (no control plane in ${mesh.settings.namespace})`, reason),
     mesh.environment(client, budgetMs).catch((err: unknown) => ({ meshDetails: reason(err) })),
     readProvider(client, budgetMs).then((p) => p ?? 'unknown (neither the nodes\' providerID nor the server name say)', reason),
