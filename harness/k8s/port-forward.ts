@@ -46,11 +46,7 @@ export async function forwardConnection(kc: KubeAccess, namespace: string, pod: 
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
   const ws = new (wsModule())(url, [portForwardProtocol], options);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.on('error', () => ws.terminate());
+  // Listening before the handshake completes: the server's first frames may come with its answer.
   const portRead = [false, false];
   ws.on('message', (data: Buffer) => {
     const channel = data[0] ?? 255;
@@ -64,6 +60,11 @@ export async function forwardConnection(kc: KubeAccess, namespace: string, pod: 
     if (channel === 0) socket.write(payload);
     else onError(payload.toString('utf8'));
   });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.on('error', () => ws.terminate());
   ws.on('close', () => socket.end());
   socket.on('data', (chunk: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), chunk])));
   socket.on('end', () => ws.close());
