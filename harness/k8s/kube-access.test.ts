@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeconfigAccess } from './kube-access.ts';
 import { KubeClient } from './kube-client.ts';
@@ -31,12 +32,14 @@ function kubeconfig(name: string, clusterExtra: Record<string, unknown>, userBod
   return file;
 }
 
+const text = (v: unknown): string | undefined => (v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString() : typeof v === 'string' ? v : JSON.stringify(v));
+
 /** The parts of prepared request options that decide how the server sees the request. */
 function relevant(o: https.RequestOptions): Record<string, unknown> {
   const headers = (o.headers ?? {}) as Record<string, string>;
   return {
     authorization: headers.Authorization, impersonate: headers['Impersonate-User'], auth: o.auth,
-    ca: o.ca?.toString(), cert: o.cert?.toString(), key: o.key?.toString(), rejectUnauthorized: o.rejectUnauthorized, servername: o.servername,
+    ca: text(o.ca), cert: text(o.cert), key: text(o.key), rejectUnauthorized: o.rejectUnauthorized, servername: o.servername,
   };
 }
 
@@ -132,9 +135,9 @@ describe('KubeconfigAccess: requests without client-node (issue 17)', () => {
       const port = (server.address() as AddressInfo).port;
       const file = kubeconfig('local-http.yaml', { 'insecure-skip-tls-verify': true }, { token: 'tok' }, `http://127.0.0.1:${port}`);
       const client = KubeClient.connect({ kubeconfig: file });
-      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { a: '1' } };
+      const cm: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { a: '1' } };
       const applied = await client.apply(cm, { budgetMs: 2_000 });
-      assert.equal(applied.metadata?.creationTimestamp, '2026-11-29T10:00:00Z', 'the server\'s JSON as sent: a timestamp stays a string');
+      assert.equal(applied.metadata?.creationTimestamp as unknown, '2026-11-29T10:00:00Z', 'the server\'s JSON as sent: a timestamp stays a string');
       assert.equal(await client.read({ apiVersion: 'v1', kind: 'ConfigMap', name: 'missing', namespace: 'ns' }, { budgetMs: 2_000 }), undefined);
       await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', name: 'cm', namespace: 'ns' }, { budgetMs: 2_000 });
       assert.deepEqual(seen, [
