@@ -137,7 +137,7 @@ describe('KubeconfigAccess: requests without client-node (issue 17)', () => {
       const client = KubeClient.connect({ kubeconfig: file });
       const cm: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { a: '1' } };
       const applied = await client.apply(cm, { budgetMs: 2_000 });
-      assert.equal(applied.metadata?.creationTimestamp as unknown, '2026-11-29T10:00:00Z', 'the server\'s JSON as sent: a timestamp stays a string');
+      assert.equal(applied.metadata?.creationTimestamp, '2026-11-29T10:00:00Z', 'the server\'s JSON as sent: a timestamp stays a string');
       assert.equal(await client.read({ apiVersion: 'v1', kind: 'ConfigMap', name: 'missing', namespace: 'ns' }, { budgetMs: 2_000 }), undefined);
       await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', name: 'cm', namespace: 'ns' }, { budgetMs: 2_000 });
       assert.deepEqual(seen, [
