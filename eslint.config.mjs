@@ -62,12 +62,17 @@ export default tseslint.config(
     },
   },
   {
-    // client-node is loaded on first use (harness/k8s/client-node.ts), so a process that only lists tests never pays for it.
+    // client-node, undici and ws are loaded on first use (harness/k8s/client-node.ts, harness/http/undici.ts,
+    // harness/k8s/port-forward.ts), so a process that only lists tests, or a CLI that sends no HTTP, never pays for them.
     files: ['tests/**', 'fixtures/**', 'harness/**', 'cli/**'],
-    ignores: ['**/*.test.ts', 'harness/k8s/client-node.ts'],
+    ignores: ['**/*.test.ts', 'harness/k8s/client-node.ts', 'harness/http/undici.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ name: '@kubernetes/client-node', allowTypeImports: true, message: 'Import its types with `import type`, and its values through clientNode() (harness/k8s/client-node.ts): loaded on first use.' }],
+        paths: [
+          { name: '@kubernetes/client-node', allowTypeImports: true, message: 'Import its types with `import type`, and its values through clientNode() (harness/k8s/client-node.ts): loaded on first use.' },
+          { name: 'undici', allowTypeImports: true, message: 'Import its types with `import type`, and its values through undici() (harness/http/undici.ts): loaded on first use.' },
+          { name: 'ws', allowTypeImports: true, message: 'Import its types with `import type`; harness/k8s/port-forward.ts loads it on first use.' },
+        ],
       }],
     },
   },
