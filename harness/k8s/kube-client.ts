@@ -19,6 +19,9 @@ import { pauseBetweenAttempts } from '../wait/delay.ts';
 import { formatDuration, timeouts } from '../timeouts.ts';
 import { redactUrl } from '../report/redact.ts';
 
+/** What the API server's audit log and request logs show for the harness's requests. */
+export const userAgent = `mesh-conformance (node ${process.version})`;
+
 /** The field manager of every server-side apply the harness makes. */
 export const fieldManager = 'mesh-conformance';
 
@@ -372,7 +375,7 @@ export class KubeClient {
     const url = new URL(`${server.replace(/\/+$/, '')}${path}`);
     const store = this.scope.getStore();
     if (store) store.request = { method, path: `${url.pathname}${url.search}` };
-    const options: https.RequestOptions = { method, headers };
+    const options: https.RequestOptions = { method, headers: { 'user-agent': userAgent, ...headers } };
     await this.kubeConfig.applyToHTTPSOptions(options);
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise<http.IncomingMessage>((resolve, reject) => {

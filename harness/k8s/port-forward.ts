@@ -12,6 +12,7 @@ import { undici } from '../http/undici.ts';
 import { createRequire } from 'node:module';
 import type WebSocket from 'ws';
 import type { KubeAccess } from './kube-access.ts';
+import { userAgent } from './kube-client.ts';
 
 /** A listening local end of a port-forward. */
 export interface ForwardedPort {
@@ -43,7 +44,7 @@ const portForwardProtocol = 'v4.channel.k8s.io';
 export async function forwardConnection(kc: KubeAccess, namespace: string, pod: string, port: number, socket: net.Socket, onError: (text: string) => void = () => undefined): Promise<WebSocket> {
   const server = (kc.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
   const url = `${server.replace(/^http/, 'ws')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`;
-  const options: https.RequestOptions = {};
+  const options: https.RequestOptions = { headers: { 'user-agent': userAgent } };
   await kc.applyToHTTPSOptions(options);
   const ws = new (wsModule())(url, [portForwardProtocol], options);
   // Listening before the handshake completes: the server's first frames may come with its answer.
