@@ -6,30 +6,23 @@ import { join } from 'node:path';
 import { PatchStrategy } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { expect, test } from '@playwright/test';
-import type { TestSim } from './reliability-support.ts';
-import { pollUntil, quickBudgets, runCliToEnd, startCli, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, startCli, startTestSim, testRunId, useTestSim } from './reliability-support.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-let sim: TestSim;
 const dir = join(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'external-authorization');
 const meshConfig = { apiVersion: 'config.openservicemesh.io/v1alpha2', kind: 'MeshConfig', namespace: 'osm-system', name: 'osm-mesh-config' };
 const budget = { budgetMs: 10_000 };
 
 type MeshConfigObject = KubernetesObject & { spec?: { traffic?: { inboundExternalAuthorization?: Record<string, unknown> } } };
-const extAuthz = async (): Promise<Record<string, unknown> | undefined> => (await sim.client.read<MeshConfigObject>(meshConfig, budget))?.spec?.traffic?.inboundExternalAuthorization;
+const extAuthz = async (): Promise<Record<string, unknown> | undefined> => (await sim().client.read<MeshConfigObject>(meshConfig, budget))?.spec?.traffic?.inboundExternalAuthorization;
 
 function run(id: string, ...more: string[]) {
-  return runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, id), ...more, '--', '--grep', '@ext-authz'],
+  return runCliToEnd(['run', '--target', 'kind', '--kubeconfig', sim().kubeconfig, '--report-dir', join(dir, id), ...more, '--', '--grep', '@ext-authz'],
     { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: id }, timeoutMs: 150_000 });
 }
 
-test.beforeAll(async () => {
-  sim = await startTestSim(join(dir, 'sim'));
-});
-test.afterAll(async () => {
-  await sim?.stop();
-});
+const sim = useTestSim(join(dir, 'sim'));
 
 test('without the opt-in, the check is skipped with the reason and the MeshConfig is not touched', async () => {
   const before = await extAuthz();
@@ -52,7 +45,7 @@ test('with --allow-cluster-change external-authorization, the check turns it on,
 test('when the MeshConfig already has it on, the check uses it without the opt-in and changes nothing', async () => {
   const on = { enable: true, address: 'opa.opa.svc.cluster.local', port: 9191, statPrefix: 'inboundExtAuthz', timeout: '2s', failureModeAllow: false };
   const before = await extAuthz();
-  await sim.client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: on } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+  await sim().client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: on } } }, { ...budget, strategy: PatchStrategy.MergePatch });
   try {
     const r = await run(testRunId('already-on'));
     expect(r.code, r.output.slice(-3000)).toBe(0);
@@ -60,7 +53,7 @@ test('when the MeshConfig already has it on, the check uses it without the opt-i
     expect(r.output).toMatch(/^✔ external-authorization: /m);
     expect(await extAuthz()).toEqual(on);
   } finally {
-    await sim.client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: before ?? null } } }, { ...budget, strategy: PatchStrategy.MergePatch });
+    await sim().client.patch(meshConfig, { spec: { traffic: { inboundExternalAuthorization: before ?? null } } }, { ...budget, strategy: PatchStrategy.MergePatch });
   }
 });
 

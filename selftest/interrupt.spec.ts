@@ -7,29 +7,22 @@ import { parse, stringify } from 'yaml';
 import { expect, test } from '@playwright/test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { runLabelKeys } from '../harness/k8s/run-labels.ts';
-import type { TestSim } from './reliability-support.ts';
-import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, startTestSim, testRunId } from './reliability-support.ts';
+import { pollUntil, quickBudgets, runCliToEnd, runObjects, startCli, testRunId, useTestSim } from './reliability-support.ts';
 
 /** The bound on "signal received → process exited, everything deleted" (cleanup waits for the namespace to be gone). */
 const exitBoundMs = 45_000;
 
 test.describe.configure({ mode: 'serial' });
 
-let sim: TestSim;
 const dir = resolve(process.env.MESH_CONFORMANCE_SELFTEST_REPORT_DIR ?? 'reports/selftest', 'interrupt');
 
-test.beforeAll(async () => {
-  // api-slow widens every phase (150 ms per API call), so each can be hit on purpose.
-  sim = await startTestSim(join(dir, 'sim'), { faults: ['api-slow'] });
-});
-test.afterAll(async () => {
-  await sim?.stop();
-});
+// api-slow widens every phase (150 ms per API call), so each can be hit on purpose.
+const sim = useTestSim(join(dir, 'sim'), { faults: ['api-slow'] });
 
 /** First object of the run of `kind` (optionally matching `ready`) in the cluster. */
 function appears(runId: string, type: { apiVersion: string; kind: string }, ready: (o: KubernetesObject) => boolean = () => true) {
   return async (): Promise<KubernetesObject | undefined> => {
-    const list = await sim.client.list<KubernetesObject>(type, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
+    const list = await sim().client.list<KubernetesObject>(type, { labelSelector: `${runLabelKeys.runId}=${runId}` }, { budgetMs: 10_000 });
     return list.items.find(ready);
   };
 }
@@ -48,7 +41,7 @@ const phases: { name: string; signal: NodeJS.Signals; when?: (runId: string) => 
 for (const phase of phases) {
   test(`${phase.signal} during ${phase.name}: exit 130, nothing of the run left`, async () => {
     const runId = testRunId('int');
-    const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId), '--', '--grep', '@ingress'],
+    const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim().kubeconfig, '--report-dir', join(dir, runId), '--', '--grep', '@ingress'],
       { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: runId } });
     if (phase.when) await pollUntil(`the run to reach ${phase.name}`, phase.when(runId), 90_000);
     if (phase.line) await run.waitForLine(phase.line, 90_000);
@@ -61,7 +54,7 @@ for (const phase of phases) {
     expect(ended.code, run.output().slice(-3000)).toBe(130);
     expect(tookMs, 'signal → exit within the bound').toBeLessThan(exitBoundMs);
     // Listed right after the exit: the run waited until its namespace was gone, so not even a terminating one is left.
-    expect(await runObjects(sim.client, runId), 'objects of the run left in the cluster').toEqual([]);
+    expect(await runObjects(sim().client, runId), 'objects of the run left in the cluster').toEqual([]);
     expect(run.output()).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
   });
 }
@@ -69,28 +62,28 @@ for (const phase of phases) {
 test('keep-on-failure keeps only the failed namespace and says how to inspect and delete it; `cleanup` finds and deletes it', async () => {
   const runId = testRunId('keep');
   // A rollout budget no pod can meet: the httpbin check fails, the namespace is kept.
-  const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', join(dir, runId), '--keep-on-failure', '--', '--grep', '@sidecar'],
+  const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim().kubeconfig, '--report-dir', join(dir, runId), '--keep-on-failure', '--', '--grep', '@sidecar'],
     { env: { ...quickBudgets, MESH_CONFORMANCE_TIMEOUT_ROLLOUT: '1', MESH_CONFORMANCE_RUN_ID: runId } });
   const ended = await run.ended;
   expect(ended.code, run.output().slice(-3000)).toBe(1);
-  const kept = await runObjects(sim.client, runId);
+  const kept = await runObjects(sim().client, runId);
   const ns = kept.find((k) => k.startsWith('Namespace '))?.slice('Namespace '.length) ?? '';
   expect(kept, 'the failed check\'s namespace is kept (and only objects of it)').toContain(`Namespace ${ns}`);
-  expect(run.output()).toContain(`kept namespace ${ns} for inspection (keepOnFailure); inspect: kubectl --kubeconfig ${sim.kubeconfig}`);
-  expect(run.output()).toMatch(new RegExp(`get all,events,[a-z,]+ -n ${ns}; delete: kubectl --kubeconfig ${sim.kubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  expect(run.output()).toContain(`kept namespace ${ns} for inspection (keepOnFailure); inspect: kubectl --kubeconfig ${sim().kubeconfig}`);
+  expect(run.output()).toMatch(new RegExp(`get all,events,[a-z,]+ -n ${ns}; delete: kubectl --kubeconfig ${sim().kubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
   // Its lease was released: `cleanup --ttl 0` sees a dead run's namespace; --dry-run only lists it.
-  const dry = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', '0', '--dry-run'], { timeoutMs: 60_000 });
+  const dry = await runCliToEnd(['cleanup', '--kubeconfig', sim().kubeconfig, '--ttl', '0', '--dry-run'], { timeoutMs: 60_000 });
   expect(dry.code, dry.output).toBe(0);
   expect(dry.stdout).toContain(`would delete namespace ${ns} (run ${runId}): run ${runId} is dead`);
-  expect(await runObjects(sim.client, runId), '--dry-run deleted nothing').toContain(`Namespace ${ns}`);
+  expect(await runObjects(sim().client, runId), '--dry-run deleted nothing').toContain(`Namespace ${ns}`);
   // The default TTL (1h) keeps it: it is younger.
-  const young = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig], { timeoutMs: 60_000 });
+  const young = await runCliToEnd(['cleanup', '--kubeconfig', sim().kubeconfig], { timeoutMs: 60_000 });
   expect(young.stdout).toContain(`keeping namespace ${ns} (run ${runId}): created`);
-  const real = await runCliToEnd(['cleanup', '--kubeconfig', sim.kubeconfig, '--ttl', '0'], { timeoutMs: 60_000 });
+  const real = await runCliToEnd(['cleanup', '--kubeconfig', sim().kubeconfig, '--ttl', '0'], { timeoutMs: 60_000 });
   expect(real.code, real.output).toBe(0);
   expect(real.stdout).toContain(`deleted namespace ${ns}`);
-  await pollUntil(`namespace ${ns} to be gone`, async () => ((await runObjects(sim.client, runId)).length === 0 ? true : undefined), 30_000);
+  await pollUntil(`namespace ${ns} to be gone`, async () => ((await runObjects(sim().client, runId)).length === 0 ? true : undefined), 30_000);
 });
 
 test('SIGINT while the simulated cluster is starting (target local): exit 130, the simulator is gone', async () => {
@@ -124,7 +117,7 @@ test('SIGTERM during pre-flight (a credential plugin still running): exit 130 at
   const pidFile = join(dir, `plugin-${Date.now().toString(36)}.pid`);
   const plugin = join(dir, 'slow-plugin.sh');
   writeFileSync(plugin, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`, { mode: 0o755 });
-  const kc = parse(readFileSync(sim.kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  const kc = parse(readFileSync(sim().kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
   kc.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: plugin, args: ['get-token'] } };
   const kubeconfig = join(dir, 'slow-plugin.kubeconfig');
   writeFileSync(kubeconfig, stringify(kc), { mode: 0o600 });
@@ -142,14 +135,14 @@ test('SIGTERM during pre-flight (a credential plugin still running): exit 130 at
 test('SIGKILL of the CLI during the HTTP loop: the runner stops by itself and its workers delete what the run created (issue 19, F10)', async () => {
   const runId = testRunId('kill9');
   const reportDir = join(dir, runId);
-  const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim.kubeconfig, '--report-dir', reportDir, '--', '--grep', '@ingress'],
+  const run = startCli(['run', '--target', 'kind', '--kubeconfig', sim().kubeconfig, '--report-dir', reportDir, '--', '--grep', '@ingress'],
     { env: { ...quickBudgets, MESH_CONFORMANCE_RUN_ID: runId } });
   await pollUntil('the run to reach the HTTP loop', appears(runId, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }), 90_000);
   expect(processesOfRun(reportDir).length, 'the runner and its worker run before the kill').toBeGreaterThan(1);
   const killedAt = Date.now();
   run.child.kill('SIGKILL');
   await pollUntil('the runner and its workers to exit', () => Promise.resolve(processesOfRun(reportDir).length === 0 ? true : undefined), exitBoundMs);
-  await pollUntil('the run\'s objects to be gone', async () => ((await runObjects(sim.client, runId)).length === 0 ? true : undefined), exitBoundMs);
+  await pollUntil('the run\'s objects to be gone', async () => ((await runObjects(sim().client, runId)).length === 0 ? true : undefined), exitBoundMs);
   console.log(`interrupt: SIGKILL of the CLI: runner gone and objects deleted ${Date.now() - killedAt} ms later`);
 });
 
